@@ -1,0 +1,1 @@
+# examples: targets added by its owner

@@ -1,0 +1,1 @@
+# librsm: targets added by its owner

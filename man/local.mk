@@ -1,0 +1,1 @@
+# man: targets added by its owner

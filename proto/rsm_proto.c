@@ -1,0 +1,337 @@
+/*
+ * rsm_proto.c - framing, validation and fd passing for rsm's messages.
+ * Shared by librsm, rsmd and rsmadm; see rsm_proto.h for the rules.
+ */
+#include "rsm_proto.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "rsmapi.h"
+
+/* fd columns: 0 never, 1 always (success replies only), 2 optional. */
+struct msg_desc {
+	const char *name;
+	ssize_t req_size;
+	ssize_t reply_size;
+	uint8_t fd_req;
+	uint8_t fd_reply;
+	uint8_t notification;
+};
+
+/* Payload sizes by payload name; "none" is an empty payload. */
+#define PSZ_none		0
+#define PSZ_hello		sizeof(struct rsm_msg_hello)
+#define PSZ_hello_reply		sizeof(struct rsm_msg_hello_reply)
+#define PSZ_ctlr		sizeof(struct rsm_msg_ctlr)
+#define PSZ_ctlr_reply		sizeof(struct rsm_msg_ctlr_reply)
+#define PSZ_export_create	sizeof(struct rsm_msg_export_create)
+#define PSZ_handle		sizeof(struct rsm_msg_handle)
+#define PSZ_rebind		sizeof(struct rsm_msg_rebind)
+#define PSZ_publish		sizeof(struct rsm_msg_publish)
+#define PSZ_publish_reply	sizeof(struct rsm_msg_publish_reply)
+#define PSZ_connect		sizeof(struct rsm_msg_connect)
+#define PSZ_connect_reply	sizeof(struct rsm_msg_connect_reply)
+#define PSZ_signal		sizeof(struct rsm_msg_signal)
+#define PSZ_topology		sizeof(struct rsm_msg_topology)
+#define PSZ_status		sizeof(struct rsm_msg_status)
+#define PSZ_seginfo		sizeof(struct rsm_msg_seginfo)
+#define PSZ_event		sizeof(struct rsm_msg_event)
+#define PSZ_revoked		sizeof(struct rsm_msg_revoked)
+#define PSZ_rebound		sizeof(struct rsm_msg_rebound)
+
+static const struct msg_desc *
+desc_of(uint16_t type)
+{
+	switch (type) {
+#define RSM_X_CASE(name, val, rq, rp, fdq, fdp, dir)			\
+	case val: {							\
+		static const struct msg_desc d = { #name,		\
+		    (ssize_t)PSZ_##rq, (ssize_t)PSZ_##rp, fdq, fdp,	\
+		    #dir[0] == 'N' };					\
+		return &d;						\
+	}
+	RSM_MSG_TYPES(RSM_X_CASE)
+#undef RSM_X_CASE
+	default:
+		return NULL;
+	}
+}
+
+ssize_t
+rsm_msg_req_size(uint16_t type)
+{
+	const struct msg_desc *d = desc_of(type);
+
+	return d ? d->req_size : -1;
+}
+
+ssize_t
+rsm_msg_reply_size(uint16_t type)
+{
+	const struct msg_desc *d = desc_of(type);
+
+	return d ? d->reply_size : -1;
+}
+
+int
+rsm_msg_wants_fd(uint16_t type, int is_reply)
+{
+	const struct msg_desc *d = desc_of(type);
+
+	if (d == NULL)
+		return 0;
+	return is_reply ? d->fd_reply : d->fd_req;
+}
+
+const char *
+rsm_msg_name(uint16_t type)
+{
+	const struct msg_desc *d = desc_of(type);
+
+	return d ? d->name : "UNKNOWN";
+}
+
+const char *
+rsm_msgchk_str(int code)
+{
+	switch (code) {
+	case 0: return "ok";
+	case RSM_MSGCHK_SHORT: return "shorter than a header";
+	case RSM_MSGCHK_MAGIC: return "bad magic";
+	case RSM_MSGCHK_VERSION: return "unsupported protocol version";
+	case RSM_MSGCHK_LEN: return "length field disagrees with packet size";
+	case RSM_MSGCHK_TYPE: return "unknown message type";
+	case RSM_MSGCHK_FLAGS: return "flags invalid for direction";
+	case RSM_MSGCHK_SIZE: return "payload size wrong for type";
+	case RSM_MSGCHK_FDS: return "wrong number of file descriptors";
+	case RSM_MSGCHK_ID: return "request id invalid";
+	case RSM_MSGCHK_FIELD: return "field out of range";
+	default: return "unknown fault";
+	}
+}
+
+/* Publish/republish carry a counted list: the size must match the count. */
+static int
+check_publish(const void *payload, size_t plen)
+{
+	const struct rsm_msg_publish *p = payload;
+
+	if (plen < sizeof(*p))
+		return RSM_MSGCHK_SIZE;
+	if (p->acl_len > RSM_ACL_MAX)
+		return RSM_MSGCHK_FIELD;
+	if (plen != sizeof(*p) + (size_t)p->acl_len * sizeof(struct rsm_wire_ace))
+		return RSM_MSGCHK_SIZE;
+	return 0;
+}
+
+/* Strings inside fixed arrays must be NUL-terminated within the array. */
+static int
+check_name(const char *name)
+{
+	return memchr(name, '\0', RSM_CTLR_NAME_MAX) ? 0 : RSM_MSGCHK_FIELD;
+}
+
+int
+rsm_msg_check(const void *buf, size_t n, int nfds, int from_daemon)
+{
+	struct rsm_msg_hdr h;
+	const struct msg_desc *d;
+	const uint8_t *payload;
+	size_t plen;
+	int is_reply, want;
+
+	if (buf == NULL || n < sizeof(h))
+		return RSM_MSGCHK_SHORT;
+	memcpy(&h, buf, sizeof(h));
+	if (h.magic != RSM_PROTO_MAGIC)
+		return RSM_MSGCHK_MAGIC;
+	if (h.version != RSM_PROTO_VERSION)
+		return RSM_MSGCHK_VERSION;
+	if (h.len != n || n > RSM_MSG_MAX)
+		return RSM_MSGCHK_LEN;
+	if (h.reserved != 0)
+		return RSM_MSGCHK_FLAGS;
+	if ((d = desc_of(h.type)) == NULL)
+		return RSM_MSGCHK_TYPE;
+	if (h.flags & ~RSM_MSGF_ALL)
+		return RSM_MSGCHK_FLAGS;
+	is_reply = (h.flags & RSM_MSGF_REPLY) != 0;
+	payload = (const uint8_t *)buf + sizeof(h);
+	plen = n - sizeof(h);
+
+	if (!from_daemon) {
+		/* The daemon accepts requests only. */
+		if (is_reply || (h.flags & RSM_MSGF_MORE) || d->notification)
+			return RSM_MSGCHK_FLAGS;
+		if (h.id == 0)
+			return RSM_MSGCHK_ID;
+		if (h.status != 0)
+			return RSM_MSGCHK_FIELD;
+		if (h.type == RSM_MSG_PUBLISH || h.type == RSM_MSG_REPUBLISH) {
+			int rc = check_publish(payload, plen);
+			if (rc)
+				return rc;
+		} else if ((ssize_t)plen != d->req_size)
+			return RSM_MSGCHK_SIZE;
+		want = d->fd_req;
+		if ((want == 1 && nfds != 1) || (want == 0 && nfds != 0) ||
+		    nfds > 1)
+			return RSM_MSGCHK_FDS;
+		if (h.type == RSM_MSG_CTLR_QUERY)
+			return check_name(((const struct rsm_msg_ctlr *)
+			    (const void *)payload)->name);
+		return 0;
+	}
+
+	/* From the daemon: a reply to one of ours, or a notification. */
+	if (d->notification) {
+		if (is_reply || h.id != 0 || h.status != 0 ||
+		    (h.flags & RSM_MSGF_MORE))
+			return RSM_MSGCHK_FLAGS;
+		if ((ssize_t)plen != d->req_size)
+			return RSM_MSGCHK_SIZE;
+		want = d->fd_req;
+	} else {
+		if (!is_reply)
+			return RSM_MSGCHK_FLAGS;
+		if ((h.flags & RSM_MSGF_MORE) && h.type != RSM_MSG_LIST_SEGMENTS &&
+		    h.type != RSM_MSG_LIST_CTLRS)
+			return RSM_MSGCHK_FLAGS;
+		if (h.id == 0)
+			return RSM_MSGCHK_ID;
+		if (h.status != RSM_SUCCESS) {
+			/* An error reply is a bare header with no fd. */
+			if (plen != 0)
+				return RSM_MSGCHK_SIZE;
+			return nfds == 0 ? 0 : RSM_MSGCHK_FDS;
+		}
+		if ((ssize_t)plen != d->reply_size)
+			return RSM_MSGCHK_SIZE;
+		want = d->fd_reply;
+	}
+	if ((want == 1 && nfds != 1) || (want == 0 && nfds != 0) || nfds > 1)
+		return RSM_MSGCHK_FDS;
+	if (!d->notification && (h.type == RSM_MSG_CTLR_QUERY ||
+	    h.type == RSM_MSG_LIST_CTLRS))
+		return check_name(((const struct rsm_msg_ctlr_reply *)
+		    (const void *)payload)->name);
+	return 0;
+}
+
+void
+rsm_msg_hdr_init(struct rsm_msg_hdr *h, uint16_t type, uint8_t flags,
+    uint32_t status, uint64_t id, size_t payload_len)
+{
+	memset(h, 0, sizeof(*h));
+	h->magic = RSM_PROTO_MAGIC;
+	h->version = RSM_PROTO_VERSION;
+	h->flags = flags;
+	h->type = type;
+	h->len = (uint32_t)(sizeof(*h) + payload_len);
+	h->status = status;
+	h->id = id;
+}
+
+int
+rsm_msg_send(int sock, const struct rsm_msg_hdr *h, const void *payload,
+    size_t payload_len, int fd)
+{
+	struct iovec iov[2];
+	struct msghdr mh;
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} cm;
+	ssize_t n;
+
+	memset(&mh, 0, sizeof(mh));
+	iov[0].iov_base = (void *)(uintptr_t)h;
+	iov[0].iov_len = sizeof(*h);
+	iov[1].iov_base = (void *)(uintptr_t)payload;
+	iov[1].iov_len = payload_len;
+	mh.msg_iov = iov;
+	mh.msg_iovlen = payload_len ? 2 : 1;
+	if (fd >= 0) {
+		struct cmsghdr *c;
+
+		memset(&cm, 0, sizeof(cm));
+		mh.msg_control = cm.buf;
+		mh.msg_controllen = sizeof(cm.buf);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	do {
+		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	if ((size_t)n != sizeof(*h) + payload_len) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	return 0;
+}
+
+ssize_t
+rsm_msg_recv(int sock, void *buf, size_t cap, int *fdp, int *nfdsp)
+{
+	struct iovec iov;
+	struct msghdr mh;
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * 8)];
+		struct cmsghdr align;
+	} cm;
+	struct cmsghdr *c;
+	ssize_t n;
+	int nfds = 0;
+
+	*fdp = -1;
+	*nfdsp = 0;
+	memset(&mh, 0, sizeof(mh));
+	iov.iov_base = buf;
+	iov.iov_len = cap;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cm.buf;
+	mh.msg_controllen = sizeof(cm.buf);
+	do {
+		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	/* Keep the first descriptor, close any others, count them all. */
+	for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
+		size_t i, cnt;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		cnt = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < cnt; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (*fdp < 0)
+				*fdp = fd;
+			else
+				close(fd);
+			nfds++;
+		}
+	}
+	*nfdsp = nfds;
+	if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
+		if (*fdp >= 0)
+			close(*fdp);
+		*fdp = -1;
+		errno = EMSGSIZE;
+		return -1;
+	}
+	return n;
+}

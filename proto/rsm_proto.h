@@ -1,0 +1,325 @@
+/*
+ * rsm_proto.h - the messages between librsm, rsmd and rsmadm.
+ *
+ * Transport: an AF_UNIX SOCK_SEQPACKET socket, one message per packet, so
+ * framing is the kernel's.  Every message is a fixed header followed by a
+ * payload whose size is exact for its type (or, for the two list-carrying
+ * types, exact for the count it declares).  File descriptors travel out of
+ * band as SCM_RIGHTS, and only on the message types that declare one.
+ *
+ * Syslink rules: every request carries a non-zero id and gets exactly one
+ * reply with the same id and RSM_MSGF_REPLY set (list requests get a stream
+ * of replies, every one but the last flagged RSM_MSGF_MORE).  Notifications
+ * from the daemon carry id 0.  A reply's status is RSM_SUCCESS or an
+ * RSMERR_* value; an error reply carries no payload.  When the daemon goes
+ * away the library answers every pending request itself, so nobody waits
+ * on a dead peer.
+ *
+ * Nothing received is trusted until rsm_msg_check() has accepted it; the
+ * daemon takes the sender's identity from SO_PEERCRED, never from a message.
+ */
+#ifndef RSM_PROTO_H
+#define RSM_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define RSM_PROTO_MAGIC		0x5253u		/* "RS" */
+#define RSM_PROTO_VERSION	1u
+#define RSM_MSG_MAX		4096u		/* largest packet either side sends */
+#define RSM_CTLR_NAME_MAX	32u		/* including the NUL */
+#define RSM_ACL_MAX		64u		/* access-list entries */
+#define RSM_NODE_ID_MAX		64u		/* node ids usable in access lists */
+#define RSM_TOPO_CTLR_MAX	8u
+#define RSM_TOPO_REMOTE_MAX	64u
+#define RSM_INFO_IMPORTERS_MAX	8u		/* importer pids listed per segment */
+
+/* Default socket; librsm and rsmd both honour $RSM_DAEMON_SOCKET. */
+#define RSM_DEFAULT_SOCKET	"/run/rsm/rsmd.sock"
+#define RSM_SOCKET_ENV		"RSM_DAEMON_SOCKET"
+
+/* Header flags. */
+#define RSM_MSGF_REPLY		0x01u
+#define RSM_MSGF_MORE		0x02u	/* more replies follow for this id */
+#define RSM_MSGF_ALL		(RSM_MSGF_REPLY | RSM_MSGF_MORE)
+
+/* Transport kinds: controller types the daemon knows. */
+#define RSM_XPORT_SHM		1u	/* same-node shared memory (also "loopback") */
+#define RSM_XPORT_TCP		2u
+#define RSM_XPORT_VERBS		3u
+
+/* Which kind of handle a signal or event names. */
+#define RSM_HKIND_EXPORT	1u
+#define RSM_HKIND_IMPORT	2u
+
+struct rsm_msg_hdr {
+	uint16_t magic;		/* RSM_PROTO_MAGIC */
+	uint8_t  version;	/* RSM_PROTO_VERSION */
+	uint8_t  flags;		/* RSM_MSGF_* */
+	uint16_t type;		/* enum rsm_msg_type */
+	uint16_t reserved;	/* zero */
+	uint32_t len;		/* header + payload, bytes */
+	uint32_t status;	/* replies: RSM_SUCCESS or RSMERR_*; requests: 0 */
+	uint64_t id;		/* request id; 0 for notifications */
+};
+
+/*
+ * X(name, value, request payload, reply payload, fd in request, fd in reply, dir)
+ * dir: C = client request answered by the daemon, N = daemon notification.
+ * A payload of "none" is empty.  The list-carrying types (PUBLISH,
+ * REPUBLISH) are checked by count in rsm_msg_check().
+ */
+#define RSM_MSG_TYPES(X) \
+	X(HELLO,          1, hello,         hello_reply,   0, 0, C) \
+	X(CTLR_QUERY,     2, ctlr,          ctlr_reply,    0, 0, C) \
+	X(EXPORT_CREATE,  3, export_create, handle,        1, 0, C) \
+	X(EXPORT_DESTROY, 4, handle,        none,          0, 0, C) \
+	X(EXPORT_REBIND,  5, rebind,        none,          1, 0, C) \
+	X(PUBLISH,        6, publish,       publish_reply, 0, 0, C) \
+	X(UNPUBLISH,      7, handle,        none,          0, 0, C) \
+	X(REPUBLISH,      8, publish,       none,          0, 0, C) \
+	X(IMPORT_CONNECT, 9, connect,       connect_reply, 0, 2, C) \
+	X(IMPORT_DISCONNECT, 10, handle,    none,          0, 0, C) \
+	X(SIGNAL_POST,   11, signal,        none,          0, 0, C) \
+	X(TOPOLOGY,      12, none,          topology,      0, 0, C) \
+	X(STATUS,        13, none,          status,        0, 0, C) \
+	X(LIST_SEGMENTS, 14, none,          seginfo,       0, 0, C) \
+	X(LIST_CTLRS,    15, none,          ctlr_reply,    0, 0, C) \
+	X(EVENT,         32, event,         none,          0, 0, N) \
+	X(REVOKED,       33, revoked,       none,          0, 0, N) \
+	X(REBOUND,       34, rebound,       none,          1, 0, N)
+
+enum rsm_msg_type {
+#define RSM_X_ENUM(name, val, rq, rp, fdq, fdp, dir) RSM_MSG_##name = val,
+	RSM_MSG_TYPES(RSM_X_ENUM)
+#undef RSM_X_ENUM
+};
+
+/* ---- payloads (all naturally aligned, no implicit padding) ---- */
+
+struct rsm_msg_hello {
+	uint32_t proto_version;
+	uint32_t pad;
+};
+
+struct rsm_msg_hello_reply {
+	uint32_t node_id;
+	uint32_t pad;
+	uint64_t daemon_pid;
+	uint64_t instance;	/* random per daemon start: tells restarts apart */
+};
+
+/* CTLR_QUERY: name is "<type><unit>" or "loopback", NUL-terminated. */
+struct rsm_msg_ctlr {
+	char name[RSM_CTLR_NAME_MAX];
+};
+
+/* Attributes of a controller: the nine public fields plus identity. */
+struct rsm_msg_ctlr_reply {
+	char     name[RSM_CTLR_NAME_MAX];
+	uint32_t xport;			/* RSM_XPORT_* */
+	uint32_t unit;
+	uint64_t hwaddr;
+	uint32_t direct_access_sizes;
+	uint32_t atomic_sizes;
+	uint64_t page_size;
+	uint64_t max_export_segment_size;
+	uint64_t tot_export_segment_size;
+	uint64_t max_export_segments;
+	uint64_t max_import_map_size;
+	uint64_t tot_import_map_size;
+	uint64_t max_import_segments;
+};
+
+/*
+ * EXPORT_CREATE carries the memfd holding the segment's pages.  mode is the
+ * creator's default mode (0777 & ~umask); the daemon checks size against
+ * the memfd's own size, never trusting this field alone.
+ */
+struct rsm_msg_export_create {
+	uint64_t size;
+	uint32_t flags;		/* RSM_ALLOW_REBIND | RSM_CREATE_SEG_DONTWAIT */
+	uint32_t mode;
+	uint32_t xport;		/* controller the segment was created through */
+	uint32_t pad;
+};
+
+/* A daemon-issued handle: export segment or import connection. */
+struct rsm_msg_handle {
+	uint64_t handle;
+};
+
+/* EXPORT_REBIND carries the new memfd, which must be exactly `size` bytes. */
+struct rsm_msg_rebind {
+	uint64_t handle;
+	uint64_t size;
+};
+
+struct rsm_wire_ace {
+	uint32_t node;
+	uint32_t perm;
+};
+
+/* PUBLISH and REPUBLISH: followed by acl_len entries, exactly. */
+struct rsm_msg_publish {
+	uint64_t handle;
+	uint32_t segid;		/* PUBLISH: 0 asks the daemon to choose; REPUBLISH: ignored */
+	uint32_t acl_len;	/* 0 .. RSM_ACL_MAX */
+	struct rsm_wire_ace acl[];
+};
+
+struct rsm_msg_publish_reply {
+	uint32_t segid;
+	uint32_t pad;
+};
+
+struct rsm_msg_connect {
+	uint32_t node;
+	uint32_t segid;
+	uint32_t perm;		/* RSM_PERM_READ, _WRITE or _RDWR */
+	uint32_t xport;
+};
+
+/*
+ * The reply to a same-node connect carries the segment's memfd, opened
+ * read-only when the granted rights lack write, so the kernel enforces them.
+ */
+struct rsm_msg_connect_reply {
+	uint64_t handle;	/* the import connection */
+	uint64_t size;
+	uint32_t node_mode;	/* mode granted to this node by the access list */
+	uint32_t owner_uid;
+	uint32_t owner_gid;
+	uint32_t granted;	/* RSM_PERM_* actually granted to this process */
+};
+
+struct rsm_msg_signal {
+	uint32_t kind;		/* RSM_HKIND_* */
+	uint32_t flags;		/* RSM_SIGPOST_NO_ACCUMULATE */
+	uint64_t handle;
+};
+
+struct rsm_msg_topology {
+	uint32_t node_id;
+	uint32_t nctlr;
+	struct rsm_wire_ctlr {
+		char     name[RSM_CTLR_NAME_MAX];
+		uint64_t hwaddr;
+	} ctlr[RSM_TOPO_CTLR_MAX];
+	uint32_t nremote;
+	uint32_t pad;
+	struct rsm_wire_remote {
+		uint32_t node;
+		uint32_t state;		/* RSM_CONNECTION_ACTIVE etc. */
+		uint32_t local_ctlr;	/* index into ctlr[] */
+		uint32_t pad;
+		char     name[RSM_CTLR_NAME_MAX];
+		uint64_t hwaddr;
+	} remote[RSM_TOPO_REMOTE_MAX];
+};
+
+struct rsm_msg_status {
+	uint32_t node_id;
+	uint32_t pad;
+	uint64_t daemon_pid;
+	uint64_t uptime_ms;
+	uint64_t clients;
+	uint64_t segments;
+	uint64_t published;
+	uint64_t imports;
+	uint64_t bytes_exported;
+	uint64_t requests;
+	uint64_t refused;	/* malformed or hostile messages */
+};
+
+/* LIST_SEGMENTS: one reply per segment, then a final one with count. */
+struct rsm_msg_seginfo {
+	uint64_t handle;
+	uint64_t size;
+	uint32_t segid;
+	uint32_t published;
+	uint32_t owner_pid;
+	uint32_t owner_uid;
+	uint32_t owner_gid;
+	uint32_t mode;
+	uint32_t acl_len;
+	uint32_t nimporters;
+	uint32_t importer_pid[RSM_INFO_IMPORTERS_MAX];
+	uint32_t last;		/* 1 on the closing message, whose other fields are 0 */
+	uint32_t count;		/* closing message: number of segments sent */
+};
+
+/* Notifications (id 0). */
+struct rsm_msg_event {
+	uint32_t kind;		/* RSM_HKIND_*: which of the client's handles */
+	uint32_t flags;
+	uint64_t handle;
+};
+
+struct rsm_msg_revoked {
+	uint64_t handle;	/* import connection that is gone */
+	uint32_t reason;	/* RSMERR_CONN_ABORTED, ... */
+	uint32_t pad;
+};
+
+/* The exporter rebound: the notification carries the new memfd. */
+struct rsm_msg_rebound {
+	uint64_t handle;
+	uint64_t size;
+};
+
+/* ---- codec ---- */
+
+/* Payload size for a type; -1 for an unknown type. */
+ssize_t rsm_msg_req_size(uint16_t type);
+ssize_t rsm_msg_reply_size(uint16_t type);
+/* Whether a message of this type and direction carries exactly one fd. */
+/* Whether a message carries a descriptor: 0 never, 1 always, 2 may. */
+int rsm_msg_wants_fd(uint16_t type, int is_reply);
+const char *rsm_msg_name(uint16_t type);
+
+/*
+ * Validate a received packet of n bytes that came with nfds descriptors.
+ * (RSM_MSG_MORE is legal only on LIST_* replies.)
+ * from_daemon: 1 when the library reads it (replies and notifications),
+ * 0 when the daemon reads it (requests only).
+ * Returns 0 when header, type, direction, size (exact) and fd count are all
+ * as the type demands; otherwise a negative code naming the first fault
+ * (see RSM_MSGCHK_*), for logging.
+ */
+#define RSM_MSGCHK_SHORT	-1
+#define RSM_MSGCHK_MAGIC	-2
+#define RSM_MSGCHK_VERSION	-3
+#define RSM_MSGCHK_LEN		-4
+#define RSM_MSGCHK_TYPE		-5
+#define RSM_MSGCHK_FLAGS	-6
+#define RSM_MSGCHK_SIZE		-7
+#define RSM_MSGCHK_FDS		-8
+#define RSM_MSGCHK_ID		-9
+#define RSM_MSGCHK_FIELD	-10
+int rsm_msg_check(const void *buf, size_t n, int nfds, int from_daemon);
+const char *rsm_msgchk_str(int code);
+
+/* Fill a header. */
+void rsm_msg_hdr_init(struct rsm_msg_hdr *h, uint16_t type, uint8_t flags,
+    uint32_t status, uint64_t id, size_t payload_len);
+
+/*
+ * Send one message (header + payload) with at most one fd.  MSG_NOSIGNAL;
+ * retries on EINTR.  Returns 0, or -1 with errno (EAGAIN on a full
+ * non-blocking socket).
+ */
+int rsm_msg_send(int sock, const struct rsm_msg_hdr *h, const void *payload,
+    size_t payload_len, int fd);
+
+/*
+ * Receive one packet into buf (cap >= RSM_MSG_MAX).  *fdp gets the first
+ * descriptor that came with it, or -1; any others are closed at once, and
+ * *nfdsp counts them all so rsm_msg_check() can refuse the packet.  Every
+ * descriptor arrives close-on-exec.  Returns the packet size, 0 on orderly
+ * close, or -1 with errno; a truncated packet is EMSGSIZE (no fd kept).
+ */
+ssize_t rsm_msg_recv(int sock, void *buf, size_t cap, int *fdp, int *nfdsp);
+
+#endif /* RSM_PROTO_H */

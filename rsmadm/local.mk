@@ -1,0 +1,1 @@
+# rsmadm: targets added by its owner

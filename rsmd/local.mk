@@ -1,0 +1,1 @@
+# rsmd: targets added by its owner
