@@ -1,1 +1,27 @@
-# librsm: targets added by its owner
+# librsm: the RSMAPI client library (soname librsm.so.2, as on illumos),
+# with the transports it drives built in.
+lib_LTLIBRARIES += librsm.la
+librsm_la_SOURCES = \
+	librsm/rsm_int.h \
+	librsm/handles.c \
+	librsm/daemon_link.c \
+	librsm/controller.c \
+	librsm/memfd_move.c \
+	librsm/export.c \
+	librsm/import.c \
+	librsm/data.c \
+	librsm/sg.c \
+	librsm/barrier.c \
+	librsm/intr.c \
+	librsm/topology.c \
+	librsm/segid.c \
+	transport/transport.h \
+	transport/transport.c \
+	transport/dummy.c \
+	transport/shm/shm.h \
+	transport/shm/shm.c
+librsm_la_LIBADD = libproto.la $(PTHREAD_LIBS)
+librsm_la_LDFLAGS = $(AM_LDFLAGS) -version-info 2:0:0 \
+	-Wl,--version-script=$(top_srcdir)/librsm/librsm.map
+EXTRA_librsm_la_DEPENDENCIES = librsm/librsm.map
+EXTRA_DIST += librsm/librsm.map

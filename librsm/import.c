@@ -1,0 +1,440 @@
+/*
+ * import.c - the import side: connect, disconnect, map, unmap, the
+ * implicit mapping made by put/get, and what REVOKED and REBOUND do to an
+ * import's mappings.
+ */
+#include "rsm_int.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct rsm_import *
+rsm_import_get(rsm_memseg_import_handle_t h)
+{
+	return rsm_slot_check(h, RSM_MAGIC_IMPORT);
+}
+
+static int
+perm_to_prot(uint32_t perm)
+{
+	/* Write-only still maps readable: x86 pages cannot be write-only. */
+	return (perm & RSM_PERM_WRITE) ? PROT_READ | PROT_WRITE :
+	    (perm & RSM_PERM_READ) ? PROT_READ : PROT_NONE;
+}
+
+static int
+mmap_errno_to_rsm(int e)
+{
+	switch (e) {
+	case ENXIO:
+	case EOVERFLOW:
+	case ENOMEM:
+		return RSMERR_BAD_LENGTH;
+	case ENODEV:
+		return RSMERR_CONN_ABORTED;
+	case EAGAIN:
+		return RSMERR_INSUFFICIENT_RESOURCES;
+	case EACCES:
+		return RSMERR_BAD_PERMS;
+	default:
+		return RSMERR_MAP_FAILED;
+	}
+}
+
+static void
+disconnect_call(uint64_t epoch, uint64_t dh)
+{
+	struct rsm_msg_handle req = { dh };
+	struct rsm_call call;
+
+	memset(&call, 0, sizeof(call));
+	call.type = RSM_MSG_IMPORT_DISCONNECT;
+	call.req = &req;
+	call.req_len = sizeof(req);
+	call.req_fd = -1;
+	call.epoch = epoch;
+	(void)rsm_link_call(&call);
+	if (call.reply_fd >= 0)
+		close(call.reply_fd);
+}
+
+int
+rsm_memseg_import_connect(rsmapi_controller_handle_t controller,
+    rsm_node_id_t node_id, rsm_memseg_id_t segment_id, rsm_permission_t perm,
+    rsm_memseg_import_handle_t *im_memseg)
+{
+	struct rsm_msg_connect req;
+	struct rsm_msg_connect_reply rep;
+	struct rsm_call call;
+	struct rsm_ctlr *c;
+	struct rsm_import *im;
+	struct stat st;
+	uint32_t local_node;
+	int rc;
+
+	if (im_memseg == NULL)
+		return RSMERR_BAD_SEG_HNDL;
+	*im_memseg = NULL;
+	if ((c = rsm_ctlr_get(controller)) == NULL)
+		return RSMERR_BAD_CTLR_HNDL;
+	if (perm != RSM_PERM_READ && perm != RSM_PERM_WRITE &&
+	    perm != RSM_PERM_RDWR)
+		return RSMERR_PERM_DENIED;
+	if (rsm_link_up(NULL, &local_node) != RSM_SUCCESS)
+		return RSMERR_CTLR_NOT_PRESENT;
+	if (rsm_ctlr_is_loopback(c) && node_id != local_node)
+		return RSMERR_CTLR_NOT_PRESENT;
+
+	if ((im = rsm_slot_alloc(RSM_MAGIC_IMPORT)) == NULL)
+		return RSMERR_INSUFFICIENT_MEM;
+	im->fd = -1;
+	im->evfd = -1;	/* made on first use, see intr.c */
+	req.node = node_id;
+	req.segid = segment_id;
+	req.perm = perm;
+	req.xport = c->xport;
+	memset(&call, 0, sizeof(call));
+	call.type = RSM_MSG_IMPORT_CONNECT;
+	call.req = &req;
+	call.req_len = sizeof(req);
+	call.req_fd = -1;
+	call.reply = &rep;
+	call.reply_cap = sizeof(rep);
+	call.slot = &im->hdr;
+	rc = rsm_link_call(&call);
+	if (rc == RSM_SUCCESS) {
+		size_t pg = rsm_pagesize();
+
+		/* Trust nothing: the fd must hold the whole segment. */
+		if (call.reply_fd < 0 || rep.size == 0 || rep.size % pg != 0 ||
+		    fstat(call.reply_fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+		    (uint64_t)st.st_size < rep.size ||
+		    (rep.granted & ~(uint32_t)RSM_PERM_RDWR) != 0 ||
+		    (rep.granted & perm) != perm) {
+			disconnect_call(call.epoch, rep.handle);
+			rc = RSMERR_CONN_ABORTED;
+		}
+	}
+	if (rc != RSM_SUCCESS) {
+		if (call.reply_fd >= 0)
+			close(call.reply_fd);
+		rsm_handles_lock();
+		if (im->evfd >= 0)
+			close(im->evfd);
+		rsm_slot_free(im);
+		rsm_handles_unlock();
+		return rc;
+	}
+	rsm_handles_lock();
+	im->hdr.epoch = call.epoch;
+	im->hdr.dh = rep.handle;
+	im->ctlr = c;
+	im->size = (size_t)rep.size;
+	im->granted = perm;
+	im->node_mode = rep.node_mode;
+	im->node = node_id;
+	im->segid = segment_id;
+	atomic_store(&im->mode, RSM_BARRIER_MODE_IMPLICIT);
+	/*
+	 * A REVOKED or REBOUND may have run between the reply and here; a
+	 * rebound fd already installed is newer than ours.
+	 */
+	if (im->fd >= 0 || atomic_load(&im->gen) != 0)
+		close(call.reply_fd);
+	else
+		im->fd = call.reply_fd;
+	rsm_handles_unlock();
+	*im_memseg = (rsm_memseg_import_handle_t)im;
+	return RSM_SUCCESS;
+}
+
+/* Drop the implicit mapping (lock held). */
+static void
+drop_implicit(struct rsm_import *im)
+{
+	if (atomic_load(&im->view) == RSM_VIEW_IMPLICIT) {
+		atomic_store(&im->view, RSM_VIEW_NONE);
+		im->ctlr->ops->disconnect(&im->xs);
+	}
+}
+
+int
+rsm_memseg_import_disconnect(rsm_memseg_import_handle_t im_memseg)
+{
+	struct rsm_import *im;
+	uint64_t epoch, dh;
+
+	rsm_handles_lock();
+	if ((im = rsm_import_get(im_memseg)) == NULL) {
+		rsm_handles_unlock();
+		return RSMERR_BAD_SEG_HNDL;
+	}
+	if (atomic_load(&im->view) == RSM_VIEW_EXPLICIT) {
+		rsm_handles_unlock();
+		return RSMERR_SEG_STILL_MAPPED;
+	}
+	if (im->poll_refs > 0) {
+		rsm_handles_unlock();
+		return RSMERR_POLLFD_IN_USE;
+	}
+	drop_implicit(im);
+	epoch = im->hdr.epoch;
+	dh = im->hdr.dh;
+	if (im->fd >= 0)
+		close(im->fd);
+	im->fd = -1;
+	if (im->evfd >= 0)
+		close(im->evfd);
+	rsm_slot_free(im);
+	rsm_handles_unlock();
+	/*
+	 * A revocation by unpublish leaves the connection in the daemon's
+	 * table, so the daemon is told whenever it still lives.
+	 */
+	if (rsm_epoch_live(epoch))
+		disconnect_call(epoch, dh);
+	return RSM_SUCCESS;
+}
+
+/* Lock held. */
+static int
+implicit_map_locked(struct rsm_import *im)
+{
+	int v = atomic_load(&im->view), rc;
+
+	if (v != RSM_VIEW_NONE)
+		return RSM_SUCCESS;
+	if (im->fd < 0 || atomic_load(&im->gen) != 0)
+		return RSMERR_CONN_ABORTED;
+	rc = im->ctlr->ops->connect(&im->xs, im->fd, im->size,
+	    perm_to_prot(im->granted));
+	if (rc != RSM_SUCCESS)
+		return rc;
+	im->win_base = im->xs.base;
+	im->win_off = 0;
+	im->win_len = im->size;
+	im->win_perm = im->granted;
+	atomic_store_explicit(&im->view, RSM_VIEW_IMPLICIT,
+	    memory_order_release);
+	return RSM_SUCCESS;
+}
+
+int
+rsm_import_implicit_map(struct rsm_import *im)
+{
+	int rc;
+
+	rsm_handles_lock();
+	if (!rsm_slot_check(im, RSM_MAGIC_IMPORT))
+		rc = RSMERR_BAD_SEG_HNDL;
+	else
+		rc = implicit_map_locked(im);
+	rsm_handles_unlock();
+	return rc;
+}
+
+int
+rsm_memseg_import_map(rsm_memseg_import_handle_t im_memseg, void **address,
+    rsm_attribute_t attr, rsm_permission_t perm, off_t offset, size_t length)
+{
+	struct rsm_import *im;
+	size_t pg = rsm_pagesize();
+	void *hint, *p;
+	int flags = MAP_SHARED, rc = RSM_SUCCESS;
+
+	rsm_handles_lock();
+	if ((im = rsm_import_get(im_memseg)) == NULL) {
+		rc = RSMERR_BAD_SEG_HNDL;
+		goto out;
+	}
+	if (address == NULL) {
+		rc = RSMERR_BAD_ADDR;
+		goto out;
+	}
+	if (atomic_load(&im->view) != RSM_VIEW_NONE) {
+		rc = RSMERR_SEG_ALREADY_MAPPED;
+		goto out;
+	}
+	if (attr != RSM_MAP_NONE && attr != RSM_MAP_FIXED &&
+	    attr != RSM_MAP_RESERVED) {
+		rc = RSMERR_BAD_ADDR;
+		goto out;
+	}
+	if (perm == RSM_PERM_NONE || (perm & ~(uint32_t)RSM_PERM_RDWR) != 0 ||
+	    (perm & ~im->granted) != 0) {
+		rc = RSMERR_BAD_PERMS;
+		goto out;
+	}
+	if (offset < 0) {
+		rc = RSMERR_BAD_OFFSET;
+		goto out;
+	}
+	if ((size_t)offset % pg != 0) {
+		rc = RSMERR_BAD_MEM_ALIGNMENT;
+		goto out;
+	}
+	if (length == 0 || (size_t)offset > im->size ||
+	    length > im->size - (size_t)offset) {
+		rc = RSMERR_BAD_LENGTH;
+		goto out;
+	}
+	hint = *address;
+	if (attr == RSM_MAP_FIXED) {
+		if (hint == NULL || (uintptr_t)hint % pg != 0) {
+			rc = RSMERR_BAD_MEM_ALIGNMENT;
+			goto out;
+		}
+		flags |= MAP_FIXED;
+	}
+	if (im->fd < 0 || atomic_load(&im->gen) != 0) {
+		rc = RSMERR_CONN_ABORTED;
+		goto out;
+	}
+	p = mmap(hint, length, perm_to_prot(perm), flags, im->fd, offset);
+	if (p == MAP_FAILED) {
+		rc = mmap_errno_to_rsm(errno);
+		goto out;
+	}
+	im->map_addr = p;
+	im->map_len = length;
+	im->map_prot = perm_to_prot(perm);
+	im->win_base = p;
+	im->win_off = (size_t)offset;
+	im->win_len = length;
+	im->win_perm = perm;
+	atomic_store_explicit(&im->view, RSM_VIEW_EXPLICIT,
+	    memory_order_release);
+	*address = p;
+out:
+	rsm_handles_unlock();
+	return rc;
+}
+
+int
+rsm_memseg_import_unmap(rsm_memseg_import_handle_t im_memseg)
+{
+	struct rsm_import *im;
+	int rc = RSM_SUCCESS;
+
+	rsm_handles_lock();
+	if ((im = rsm_import_get(im_memseg)) == NULL) {
+		rc = RSMERR_BAD_SEG_HNDL;
+	} else if (atomic_load(&im->view) == RSM_VIEW_EXPLICIT) {
+		atomic_store(&im->view, RSM_VIEW_NONE);
+		(void)munmap(im->map_addr, im->map_len);
+		im->map_addr = NULL;
+		im->map_len = 0;
+	} else if (atomic_load(&im->view) == RSM_VIEW_IMPLICIT) {
+		drop_implicit(im);
+	} else {
+		rc = RSMERR_SEG_NOT_MAPPED;
+	}
+	rsm_handles_unlock();
+	return rc;
+}
+
+/*
+ * Replace a mapping with private anonymous pages at the same address: the
+ * spec's "trash page".  Racing accesses hit either the segment or the
+ * trash, never an unmapped hole.
+ */
+static void
+trash(char *addr, size_t len, int prot)
+{
+	if (addr != NULL && len != 0)
+		(void)mmap(addr, len, prot == PROT_NONE ? PROT_READ : prot,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+}
+
+/* Lock held. */
+static void
+revoke_locked(struct rsm_import *im)
+{
+	/* Bump first, so a copy racing with the swap is reported. */
+	atomic_fetch_add(&im->gen, 1);
+	if (atomic_load(&im->view) == RSM_VIEW_IMPLICIT)
+		trash(im->xs.base, im->xs.size, im->xs.prot);
+	else if (atomic_load(&im->view) == RSM_VIEW_EXPLICIT)
+		trash(im->map_addr, im->map_len, im->map_prot);
+	if (im->fd >= 0)
+		close(im->fd);
+	im->fd = -1;
+	/* Wake waiters (there are none if no counter was ever made). */
+	if (im->evfd >= 0) {
+		uint64_t one = 1;
+
+		(void)!write(im->evfd, &one, sizeof(one));
+	}
+}
+
+void
+rsm_import_revoked(uint64_t epoch, uint64_t dh)
+{
+	struct rsm_import *im;
+
+	rsm_handles_lock();
+	im = rsm_slot_find(RSM_MAGIC_IMPORT, epoch, dh);
+	if (im != NULL && atomic_load(&im->gen) == 0)
+		revoke_locked(im);
+	rsm_handles_unlock();
+}
+
+void
+rsm_import_rebound(uint64_t epoch, uint64_t dh, uint64_t size, int fd)
+{
+	struct rsm_import *im;
+	struct stat st;
+
+	rsm_handles_lock();
+	im = rsm_slot_find(RSM_MAGIC_IMPORT, epoch, dh);
+	if (im == NULL || atomic_load(&im->gen) != 0 ||
+	    (im->size != 0 && size != im->size) ||
+	    fstat(fd, &st) != 0 || (uint64_t)st.st_size < size) {
+		rsm_handles_unlock();
+		close(fd);
+		return;
+	}
+	/* MAP_FIXED over the old pages: atomic for racing accesses. */
+	if (atomic_load(&im->view) == RSM_VIEW_IMPLICIT)
+		(void)mmap(im->xs.base, im->xs.size, im->xs.prot,
+		    MAP_SHARED | MAP_FIXED, fd, 0);
+	else if (atomic_load(&im->view) == RSM_VIEW_EXPLICIT)
+		(void)mmap(im->map_addr, im->map_len, im->map_prot,
+		    MAP_SHARED | MAP_FIXED, fd, (off_t)im->win_off);
+	if (im->fd >= 0)
+		close(im->fd);
+	im->fd = fd;
+	rsm_handles_unlock();
+}
+
+struct died_arg {
+	uint64_t epoch;
+	int wake;
+};
+
+static void
+link_died_one(void *slot, void *arg)
+{
+	struct rsm_import *im = slot;
+	struct died_arg *da = arg;
+
+	if (im->hdr.epoch != 0 && im->hdr.epoch <= da->epoch) {
+		atomic_fetch_add(&im->gen, 1);
+		if (da->wake && im->evfd >= 0) {
+			uint64_t one = 1;
+
+			(void)!write(im->evfd, &one, sizeof(one));
+		}
+	}
+}
+
+void
+rsm_imports_link_died(uint64_t epoch, int wake)
+{
+	struct died_arg da = { epoch, wake };
+
+	rsm_slot_foreach(RSM_MAGIC_IMPORT, link_died_one, &da);
+}

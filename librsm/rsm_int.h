@@ -1,0 +1,222 @@
+/*
+ * rsm_int.h - librsm internals: handle slots, the daemon link, and the
+ * hooks between the files of the library.  Nothing here is exported (the
+ * version script librsm.map exports only the 42 rsm_* functions).
+ */
+#ifndef RSM_INT_H
+#define RSM_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "rsmapi.h"
+#include "rsm_proto.h"
+#include "transport.h"
+
+#pragma GCC visibility push(hidden)
+
+/* ---- handle slots (handles.c) ---- */
+
+#define RSM_SLOT_SIZE		512u
+#define RSM_SLOT_COUNT		65536u
+
+/* Magic per kind; a freed slot holds RSM_MAGIC_FREE. */
+#define RSM_MAGIC_FREE		0x46524545u	/* "FREE" */
+#define RSM_MAGIC_CTLR		0x43544c52u	/* "CTLR" */
+#define RSM_MAGIC_EXPORT	0x45585054u	/* "EXPT" */
+#define RSM_MAGIC_IMPORT	0x494d5054u	/* "IMPT" */
+#define RSM_MAGIC_LOCALMEM	0x4c4d454du	/* "LMEM" */
+
+/* Every slot starts with this header. */
+struct rsm_slot_hdr {
+	_Atomic uint32_t magic;
+	uint32_t	 next_free;	/* free-list link (slot index) */
+	uint64_t	 epoch;		/* daemon link epoch the handle lives in */
+	uint64_t	 dh;		/* daemon handle; 0 until the daemon issued it */
+};
+
+struct rsm_ctlr {
+	struct rsm_slot_hdr hdr;
+	char		 name[RSM_CTLR_NAME_MAX];	/* as the daemon names it */
+	unsigned	 refs;
+	uint32_t	 xport;
+	const struct rsm_transport_ops *ops;
+	struct rsm_msg_ctlr_reply attr;
+};
+
+struct rsm_export {
+	struct rsm_slot_hdr hdr;
+	struct rsm_ctlr	*ctlr;
+	char		*vaddr;
+	size_t		 size;
+	uint32_t	 flags;
+	pid_t		 creator;
+	int		 published;
+	uint32_t	 segid;
+	int		 evfd;		/* event counter (semaphore eventfd) */
+	unsigned	 poll_refs;
+};
+
+/* Which mapping serves put/get. */
+#define RSM_VIEW_NONE		0
+#define RSM_VIEW_IMPLICIT	1
+#define RSM_VIEW_EXPLICIT	2
+
+struct rsm_import {
+	struct rsm_slot_hdr hdr;
+	/*
+	 * The put/get hot path reads only the fields up to `barrier_token`,
+	 * without a lock: `gen` (0 while the connection is alive, bumped by a
+	 * revocation or the daemon's death) and `view`, published with release
+	 * once the window fields are set.
+	 */
+	_Atomic uint32_t gen;
+	_Atomic int	 view;		/* RSM_VIEW_* */
+	char		*win_base;	/* address of segment offset win_off */
+	size_t		 win_off;
+	size_t		 win_len;
+	uint32_t	 win_perm;	/* RSM_PERM_* allowed through the window */
+	_Atomic int	 mode;		/* rsm_barrier_mode_t */
+	_Atomic uintptr_t barrier_token; /* 0: no barrier */
+	/* Below: changed under rsm_handles_lock only. */
+	struct rsm_ctlr	*ctlr;
+	struct rsm_xport_seg xs;	/* implicit mapping of the whole segment */
+	size_t		 size;
+	uint32_t	 granted;	/* RSM_PERM_* of the connection */
+	uint32_t	 node_mode;
+	uint32_t	 node;
+	uint32_t	 segid;
+	int		 fd;		/* segment memfd; -1 once revoked */
+	char		*map_addr;	/* explicit mapping */
+	size_t		 map_len;
+	int		 map_prot;
+	int		 evfd;
+	unsigned	 poll_refs;
+};
+
+struct rsm_localmem {
+	struct rsm_slot_hdr hdr;
+	struct rsm_ctlr	*ctlr;
+	struct rsm_xport_mem mem;
+};
+
+extern char *_Atomic rsm_arena;
+
+/*
+ * The slot behind a caller's pointer if it is a live handle of `magic`,
+ * else NULL.  Never dereferences memory outside the arena.
+ */
+static inline void *
+rsm_slot_check(const void *p, uint32_t magic)
+{
+	char *base = atomic_load_explicit(&rsm_arena, memory_order_acquire);
+	uintptr_t off;
+	struct rsm_slot_hdr *h;
+
+	if (base == NULL || p == NULL)
+		return NULL;
+	off = (uintptr_t)p - (uintptr_t)base;
+	if (off >= (uintptr_t)RSM_SLOT_SIZE * RSM_SLOT_COUNT ||
+	    off % RSM_SLOT_SIZE != 0)
+		return NULL;
+	h = (struct rsm_slot_hdr *)(base + off);
+	if (atomic_load_explicit(&h->magic, memory_order_acquire) != magic)
+		return NULL;
+	return h;
+}
+
+/* Allocate a zeroed slot with `magic` set; NULL when the arena is full. */
+void	*rsm_slot_alloc(uint32_t magic);
+/* Free a slot (caller holds rsm_handles_lock). */
+void	 rsm_slot_free(void *slot);
+/* Call fn for every live slot of `magic` (caller holds rsm_handles_lock). */
+void	 rsm_slot_foreach(uint32_t magic, void (*fn)(void *slot, void *arg),
+	    void *arg);
+/* Live slot of `magic` with daemon handle dh in epoch (lock held). */
+void	*rsm_slot_find(uint32_t magic, uint64_t epoch, uint64_t dh);
+/* A fresh token for a barrier; never dereferenced. */
+uintptr_t rsm_barrier_token_new(void);
+
+/* One lock for handle state changes; never held across a daemon request. */
+void	 rsm_handles_lock(void);
+void	 rsm_handles_unlock(void);
+void	 rsm_handles_atfork_prepare(void);
+void	 rsm_handles_atfork_parent(void);
+void	 rsm_handles_atfork_child(void);
+
+/* ---- daemon link (daemon_link.c) ---- */
+
+/* Cap of a reply buffer: the largest reply payload. */
+#define RSM_REPLY_MAX		(RSM_MSG_MAX - sizeof(struct rsm_msg_hdr))
+
+struct rsm_call {
+	uint16_t	 type;
+	const void	*req;		/* payload */
+	size_t		 req_len;
+	int		 req_fd;	/* -1: none */
+	void		*reply;		/* payload buffer */
+	size_t		 reply_cap;
+	int		 reply_fd;	/* out: fd that came with the reply, or -1 */
+	uint64_t	 epoch;		/* in: 0 = any (connect if needed); out: used */
+	/* in: slot whose hdr.dh the receiver fills from a handle reply */
+	struct rsm_slot_hdr *slot;
+};
+
+/*
+ * Send a request and wait for its reply or for the link's death.
+ * Returns the reply status or RSMERR_CONN_ABORTED (link down, or the
+ * handle's epoch is over).  An error reply closes nothing: reply_fd is -1.
+ */
+int	 rsm_link_call(struct rsm_call *c);
+/* Make sure the link is up; *epoch and *node_id describe it. */
+int	 rsm_link_up(uint64_t *epoch, uint32_t *node_id);
+/* Whether handles of `epoch` still talk to a live daemon. */
+int	 rsm_epoch_live(uint64_t epoch);
+/* A dup of the current link's death eventfd if epoch is live, else -1. */
+int	 rsm_link_death_fd(uint64_t epoch);
+
+/* ---- notification handlers (run on the receiver thread) ---- */
+void	 rsm_import_revoked(uint64_t epoch, uint64_t dh);
+void	 rsm_import_rebound(uint64_t epoch, uint64_t dh, uint64_t size, int fd);
+void	 rsm_event_deliver(uint64_t epoch, uint32_t kind, uint64_t dh,
+	    uint32_t flags);
+/*
+ * The link of `epoch` died: bump every import of it or older (lock held);
+ * wake: also wake their waiters (not in a forked child, whose eventfds are
+ * the parent's).
+ */
+void	 rsm_imports_link_died(uint64_t epoch, int wake);
+
+/* ---- controller.c ---- */
+struct rsm_ctlr *rsm_ctlr_get(rsmapi_controller_handle_t h);
+int	 rsm_ctlr_is_loopback(const struct rsm_ctlr *c);
+
+/* ---- memfd_move.c ---- */
+/* Move [vaddr, vaddr+size) into a new memfd; *fdp gets it. */
+int	 rsm_memfd_move_in(void *vaddr, size_t size, int *fdp);
+/* Put private anonymous memory with the current contents back. */
+int	 rsm_memfd_move_out(void *vaddr, size_t size);
+
+/* ---- import.c ---- */
+struct rsm_import *rsm_import_get(rsm_memseg_import_handle_t h);
+/* Map the whole segment for put/get on first use. */
+int	 rsm_import_implicit_map(struct rsm_import *im);
+
+/* ---- data.c ---- */
+int	 rsm_import_xfer(struct rsm_import *im, off_t offset, void *buf,
+	    size_t len, size_t align, int is_put);
+
+/* ---- intr.c ---- */
+int	 rsm_signal_post_import(struct rsm_import *im, uint32_t flags);
+/* A new event counter for a handle. */
+int	 rsm_evfd_get(int *evfdp);
+
+/* ---- helpers ---- */
+size_t	 rsm_pagesize(void);
+
+#pragma GCC visibility pop
+
+#endif /* RSM_INT_H */

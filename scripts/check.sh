@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: a plain build and an ASan+UBSan build, each
+# with `make check`, then `make distcheck`.  Prints one closing line
+# "N passed, N failed" and exits non-zero on any failure.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+pass=0 fail=0 status=0
+
+count() {	# count DIR: add the automake harness results of DIR
+	local log=$1/test-suite.log p f
+	[ -f "$log" ] || { fail=$((fail + 1)); return; }
+	p=$(sed -n 's/^# PASS: *//p' "$log" | head -1)
+	f=$(sed -n 's/^# \(FAIL\|ERROR\|XPASS\): *//p' "$log" | awk '{s+=$1} END {print s+0}')
+	pass=$((pass + ${p:-0})); fail=$((fail + f))
+}
+
+run_suite() {	# run_suite NAME DIR [configure args]
+	local name=$1 dir=$2
+	shift 2
+	echo "== $name build"
+	if ! "$top/scripts/build.sh" "$dir" "$@"; then
+		echo "$name: build failed"; fail=$((fail + 1)); status=1; return
+	fi
+	echo "== $name make check"
+	if ! make -C "$dir" -s check; then
+		status=1
+		for l in "$dir"/tests/*.log "$dir"/tests/*/*.log; do
+			[ -f "$l" ] && grep -q -E '^(FAIL|ERROR)' "${l%.log}.trs" 2>/dev/null &&
+				{ echo "---- $l"; tail -40 "$l"; }
+		done
+	fi
+	count "$dir"
+}
+
+run_suite plain "$top/build"
+run_suite sanitizers "$top/build-san" --enable-sanitizers
+
+if [ "${RSM_SKIP_DISTCHECK:-0}" != 1 ]; then
+	echo "== make distcheck"
+	if make -C "$top/build" -s distcheck >"$top/build/distcheck.out" 2>&1; then
+		pass=$((pass + 1))
+	else
+		tail -40 "$top/build/distcheck.out"; fail=$((fail + 1)); status=1
+	fi
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ] || status=1
+exit $status

@@ -1,0 +1,169 @@
+/*
+ * shm.c - the same-node transport (controllers "loopback" and "shm").
+ *
+ * The daemon is the home of every segment: its memory is a memfd, and a
+ * same-node importer receives that memfd and maps it.  So the data path is
+ * a shared mapping, copies are memcpy and ordering is a full CPU fence.
+ * Signals travel over the daemon's control channel.
+ */
+#include "shm/shm.h"
+
+#include <errno.h>
+#include <sys/mman.h>
+
+#include "rsmapi.h"
+
+static int
+shm_connect(struct rsm_xport_seg *seg, int fd, size_t size, int prot)
+{
+	void *p;
+
+	if (fd < 0 || size == 0)
+		return RSMERR_BAD_ADDR;
+	p = mmap(NULL, size, prot, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		switch (errno) {
+		case EACCES:
+			return RSMERR_BAD_PERMS;
+		case ENOMEM:
+		case EOVERFLOW:
+		case ENXIO:
+			return RSMERR_BAD_LENGTH;
+		case EAGAIN:
+			return RSMERR_INSUFFICIENT_RESOURCES;
+		case ENODEV:
+			return RSMERR_CONN_ABORTED;
+		default:
+			return RSMERR_MAP_FAILED;
+		}
+	}
+	seg->base = p;
+	seg->size = size;
+	seg->prot = prot;
+	return RSM_SUCCESS;
+}
+
+static int
+shm_disconnect(struct rsm_xport_seg *seg)
+{
+	if (seg->base != NULL)
+		(void)munmap(seg->base, seg->size);
+	seg->base = NULL;
+	seg->size = 0;
+	seg->prot = 0;
+	return RSM_SUCCESS;
+}
+
+static int
+shm_fence(struct rsm_xport_seg *seg)
+{
+	(void)seg;
+	rsm_shm_fence();
+	return RSM_SUCCESS;
+}
+
+/* Stores to a shared mapping are complete once ordered: flush = fence. */
+static int
+shm_flush(struct rsm_xport_seg *seg)
+{
+	return shm_fence(seg);
+}
+
+static int
+shm_get(struct rsm_xport_seg *seg, size_t off, void *dst, size_t len)
+{
+	if (!rsm_shm_in_bounds(seg, off, len))
+		return RSMERR_BAD_LENGTH;
+	rsm_shm_copy_out(seg, off, dst, len);
+	return RSM_SUCCESS;
+}
+
+static int
+shm_put(struct rsm_xport_seg *seg, size_t off, const void *src, size_t len)
+{
+	if (!rsm_shm_in_bounds(seg, off, len))
+		return RSMERR_BAD_LENGTH;
+	rsm_shm_copy_in(seg, off, src, len);
+	return RSM_SUCCESS;
+}
+
+static int
+shm_getv(struct rsm_xport_seg *seg, const struct rsm_xport_iov *iov, size_t n,
+    size_t *done)
+{
+	size_t i;
+	int rc = RSM_SUCCESS;
+
+	for (i = 0; i < n; i++) {
+		rc = shm_get(seg, iov[i].remote_off, iov[i].local, iov[i].len);
+		if (rc != RSM_SUCCESS)
+			break;
+	}
+	if (done != NULL)
+		*done = i;
+	return rc;
+}
+
+static int
+shm_putv(struct rsm_xport_seg *seg, const struct rsm_xport_iov *iov, size_t n,
+    size_t *done)
+{
+	size_t i;
+	int rc = RSM_SUCCESS;
+
+	for (i = 0; i < n; i++) {
+		rc = shm_put(seg, iov[i].remote_off, iov[i].local, iov[i].len);
+		if (rc != RSM_SUCCESS)
+			break;
+	}
+	if (done != NULL)
+		*done = i;
+	return rc;
+}
+
+/* Local memory needs no registration on one node: record the range. */
+static int
+shm_register_mem(struct rsm_xport_mem *mem, void *vaddr, size_t len)
+{
+	if (vaddr == NULL)
+		return RSMERR_BAD_ADDR;
+	if (len == 0)
+		return RSMERR_BAD_LENGTH;
+	mem->vaddr = vaddr;
+	mem->len = len;
+	return RSM_SUCCESS;
+}
+
+static int
+shm_deregister_mem(struct rsm_xport_mem *mem)
+{
+	mem->vaddr = NULL;
+	mem->len = 0;
+	return RSM_SUCCESS;
+}
+
+/* Same-node peers are rung by the daemon, which owns the routing. */
+static int
+shm_signal(struct rsm_xport_seg *seg, uint32_t flags, rsm_xport_post_fn post,
+    void *arg)
+{
+	(void)seg;
+	if (post == NULL)
+		return RSMERR_BAD_ADDR;
+	return post(arg, flags);
+}
+
+const struct rsm_transport_ops rsm_shm_ops = {
+	"shm",
+	shm_connect,
+	shm_disconnect,
+	shm_fence,
+	shm_flush,
+	shm_get,
+	shm_getv,
+	shm_put,
+	shm_putv,
+	shm_register_mem,
+	shm_deregister_mem,
+	shm_signal,
+};

@@ -1,0 +1,82 @@
+/*
+ * transport.h - the one table every data transport fills in.
+ *
+ * librsm talks to a transport only through struct rsm_transport_ops; the
+ * table is chosen by controller type ("loopback", "shm", later "tcp",
+ * "verbs").  A transport never touches the daemon registry and librsm
+ * never calls a transport's internals: the put/get hot path costs one
+ * indirect call through this table.
+ *
+ * Every op returns RSM_SUCCESS or an RSMERR_* value.
+ */
+#ifndef RSM_TRANSPORT_H
+#define RSM_TRANSPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One imported segment as a transport sees it. */
+struct rsm_xport_seg {
+	char	*base;		/* data path to the whole segment (shm: mapping) */
+	size_t	 size;		/* segment size, bytes */
+	int	 prot;		/* PROT_* the data path was opened with */
+};
+
+/* One registered local memory range (local memory handles). */
+struct rsm_xport_mem {
+	char	*vaddr;
+	size_t	 len;
+};
+
+/* One scatter/gather element already validated by the library. */
+struct rsm_xport_iov {
+	char	*local;		/* local buffer */
+	size_t	 remote_off;	/* offset inside the segment */
+	size_t	 len;
+};
+
+/* How a transport posts a signal over the node's control channel. */
+typedef int (*rsm_xport_post_fn)(void *arg, uint32_t flags);
+
+/*
+ * Slots are in a fixed order; dummy.c fills them positionally so that a
+ * missing slot in any table breaks the build.
+ */
+struct rsm_transport_ops {
+	const char *name;
+	/* Open the data path to a segment given its descriptor (shm: memfd). */
+	int	(*connect)(struct rsm_xport_seg *seg, int fd, size_t size,
+		    int prot);
+	int	(*disconnect)(struct rsm_xport_seg *seg);
+	/* Order: writes before the fence complete before writes after it. */
+	int	(*fence)(struct rsm_xport_seg *seg);
+	/* Completion: every access issued so far has reached the segment. */
+	int	(*flush)(struct rsm_xport_seg *seg);
+	int	(*get)(struct rsm_xport_seg *seg, size_t off, void *dst,
+		    size_t len);
+	/* Vector ops stop at the first failure; *done counts finished entries. */
+	int	(*getv)(struct rsm_xport_seg *seg,
+		    const struct rsm_xport_iov *iov, size_t n, size_t *done);
+	int	(*put)(struct rsm_xport_seg *seg, size_t off, const void *src,
+		    size_t len);
+	int	(*putv)(struct rsm_xport_seg *seg,
+		    const struct rsm_xport_iov *iov, size_t n, size_t *done);
+	int	(*register_mem)(struct rsm_xport_mem *mem, void *vaddr,
+		    size_t len);
+	int	(*deregister_mem)(struct rsm_xport_mem *mem);
+	/* Ring the segment's peer; post() is the control-channel fallback. */
+	int	(*signal)(struct rsm_xport_seg *seg, uint32_t flags,
+		    rsm_xport_post_fn post, void *arg);
+};
+
+extern const struct rsm_transport_ops rsm_shm_ops;
+extern const struct rsm_transport_ops rsm_dummy_ops;
+
+/*
+ * The ops for a controller name ("loopback", "shm0", "tcp1"...): the type
+ * is the name without its trailing unit digits.  NULL when no transport of
+ * that type is built in.
+ */
+const struct rsm_transport_ops *rsm_transport_lookup(const char *ctlr_name);
+
+#endif /* RSM_TRANSPORT_H */
