@@ -83,7 +83,7 @@ rsm_memfd_move_in(void *vaddr, size_t size, int *fdp)
 		return RSMERR_BAD_ADDR;
 	if ((rc = check_range(start, start + size)) != RSM_SUCCESS)
 		return rc;
-	if ((fd = memfd_create("rsm-segment", MFD_CLOEXEC)) < 0)
+	if ((fd = memfd_create("rsm-segment", MFD_CLOEXEC | MFD_ALLOW_SEALING)) < 0)
 		return map_errno(errno);
 	if (ftruncate(fd, (off_t)size) != 0) {
 		rc = map_errno(errno == EFBIG || errno == ENOSPC ? ENOMEM : errno);

@@ -45,9 +45,10 @@
 #define RSM_MSGF_ALL		(RSM_MSGF_REPLY | RSM_MSGF_MORE)
 
 /* Transport kinds: controller types the daemon knows. */
-#define RSM_XPORT_SHM		1u	/* same-node shared memory (also "loopback") */
+#define RSM_XPORT_SHM		1u	/* same-node shared memory */
 #define RSM_XPORT_TCP		2u
 #define RSM_XPORT_VERBS		3u
+#define RSM_XPORT_LOOPBACK	4u	/* shm, restricted to this node (spec 4.4) */
 
 /* Which kind of handle a signal or event names. */
 #define RSM_HKIND_EXPORT	1u

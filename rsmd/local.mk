@@ -1,1 +1,17 @@
-# rsmd: targets added by its owner
+# rsmd: the node daemon.
+sbin_PROGRAMS += rsmd/rsmd
+rsmd_rsmd_SOURCES = rsmd/rsmd.c rsmd/rsmd.h rsmd/config.c rsmd/control.c \
+	rsmd/registry.c rsmd/notify.c rsmd/log.c rsmd/log.h
+rsmd_rsmd_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS)
+rsmd_rsmd_LDADD = libproto.la $(INIH_LIBS) $(PTHREAD_LIBS)
+
+# The registry is plain data: its unit test links it alone.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_registry
+TESTS += tests/unit/test_registry
+tests_unit_test_registry_SOURCES = tests/unit/test_registry.c \
+	rsmd/registry.c rsmd/rsmd.h
+tests_unit_test_registry_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/rsmd
+tests_unit_test_registry_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_registry_LDADD = $(CMOCKA_LIBS)
+endif

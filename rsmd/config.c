@@ -1,0 +1,394 @@
+/*
+ * config.c - rsmd.conf: "key = value" lines and "#" comments, parsed with
+ * inih.  Unknown keys, sections, repeated keys and bad values are errors,
+ * each reported as file:line, and one run reports all of them.
+ */
+#include <errno.h>
+#include <ini.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/un.h>
+
+#include "rsmd.h"
+#include "log.h"
+
+#define CONF_DEFAULT_SOCKET_MODE	0666u
+#define CONF_DEFAULT_SEGID_MIN		0x400000u
+#define CONF_DEFAULT_SEGID_MAX		0x7fffffffu
+#define CONF_DEFAULT_MAX_SEGMENTS	65535u
+#define CONF_DEFAULT_MAX_SEGSIZE	(64ull << 30)
+
+enum conf_type {
+	CT_NODE,
+	CT_PATH,
+	CT_MODE,
+	CT_LEVEL,
+	CT_SEGID,
+	CT_COUNT,	/* plain number */
+	CT_SIZE,	/* number with an optional K/M/G suffix */
+};
+
+struct conf_key {
+	const char	*name;
+	enum conf_type	 type;
+	size_t		 off;
+	uint64_t	 min;	/* numeric keys: accepted range */
+	uint64_t	 max;
+};
+
+#define OFF(f)	offsetof(struct rsmd_config, f)
+
+static const struct conf_key conf_keys[] = {
+	{ "node_id", CT_NODE, OFF(node_id), 0, RSM_NODE_ID_MAX },
+	{ "socket", CT_PATH, OFF(socket), 0, 0 },
+	{ "socket_mode", CT_MODE, OFF(socket_mode), 0, 0777 },
+	{ "log_level", CT_LEVEL, OFF(log_level), 0, 0 },
+	{ "pidfile", CT_PATH, OFF(pidfile), 0, 0 },
+	{ "segid_min", CT_SEGID, OFF(segid_min), RSMD_RESERVED_SEGID_END + 1,
+	    RSMD_AUTO_SEGID_BASE - 1 },
+	{ "segid_max", CT_SEGID, OFF(segid_max), RSMD_RESERVED_SEGID_END + 1,
+	    RSMD_AUTO_SEGID_BASE - 1 },
+	{ "max_segments", CT_COUNT, OFF(max_segments), 1, UINT32_MAX },
+	{ "max_segment_size", CT_SIZE, OFF(max_segment_size), 1, UINT64_MAX },
+	{ "quota_segments", CT_COUNT, OFF(quota_segments), 0, UINT64_MAX },
+	{ "quota_bytes", CT_SIZE, OFF(quota_bytes), 0, UINT64_MAX },
+	{ "quota_imports", CT_COUNT, OFF(quota_imports), 0, UINT64_MAX },
+};
+#define NKEYS	(sizeof(conf_keys) / sizeof(conf_keys[0]))
+
+static const char *level_names[] = { "error", "warn", "info", "debug" };
+
+/* What the inih callbacks share: the line counter lives in the reader. */
+struct conf_parse {
+	const char		*file;
+	FILE			*fp;
+	int			 line;
+	int			 errors;
+	unsigned		 seen[NKEYS];
+	struct rsmd_config	*cf;
+};
+
+void
+config_defaults(struct rsmd_config *cf)
+{
+	memset(cf, 0, sizeof(*cf));
+	cf->node_id = 0;
+	cf->socket = NULL;
+	cf->socket_mode = CONF_DEFAULT_SOCKET_MODE;
+	cf->log_level = RSMD_LOG_INFO;
+	cf->pidfile = NULL;
+	cf->segid_min = CONF_DEFAULT_SEGID_MIN;
+	cf->segid_max = CONF_DEFAULT_SEGID_MAX;
+	cf->max_segments = CONF_DEFAULT_MAX_SEGMENTS;
+	cf->max_segment_size = CONF_DEFAULT_MAX_SEGSIZE;
+}
+
+void
+config_free(struct rsmd_config *cf)
+{
+	free(cf->socket);
+	free(cf->pidfile);
+	cf->socket = NULL;
+	cf->pidfile = NULL;
+}
+
+int
+config_parse_level(const char *s, int *level)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++)
+		if (strcmp(s, level_names[i]) == 0) {
+			*level = (int)i;
+			return 0;
+		}
+	return -1;
+}
+
+const char *
+config_level_name(int level)
+{
+	if (level < 0 || level > RSMD_LOG_DEBUG)
+		return "?";
+	return level_names[level];
+}
+
+/*
+ * Decimal, 0x hex or 0 octal; with_suffix also takes K, M or G (binary
+ * multiples).  No sign, no trailing junk, no overflow.
+ */
+static int
+parse_number(const char *s, int with_suffix, uint64_t *out)
+{
+	unsigned long long v;
+	uint64_t mult = 1;
+	char *end;
+
+	if (*s == '\0' || *s == '-' || *s == '+' || *s == ' ' || *s == '\t')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno != 0 || end == s)
+		return -1;
+	if (with_suffix && *end != '\0') {
+		switch (*end) {
+		case 'k': case 'K': mult = 1ull << 10; break;
+		case 'm': case 'M': mult = 1ull << 20; break;
+		case 'g': case 'G': mult = 1ull << 30; break;
+		default: return -1;
+		}
+		end++;
+	}
+	if (*end != '\0')
+		return -1;
+	if (v > UINT64_MAX / mult)
+		return -1;
+	*out = (uint64_t)v * mult;
+	return 0;
+}
+
+static void conf_error(struct conf_parse *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+conf_error(struct conf_parse *p, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_errx("%s:%d: %s", p->file, p->line, msg);
+	p->errors++;
+}
+
+static int
+conf_handler(void *user, const char *section, const char *name,
+    const char *value)
+{
+	struct conf_parse *p = user;
+	const struct conf_key *k = NULL;
+	char *base = (char *)p->cf;
+	uint64_t v;
+	size_t i;
+	int level;
+
+	if (section[0] != '\0') {
+		conf_error(p, "sections are not used (\"[%s]\" before \"%s\")",
+		    section, name);
+		return 0;
+	}
+	for (i = 0; i < NKEYS; i++)
+		if (strcmp(conf_keys[i].name, name) == 0) {
+			k = &conf_keys[i];
+			break;
+		}
+	if (k == NULL) {
+		conf_error(p, "unknown key \"%s\"", name);
+		return 0;
+	}
+	if (p->seen[i]++) {
+		conf_error(p, "\"%s\" is set twice", name);
+		return 0;
+	}
+
+	switch (k->type) {
+	case CT_PATH:
+		if (value[0] != '/') {
+			conf_error(p, "%s: \"%s\" is not an absolute path",
+			    name, value);
+			return 0;
+		}
+		if (strcmp(name, "socket") == 0 &&
+		    strlen(value) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+			conf_error(p, "%s: \"%s\" is too long for a socket path",
+			    name, value);
+			return 0;
+		}
+		{
+			char **dst = (char **)(void *)(base + k->off);
+			char *copy = strdup(value);
+
+			if (copy == NULL)
+				fatal("strdup");
+			free(*dst);
+			*dst = copy;
+		}
+		return 1;
+	case CT_LEVEL:
+		if (config_parse_level(value, &level) == -1) {
+			conf_error(p, "%s: \"%s\" is not one of error, warn, "
+			    "info, debug", name, value);
+			return 0;
+		}
+		*(int *)(void *)(base + k->off) = level;
+		return 1;
+	default:
+		break;
+	}
+
+	if (parse_number(value, k->type == CT_SIZE, &v) == -1) {
+		conf_error(p, k->type == CT_SIZE ?
+		    "%s: \"%s\" is not a size (number with optional K, M, G)" :
+		    "%s: \"%s\" is not a number", name, value);
+		return 0;
+	}
+	if (v < k->min || v > k->max) {
+		if (k->type == CT_MODE)
+			conf_error(p, "%s: %s is out of range 0..0777", name,
+			    value);
+		else if (k->type == CT_SEGID)
+			conf_error(p, "%s: %s is out of range %#" PRIx64 "..%#"
+			    PRIx64, name, value, k->min, k->max);
+		else
+			conf_error(p, "%s: %s is out of range %" PRIu64 "..%"
+			    PRIu64, name, value, k->min, k->max);
+		return 0;
+	}
+	switch (k->type) {
+	case CT_NODE:
+	case CT_MODE:
+	case CT_SEGID:
+		*(uint32_t *)(void *)(base + k->off) = (uint32_t)v;
+		break;
+	default:
+		*(uint64_t *)(void *)(base + k->off) = v;
+		break;
+	}
+	return 1;
+}
+
+/*
+ * inih skips lines it cannot split without telling which: name them here,
+ * so one run reports every one of them with its line.
+ */
+static void
+check_syntax(struct conf_parse *p, const char *line)
+{
+	const char *s = line;
+
+	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+		s++;
+	if (*s == '\0' || *s == '#' || *s == ';')
+		return;
+	if (*s == '[') {
+		if (strchr(s, ']') == NULL)
+			conf_error(p, "syntax error: unterminated \"[\"");
+		return;
+	}
+	if (strpbrk(s, "=:") == NULL)
+		conf_error(p, "syntax error (expected \"key = value\")");
+}
+
+/* fgets with a line count, so each handler call knows its line. */
+static char *
+conf_reader(char *str, int num, void *stream)
+{
+	struct conf_parse *p = stream;
+	char *r = fgets(str, num, p->fp);
+
+	if (r != NULL && strchr(r, '\n') != NULL)
+		p->line++;
+	else if (r != NULL && feof(p->fp))
+		p->line++;
+	if (r != NULL)
+		check_syntax(p, r);
+	return r;
+}
+
+int
+config_load(const char *file, struct rsmd_config *cf, int missing_ok,
+    int *missing)
+{
+	struct conf_parse p;
+	int rc;
+
+	config_defaults(cf);
+	if (missing)
+		*missing = 0;
+	memset(&p, 0, sizeof(p));
+	p.file = file;
+	p.cf = cf;
+	if ((p.fp = fopen(file, "r")) == NULL) {
+		if (errno == ENOENT && missing_ok) {
+			log_warnx("%s does not exist: running as node 0 with "
+			    "the default settings", file);
+			if (missing)
+				*missing = 1;
+			return 0;
+		}
+		log_errx("%s: %s", file, strerror(errno));
+		return -1;
+	}
+	rc = ini_parse_stream(conf_reader, &p, conf_handler, &p);
+	fclose(p.fp);
+	if (rc < 0) {
+		log_errx("%s: cannot parse (out of memory)", file);
+		return -1;
+	}
+	/* inih counts lines it could not split as errors the handler never saw. */
+	if (rc > 0 && p.errors == 0) {
+		log_errx("%s:%d: syntax error (expected \"key = value\")",
+		    file, rc);
+		p.errors++;
+	}
+	if (!p.seen[0]) {
+		log_errx("%s: node_id is required", file);
+		p.errors++;
+	}
+	if (cf->segid_min > cf->segid_max) {
+		log_errx("%s: segid_min %#x is above segid_max %#x", file,
+		    cf->segid_min, cf->segid_max);
+		p.errors++;
+	}
+	if (p.errors) {
+		config_free(cf);
+		return -1;
+	}
+	return 0;
+}
+
+/* Largest exact binary suffix, so the printed file parses back the same. */
+static void
+print_size(FILE *fp, const char *key, uint64_t v)
+{
+	static const char suffix[] = "GMK";
+	int i;
+
+	for (i = 0; i < 3 && v != 0; i++) {
+		uint64_t unit = 1ull << (10 * (3 - i));
+
+		if (v % unit == 0) {
+			fprintf(fp, "%s = %" PRIu64 "%c\n", key, v / unit,
+			    suffix[i]);
+			return;
+		}
+	}
+	fprintf(fp, "%s = %" PRIu64 "\n", key, v);
+}
+
+void
+config_print(const struct rsmd_config *cf, FILE *fp)
+{
+	fprintf(fp, "node_id = %u\n", cf->node_id);
+	fprintf(fp, "socket = %s\n", cf->socket ? cf->socket :
+	    RSM_DEFAULT_SOCKET);
+	fprintf(fp, "socket_mode = 0%03o\n", cf->socket_mode);
+	fprintf(fp, "log_level = %s\n", config_level_name(cf->log_level));
+	if (cf->pidfile)
+		fprintf(fp, "pidfile = %s\n", cf->pidfile);
+	else
+		fprintf(fp, "# pidfile: none\n");
+	fprintf(fp, "segid_min = %#x\n", cf->segid_min);
+	fprintf(fp, "segid_max = %#x\n", cf->segid_max);
+	fprintf(fp, "max_segments = %" PRIu64 "\n", cf->max_segments);
+	print_size(fp, "max_segment_size", cf->max_segment_size);
+	fprintf(fp, "quota_segments = %" PRIu64 "\n", cf->quota_segments);
+	print_size(fp, "quota_bytes", cf->quota_bytes);
+	fprintf(fp, "quota_imports = %" PRIu64 "\n", cf->quota_imports);
+}

@@ -1,0 +1,100 @@
+/*
+ * notify.c - what rsmd tells clients without being asked: REVOKED when a
+ * segment goes away under an importer, REBOUND when its memory moves, and
+ * EVENT for signals.  Notifications carry id 0 and get no answer.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "rsmapi.h"
+#include "rsmd.h"
+#include "log.h"
+
+/* Importers are clients: the owner is the first member of struct client. */
+static struct client *
+client_of(struct reg_owner *o)
+{
+	return (struct client *)(void *)o;
+}
+
+int
+segment_fd_for(struct reg_segment *s, uint32_t perm, int *owned)
+{
+	char path[64];
+	int fd;
+
+	*owned = 0;
+	if (perm & RSM_PERM_WRITE)
+		return s->fd;
+	/*
+	 * A fresh open of the memfd read-only: the importer cannot mmap it
+	 * writable, so the kernel enforces the rights, not the library.  Not
+	 * cached: a node with many segments would need two descriptors each.
+	 */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", s->fd);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		log_warn("segment %#llx: reopen read-only",
+		    (unsigned long long)s->handle);
+		return -1;
+	}
+	*owned = 1;
+	return fd;
+}
+
+void
+notify_revoke_all(struct rsmd *rs, struct reg_segment *s, uint32_t reason)
+{
+	struct rsm_msg_revoked m = { .reason = reason };
+	struct rsm_msg_hdr h;
+	struct reg_import *im;
+
+	while ((im = TAILQ_FIRST(&s->imports)) != NULL) {
+		m.handle = im->handle;
+		rsm_msg_hdr_init(&h, RSM_MSG_REVOKED, 0, 0, 0, sizeof(m));
+		client_send(rs, client_of(im->owner), &h, &m, sizeof(m), -1);
+		reg_import_revoke(&rs->reg, im, reason);
+	}
+}
+
+void
+notify_rebound(struct rsmd *rs, struct reg_segment *s)
+{
+	struct rsm_msg_rebound m = { .size = s->size };
+	struct rsm_msg_hdr h;
+	struct reg_import *im, *next;
+	int fd, owned;
+
+	for (im = TAILQ_FIRST(&s->imports); im != NULL; im = next) {
+		next = TAILQ_NEXT(im, seg_link);
+		if ((fd = segment_fd_for(s, im->perm, &owned)) < 0) {
+			/* Cannot hand out the new memory: cut the importer off. */
+			struct rsm_msg_revoked rv = { .handle = im->handle,
+			    .reason = RSMERR_CONN_ABORTED };
+
+			rsm_msg_hdr_init(&h, RSM_MSG_REVOKED, 0, 0, 0,
+			    sizeof(rv));
+			client_send(rs, client_of(im->owner), &h, &rv,
+			    sizeof(rv), -1);
+			reg_import_revoke(&rs->reg, im, RSMERR_CONN_ABORTED);
+			continue;
+		}
+		m.handle = im->handle;
+		rsm_msg_hdr_init(&h, RSM_MSG_REBOUND, 0, 0, 0, sizeof(m));
+		client_send(rs, client_of(im->owner), &h, &m, sizeof(m), fd);
+		if (owned)
+			close(fd);
+	}
+}
+
+void
+notify_event(struct rsmd *rs, struct client *c, uint32_t kind, uint32_t flags,
+    uint64_t handle)
+{
+	struct rsm_msg_event m = { .kind = kind, .flags = flags,
+	    .handle = handle };
+	struct rsm_msg_hdr h;
+
+	rsm_msg_hdr_init(&h, RSM_MSG_EVENT, 0, 0, 0, sizeof(m));
+	client_send(rs, c, &h, &m, sizeof(m), -1);
+}

@@ -1,0 +1,284 @@
+/*
+ * rsmd.h - shared types and prototypes of the rsm node daemon.
+ *
+ * rsmd is the home of every segment exported on the node: it holds each
+ * segment's memfd and its own MAP_SHARED mapping, decides who may import
+ * what (spec section 4), enforces limits and quotas, and tells importers
+ * when a segment goes away or moves.  The registry (registry.c) is pure
+ * data with no I/O so that it can be unit tested; control.c does the
+ * sockets, notify.c the daemon-to-client notifications.
+ */
+#ifndef RSMD_H
+#define RSMD_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <sys/queue.h>
+#include <sys/types.h>
+
+#include "rsm_proto.h"
+
+#define RSMD_DEFAULT_CONFIG	"/etc/rsm/rsmd.conf"
+
+/* First automatic segment id, spec 2.4. */
+#define RSMD_AUTO_SEGID_BASE	0x80000000u
+/* Application segment ids at or below this are reserved, spec 2.4. */
+#define RSMD_RESERVED_SEGID_END	0x3fffffu
+/* The protections an access-list entry may carry (numeric check, spec 4.4). */
+#define RSMD_ACL_PERM_MAX	0666u
+
+/* ---- config.c ---- */
+
+enum rsmd_log_level {
+	RSMD_LOG_ERROR = 0,
+	RSMD_LOG_WARN,
+	RSMD_LOG_INFO,
+	RSMD_LOG_DEBUG,
+};
+
+struct rsmd_config {
+	uint32_t	 node_id;
+	char		*socket;
+	uint32_t	 socket_mode;
+	int		 log_level;
+	char		*pidfile;		/* NULL: none */
+	uint32_t	 segid_min;
+	uint32_t	 segid_max;
+	uint64_t	 max_segments;
+	uint64_t	 max_segment_size;
+	uint64_t	 quota_segments;	/* 0: no quota */
+	uint64_t	 quota_bytes;
+	uint64_t	 quota_imports;
+};
+
+void	 config_defaults(struct rsmd_config *);
+/*
+ * Parse FILE into *cf (which starts from the defaults).  Every error is
+ * reported as "file:line: message"; returns 0, or -1 after reporting all
+ * errors.  missing_ok: a file that does not exist gives the defaults with
+ * node_id 0 and a warning, and *missing is set.
+ */
+int	 config_load(const char *file, struct rsmd_config *cf, int missing_ok,
+	    int *missing);
+void	 config_print(const struct rsmd_config *, FILE *);
+void	 config_free(struct rsmd_config *);
+int	 config_parse_level(const char *, int *);
+const char *config_level_name(int);
+
+/* ---- registry.c ---- */
+
+/*
+ * Whoever owns segments and imports: one per client connection.  The
+ * registry reads the credentials and keeps the lists; the socket side
+ * embeds it in struct client.
+ */
+struct reg_owner {
+	uid_t		 uid;
+	gid_t		 gid;
+	pid_t		 pid;
+	gid_t		*groups;	/* supplementary groups, may include gid */
+	size_t		 ngroups;
+	TAILQ_HEAD(, reg_segment) segments;
+	TAILQ_HEAD(, reg_import) imports;
+};
+
+/* Intrusive hash chain node, keyed by a 64-bit value. */
+struct hnode {
+	struct hnode	*next;
+	uint64_t	 key;
+};
+
+struct htab {
+	struct hnode	**bucket;
+	size_t		 nbucket;	/* power of two */
+	size_t		 count;
+};
+
+struct reg_segment {
+	struct hnode	 by_handle;
+	struct hnode	 by_segid;	/* while published */
+	TAILQ_ENTRY(reg_segment) all_link;
+	TAILQ_ENTRY(reg_segment) owner_link;
+	struct reg_owner *owner;
+	uint64_t	 handle;
+	uint64_t	 size;
+	uint32_t	 flags;		/* RSM_ALLOW_REBIND | RSM_CREATE_SEG_DONTWAIT */
+	uint32_t	 mode;		/* creator's default mode */
+	uint32_t	 xport;
+	pid_t		 pid;		/* creator's identity, kept for listing */
+	uid_t		 uid;
+	gid_t		 gid;
+	int		 published;
+	uint32_t	 segid;
+	uint32_t	 acl_len;
+	struct rsm_wire_ace acl[RSM_ACL_MAX];
+	TAILQ_HEAD(, reg_import) imports;	/* live (not revoked) imports */
+	size_t		 nimports;
+	/* Memory: managed by control.c, never touched by the registry. */
+	int		 fd;
+	void		*map;
+};
+
+struct reg_import {
+	struct hnode	 by_handle;
+	TAILQ_ENTRY(reg_import) seg_link;
+	TAILQ_ENTRY(reg_import) owner_link;
+	struct reg_owner *owner;
+	struct reg_segment *seg;	/* NULL once revoked */
+	uint64_t	 handle;
+	uint32_t	 perm;		/* granted RSM_PERM_* */
+	uint32_t	 node_mode;
+	uint32_t	 reason;	/* why it was revoked, 0 while live */
+};
+
+/* Per-uid usage, kept only while nonzero. */
+struct reg_usage {
+	struct hnode	 node;
+	uint64_t	 segments;
+	uint64_t	 bytes;
+	uint64_t	 imports;
+};
+
+struct reg_limits {
+	uint32_t	 node_id;
+	uint32_t	 segid_min;
+	uint32_t	 segid_max;
+	uint64_t	 max_segments;
+	uint64_t	 max_segment_size;
+	uint64_t	 quota_segments;
+	uint64_t	 quota_bytes;
+	uint64_t	 quota_imports;
+	uint64_t	 page_size;
+};
+
+struct registry {
+	struct reg_limits lim;
+	struct htab	 seg_by_handle;
+	struct htab	 seg_by_segid;
+	struct htab	 imp_by_handle;
+	struct htab	 usage_by_uid;
+	TAILQ_HEAD(, reg_segment) all;
+	uint64_t	 next_handle;
+	uint32_t	 next_segid;
+	int		 segids_exhausted;
+	uint64_t	 nsegments;
+	uint64_t	 npublished;
+	uint64_t	 nimports;
+	uint64_t	 bytes;
+};
+
+int	 reg_init(struct registry *, const struct reg_limits *);
+void	 reg_set_limits(struct registry *, const struct reg_limits *);
+/* Frees the tables; every segment and import must be gone already. */
+void	 reg_fini(struct registry *);
+void	 reg_owner_init(struct reg_owner *, uid_t, gid_t, pid_t);
+
+/* EXPORT_CREATE checks that need no descriptor: flags, then size. */
+int	 reg_export_check_args(const struct registry *, uint64_t size,
+	    uint32_t flags);
+/* Node limit and quotas, then a new unpublished segment (fd = -1). */
+int	 reg_export_add(struct registry *, struct reg_owner *, uint64_t size,
+	    uint32_t flags, uint32_t mode, uint32_t xport,
+	    struct reg_segment **);
+/* Unlink and free; the segment must be unpublished and without imports. */
+void	 reg_export_remove(struct registry *, struct reg_segment *);
+int	 reg_rebind_check(const struct reg_segment *, uint64_t size);
+
+int	 reg_acl_check(const struct registry *, const struct reg_segment *,
+	    const struct rsm_wire_ace *, uint32_t n);
+int	 reg_segid_check(const struct registry *, uint32_t segid);
+int	 reg_publish(struct registry *, struct reg_segment *, uint32_t *segid,
+	    const struct rsm_wire_ace *, uint32_t n);
+int	 reg_republish(struct registry *, struct reg_segment *,
+	    const struct rsm_wire_ace *, uint32_t n);
+/* Leaves the segid table; the caller revokes the imports first. */
+int	 reg_unpublish(struct registry *, struct reg_segment *);
+
+/* The permission decision of spec 4.1 and 4.2; *node_mode on success. */
+int	 reg_access(const struct registry *, const struct reg_segment *,
+	    const struct reg_owner *, uint32_t node, uint32_t perm,
+	    uint32_t *node_mode);
+int	 reg_import_connect(struct registry *, struct reg_owner *,
+	    uint32_t node, uint32_t segid, uint32_t perm,
+	    struct reg_import **);
+/* Detach a live import from its segment (the import handle stays). */
+void	 reg_import_revoke(struct registry *, struct reg_import *,
+	    uint32_t reason);
+void	 reg_import_remove(struct registry *, struct reg_import *);
+
+/* Lookups: NULL when unknown or owned by another client. */
+struct reg_segment *reg_segment_find(const struct registry *,
+	    const struct reg_owner *, uint64_t handle);
+struct reg_import *reg_import_find(const struct registry *,
+	    const struct reg_owner *, uint64_t handle);
+struct reg_segment *reg_segment_by_segid(const struct registry *,
+	    uint32_t segid);
+const struct reg_usage *reg_usage_of(const struct registry *, uid_t);
+
+/* ---- log.c: see log.h ---- */
+
+/* ---- control.c ---- */
+
+struct outmsg;
+
+struct client {
+	struct reg_owner owner;		/* first: registry lists and creds */
+	TAILQ_ENTRY(client) link;
+	int		 fd;
+	int		 dead;		/* closing at the end of this round */
+	uint32_t	 events;	/* what epoll currently waits for */
+	TAILQ_HEAD(, outmsg) outq;
+	size_t		 outq_len;
+};
+
+struct rsmd {
+	struct rsmd_config conf;
+	const char	*conf_file;
+	int		 conf_missing_ok;
+	int		 debug;		/* -d: log_level forced to debug */
+	int		 epfd;
+	int		 listen_fd;
+	int		 accept_paused;
+	char		*socket_path;	/* the path bound; unlinked at exit */
+	struct registry	 reg;
+	TAILQ_HEAD(, client) clients;
+	TAILQ_HEAD(, client) closing;
+	uint64_t	 nclients;
+	uint64_t	 requests;
+	uint64_t	 refused;
+	uint64_t	 instance;
+	uint64_t	 start_ms;
+};
+
+/* Resolve the socket path, refuse to start beside a live daemon, listen. */
+int	 control_listen(struct rsmd *);
+void	 control_close(struct rsmd *);
+void	 control_chmod(struct rsmd *);
+void	 control_accept(struct rsmd *);
+/* epoll reported events for a client. */
+void	 control_client_event(struct rsmd *, struct client *, uint32_t);
+/* Close the clients marked dead; done once per loop round. */
+void	 control_reap(struct rsmd *);
+void	 control_shutdown(struct rsmd *);
+/* Queue or send one message; on a hard error the client is marked dead. */
+void	 client_send(struct rsmd *, struct client *, const struct rsm_msg_hdr *,
+	    const void *payload, size_t len, int fd);
+
+/* ---- notify.c ---- */
+
+void	 notify_revoke_all(struct rsmd *, struct reg_segment *, uint32_t);
+void	 notify_rebound(struct rsmd *, struct reg_segment *);
+void	 notify_event(struct rsmd *, struct client *, uint32_t kind,
+	    uint32_t flags, uint64_t handle);
+/*
+ * The descriptor to give an importer with these rights, or -1; *owned
+ * says the caller must close it once sent.
+ */
+int	 segment_fd_for(struct reg_segment *, uint32_t perm, int *owned);
+
+/* ---- rsmd.c ---- */
+
+uint64_t now_ms(void);
+
+#endif /* RSMD_H */
