@@ -1,1 +1,11 @@
-# examples: targets added by its owner
+# examples: rsm_demo, two processes sharing one segment; `make demo` runs
+# it against a private rsmd.
+noinst_PROGRAMS += examples/rsm_demo
+examples_rsm_demo_SOURCES = examples/rsm_demo.c
+examples_rsm_demo_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/rsmadm
+examples_rsm_demo_LDADD = librsm.la libadmclient.la libproto.la
+EXTRA_DIST += examples/run-demo.sh
+
+.PHONY: demo
+demo: examples/rsm_demo rsmd/rsmd rsmadm/rsmadm
+	$(SHELL) $(top_srcdir)/examples/run-demo.sh $(abs_top_builddir)

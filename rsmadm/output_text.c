@@ -1,0 +1,123 @@
+/*
+ * output_text.c - rsmadm's human-readable output: aligned columns, one
+ * line per item, a header line naming each column.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "rsmadm.h"
+
+const char *
+adm_xport_name(uint32_t xport)
+{
+	switch (xport) {
+	case RSM_XPORT_SHM:
+		return "shm";
+	case RSM_XPORT_TCP:
+		return "tcp";
+	case RSM_XPORT_VERBS:
+		return "verbs";
+	default:
+		return "unknown";
+	}
+}
+
+static int
+text_status(const struct rsm_msg_hello_reply *hello,
+    const struct rsm_msg_status *st)
+{
+	uint64_t ms = st->uptime_ms;
+
+	(void)hello;
+	printf("%-16s %" PRIu32 "\n", "node id:", st->node_id);
+	printf("%-16s %" PRIu64 "\n", "daemon pid:", st->daemon_pid);
+	printf("%-16s %" PRIu64 "d %02" PRIu64 ":%02" PRIu64 ":%02" PRIu64
+	    ".%03" PRIu64 "\n", "uptime:", ms / 86400000, ms / 3600000 % 24,
+	    ms / 60000 % 60, ms / 1000 % 60, ms % 1000);
+	printf("%-16s %" PRIu64 "\n", "clients:", st->clients);
+	printf("%-16s %" PRIu64 "\n", "segments:", st->segments);
+	printf("%-16s %" PRIu64 "\n", "published:", st->published);
+	printf("%-16s %" PRIu64 "\n", "imports:", st->imports);
+	printf("%-16s %" PRIu64 "\n", "bytes exported:", st->bytes_exported);
+	printf("%-16s %" PRIu64 "\n", "requests:", st->requests);
+	printf("%-16s %" PRIu64 "\n", "refused:", st->refused);
+	return ferror(stdout) ? -1 : 0;
+}
+
+/* "3 (101,102,103)"; the daemon lists at most RSM_INFO_IMPORTERS_MAX pids. */
+static void
+format_importers(const struct rsm_msg_seginfo *s, char *buf, size_t cap)
+{
+	uint32_t i, shown;
+	size_t off;
+
+	off = (size_t)snprintf(buf, cap, "%" PRIu32, s->nimporters);
+	shown = s->nimporters < RSM_INFO_IMPORTERS_MAX ? s->nimporters :
+	    RSM_INFO_IMPORTERS_MAX;
+	for (i = 0; i < shown && off < cap; i++)
+		off += (size_t)snprintf(buf + off, cap - off, "%s%" PRIu32,
+		    i == 0 ? " (" : ",", s->importer_pid[i]);
+	if (shown > 0 && off < cap)
+		snprintf(buf + off, cap - off, "%s)",
+		    s->nimporters > shown ? ",..." : "");
+}
+
+static int
+text_segments(const struct adm_segments *l)
+{
+	char size[24];
+	int wsize = 4, w;
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		w = snprintf(size, sizeof(size), "%" PRIu64, l->seg[i].size);
+		if (w > wsize)
+			wsize = w;
+	}
+	printf("%-10s  %-7s  %-6s  %*s  %-4s  %-9s  %s\n", "SEGID", "OWNER",
+	    "UID", wsize, "SIZE", "MODE", "PUBLISHED", "IMPORTERS");
+	for (i = 0; i < l->n; i++) {
+		const struct rsm_msg_seginfo *s = &l->seg[i];
+		char segid[16], imp[160];
+
+		if (s->published)
+			snprintf(segid, sizeof(segid), "%#010" PRIx32,
+			    s->segid);
+		else
+			snprintf(segid, sizeof(segid), "-");
+		format_importers(s, imp, sizeof(imp));
+		printf("%-10s  %-7" PRIu32 "  %-6" PRIu32 "  %*" PRIu64
+		    "  %04" PRIo32 "  %-9s  %s\n", segid, s->owner_pid,
+		    s->owner_uid, wsize, s->size, s->mode & 07777,
+		    s->published ? "yes" : "no", imp);
+	}
+	return ferror(stdout) ? -1 : 0;
+}
+
+static int
+text_controllers(const struct adm_ctlrs *l)
+{
+	size_t i;
+	int wname = 4;
+
+	for (i = 0; i < l->n; i++)
+		if ((int)strlen(l->ctlr[i].name) > wname)
+			wname = (int)strlen(l->ctlr[i].name);
+	printf("%-*s  %-5s  %9s  %20s\n", wname, "NAME", "TYPE", "PAGESIZE",
+	    "MAXSEGSIZE");
+	for (i = 0; i < l->n; i++) {
+		const struct rsm_msg_ctlr_reply *c = &l->ctlr[i];
+
+		printf("%-*s  %-5s  %9" PRIu64 "  %20" PRIu64 "\n", wname,
+		    c->name, adm_xport_name(c->xport), c->page_size,
+		    c->max_export_segment_size);
+	}
+	return ferror(stdout) ? -1 : 0;
+}
+
+const struct adm_output adm_output_text = {
+	.status = text_status,
+	.segments = text_segments,
+	.controllers = text_controllers,
+};

@@ -1,0 +1,76 @@
+/*
+ * rsmadm.h - shared types of the rsm operator's tool.
+ *
+ * rsmadm speaks the wire protocol of proto/rsm_proto.h directly (it does
+ * not link librsm, so it works even when the library is broken), collects
+ * the daemon's replies, and hands them to one of two output tables.
+ */
+#ifndef RSMADM_H
+#define RSMADM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rsm_proto.h"
+
+/* Exit statuses, documented in rsmadm(8). */
+#define ADM_EXIT_OK		0
+#define ADM_EXIT_USAGE		1	/* bad command line */
+#define ADM_EXIT_UNREACHABLE	2	/* no daemon, timeout, protocol fault */
+#define ADM_EXIT_DAEMON		3	/* the daemon answered with an RSMERR */
+
+/* Every wait on the daemon is bounded by this, in milliseconds. */
+#define ADM_TIMEOUT_MS		5000
+
+enum adm_action {
+	ADM_NONE = 0,
+	ADM_CONTROLLERS,
+	ADM_HELP,
+	ADM_SEGMENTS,
+	ADM_STATUS,
+};
+
+/* One open control connection (client.c). */
+struct adm_conn {
+	int			 fd;
+	const char		*path;
+	uint64_t		 next_id;
+	int64_t			 deadline_ms;	/* CLOCK_MONOTONIC, absolute */
+	struct rsm_msg_hello_reply hello;
+};
+
+struct adm_segments {
+	struct rsm_msg_seginfo	*seg;
+	size_t			 n;
+};
+
+struct adm_ctlrs {
+	struct rsm_msg_ctlr_reply *ctlr;
+	size_t			 n;
+};
+
+/*
+ * The output table: text (output_text.c) or JSON (output_json.c).  Each
+ * returns 0, or -1 when stdout could not be written.
+ */
+struct adm_output {
+	int (*status)(const struct rsm_msg_hello_reply *,
+	    const struct rsm_msg_status *);
+	int (*segments)(const struct adm_segments *);
+	int (*controllers)(const struct adm_ctlrs *);
+};
+
+extern const struct adm_output adm_output_text;
+extern const struct adm_output adm_output_json;
+
+/* client.c: each returns an ADM_EXIT_* code, having said why on stderr. */
+int	adm_open(struct adm_conn *, const char *path);
+void	adm_close(struct adm_conn *);
+int	adm_get_status(struct adm_conn *, struct rsm_msg_status *);
+int	adm_get_segments(struct adm_conn *, struct adm_segments *);
+int	adm_get_ctlrs(struct adm_conn *, struct adm_ctlrs *);
+
+/* output_text.c: names shared by both output tables. */
+const char *adm_xport_name(uint32_t xport);
+
+#endif /* RSMADM_H */

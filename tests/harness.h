@@ -1,0 +1,134 @@
+/*
+ * harness.h - helpers shared by the process tests: a private rsmd per test
+ * (or per group), forked children with bounded waits, a byte channel
+ * between processes, direct STATUS/LIST_SEGMENTS queries, and clocks.
+ *
+ * Every wait here is bounded: a test that would hang fails instead.
+ */
+#ifndef RSM_TEST_HARNESS_H
+#define RSM_TEST_HARNESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "rsm_proto.h"
+
+/* The node id every harness daemon runs as unless told otherwise. */
+#define H_NODE_ID	3u
+
+/* uid used by permission tests for "some other user". */
+#define H_NOBODY_UID	65534u
+
+/* Seconds a single test may take before SIGALRM ends the binary. */
+#define H_TEST_ALARM	30u
+
+struct h_rsmd {
+	pid_t	 pid;			/* 0 when not running */
+	uint32_t node_id;
+	char	 dir[128];		/* private temp dir (mode 0755) */
+	char	 sock[192];
+	char	 conf[192];
+	char	 log[192];
+};
+
+/*
+ * Start a private rsmd: write a config (node_id, socket, log_level and
+ * `extra`, which may be NULL or hold more "key = value" lines), fork/exec
+ * $RSMD_BIN -f -c CONF and wait (bounded) until it answers HELLO.  Exports
+ * RSM_DAEMON_SOCKET for this process and every child forked afterwards.
+ * Returns 0, or -1 after printing why (and the daemon's log).
+ */
+int	h_rsmd_start(struct h_rsmd *d, const char *extra);
+/* Start again with the same dir, socket and config (after a kill). */
+int	h_rsmd_restart(struct h_rsmd *d);
+/* SIGTERM, bounded wait, then SIGKILL if needed.  Returns the wait status. */
+int	h_rsmd_stop(struct h_rsmd *d);
+/* SIGKILL and reap. */
+void	h_rsmd_kill9(struct h_rsmd *d);
+/* Stop if running and remove the temp dir. */
+void	h_rsmd_cleanup(struct h_rsmd *d);
+/* Print the daemon's log to stderr (for failure diagnosis). */
+void	h_rsmd_dump_log(const struct h_rsmd *d);
+
+/* Daemon counters through a STATUS request on a fresh connection. */
+int	h_rsmd_status(const struct h_rsmd *d, struct rsm_msg_status *st);
+/*
+ * LIST_SEGMENTS on a fresh connection: up to `max` entries into `out`.
+ * Returns the number of segments, or -1.
+ */
+int	h_rsmd_segments(const struct h_rsmd *d, struct rsm_msg_seginfo *out,
+	    int max);
+/* The entry for segid (published segments), or -1 if not listed. */
+int	h_rsmd_find_segid(const struct h_rsmd *d, uint32_t segid,
+	    struct rsm_msg_seginfo *out);
+
+/*
+ * Fork a child that runs fn(arg) and _exits with its return value.  The
+ * child gets alarm(timeout_s) and dies with the test process.  With uid
+ * not (uid_t)-1 the child drops to that uid/gid first.
+ */
+typedef int (*h_child_fn)(void *arg);
+pid_t	h_spawn(h_child_fn fn, void *arg, uid_t uid, unsigned timeout_s);
+/*
+ * Wait for a child up to timeout_ms; kills it on timeout.  Returns its
+ * exit code, 128 + signal if it died by a signal, or -1 on timeout.
+ */
+int	h_wait(pid_t pid, int timeout_ms);
+/* h_spawn + h_wait. */
+int	h_run_child(h_child_fn fn, void *arg, uid_t uid, int timeout_ms);
+
+/* A bidirectional byte channel between a parent and a child. */
+struct h_chan {
+	int	fd[2];		/* fd[0] parent's end, fd[1] child's end */
+};
+int	h_chan_open(struct h_chan *c);
+/* Call in the child (side 1) or the parent (side 0) right after fork. */
+void	h_chan_side(struct h_chan *c, int side);
+void	h_chan_close(struct h_chan *c);
+/* Send/receive exactly len bytes on `fd`; receive waits up to timeout_ms. */
+int	h_send(int fd, const void *buf, size_t len);
+int	h_recv(int fd, void *buf, size_t len, int timeout_ms);
+/* Convenience for one uint32_t. */
+int	h_send_u32(int fd, uint32_t v);
+int	h_recv_u32(int fd, uint32_t *v, int timeout_ms);
+
+/* Monotonic milliseconds. */
+uint64_t h_now_ms(void);
+void	h_sleep_ms(unsigned ms);
+
+/* Page-aligned private anonymous memory (the export requirement). */
+void	*h_pages(size_t size);
+void	h_pages_free(void *p, size_t size);
+size_t	h_pagesize(void);
+
+/* Per-test cmocka setup: arm the alarm. */
+int	h_test_setup(void **state);
+int	h_test_teardown(void **state);
+
+/*
+ * Checks inside forked children, where cmocka's asserts cannot be used:
+ * report the line and make the child exit nonzero.
+ */
+#define H_CHECK(cond) do {						\
+	if (!(cond)) {							\
+		fprintf(stderr, "%s:%d: [pid %d] check failed: %s\n",	\
+		    __FILE__, __LINE__, (int)getpid(), #cond);		\
+		return __LINE__ % 250 + 1;				\
+	}								\
+} while (0)
+
+#define H_CHECK_RC(call, want) do {					\
+	int h_rc_ = (call);						\
+	if (h_rc_ != (want)) {						\
+		fprintf(stderr, "%s:%d: [pid %d] %s = %d, expected %d (%s)\n", \
+		    __FILE__, __LINE__, (int)getpid(), #call, h_rc_,	\
+		    (int)(want), #want);				\
+		return __LINE__ % 250 + 1;				\
+	}								\
+} while (0)
+
+#endif /* RSM_TEST_HARNESS_H */

@@ -1,0 +1,728 @@
+/*
+ * test_proto.c - the wire codec: rsm_msg_check() accepts exactly the
+ * well-formed messages of each direction, and rsm_msg_send/rsm_msg_recv
+ * keep packets and descriptors intact over SOCK_SEQPACKET.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "rsm_proto.h"
+#include "rsmapi.h"
+
+#define HDR	sizeof(struct rsm_msg_hdr)
+
+/* Every type the protocol defines, and whether it is a notification. */
+static const struct {
+	uint16_t type;
+	int notification;
+} all_types[] = {
+#define X(name, val, rq, rp, fdq, fdp, dir) { val, #dir[0] == 'N' },
+	RSM_MSG_TYPES(X)
+#undef X
+};
+#define NTYPES (sizeof(all_types) / sizeof(all_types[0]))
+
+union pkt {
+	struct rsm_msg_hdr h;
+	unsigned char b[RSM_MSG_MAX + 64];
+};
+
+/* Build a message of `type` with `plen` payload bytes (zeroed, names set). */
+static size_t
+build(union pkt *p, uint16_t type, uint8_t flags, uint32_t status,
+    uint64_t id, size_t plen)
+{
+	memset(p, 0, sizeof(*p));
+	rsm_msg_hdr_init(&p->h, type, flags, status, id, plen);
+	/* Name fields are the first member of both ctlr payloads. */
+	if ((type == RSM_MSG_CTLR_QUERY || type == RSM_MSG_LIST_CTLRS) &&
+	    plen >= 9)
+		memcpy(p->b + HDR, "loopback", 9);
+	return HDR + plen;
+}
+
+static size_t
+build_request(union pkt *p, uint16_t type)
+{
+	ssize_t sz = rsm_msg_req_size(type);
+
+	assert_true(sz >= 0);
+	return build(p, type, 0, 0, 7, (size_t)sz);
+}
+
+static size_t
+build_reply(union pkt *p, uint16_t type)
+{
+	ssize_t sz = rsm_msg_reply_size(type);
+
+	assert_true(sz >= 0);
+	return build(p, type, RSM_MSGF_REPLY, 0, 7, (size_t)sz);
+}
+
+static size_t
+build_publish(union pkt *p, uint16_t type, uint32_t acl_len,
+    uint32_t entries, int reply_flag)
+{
+	struct rsm_msg_publish pub;
+	size_t plen = sizeof(pub) + (size_t)entries * sizeof(struct rsm_wire_ace);
+
+	build(p, type, reply_flag ? RSM_MSGF_REPLY : 0, 0, 9, plen);
+	memset(&pub, 0, sizeof(pub));
+	pub.handle = 1;
+	pub.acl_len = acl_len;
+	memcpy(p->b + HDR, &pub, sizeof(pub));
+	return HDR + plen;
+}
+
+/* ---- accepted ---- */
+
+static void
+test_requests_accepted(void **state)
+{
+	union pkt p;
+
+	(void)state;
+	for (size_t i = 0; i < NTYPES; i++) {
+		uint16_t t = all_types[i].type;
+		size_t n;
+		int fds;
+
+		if (all_types[i].notification)
+			continue;
+		n = build_request(&p, t);
+		fds = rsm_msg_wants_fd(t, 0) == 1 ? 1 : 0;
+		if (rsm_msg_check(p.b, n, fds, 0) != 0)
+			fail_msg("request %s refused: %s", rsm_msg_name(t),
+			    rsm_msgchk_str(rsm_msg_check(p.b, n, fds, 0)));
+		if (rsm_msg_wants_fd(t, 0) == 2)
+			assert_int_equal(rsm_msg_check(p.b, n, 1, 0), 0);
+	}
+}
+
+static void
+test_publish_lists_accepted(void **state)
+{
+	union pkt p;
+	uint32_t lens[] = { 0, 1, 2, 63, 64 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		size_t n = build_publish(&p, RSM_MSG_PUBLISH, lens[i], lens[i],
+		    0);
+
+		assert_int_equal(rsm_msg_check(p.b, n, 0, 0), 0);
+		n = build_publish(&p, RSM_MSG_REPUBLISH, lens[i], lens[i], 0);
+		assert_int_equal(rsm_msg_check(p.b, n, 0, 0), 0);
+	}
+}
+
+static void
+test_replies_accepted(void **state)
+{
+	union pkt p;
+
+	(void)state;
+	for (size_t i = 0; i < NTYPES; i++) {
+		uint16_t t = all_types[i].type;
+		int want = rsm_msg_wants_fd(t, 1);
+		size_t n;
+
+		if (all_types[i].notification)
+			continue;
+		n = build_reply(&p, t);
+		if (want == 1)
+			assert_int_equal(rsm_msg_check(p.b, n, 1, 1), 0);
+		else
+			assert_int_equal(rsm_msg_check(p.b, n, 0, 1), 0);
+		if (want == 2)
+			assert_int_equal(rsm_msg_check(p.b, n, 1, 1), 0);
+		/* Every type may fail: a bare header with an RSMERR status. */
+		n = build(&p, t, RSM_MSGF_REPLY, RSMERR_PERM_DENIED, 7, 0);
+		assert_int_equal(rsm_msg_check(p.b, n, 0, 1), 0);
+	}
+	/* List replies may be flagged MORE. */
+	build_reply(&p, RSM_MSG_LIST_SEGMENTS);
+	p.h.flags |= RSM_MSGF_MORE;
+	assert_int_equal(rsm_msg_check(p.b, p.h.len, 0, 1), 0);
+	build_reply(&p, RSM_MSG_LIST_CTLRS);
+	p.h.flags |= RSM_MSGF_MORE;
+	assert_int_equal(rsm_msg_check(p.b, p.h.len, 0, 1), 0);
+}
+
+static void
+test_notifications_accepted(void **state)
+{
+	union pkt p;
+
+	(void)state;
+	for (size_t i = 0; i < NTYPES; i++) {
+		uint16_t t = all_types[i].type;
+		size_t n;
+
+		if (!all_types[i].notification)
+			continue;
+		n = build(&p, t, 0, 0, 0, (size_t)rsm_msg_req_size(t));
+		assert_int_equal(rsm_msg_check(p.b, n,
+		    rsm_msg_wants_fd(t, 0) == 1 ? 1 : 0, 1), 0);
+	}
+}
+
+/* ---- refused: header ---- */
+
+static void
+test_short_and_header_faults(void **state)
+{
+	union pkt p;
+	size_t n;
+
+	(void)state;
+	n = build_request(&p, RSM_MSG_HELLO);
+	assert_int_equal(rsm_msg_check(NULL, n, 0, 0), RSM_MSGCHK_SHORT);
+	for (size_t k = 0; k < HDR; k++)
+		assert_int_equal(rsm_msg_check(p.b, k, 0, 0), RSM_MSGCHK_SHORT);
+
+	p.h.magic = 0x5352;
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), RSM_MSGCHK_MAGIC);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_MAGIC);
+
+	n = build_request(&p, RSM_MSG_HELLO);
+	p.h.version = 0;
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), RSM_MSGCHK_VERSION);
+	p.h.version = 2;
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), RSM_MSGCHK_VERSION);
+
+	/* len field disagreeing with the packet, both ways. */
+	n = build_request(&p, RSM_MSG_HELLO);
+	p.h.len = (uint32_t)n + 1;
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), RSM_MSGCHK_LEN);
+	p.h.len = (uint32_t)n - 1;
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), RSM_MSGCHK_LEN);
+	p.h.len = 0;
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), RSM_MSGCHK_LEN);
+
+	/* Larger than any packet may be, even if len agrees. */
+	build(&p, RSM_MSG_HELLO, 0, 0, 1, RSM_MSG_MAX + 8 - HDR);
+	assert_int_equal(rsm_msg_check(p.b, RSM_MSG_MAX + 8, 0, 0),
+	    RSM_MSGCHK_LEN);
+
+	/* The reserved field must be zero. */
+	n = build_request(&p, RSM_MSG_HELLO);
+	p.h.reserved = 1;
+	assert_int_not_equal(rsm_msg_check(p.b, n, 0, 0), 0);
+}
+
+static void
+test_unknown_types(void **state)
+{
+	uint16_t bad[] = { 0, 16, 17, 31, 35, 36, 100, 0x7fff, 0xffff };
+	union pkt p;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		size_t n = build(&p, bad[i], 0, 0, 1, 8);
+
+		assert_int_equal(rsm_msg_check(p.b, n, 0, 0), RSM_MSGCHK_TYPE);
+		n = build(&p, bad[i], RSM_MSGF_REPLY, 0, 1, 8);
+		assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_TYPE);
+		assert_int_equal(rsm_msg_req_size(bad[i]), -1);
+		assert_int_equal(rsm_msg_reply_size(bad[i]), -1);
+		assert_string_equal(rsm_msg_name(bad[i]), "UNKNOWN");
+	}
+}
+
+/* ---- refused: direction and flags ---- */
+
+static void
+test_request_direction_faults(void **state)
+{
+	union pkt p;
+	size_t n;
+
+	(void)state;
+	for (size_t i = 0; i < NTYPES; i++) {
+		uint16_t t = all_types[i].type;
+		int fds = rsm_msg_wants_fd(t, 0) == 1 ? 1 : 0;
+
+		n = build_request(&p, t);
+		if (all_types[i].notification) {
+			/* Notifications never travel to the daemon. */
+			assert_int_equal(rsm_msg_check(p.b, n, fds, 0),
+			    RSM_MSGCHK_FLAGS);
+			continue;
+		}
+		p.h.flags = RSM_MSGF_REPLY;
+		assert_int_equal(rsm_msg_check(p.b, n, fds, 0),
+		    RSM_MSGCHK_FLAGS);
+		p.h.flags = RSM_MSGF_MORE;
+		assert_int_equal(rsm_msg_check(p.b, n, fds, 0),
+		    RSM_MSGCHK_FLAGS);
+		p.h.flags = 0x80;
+		assert_int_equal(rsm_msg_check(p.b, n, fds, 0),
+		    RSM_MSGCHK_FLAGS);
+		p.h.flags = 0;
+		p.h.id = 0;
+		assert_int_equal(rsm_msg_check(p.b, n, fds, 0), RSM_MSGCHK_ID);
+		p.h.id = 7;
+		p.h.status = RSMERR_BAD_ADDR;
+		assert_int_not_equal(rsm_msg_check(p.b, n, fds, 0), 0);
+	}
+}
+
+static void
+test_reply_direction_faults(void **state)
+{
+	union pkt p;
+	size_t n;
+
+	(void)state;
+	for (size_t i = 0; i < NTYPES; i++) {
+		uint16_t t = all_types[i].type;
+		int fds = rsm_msg_wants_fd(t, 1) == 1 ? 1 : 0;
+
+		if (all_types[i].notification) {
+			int nf = rsm_msg_wants_fd(t, 0) == 1 ? 1 : 0;
+
+			n = build(&p, t, RSM_MSGF_REPLY, 0, 0,
+			    (size_t)rsm_msg_req_size(t));
+			assert_int_equal(rsm_msg_check(p.b, n, nf, 1),
+			    RSM_MSGCHK_FLAGS);
+			p.h.flags = 0;
+			p.h.id = 3;
+			assert_int_equal(rsm_msg_check(p.b, n, nf, 1),
+			    RSM_MSGCHK_FLAGS);
+			p.h.id = 0;
+			p.h.status = 1;
+			assert_int_equal(rsm_msg_check(p.b, n, nf, 1),
+			    RSM_MSGCHK_FLAGS);
+			p.h.status = 0;
+			p.h.flags = RSM_MSGF_MORE;
+			assert_int_equal(rsm_msg_check(p.b, n, nf, 1),
+			    RSM_MSGCHK_FLAGS);
+			continue;
+		}
+		n = build_reply(&p, t);
+		/* A reply must say it is one. */
+		p.h.flags = 0;
+		assert_int_equal(rsm_msg_check(p.b, n, fds, 1),
+		    RSM_MSGCHK_FLAGS);
+		p.h.flags = RSM_MSGF_REPLY;
+		p.h.id = 0;
+		assert_int_equal(rsm_msg_check(p.b, n, fds, 1), RSM_MSGCHK_ID);
+		p.h.id = 7;
+		if (t != RSM_MSG_LIST_SEGMENTS && t != RSM_MSG_LIST_CTLRS) {
+			p.h.flags = RSM_MSGF_REPLY | RSM_MSGF_MORE;
+			assert_int_equal(rsm_msg_check(p.b, n, fds, 1),
+			    RSM_MSGCHK_FLAGS);
+		}
+		/* An error reply carries neither payload nor fd. */
+		n = build(&p, t, RSM_MSGF_REPLY, RSMERR_BAD_SEG_HNDL, 7, 8);
+		assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_SIZE);
+		n = build(&p, t, RSM_MSGF_REPLY, RSMERR_BAD_SEG_HNDL, 7, 0);
+		assert_int_equal(rsm_msg_check(p.b, n, 1, 1), RSM_MSGCHK_FDS);
+	}
+}
+
+/* ---- refused: sizes and fds ---- */
+
+static void
+test_wrong_payload_sizes(void **state)
+{
+	long deltas[] = { -8, -1, 1, 8 };
+	union pkt p;
+
+	(void)state;
+	for (size_t i = 0; i < NTYPES; i++) {
+		uint16_t t = all_types[i].type;
+
+		for (size_t k = 0; k < sizeof(deltas) / sizeof(deltas[0]);
+		    k++) {
+			ssize_t rq = rsm_msg_req_size(t);
+			ssize_t rp = rsm_msg_reply_size(t);
+			int from = all_types[i].notification;
+			int fdq = rsm_msg_wants_fd(t, 0) == 1 ? 1 : 0;
+			int fdp = rsm_msg_wants_fd(t, 1) == 1 ? 1 : 0;
+			size_t n;
+
+			if (t == RSM_MSG_PUBLISH || t == RSM_MSG_REPUBLISH)
+				continue;	/* counted lists: below */
+			if (rq + deltas[k] >= 0) {
+				n = build(&p, t, 0, 0, from ? 0 : 5,
+				    (size_t)(rq + deltas[k]));
+				if (rsm_msg_check(p.b, n, fdq, from) !=
+				    RSM_MSGCHK_SIZE)
+					fail_msg("%s request of %zd bytes: %s",
+					    rsm_msg_name(t), rq + deltas[k],
+					    rsm_msgchk_str(rsm_msg_check(p.b,
+					    n, fdq, from)));
+			}
+			if (!from && rp + deltas[k] >= 0) {
+				n = build(&p, t, RSM_MSGF_REPLY, 0, 5,
+				    (size_t)(rp + deltas[k]));
+				if (rsm_msg_check(p.b, n, fdp, 1) !=
+				    RSM_MSGCHK_SIZE)
+					fail_msg("%s reply of %zd bytes: %s",
+					    rsm_msg_name(t), rp + deltas[k],
+					    rsm_msgchk_str(rsm_msg_check(p.b,
+					    n, fdp, 1)));
+			}
+		}
+	}
+}
+
+static void
+test_publish_list_faults(void **state)
+{
+	union pkt p;
+	size_t n;
+
+	(void)state;
+	/* Count says 2, one entry follows; count says 1, two follow. */
+	n = build_publish(&p, RSM_MSG_PUBLISH, 2, 1, 0);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), RSM_MSGCHK_SIZE);
+	n = build_publish(&p, RSM_MSG_PUBLISH, 1, 2, 0);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), RSM_MSGCHK_SIZE);
+	n = build_publish(&p, RSM_MSG_REPUBLISH, 0, 1, 0);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), RSM_MSGCHK_SIZE);
+	/* More than 64 entries, even with the size to match. */
+	n = build_publish(&p, RSM_MSG_PUBLISH, 65, 65, 0);
+	assert_int_not_equal(rsm_msg_check(p.b, n, 0, 0), 0);
+	n = build_publish(&p, RSM_MSG_REPUBLISH, 65, 65, 0);
+	assert_int_not_equal(rsm_msg_check(p.b, n, 0, 0), 0);
+	n = build_publish(&p, RSM_MSG_PUBLISH, 0xffffffffu, 1, 0);
+	assert_int_not_equal(rsm_msg_check(p.b, n, 0, 0), 0);
+	n = build_publish(&p, RSM_MSG_PUBLISH, 0x20000000u, 0, 0);
+	assert_int_not_equal(rsm_msg_check(p.b, n, 0, 0), 0);
+	/* Shorter than the fixed part. */
+	n = build(&p, RSM_MSG_PUBLISH, 0, 0, 9, 8);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), RSM_MSGCHK_SIZE);
+	n = build(&p, RSM_MSG_PUBLISH, 0, 0, 9, 0);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), RSM_MSGCHK_SIZE);
+	/* A publish list with an fd. */
+	n = build_publish(&p, RSM_MSG_PUBLISH, 1, 1, 0);
+	assert_int_equal(rsm_msg_check(p.b, n, 1, 0), RSM_MSGCHK_FDS);
+}
+
+static void
+test_fd_counts(void **state)
+{
+	union pkt p;
+	size_t n;
+
+	(void)state;
+	for (size_t i = 0; i < NTYPES; i++) {
+		uint16_t t = all_types[i].type;
+		int want = rsm_msg_wants_fd(t, 0);
+		int from = all_types[i].notification;
+
+		n = build(&p, t, 0, 0, from ? 0 : 5,
+		    (size_t)rsm_msg_req_size(t));
+		if (t == RSM_MSG_CTLR_QUERY)
+			memcpy(p.b + HDR, "loopback", 9);
+		if (t == RSM_MSG_PUBLISH || t == RSM_MSG_REPUBLISH)
+			n = build_publish(&p, t, 0, 0, 0);
+		if (want == 1)
+			assert_int_equal(rsm_msg_check(p.b, n, 0, from),
+			    RSM_MSGCHK_FDS);
+		if (want == 0)
+			assert_int_equal(rsm_msg_check(p.b, n, 1, from),
+			    RSM_MSGCHK_FDS);
+		assert_int_equal(rsm_msg_check(p.b, n, 2, from),
+		    RSM_MSGCHK_FDS);
+		assert_int_equal(rsm_msg_check(p.b, n, 8, from),
+		    RSM_MSGCHK_FDS);
+	}
+	/* Replies: CONNECT may carry one fd, never two; others none. */
+	n = build_reply(&p, RSM_MSG_IMPORT_CONNECT);
+	assert_int_equal(rsm_msg_check(p.b, n, 2, 1), RSM_MSGCHK_FDS);
+	n = build_reply(&p, RSM_MSG_EXPORT_CREATE);
+	assert_int_equal(rsm_msg_check(p.b, n, 1, 1), RSM_MSGCHK_FDS);
+	n = build_reply(&p, RSM_MSG_STATUS);
+	assert_int_equal(rsm_msg_check(p.b, n, 1, 1), RSM_MSGCHK_FDS);
+	/* REBOUND without its fd. */
+	n = build(&p, RSM_MSG_REBOUND, 0, 0, 0,
+	    sizeof(struct rsm_msg_rebound));
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FDS);
+}
+
+static void
+test_unterminated_names(void **state)
+{
+	union pkt p;
+	size_t n;
+
+	(void)state;
+	n = build_request(&p, RSM_MSG_CTLR_QUERY);
+	memset(p.b + HDR, 'A', RSM_CTLR_NAME_MAX);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), RSM_MSGCHK_FIELD);
+	/* NUL in the last byte is fine. */
+	p.b[HDR + RSM_CTLR_NAME_MAX - 1] = '\0';
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), 0);
+
+	n = build_reply(&p, RSM_MSG_CTLR_QUERY);
+	memset(p.b + HDR, 'B', RSM_CTLR_NAME_MAX);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FIELD);
+	n = build_reply(&p, RSM_MSG_LIST_CTLRS);
+	memset(p.b + HDR, 'C', RSM_CTLR_NAME_MAX);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FIELD);
+}
+
+static void
+test_descriptions(void **state)
+{
+	(void)state;
+	assert_string_equal(rsm_msg_name(RSM_MSG_HELLO), "HELLO");
+	assert_string_equal(rsm_msg_name(RSM_MSG_REBOUND), "REBOUND");
+	assert_int_equal(rsm_msg_req_size(RSM_MSG_TOPOLOGY), 0);
+	assert_int_equal(rsm_msg_reply_size(RSM_MSG_TOPOLOGY),
+	    (ssize_t)sizeof(struct rsm_msg_topology));
+	/* Every reply fits in one packet. */
+	for (size_t i = 0; i < NTYPES; i++) {
+		assert_true(HDR + (size_t)rsm_msg_reply_size(all_types[i].type)
+		    <= RSM_MSG_MAX);
+		assert_true(HDR + (size_t)rsm_msg_req_size(all_types[i].type)
+		    <= RSM_MSG_MAX);
+	}
+	assert_true(HDR + sizeof(struct rsm_msg_publish) +
+	    RSM_ACL_MAX * sizeof(struct rsm_wire_ace) <= RSM_MSG_MAX);
+	for (int c = 0; c >= -10; c--)
+		assert_string_not_equal(rsm_msgchk_str(c), "unknown fault");
+	assert_string_equal(rsm_msgchk_str(-11), "unknown fault");
+}
+
+/* ---- send and receive ---- */
+
+static int
+open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1;	/* the directory's own descriptor */
+}
+
+static void
+seqpacket_pair(int sv[2])
+{
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+}
+
+static void
+test_roundtrip_plain(void **state)
+{
+	struct rsm_msg_hdr h;
+	struct rsm_msg_connect c = { 3, 0x400001, RSM_PERM_RDWR, 1 };
+	union pkt p;
+	int sv[2], fd, nfds;
+	ssize_t n;
+
+	(void)state;
+	seqpacket_pair(sv);
+	rsm_msg_hdr_init(&h, RSM_MSG_IMPORT_CONNECT, 0, 0, 42, sizeof(c));
+	assert_int_equal(rsm_msg_send(sv[0], &h, &c, sizeof(c), -1), 0);
+	n = rsm_msg_recv(sv[1], p.b, RSM_MSG_MAX, &fd, &nfds);
+	assert_int_equal(n, (ssize_t)(HDR + sizeof(c)));
+	assert_int_equal(fd, -1);
+	assert_int_equal(nfds, 0);
+	assert_memory_equal(p.b, &h, HDR);
+	assert_memory_equal(p.b + HDR, &c, sizeof(c));
+	assert_int_equal(rsm_msg_check(p.b, (size_t)n, nfds, 0), 0);
+
+	/* An empty payload. */
+	rsm_msg_hdr_init(&h, RSM_MSG_STATUS, 0, 0, 43, 0);
+	assert_int_equal(rsm_msg_send(sv[0], &h, NULL, 0, -1), 0);
+	n = rsm_msg_recv(sv[1], p.b, RSM_MSG_MAX, &fd, &nfds);
+	assert_int_equal(n, (ssize_t)HDR);
+	assert_int_equal(rsm_msg_check(p.b, (size_t)n, nfds, 0), 0);
+
+	/* Orderly close reads as 0. */
+	close(sv[0]);
+	n = rsm_msg_recv(sv[1], p.b, RSM_MSG_MAX, &fd, &nfds);
+	assert_int_equal(n, 0);
+	assert_int_equal(fd, -1);
+	close(sv[1]);
+}
+
+static void
+test_roundtrip_fd(void **state)
+{
+	struct rsm_msg_hdr h;
+	struct rsm_msg_rebound rb = { 77, 8192 };
+	union pkt p;
+	int sv[2], pp[2], fd, nfds;
+	char c = 0;
+	ssize_t n;
+
+	(void)state;
+	seqpacket_pair(sv);
+	assert_int_equal(pipe(pp), 0);
+	rsm_msg_hdr_init(&h, RSM_MSG_REBOUND, 0, 0, 0, sizeof(rb));
+	assert_int_equal(rsm_msg_send(sv[0], &h, &rb, sizeof(rb), pp[0]), 0);
+	n = rsm_msg_recv(sv[1], p.b, RSM_MSG_MAX, &fd, &nfds);
+	assert_int_equal(n, (ssize_t)(HDR + sizeof(rb)));
+	assert_int_equal(nfds, 1);
+	assert_true(fd >= 0);
+	assert_int_not_equal(fd, pp[0]);
+	assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	assert_int_equal(rsm_msg_check(p.b, (size_t)n, nfds, 1), 0);
+	/* The descriptor is the pipe's read end. */
+	assert_int_equal(write(pp[1], "z", 1), 1);
+	assert_int_equal(read(fd, &c, 1), 1);
+	assert_int_equal(c, 'z');
+	close(fd);
+	close(pp[0]);
+	close(pp[1]);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* Send one packet carrying `count` copies of fd. */
+static void
+send_fds(int sock, const void *buf, size_t len, int fd, int count)
+{
+	union {
+		char b[CMSG_SPACE(sizeof(int) * 8)];
+		struct cmsghdr align;
+	} cm;
+	struct iovec iov = { (void *)(uintptr_t)buf, len };
+	struct msghdr mh;
+	struct cmsghdr *c;
+
+	memset(&mh, 0, sizeof(mh));
+	memset(&cm, 0, sizeof(cm));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cm.b;
+	mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)count);
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)count);
+	for (int i = 0; i < count; i++)
+		memcpy(CMSG_DATA(c) + i * sizeof(int), &fd, sizeof(int));
+	assert_int_equal(sendmsg(sock, &mh, 0), (ssize_t)len);
+}
+
+static void
+test_extra_fds_counted_and_closed(void **state)
+{
+	union pkt p, q;
+	int sv[2], pp[2], fd, nfds, before;
+	size_t n;
+	ssize_t r;
+
+	(void)state;
+	seqpacket_pair(sv);
+	assert_int_equal(pipe(pp), 0);
+	n = build(&p, RSM_MSG_EXPORT_CREATE, 0, 0, 4,
+	    sizeof(struct rsm_msg_export_create));
+	before = open_fds();
+	send_fds(sv[0], p.b, n, pp[0], 3);
+	r = rsm_msg_recv(sv[1], q.b, RSM_MSG_MAX, &fd, &nfds);
+	assert_int_equal(r, (ssize_t)n);
+	assert_int_equal(nfds, 3);
+	assert_true(fd >= 0);
+	/* Exactly one new descriptor is left open: the one returned. */
+	assert_int_equal(open_fds(), before + 1);
+	assert_int_equal(rsm_msg_check(q.b, (size_t)r, nfds, 0),
+	    RSM_MSGCHK_FDS);
+	close(fd);
+	assert_int_equal(open_fds(), before);
+	close(pp[0]);
+	close(pp[1]);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+static void
+test_truncated_packet(void **state)
+{
+	union pkt p, q;
+	int sv[2], pp[2], fd, nfds, before;
+	ssize_t r;
+
+	(void)state;
+	seqpacket_pair(sv);
+	assert_int_equal(pipe(pp), 0);
+	build(&p, RSM_MSG_STATUS, RSM_MSGF_REPLY, 0, 4,
+	    sizeof(struct rsm_msg_status));
+	before = open_fds();
+	send_fds(sv[0], p.b, p.h.len, pp[0], 1);
+	r = rsm_msg_recv(sv[1], q.b, 40, &fd, &nfds);
+	assert_int_equal(r, -1);
+	assert_int_equal(errno, EMSGSIZE);
+	assert_int_equal(fd, -1);
+	/* The descriptor that came with it was not kept. */
+	assert_int_equal(open_fds(), before);
+
+	/* The next packet is read normally. */
+	assert_int_equal(send(sv[0], p.b, p.h.len, 0), (ssize_t)p.h.len);
+	r = rsm_msg_recv(sv[1], q.b, RSM_MSG_MAX, &fd, &nfds);
+	assert_int_equal(r, (ssize_t)p.h.len);
+	assert_int_equal(rsm_msg_check(q.b, (size_t)r, nfds, 1), 0);
+	close(pp[0]);
+	close(pp[1]);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+static void
+test_send_errors(void **state)
+{
+	struct rsm_msg_hdr h;
+	int sv[2];
+
+	(void)state;
+	seqpacket_pair(sv);
+	close(sv[1]);
+	rsm_msg_hdr_init(&h, RSM_MSG_STATUS, 0, 0, 1, 0);
+	/* A closed peer is an error, never SIGPIPE. */
+	assert_int_equal(rsm_msg_send(sv[0], &h, NULL, 0, -1), -1);
+	assert_int_equal(errno, EPIPE);
+	close(sv[0]);
+	assert_int_equal(rsm_msg_send(sv[0], &h, NULL, 0, -1), -1);
+	assert_int_equal(errno, EBADF);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_requests_accepted),
+		cmocka_unit_test(test_publish_lists_accepted),
+		cmocka_unit_test(test_replies_accepted),
+		cmocka_unit_test(test_notifications_accepted),
+		cmocka_unit_test(test_short_and_header_faults),
+		cmocka_unit_test(test_unknown_types),
+		cmocka_unit_test(test_request_direction_faults),
+		cmocka_unit_test(test_reply_direction_faults),
+		cmocka_unit_test(test_wrong_payload_sizes),
+		cmocka_unit_test(test_publish_list_faults),
+		cmocka_unit_test(test_fd_counts),
+		cmocka_unit_test(test_unterminated_names),
+		cmocka_unit_test(test_descriptions),
+		cmocka_unit_test(test_roundtrip_plain),
+		cmocka_unit_test(test_roundtrip_fd),
+		cmocka_unit_test(test_extra_fds_counted_and_closed),
+		cmocka_unit_test(test_truncated_packet),
+		cmocka_unit_test(test_send_errors),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
