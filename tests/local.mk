@@ -28,6 +28,32 @@ tests_unit_test_proto_SOURCES = tests/unit/test_proto.c
 tests_unit_test_proto_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_proto_LDADD = libproto.la $(CMOCKA_LIBS)
 
-TESTS += tests/unit/test_proto
+check_PROGRAMS += tests/proc/test_basic
+tests_proc_test_basic_SOURCES = tests/proc/test_basic.c
+tests_proc_test_basic_CFLAGS = $(TEST_CFLAGS)
+tests_proc_test_basic_LDADD = $(TEST_PROC_LIBS)
+
+check_PROGRAMS += tests/proc/test_errors
+tests_proc_test_errors_SOURCES = tests/proc/test_errors.c
+tests_proc_test_errors_CFLAGS = $(TEST_CFLAGS)
+tests_proc_test_errors_LDADD = $(TEST_PROC_LIBS)
+
+check_PROGRAMS += tests/proc/test_signals
+tests_proc_test_signals_SOURCES = tests/proc/test_signals.c
+tests_proc_test_signals_CFLAGS = $(TEST_CFLAGS)
+tests_proc_test_signals_LDADD = $(TEST_PROC_LIBS)
+
+check_PROGRAMS += tests/proc/test_faults
+tests_proc_test_faults_SOURCES = tests/proc/test_faults.c
+tests_proc_test_faults_CFLAGS = $(TEST_CFLAGS)
+tests_proc_test_faults_LDADD = $(TEST_PROC_LIBS)
+
+check_PROGRAMS += tests/proc/test_garbage
+tests_proc_test_garbage_SOURCES = tests/proc/test_garbage.c
+tests_proc_test_garbage_CFLAGS = $(TEST_CFLAGS)
+tests_proc_test_garbage_LDADD = $(TEST_PROC_LIBS)
+
+TESTS += tests/unit/test_proto tests/proc/test_basic tests/proc/test_errors \
+	tests/proc/test_signals tests/proc/test_faults tests/proc/test_garbage
 
 endif
