@@ -237,10 +237,19 @@ read_groups(struct client *c)
 	c->owner.ngroups = n;
 }
 
+/* The loop's callback for a client's socket. */
+static void
+client_ready(struct rsmd *rs, struct rsmd_io *io, uint32_t events)
+{
+	struct client *c = (struct client *)(void *)((char *)io -
+	    offsetof(struct client, io));
+
+	control_client_event(rs, c, events);
+}
+
 void
 control_accept(struct rsmd *rs)
 {
-	struct epoll_event ev;
 	struct ucred cred;
 	socklen_t len;
 	struct client *c;
@@ -257,10 +266,7 @@ control_accept(struct rsmd *rs)
 			if (errno == EMFILE || errno == ENFILE ||
 			    errno == ENOBUFS || errno == ENOMEM) {
 				/* Level-triggered: stop listening a while. */
-				memset(&ev, 0, sizeof(ev));
-				ev.data.ptr = &rs->listen_fd;
-				epoll_ctl(rs->epfd, EPOLL_CTL_MOD, rs->listen_fd,
-				    &ev);
+				rsmd_io_mod(rs, &rs->listen_io, 0);
 				rs->accept_paused = 1;
 			}
 			return;
@@ -279,11 +285,11 @@ control_accept(struct rsmd *rs)
 		reg_owner_init(&c->owner, cred.uid, cred.gid, cred.pid);
 		read_groups(c);
 		c->fd = fd;
+		c->io.fd = fd;
+		c->io.ready = client_ready;
 		TAILQ_INIT(&c->outq);
-		memset(&ev, 0, sizeof(ev));
-		ev.events = c->events = CLIENT_EVENTS;
-		ev.data.ptr = c;
-		if (epoll_ctl(rs->epfd, EPOLL_CTL_ADD, fd, &ev) == -1) {
+		c->events = CLIENT_EVENTS;
+		if (rsmd_io_add(rs, &c->io, c->events) == -1) {
 			log_warn("epoll_ctl");
 			free(c->owner.groups);
 			free(c);
@@ -300,14 +306,9 @@ control_accept(struct rsmd *rs)
 static void
 client_set_events(struct rsmd *rs, struct client *c, uint32_t events)
 {
-	struct epoll_event ev;
-
 	if (c->events == events)
 		return;
-	memset(&ev, 0, sizeof(ev));
-	ev.events = events;
-	ev.data.ptr = c;
-	if (epoll_ctl(rs->epfd, EPOLL_CTL_MOD, c->fd, &ev) == -1) {
+	if (rsmd_io_mod(rs, &c->io, events) == -1) {
 		log_warn("epoll_ctl client pid %d", (int)c->owner.pid);
 		client_kill(rs, c, NULL);
 		return;
@@ -324,7 +325,7 @@ client_kill(struct rsmd *rs, struct client *c, const char *why)
 		log_info("client pid %d uid %u: %s", (int)c->owner.pid,
 		    (unsigned)c->owner.uid, why);
 	c->dead = 1;
-	epoll_ctl(rs->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	rsmd_io_del(rs, &c->io);
 	TAILQ_REMOVE(&rs->clients, c, link);
 	TAILQ_INSERT_TAIL(&rs->closing, c, link);
 }

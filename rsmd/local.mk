@@ -1,6 +1,6 @@
 # rsmd: the node daemon.
 sbin_PROGRAMS += rsmd/rsmd
-rsmd_rsmd_SOURCES = rsmd/rsmd.c rsmd/rsmd.h rsmd/config.c rsmd/control.c \
+rsmd_rsmd_SOURCES = rsmd/rsmd.c rsmd/rsmd.h rsmd/loop.c rsmd/config.c rsmd/control.c \
 	rsmd/registry.c rsmd/notify.c rsmd/log.c rsmd/log.h
 rsmd_rsmd_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS)
 rsmd_rsmd_LDADD = libproto.la $(INIH_LIBS) $(PTHREAD_LIBS)

@@ -26,8 +26,9 @@
 /* After running out of descriptors, try accepting again this much later. */
 #define ACCEPT_RETRY_MS		1000
 
-/* epoll tags for the two descriptors that are not clients. */
-static int tag_signal;
+/* The signalfd, watched like any other descriptor. */
+static struct rsmd_io signal_io;
+static int quit_requested;
 
 static void
 usage(FILE *fp)
@@ -202,25 +203,14 @@ write_pidfile(const char *path)
 	return 0;
 }
 
-static int
-epoll_add(int epfd, int fd, void *tag)
-{
-	struct epoll_event ev;
-
-	memset(&ev, 0, sizeof(ev));
-	ev.events = EPOLLIN;
-	ev.data.ptr = tag;
-	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
-}
-
-/* Returns 1 when the daemon should stop. */
-static int
-handle_signals(struct rsmd *rs, int sfd)
+/* Sets quit_requested when the daemon should stop. */
+static void
+signals_ready(struct rsmd *rs, struct rsmd_io *io, uint32_t events)
 {
 	struct signalfd_siginfo si;
-	int quit = 0;
 
-	while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+	(void)events;
+	while (read(io->fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		switch (si.ssi_signo) {
 		case SIGHUP:
 			reconfigure(rs);
@@ -228,37 +218,39 @@ handle_signals(struct rsmd *rs, int sfd)
 		case SIGTERM:
 		case SIGINT:
 			log_info("signal %u: exiting", si.ssi_signo);
-			quit = 1;
+			quit_requested = 1;
 			break;
 		default:
 			break;
 		}
 	}
-	return quit;
+}
+
+static void
+listen_ready(struct rsmd *rs, struct rsmd_io *io, uint32_t events)
+{
+	(void)io;
+	(void)events;
+	control_accept(rs);
 }
 
 static void
 resume_accept(struct rsmd *rs)
 {
-	struct epoll_event ev;
-
-	memset(&ev, 0, sizeof(ev));
-	ev.events = EPOLLIN;
-	ev.data.ptr = &rs->listen_fd;
-	if (epoll_ctl(rs->epfd, EPOLL_CTL_MOD, rs->listen_fd, &ev) == 0)
+	if (rsmd_io_mod(rs, &rs->listen_io, EPOLLIN) == 0)
 		rs->accept_paused = 0;
 }
 
-/* The loop: wait, dispatch, then close whoever died in this round. */
+/* The loop: wait, dispatch, run due timers, then close whoever died. */
 static void
-run(struct rsmd *rs, int sfd)
+run(struct rsmd *rs)
 {
 	struct epoll_event ev[MAX_EVENTS];
-	int i, n, quit = 0;
+	int i, n;
 
-	while (!quit) {
-		n = epoll_wait(rs->epfd, ev, MAX_EVENTS,
-		    rs->accept_paused ? ACCEPT_RETRY_MS : -1);
+	while (!quit_requested) {
+		n = epoll_wait(rs->epfd, ev, MAX_EVENTS, rsmd_timer_wait_ms(rs,
+		    rs->accept_paused ? ACCEPT_RETRY_MS : -1));
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -267,15 +259,11 @@ run(struct rsmd *rs, int sfd)
 		if (rs->accept_paused)
 			resume_accept(rs);
 		for (i = 0; i < n; i++) {
-			void *tag = ev[i].data.ptr;
+			struct rsmd_io *io = ev[i].data.ptr;
 
-			if (tag == &tag_signal)
-				quit |= handle_signals(rs, sfd);
-			else if (tag == &rs->listen_fd)
-				control_accept(rs);
-			else
-				control_client_event(rs, tag, ev[i].events);
+			io->ready(rs, io, ev[i].events);
 		}
+		rsmd_timer_run(rs);
 		control_reap(rs);
 	}
 }
@@ -339,6 +327,7 @@ main(int argc, char *argv[])
 	rs.conf_missing_ok = missing_ok;
 	TAILQ_INIT(&rs.clients);
 	TAILQ_INIT(&rs.closing);
+	TAILQ_INIT(&rs.timers);
 	log_init(1, rs.debug ? RSMD_LOG_DEBUG : RSMD_LOG_INFO);
 
 	if (config_load(conf_file, &rs.conf, missing_ok, &missing) == -1)
@@ -395,13 +384,17 @@ main(int argc, char *argv[])
 		fatal("signalfd");
 	if ((rs.epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		fatal("epoll_create1");
-	if (epoll_add(rs.epfd, sfd, &tag_signal) == -1 ||
-	    epoll_add(rs.epfd, rs.listen_fd, &rs.listen_fd) == -1)
+	signal_io.fd = sfd;
+	signal_io.ready = signals_ready;
+	rs.listen_io.fd = rs.listen_fd;
+	rs.listen_io.ready = listen_ready;
+	if (rsmd_io_add(&rs, &signal_io, EPOLLIN) == -1 ||
+	    rsmd_io_add(&rs, &rs.listen_io, EPOLLIN) == -1)
 		fatal("epoll_ctl");
 	log_info("node %u listening on %s (pid %d)", rs.conf.node_id,
 	    rs.socket_path, (int)getpid());
 
-	run(&rs, sfd);
+	run(&rs);
 
 	control_shutdown(&rs);
 	if (!foreground && rs.conf.pidfile != NULL)

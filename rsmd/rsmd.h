@@ -218,6 +218,38 @@ const struct reg_usage *reg_usage_of(const struct registry *, uid_t);
 
 /* ---- log.c: see log.h ---- */
 
+/* ---- loop.c ---- */
+
+struct rsmd;
+
+/*
+ * One descriptor the loop watches; epoll hands back a pointer to this, and
+ * the loop calls ready() with the events.  Embed it in whatever owns fd.
+ */
+struct rsmd_io {
+	int	 fd;
+	void	(*ready)(struct rsmd *, struct rsmd_io *, uint32_t events);
+};
+
+int	 rsmd_io_add(struct rsmd *, struct rsmd_io *, uint32_t events);
+int	 rsmd_io_mod(struct rsmd *, struct rsmd_io *, uint32_t events);
+void	 rsmd_io_del(struct rsmd *, struct rsmd_io *);
+
+/* A one-shot timer on the monotonic clock (now_ms()); fire() may re-arm. */
+struct rsmd_timer {
+	TAILQ_ENTRY(rsmd_timer) link;
+	uint64_t due_ms;
+	int	 armed;
+	void	(*fire)(struct rsmd *, struct rsmd_timer *);
+};
+
+void	 rsmd_timer_set(struct rsmd *, struct rsmd_timer *, uint64_t due_ms);
+void	 rsmd_timer_cancel(struct rsmd *, struct rsmd_timer *);
+/* How long epoll may sleep: until the first timer, at most cap_ms (-1: no cap). */
+int	 rsmd_timer_wait_ms(const struct rsmd *, int cap_ms);
+/* Fire every timer that is due. */
+void	 rsmd_timer_run(struct rsmd *);
+
 /* ---- control.c ---- */
 
 struct outmsg;
@@ -225,6 +257,7 @@ struct outmsg;
 struct client {
 	struct reg_owner owner;		/* first: registry lists and creds */
 	TAILQ_ENTRY(client) link;
+	struct rsmd_io	 io;		/* io.fd is the client's socket */
 	int		 fd;
 	int		 dead;		/* closing at the end of this round */
 	uint32_t	 events;	/* what epoll currently waits for */
@@ -239,6 +272,8 @@ struct rsmd {
 	int		 debug;		/* -d: log_level forced to debug */
 	int		 epfd;
 	int		 listen_fd;
+	struct rsmd_io	 listen_io;
+	TAILQ_HEAD(, rsmd_timer) timers;
 	int		 accept_paused;
 	char		*socket_path;	/* the path bound; unlinked at exit */
 	struct registry	 reg;
