@@ -19,6 +19,13 @@ barrier_import(rsmapi_barrier_t *b, struct rsm_import **imp)
 
 	if (b == NULL)
 		return RSMERR_BAD_BARRIER_PTR;
+	/*
+	 * A barrier that init never filled in (zeroed storage) is
+	 * uninitialised, as in illumos; a non-NULL seg that is no longer a
+	 * live import is a bad handle.
+	 */
+	if (b->seg == NULL)
+		return RSMERR_BARRIER_UNINITIALIZED;
 	if ((im = rsm_import_get(b->seg)) == NULL)
 		return RSMERR_BAD_SEG_HNDL;
 	tok = atomic_load_explicit(&im->barrier_token, memory_order_acquire);
