@@ -2,59 +2,110 @@
  * daemon_link.c - the process's one connection to rsmd.
  *
  * Opened lazily by the first call that needs the daemon: connect, HELLO,
- * then a receiver thread that reads every packet, checks it with
- * rsm_msg_check(), completes the waiting request with the same id, and
- * runs notifications (REVOKED, EVENT, REBOUND).  Each successful connect
- * starts a new epoch; handles remember the epoch they were made in, so when
- * the daemon goes away every handle of that epoch is stale at once.  On
- * EOF the receiver answers every pending request with RSMERR_CONN_ABORTED:
- * nobody waits on a dead daemon.
+ * then a receiver thread.  Each successful connect starts a new epoch;
+ * handles remember the epoch they were made in, so when the daemon goes
+ * away every handle of that epoch is stale at once.
+ *
+ * Reading the socket is a role held by one thread at a time (the
+ * "reader"): whoever holds it reads packets, checks each with
+ * rsm_msg_check(), completes the waiting request with the same id and runs
+ * notifications (REVOKED, EVENT, REBOUND) in the order they arrive.  A
+ * caller that sends a request takes the role when nobody holds it, so in
+ * the common case it reads its own reply: one wake-up per request instead
+ * of waking a receiver thread that then wakes the caller.  A caller whose
+ * reply has come hands the role to the oldest caller still waiting (its
+ * reply is the next the daemon sends) or, when none waits, back to the
+ * receiver thread.
+ *
+ * The receiver thread sleeps in epoll_wait on the socket registered
+ * EPOLLONESHOT.  The socket is armed only while nobody holds the role: a
+ * caller taking the role disarms it first, so replies read by callers do
+ * not wake the receiver, and the reader that gives the role back with
+ * nobody waiting re-arms it (which wakes the receiver at once if a packet
+ * is already queued).  The receiver reads only what is queued (poll with
+ * no timeout before each recv) and never blocks holding the role.  So at
+ * most one thread is ever in recv on the socket, and nobody can sleep on a
+ * packet another thread already took.
+ *
+ * Deaths: whoever sees EOF, a protocol violation, or a send fail because
+ * the peer is gone declares the link dead at once: every pending request
+ * is answered RSMERR_CONN_ABORTED, the socket is shut down (which also
+ * ends a recv another thread may be blocked in), handles of the epoch go
+ * stale and the death eventfd fires; the receiver also watches that
+ * eventfd, so it wakes and exits.  The socket and the epoll set are closed
+ * when the last user of the link (receiver, callers inside a request) lets
+ * go of it.
  */
 #include "rsm_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+/* epoll_event.data of the two descriptors in a link's epoll set. */
+#define EV_SOCK		0u
+#define EV_DEATH	1u
+
+struct link {
+	struct link	*next;		/* link_st.links */
+	int		 fd;		/* the socket, open until freed */
+	int		 epfd;		/* the receiver's epoll set */
+	int		 death_fd;	/* eventfd written at death; -1 after */
+	int		 rx_death_fd;	/* the receiver's dup of it, in epfd */
+	uint64_t	 epoch;
+	unsigned	 refs;		/* receiver + callers in a request */
+	int		 reader;	/* the role is held (or handed on) */
+	int		 armed;		/* fd may be armed in epfd */
+	_Atomic int	 dead;		/* set under link_st.mtx */
+	/* Only the reader touches this: one buffer per link is enough. */
+	union {
+		unsigned char b[RSM_MSG_MAX];
+		uint64_t align;
+	} buf;
+};
+
 struct pending {
 	struct pending	*next;
+	struct link	*link;
 	uint64_t	 id;
 	pthread_cond_t	 cv;
 	int		 done;
+	int		 lead;		/* the reader role is ours */
 	struct rsm_call	*call;
 	uint32_t	 status;
 };
 
+/* What is left to do, outside link_st.mtx, after a link was declared dead. */
+struct death {
+	int		 todo;
+	uint64_t	 epoch;
+	int		 dfd;
+};
+
 static struct {
 	pthread_mutex_t	 mtx;
-	int		 fd;		/* -1: down */
+	struct link	*cur;		/* NULL: down */
+	struct link	*links;		/* every link not freed yet */
 	uint64_t	 epoch;		/* epoch of the current (or last) link */
 	uint64_t	 dead_upto;	/* every epoch <= this is over */
 	uint32_t	 node_id;
-	int		 death_fd;	/* eventfd written when this link dies */
 	uint64_t	 next_id;
-	struct pending	*pending;
-	int		 atfork_done;
+	struct pending	*pending;	/* newest first */
 } link_st = {
 	.mtx = PTHREAD_MUTEX_INITIALIZER,
-	.fd = -1,
-	.death_fd = -1,
 	.next_id = 1,
 };
 
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
-
-struct rx_arg {
-	int		 fd;
-	uint64_t	 epoch;
-};
 
 static void
 pending_remove(struct pending *p)
@@ -69,57 +120,153 @@ pending_remove(struct pending *p)
 	}
 }
 
-/* Link of `epoch` is gone: fail its requests, make its handles stale. */
+/* Free a link nobody uses any more (lock held). */
 static void
-link_died(int fd, uint64_t epoch)
+link_unref_locked(struct link *l)
 {
-	struct pending *p;
-	int dfd = -1;
+	struct link **lp;
 
-	pthread_mutex_lock(&link_st.mtx);
-	if (link_st.fd == fd && link_st.epoch == epoch) {
-		link_st.fd = -1;
-		if (link_st.dead_upto < epoch)
-			link_st.dead_upto = epoch;
-		dfd = link_st.death_fd;
-		link_st.death_fd = -1;
-		while ((p = link_st.pending) != NULL) {
-			link_st.pending = p->next;
-			p->status = RSMERR_CONN_ABORTED;
-			p->done = 1;
-			pthread_cond_signal(&p->cv);
+	if (--l->refs > 0)
+		return;
+	for (lp = &link_st.links; *lp != NULL; lp = &(*lp)->next) {
+		if (*lp == l) {
+			*lp = l->next;
+			break;
 		}
 	}
-	pthread_mutex_unlock(&link_st.mtx);
-	close(fd);
-	rsm_handles_lock();
-	rsm_imports_link_died(epoch, 1);
-	rsm_handles_unlock();
-	if (dfd >= 0) {
-		uint64_t one = 1;
+	close(l->fd);
+	close(l->epfd);
+	close(l->rx_death_fd);
+	if (l->death_fd >= 0)
+		close(l->death_fd);
+	free(l);
+}
 
-		/* Waiters hold dups of this eventfd; ours can go now. */
-		(void)!write(dfd, &one, sizeof(one));
-		close(dfd);
+/*
+ * Declare link l dead (lock held): fail its requests, make it unusable for
+ * new ones.  The rest is link_dead_finish(), without the lock.  Only the
+ * first call for a link does anything.
+ */
+static void
+link_kill_locked(struct link *l, struct death *d)
+{
+	struct pending **pp, *p;
+
+	if (atomic_load(&l->dead))
+		return;
+	atomic_store(&l->dead, 1);
+	if (link_st.cur == l)
+		link_st.cur = NULL;
+	if (link_st.dead_upto < l->epoch)
+		link_st.dead_upto = l->epoch;
+	/* Ends a recv blocked in another thread; tells the daemon at once. */
+	(void)shutdown(l->fd, SHUT_RDWR);
+	pp = &link_st.pending;
+	while ((p = *pp) != NULL) {
+		if (p->link != l) {
+			pp = &p->next;
+			continue;
+		}
+		*pp = p->next;
+		p->status = RSMERR_CONN_ABORTED;
+		p->done = 1;
+		pthread_cond_signal(&p->cv);
+	}
+	d->todo = 1;
+	d->epoch = l->epoch;
+	d->dfd = l->death_fd;
+	l->death_fd = -1;
+}
+
+/* Handles of the dead epoch go stale, then its waiters are woken. */
+static void
+link_dead_finish(struct death *d)
+{
+	uint64_t one = 1;
+
+	if (!d->todo)
+		return;
+	rsm_handles_lock();
+	rsm_imports_link_died(d->epoch, 1);
+	rsm_handles_unlock();
+	if (d->dfd >= 0) {
+		/* Waiters and the receiver hold dups of this eventfd. */
+		(void)!write(d->dfd, &one, sizeof(one));
+		close(d->dfd);
+	}
+	d->todo = 0;
+}
+
+/* Take the reader role for a caller (lock held, role free). */
+static void
+role_take_locked(struct link *l)
+{
+	/* ONESHOT without EPOLLIN: HUP/ERR wake the receiver at most once. */
+	struct epoll_event ev = { .events = EPOLLONESHOT, .data.u32 = EV_SOCK };
+
+	l->reader = 1;
+	if (l->armed) {
+		/* A failure only costs the receiver a useless wake-up. */
+		(void)epoll_ctl(l->epfd, EPOLL_CTL_MOD, l->fd, &ev);
+		l->armed = 0;
 	}
 }
 
+/*
+ * Give the reader role up (lock held): to the oldest caller still waiting
+ * for a reply on this link, else back to the receiver by arming the
+ * socket.  A dead link needs no reader: its receiver is woken by the
+ * death eventfd.
+ */
 static void
-handle_reply(uint64_t epoch, const struct rsm_msg_hdr *h, const void *payload,
+role_release_locked(struct link *l, struct death *d)
+{
+	struct epoll_event ev = {
+		.events = EPOLLIN | EPOLLONESHOT,
+		.data.u32 = EV_SOCK,
+	};
+	struct pending *p, *oldest = NULL;
+
+	if (!atomic_load(&l->dead)) {
+		for (p = link_st.pending; p != NULL; p = p->next)
+			if (p->link == l)
+				oldest = p;
+	}
+	if (oldest != NULL) {
+		oldest->lead = 1;
+		pthread_cond_signal(&oldest->cv);
+		return;
+	}
+	l->reader = 0;
+	if (atomic_load(&l->dead))
+		return;
+	if (epoll_ctl(l->epfd, EPOLL_CTL_MOD, l->fd, &ev) == 0)
+		l->armed = 1;
+	else
+		/* Nobody would read notifications: better dead than deaf. */
+		link_kill_locked(l, d);
+}
+
+/*
+ * A reply: complete the request with its id.  Returns the request it
+ * completed (only compared, never dereferenced), or NULL.
+ */
+static struct pending *
+handle_reply(struct link *l, const struct rsm_msg_hdr *h, const void *payload,
     size_t plen, int rfd)
 {
 	struct pending *p;
 
 	pthread_mutex_lock(&link_st.mtx);
 	for (p = link_st.pending; p != NULL; p = p->next)
-		if (p->id == h->id)
+		if (p->id == h->id && p->link == l)
 			break;
 	if (p == NULL) {
 		/* A reply for a request that was abandoned: drop it. */
 		pthread_mutex_unlock(&link_st.mtx);
 		if (rfd >= 0)
 			close(rfd);
-		return;
+		return NULL;
 	}
 	pending_remove(p);
 	p->status = h->status;
@@ -133,8 +280,8 @@ handle_reply(uint64_t epoch, const struct rsm_msg_hdr *h, const void *payload,
 		c->reply_fd = rfd;
 		rfd = -1;
 		/*
-		 * Register the daemon handle in the slot before any later
-		 * notification about it is read on this thread.
+		 * Register the daemon handle in the slot before the reader
+		 * reads any later notification about it.
 		 */
 		if (c->slot != NULL && plen >= sizeof(struct rsm_msg_handle)) {
 			uint64_t dh;
@@ -142,7 +289,7 @@ handle_reply(uint64_t epoch, const struct rsm_msg_hdr *h, const void *payload,
 			memcpy(&dh, payload, sizeof(dh));
 			rsm_handles_lock();
 			c->slot->dh = dh;
-			c->slot->epoch = epoch;
+			c->slot->epoch = l->epoch;
 			rsm_handles_unlock();
 		}
 	}
@@ -151,6 +298,7 @@ handle_reply(uint64_t epoch, const struct rsm_msg_hdr *h, const void *payload,
 	pthread_mutex_unlock(&link_st.mtx);
 	if (rfd >= 0)
 		close(rfd);
+	return p;
 }
 
 static void
@@ -187,38 +335,103 @@ handle_notification(uint64_t epoch, const struct rsm_msg_hdr *h,
 		close(rfd);
 }
 
+/*
+ * Read and dispatch one packet; the caller holds the reader role.
+ * Returns 1 if it completed `self`, 0 otherwise, -1 if the link is broken
+ * (EOF, error, or a daemon that breaks the protocol: treated as dead).
+ */
+static int
+read_one(struct link *l, const struct pending *self)
+{
+	struct rsm_msg_hdr h;
+	ssize_t n;
+	int rfd, nfds;
+
+	n = rsm_msg_recv(l->fd, l->buf.b, sizeof(l->buf.b), &rfd, &nfds);
+	if (n <= 0)
+		return -1;
+	if (rsm_msg_check(l->buf.b, (size_t)n, nfds, 1) != 0) {
+		if (rfd >= 0)
+			close(rfd);
+		return -1;
+	}
+	/* Whatever was still queued when the link died belongs to no one. */
+	if (atomic_load(&l->dead)) {
+		if (rfd >= 0)
+			close(rfd);
+		return 0;
+	}
+	memcpy(&h, l->buf.b, sizeof(h));
+	if (h.flags & RSM_MSGF_REPLY)
+		return handle_reply(l, &h, l->buf.b + sizeof(h),
+		    (size_t)n - sizeof(h), rfd) == self && self != NULL;
+	handle_notification(l->epoch, &h, l->buf.b + sizeof(h), rfd);
+	return 0;
+}
+
+/*
+ * The receiver, holding the role, reads what is queued and no more: it
+ * must never block in recv, or callers could not take the role.
+ */
+static int
+drain(struct link *l)
+{
+	struct pollfd pfd;
+
+	while (!atomic_load(&l->dead)) {
+		pfd.fd = l->fd;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (poll(&pfd, 1, 0) <= 0)
+			return 0;
+		if (read_one(l, NULL) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static void *
 receiver(void *arg)
 {
-	struct rx_arg a = *(struct rx_arg *)arg;
-	union {
-		unsigned char b[RSM_MSG_MAX];
-		uint64_t align;
-	} buf;
+	struct link *l = arg;
+	struct epoll_event ev[2];
+	struct death d;
+	int n, err, broken;
 
-	free(arg);
 	for (;;) {
-		struct rsm_msg_hdr h;
-		ssize_t n;
-		int rfd, nfds;
-
-		n = rsm_msg_recv(a.fd, buf.b, sizeof(buf.b), &rfd, &nfds);
-		if (n <= 0)
-			break;
-		/* A daemon that breaks the protocol is treated as dead. */
-		if (rsm_msg_check(buf.b, (size_t)n, nfds, 1) != 0) {
-			if (rfd >= 0)
-				close(rfd);
+		n = epoll_wait(l->epfd, ev, 2, -1);
+		err = n < 0 ? errno : 0;
+		memset(&d, 0, sizeof(d));
+		pthread_mutex_lock(&link_st.mtx);
+		if (n < 0 && err != EINTR) {
+			/* Cannot watch the socket any more: give it up. */
+			link_kill_locked(l, &d);
+		}
+		/* A wake-up consumed the one-shot (or it did not matter). */
+		l->armed = 0;
+		if (atomic_load(&l->dead)) {
+			pthread_mutex_unlock(&link_st.mtx);
 			break;
 		}
-		memcpy(&h, buf.b, sizeof(h));
-		if (h.flags & RSM_MSGF_REPLY)
-			handle_reply(a.epoch, &h, buf.b + sizeof(h), (size_t)n - sizeof(h),
-			    rfd);
-		else
-			handle_notification(a.epoch, &h, buf.b + sizeof(h), rfd);
+		if (l->reader) {
+			/* The holder re-arms the socket when it lets go. */
+			pthread_mutex_unlock(&link_st.mtx);
+			continue;
+		}
+		l->reader = 1;
+		pthread_mutex_unlock(&link_st.mtx);
+		broken = drain(l);
+		pthread_mutex_lock(&link_st.mtx);
+		if (broken)
+			link_kill_locked(l, &d);
+		role_release_locked(l, &d);
+		pthread_mutex_unlock(&link_st.mtx);
+		link_dead_finish(&d);
 	}
-	link_died(a.fd, a.epoch);
+	link_dead_finish(&d);
+	pthread_mutex_lock(&link_st.mtx);
+	link_unref_locked(l);
+	pthread_mutex_unlock(&link_st.mtx);
 	return NULL;
 }
 
@@ -272,23 +485,30 @@ atfork_parent(void)
 }
 
 /*
- * The child shares the parent's socket but must not use it: it starts with
- * no link, and every handle it inherited belongs to the parent's epoch,
- * which is over for the child.
+ * The child shares the parent's sockets but must not use them: it starts
+ * with no link, and every handle it inherited belongs to the parent's
+ * epoch, which is over for the child.  Only close: a shutdown would cut
+ * the parent's link too.  The threads that used these links (receivers,
+ * readers) do not exist in the child.
  */
 static void
 atfork_child(void)
 {
 	uint64_t old = link_st.epoch;
+	struct link *l;
 
 	rsm_handles_atfork_child();
 	pthread_mutex_init(&link_st.mtx, NULL);
-	if (link_st.fd >= 0)
-		close(link_st.fd);
-	if (link_st.death_fd >= 0)
-		close(link_st.death_fd);
-	link_st.fd = -1;
-	link_st.death_fd = -1;
+	while ((l = link_st.links) != NULL) {
+		link_st.links = l->next;
+		close(l->fd);
+		close(l->epfd);
+		close(l->rx_death_fd);
+		if (l->death_fd >= 0)
+			close(l->death_fd);
+		free(l);
+	}
+	link_st.cur = NULL;
 	link_st.pending = NULL;
 	link_st.dead_upto = old;
 	rsm_imports_link_died(old, 0);
@@ -300,6 +520,29 @@ atfork_install(void)
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 }
 
+/* The link's descriptors besides the socket; 0 on success. */
+static int
+link_fds(struct link *l)
+{
+	struct epoll_event sev = {
+		.events = EPOLLIN | EPOLLONESHOT,
+		.data.u32 = EV_SOCK,
+	};
+	struct epoll_event dev = { .events = EPOLLIN, .data.u32 = EV_DEATH };
+
+	l->epfd = epoll_create1(EPOLL_CLOEXEC);
+	l->death_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (l->death_fd >= 0)
+		l->rx_death_fd = fcntl(l->death_fd, F_DUPFD_CLOEXEC, 0);
+	if (l->epfd < 0 || l->death_fd < 0 || l->rx_death_fd < 0)
+		return -1;
+	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->fd, &sev) != 0 ||
+	    epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->rx_death_fd, &dev) != 0)
+		return -1;
+	l->armed = 1;
+	return 0;
+}
+
 /* Connect with link_st.mtx held. */
 static int
 link_connect_locked(void)
@@ -307,12 +550,12 @@ link_connect_locked(void)
 	struct sockaddr_un sa;
 	struct timeval tv = { 2, 0 }, zero = { 0, 0 };
 	const char *path = getenv(RSM_SOCKET_ENV);
-	struct rx_arg *ra;
+	struct link *l;
 	pthread_attr_t attr;
 	pthread_t tid;
 	sigset_t all, old;
 	uint32_t node_id = 0;
-	int fd, rc, dfd;
+	int fd, rc;
 
 	pthread_once(&atfork_once, atfork_install);
 	if (path == NULL || *path == '\0')
@@ -336,38 +579,45 @@ link_connect_locked(void)
 		return rc;
 	}
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &zero, sizeof(zero));
-	dfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	ra = malloc(sizeof(*ra));
-	if (dfd < 0 || ra == NULL) {
-		if (dfd >= 0)
-			close(dfd);
-		free(ra);
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
 		close(fd);
 		return RSMERR_INSUFFICIENT_RESOURCES;
 	}
+	l->fd = fd;
+	l->epfd = l->death_fd = l->rx_death_fd = -1;
+	if (link_fds(l) != 0)
+		goto fail;
 	link_st.epoch++;
-	ra->fd = fd;
-	ra->epoch = link_st.epoch;
+	l->epoch = link_st.epoch;
+	l->refs = 1;		/* the receiver's */
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, 256 * 1024);
 	/* Signals are the application's business, not the receiver's. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&tid, &attr, receiver, ra);
+	rc = pthread_create(&tid, &attr, receiver, l);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_attr_destroy(&attr);
 	if (rc != 0) {
 		link_st.dead_upto = link_st.epoch;
-		free(ra);
-		close(dfd);
-		close(fd);
-		return RSMERR_INSUFFICIENT_RESOURCES;
+		goto fail;
 	}
-	link_st.fd = fd;
+	l->next = link_st.links;
+	link_st.links = l;
+	link_st.cur = l;
 	link_st.node_id = node_id;
-	link_st.death_fd = dfd;
 	return RSM_SUCCESS;
+fail:
+	close(fd);
+	if (l->epfd >= 0)
+		close(l->epfd);
+	if (l->death_fd >= 0)
+		close(l->death_fd);
+	if (l->rx_death_fd >= 0)
+		close(l->rx_death_fd);
+	free(l);
+	return RSMERR_INSUFFICIENT_RESOURCES;
 }
 
 int
@@ -376,7 +626,7 @@ rsm_link_up(uint64_t *epoch, uint32_t *node_id)
 	int rc = RSM_SUCCESS;
 
 	pthread_mutex_lock(&link_st.mtx);
-	if (link_st.fd < 0)
+	if (link_st.cur == NULL)
 		rc = link_connect_locked();
 	if (rc == RSM_SUCCESS) {
 		if (epoch != NULL)
@@ -394,7 +644,7 @@ rsm_epoch_live(uint64_t epoch)
 	int live;
 
 	pthread_mutex_lock(&link_st.mtx);
-	live = link_st.fd >= 0 && epoch == link_st.epoch &&
+	live = link_st.cur != NULL && epoch == link_st.cur->epoch &&
 	    epoch > link_st.dead_upto;
 	pthread_mutex_unlock(&link_st.mtx);
 	return live;
@@ -403,13 +653,23 @@ rsm_epoch_live(uint64_t epoch)
 int
 rsm_link_death_fd(uint64_t epoch)
 {
+	struct link *l;
 	int fd = -1;
 
 	pthread_mutex_lock(&link_st.mtx);
-	if (link_st.fd >= 0 && epoch == link_st.epoch && link_st.death_fd >= 0)
-		fd = fcntl(link_st.death_fd, F_DUPFD_CLOEXEC, 0);
+	l = link_st.cur;
+	if (l != NULL && epoch == l->epoch && l->death_fd >= 0)
+		fd = fcntl(l->death_fd, F_DUPFD_CLOEXEC, 0);
 	pthread_mutex_unlock(&link_st.mtx);
 	return fd;
+}
+
+/* The send failed because nobody is at the other end any more. */
+static int
+peer_gone(int err)
+{
+	return err == EPIPE || err == ECONNRESET || err == ENOTCONN ||
+	    err == ECONNREFUSED;
 }
 
 int
@@ -417,7 +677,9 @@ rsm_link_call(struct rsm_call *c)
 {
 	struct pending p;
 	struct rsm_msg_hdr h;
-	int fd, rc;
+	struct death d = { 0, 0, -1 };
+	struct link *l;
+	int rc;
 
 	c->reply_fd = -1;
 	memset(&p, 0, sizeof(p));
@@ -425,39 +687,85 @@ rsm_link_call(struct rsm_call *c)
 	p.call = c;
 	pthread_mutex_lock(&link_st.mtx);
 	if (c->epoch == 0) {
-		if (link_st.fd < 0 &&
+		if (link_st.cur == NULL &&
 		    (rc = link_connect_locked()) != RSM_SUCCESS) {
 			pthread_mutex_unlock(&link_st.mtx);
 			pthread_cond_destroy(&p.cv);
 			return rc;
 		}
-		c->epoch = link_st.epoch;
-	} else if (link_st.fd < 0 || c->epoch != link_st.epoch) {
+		c->epoch = link_st.cur->epoch;
+	} else if (link_st.cur == NULL || c->epoch != link_st.cur->epoch) {
 		pthread_mutex_unlock(&link_st.mtx);
 		pthread_cond_destroy(&p.cv);
 		return RSMERR_CONN_ABORTED;
 	}
-	fd = link_st.fd;
+	l = link_st.cur;
+	l->refs++;
+	p.link = l;
 	p.id = link_st.next_id++;
 	if (link_st.next_id == 0)
 		link_st.next_id = 1;
 	p.next = link_st.pending;
 	link_st.pending = &p;
+	/* Before the send: the reply must not wake the receiver. */
+	if (!l->reader) {
+		role_take_locked(l);
+		p.lead = 1;
+	}
 	/*
 	 * Send under the lock: SEQPACKET sends are atomic anyway, and this
-	 * keeps the descriptor from being closed under us by a fork or death.
+	 * keeps the link from being declared dead between check and send.
 	 */
 	rsm_msg_hdr_init(&h, c->type, 0, 0, p.id, c->req_len);
-	if (rsm_msg_send(fd, &h, c->req, c->req_len, c->req_fd) != 0) {
+	if (rsm_msg_send(l->fd, &h, c->req, c->req_len, c->req_fd) != 0) {
+		/*
+		 * The daemon is gone: say so now, not when the receiver gets
+		 * to the EOF, so that the next call reconnects (and finds no
+		 * daemon) instead of sending on the dead socket again.
+		 */
+		if (peer_gone(errno))
+			link_kill_locked(l, &d);
 		if (!p.done)
 			pending_remove(&p);
-		pthread_mutex_unlock(&link_st.mtx);
-		pthread_cond_destroy(&p.cv);
-		return RSMERR_CONN_ABORTED;
+		p.done = 1;
+		p.status = RSMERR_CONN_ABORTED;
 	}
-	while (!p.done)
+	for (;;) {
+		if (p.lead) {
+			int broken = 0;
+
+			/* Our request is still open: read until it is done. */
+			if (!p.done && !atomic_load(&l->dead)) {
+				pthread_mutex_unlock(&link_st.mtx);
+				while (!atomic_load(&l->dead)) {
+					int r = read_one(l, &p);
+
+					if (r != 0) {
+						broken = r < 0;
+						break;
+					}
+				}
+				pthread_mutex_lock(&link_st.mtx);
+			}
+			if (broken)
+				link_kill_locked(l, &d);
+			p.lead = 0;
+			role_release_locked(l, &d);
+			/* Completed by us, or failed by the link's death. */
+			continue;
+		}
+		if (p.done)
+			break;
+		if (!l->reader && !atomic_load(&l->dead)) {
+			role_take_locked(l);
+			p.lead = 1;
+			continue;
+		}
 		pthread_cond_wait(&p.cv, &link_st.mtx);
+	}
+	link_unref_locked(l);
 	pthread_mutex_unlock(&link_st.mtx);
+	link_dead_finish(&d);
 	pthread_cond_destroy(&p.cv);
 	return (int)p.status;
 }

@@ -161,7 +161,7 @@ struct rsm_call {
 	size_t		 reply_cap;
 	int		 reply_fd;	/* out: fd that came with the reply, or -1 */
 	uint64_t	 epoch;		/* in: 0 = any (connect if needed); out: used */
-	/* in: slot whose hdr.dh the receiver fills from a handle reply */
+	/* in: slot whose hdr.dh the link's reader fills from a handle reply */
 	struct rsm_slot_hdr *slot;
 };
 
@@ -178,7 +178,11 @@ int	 rsm_epoch_live(uint64_t epoch);
 /* A dup of the current link's death eventfd if epoch is live, else -1. */
 int	 rsm_link_death_fd(uint64_t epoch);
 
-/* ---- notification handlers (run on the receiver thread) ---- */
+/*
+ * ---- notification handlers: run by whichever thread reads the link (its
+ * receiver thread, or a caller waiting for a reply), one at a time, in
+ * arrival order ----
+ */
 void	 rsm_import_revoked(uint64_t epoch, uint64_t dh);
 void	 rsm_import_rebound(uint64_t epoch, uint64_t dh, uint64_t size, int fd);
 void	 rsm_event_deliver(uint64_t epoch, uint32_t kind, uint64_t dh,
