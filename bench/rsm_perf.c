@@ -35,6 +35,7 @@
 
 #include "rsmadm.h"
 #include "rsmerr.h"
+#include "sock_baseline.h"
 
 extern char **environ;
 
@@ -68,6 +69,11 @@ struct bench {
 	char				*src, *dst;
 	size_t				len;
 	int				reps;
+	/* tcp0: the same segment through the data server, and plain TCP. */
+	rsmapi_controller_handle_t	tctlr;
+	rsm_memseg_import_handle_t	timp;
+	rsmapi_barrier_t		tbar;
+	struct sockb			sock;
 };
 
 /* Called through a volatile pointer so the baseline is a real memcpy call. */
@@ -137,6 +143,35 @@ op_publish(struct bench *b)
 	if (rc != RSM_SUCCESS)
 		return rc;
 	return rsm_memseg_export_unpublish(b->pub_exp);
+}
+
+/* tcp0, implicit mode: each call is a request and its reply. */
+static int
+op_tcp_put(struct bench *b)
+{
+	return rsm_memseg_import_put(b->timp, 0, b->src, b->len);
+}
+
+static int
+op_tcp_get(struct bench *b)
+{
+	return rsm_memseg_import_get(b->timp, 0, b->dst, b->len);
+}
+
+/* The same exchanges over a plain loopback socket. */
+static int
+op_sock_put(struct bench *b)
+{
+	return sockb_send_acked(&b->sock, b->len) == 0 ? RSM_SUCCESS :
+	    RSMERR_CONN_ABORTED;
+}
+
+static int
+op_sock_get(struct bench *b)
+{
+	return (b->len <= 8 ? sockb_pingpong(&b->sock, b->len) :
+	    sockb_fetch(&b->sock, b->len)) == 0 ? RSM_SUCCESS :
+	    RSMERR_CONN_ABORTED;
 }
 
 /*
@@ -312,6 +347,91 @@ bandwidth_rows(struct bench *b)
 	}
 }
 
+/*
+ * tcp0 beside plain TCP on 127.0.0.1, same run: 8-byte put (implicit
+ * barrier: the put and its reply, i.e. put + close barrier) and get
+ * latency, 1 MiB put and get bandwidth.  No targets yet: these figures
+ * are the baseline later work is measured against.
+ */
+static void
+tcp_rows(struct bench *b)
+{
+	static const struct {
+		const char *name;
+		op_fn rsm, sock;
+		size_t len;
+	} tests[] = {
+		{ "tcp0 put 8 B + close barrier", op_tcp_put, op_sock_put, 8 },
+		{ "tcp0 get 8 B", op_tcp_get, op_sock_get, 8 },
+		{ "tcp0 put 1 MiB bandwidth", op_tcp_put, op_sock_put, MIB },
+		{ "tcp0 get 1 MiB bandwidth", op_tcp_get, op_sock_get, MIB },
+	};
+	char rsm[32], base[32], ratio[32];
+	double ns, sns;
+	size_t i;
+	int rc;
+
+	printf("\n%-34s %14s %14s %9s\n", "tcp0 (daemon data server)", "rsm",
+	    "plain TCP", "ratio");
+	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		b->len = tests[i].len;
+		if ((rc = time_op(b, tests[i].rsm, tests[i].len > 8 ? 4 : 100,
+		    &ns)) != RSM_SUCCESS) {
+			error_row(tests[i].name, rc, "");
+			continue;
+		}
+		if ((rc = time_op(b, tests[i].sock, tests[i].len > 8 ? 4 : 100,
+		    &sns)) != RSM_SUCCESS) {
+			error_row(tests[i].name, rc, "");
+			continue;
+		}
+		if (tests[i].len > 8) {
+			snprintf(rsm, sizeof(rsm), "%.2f GB/s",
+			    (double)tests[i].len / ns);
+			snprintf(base, sizeof(base), "%.2f GB/s",
+			    (double)tests[i].len / sns);
+			snprintf(ratio, sizeof(ratio), "%.0f%%", 100.0 * sns / ns);
+		} else {
+			snprintf(rsm, sizeof(rsm), "%.1f us", ns / 1000.0);
+			snprintf(base, sizeof(base), "%.1f us", sns / 1000.0);
+			snprintf(ratio, sizeof(ratio), "%.2fx", ns / sns);
+		}
+		row(tests[i].name, rsm, base, ratio, "", -1);
+	}
+}
+
+static int
+tcp_setup(struct bench *b)
+{
+	int rc;
+
+	if ((rc = rsm_get_controller("tcp0", &b->tctlr)) != RSM_SUCCESS ||
+	    (rc = rsm_memseg_import_connect(b->tctlr, b->node, b->segid,
+	    RSM_PERM_RDWR, &b->timp)) != RSM_SUCCESS ||
+	    (rc = rsm_memseg_import_init_barrier(b->timp, RSM_BAR_DEFAULT,
+	    &b->tbar)) != RSM_SUCCESS) {
+		printf("tcp0: %s\n", rsm_err_name(rc));
+		return -1;
+	}
+	if (sockb_start(&b->sock, MIB) != 0) {
+		printf("tcp0: cannot set up the plain TCP baseline\n");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+tcp_teardown(struct bench *b)
+{
+	sockb_stop(&b->sock);
+	if (b->timp != NULL) {
+		(void)rsm_memseg_import_destroy_barrier(&b->tbar);
+		(void)rsm_memseg_import_disconnect(b->timp);
+	}
+	if (b->tctlr != NULL)
+		(void)rsm_release_controller(b->tctlr);
+}
+
 static void
 control_rows(struct bench *b)
 {
@@ -337,33 +457,58 @@ control_rows(struct bench *b)
 
 /* ---- scale: many segments, many connects ---- */
 
-/* Published segments of this process that the daemon lists. */
+static int
+cmp_segid(const void *a, const void *b)
+{
+	rsm_memseg_id_t x = *(const rsm_memseg_id_t *)a;
+	rsm_memseg_id_t y = *(const rsm_memseg_id_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * How many of the n segments published with ids[] the daemon lists as
+ * published by this process.  Matched by segment id because the listing
+ * also holds this process's long-lived test segment, which must not count.
+ */
 static long
-count_listed(void)
+count_listed(const rsm_memseg_id_t *ids, uint32_t n)
 {
 	const char *path = getenv(RSM_SOCKET_ENV);
 	struct adm_segments l;
 	struct adm_conn c;
-	long n = 0;
+	rsm_memseg_id_t *sorted, id;
+	long count = 0;
 	size_t i;
 
 	if (path == NULL || *path == '\0')
 		path = RSM_DEFAULT_SOCKET;
-	if (adm_open(&c, path) != 0)
+	if ((sorted = malloc((n ? n : 1) * sizeof(*sorted))) == NULL)
 		return -1;
+	memcpy(sorted, ids, n * sizeof(*sorted));
+	qsort(sorted, n, sizeof(*sorted), cmp_segid);
+	if (adm_open(&c, path) != 0) {
+		free(sorted);
+		return -1;
+	}
 	/* Listing 10,000 entries may take longer than one request. */
 	c.deadline_ms += 25000;
 	if (adm_get_segments(&c, &l) != 0) {
 		adm_close(&c);
+		free(sorted);
 		return -1;
 	}
 	adm_close(&c);
-	for (i = 0; i < l.n; i++)
+	for (i = 0; i < l.n; i++) {
+		id = l.seg[i].segid;
 		if (l.seg[i].owner_pid == (uint32_t)getpid() &&
-		    l.seg[i].published)
-			n++;
+		    l.seg[i].published &&
+		    bsearch(&id, sorted, n, sizeof(*sorted), cmp_segid) != NULL)
+			count++;
+	}
 	free(l.seg);
-	return n;
+	free(sorted);
+	return count;
 }
 
 struct worker {
@@ -576,7 +721,7 @@ scale_rows(struct bench *b, uint32_t nseg, int nworkers, int ms)
 			break;
 	}
 	t1 = now_ns();
-	listed = count_listed();
+	listed = count_listed(ids, made);
 	if (rc != RSM_SUCCESS)
 		printf("%-34s stopped after %u: %s\n", test, made,
 		    rsm_err_name(rc));
@@ -842,6 +987,11 @@ main(int argc, char *argv[])
 		return 1;
 	latency_rows(&b, memcpy8);
 	bandwidth_rows(&b);
+	if (tcp_setup(&b) == 0)
+		tcp_rows(&b);
+	tcp_teardown(&b);
+	printf("\n");
+	table_header();
 	control_rows(&b);
 	scale_rows(&b, nseg, nworkers, ms);
 	teardown(&b);

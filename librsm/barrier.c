@@ -109,6 +109,13 @@ rsm_memseg_import_close_barrier(rsmapi_barrier_t *barrier)
 	 */
 	if (gen != 0 || (rsm_gnum_t)gen != barrier->gnum)
 		return RSMERR_CONN_ABORTED;
+	/*
+	 * A transport whose stream to the segment broke (tcp: the data
+	 * server closed it, or died) lost the connection, even if the
+	 * daemon's notice has not arrived yet.
+	 */
+	if (rc == RSMERR_CONN_ABORTED)
+		return RSMERR_CONN_ABORTED;
 	return rc == RSM_SUCCESS ? RSM_SUCCESS : RSMERR_BARRIER_FAILURE;
 }
 

@@ -62,6 +62,7 @@ xfer(rsm_memseg_import_handle_t h, off_t offset, void *buf, size_t len,
 	w.base = im->win_base;
 	w.size = im->win_len;
 	w.prot = 0;
+	w.priv = im->xs.priv;
 	rc = is_put ? ops->put(&w, rel, buf, len) : ops->get(&w, rel, buf, len);
 	if (implicit) {
 		/*
@@ -82,6 +83,77 @@ rsm_import_xfer(struct rsm_import *im, off_t offset, void *buf, size_t len,
 {
 	return xfer((rsm_memseg_import_handle_t)im, offset, buf, len, align,
 	    is_put);
+}
+
+int
+rsm_import_xferv(struct rsm_import *im, const struct rsm_xport_iov *iov,
+    size_t n, int is_put, size_t *done)
+{
+	struct rsm_xport_iov rel[RSM_MAX_SGIOREQS];
+	const struct rsm_transport_ops *ops;
+	struct rsm_xport_seg w;
+	size_t k, d = 0;
+	int view, implicit, rc = RSM_SUCCESS, rc_entry = RSM_SUCCESS;
+
+	*done = 0;
+	if (im == NULL || rsm_slot_check(im, RSM_MAGIC_IMPORT) == NULL)
+		return RSMERR_BAD_SEG_HNDL;
+	if (n == 0)
+		return RSM_SUCCESS;
+	if (iov == NULL || n > RSM_MAX_SGIOREQS)
+		return RSMERR_BAD_SGIO;
+	view = atomic_load_explicit(&im->view, memory_order_acquire);
+	if (view == RSM_VIEW_NONE) {
+		if ((rc = rsm_import_implicit_map(im)) != RSM_SUCCESS)
+			return rc;
+		view = atomic_load_explicit(&im->view, memory_order_acquire);
+	}
+	if ((im->win_perm & (is_put ? RSM_PERM_WRITE : RSM_PERM_READ)) == 0)
+		return RSMERR_PERM_DENIED;
+	/* The checks of each put/get, in list order; stop at the first bad. */
+	for (k = 0; k < n; k++) {
+		size_t off = iov[k].remote_off, len = iov[k].len;
+
+		if (view == RSM_VIEW_EXPLICIT) {
+			if (off < im->win_off || off - im->win_off > im->win_len ||
+			    len > im->win_len - (off - im->win_off)) {
+				rc_entry = RSMERR_BAD_OFFSET;
+				break;
+			}
+		} else if (off > im->win_len || len > im->win_len - off) {
+			rc_entry = RSMERR_BAD_LENGTH;
+			break;
+		}
+		rel[k].local = iov[k].local;
+		rel[k].remote_off = off - im->win_off;
+		rel[k].len = len;
+	}
+	if (k == 0)
+		return rc_entry;
+	implicit = atomic_load_explicit(&im->mode, memory_order_relaxed) ==
+	    RSM_BARRIER_MODE_IMPLICIT;
+	if (implicit) {
+		if (atomic_load_explicit(&im->barrier_token,
+		    memory_order_relaxed) == 0)
+			return RSMERR_BARRIER_UNINITIALIZED;
+		if (atomic_load_explicit(&im->gen, memory_order_acquire) != 0)
+			return RSMERR_CONN_ABORTED;
+	}
+	ops = im->ctlr->ops;
+	w.base = im->win_base;
+	w.size = im->win_len;
+	w.prot = 0;
+	w.priv = im->xs.priv;
+	/* One call for the valid prefix lets a transport batch it. */
+	rc = is_put ? ops->putv(&w, rel, k, &d) : ops->getv(&w, rel, k, &d);
+	if (implicit) {
+		if (rc == RSM_SUCCESS)
+			rc = ops->flush(&w);
+		if (atomic_load_explicit(&im->gen, memory_order_acquire) != 0)
+			rc = RSMERR_CONN_ABORTED;
+	}
+	*done = rc == RSM_SUCCESS ? k : d;
+	return rc != RSM_SUCCESS ? rc : rc_entry;
 }
 
 /* rep_cnt items of `size` bytes; an overflowing count is a bad length. */

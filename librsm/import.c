@@ -107,11 +107,22 @@ rsm_memseg_import_connect(rsmapi_controller_handle_t controller,
 	rc = rsm_link_call(&call);
 	if (rc == RSM_SUCCESS) {
 		size_t pg = rsm_pagesize();
+		int bad;
 
-		/* Trust nothing: the fd must hold the whole segment. */
-		if (call.reply_fd < 0 || rep.size == 0 || rep.size % pg != 0 ||
-		    fstat(call.reply_fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-		    (uint64_t)st.st_size < rep.size ||
+		/*
+		 * Trust nothing: a shm fd must hold the whole segment; a tcp
+		 * import gets a capability and no fd.
+		 */
+		if (c->xport == RSM_XPORT_TCP)
+			bad = call.reply_fd >= 0 ||
+			    rep.cap.family == RSM_CAP_NONE;
+		else
+			bad = call.reply_fd < 0 ||
+			    rep.cap.family != RSM_CAP_NONE ||
+			    fstat(call.reply_fd, &st) != 0 ||
+			    !S_ISREG(st.st_mode) ||
+			    (uint64_t)st.st_size < rep.size;
+		if (bad || rep.size == 0 || rep.size % pg != 0 ||
 		    (rep.granted & ~(uint32_t)RSM_PERM_RDWR) != 0 ||
 		    (rep.granted & perm) != perm) {
 			disconnect_call(call.epoch, rep.handle);
@@ -137,12 +148,15 @@ rsm_memseg_import_connect(rsmapi_controller_handle_t controller,
 	im->node_mode = rep.node_mode;
 	im->node = node_id;
 	im->segid = segment_id;
+	im->cap = rep.cap;
 	atomic_store(&im->mode, RSM_BARRIER_MODE_IMPLICIT);
 	/*
 	 * A REVOKED or REBOUND may have run between the reply and here; a
 	 * rebound fd already installed is newer than ours.
 	 */
-	if (im->fd >= 0 || atomic_load(&im->gen) != 0)
+	if (call.reply_fd < 0)
+		;	/* tcp: the capability is all there is */
+	else if (im->fd >= 0 || atomic_load(&im->gen) != 0)
 		close(call.reply_fd);
 	else
 		im->fd = call.reply_fd;
@@ -203,14 +217,20 @@ rsm_memseg_import_disconnect(rsm_memseg_import_handle_t im_memseg)
 static int
 implicit_map_locked(struct rsm_import *im)
 {
+	struct rsm_xport_target t;
 	int v = atomic_load(&im->view), rc;
 
 	if (v != RSM_VIEW_NONE)
 		return RSM_SUCCESS;
-	if (im->fd < 0 || atomic_load(&im->gen) != 0)
+	if ((im->fd < 0 && im->cap.family == RSM_CAP_NONE) ||
+	    atomic_load(&im->gen) != 0)
 		return RSMERR_CONN_ABORTED;
-	rc = im->ctlr->ops->connect(&im->xs, im->fd, im->size,
-	    perm_to_prot(im->granted));
+	t.fd = im->fd;
+	t.cap = im->cap.family != RSM_CAP_NONE ? &im->cap : NULL;
+	t.size = im->size;
+	t.prot = perm_to_prot(im->granted);
+	t.perm = im->granted;
+	rc = im->ctlr->ops->connect(&im->xs, &t);
 	if (rc != RSM_SUCCESS)
 		return rc;
 	im->win_base = im->xs.base;
@@ -252,6 +272,16 @@ rsm_memseg_import_map(rsm_memseg_import_handle_t im_memseg, void **address,
 	}
 	if (address == NULL) {
 		rc = RSMERR_BAD_ADDR;
+		goto out;
+	}
+	/*
+	 * A segment reached through tcp0 is served by a daemon's data
+	 * server: CPU loads and stores cannot reach it (remote map is a
+	 * later capability), so it can never be mapped; put/get work.  Its
+	 * data connection is not a mapping, hence before the next check.
+	 */
+	if (im->cap.family != RSM_CAP_NONE) {
+		rc = RSMERR_MAP_FAILED;
 		goto out;
 	}
 	if (atomic_load(&im->view) != RSM_VIEW_NONE) {
@@ -355,6 +385,10 @@ revoke_locked(struct rsm_import *im)
 {
 	/* Bump first, so a copy racing with the swap is reported. */
 	atomic_fetch_add(&im->gen, 1);
+	/* A data stream to a silent node would hold a call for seconds. */
+	if (atomic_load(&im->view) == RSM_VIEW_IMPLICIT &&
+	    im->ctlr->ops->abort != NULL)
+		im->ctlr->ops->abort(&im->xs);
 	if (atomic_load(&im->view) == RSM_VIEW_IMPLICIT)
 		trash(im->xs.base, im->xs.size, im->xs.prot);
 	else if (atomic_load(&im->view) == RSM_VIEW_EXPLICIT)
@@ -390,7 +424,9 @@ rsm_import_rebound(uint64_t epoch, uint64_t dh, uint64_t size, int fd)
 
 	rsm_handles_lock();
 	im = rsm_slot_find(RSM_MAGIC_IMPORT, epoch, dh);
+	/* A tcp import follows the daemon's mapping: no fd to take. */
 	if (im == NULL || atomic_load(&im->gen) != 0 ||
+	    im->cap.family != RSM_CAP_NONE ||
 	    (im->size != 0 && size != im->size) ||
 	    fstat(fd, &st) != 0 || (uint64_t)st.st_size < size) {
 		rsm_handles_unlock();

@@ -19,7 +19,10 @@ librsm_la_SOURCES = \
 	transport/transport.c \
 	transport/dummy.c \
 	transport/shm/shm.h \
-	transport/shm/shm.c
+	transport/shm/shm.c \
+	transport/tcp/tcp.h \
+	transport/tcp/tcp_conn.c \
+	transport/tcp/tcp.c
 librsm_la_LIBADD = libproto.la $(PTHREAD_LIBS)
 librsm_la_LDFLAGS = $(AM_LDFLAGS) -version-info 2:0:0 \
 	-Wl,--version-script=$(top_srcdir)/librsm/librsm.map

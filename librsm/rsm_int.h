@@ -90,6 +90,8 @@ struct rsm_import {
 	uint32_t	 node;
 	uint32_t	 segid;
 	int		 fd;		/* segment memfd; -1 once revoked */
+	/* tcp0: how to reach the data server (family 0 for shm imports). */
+	struct rsm_wire_cap cap;
 	char		*map_addr;	/* explicit mapping */
 	size_t		 map_len;
 	int		 map_prot;
@@ -212,6 +214,12 @@ int	 rsm_import_implicit_map(struct rsm_import *im);
 /* ---- data.c ---- */
 int	 rsm_import_xfer(struct rsm_import *im, off_t offset, void *buf,
 	    size_t len, size_t align, int is_put);
+/*
+ * A list of transfers with the checks of each put/get; the transport gets
+ * the longest valid prefix at once.  *done counts entries completed.
+ */
+int	 rsm_import_xferv(struct rsm_import *im, const struct rsm_xport_iov *iov,
+	    size_t n, int is_put, size_t *done);
 
 /* ---- intr.c ---- */
 int	 rsm_signal_post_import(struct rsm_import *im, uint32_t flags);

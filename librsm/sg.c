@@ -51,10 +51,12 @@ entry_local(const rsm_iovec_t *io, char **bufp)
 static int
 sg_xfer(rsm_scat_gath_t *sg, int is_put)
 {
+	struct rsm_xport_iov xv[RSM_MAX_SGIOREQS];
 	struct rsm_import *im;
 	uint_t flags;
 	ulong_t i, n;
-	int rc = RSM_SUCCESS;
+	size_t done;
+	int rc, rc_local = RSM_SUCCESS;
 
 	if (sg == NULL)
 		return RSMERR_BAD_SGIO;
@@ -67,22 +69,29 @@ sg_xfer(rsm_scat_gath_t *sg, int is_put)
 		return RSMERR_BAD_SEG_HNDL;
 	flags = sg->flags;
 	sg->io_residual_count = n;
+	/*
+	 * Resolve the local side of each entry up to the first bad one; the
+	 * entries before it go to the transport as one list (tcp sends them
+	 * in one frame), with the checks of put/get applied to each.
+	 */
 	for (i = 0; i < n; i++) {
 		const rsm_iovec_t *io = &sg->iovec[i];
 		char *buf;
 
-		if ((rc = entry_local(io, &buf)) != RSM_SUCCESS)
+		if ((rc_local = entry_local(io, &buf)) != RSM_SUCCESS)
 			break;
 		if (io->remote_offset > (size_t)INT64_MAX) {
-			rc = RSMERR_BAD_OFFSET;
+			rc_local = RSMERR_BAD_OFFSET;
 			break;
 		}
-		rc = rsm_import_xfer(im, (off_t)io->remote_offset, buf,
-		    io->transfer_length, 1, is_put);
-		if (rc != RSM_SUCCESS)
-			break;
-		sg->io_residual_count = n - i - 1;
+		xv[i].local = buf;
+		xv[i].remote_off = io->remote_offset;
+		xv[i].len = io->transfer_length;
 	}
+	rc = rsm_import_xferv(im, xv, i, is_put, &done);
+	sg->io_residual_count = n - done;
+	if (rc == RSM_SUCCESS)
+		rc = rc_local;
 	if (rc == RSM_SUCCESS && (flags & RSM_IMPLICIT_SIGPOST))
 		rc = rsm_signal_post_import(im,
 		    flags & RSM_SIGPOST_NO_ACCUMULATE);

@@ -1,3 +1,6 @@
 # The wire codec, linked into librsm, rsmd and rsmadm.
 noinst_LTLIBRARIES += libproto.la
-libproto_la_SOURCES = proto/rsm_proto.c proto/rsm_proto.h
+libproto_la_SOURCES = proto/rsm_proto.c proto/rsm_proto.h \
+	proto/rsm_peer.c proto/rsm_peer.h \
+	proto/rsm_data.c proto/rsm_data.h \
+	proto/rsm_remote.c proto/rsm_remote.h

@@ -39,6 +39,9 @@ struct msg_desc {
 #define PSZ_topology		sizeof(struct rsm_msg_topology)
 #define PSZ_status		sizeof(struct rsm_msg_status)
 #define PSZ_seginfo		sizeof(struct rsm_msg_seginfo)
+#define PSZ_nodeinfo		sizeof(struct rsm_msg_nodeinfo)
+#define PSZ_ping		sizeof(struct rsm_msg_ping)
+#define PSZ_ping_reply		sizeof(struct rsm_msg_ping_reply)
 #define PSZ_event		sizeof(struct rsm_msg_event)
 #define PSZ_revoked		sizeof(struct rsm_msg_revoked)
 #define PSZ_rebound		sizeof(struct rsm_msg_rebound)
@@ -129,6 +132,33 @@ check_publish(const void *payload, size_t plen)
 	return 0;
 }
 
+/*
+ * A connect reply carries either an fd (shm) or a capability (tcp), never
+ * both; a capability names a known family and a port, and its padding is 0.
+ */
+static int
+check_connect_reply(const void *payload, int nfds)
+{
+	struct rsm_msg_connect_reply r;
+	size_t i;
+
+	memcpy(&r, payload, sizeof(r));
+	for (i = 0; i < sizeof(r.cap.pad); i++)
+		if (r.cap.pad[i] != 0)
+			return RSM_MSGCHK_FIELD;
+	switch (r.cap.family) {
+	case RSM_CAP_NONE:
+		return 0;
+	case RSM_CAP_INET:
+	case RSM_CAP_INET6:
+		if (r.cap.port == 0)
+			return RSM_MSGCHK_FIELD;
+		return nfds == 0 ? 0 : RSM_MSGCHK_FDS;
+	default:
+		return RSM_MSGCHK_FIELD;
+	}
+}
+
 /* Strings inside fixed arrays must be NUL-terminated within the array. */
 static int
 check_name(const char *name)
@@ -200,7 +230,7 @@ rsm_msg_check(const void *buf, size_t n, int nfds, int from_daemon)
 		if (!is_reply)
 			return RSM_MSGCHK_FLAGS;
 		if ((h.flags & RSM_MSGF_MORE) && h.type != RSM_MSG_LIST_SEGMENTS &&
-		    h.type != RSM_MSG_LIST_CTLRS)
+		    h.type != RSM_MSG_LIST_CTLRS && h.type != RSM_MSG_NODES)
 			return RSM_MSGCHK_FLAGS;
 		if (h.id == 0)
 			return RSM_MSGCHK_ID;
@@ -216,6 +246,12 @@ rsm_msg_check(const void *buf, size_t n, int nfds, int from_daemon)
 	}
 	if ((want == 1 && nfds != 1) || (want == 0 && nfds != 0) || nfds > 1)
 		return RSM_MSGCHK_FDS;
+	if (!d->notification && h.type == RSM_MSG_IMPORT_CONNECT)
+		return check_connect_reply(payload, nfds);
+	if (!d->notification && h.type == RSM_MSG_NODES)
+		return memchr(((const struct rsm_msg_nodeinfo *)(const void *)
+		    payload)->addr, '\0', RSM_NODE_ADDR_MAX) ? 0 :
+		    RSM_MSGCHK_FIELD;
 	if (!d->notification && (h.type == RSM_MSG_CTLR_QUERY ||
 	    h.type == RSM_MSG_LIST_CTLRS))
 		return check_name(((const struct rsm_msg_ctlr_reply *)

@@ -87,6 +87,8 @@ struct rsm_msg_hdr {
 	X(STATUS,        13, none,          status,        0, 0, C) \
 	X(LIST_SEGMENTS, 14, none,          seginfo,       0, 0, C) \
 	X(LIST_CTLRS,    15, none,          ctlr_reply,    0, 0, C) \
+	X(NODES,         20, none,          nodeinfo,      0, 0, C) \
+	X(PING,          21, ping,          ping_reply,    0, 0, C) \
 	X(EVENT,         32, event,         none,          0, 0, N) \
 	X(REVOKED,       33, revoked,       none,          0, 0, N) \
 	X(REBOUND,       34, rebound,       none,          1, 0, N)
@@ -183,8 +185,28 @@ struct rsm_msg_connect {
 };
 
 /*
- * The reply to a same-node connect carries the segment's memfd, opened
- * read-only when the granted rights lack write, so the kernel enforces them.
+ * A data-path capability (controller tcp0, see rsm_data.h): open a TCP
+ * connection to (addr, port) and present token.  The token is random,
+ * bound to one import's segment, rights and lifetime, and dies when the
+ * import does; holding it is all a remote importer needs.
+ */
+#define RSM_CAP_TOKEN_LEN	16u
+#define RSM_CAP_NONE		0u	/* no capability: the reply has an fd */
+#define RSM_CAP_INET		4u	/* addr holds an IPv4 address */
+#define RSM_CAP_INET6		6u
+
+struct rsm_wire_cap {
+	uint8_t  token[RSM_CAP_TOKEN_LEN];
+	uint8_t  addr[16];	/* network order; IPv4 in the first 4 bytes */
+	uint16_t port;		/* host order, non-zero with a capability */
+	uint8_t  family;	/* RSM_CAP_* */
+	uint8_t  pad[5];	/* zero */
+};
+
+/*
+ * The reply to a same-node shm connect carries the segment's memfd, opened
+ * read-only when the granted rights lack write, so the kernel enforces
+ * them; the reply to a tcp connect carries a capability and no fd.
  */
 struct rsm_msg_connect_reply {
 	uint64_t handle;	/* the import connection */
@@ -193,6 +215,7 @@ struct rsm_msg_connect_reply {
 	uint32_t owner_uid;
 	uint32_t owner_gid;
 	uint32_t granted;	/* RSM_PERM_* actually granted to this process */
+	struct rsm_wire_cap cap;
 };
 
 struct rsm_msg_signal {
@@ -234,6 +257,42 @@ struct rsm_msg_status {
 	uint64_t refused;	/* malformed or hostile messages */
 };
 
+/*
+ * NODES: one reply per configured peer node, then a final one with last = 1
+ * and the count, like LIST_SEGMENTS.
+ */
+#define RSM_NODE_STATE_DOWN		0u
+#define RSM_NODE_STATE_CONNECTING	1u
+#define RSM_NODE_STATE_UP		2u
+#define RSM_NODE_ADDR_MAX		64u	/* including the NUL */
+#define RSM_NODE_NEVER			UINT64_MAX
+
+struct rsm_msg_nodeinfo {
+	uint32_t node;
+	uint32_t state;		/* RSM_NODE_STATE_* */
+	char     addr[RSM_NODE_ADDR_MAX];	/* the configured HOST:PORT */
+	uint64_t heartbeat_age_ms;	/* since anything was received; RSM_NODE_NEVER */
+	uint64_t rtt_us;	/* last measured round trip, 0 if none yet */
+	uint64_t up_ms;		/* time the current link has been up, 0 when down */
+	uint32_t last;		/* 1 on the closing message, whose other fields are 0 */
+	uint32_t count;		/* closing message: number of nodes sent */
+};
+
+/* PING: a peer PING/PONG to node, answered with the round trip. */
+struct rsm_msg_ping {
+	uint32_t node;
+	uint32_t pad;
+};
+
+struct rsm_msg_ping_reply {
+	uint32_t node;
+	uint32_t pad;
+	uint64_t rtt_us;
+};
+
+/* Topology connection_state of a peer whose link is not up (spec: 1 down). */
+#define RSM_TOPO_STATE_DOWN	1u
+
 /* LIST_SEGMENTS: one reply per segment, then a final one with count. */
 struct rsm_msg_seginfo {
 	uint64_t handle;
@@ -247,6 +306,7 @@ struct rsm_msg_seginfo {
 	uint32_t acl_len;
 	uint32_t nimporters;
 	uint32_t importer_pid[RSM_INFO_IMPORTERS_MAX];
+	uint32_t importer_node[RSM_INFO_IMPORTERS_MAX];	/* each one's node */
 	uint32_t last;		/* 1 on the closing message, whose other fields are 0 */
 	uint32_t count;		/* closing message: number of segments sent */
 };
@@ -282,7 +342,7 @@ const char *rsm_msg_name(uint16_t type);
 
 /*
  * Validate a received packet of n bytes that came with nfds descriptors.
- * (RSM_MSG_MORE is legal only on LIST_* replies.)
+ * (RSM_MSG_MORE is legal only on LIST_* and NODES replies.)
  * from_daemon: 1 when the library reads it (replies and notifications),
  * 0 when the daemon reads it (requests only).
  * Returns 0 when header, type, direction, size (exact) and fd count are all

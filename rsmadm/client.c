@@ -319,6 +319,7 @@ adm_get_segments(struct adm_conn *c, struct adm_segments *s)
 	memset(s, 0, sizeof(*s));
 	if ((rc = hello(c)) != 0)
 		return rc;
+	s->self = c->hello.node_id;
 	return transact(c, RSM_MSG_LIST_SEGMENTS, NULL, 0, take_segment, s);
 }
 
@@ -355,4 +356,67 @@ adm_get_ctlrs(struct adm_conn *c, struct adm_ctlrs *l)
 	if ((rc = hello(c)) != 0)
 		return rc;
 	return transact(c, RSM_MSG_LIST_CTLRS, NULL, 0, take_ctlr, l);
+}
+
+/*
+ * NODES: entries with last = 0 under RSM_MSGF_MORE, then one closing
+ * message with last = 1 and the count, as LIST_SEGMENTS.
+ */
+static int
+take_node(struct adm_conn *c, void *ctx, const void *p, size_t len,
+    int more)
+{
+	struct adm_nodes *l = ctx;
+	struct rsm_msg_nodeinfo ni;
+	int rc;
+
+	(void)len;
+	memcpy(&ni, p, sizeof(ni));
+	if (ni.last > 1)
+		return fault(c, "node list: bad closing flag");
+	if (ni.last) {
+		if (more)
+			return fault(c, "node list continues past its end");
+		if (ni.count != l->n)
+			return fault(c, "node list count disagrees with "
+			    "entries received");
+		return 0;
+	}
+	if (!more)
+		return fault(c, "node list ended without its closing message");
+	if (ni.state > RSM_NODE_STATE_UP)
+		return fault(c, "node list: unknown state");
+	if ((rc = grow(c, (void **)&l->node, l->n, sizeof(ni))) != 0)
+		return rc;
+	l->node[l->n++] = ni;
+	return 0;
+}
+
+int
+adm_get_nodes(struct adm_conn *c, struct adm_nodes *l)
+{
+	int rc;
+
+	memset(l, 0, sizeof(*l));
+	if ((rc = hello(c)) != 0)
+		return rc;
+	l->self = c->hello.node_id;
+	return transact(c, RSM_MSG_NODES, NULL, 0, take_node, l);
+}
+
+int
+adm_ping(struct adm_conn *c, uint32_t node, struct rsm_msg_ping_reply *pr)
+{
+	struct rsm_msg_ping req = { .node = node };
+	int rc;
+
+	memset(pr, 0, sizeof(*pr));
+	if ((rc = hello(c)) != 0)
+		return rc;
+	if ((rc = transact(c, RSM_MSG_PING, &req, sizeof(req), take_status,
+	    pr)) != 0)
+		return rc;
+	if (pr->node != node)
+		return fault(c, "ping answered for another node");
+	return 0;
 }

@@ -64,6 +64,7 @@ json_segments(const struct adm_segments *l)
 		const struct rsm_msg_seginfo *s = &l->seg[i];
 		json_object *o = json_object_new_object();
 		json_object *pids = json_object_new_array();
+		json_object *nodes = json_object_new_array();
 		char buf[16];
 		uint32_t j;
 
@@ -90,6 +91,11 @@ json_segments(const struct adm_segments *l)
 			json_object_array_add(pids,
 			    json_object_new_uint64(s->importer_pid[j]));
 		json_object_object_add(o, "importer_pids", pids);
+		for (j = 0; j < s->nimporters && j < RSM_INFO_IMPORTERS_MAX;
+		    j++)
+			json_object_array_add(nodes,
+			    json_object_new_uint64(s->importer_node[j]));
+		json_object_object_add(o, "importer_nodes", nodes);
 		json_object_array_add(arr, o);
 	}
 	add_u64(root, "count", l->n);
@@ -124,8 +130,51 @@ json_controllers(const struct adm_ctlrs *l)
 	return emit(root);
 }
 
+static int
+json_nodes(const struct adm_nodes *l)
+{
+	json_object *root = json_object_new_object();
+	json_object *arr = json_object_new_array();
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		const struct rsm_msg_nodeinfo *n = &l->node[i];
+		json_object *o = json_object_new_object();
+
+		add_u64(o, "node", n->node);
+		add_str(o, "address", n->addr);
+		add_str(o, "state", adm_node_state_name(n->state));
+		if (n->heartbeat_age_ms == RSM_NODE_NEVER)
+			json_object_object_add(o, "heartbeat_age_ms", NULL);
+		else
+			add_u64(o, "heartbeat_age_ms", n->heartbeat_age_ms);
+		if (n->rtt_us)
+			add_u64(o, "rtt_us", n->rtt_us);
+		else
+			json_object_object_add(o, "rtt_us", NULL);
+		add_u64(o, "up_ms", n->up_ms);
+		json_object_array_add(arr, o);
+	}
+	add_u64(root, "node_id", l->self);
+	add_u64(root, "count", l->n);
+	json_object_object_add(root, "nodes", arr);
+	return emit(root);
+}
+
+static int
+json_ping(const struct rsm_msg_ping_reply *pr)
+{
+	json_object *o = json_object_new_object();
+
+	add_u64(o, "node", pr->node);
+	add_u64(o, "rtt_us", pr->rtt_us);
+	return emit(o);
+}
+
 const struct adm_output adm_output_json = {
 	.status = json_status,
 	.segments = json_segments,
 	.controllers = json_controllers,
+	.nodes = json_nodes,
+	.ping = json_ping,
 };

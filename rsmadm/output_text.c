@@ -45,9 +45,13 @@ text_status(const struct rsm_msg_hello_reply *hello,
 	return ferror(stdout) ? -1 : 0;
 }
 
-/* "3 (101,102,103)"; the daemon lists at most RSM_INFO_IMPORTERS_MAX pids. */
+/*
+ * "3 (101,102,4711@2)": the pid of each importer, with @node for one on
+ * another node; the daemon lists at most RSM_INFO_IMPORTERS_MAX of them.
+ */
 static void
-format_importers(const struct rsm_msg_seginfo *s, char *buf, size_t cap)
+format_importers(const struct rsm_msg_seginfo *s, uint32_t self, char *buf,
+    size_t cap)
 {
 	uint32_t i, shown;
 	size_t off;
@@ -56,8 +60,14 @@ format_importers(const struct rsm_msg_seginfo *s, char *buf, size_t cap)
 	shown = s->nimporters < RSM_INFO_IMPORTERS_MAX ? s->nimporters :
 	    RSM_INFO_IMPORTERS_MAX;
 	for (i = 0; i < shown && off < cap; i++)
-		off += (size_t)snprintf(buf + off, cap - off, "%s%" PRIu32,
-		    i == 0 ? " (" : ",", s->importer_pid[i]);
+		if (s->importer_node[i] == self)
+			off += (size_t)snprintf(buf + off, cap - off,
+			    "%s%" PRIu32, i == 0 ? " (" : ",",
+			    s->importer_pid[i]);
+		else
+			off += (size_t)snprintf(buf + off, cap - off,
+			    "%s%" PRIu32 "@%" PRIu32, i == 0 ? " (" : ",",
+			    s->importer_pid[i], s->importer_node[i]);
 	if (shown > 0 && off < cap)
 		snprintf(buf + off, cap - off, "%s)",
 		    s->nimporters > shown ? ",..." : "");
@@ -79,14 +89,14 @@ text_segments(const struct adm_segments *l)
 	    "UID", wsize, "SIZE", "MODE", "PUBLISHED", "IMPORTERS");
 	for (i = 0; i < l->n; i++) {
 		const struct rsm_msg_seginfo *s = &l->seg[i];
-		char segid[16], imp[160];
+		char segid[16], imp[256];
 
 		if (s->published)
 			snprintf(segid, sizeof(segid), "%#010" PRIx32,
 			    s->segid);
 		else
 			snprintf(segid, sizeof(segid), "-");
-		format_importers(s, imp, sizeof(imp));
+		format_importers(s, l->self, imp, sizeof(imp));
 		printf("%-10s  %-7" PRIu32 "  %-6" PRIu32 "  %*" PRIu64
 		    "  %04" PRIo32 "  %-9s  %s\n", segid, s->owner_pid,
 		    s->owner_uid, wsize, s->size, s->mode & 07777,
@@ -116,8 +126,69 @@ text_controllers(const struct adm_ctlrs *l)
 	return ferror(stdout) ? -1 : 0;
 }
 
+const char *
+adm_node_state_name(uint32_t state)
+{
+	switch (state) {
+	case RSM_NODE_STATE_DOWN:
+		return "down";
+	case RSM_NODE_STATE_CONNECTING:
+		return "connecting";
+	case RSM_NODE_STATE_UP:
+		return "up";
+	default:
+		return "unknown";
+	}
+}
+
+static int
+text_nodes(const struct adm_nodes *l)
+{
+	size_t i;
+	int waddr = 7;
+
+	for (i = 0; i < l->n; i++)
+		if ((int)strlen(l->node[i].addr) > waddr)
+			waddr = (int)strlen(l->node[i].addr);
+	printf("%-4s  %-*s  %-10s  %12s  %10s  %12s\n", "NODE", waddr,
+	    "ADDRESS", "STATE", "HEARTBEAT", "RTT", "UP");
+	for (i = 0; i < l->n; i++) {
+		const struct rsm_msg_nodeinfo *n = &l->node[i];
+		char hb[32], rtt[32], up[32];
+
+		if (n->heartbeat_age_ms == RSM_NODE_NEVER)
+			snprintf(hb, sizeof(hb), "never");
+		else
+			snprintf(hb, sizeof(hb), "%" PRIu64 " ms ago",
+			    n->heartbeat_age_ms);
+		if (n->rtt_us)
+			snprintf(rtt, sizeof(rtt), "%" PRIu64 " us", n->rtt_us);
+		else
+			snprintf(rtt, sizeof(rtt), "-");
+		if (n->state == RSM_NODE_STATE_UP)
+			snprintf(up, sizeof(up), "%" PRIu64 ".%03" PRIu64 " s",
+			    n->up_ms / 1000, n->up_ms % 1000);
+		else
+			snprintf(up, sizeof(up), "-");
+		printf("%-4" PRIu32 "  %-*s  %-10s  %12s  %10s  %12s\n",
+		    n->node, waddr, n->addr, adm_node_state_name(n->state), hb,
+		    rtt, up);
+	}
+	return ferror(stdout) ? -1 : 0;
+}
+
+static int
+text_ping(const struct rsm_msg_ping_reply *pr)
+{
+	printf("node %" PRIu32 ": round trip %" PRIu64 ".%03" PRIu64 " ms\n",
+	    pr->node, pr->rtt_us / 1000, pr->rtt_us % 1000);
+	return ferror(stdout) ? -1 : 0;
+}
+
 const struct adm_output adm_output_text = {
 	.status = text_status,
 	.segments = text_segments,
 	.controllers = text_controllers,
+	.nodes = text_nodes,
+	.ping = text_ping,
 };

@@ -17,17 +17,23 @@ struct token {
 	const char	*word;
 	enum adm_action	 action;
 	const char	*help;
+	const char	*arg;		/* the command's one argument, or NULL */
 };
 
 /* Kept sorted: the help text and error messages list them in this order. */
 static const struct token commands[] = {
 	{ "controllers", ADM_CONTROLLERS,
-	    "list the node's controllers and their attributes" },
-	{ "help", ADM_HELP, "show this text" },
+	    "list the node's controllers and their attributes", NULL },
+	{ "help", ADM_HELP, "show this text", NULL },
+	{ "nodes", ADM_NODES,
+	    "list the peer nodes, their state and last heartbeat", NULL },
+	{ "ping", ADM_PING, "measure the round trip to a peer node's rsmd",
+	    "NODE" },
 	{ "segments", ADM_SEGMENTS,
-	    "list exported segments, their owners and importers" },
-	{ "status", ADM_STATUS, "show the daemon's identity and counters" },
-	{ NULL, ADM_NONE, NULL },
+	    "list exported segments, their owners and importers", NULL },
+	{ "status", ADM_STATUS, "show the daemon's identity and counters",
+	    NULL },
+	{ NULL, ADM_NONE, NULL, NULL },
 };
 
 static void
@@ -45,13 +51,18 @@ usage(FILE *f)
 {
 	const struct token *t;
 
-	fprintf(f, "usage: rsmadm [-j] [-s socket] command\n"
+	fprintf(f, "usage: rsmadm [-j] [-s socket] command [argument]\n"
 	    "  -j, --json          print JSON instead of text\n"
 	    "  -s, --socket PATH   rsmd's socket (default $%s, else %s)\n"
 	    "commands (any unique prefix is accepted):\n",
 	    RSM_SOCKET_ENV, RSM_DEFAULT_SOCKET);
-	for (t = commands; t->word != NULL; t++)
-		fprintf(f, "  %-12s %s\n", t->word, t->help);
+	for (t = commands; t->word != NULL; t++) {
+		char w[32];
+
+		snprintf(w, sizeof(w), "%s%s%s", t->word, t->arg ? " " : "",
+		    t->arg ? t->arg : "");
+		fprintf(f, "  %-12s %s\n", w, t->help);
+	}
 	fprintf(f, "exit status: 0 success, 1 usage error, 2 rsmd unreachable "
 	    "or misbehaving, 3 rsmd refused the request\n");
 }
@@ -90,13 +101,43 @@ match_command(const char *word)
 	return ADM_NONE;
 }
 
+static const struct token *
+token_of(enum adm_action action)
+{
+	const struct token *t;
+
+	for (t = commands; t->word != NULL; t++)
+		if (t->action == action)
+			return t;
+	return t;
+}
+
+/* A node id argument: decimal, 0..RSM_NODE_ID_MAX. */
 static int
-run(enum adm_action action, const char *path, const struct adm_output *out)
+parse_node(const char *s, uint32_t *node)
+{
+	unsigned long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	v = strtoul(s, &end, 10);
+	if (*end != '\0' || v > RSM_NODE_ID_MAX)
+		return -1;
+	*node = (uint32_t)v;
+	return 0;
+}
+
+static int
+run(enum adm_action action, uint32_t node, const char *path,
+    const struct adm_output *out)
 {
 	struct adm_conn c;
 	struct rsm_msg_status st;
-	struct adm_segments segs = { NULL, 0 };
+	struct rsm_msg_ping_reply pr;
+	struct adm_segments segs = { NULL, 0, 0 };
 	struct adm_ctlrs ctlrs = { NULL, 0 };
+	struct adm_nodes nodes = { NULL, 0, 0 };
 	int rc, wrc = 0;
 
 	if ((rc = adm_open(&c, path)) != 0)
@@ -114,6 +155,14 @@ run(enum adm_action action, const char *path, const struct adm_output *out)
 		if ((rc = adm_get_ctlrs(&c, &ctlrs)) == 0)
 			wrc = out->controllers(&ctlrs);
 		break;
+	case ADM_NODES:
+		if ((rc = adm_get_nodes(&c, &nodes)) == 0)
+			wrc = out->nodes(&nodes);
+		break;
+	case ADM_PING:
+		if ((rc = adm_ping(&c, node, &pr)) == 0)
+			wrc = out->ping(&pr);
+		break;
 	default:
 		rc = ADM_EXIT_USAGE;
 		break;
@@ -121,6 +170,7 @@ run(enum adm_action action, const char *path, const struct adm_output *out)
 	adm_close(&c);
 	free(segs.seg);
 	free(ctlrs.ctlr);
+	free(nodes.node);
 	if (rc == 0 && (wrc != 0 || fflush(stdout) != 0 || ferror(stdout))) {
 		perror("rsmadm: writing output");
 		rc = ADM_EXIT_USAGE;
@@ -139,7 +189,9 @@ main(int argc, char *argv[])
 	};
 	const struct adm_output *out = &adm_output_text;
 	const char *path = NULL;
+	const struct token *t;
 	enum adm_action action;
+	uint32_t node = 0;
 	int ch;
 
 	while ((ch = getopt_long(argc, argv, "hjs:", longopts, NULL)) != -1) {
@@ -168,13 +220,23 @@ main(int argc, char *argv[])
 		usage(stderr);
 		return ADM_EXIT_USAGE;
 	}
-	if (argc - optind > 1) {
-		fprintf(stderr, "rsmadm: unexpected argument \"%s\" after "
-		    "command\n", argv[optind + 1]);
-		return ADM_EXIT_USAGE;
-	}
 	if ((action = match_command(argv[optind])) == ADM_NONE)
 		return ADM_EXIT_USAGE;
+	t = token_of(action);
+	if (t->arg != NULL && argc - optind < 2) {
+		fprintf(stderr, "rsmadm: %s needs %s\n", t->word, t->arg);
+		return ADM_EXIT_USAGE;
+	}
+	if (argc - optind > (t->arg != NULL ? 2 : 1)) {
+		fprintf(stderr, "rsmadm: unexpected argument \"%s\" after "
+		    "command\n", argv[optind + (t->arg != NULL ? 2 : 1)]);
+		return ADM_EXIT_USAGE;
+	}
+	if (action == ADM_PING && parse_node(argv[optind + 1], &node) == -1) {
+		fprintf(stderr, "rsmadm: \"%s\" is not a node id (0..%u)\n",
+		    argv[optind + 1], RSM_NODE_ID_MAX);
+		return ADM_EXIT_USAGE;
+	}
 	if (action == ADM_HELP) {
 		usage(stdout);
 		return ADM_EXIT_OK;
@@ -183,5 +245,5 @@ main(int argc, char *argv[])
 		path = getenv(RSM_SOCKET_ENV);
 	if (path == NULL || *path == '\0')
 		path = RSM_DEFAULT_SOCKET;
-	return run(action, path, out);
+	return run(action, node, path, out);
 }

@@ -26,6 +26,8 @@ enum adm_action {
 	ADM_NONE = 0,
 	ADM_CONTROLLERS,
 	ADM_HELP,
+	ADM_NODES,
+	ADM_PING,
 	ADM_SEGMENTS,
 	ADM_STATUS,
 };
@@ -42,11 +44,18 @@ struct adm_conn {
 struct adm_segments {
 	struct rsm_msg_seginfo	*seg;
 	size_t			 n;
+	uint32_t		 self;	/* the daemon's node id */
 };
 
 struct adm_ctlrs {
 	struct rsm_msg_ctlr_reply *ctlr;
 	size_t			 n;
+};
+
+struct adm_nodes {
+	struct rsm_msg_nodeinfo	*node;
+	size_t			 n;
+	uint32_t		 self;		/* the asked daemon's node id */
 };
 
 /*
@@ -58,6 +67,8 @@ struct adm_output {
 	    const struct rsm_msg_status *);
 	int (*segments)(const struct adm_segments *);
 	int (*controllers)(const struct adm_ctlrs *);
+	int (*nodes)(const struct adm_nodes *);
+	int (*ping)(const struct rsm_msg_ping_reply *);
 };
 
 extern const struct adm_output adm_output_text;
@@ -69,8 +80,11 @@ void	adm_close(struct adm_conn *);
 int	adm_get_status(struct adm_conn *, struct rsm_msg_status *);
 int	adm_get_segments(struct adm_conn *, struct adm_segments *);
 int	adm_get_ctlrs(struct adm_conn *, struct adm_ctlrs *);
+int	adm_get_nodes(struct adm_conn *, struct adm_nodes *);
+int	adm_ping(struct adm_conn *, uint32_t node, struct rsm_msg_ping_reply *);
 
 /* output_text.c: names shared by both output tables. */
 const char *adm_xport_name(uint32_t xport);
+const char *adm_node_state_name(uint32_t state);
 
 #endif /* RSMADM_H */

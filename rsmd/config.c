@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <ini.h>
+#include <netdb.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -21,6 +22,8 @@
 #define CONF_DEFAULT_SEGID_MAX		0x7fffffffu
 #define CONF_DEFAULT_MAX_SEGMENTS	65535u
 #define CONF_DEFAULT_MAX_SEGSIZE	(64ull << 30)
+#define CONF_DEFAULT_HEARTBEAT_MS	100u
+#define CONF_DEFAULT_DEAD_AFTER_MS	1000u
 
 enum conf_type {
 	CT_NODE,
@@ -30,6 +33,9 @@ enum conf_type {
 	CT_SEGID,
 	CT_COUNT,	/* plain number */
 	CT_SIZE,	/* number with an optional K/M/G suffix */
+	CT_ADDR,	/* numeric HOST:PORT */
+	CT_PEER,	/* NODE_ID HOST:PORT, repeatable */
+	CT_DATA_ADDR,	/* numeric HOST:PORT, port 0 = any free port */
 };
 
 struct conf_key {
@@ -57,6 +63,12 @@ static const struct conf_key conf_keys[] = {
 	{ "quota_segments", CT_COUNT, OFF(quota_segments), 0, UINT64_MAX },
 	{ "quota_bytes", CT_SIZE, OFF(quota_bytes), 0, UINT64_MAX },
 	{ "quota_imports", CT_COUNT, OFF(quota_imports), 0, UINT64_MAX },
+	{ "listen", CT_ADDR, OFF(listen), 0, 0 },
+	{ "data_listen", CT_DATA_ADDR, OFF(data_listen), 0, 0 },
+	{ "peer", CT_PEER, OFF(peers), 0, RSM_NODE_ID_MAX },
+	{ "cluster_key_file", CT_PATH, OFF(cluster_key_file), 0, 0 },
+	{ "heartbeat_ms", CT_COUNT, OFF(heartbeat_ms), 10, 60000 },
+	{ "dead_after_ms", CT_COUNT, OFF(dead_after_ms), 20, 600000 },
 };
 #define NKEYS	(sizeof(conf_keys) / sizeof(conf_keys[0]))
 
@@ -69,6 +81,8 @@ struct conf_parse {
 	int			 line;
 	int			 errors;
 	unsigned		 seen[NKEYS];
+	int			 line_of[NKEYS];	/* last line setting each key */
+	int			 peer_line[RSM_NODE_ID_MAX + 1];
 	struct rsmd_config	*cf;
 };
 
@@ -85,6 +99,8 @@ config_defaults(struct rsmd_config *cf)
 	cf->segid_max = CONF_DEFAULT_SEGID_MAX;
 	cf->max_segments = CONF_DEFAULT_MAX_SEGMENTS;
 	cf->max_segment_size = CONF_DEFAULT_MAX_SEGSIZE;
+	cf->heartbeat_ms = CONF_DEFAULT_HEARTBEAT_MS;
+	cf->dead_after_ms = CONF_DEFAULT_DEAD_AFTER_MS;
 }
 
 void
@@ -92,8 +108,17 @@ config_free(struct rsmd_config *cf)
 {
 	free(cf->socket);
 	free(cf->pidfile);
+	free(cf->listen);
+	free(cf->data_listen);
+	free(cf->peers);
+	free(cf->cluster_key_file);
 	cf->socket = NULL;
 	cf->pidfile = NULL;
+	cf->listen = NULL;
+	cf->data_listen = NULL;
+	cf->peers = NULL;
+	cf->npeers = 0;
+	cf->cluster_key_file = NULL;
 }
 
 int
@@ -154,6 +179,166 @@ parse_number(const char *s, int with_suffix, uint64_t *out)
 static void conf_error(struct conf_parse *, const char *, ...)
     __attribute__((format(printf, 2, 3)));
 
+/*
+ * "A.B.C.D:PORT", "[V6]:PORT" or "*:PORT" (any IPv4 address), numeric
+ * only.  0, or -1 with *why set.
+ */
+int
+config_parse_addr(const char *s, struct rsmd_addr *a, const char **why)
+{
+	char host[64], port[8];
+	const char *colon, *h = s;
+	struct addrinfo hints, *res;
+	size_t hl;
+
+	*why = "expected HOST:PORT with a numeric IPv4 or [IPv6] address";
+	if (strlen(s) >= sizeof(a->text))
+		return -1;
+	if (*s == '[') {
+		const char *end = strchr(s, ']');
+
+		if (end == NULL || end[1] != ':')
+			return -1;
+		h = s + 1;
+		hl = (size_t)(end - h);
+		colon = end + 1;
+	} else {
+		if ((colon = strrchr(s, ':')) == NULL ||
+		    memchr(s, ':', (size_t)(colon - s)) != NULL)
+			return -1;
+		hl = (size_t)(colon - s);
+	}
+	if (hl == 0 || hl >= sizeof(host))
+		return -1;
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	if (strcmp(host, "*") == 0)
+		strcpy(host, "0.0.0.0");
+	if (strlen(colon + 1) == 0 || strlen(colon + 1) >= sizeof(port) ||
+	    strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
+	    atoi(colon + 1) < 1 || atoi(colon + 1) > 65535) {
+		*why = "port must be a number from 1 to 65535";
+		return -1;
+	}
+	strcpy(port, colon + 1);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	if (getaddrinfo(host, port, &hints, &res) != 0)
+		return -1;
+	memset(a, 0, sizeof(*a));
+	memcpy(&a->sa, res->ai_addr, res->ai_addrlen);
+	a->salen = res->ai_addrlen;
+	snprintf(a->text, sizeof(a->text), "%s", s);
+	freeaddrinfo(res);
+	return 0;
+}
+
+static int
+conf_listen(struct conf_parse *p, const char *value)
+{
+	struct rsmd_addr a;
+	const char *why;
+
+	if (config_parse_addr(value, &a, &why) == -1) {
+		conf_error(p, "listen: \"%s\": %s", value, why);
+		return 0;
+	}
+	free(p->cf->listen);
+	if ((p->cf->listen = malloc(sizeof(a))) == NULL)
+		fatal("malloc");
+	*p->cf->listen = a;
+	return 1;
+}
+
+/*
+ * data_listen: as listen, but port 0 (the kernel picks a free port) is
+ * allowed, since importers learn the port from their capabilities.
+ */
+static int
+conf_data_listen(struct conf_parse *p, const char *value)
+{
+	struct rsmd_addr a;
+	const char *why;
+	char buf[sizeof(a.text)];
+	size_t n = strlen(value);
+	int any = n >= 2 && strcmp(value + n - 2, ":0") == 0;
+
+	if (n >= sizeof(buf)) {
+		conf_error(p, "data_listen: \"%s\" is too long", value);
+		return 0;
+	}
+	snprintf(buf, sizeof(buf), "%s", value);
+	if (any)
+		buf[n - 1] = '1';	/* parsed as 1, then set back to 0 */
+	if (config_parse_addr(buf, &a, &why) == -1) {
+		conf_error(p, "data_listen: \"%s\": %s (0 picks a free port)",
+		    value, why);
+		return 0;
+	}
+	if (any) {
+		if (a.sa.ss_family == AF_INET)
+			((struct sockaddr_in *)(void *)&a.sa)->sin_port = 0;
+		else
+			((struct sockaddr_in6 *)(void *)&a.sa)->sin6_port = 0;
+		snprintf(a.text, sizeof(a.text), "%s", value);
+	}
+	free(p->cf->data_listen);
+	if ((p->cf->data_listen = malloc(sizeof(a))) == NULL)
+		fatal("malloc");
+	*p->cf->data_listen = a;
+	return 1;
+}
+
+/* "NODE_ID HOST:PORT"; ids unique (the own id is checked at the end). */
+static int
+conf_peer(struct conf_parse *p, const char *value)
+{
+	struct rsmd_config *cf = p->cf;
+	struct rsmd_addr a, *np;
+	char buf[128], *id, *addr, *save;
+	const char *why;
+	uint64_t v;
+	size_t i;
+
+	snprintf(buf, sizeof(buf), "%s", value);
+	id = strtok_r(buf, " \t", &save);
+	addr = id ? strtok_r(NULL, " \t", &save) : NULL;
+	if (strlen(value) >= sizeof(buf) || addr == NULL ||
+	    strtok_r(NULL, " \t", &save) != NULL) {
+		conf_error(p, "peer: \"%s\": expected \"NODE_ID HOST:PORT\"",
+		    value);
+		return 0;
+	}
+	if (parse_number(id, 0, &v) == -1 || v > RSM_NODE_ID_MAX) {
+		conf_error(p, "peer: node id \"%s\" is not a number in "
+		    "0..%u", id, RSM_NODE_ID_MAX);
+		return 0;
+	}
+	if (config_parse_addr(addr, &a, &why) == -1) {
+		conf_error(p, "peer %s: \"%s\": %s", id, addr, why);
+		return 0;
+	}
+	for (i = 0; i < cf->npeers; i++)
+		if (cf->peers[i].node_id == v) {
+			conf_error(p, "peer %s is listed twice (first at line "
+			    "%d)", id, p->peer_line[i]);
+			return 0;
+		}
+	if (cf->npeers >= RSM_NODE_ID_MAX) {
+		conf_error(p, "peer: more than %u peers", RSM_NODE_ID_MAX);
+		return 0;
+	}
+	a.node_id = (uint32_t)v;
+	if ((np = realloc(cf->peers, (cf->npeers + 1) * sizeof(*np))) == NULL)
+		fatal("realloc");
+	cf->peers = np;
+	p->peer_line[cf->npeers] = p->line;
+	cf->peers[cf->npeers++] = a;
+	return 1;
+}
+
 static void
 conf_error(struct conf_parse *p, const char *fmt, ...)
 {
@@ -192,10 +377,11 @@ conf_handler(void *user, const char *section, const char *name,
 		conf_error(p, "unknown key \"%s\"", name);
 		return 0;
 	}
-	if (p->seen[i]++) {
+	if (p->seen[i]++ && k->type != CT_PEER) {
 		conf_error(p, "\"%s\" is set twice", name);
 		return 0;
 	}
+	p->line_of[i] = p->line;
 
 	switch (k->type) {
 	case CT_PATH:
@@ -228,6 +414,12 @@ conf_handler(void *user, const char *section, const char *name,
 		}
 		*(int *)(void *)(base + k->off) = level;
 		return 1;
+	case CT_ADDR:
+		return conf_listen(p, value);
+	case CT_PEER:
+		return conf_peer(p, value);
+	case CT_DATA_ADDR:
+		return conf_data_listen(p, value);
 	default:
 		break;
 	}
@@ -301,6 +493,45 @@ conf_reader(char *str, int num, void *stream)
 	return r;
 }
 
+static int
+key_index(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (strcmp(conf_keys[i].name, name) == 0)
+			return (int)i;
+	return 0;
+}
+
+/* Cross-key rules of the cluster keys, reported at the line that broke them. */
+static void
+check_cluster(struct conf_parse *p)
+{
+	struct rsmd_config *cf = p->cf;
+	int hb = key_index("heartbeat_ms"), dead = key_index("dead_after_ms");
+	size_t i;
+
+	for (i = 0; i < cf->npeers; i++)
+		if (p->seen[0] && cf->peers[i].node_id == cf->node_id) {
+			p->line = p->peer_line[i];
+			conf_error(p, "peer %u is this node's own node_id",
+			    cf->node_id);
+		}
+	if (cf->dead_after_ms < 2 * cf->heartbeat_ms) {
+		p->line = p->line_of[p->seen[dead] ? dead : hb];
+		conf_error(p, "dead_after_ms (%" PRIu64 ") must be at least "
+		    "twice heartbeat_ms (%" PRIu64 ")", cf->dead_after_ms,
+		    cf->heartbeat_ms);
+	}
+	if ((cf->listen != NULL || cf->npeers > 0) &&
+	    cf->cluster_key_file == NULL) {
+		p->line = cf->listen ? p->line_of[key_index("listen")] :
+		    p->peer_line[0];
+		conf_error(p, "listen and peer need cluster_key_file");
+	}
+}
+
 int
 config_load(const char *file, struct rsmd_config *cf, int missing_ok,
     int *missing)
@@ -346,6 +577,7 @@ config_load(const char *file, struct rsmd_config *cf, int missing_ok,
 		    cf->segid_min, cf->segid_max);
 		p.errors++;
 	}
+	check_cluster(&p);
 	if (p.errors) {
 		config_free(cf);
 		return -1;
@@ -391,4 +623,17 @@ config_print(const struct rsmd_config *cf, FILE *fp)
 	fprintf(fp, "quota_segments = %" PRIu64 "\n", cf->quota_segments);
 	print_size(fp, "quota_bytes", cf->quota_bytes);
 	fprintf(fp, "quota_imports = %" PRIu64 "\n", cf->quota_imports);
+	if (cf->listen)
+		fprintf(fp, "listen = %s\n", cf->listen->text);
+	else
+		fprintf(fp, "# listen: none\n");
+	fprintf(fp, "data_listen = %s\n", cf->data_listen ?
+	    cf->data_listen->text : RSMD_DEFAULT_DATA_LISTEN);
+	for (size_t i = 0; i < cf->npeers; i++)
+		fprintf(fp, "peer = %u %s\n", cf->peers[i].node_id,
+		    cf->peers[i].text);
+	if (cf->cluster_key_file)
+		fprintf(fp, "cluster_key_file = %s\n", cf->cluster_key_file);
+	fprintf(fp, "heartbeat_ms = %" PRIu64 "\n", cf->heartbeat_ms);
+	fprintf(fp, "dead_after_ms = %" PRIu64 "\n", cf->dead_after_ms);
 }

@@ -27,6 +27,8 @@
 #include "rsmapi.h"
 #include "rsmd.h"
 #include "log.h"
+#include "peer.h"
+#include "remote.h"
 
 /* Requests read from one client per loop round, for fairness. */
 #define CLIENT_BURST		64
@@ -59,6 +61,7 @@ struct req {
 		struct rsm_msg_topology		topo;
 		struct rsm_msg_status		status;
 		struct rsm_msg_seginfo		seginfo;
+		struct rsm_msg_nodeinfo		nodeinfo;
 	} out;
 	size_t			 outlen;
 	int			 outfd;
@@ -68,6 +71,11 @@ struct req {
 typedef int (*handler_fn)(struct req *);
 
 static void client_kill(struct rsmd *, struct client *, const char *);
+
+static void send_more(struct req *, const void *, size_t);
+
+/* Serials of clients, so a deferred reply never reaches a successor. */
+static uint64_t client_serial;
 
 /* ---- the listening socket ---- */
 
@@ -289,6 +297,7 @@ control_accept(struct rsmd *rs)
 		c->io.ready = client_ready;
 		TAILQ_INIT(&c->outq);
 		c->events = CLIENT_EVENTS;
+		c->serial = ++client_serial;
 		if (rsmd_io_add(rs, &c->io, c->events) == -1) {
 			log_warn("epoll_ctl");
 			free(c->owner.groups);
@@ -480,7 +489,7 @@ fill_ctlr(const struct rsmd *rs, const char *name, uint32_t unit,
 	memset(r, 0, sizeof(*r));
 	snprintf(r->name, sizeof(r->name), "%s", name);
 	r->xport = strncmp(name, "loopback", 8) == 0 ? RSM_XPORT_LOOPBACK :
-	    RSM_XPORT_SHM;
+	    strncmp(name, "tcp", 3) == 0 ? RSM_XPORT_TCP : RSM_XPORT_SHM;
 	r->unit = unit;
 	r->hwaddr = cf->node_id;
 	r->direct_access_sizes = RSM_DAS8 | RSM_DAS16 | RSM_DAS32 | RSM_DAS64;
@@ -497,6 +506,11 @@ fill_ctlr(const struct rsmd *rs, const char *name, uint32_t unit,
 	r->max_import_map_size = cf->max_segment_size;
 	r->tot_import_map_size = tot;
 	r->max_import_segments = cf->max_segments;
+	/* tcp0 moves data with put/get only: nothing can be mapped. */
+	if (r->xport == RSM_XPORT_TCP) {
+		r->max_import_map_size = 0;
+		r->tot_import_map_size = 0;
+	}
 }
 
 /* "loopback", "loopback<N>" and "shm0" are the controllers of this node. */
@@ -548,7 +562,9 @@ h_ctlr_query(struct req *r)
 	const struct rsm_msg_ctlr *m = r->p;
 	uint32_t unit;
 
-	if (ctlr_lookup(m->name, &unit) == -1)
+	if (strcmp(m->name, "tcp0") == 0 && data_enabled(r->rs))
+		unit = 0;
+	else if (ctlr_lookup(m->name, &unit) == -1)
 		return RSMERR_CTLR_NOT_PRESENT;
 	fill_ctlr(r->rs, m->name, unit, &r->out.ctlr);
 	r->outlen = sizeof(r->out.ctlr);
@@ -565,8 +581,9 @@ h_export_create(struct req *r)
 
 	if ((rc = reg_export_check_args(&r->rs->reg, m->size, m->flags)))
 		return rc;
-	/* Only the same-node transport exists on this node so far. */
-	if (m->xport != RSM_XPORT_SHM && m->xport != RSM_XPORT_LOOPBACK)
+	/* Every segment lives in a memfd, whatever controller exports it. */
+	if (m->xport != RSM_XPORT_SHM && m->xport != RSM_XPORT_LOOPBACK &&
+	    (m->xport != RSM_XPORT_TCP || !data_enabled(r->rs)))
 		return RSMERR_CTLR_NOT_PRESENT;
 	/* Descriptor faults come before limits and quotas. */
 	if ((rc = segment_fd_check(r->fd, m->size, 0)) != RSM_SUCCESS)
@@ -682,11 +699,25 @@ h_import_connect(struct req *r)
 	struct reg_import *im;
 	int rc, fd;
 
+	if (m->xport == RSM_XPORT_TCP && !data_enabled(r->rs))
+		return RSMERR_CTLR_NOT_PRESENT;
+	/* Another node's segment: only tcp0 reaches it, through its daemon. */
+	if (m->xport == RSM_XPORT_TCP && m->node != r->rs->conf.node_id)
+		return remote_connect(r->rs, r->c, r->h->id, m->node, m->segid,
+		    m->perm);
 	rc = reg_import_connect(&r->rs->reg, &r->c->owner, m->node, m->segid,
 	    m->perm, &im);
 	if (rc)
 		return rc;
-	if ((fd = segment_fd_for(im->seg, im->perm, &r->outfd_owned)) < 0) {
+	/* tcp0: a capability for the data server instead of the memfd. */
+	if (m->xport == RSM_XPORT_TCP) {
+		if ((rc = cap_issue(r->rs, im, &o->cap)) != RSM_SUCCESS) {
+			reg_import_remove(&r->rs->reg, im);
+			return rc;
+		}
+		fd = -1;
+	} else if ((fd = segment_fd_for(im->seg, im->perm,
+	    &r->outfd_owned)) < 0) {
 		reg_import_remove(&r->rs->reg, im);
 		return RSMERR_INSUFFICIENT_RESOURCES;
 	}
@@ -710,6 +741,8 @@ h_import_disconnect(struct req *r)
 	im = reg_import_find(&r->rs->reg, &r->c->owner, m->handle);
 	if (im == NULL)
 		return RSMERR_BAD_SEG_HNDL;
+	remote_forget(r->rs, im);
+	cap_revoke(r->rs, im, RSMERR_CONN_ABORTED);
 	reg_import_remove(&r->rs->reg, im);
 	return RSM_SUCCESS;
 }
@@ -727,6 +760,8 @@ h_signal_post(struct req *r)
 		im = reg_import_find(&r->rs->reg, &r->c->owner, m->handle);
 		if (im == NULL)
 			return RSMERR_BAD_SEG_HNDL;
+		if (im->remote != NULL)
+			return remote_post_to_exporter(r->rs, im, flags);
 		if (im->seg == NULL)
 			return RSMERR_CONN_ABORTED;
 		notify_event(r->rs, (struct client *)(void *)im->seg->owner,
@@ -735,9 +770,14 @@ h_signal_post(struct req *r)
 	case RSM_HKIND_EXPORT:
 		if ((s = my_segment(r, m->handle)) == NULL)
 			return RSMERR_BAD_SEG_HNDL;
-		TAILQ_FOREACH(im, &s->imports, seg_link)
-			notify_event(r->rs, (struct client *)(void *)im->owner,
-			    RSM_HKIND_IMPORT, flags, im->handle);
+		TAILQ_FOREACH(im, &s->imports, seg_link) {
+			if (im->owner->node != 0)
+				remote_post_to_importer(r->rs, im, flags);
+			else
+				notify_event(r->rs,
+				    (struct client *)(void *)im->owner,
+				    RSM_HKIND_IMPORT, flags, im->handle);
+		}
 		return RSM_SUCCESS;
 	default:
 		return RSMERR_BAD_SEG_HNDL;
@@ -753,9 +793,77 @@ h_topology(struct req *r)
 	t->nctlr = 1;
 	snprintf(t->ctlr[0].name, sizeof(t->ctlr[0].name), "shm0");
 	t->ctlr[0].hwaddr = r->rs->conf.node_id;
+	if (data_enabled(r->rs)) {
+		snprintf(t->ctlr[t->nctlr].name, sizeof(t->ctlr[0].name),
+		    "tcp0");
+		t->ctlr[t->nctlr++].hwaddr = r->rs->conf.node_id;
+	}
 	t->nremote = 0;
+	/* Peers are reached through the last controller: tcp0 when it runs. */
+	peer_topology(r->rs, t, t->nctlr - 1);
 	r->outlen = sizeof(*t);
 	return RSM_SUCCESS;
+}
+
+static int
+h_nodes(struct req *r)
+{
+	struct rsm_msg_nodeinfo ni;
+	size_t i, n = peer_count(r->rs);
+
+	for (i = 0; i < n; i++) {
+		peer_info(r->rs, i, &ni);
+		send_more(r, &ni, sizeof(ni));
+	}
+	memset(&r->out.nodeinfo, 0, sizeof(r->out.nodeinfo));
+	r->out.nodeinfo.last = 1;
+	r->out.nodeinfo.count = (uint32_t)n;
+	r->outlen = sizeof(r->out.nodeinfo);
+	return RSM_SUCCESS;
+}
+
+/* A PING waiting for its PONG: who asked, under which id. */
+struct ping_wait {
+	uint64_t	 serial;
+	uint64_t	 id;
+	uint32_t	 node;
+};
+
+static void
+ping_done(struct rsmd *rs, void *arg, int status, uint64_t rtt_us)
+{
+	struct ping_wait *w = arg;
+	struct rsm_msg_ping_reply pr;
+	struct client *c;
+
+	if ((c = control_client_by_serial(rs, w->serial)) != NULL) {
+		memset(&pr, 0, sizeof(pr));
+		pr.node = w->node;
+		pr.rtt_us = rtt_us;
+		control_reply(rs, c, RSM_MSG_PING, w->id, status, &pr,
+		    sizeof(pr));
+	}
+	free(w);
+}
+
+static int
+h_ping(struct req *r)
+{
+	const struct rsm_msg_ping *m = r->p;
+	struct ping_wait *w;
+
+	if (m->node == r->rs->conf.node_id || !peer_is_up(r->rs, m->node))
+		return RSMERR_REMOTE_NODE_UNREACHABLE;
+	if ((w = malloc(sizeof(*w))) == NULL)
+		return RSMERR_INSUFFICIENT_MEM;
+	w->serial = r->c->serial;
+	w->id = r->h->id;
+	w->node = m->node;
+	if (peer_ping(r->rs, m->node, ping_done, w) == -1) {
+		free(w);
+		return RSMERR_INSUFFICIENT_MEM;
+	}
+	return RSMD_DEFERRED;
 }
 
 static int
@@ -812,6 +920,8 @@ h_list_segments(struct req *r)
 		TAILQ_FOREACH(im, &s->imports, seg_link) {
 			if (k == RSM_INFO_IMPORTERS_MAX)
 				break;
+			si.importer_node[k] = im->owner->node != 0 ?
+			    im->owner->node : r->rs->conf.node_id;
 			si.importer_pid[k++] = (uint32_t)im->owner->pid;
 		}
 		send_more(r, &si, sizeof(si));
@@ -833,6 +943,10 @@ h_list_ctlrs(struct req *r)
 	send_more(r, &cr, sizeof(cr));
 	fill_ctlr(r->rs, "shm0", 0, &cr);
 	send_more(r, &cr, sizeof(cr));
+	if (data_enabled(r->rs)) {
+		fill_ctlr(r->rs, "tcp0", 0, &cr);
+		send_more(r, &cr, sizeof(cr));
+	}
 	memset(&r->out.ctlr, 0, sizeof(r->out.ctlr));
 	r->outlen = sizeof(r->out.ctlr);
 	return RSM_SUCCESS;
@@ -857,6 +971,8 @@ handler_for(uint16_t type)
 	case RSM_MSG_STATUS:		return h_status;
 	case RSM_MSG_LIST_SEGMENTS:	return h_list_segments;
 	case RSM_MSG_LIST_CTLRS:	return h_list_ctlrs;
+	case RSM_MSG_NODES:		return h_nodes;
+	case RSM_MSG_PING:		return h_ping;
 	default:			return NULL;
 	}
 }
@@ -907,6 +1023,8 @@ serve(struct rsmd *rs, struct client *c, const void *buf, size_t n, int fd)
 		status = fn(&r);
 	if (r.fd >= 0)
 		close(r.fd);
+	if (status == RSMD_DEFERRED)
+		return;
 	if (status != RSM_SUCCESS) {
 		log_debug("client pid %d: %s -> error %d", (int)c->owner.pid,
 		    rsm_msg_name(h.type), status);
@@ -920,6 +1038,29 @@ serve(struct rsmd *rs, struct client *c, const void *buf, size_t n, int fd)
 	client_send(rs, c, &rh, &r.out, r.outlen, r.outfd);
 	if (r.outfd_owned)
 		close(r.outfd);
+}
+
+struct client *
+control_client_by_serial(struct rsmd *rs, uint64_t serial)
+{
+	struct client *c;
+
+	TAILQ_FOREACH(c, &rs->clients, link)
+		if (c->serial == serial)
+			return c->dead ? NULL : c;
+	return NULL;
+}
+
+void
+control_reply(struct rsmd *rs, struct client *c, uint16_t type, uint64_t id,
+    int status, const void *payload, size_t len)
+{
+	struct rsm_msg_hdr h;
+
+	if (status != RSM_SUCCESS)
+		len = 0;
+	rsm_msg_hdr_init(&h, type, RSM_MSGF_REPLY, (uint32_t)status, id, len);
+	client_send(rs, c, &h, len ? payload : NULL, len, -1);
 }
 
 static void
@@ -989,8 +1130,11 @@ client_free(struct rsmd *rs, struct client *c)
 
 	while ((s = TAILQ_FIRST(&c->owner.segments)) != NULL)
 		segment_destroy(rs, s);
-	while ((im = TAILQ_FIRST(&c->owner.imports)) != NULL)
+	while ((im = TAILQ_FIRST(&c->owner.imports)) != NULL) {
+		remote_forget(rs, im);
+		cap_revoke(rs, im, RSMERR_CONN_ABORTED);
 		reg_import_remove(&rs->reg, im);
+	}
 	while ((m = TAILQ_FIRST(&c->outq)) != NULL) {
 		TAILQ_REMOVE(&c->outq, m, link);
 		outmsg_free(m);

@@ -1,9 +1,14 @@
 # rsmd: the node daemon.
 sbin_PROGRAMS += rsmd/rsmd
 rsmd_rsmd_SOURCES = rsmd/rsmd.c rsmd/rsmd.h rsmd/loop.c rsmd/config.c rsmd/control.c \
-	rsmd/registry.c rsmd/notify.c rsmd/log.c rsmd/log.h
-rsmd_rsmd_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS)
-rsmd_rsmd_LDADD = libproto.la $(INIH_LIBS) $(PTHREAD_LIBS)
+	rsmd/registry.c rsmd/notify.c rsmd/log.c rsmd/log.h \
+	rsmd/datalisten.c rsmd/capability.c rsmd/dataserv.c rsmd/dataserv.h \
+	rsmd/peer.c rsmd/peer.h rsmd/peer_int.h rsmd/peer_conn.c \
+	rsmd/peer_call.c rsmd/peer_key.c \
+	rsmd/remote.h rsmd/remote_int.h rsmd/remote.c \
+	rsmd/remote_export.c rsmd/remote_import.c
+rsmd_rsmd_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS) $(SODIUM_CFLAGS)
+rsmd_rsmd_LDADD = libproto.la $(INIH_LIBS) $(SODIUM_LIBS) $(PTHREAD_LIBS)
 
 # The registry is plain data: its unit test links it alone.
 if HAVE_CMOCKA

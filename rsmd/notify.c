@@ -9,6 +9,7 @@
 
 #include "rsmapi.h"
 #include "rsmd.h"
+#include "remote.h"
 #include "log.h"
 
 /* Importers are clients: the owner is the first member of struct client. */
@@ -50,9 +51,16 @@ notify_revoke_all(struct rsmd *rs, struct reg_segment *s, uint32_t reason)
 	struct reg_import *im;
 
 	while ((im = TAILQ_FIRST(&s->imports)) != NULL) {
+		/* A remote importer hears it from its own node's daemon. */
+		if (im->owner->node != 0) {
+			remote_export_revoked(rs, im, reason);
+			continue;
+		}
 		m.handle = im->handle;
 		rsm_msg_hdr_init(&h, RSM_MSG_REVOKED, 0, 0, 0, sizeof(m));
 		client_send(rs, client_of(im->owner), &h, &m, sizeof(m), -1);
+		/* Its data connections close before anyone hears the reply. */
+		cap_revoke(rs, im, reason);
 		reg_import_revoke(&rs->reg, im, reason);
 	}
 }
@@ -67,6 +75,10 @@ notify_rebound(struct rsmd *rs, struct reg_segment *s)
 
 	for (im = TAILQ_FIRST(&s->imports); im != NULL; im = next) {
 		next = TAILQ_NEXT(im, seg_link);
+		/* tcp0 imports reach the memory through our mapping, which
+		 * already is the new one: nothing to hand them. */
+		if (im->cap != NULL)
+			continue;
 		if ((fd = segment_fd_for(s, im->perm, &owned)) < 0) {
 			/* Cannot hand out the new memory: cut the importer off. */
 			struct rsm_msg_revoked rv = { .handle = im->handle,

@@ -455,27 +455,15 @@ reg_access(const struct registry *r, const struct reg_segment *s,
 	return RSM_SUCCESS;
 }
 
-int
-reg_import_connect(struct registry *r, struct reg_owner *o, uint32_t node,
-    uint32_t segid, uint32_t perm, struct reg_import **out)
+/* Quota, then a new import owned by o (no segment attached yet). */
+static int
+import_new(struct registry *r, struct reg_owner *o, uint32_t perm,
+    struct reg_import **out)
 {
 	const struct reg_usage *cur;
-	struct reg_segment *s;
 	struct reg_import *im;
 	struct reg_usage *u;
-	uint32_t node_mode;
-	int rc;
 
-	*out = NULL;
-	if (perm != RSM_PERM_READ && perm != RSM_PERM_WRITE &&
-	    perm != RSM_PERM_RDWR)
-		return RSMERR_PERM_DENIED;
-	if (node != r->lim.node_id)
-		return RSMERR_REMOTE_NODE_UNREACHABLE;
-	if ((s = reg_segment_by_segid(r, segid)) == NULL)
-		return RSMERR_SEG_NOT_PUBLISHED;
-	if ((rc = reg_access(r, s, o, node, perm, &node_mode)) != RSM_SUCCESS)
-		return rc;
 	cur = usage_find(r, o->uid);
 	if (r->lim.quota_imports && cur &&
 	    cur->imports >= r->lim.quota_imports)
@@ -487,18 +475,80 @@ reg_import_connect(struct registry *r, struct reg_owner *o, uint32_t node,
 		return RSMERR_INSUFFICIENT_MEM;
 	}
 	im->owner = o;
-	im->seg = s;
 	im->handle = r->next_handle++;
 	im->perm = perm;
-	im->node_mode = node_mode;
 	htab_insert(&r->imp_by_handle, &im->by_handle, im->handle);
-	TAILQ_INSERT_TAIL(&s->imports, im, seg_link);
-	s->nimports++;
 	TAILQ_INSERT_TAIL(&o->imports, im, owner_link);
 	u->imports++;
 	r->nimports++;
 	*out = im;
 	return RSM_SUCCESS;
+}
+
+static int
+perm_ok(uint32_t perm)
+{
+	return perm == RSM_PERM_READ || perm == RSM_PERM_WRITE ||
+	    perm == RSM_PERM_RDWR;
+}
+
+int
+reg_import_connect_from(struct registry *r, struct reg_owner *o,
+    uint32_t from, uint32_t segid, uint32_t perm, struct reg_import **out)
+{
+	struct reg_segment *s;
+	struct reg_import *im;
+	uint32_t node_mode;
+	int rc;
+
+	*out = NULL;
+	if (!perm_ok(perm))
+		return RSMERR_PERM_DENIED;
+	if ((s = reg_segment_by_segid(r, segid)) == NULL)
+		return RSMERR_SEG_NOT_PUBLISHED;
+	/* A loopback segment is never reachable from elsewhere (spec 4.4). */
+	if (from != r->lim.node_id && s->xport == RSM_XPORT_LOOPBACK)
+		return RSMERR_SEG_NOT_PUBLISHED_TO_NODE;
+	if ((rc = reg_access(r, s, o, from, perm, &node_mode)) != RSM_SUCCESS)
+		return rc;
+	if ((rc = import_new(r, o, perm, &im)) != RSM_SUCCESS)
+		return rc;
+	im->seg = s;
+	im->node_mode = node_mode;
+	TAILQ_INSERT_TAIL(&s->imports, im, seg_link);
+	s->nimports++;
+	*out = im;
+	return RSM_SUCCESS;
+}
+
+int
+reg_import_connect(struct registry *r, struct reg_owner *o, uint32_t node,
+    uint32_t segid, uint32_t perm, struct reg_import **out)
+{
+	*out = NULL;
+	if (!perm_ok(perm))
+		return RSMERR_PERM_DENIED;
+	if (node != r->lim.node_id)
+		return RSMERR_REMOTE_NODE_UNREACHABLE;
+	return reg_import_connect_from(r, o, node, segid, perm, out);
+}
+
+int
+reg_import_add_remote(struct registry *r, struct reg_owner *o, uint32_t perm,
+    struct reg_import **out)
+{
+	*out = NULL;
+	if (!perm_ok(perm))
+		return RSMERR_PERM_DENIED;
+	return import_new(r, o, perm, out);
+}
+
+struct reg_import *
+reg_import_by_handle(const struct registry *r, uint64_t handle)
+{
+	struct hnode *n = htab_find(&r->imp_by_handle, handle);
+
+	return n ? container_of(n, struct reg_import, by_handle) : NULL;
 }
 
 void

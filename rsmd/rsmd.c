@@ -21,6 +21,8 @@
 
 #include "rsmd.h"
 #include "log.h"
+#include "peer.h"
+#include "remote.h"
 
 #define MAX_EVENTS		64
 /* After running out of descriptors, try accepting again this much later. */
@@ -71,6 +73,16 @@ usage(FILE *fp)
 "  quota_segments = N     export segments per uid, 0 = none (0)\n"
 "  quota_bytes = SZ       exported bytes per uid, 0 = none (0)\n"
 "  quota_imports = N      import connections per uid, 0 = none (0)\n"
+"  listen = HOST:PORT     where peer daemons connect (none); numeric IPv4,\n"
+"                         [IPv6] or *:PORT\n"
+"  peer = ID HOST:PORT    a peer node and its listen address; repeatable\n"
+"  cluster_key_file = PATH  shared key of the cluster, mode 0600 or\n"
+"                         stricter, 32 to 4096 bytes; needed with listen/peer\n"
+"  heartbeat_ms = N       heartbeat interval to peers, 10..60000 (100)\n"
+"  dead_after_ms = N      a silent peer is down after this, 20..600000 and\n"
+"                         at least twice heartbeat_ms (1000)\n"
+"  data_listen = HOST:PORT  data port of controller tcp0, numeric IPv4 or\n"
+"                         [IPv6]; port 0 picks a free one (" RSMD_DEFAULT_DATA_LISTEN ")\n"
 "Unknown keys, sections, repeated keys and bad values are errors.\n"
 "\n"
 "Signals: SIGHUP re-reads the configuration file (on error the running\n"
@@ -127,6 +139,35 @@ same_str(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
+/*
+ * The links are built from listen, peer and cluster_key_file at start:
+ * a reload keeps them (heartbeat_ms and dead_after_ms do take effect).
+ */
+static void
+keep_cluster(struct rsmd_config *nc, struct rsmd_config *old)
+{
+	struct rsmd_addr *a;
+	char *k;
+	size_t n;
+	int same = nc->npeers == old->npeers &&
+	    (nc->listen == NULL) == (old->listen == NULL) &&
+	    (nc->listen == NULL || strcmp(nc->listen->text,
+	    old->listen->text) == 0) &&
+	    same_str(nc->cluster_key_file, old->cluster_key_file);
+
+	for (n = 0; same && n < nc->npeers; n++)
+		same = nc->peers[n].node_id == old->peers[n].node_id &&
+		    strcmp(nc->peers[n].text, old->peers[n].text) == 0;
+	if (!same)
+		log_warnx("listen, peer and cluster_key_file changes need a "
+		    "restart: keeping the running ones");
+	a = nc->listen; nc->listen = old->listen; old->listen = a;
+	a = nc->peers; nc->peers = old->peers; old->peers = a;
+	n = nc->npeers; nc->npeers = old->npeers; old->npeers = n;
+	k = nc->cluster_key_file; nc->cluster_key_file = old->cluster_key_file;
+	old->cluster_key_file = k;
+}
+
 /* SIGHUP: parse into a fresh struct, keep the old one on any error. */
 static void
 reconfigure(struct rsmd *rs)
@@ -153,6 +194,7 @@ reconfigure(struct rsmd *rs)
 		free(nc.socket);
 		nc.socket = rs->conf.socket ? strdup(rs->conf.socket) : NULL;
 	}
+	keep_cluster(&nc, &rs->conf);
 	if (!same_str(nc.pidfile, rs->conf.pidfile)) {
 		log_warnx("pidfile change needs a restart: keeping %s",
 		    rs->conf.pidfile ? rs->conf.pidfile : "none");
@@ -336,6 +378,12 @@ main(int argc, char *argv[])
 	    &rs.conf))) == NULL)
 		fatal("strdup");
 	if (check_only) {
+		if (rs.conf.cluster_key_file != NULL &&
+		    peer_key_check(rs.conf.cluster_key_file) == -1) {
+			config_free(&rs.conf);
+			free(rs.socket_path);
+			return 1;
+		}
 		if (verbose) {
 			struct rsmd_config shown = rs.conf;
 
@@ -369,6 +417,16 @@ main(int argc, char *argv[])
 	/* Listen before detaching, so a refusal reaches the caller's exit code. */
 	if (control_listen(&rs) == -1)
 		return 1;
+	if (data_start(&rs) == -1) {
+		control_close(&rs);
+		return 1;
+	}
+	if (remote_init() == -1 || peer_init(&rs) == -1) {
+		peer_shutdown(&rs);
+		data_stop(&rs);
+		control_close(&rs);
+		return 1;
+	}
 	if (!foreground) {
 		if (daemon(0, 0) == -1) {
 			log_warn("daemon");
@@ -389,14 +447,18 @@ main(int argc, char *argv[])
 	rs.listen_io.fd = rs.listen_fd;
 	rs.listen_io.ready = listen_ready;
 	if (rsmd_io_add(&rs, &signal_io, EPOLLIN) == -1 ||
-	    rsmd_io_add(&rs, &rs.listen_io, EPOLLIN) == -1)
+	    rsmd_io_add(&rs, &rs.listen_io, EPOLLIN) == -1 ||
+	    data_watch(&rs) == -1 || peer_start(&rs) == -1)
 		fatal("epoll_ctl");
 	log_info("node %u listening on %s (pid %d)", rs.conf.node_id,
 	    rs.socket_path, (int)getpid());
 
 	run(&rs);
 
+	/* Peers first: their pending calls may still answer local clients. */
+	peer_shutdown(&rs);
 	control_shutdown(&rs);
+	data_stop(&rs);
 	if (!foreground && rs.conf.pidfile != NULL)
 		unlink(rs.conf.pidfile);
 	reg_fini(&rs.reg);

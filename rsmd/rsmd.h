@@ -15,11 +15,14 @@
 #include <stdio.h>
 #include <stdint.h>
 #include <sys/queue.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include "rsm_proto.h"
 
 #define RSMD_DEFAULT_CONFIG	"/etc/rsm/rsmd.conf"
+/* Where the data server (controller tcp0) listens unless configured. */
+#define RSMD_DEFAULT_DATA_LISTEN "127.0.0.1:0"
 
 /* First automatic segment id, spec 2.4. */
 #define RSMD_AUTO_SEGID_BASE	0x80000000u
@@ -50,6 +53,26 @@ struct rsmd_config {
 	uint64_t	 quota_segments;	/* 0: no quota */
 	uint64_t	 quota_bytes;
 	uint64_t	 quota_imports;
+	/* Cluster: peer daemons (peer.c). */
+	struct rsmd_addr *listen;		/* NULL: accept no peers */
+	/* The data server (dataserv.c); NULL: RSMD_DEFAULT_DATA_LISTEN. */
+	struct rsmd_addr *data_listen;
+	struct rsmd_addr *peers;		/* npeers entries */
+	size_t		 npeers;
+	char		*cluster_key_file;	/* required with listen or peers */
+	uint64_t	 heartbeat_ms;
+	uint64_t	 dead_after_ms;
+};
+
+/*
+ * A numeric "HOST:PORT" (IPv4, or [IPv6]) from the config; peers also
+ * carry the node id.  Numeric only, so the loop never waits on a resolver.
+ */
+struct rsmd_addr {
+	uint32_t	 node_id;		/* peers only */
+	char		 text[64];		/* as written */
+	struct sockaddr_storage sa;
+	socklen_t	 salen;
 };
 
 void	 config_defaults(struct rsmd_config *);
@@ -64,6 +87,8 @@ int	 config_load(const char *file, struct rsmd_config *cf, int missing_ok,
 void	 config_print(const struct rsmd_config *, FILE *);
 void	 config_free(struct rsmd_config *);
 int	 config_parse_level(const char *, int *);
+/* A numeric HOST:PORT (see struct rsmd_addr); -1 with *why on error. */
+int	 config_parse_addr(const char *, struct rsmd_addr *, const char **why);
 const char *config_level_name(int);
 
 /* ---- registry.c ---- */
@@ -79,6 +104,12 @@ struct reg_owner {
 	pid_t		 pid;
 	gid_t		*groups;	/* supplementary groups, may include gid */
 	size_t		 ngroups;
+	/*
+	 * 0: a client of this daemon (the owner is its struct client).  Else
+	 * the node of a remote importer that its daemon connected for (the
+	 * owner is part of remote_export.c's record, never a client).
+	 */
+	uint32_t	 node;
 	TAILQ_HEAD(, reg_segment) segments;
 	TAILQ_HEAD(, reg_import) imports;
 };
@@ -130,6 +161,13 @@ struct reg_import {
 	uint32_t	 perm;		/* granted RSM_PERM_* */
 	uint32_t	 node_mode;
 	uint32_t	 reason;	/* why it was revoked, 0 while live */
+	/* Data-path capability (tcp0): managed by capability.c, not here. */
+	struct rsmd_cap	*cap;
+	/*
+	 * An import of a segment on another node (remote_import.c): seg is
+	 * always NULL, reason says whether it is still live.
+	 */
+	struct rmt_import *remote;
 };
 
 /* Per-uid usage, kept only while nonzero. */
@@ -202,6 +240,19 @@ int	 reg_access(const struct registry *, const struct reg_segment *,
 int	 reg_import_connect(struct registry *, struct reg_owner *,
 	    uint32_t node, uint32_t segid, uint32_t perm,
 	    struct reg_import **);
+/* The same decision for a process on node `from` (a remote connect). */
+int	 reg_import_connect_from(struct registry *, struct reg_owner *,
+	    uint32_t from, uint32_t segid, uint32_t perm,
+	    struct reg_import **);
+/*
+ * An import of a segment on another node: quota and counters as for any
+ * import, no segment here (the exporting node decides the rest).
+ */
+int	 reg_import_add_remote(struct registry *, struct reg_owner *,
+	    uint32_t perm, struct reg_import **);
+/* Any import by handle, whoever owns it; NULL when unknown. */
+struct reg_import *reg_import_by_handle(const struct registry *,
+	    uint64_t handle);
 /* Detach a live import from its segment (the import handle stays). */
 void	 reg_import_revoke(struct registry *, struct reg_import *,
 	    uint32_t reason);
@@ -263,6 +314,7 @@ struct client {
 	uint32_t	 events;	/* what epoll currently waits for */
 	TAILQ_HEAD(, outmsg) outq;
 	size_t		 outq_len;
+	uint64_t	 serial;	/* never reused: finds it again after a wait */
 };
 
 struct rsmd {
@@ -284,6 +336,8 @@ struct rsmd {
 	uint64_t	 refused;
 	uint64_t	 instance;
 	uint64_t	 start_ms;
+	struct peers	*peers;		/* peer daemons (peer.c) */
+	struct dataserv	*ds;		/* tcp0 data server; NULL when off */
 };
 
 /* Resolve the socket path, refuse to start beside a live daemon, listen. */
@@ -296,6 +350,16 @@ void	 control_client_event(struct rsmd *, struct client *, uint32_t);
 /* Close the clients marked dead; done once per loop round. */
 void	 control_reap(struct rsmd *);
 void	 control_shutdown(struct rsmd *);
+/*
+ * A handler's status meaning "the reply comes later": the handler keeps
+ * the client's serial and the request id and answers with control_reply().
+ */
+#define RSMD_DEFERRED	(-1)
+/* The live client with this serial, or NULL once it is gone. */
+struct client *control_client_by_serial(struct rsmd *, uint64_t serial);
+/* The one reply to a deferred request (an error reply has no payload). */
+void	 control_reply(struct rsmd *, struct client *, uint16_t type,
+	    uint64_t id, int status, const void *payload, size_t len);
 /* Queue or send one message; on a hard error the client is marked dead. */
 void	 client_send(struct rsmd *, struct client *, const struct rsm_msg_hdr *,
 	    const void *payload, size_t len, int fd);
@@ -311,6 +375,32 @@ void	 notify_event(struct rsmd *, struct client *, uint32_t kind,
  * says the caller must close it once sent.
  */
 int	 segment_fd_for(struct reg_segment *, uint32_t perm, int *owned);
+
+/* ---- datalisten.c, capability.c, dataserv.c: controller tcp0 ---- */
+
+/*
+ * Open the data port (data_listen).  0 on success; -1 when it cannot be
+ * opened: fatal for a configured address, while with the default the
+ * daemon runs on without tcp0.
+ */
+int	 data_start(struct rsmd *);
+/* Put the data port in the event loop (once rs->epfd exists). */
+int	 data_watch(struct rsmd *);
+void	 data_stop(struct rsmd *);
+/* Whether tcp0 is present (the data port is open). */
+int	 data_enabled(const struct rsmd *);
+/*
+ * Give a live import a capability: a fresh random token bound to the
+ * import's segment and rights, and where to present it.  RSM_SUCCESS, or
+ * RSMERR_CTLR_NOT_PRESENT (no data port), RSMERR_INSUFFICIENT_MEM,
+ * RSMERR_INSUFFICIENT_RESOURCES (no randomness).
+ */
+int	 cap_issue(struct rsmd *, struct reg_import *, struct rsm_wire_cap *);
+/*
+ * Revoke the import's capability, if it has one: the token dies and every
+ * data connection using it is closed before this returns.
+ */
+void	 cap_revoke(struct rsmd *, struct reg_import *, uint32_t reason);
 
 /* ---- rsmd.c ---- */
 

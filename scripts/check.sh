@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: a plain build and an ASan+UBSan build, each
-# with `make check`, then `make distcheck`.  Prints one closing line
+# with `make check`, the libFuzzer targets (scripts/fuzz.sh), then
+# `make distcheck`.  Prints one closing line
 # "N passed, N failed" and exits non-zero on any failure.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,6 +35,21 @@ run_suite() {	# run_suite NAME DIR [configure args]
 
 run_suite plain "$top/build"
 run_suite sanitizers "$top/build-san" --enable-sanitizers
+
+# libFuzzer targets (tests/fuzz/), $FUZZ_SECONDS each; skipped without clang.
+echo "== fuzz"
+fz=$("$top/scripts/fuzz.sh" "$top/build-fuzz"); frc=$?
+echo "$fz"
+if [ "$frc" -ne 77 ]; then
+	fl=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' <<<"$fz" | tail -1)
+	if [ -n "$fl" ]; then
+		pass=$((pass + ${fl%% passed*}))
+		f=${fl#*, }; fail=$((fail + ${f%% failed}))
+	else
+		fail=$((fail + 1))
+	fi
+	[ "$frc" -eq 0 ] || status=1
+fi
 
 if [ "${RSM_SKIP_DISTCHECK:-0}" != 1 ]; then
 	echo "== make distcheck"

@@ -11,9 +11,9 @@
 #include "rsmapi.h"
 
 static int
-dummy_connect(struct rsm_xport_seg *seg, int fd, size_t size, int prot)
+dummy_connect(struct rsm_xport_seg *seg, const struct rsm_xport_target *t)
 {
-	(void)seg; (void)fd; (void)size; (void)prot;
+	(void)seg; (void)t;
 	return RSMERR_UNSUPPORTED_OPERATION;
 }
 
@@ -83,4 +83,5 @@ const struct rsm_transport_ops rsm_dummy_ops = {
 	dummy_register,
 	dummy_deregister,
 	dummy_signal,
+	NULL,			/* abort */
 };

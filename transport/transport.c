@@ -12,8 +12,8 @@ static const struct {
 } xport_table[] = {
 	{ "loopback",	&rsm_shm_ops },
 	{ "shm",	&rsm_shm_ops },
-	/* Remote transports: the daemon refuses their controllers until built. */
-	{ "tcp",	&rsm_dummy_ops },
+	{ "tcp",	&rsm_tcp_ops },
+	/* Not built yet: the daemon refuses these controllers. */
 	{ "verbs",	&rsm_dummy_ops },
 };
 

@@ -15,11 +15,27 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rsm_proto.h"
+
 /* One imported segment as a transport sees it. */
 struct rsm_xport_seg {
 	char	*base;		/* data path to the whole segment (shm: mapping) */
 	size_t	 size;		/* segment size, bytes */
 	int	 prot;		/* PROT_* the data path was opened with */
+	void	*priv;		/* the transport's own state (tcp: connection) */
+};
+
+/*
+ * Where a segment's data path starts: the descriptor the daemon handed
+ * over (shm: the memfd), or a capability (tcp: a data server's address
+ * and port and a token, all a remote importer needs).
+ */
+struct rsm_xport_target {
+	int		 fd;		/* -1: none */
+	const struct rsm_wire_cap *cap;	/* NULL: none */
+	size_t		 size;		/* segment size, bytes */
+	int		 prot;		/* PROT_* wanted */
+	uint32_t	 perm;		/* RSM_PERM_* granted */
 };
 
 /* One registered local memory range (local memory handles). */
@@ -44,9 +60,9 @@ typedef int (*rsm_xport_post_fn)(void *arg, uint32_t flags);
  */
 struct rsm_transport_ops {
 	const char *name;
-	/* Open the data path to a segment given its descriptor (shm: memfd). */
-	int	(*connect)(struct rsm_xport_seg *seg, int fd, size_t size,
-		    int prot);
+	/* Open the data path to a segment (shm: map the memfd; tcp: connect). */
+	int	(*connect)(struct rsm_xport_seg *seg,
+		    const struct rsm_xport_target *target);
 	int	(*disconnect)(struct rsm_xport_seg *seg);
 	/* Order: writes before the fence complete before writes after it. */
 	int	(*fence)(struct rsm_xport_seg *seg);
@@ -67,9 +83,16 @@ struct rsm_transport_ops {
 	/* Ring the segment's peer; post() is the control-channel fallback. */
 	int	(*signal)(struct rsm_xport_seg *seg, uint32_t flags,
 		    rsm_xport_post_fn post, void *arg);
+	/*
+	 * The connection was revoked: make calls blocked on the data path
+	 * (and later ones) fail at once, from any thread, without freeing
+	 * anything (disconnect still does that).  NULL: nothing can block.
+	 */
+	void	(*abort)(struct rsm_xport_seg *seg);
 };
 
 extern const struct rsm_transport_ops rsm_shm_ops;
+extern const struct rsm_transport_ops rsm_tcp_ops;
 extern const struct rsm_transport_ops rsm_dummy_ops;
 
 /*

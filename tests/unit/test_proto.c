@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "rsm_data.h"
 #include "rsm_proto.h"
 #include "rsmapi.h"
 
@@ -158,6 +159,45 @@ test_replies_accepted(void **state)
 	build_reply(&p, RSM_MSG_LIST_CTLRS);
 	p.h.flags |= RSM_MSGF_MORE;
 	assert_int_equal(rsm_msg_check(p.b, p.h.len, 0, 1), 0);
+	build_reply(&p, RSM_MSG_NODES);
+	p.h.flags |= RSM_MSGF_MORE;
+	assert_int_equal(rsm_msg_check(p.b, p.h.len, 0, 1), 0);
+}
+
+static void
+test_cluster_messages(void **state)
+{
+	union pkt p;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(rsm_msg_req_size(RSM_MSG_NODES), 0);
+	assert_int_equal(rsm_msg_reply_size(RSM_MSG_NODES),
+	    (ssize_t)sizeof(struct rsm_msg_nodeinfo));
+	assert_int_equal(rsm_msg_req_size(RSM_MSG_PING),
+	    (ssize_t)sizeof(struct rsm_msg_ping));
+	assert_int_equal(rsm_msg_reply_size(RSM_MSG_PING),
+	    (ssize_t)sizeof(struct rsm_msg_ping_reply));
+	assert_string_equal(rsm_msg_name(RSM_MSG_NODES), "NODES");
+	assert_string_equal(rsm_msg_name(RSM_MSG_PING), "PING");
+	/* A node entry's address must end inside its array. */
+	n = build_reply(&p, RSM_MSG_NODES);
+	memset(p.b + HDR + offsetof(struct rsm_msg_nodeinfo, addr), 'x',
+	    RSM_NODE_ADDR_MAX);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FIELD);
+	p.b[HDR + offsetof(struct rsm_msg_nodeinfo, addr) +
+	    RSM_NODE_ADDR_MAX - 1] = '\0';
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), 0);
+	/* PING may not be flagged MORE, and a PING request is exact. */
+	n = build_reply(&p, RSM_MSG_PING);
+	p.h.flags |= RSM_MSGF_MORE;
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FLAGS);
+	n = build(&p, RSM_MSG_PING, 0, 0, 5, sizeof(struct rsm_msg_ping) + 4);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), RSM_MSGCHK_SIZE);
+	/* An unreachable node: a bare error reply. */
+	n = build(&p, RSM_MSG_PING, RSM_MSGF_REPLY,
+	    RSMERR_REMOTE_NODE_UNREACHABLE, 5, 0);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), 0);
 }
 
 static void
@@ -320,7 +360,8 @@ test_reply_direction_faults(void **state)
 		p.h.id = 0;
 		assert_int_equal(rsm_msg_check(p.b, n, fds, 1), RSM_MSGCHK_ID);
 		p.h.id = 7;
-		if (t != RSM_MSG_LIST_SEGMENTS && t != RSM_MSG_LIST_CTLRS) {
+		if (t != RSM_MSG_LIST_SEGMENTS && t != RSM_MSG_LIST_CTLRS &&
+		    t != RSM_MSG_NODES) {
 			p.h.flags = RSM_MSGF_REPLY | RSM_MSGF_MORE;
 			assert_int_equal(rsm_msg_check(p.b, n, fds, 1),
 			    RSM_MSGCHK_FLAGS);
@@ -498,6 +539,157 @@ test_descriptions(void **state)
 	for (int c = 0; c >= -10; c--)
 		assert_string_not_equal(rsm_msgchk_str(c), "unknown fault");
 	assert_string_equal(rsm_msgchk_str(-11), "unknown fault");
+}
+
+/* ---- connect replies: an fd or a capability, never both ---- */
+
+static size_t
+build_connect_reply(union pkt *p, uint8_t family, uint16_t port)
+{
+	struct rsm_msg_connect_reply r;
+	size_t n = build_reply(p, RSM_MSG_IMPORT_CONNECT);
+
+	memset(&r, 0, sizeof(r));
+	r.handle = 5;
+	r.size = 4096;
+	r.granted = RSM_PERM_RDWR;
+	r.cap.family = family;
+	r.cap.port = port;
+	memcpy(p->b + HDR, &r, sizeof(r));
+	return n;
+}
+
+static void
+test_connect_reply_capability(void **state)
+{
+	union pkt p;
+	size_t n;
+
+	(void)state;
+	/* shm: fd, no capability. */
+	n = build_connect_reply(&p, RSM_CAP_NONE, 0);
+	assert_int_equal(rsm_msg_check(p.b, n, 1, 1), 0);
+	/* tcp: capability, no fd. */
+	n = build_connect_reply(&p, RSM_CAP_INET, 4711);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), 0);
+	n = build_connect_reply(&p, RSM_CAP_INET6, 4711);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), 0);
+	/* Both at once, an unknown family, no port, dirty padding. */
+	n = build_connect_reply(&p, RSM_CAP_INET, 4711);
+	assert_int_equal(rsm_msg_check(p.b, n, 1, 1), RSM_MSGCHK_FDS);
+	n = build_connect_reply(&p, 5, 4711);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FIELD);
+	n = build_connect_reply(&p, RSM_CAP_INET, 0);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FIELD);
+	n = build_connect_reply(&p, RSM_CAP_INET, 4711);
+	p.b[HDR + offsetof(struct rsm_msg_connect_reply, cap) +
+	    offsetof(struct rsm_wire_cap, pad) + 2] = 1;
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FIELD);
+}
+
+/* ---- the data protocol's header checks ---- */
+
+static void
+test_data_request_checks(void **state)
+{
+	struct rsm_data_hdr h;
+	struct rsm_data_vec v[RSM_DATA_VEC_MAX];
+
+	(void)state;
+	rsm_data_hdr_init(&h, RSM_DOP_HELLO, 0, 1, 0,
+	    sizeof(struct rsm_data_hello), 0);
+	assert_int_equal(rsm_data_check_req(&h), 0);
+	h.len = 8;
+	assert_int_equal(rsm_data_check_req(&h), RSM_DCHK_LEN);
+	rsm_data_hdr_init(&h, RSM_DOP_PUT, 0, 2, 12345, RSM_DATA_FRAME_MAX, 0);
+	assert_int_equal(rsm_data_check_req(&h), 0);
+	h.len++;
+	assert_int_equal(rsm_data_check_req(&h), RSM_DCHK_LEN);
+	rsm_data_hdr_init(&h, RSM_DOP_GET, 0, 3, 0, 8, 1);
+	assert_int_equal(rsm_data_check_req(&h), RSM_DCHK_COUNT);
+	rsm_data_hdr_init(&h, RSM_DOP_GET, 0, 0, 0, 8, 0);
+	assert_int_equal(rsm_data_check_req(&h), RSM_DCHK_ID);
+	rsm_data_hdr_init(&h, RSM_DOP_GET, 1, 3, 0, 8, 0);
+	assert_int_equal(rsm_data_check_req(&h), RSM_DCHK_STATUS);
+	rsm_data_hdr_init(&h, RSM_DOP_GET | RSM_DOPF_REPLY, 0, 3, 0, 8, 0);
+	assert_int_equal(rsm_data_check_req(&h), RSM_DCHK_OP);
+	rsm_data_hdr_init(&h, 0, 0, 3, 0, 8, 0);
+	assert_int_equal(rsm_data_check_req(&h), RSM_DCHK_OP);
+	rsm_data_hdr_init(&h, RSM_DOP_GET, 0, 3, 0, 8, 0);
+	h.magic++;
+	assert_int_equal(rsm_data_check_req(&h), RSM_DCHK_MAGIC);
+	h.magic--;
+	h.version++;
+	assert_int_equal(rsm_data_check_req(&h), RSM_DCHK_VERSION);
+	/* Vectors: 1..16 entries, off 0, lens adding up to len. */
+	rsm_data_hdr_init(&h, RSM_DOP_PUTV, 0, 4, 0, 30, 2);
+	assert_int_equal(rsm_data_check_req(&h), 0);
+	v[0].off = 100;
+	v[0].len = 10;
+	v[1].off = 0;
+	v[1].len = 20;
+	assert_int_equal(rsm_data_check_vec(&h, v), 0);
+	v[1].len = 21;
+	assert_int_equal(rsm_data_check_vec(&h, v), RSM_DCHK_VEC);
+	v[1].len = UINT64_MAX;
+	assert_int_equal(rsm_data_check_vec(&h, v), RSM_DCHK_VEC);
+	h.count = RSM_DATA_VEC_MAX + 1;
+	assert_int_equal(rsm_data_check_req(&h), RSM_DCHK_COUNT);
+	h.count = 0;
+	assert_int_equal(rsm_data_check_req(&h), RSM_DCHK_COUNT);
+	rsm_data_hdr_init(&h, RSM_DOP_GETV, 0, 4, 8, 30, 2);
+	assert_int_equal(rsm_data_check_req(&h), RSM_DCHK_FIELD);
+	assert_true(rsm_data_in_bounds(0, 4096, 4096));
+	assert_false(rsm_data_in_bounds(1, 4096, 4096));
+	assert_false(rsm_data_in_bounds(UINT64_MAX, 2, 4096));
+	assert_false(rsm_data_in_bounds(4097, 0, 4096));
+}
+
+static void
+test_data_reply_checks(void **state)
+{
+	struct rsm_data_hdr h;
+
+	(void)state;
+	rsm_data_hdr_init(&h, RSM_DOP_GET | RSM_DOPF_REPLY, 0, 7, 0, 64, 1);
+	assert_int_equal(rsm_data_check_reply(&h, RSM_DOP_GET, 7, 64, 1), 0);
+	/* Wrong id, op, length; a short successful get. */
+	assert_int_equal(rsm_data_check_reply(&h, RSM_DOP_GET, 8, 64, 1),
+	    RSM_DCHK_ID);
+	assert_int_equal(rsm_data_check_reply(&h, RSM_DOP_PUT, 7, 0, 1),
+	    RSM_DCHK_OP);
+	assert_int_equal(rsm_data_check_reply(&h, RSM_DOP_GET, 7, 65, 1),
+	    RSM_DCHK_LEN);
+	/* A failed get carries nothing; a failed getv what it did. */
+	rsm_data_hdr_init(&h, RSM_DOP_GET | RSM_DOPF_REPLY, RSMERR_BAD_LENGTH,
+	    7, 0, 0, 0);
+	assert_int_equal(rsm_data_check_reply(&h, RSM_DOP_GET, 7, 64, 1), 0);
+	h.len = 64;
+	assert_int_equal(rsm_data_check_reply(&h, RSM_DOP_GET, 7, 64, 1),
+	    RSM_DCHK_LEN);
+	rsm_data_hdr_init(&h, RSM_DOP_GETV | RSM_DOPF_REPLY, RSMERR_BAD_LENGTH,
+	    7, 0, 16, 1);
+	assert_int_equal(rsm_data_check_reply(&h, RSM_DOP_GETV, 7, 64, 3), 0);
+	h.count = 4;
+	assert_int_equal(rsm_data_check_reply(&h, RSM_DOP_GETV, 7, 64, 3),
+	    RSM_DCHK_COUNT);
+	/* Put replies carry no payload; success means every entry. */
+	rsm_data_hdr_init(&h, RSM_DOP_PUTV | RSM_DOPF_REPLY, 0, 9, 0, 0, 2);
+	assert_int_equal(rsm_data_check_reply(&h, RSM_DOP_PUTV, 9, 0, 3),
+	    RSM_DCHK_COUNT);
+	assert_int_equal(rsm_data_check_reply(&h, RSM_DOP_PUTV, 9, 0, 2), 0);
+	h.len = 1;
+	assert_int_equal(rsm_data_check_reply(&h, RSM_DOP_PUTV, 9, 0, 2),
+	    RSM_DCHK_LEN);
+	/* Statuses beyond the RSMERR range. */
+	rsm_data_hdr_init(&h, RSM_DOP_PUT | RSM_DOPF_REPLY, 100000, 9, 0, 0,
+	    0);
+	assert_int_equal(rsm_data_check_reply(&h, RSM_DOP_PUT, 9, 0, 1),
+	    RSM_DCHK_STATUS);
+	assert_string_equal(rsm_dop_name(RSM_DOP_GETV | RSM_DOPF_REPLY),
+	    "GETV");
+	for (int c = 0; c >= -9; c--)
+		assert_string_not_equal(rsm_dchk_str(c), "unknown fault");
 }
 
 /* ---- send and receive ---- */
@@ -707,6 +899,7 @@ main(void)
 		cmocka_unit_test(test_requests_accepted),
 		cmocka_unit_test(test_publish_lists_accepted),
 		cmocka_unit_test(test_replies_accepted),
+		cmocka_unit_test(test_cluster_messages),
 		cmocka_unit_test(test_notifications_accepted),
 		cmocka_unit_test(test_short_and_header_faults),
 		cmocka_unit_test(test_unknown_types),
@@ -722,6 +915,9 @@ main(void)
 		cmocka_unit_test(test_extra_fds_counted_and_closed),
 		cmocka_unit_test(test_truncated_packet),
 		cmocka_unit_test(test_send_errors),
+		cmocka_unit_test(test_connect_reply_capability),
+		cmocka_unit_test(test_data_request_checks),
+		cmocka_unit_test(test_data_reply_checks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,13 +14,15 @@
 #include "rsmapi.h"
 
 static int
-shm_connect(struct rsm_xport_seg *seg, int fd, size_t size, int prot)
+shm_connect(struct rsm_xport_seg *seg, const struct rsm_xport_target *t)
 {
+	size_t size = t->size;
+	int prot = t->prot;
 	void *p;
 
-	if (fd < 0 || size == 0)
+	if (t->fd < 0 || size == 0)
 		return RSMERR_BAD_ADDR;
-	p = mmap(NULL, size, prot, MAP_SHARED, fd, 0);
+	p = mmap(NULL, size, prot, MAP_SHARED, t->fd, 0);
 	if (p == MAP_FAILED) {
 		switch (errno) {
 		case EACCES:
@@ -40,6 +42,7 @@ shm_connect(struct rsm_xport_seg *seg, int fd, size_t size, int prot)
 	seg->base = p;
 	seg->size = size;
 	seg->prot = prot;
+	seg->priv = NULL;
 	return RSM_SUCCESS;
 }
 
@@ -166,4 +169,5 @@ const struct rsm_transport_ops rsm_shm_ops = {
 	shm_register_mem,
 	shm_deregister_mem,
 	shm_signal,
+	NULL,			/* abort: a mapping never blocks */
 };

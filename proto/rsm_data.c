@@ -1,0 +1,168 @@
+/*
+ * rsm_data.c - header checks for the data protocol; see rsm_data.h.
+ * Shared by the daemon's data server and the tcp transport, so both ends
+ * refuse the same frames.
+ */
+#include "rsm_data.h"
+
+#include <string.h>
+
+#include "rsmapi.h"
+
+/* The largest RSMERR_* value a reply may carry (RSMERR_QUEUE_FULL). */
+#define RSM_DATA_STATUS_MAX	134u
+
+_Static_assert(sizeof(struct rsm_data_hdr) == 32, "data header size");
+_Static_assert(RSM_DATA_VEC_MAX == RSM_MAX_SGIOREQS, "vector limit");
+
+void
+rsm_data_hdr_init(struct rsm_data_hdr *h, uint8_t op, uint32_t status,
+    uint64_t id, uint64_t off, uint32_t len, uint32_t count)
+{
+	memset(h, 0, sizeof(*h));
+	h->magic = RSM_DATA_MAGIC;
+	h->version = RSM_DATA_VERSION;
+	h->op = op;
+	h->status = status;
+	h->id = id;
+	h->off = off;
+	h->len = len;
+	h->count = count;
+}
+
+static int
+check_common(const struct rsm_data_hdr *h)
+{
+	if (h->magic != RSM_DATA_MAGIC)
+		return RSM_DCHK_MAGIC;
+	if (h->version != RSM_DATA_VERSION)
+		return RSM_DCHK_VERSION;
+	if (h->id == 0)
+		return RSM_DCHK_ID;
+	if (h->len > RSM_DATA_FRAME_MAX)
+		return RSM_DCHK_LEN;
+	return 0;
+}
+
+int
+rsm_data_check_req(const struct rsm_data_hdr *h)
+{
+	int rc;
+
+	if (h == NULL)
+		return RSM_DCHK_FIELD;
+	if ((rc = check_common(h)) != 0)
+		return rc;
+	if (h->status != 0)
+		return RSM_DCHK_STATUS;
+	switch (h->op) {
+	case RSM_DOP_HELLO:
+		if (h->len != sizeof(struct rsm_data_hello))
+			return RSM_DCHK_LEN;
+		if (h->count != 0)
+			return RSM_DCHK_COUNT;
+		return h->off == 0 ? 0 : RSM_DCHK_FIELD;
+	case RSM_DOP_PUT:
+	case RSM_DOP_GET:
+		return h->count == 0 ? 0 : RSM_DCHK_COUNT;
+	case RSM_DOP_PUTV:
+	case RSM_DOP_GETV:
+		if (h->count == 0 || h->count > RSM_DATA_VEC_MAX)
+			return RSM_DCHK_COUNT;
+		return h->off == 0 ? 0 : RSM_DCHK_FIELD;
+	default:
+		return RSM_DCHK_OP;
+	}
+}
+
+int
+rsm_data_check_vec(const struct rsm_data_hdr *h, const struct rsm_data_vec *v)
+{
+	uint64_t sum = 0;
+	uint32_t i;
+
+	if (h == NULL || v == NULL || h->count == 0 ||
+	    h->count > RSM_DATA_VEC_MAX)
+		return RSM_DCHK_COUNT;
+	for (i = 0; i < h->count; i++) {
+		/* Each entry fits a frame, so the sum cannot overflow. */
+		if (v[i].len > RSM_DATA_FRAME_MAX)
+			return RSM_DCHK_VEC;
+		sum += v[i].len;
+	}
+	return sum == h->len ? 0 : RSM_DCHK_VEC;
+}
+
+int
+rsm_data_check_reply(const struct rsm_data_hdr *h, uint8_t op, uint64_t id,
+    uint32_t want_len, uint32_t want_count)
+{
+	int rc, ok;
+
+	if (h == NULL)
+		return RSM_DCHK_FIELD;
+	if ((rc = check_common(h)) != 0)
+		return rc;
+	if (h->op != (op | RSM_DOPF_REPLY))
+		return RSM_DCHK_OP;
+	if (h->id != id)
+		return RSM_DCHK_ID;
+	if (h->status > RSM_DATA_STATUS_MAX)
+		return RSM_DCHK_STATUS;
+	if (h->off != 0)
+		return RSM_DCHK_FIELD;
+	ok = h->status == RSM_SUCCESS;
+	if (h->count > want_count || (ok && h->count != want_count))
+		return RSM_DCHK_COUNT;
+	switch (op) {
+	case RSM_DOP_HELLO:
+		if (h->len != (ok ? sizeof(struct rsm_data_hello_reply) : 0))
+			return RSM_DCHK_LEN;
+		return 0;
+	case RSM_DOP_PUT:
+	case RSM_DOP_PUTV:
+		return h->len == 0 ? 0 : RSM_DCHK_LEN;
+	case RSM_DOP_GET:
+		if (h->len != (ok ? want_len : 0))
+			return RSM_DCHK_LEN;
+		return 0;
+	case RSM_DOP_GETV:
+		/* On failure: the bytes of the entries done (caller sums). */
+		if (h->len > want_len || (ok && h->len != want_len))
+			return RSM_DCHK_LEN;
+		return 0;
+	default:
+		return RSM_DCHK_OP;
+	}
+}
+
+const char *
+rsm_dchk_str(int code)
+{
+	switch (code) {
+	case 0: return "ok";
+	case RSM_DCHK_MAGIC: return "bad magic";
+	case RSM_DCHK_VERSION: return "unsupported version";
+	case RSM_DCHK_OP: return "unknown or unexpected op";
+	case RSM_DCHK_ID: return "bad request id";
+	case RSM_DCHK_STATUS: return "bad status";
+	case RSM_DCHK_LEN: return "bad length";
+	case RSM_DCHK_COUNT: return "bad entry count";
+	case RSM_DCHK_FIELD: return "field out of range";
+	case RSM_DCHK_VEC: return "vector entries disagree with the header";
+	default: return "unknown fault";
+	}
+}
+
+const char *
+rsm_dop_name(uint8_t op)
+{
+	switch (op & ~RSM_DOPF_REPLY) {
+	case RSM_DOP_HELLO: return "HELLO";
+	case RSM_DOP_PUT: return "PUT";
+	case RSM_DOP_GET: return "GET";
+	case RSM_DOP_PUTV: return "PUTV";
+	case RSM_DOP_GETV: return "GETV";
+	default: return "UNKNOWN";
+	}
+}

@@ -1,0 +1,136 @@
+/*
+ * rsm_data.h - the data protocol between an importer's library and the
+ * data server of the daemon that is home to a segment (controller tcp0).
+ *
+ * Transport: one TCP stream per import connection.  The importer opens it
+ * to the (address, port) of a capability it was given by IMPORT_CONNECT
+ * and presents the capability's 128-bit token in HELLO; after that every
+ * frame names that one segment, with the rights the capability grants.
+ * Nothing else identifies the importer: whoever holds the token holds the
+ * rights, so tokens come from getrandom(2) and die with the import.
+ *
+ * Framing: every frame starts with a fixed 32-byte header.
+ *   HELLO  payload struct rsm_data_hello; reply struct rsm_data_hello_reply
+ *   PUT    off, len, then len payload bytes;          reply: header only
+ *   GET    off, len;                                  reply: len bytes
+ *   PUTV   count entries of struct rsm_data_vec, then their bytes in order
+ *          (len = their sum);                         reply: header only
+ *   GETV   count entries;                             reply: the bytes of
+ *          the entries done, in order (len = their sum)
+ * Syslink rules: every request has a non-zero id, strictly increasing on
+ * its connection, and gets exactly one reply with the same op, id and
+ * RSM_DOPF_REPLY.  The server handles a connection's requests strictly in
+ * order and answers in order, so requests may be pipelined and a later
+ * request is never applied before an earlier one.  A reply's status is
+ * RSM_SUCCESS or an RSMERR_* value; `count` says how many entries (PUT and
+ * GET count as one) were done before the first failure.
+ *
+ * A frame that breaks these rules, a token that is not live, or a
+ * capability revoked while the connection is open (unpublish, destroy,
+ * exporter or importer death, disconnect) ends the connection: the server
+ * answers a refused HELLO with RSMERR_CONN_ABORTED and closes, and closes a
+ * revoked connection at once.  The importer's library turns the end of
+ * the stream into RSMERR_CONN_ABORTED for every operation still pending.
+ *
+ * Every integer is in host order: the nodes of an rsm cluster share one
+ * endianness (see data.c in librsm).  Everything received is hostile until
+ * rsm_data_check_req() or rsm_data_check_reply() accepted it.
+ */
+#ifndef RSM_DATA_H
+#define RSM_DATA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rsm_proto.h"
+
+#define RSM_DATA_MAGIC		0x5244u		/* "RD" */
+#define RSM_DATA_VERSION	1u
+/* Payload bytes one frame may carry; larger transfers are split. */
+#define RSM_DATA_FRAME_MAX	(4u << 20)
+/* Entries of a vector frame (RSM_MAX_SGIOREQS). */
+#define RSM_DATA_VEC_MAX	16u
+
+#define RSM_DOP_HELLO		1u
+#define RSM_DOP_PUT		2u
+#define RSM_DOP_GET		3u
+#define RSM_DOP_PUTV		4u
+#define RSM_DOP_GETV		5u
+#define RSM_DOPF_REPLY		0x80u
+
+struct rsm_data_hdr {
+	uint16_t magic;		/* RSM_DATA_MAGIC */
+	uint8_t  version;	/* RSM_DATA_VERSION */
+	uint8_t  op;		/* RSM_DOP_*, | RSM_DOPF_REPLY in replies */
+	uint32_t status;	/* replies: RSM_SUCCESS or RSMERR_*; requests: 0 */
+	uint64_t id;		/* non-zero */
+	uint64_t off;		/* PUT, GET: segment offset; others 0 */
+	uint32_t len;		/* payload bytes that follow (GET request: asked) */
+	uint32_t count;		/* vector requests: entries; replies: entries done */
+};
+
+struct rsm_data_vec {
+	uint64_t off;
+	uint64_t len;
+};
+
+struct rsm_data_hello {
+	uint8_t  token[RSM_CAP_TOKEN_LEN];
+};
+
+struct rsm_data_hello_reply {
+	uint64_t size;		/* segment size */
+	uint32_t granted;	/* RSM_PERM_* the token carries */
+	uint32_t frame_max;	/* largest payload the server takes per frame */
+};
+
+/* Faults found by the checks, for logging. */
+#define RSM_DCHK_MAGIC		-1
+#define RSM_DCHK_VERSION	-2
+#define RSM_DCHK_OP		-3
+#define RSM_DCHK_ID		-4
+#define RSM_DCHK_STATUS		-5
+#define RSM_DCHK_LEN		-6
+#define RSM_DCHK_COUNT		-7
+#define RSM_DCHK_FIELD		-8
+#define RSM_DCHK_VEC		-9
+
+/*
+ * A request header as the server reads it (before any payload): magic,
+ * version, known op without the reply bit, zero status, non-zero id, and
+ * per op the exact len (HELLO), len <= RSM_DATA_FRAME_MAX, count 0 (PUT,
+ * GET, HELLO) or 1..RSM_DATA_VEC_MAX (vectors), off 0 where unused.
+ */
+int	 rsm_data_check_req(const struct rsm_data_hdr *h);
+
+/*
+ * A vector table against its header: every entry's len fits the frame and
+ * the lens add up to h->len exactly.
+ */
+int	 rsm_data_check_vec(const struct rsm_data_hdr *h,
+	    const struct rsm_data_vec *v);
+
+/*
+ * A reply header as the library reads it, against the request it answers:
+ * same op with the reply bit, same id, a status that is RSM_SUCCESS or an
+ * RSMERR_* value, count <= want_count, count == want_count on success,
+ * len <= want_len (exactly want_len for a successful GET/GETV, 0 for PUT
+ * replies and errors of GET, sizeof(hello reply) for a successful HELLO).
+ */
+int	 rsm_data_check_reply(const struct rsm_data_hdr *h, uint8_t op,
+	    uint64_t id, uint32_t want_len, uint32_t want_count);
+
+/* [off, off+len) inside a segment of `size` bytes, without overflow. */
+static inline int
+rsm_data_in_bounds(uint64_t off, uint64_t len, uint64_t size)
+{
+	return off <= size && len <= size - off;
+}
+
+const char *rsm_dchk_str(int code);
+const char *rsm_dop_name(uint8_t op);
+
+void	 rsm_data_hdr_init(struct rsm_data_hdr *h, uint8_t op, uint32_t status,
+	    uint64_t id, uint64_t off, uint32_t len, uint32_t count);
+
+#endif /* RSM_DATA_H */

@@ -1,0 +1,163 @@
+/*
+ * rsm_remote.c - encode and check the bodies of the remote import
+ * operations (rsm_remote.h).  Decoders accept exactly one size per body
+ * and zero padding only; ranges that need daemon state (handles, rights,
+ * reasons) are judged by the daemon.
+ */
+#include <string.h>
+
+#include "rsm_remote.h"
+#include "rsm_peer.h"
+
+#define P32(b, o, v)	rsm_peer_put32((uint8_t *)(b) + (o), (v))
+#define P64(b, o, v)	rsm_peer_put64((uint8_t *)(b) + (o), (v))
+#define G32(b, o)	rsm_peer_get32((const uint8_t *)(b) + (o))
+#define G64(b, o)	rsm_peer_get64((const uint8_t *)(b) + (o))
+
+size_t
+rsm_rmt_connect_enc(void *out, const struct rsm_rmt_connect *m)
+{
+	uint32_t i, n = m->ngroups > RSM_RMT_GROUPS_MAX ? RSM_RMT_GROUPS_MAX :
+	    m->ngroups;
+
+	P32(out, 0, m->segid);
+	P32(out, 4, m->perm);
+	P32(out, 8, m->uid);
+	P32(out, 12, m->gid);
+	P32(out, 16, m->pid);
+	P32(out, 20, n);
+	P64(out, 24, m->handle);
+	for (i = 0; i < n; i++)
+		P32(out, RSM_RMT_CONNECT_FIXED + 4 * i, m->groups[i]);
+	return RSM_RMT_CONNECT_FIXED + 4 * (size_t)n;
+}
+
+int
+rsm_rmt_connect_dec(const void *in, size_t len, struct rsm_rmt_connect *m)
+{
+	uint32_t i, n;
+
+	if (len < RSM_RMT_CONNECT_FIXED)
+		return -1;
+	n = G32(in, 20);
+	if (n > RSM_RMT_GROUPS_MAX || len != RSM_RMT_CONNECT_FIXED + 4 *
+	    (size_t)n)
+		return -1;
+	m->segid = G32(in, 0);
+	m->perm = G32(in, 4);
+	m->uid = G32(in, 8);
+	m->gid = G32(in, 12);
+	m->pid = G32(in, 16);
+	m->ngroups = n;
+	m->handle = G64(in, 24);
+	for (i = 0; i < n; i++)
+		m->groups[i] = G32(in, RSM_RMT_CONNECT_FIXED + 4 * i);
+	return 0;
+}
+
+size_t
+rsm_rmt_connect_reply_enc(void *out, const struct rsm_rmt_connect_reply *m)
+{
+	uint8_t *b = out;
+
+	P64(b, 0, m->handle);
+	P64(b, 8, m->size);
+	P32(b, 16, m->node_mode);
+	P32(b, 20, m->granted);
+	P32(b, 24, m->owner_uid);
+	P32(b, 28, m->owner_gid);
+	/* Token and address are byte strings already; port is host order
+	 * inside struct rsm_wire_cap, little-endian here. */
+	memcpy(b + 32, m->cap.token, RSM_CAP_TOKEN_LEN);
+	memcpy(b + 48, m->cap.addr, sizeof(m->cap.addr));
+	P32(b, 64, m->cap.port);
+	b[68] = m->cap.family;
+	memset(b + 69, 0, RSM_RMT_CONNECT_REPLY_LEN - 69);
+	return RSM_RMT_CONNECT_REPLY_LEN;
+}
+
+int
+rsm_rmt_connect_reply_dec(const void *in, size_t len,
+    struct rsm_rmt_connect_reply *m)
+{
+	const uint8_t *b = in;
+	uint32_t port;
+	size_t i;
+
+	if (len != RSM_RMT_CONNECT_REPLY_LEN)
+		return -1;
+	port = G32(b, 64);
+	if (port == 0 || port > 65535 ||
+	    (b[68] != RSM_CAP_INET && b[68] != RSM_CAP_INET6))
+		return -1;
+	for (i = 69; i < RSM_RMT_CONNECT_REPLY_LEN; i++)
+		if (b[i] != 0)
+			return -1;
+	memset(m, 0, sizeof(*m));
+	m->handle = G64(b, 0);
+	m->size = G64(b, 8);
+	m->node_mode = G32(b, 16);
+	m->granted = G32(b, 20);
+	m->owner_uid = G32(b, 24);
+	m->owner_gid = G32(b, 28);
+	memcpy(m->cap.token, b + 32, RSM_CAP_TOKEN_LEN);
+	memcpy(m->cap.addr, b + 48, sizeof(m->cap.addr));
+	m->cap.port = (uint16_t)port;
+	m->cap.family = b[68];
+	return 0;
+}
+
+size_t
+rsm_rmt_handle_enc(void *out, uint64_t handle)
+{
+	P64(out, 0, handle);
+	return RSM_RMT_HANDLE_LEN;
+}
+
+int
+rsm_rmt_handle_dec(const void *in, size_t len, uint64_t *handle)
+{
+	if (len != RSM_RMT_HANDLE_LEN)
+		return -1;
+	*handle = G64(in, 0);
+	return 0;
+}
+
+size_t
+rsm_rmt_revoked_enc(void *out, const struct rsm_rmt_revoked *m)
+{
+	P64(out, 0, m->handle);
+	P32(out, 8, m->reason);
+	P32(out, 12, 0);
+	return RSM_RMT_REVOKED_LEN;
+}
+
+int
+rsm_rmt_revoked_dec(const void *in, size_t len, struct rsm_rmt_revoked *m)
+{
+	if (len != RSM_RMT_REVOKED_LEN || G32(in, 12) != 0)
+		return -1;
+	m->handle = G64(in, 0);
+	m->reason = G32(in, 8);
+	return 0;
+}
+
+size_t
+rsm_rmt_signal_enc(void *out, const struct rsm_rmt_signal *m)
+{
+	P64(out, 0, m->handle);
+	P32(out, 8, m->kind);
+	P32(out, 12, m->flags);
+	return RSM_RMT_SIGNAL_LEN;
+}
+
+int
+rsm_rmt_signal_dec(const void *in, size_t len, struct rsm_rmt_signal *m)
+{
+	if (len != RSM_RMT_SIGNAL_LEN)
+		return -1;
+	m->handle = G64(in, 0);
+	m->kind = G32(in, 8);
+	m->flags = G32(in, 12);
+	return 0;
+}

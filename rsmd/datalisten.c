@@ -1,0 +1,238 @@
+/*
+ * datalisten.c - the data port of controller tcp0: bind data_listen,
+ * accept, and refuse what is over the limits before it costs anything.
+ *
+ * With the default address (127.0.0.1, any free port) a failure to bind
+ * only leaves the node without tcp0; an address the administrator chose
+ * must work, or the daemon does not start.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "dataserv.h"
+#include "log.h"
+
+/* Connections accepted per readiness callback, for fairness. */
+#define ACCEPT_BURST		64
+/* After running out of descriptors, try accepting again this much later. */
+#define ACCEPT_RETRY_MS		1000
+
+int
+data_enabled(const struct rsmd *rs)
+{
+	return rs->ds != NULL;
+}
+
+static void
+addr_text(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN];
+	unsigned port;
+
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)ss;
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
+		port = ntohs(s6->sin6_port);
+		snprintf(buf, len, "[%s]:%u", host, port);
+	} else {
+		const struct sockaddr_in *s4 = (const void *)ss;
+
+		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host));
+		port = ntohs(s4->sin_port);
+		snprintf(buf, len, "%s:%u", host, port);
+	}
+}
+
+/*
+ * What importers are told.  A wildcard bind is reachable on loopback from
+ * this node; a peer daemon handing out a capability for a remote importer
+ * substitutes the address that importer reaches this node by.
+ */
+static void
+set_advertised(struct dataserv *ds, const struct sockaddr_storage *ss)
+{
+	memset(ds->addr, 0, sizeof(ds->addr));
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)ss;
+
+		ds->family = RSM_CAP_INET6;
+		if (IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr))
+			memcpy(ds->addr, &in6addr_loopback, 16);
+		else
+			memcpy(ds->addr, &s6->sin6_addr, 16);
+		ds->port = ntohs(s6->sin6_port);
+	} else {
+		const struct sockaddr_in *s4 = (const void *)ss;
+		struct in_addr a = s4->sin_addr;
+
+		ds->family = RSM_CAP_INET;
+		if (a.s_addr == htonl(INADDR_ANY))
+			a.s_addr = htonl(INADDR_LOOPBACK);
+		memcpy(ds->addr, &a, 4);
+		ds->port = ntohs(s4->sin_port);
+	}
+	addr_text(ss, ds->name, sizeof(ds->name));
+}
+
+static void
+accept_ready(struct rsmd *rs, struct rsmd_io *io, uint32_t events)
+{
+	struct dataserv *ds = rs->ds;
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	char peer[80];
+	int fd, i, one = 1;
+
+	(void)io;
+	(void)events;
+	for (i = 0; i < ACCEPT_BURST; i++) {
+		sl = sizeof(ss);
+		fd = accept4(ds->fd, (struct sockaddr *)&ss, &sl,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno == EAGAIN || errno == EINTR ||
+			    errno == ECONNABORTED)
+				return;
+			log_warn("data port: accept");
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM) {
+				/* Level-triggered: stop listening a while. */
+				rsmd_io_mod(rs, &ds->io, 0);
+				rsmd_timer_set(rs, &ds->accept_retry,
+				    now_ms() + ACCEPT_RETRY_MS);
+			}
+			return;
+		}
+		addr_text(&ss, peer, sizeof(peer));
+		if (ds->nconns >= DS_CONNS_MAX) {
+			close(fd);
+			ds_refused(rs, peer, "too many data connections");
+			continue;
+		}
+		if (ds->nhello >= DS_HELLO_MAX) {
+			close(fd);
+			ds_refused(rs, peer, "too many connections without "
+			    "a token");
+			continue;
+		}
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+		    sizeof(one));
+		dconn_accept(rs, fd, peer);
+	}
+}
+
+static void
+accept_resume(struct rsmd *rs, struct rsmd_timer *t)
+{
+	(void)t;
+	if (rs->ds != NULL)
+		rsmd_io_mod(rs, &rs->ds->io, EPOLLIN);
+}
+
+static int
+open_port(struct dataserv *ds, const struct rsmd_addr *a)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	int fd, one = 1;
+
+	fd = socket(a->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		log_warn("data port %s: socket", a->text);
+		return -1;
+	}
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (const struct sockaddr *)&a->sa, a->salen) == -1) {
+		log_warn("data port %s: bind", a->text);
+		close(fd);
+		return -1;
+	}
+	if (listen(fd, SOMAXCONN) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&ss, &sl) == -1) {
+		log_warn("data port %s: listen", a->text);
+		close(fd);
+		return -1;
+	}
+	ds->fd = fd;
+	set_advertised(ds, &ss);
+	return 0;
+}
+
+int
+data_start(struct rsmd *rs)
+{
+	struct rsmd_addr def;
+	const struct rsmd_addr *a = rs->conf.data_listen;
+	struct dataserv *ds;
+	const char *why;
+
+	if (a == NULL) {
+		/* The default parses with port 1, then asks for any port. */
+		if (config_parse_addr("127.0.0.1:1", &def, &why) == -1)
+			return -1;
+		((struct sockaddr_in *)(void *)&def.sa)->sin_port = 0;
+		snprintf(def.text, sizeof(def.text), "%s",
+		    RSMD_DEFAULT_DATA_LISTEN);
+		a = &def;
+	}
+	if ((ds = calloc(1, sizeof(*ds))) == NULL) {
+		log_warn("data server");
+		return -1;
+	}
+	ds->fd = -1;
+	TAILQ_INIT(&ds->conns);
+	TAILQ_INIT(&ds->dead);
+	if (open_port(ds, a) == -1) {
+		free(ds);
+		if (rs->conf.data_listen != NULL)
+			return -1;
+		log_warnx("controller tcp0 is not available on this node");
+		return 0;
+	}
+	ds->io.fd = ds->fd;
+	ds->io.ready = accept_ready;
+	ds->accept_retry.fire = accept_resume;
+	rs->ds = ds;
+	return 0;
+}
+
+int
+data_watch(struct rsmd *rs)
+{
+	if (rs->ds == NULL)
+		return 0;
+	if (rsmd_io_add(rs, &rs->ds->io, EPOLLIN) == -1) {
+		log_warn("data port: epoll_ctl");
+		return -1;
+	}
+	rs->ds->watched = 1;
+	log_info("controller tcp0: data port %s", rs->ds->name);
+	return 0;
+}
+
+void
+data_stop(struct rsmd *rs)
+{
+	struct dataserv *ds = rs->ds;
+
+	if (ds == NULL)
+		return;
+	cap_free_all(rs);
+	dconn_close_all(rs);
+	rsmd_timer_cancel(rs, &ds->accept_retry);
+	if (ds->watched)
+		rsmd_io_del(rs, &ds->io);
+	close(ds->fd);
+	free(ds);
+	rs->ds = NULL;
+}

@@ -1,0 +1,752 @@
+/*
+ * dataserv.c - data connections of controller tcp0 (proto/rsm_data.h).
+ *
+ * One non-blocking state machine per connection.  Input: a 32-byte
+ * header, checked before anything else is read; for HELLO and the vector
+ * ops a small table; for PUT/PUTV the payload, received straight into the
+ * daemon's mapping of the segment (readv, no copy of ours).  Output: a
+ * short queue of replies; GET/GETV payloads are sent straight from the
+ * mapping (sendmsg with an iovec per entry).
+ *
+ * Order: requests are handled one after another, and while a reply that
+ * carries segment data is still queued no further request is read, so a
+ * GET never sees a PUT that came after it.  The kernel's socket buffers
+ * still hold the client's pipelined requests, so the wire stays busy.
+ *
+ * Positions are kept as segment offsets, never as pointers: every copy
+ * goes through the segment's current mapping, so a rebind between two
+ * steps of a transfer is safe.  A revocation closes the connection at
+ * once, so memory is never touched after the import is gone.
+ *
+ * Anything malformed is refused: counted in the daemon's `refused`,
+ * logged (rate limited) and the connection closed.  Bounds and rights are
+ * checked on every request against the capability; those failures are
+ * answered with an error and the connection stays usable.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "rsmapi.h"
+#include "dataserv.h"
+#include "log.h"
+
+/* Replies a connection may have queued; input pauses when full. */
+#define DC_OUTQ			16u
+/* Work per readiness callback, for fairness between connections. */
+#define DC_BUDGET_FRAMES	64u
+#define DC_BUDGET_BYTES		(16u << 20)
+/* iovecs per sendmsg. */
+#define DC_IOV			64
+
+enum dc_in {
+	DC_IN_HDR,		/* reading a header */
+	DC_IN_TABLE,		/* reading a HELLO payload or a vector table */
+	DC_IN_PAYLOAD,		/* PUT/PUTV bytes into the segment */
+	DC_IN_DISCARD,		/* PUT/PUTV bytes of refused entries */
+};
+
+struct dreply {
+	struct rsm_data_hdr h;
+	struct rsm_data_hello_reply hello;	/* HELLO replies only */
+	uint32_t	 n;			/* segment ranges after h */
+	struct rsm_data_vec v[RSM_DATA_VEC_MAX];
+};
+
+struct dconn {
+	struct rsmd_io	 io;
+	TAILQ_ENTRY(dconn) link;	/* ds->conns or ds->dead */
+	LIST_ENTRY(dconn) cap_link;
+	struct rsmd_cap	*cap;		/* NULL until HELLO */
+	struct rsmd_timer hello_timer;
+	int		 dead;
+	int		 close_when_sent;	/* refused HELLO: reply, then close */
+	uint32_t	 events;
+	uint64_t	 last_id;
+	char		 peer[80];
+	/* input */
+	enum dc_in	 in_state;
+	struct rsm_data_hdr in;
+	size_t		 in_got;
+	union {
+		struct rsm_data_hello hello;
+		struct rsm_data_vec vec[RSM_DATA_VEC_MAX];
+	} tab;
+	size_t		 tab_need;
+	size_t		 tab_got;
+	/* PUT/PUTV in progress: entries [pv_i, pv_n) still to receive */
+	struct rsm_data_vec pv[RSM_DATA_VEC_MAX];
+	uint32_t	 pv_n;
+	uint32_t	 pv_i;
+	uint64_t	 pv_done;	/* bytes of pv[pv_i] received */
+	uint32_t	 pv_status;	/* reply once everything is in */
+	uint64_t	 discard;	/* bytes of refused entries to drop */
+	/* output */
+	struct dreply	 out[DC_OUTQ];
+	unsigned	 out_head;
+	unsigned	 out_n;
+	unsigned	 out_data;	/* queued replies carrying segment data */
+	size_t		 out_sent;	/* bytes of the head reply already sent */
+};
+
+static void dconn_ready(struct rsmd *, struct rsmd_io *, uint32_t);
+
+static struct dconn *
+to_dconn(struct rsmd_io *io)
+{
+	return (struct dconn *)(void *)((char *)io - offsetof(struct dconn, io));
+}
+
+static struct dconn *
+timer_dconn(struct rsmd_timer *t)
+{
+	return (struct dconn *)(void *)((char *)t -
+	    offsetof(struct dconn, hello_timer));
+}
+
+void
+ds_refused(struct rsmd *rs, const char *peer, const char *why)
+{
+	struct dataserv *ds = rs->ds;
+	uint64_t sec = now_ms() / 1000;
+
+	rs->refused++;
+	if (sec != ds->log_sec) {
+		if (ds->log_dropped > 0)
+			log_warnx("data port: %u more refusals not logged",
+			    ds->log_dropped);
+		ds->log_sec = sec;
+		ds->log_count = 0;
+		ds->log_dropped = 0;
+	}
+	if (ds->log_count++ < DS_LOG_PER_SEC)
+		log_warnx("data connection from %s refused: %s", peer, why);
+	else
+		ds->log_dropped++;
+}
+
+static void
+refuse(struct rsmd *rs, struct dconn *dc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+refuse(struct rsmd *rs, struct dconn *dc, const char *fmt, ...)
+{
+	char why[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	ds_refused(rs, dc->peer, why);
+	dconn_close(rs, dc, NULL);
+}
+
+/* ---- lifetime ---- */
+
+static void
+reap(struct rsmd *rs, struct rsmd_timer *t)
+{
+	struct dataserv *ds = rs->ds;
+	struct dconn *dc;
+
+	(void)t;
+	while ((dc = TAILQ_FIRST(&ds->dead)) != NULL) {
+		TAILQ_REMOVE(&ds->dead, dc, link);
+		free(dc);
+	}
+}
+
+static void
+hello_timeout(struct rsmd *rs, struct rsmd_timer *t)
+{
+	struct dconn *dc = timer_dconn(t);
+
+	if (!dc->dead && dc->cap == NULL)
+		refuse(rs, dc, "no token within %u ms", DS_HELLO_MS);
+}
+
+void
+dconn_accept(struct rsmd *rs, int fd, const char *peer)
+{
+	struct dataserv *ds = rs->ds;
+	struct dconn *dc;
+
+	if ((dc = calloc(1, sizeof(*dc))) == NULL) {
+		log_warn("data connection from %s", peer);
+		close(fd);
+		return;
+	}
+	dc->io.fd = fd;
+	dc->io.ready = dconn_ready;
+	dc->hello_timer.fire = hello_timeout;
+	snprintf(dc->peer, sizeof(dc->peer), "%s", peer);
+	dc->events = EPOLLIN;
+	if (rsmd_io_add(rs, &dc->io, dc->events) == -1) {
+		log_warn("data connection from %s: epoll_ctl", peer);
+		free(dc);
+		close(fd);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&ds->conns, dc, link);
+	ds->nconns++;
+	ds->nhello++;
+	rsmd_timer_set(rs, &dc->hello_timer, now_ms() + DS_HELLO_MS);
+	log_debug("data connection from %s", peer);
+}
+
+/*
+ * The loop may still hold an event for this connection in the batch it
+ * is dispatching, so the memory lives until the end of the round: `reap`
+ * runs from the timer phase, after every event of the round.
+ */
+void
+dconn_close(struct rsmd *rs, struct dconn *dc, const char *why)
+{
+	struct dataserv *ds = rs->ds;
+
+	if (dc->dead)
+		return;
+	if (why != NULL)
+		log_debug("data connection from %s closed: %s", dc->peer, why);
+	dc->dead = 1;
+	rsmd_io_del(rs, &dc->io);
+	close(dc->io.fd);
+	dc->io.fd = -1;
+	rsmd_timer_cancel(rs, &dc->hello_timer);
+	if (dc->cap != NULL) {
+		LIST_REMOVE(dc, cap_link);
+		dc->cap->nconns--;
+		dc->cap = NULL;
+	} else {
+		ds->nhello--;
+	}
+	TAILQ_REMOVE(&ds->conns, dc, link);
+	ds->nconns--;
+	TAILQ_INSERT_TAIL(&ds->dead, dc, link);
+	ds->reap.fire = reap;
+	rsmd_timer_set(rs, &ds->reap, now_ms());
+}
+
+void
+dconn_close_cap(struct rsmd *rs, struct rsmd_cap *cap, const char *why)
+{
+	struct dconn *dc;
+
+	while ((dc = LIST_FIRST(&cap->conns)) != NULL)
+		dconn_close(rs, dc, why);
+}
+
+void
+dconn_close_all(struct rsmd *rs)
+{
+	struct dataserv *ds = rs->ds;
+	struct dconn *dc;
+
+	while ((dc = TAILQ_FIRST(&ds->conns)) != NULL)
+		dconn_close(rs, dc, NULL);
+	rsmd_timer_cancel(rs, &ds->reap);
+	reap(rs, &ds->reap);
+}
+
+/* ---- replies ---- */
+
+static struct dreply *
+reply_new(struct dconn *dc, uint8_t op, uint32_t status, uint32_t count)
+{
+	struct dreply *r = &dc->out[(dc->out_head + dc->out_n) % DC_OUTQ];
+
+	memset(&r->h, 0, sizeof(r->h));
+	rsm_data_hdr_init(&r->h, op | RSM_DOPF_REPLY, status, dc->in.id, 0, 0,
+	    count);
+	r->n = 0;
+	dc->out_n++;
+	return r;
+}
+
+static size_t
+reply_size(const struct dreply *r)
+{
+	return sizeof(r->h) + r->h.len;
+}
+
+/* Drop the first `skip` bytes of an iovec array. */
+static void
+iov_skip(struct iovec *iov, int *niov, size_t skip)
+{
+	int i = 0, j;
+
+	while (i < *niov && skip >= iov[i].iov_len) {
+		skip -= iov[i].iov_len;
+		i++;
+	}
+	if (i < *niov) {
+		iov[i].iov_base = (char *)iov[i].iov_base + skip;
+		iov[i].iov_len -= skip;
+	}
+	for (j = 0; i < *niov; i++, j++)
+		iov[j] = iov[i];
+	*niov = j;
+}
+
+/* Gather queued replies (data straight from the mapping) into iov. */
+static int
+gather_out(struct dconn *dc, struct iovec *iov)
+{
+	char *map = NULL;
+	unsigned q;
+	uint32_t i;
+	int niov = 0;
+
+	if (dc->cap != NULL && dc->cap->im != NULL && dc->cap->im->seg != NULL)
+		map = dc->cap->im->seg->map;
+	for (q = 0; q < dc->out_n; q++) {
+		struct dreply *r = &dc->out[(dc->out_head + q) % DC_OUTQ];
+
+		if (niov + 2 + (int)r->n > DC_IOV)
+			break;
+		iov[niov].iov_base = &r->h;
+		iov[niov++].iov_len = sizeof(r->h);
+		if (r->h.op == (RSM_DOP_HELLO | RSM_DOPF_REPLY) &&
+		    r->h.len != 0) {
+			iov[niov].iov_base = &r->hello;
+			iov[niov++].iov_len = sizeof(r->hello);
+		}
+		/* A capability is attached whenever data is queued. */
+		for (i = 0; i < r->n && map != NULL; i++) {
+			iov[niov].iov_base = map + r->v[i].off;
+			iov[niov++].iov_len = (size_t)r->v[i].len;
+		}
+	}
+	return niov;
+}
+
+/* Send what the socket takes; 0, or -1 once the connection is closed. */
+static int
+flush_out(struct rsmd *rs, struct dconn *dc)
+{
+	struct iovec iov[DC_IOV];
+	struct msghdr mh;
+	size_t left;
+	ssize_t n;
+	int niov;
+
+	while (dc->out_n > 0) {
+		niov = gather_out(dc, iov);
+		iov_skip(iov, &niov, dc->out_sent);
+		memset(&mh, 0, sizeof(mh));
+		mh.msg_iov = iov;
+		mh.msg_iovlen = (size_t)niov;
+		n = sendmsg(dc->io.fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			dconn_close(rs, dc, "send failed");
+			return -1;
+		}
+		/* Retire what went out. */
+		left = (size_t)n;
+		while (left > 0 && dc->out_n > 0) {
+			struct dreply *r = &dc->out[dc->out_head];
+			size_t rest = reply_size(r) - dc->out_sent;
+
+			if (left < rest) {
+				dc->out_sent += left;
+				break;
+			}
+			left -= rest;
+			dc->out_sent = 0;
+			if (r->n > 0)
+				dc->out_data--;
+			dc->out_head = (dc->out_head + 1) % DC_OUTQ;
+			dc->out_n--;
+		}
+	}
+	if (dc->close_when_sent) {
+		dconn_close(rs, dc, "token refused");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- requests ---- */
+
+/*
+ * The first entry that may not be done: rights (`need`), then bounds.
+ * *status is RSM_SUCCESS when all n may be done.
+ */
+static uint32_t
+entries_allowed(const struct rsmd_cap *cap, const struct rsm_data_vec *v,
+    uint32_t n, uint32_t need, uint32_t *status)
+{
+	uint64_t size = cap->im->seg->size;
+	uint32_t i;
+
+	*status = RSM_SUCCESS;
+	if ((cap->perm & need) == 0) {
+		*status = RSMERR_PERM_DENIED;
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		if (!rsm_data_in_bounds(v[i].off, v[i].len, size)) {
+			*status = RSMERR_BAD_LENGTH;
+			return i;
+		}
+	}
+	return n;
+}
+
+static void
+start_get(struct dconn *dc, const struct rsm_data_vec *v, uint32_t n)
+{
+	struct dreply *r;
+	uint32_t status, k, i;
+	uint64_t bytes = 0;
+
+	k = entries_allowed(dc->cap, v, n, RSM_PERM_READ, &status);
+	r = reply_new(dc, dc->in.op, status, k);
+	for (i = 0; i < k; i++) {
+		r->v[i] = v[i];
+		bytes += v[i].len;
+	}
+	/* Entries fit a frame (checked), so the sum fits 32 bits. */
+	r->h.len = (uint32_t)bytes;
+	r->n = bytes > 0 ? k : 0;
+	if (r->n > 0)
+		dc->out_data++;
+	dc->in_state = DC_IN_HDR;
+}
+
+static void
+finish_put(struct dconn *dc)
+{
+	reply_new(dc, dc->in.op, dc->pv_status, dc->pv_n);
+	dc->in_state = DC_IN_HDR;
+}
+
+static void
+start_put(struct dconn *dc, const struct rsm_data_vec *v, uint32_t n)
+{
+	uint64_t keep = 0;
+	uint32_t i, k;
+
+	k = entries_allowed(dc->cap, v, n, RSM_PERM_WRITE, &dc->pv_status);
+	dc->pv_n = k;
+	dc->pv_i = 0;
+	dc->pv_done = 0;
+	for (i = 0; i < k; i++) {
+		dc->pv[i] = v[i];
+		keep += v[i].len;
+	}
+	dc->discard = dc->in.len - keep;
+	/* Skip empty entries now so pv_i always names one with bytes left. */
+	while (dc->pv_i < dc->pv_n && dc->pv[dc->pv_i].len == 0)
+		dc->pv_i++;
+	if (dc->pv_i < dc->pv_n)
+		dc->in_state = DC_IN_PAYLOAD;
+	else if (dc->discard > 0)
+		dc->in_state = DC_IN_DISCARD;
+	else
+		finish_put(dc);
+}
+
+static void
+do_hello(struct rsmd *rs, struct dconn *dc)
+{
+	struct rsmd_cap *cap = cap_find(rs->ds, dc->tab.hello.token);
+	struct dreply *r;
+
+	dc->in_state = DC_IN_HDR;
+	if (cap == NULL || cap->im == NULL || cap->im->seg == NULL ||
+	    cap->nconns >= DS_CAP_CONNS_MAX) {
+		ds_refused(rs, dc->peer, cap == NULL ? "unknown or revoked "
+		    "token" : "too many connections for one token");
+		reply_new(dc, RSM_DOP_HELLO, cap == NULL ?
+		    RSMERR_CONN_ABORTED : RSMERR_INSUFFICIENT_RESOURCES, 0);
+		dc->close_when_sent = 1;
+		return;
+	}
+	rsmd_timer_cancel(rs, &dc->hello_timer);
+	rs->ds->nhello--;
+	dc->cap = cap;
+	LIST_INSERT_HEAD(&cap->conns, dc, cap_link);
+	cap->nconns++;
+	r = reply_new(dc, RSM_DOP_HELLO, RSM_SUCCESS, 0);
+	r->h.len = sizeof(r->hello);
+	r->hello.size = cap->im->seg->size;
+	r->hello.granted = cap->perm;
+	r->hello.frame_max = RSM_DATA_FRAME_MAX;
+	log_debug("data connection from %s: import %#llx", dc->peer,
+	    (unsigned long long)cap->im->handle);
+}
+
+/* A whole header is in: check it and decide what follows. */
+static int
+got_header(struct rsmd *rs, struct dconn *dc)
+{
+	struct rsm_data_vec one;
+	int rc;
+
+	if ((rc = rsm_data_check_req(&dc->in)) != 0) {
+		refuse(rs, dc, "%s frame: %s", rsm_dop_name(dc->in.op),
+		    rsm_dchk_str(rc));
+		return -1;
+	}
+	if (dc->in.id <= dc->last_id) {
+		refuse(rs, dc, "request id %llu after %llu",
+		    (unsigned long long)dc->in.id,
+		    (unsigned long long)dc->last_id);
+		return -1;
+	}
+	dc->last_id = dc->in.id;
+	if ((dc->cap == NULL) != (dc->in.op == RSM_DOP_HELLO)) {
+		refuse(rs, dc, dc->cap == NULL ? "%s before HELLO" :
+		    "%s twice", rsm_dop_name(dc->in.op));
+		return -1;
+	}
+	switch (dc->in.op) {
+	case RSM_DOP_HELLO:
+		dc->tab_need = sizeof(dc->tab.hello);
+		break;
+	case RSM_DOP_PUTV:
+	case RSM_DOP_GETV:
+		dc->tab_need = dc->in.count * sizeof(struct rsm_data_vec);
+		break;
+	case RSM_DOP_PUT:
+		one.off = dc->in.off;
+		one.len = dc->in.len;
+		start_put(dc, &one, 1);
+		return 0;
+	default:	/* GET */
+		one.off = dc->in.off;
+		one.len = dc->in.len;
+		start_get(dc, &one, 1);
+		return 0;
+	}
+	dc->tab_got = 0;
+	dc->in_state = DC_IN_TABLE;
+	return 0;
+}
+
+static int
+got_table(struct rsmd *rs, struct dconn *dc)
+{
+	struct rsm_data_vec v[RSM_DATA_VEC_MAX];
+	int rc;
+
+	if (dc->in.op == RSM_DOP_HELLO) {
+		do_hello(rs, dc);
+		return 0;
+	}
+	if ((rc = rsm_data_check_vec(&dc->in, dc->tab.vec)) != 0) {
+		refuse(rs, dc, "%s frame: %s", rsm_dop_name(dc->in.op),
+		    rsm_dchk_str(rc));
+		return -1;
+	}
+	memcpy(v, dc->tab.vec, dc->in.count * sizeof(v[0]));
+	if (dc->in.op == RSM_DOP_PUTV)
+		start_put(dc, v, dc->in.count);
+	else
+		start_get(dc, v, dc->in.count);
+	return 0;
+}
+
+/* ---- input ---- */
+
+/*
+ * Read into the current state's buffer.  Returns bytes read, 0 when the
+ * socket has nothing now, -1 once the connection is closed.
+ */
+static ssize_t
+read_some(struct rsmd *rs, struct dconn *dc, struct iovec *iov, int niov)
+{
+	ssize_t n;
+
+	do {
+		n = readv(dc->io.fd, iov, niov);
+	} while (n < 0 && errno == EINTR);
+	if (n > 0)
+		return n;
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
+	if (n == 0 && (dc->in_state != DC_IN_HDR || dc->in_got > 0)) {
+		refuse(rs, dc, "connection closed inside a %s frame",
+		    rsm_dop_name(dc->in.op));
+		return -1;
+	}
+	dconn_close(rs, dc, n == 0 ? "closed by the importer" :
+	    "receive failed");
+	return -1;
+}
+
+static ssize_t
+read_payload(struct rsmd *rs, struct dconn *dc)
+{
+	struct iovec iov[RSM_DATA_VEC_MAX];
+	char *map = dc->cap->im->seg->map;
+	uint32_t i;
+	ssize_t n, left;
+	int niov = 0;
+
+	for (i = dc->pv_i; i < dc->pv_n; i++) {
+		size_t skip = i == dc->pv_i ? (size_t)dc->pv_done : 0;
+
+		iov[niov].iov_base = map + dc->pv[i].off + skip;
+		iov[niov++].iov_len = (size_t)dc->pv[i].len - skip;
+	}
+	if ((n = read_some(rs, dc, iov, niov)) <= 0)
+		return n;
+	for (left = n; left > 0 && dc->pv_i < dc->pv_n; ) {
+		uint64_t rest = dc->pv[dc->pv_i].len - dc->pv_done;
+
+		if ((uint64_t)left < rest) {
+			dc->pv_done += (uint64_t)left;
+			break;
+		}
+		left -= (ssize_t)rest;
+		dc->pv_i++;
+		dc->pv_done = 0;
+	}
+	while (dc->pv_i < dc->pv_n && dc->pv[dc->pv_i].len == 0)
+		dc->pv_i++;
+	if (dc->pv_i == dc->pv_n) {
+		if (dc->discard > 0)
+			dc->in_state = DC_IN_DISCARD;
+		else
+			finish_put(dc);
+	}
+	return n;
+}
+
+static ssize_t
+read_discard(struct rsmd *rs, struct dconn *dc)
+{
+	static char sink[64 * 1024];
+	struct iovec iov;
+	ssize_t n;
+
+	iov.iov_base = sink;
+	iov.iov_len = dc->discard < sizeof(sink) ? (size_t)dc->discard :
+	    sizeof(sink);
+	if ((n = read_some(rs, dc, &iov, 1)) <= 0)
+		return n;
+	dc->discard -= (uint64_t)n;
+	if (dc->discard == 0)
+		finish_put(dc);
+	return n;
+}
+
+/* Whether another request may be read now. */
+static int
+may_read(const struct dconn *dc)
+{
+	if (dc->dead || dc->close_when_sent)
+		return 0;
+	/* Mid-request: finish it (its reply slot is reserved below). */
+	if (dc->in_state == DC_IN_PAYLOAD || dc->in_state == DC_IN_DISCARD)
+		return 1;
+	if (dc->in_state == DC_IN_TABLE || dc->in_got > 0)
+		return dc->out_n < DC_OUTQ;
+	return dc->out_n < DC_OUTQ && dc->out_data == 0;
+}
+
+static void
+read_in(struct rsmd *rs, struct dconn *dc)
+{
+	unsigned frames = 0;
+	size_t bytes = 0;
+	struct iovec iov;
+	ssize_t n;
+
+	while (may_read(dc) && frames < DC_BUDGET_FRAMES &&
+	    bytes < DC_BUDGET_BYTES) {
+		switch (dc->in_state) {
+		case DC_IN_HDR:
+			iov.iov_base = (char *)&dc->in + dc->in_got;
+			iov.iov_len = sizeof(dc->in) - dc->in_got;
+			if ((n = read_some(rs, dc, &iov, 1)) <= 0)
+				return;
+			dc->in_got += (size_t)n;
+			if (dc->in_got < sizeof(dc->in))
+				break;
+			dc->in_got = 0;
+			frames++;
+			if (got_header(rs, dc) == -1)
+				return;
+			break;
+		case DC_IN_TABLE:
+			iov.iov_base = (char *)&dc->tab + dc->tab_got;
+			iov.iov_len = dc->tab_need - dc->tab_got;
+			if ((n = read_some(rs, dc, &iov, 1)) <= 0)
+				return;
+			dc->tab_got += (size_t)n;
+			if (dc->tab_got == dc->tab_need &&
+			    got_table(rs, dc) == -1)
+				return;
+			break;
+		case DC_IN_PAYLOAD:
+			if ((n = read_payload(rs, dc)) <= 0)
+				return;
+			bytes += (size_t)n;
+			break;
+		case DC_IN_DISCARD:
+			if ((n = read_discard(rs, dc)) <= 0)
+				return;
+			bytes += (size_t)n;
+			break;
+		}
+	}
+}
+
+static void
+set_events(struct rsmd *rs, struct dconn *dc)
+{
+	uint32_t want = 0;
+
+	if (dc->dead)
+		return;
+	if (may_read(dc))
+		want |= EPOLLIN;
+	if (dc->out_n > 0)
+		want |= EPOLLOUT;
+	if (want == dc->events)
+		return;
+	if (rsmd_io_mod(rs, &dc->io, want) == -1) {
+		dconn_close(rs, dc, "epoll_ctl failed");
+		return;
+	}
+	dc->events = want;
+}
+
+static void
+dconn_ready(struct rsmd *rs, struct rsmd_io *io, uint32_t events)
+{
+	struct dconn *dc = to_dconn(io);
+
+	if (dc->dead)
+		return;
+	if (flush_out(rs, dc) == -1)
+		return;
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+		read_in(rs, dc);
+		if (dc->dead)
+			return;
+		if (flush_out(rs, dc) == -1)
+			return;
+	}
+	/* Hung up with input paused: nothing will ever drain it. */
+	if ((events & (EPOLLHUP | EPOLLERR)) && !may_read(dc)) {
+		dconn_close(rs, dc, "hung up");
+		return;
+	}
+	set_events(rs, dc);
+}

@@ -1,0 +1,156 @@
+/*
+ * peer_int.h - what the peer modules share: peer.c (peers, listening,
+ * dialing, link up and down, heartbeats), peer_conn.c (one connection's
+ * bytes, frames and handshake), peer_call.c (calls, replies, requests) and
+ * peer_key.c (the cluster key).
+ */
+#ifndef RSMD_PEER_INT_H
+#define RSMD_PEER_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include "rsmd.h"
+#include "peer.h"
+
+/* Inbound connections not yet authenticated, at most; the oldest goes. */
+#define PEER_UNAUTH_MAX		64
+/* Connections accepted per readiness event, for fairness. */
+#define PEER_ACCEPT_BURST	32
+/* Reads per readiness event on one connection, for fairness. */
+#define PEER_READ_BURST		16
+/* Output a peer may leave unread before its link is dropped. */
+#define PEER_OUTBUF_MAX		(1024u * 1024u)
+/* Reconnect backoff, doubling from min to max. */
+#define PEER_BACKOFF_MIN_MS	100u
+#define PEER_BACKOFF_MAX_MS	1000u
+/* A handshake (TCP connect included) must finish within this, at least. */
+#define PEER_HANDSHAKE_MIN_MS	500u
+/* How often an up link's round trip is measured. */
+#define PEER_RTT_EVERY_MS	1000u
+/* Registration tables. */
+#define PEER_HANDLERS_MAX	32
+#define PEER_HOOKS_MAX		8
+
+enum pconn_state {
+	PC_CONNECTING,		/* outbound TCP connect in progress */
+	PC_HANDSHAKE,		/* HELLO/AUTH exchange */
+	PC_UP,			/* authenticated: the peer's link */
+	PC_DEAD,		/* closed, freed at the end of the round */
+};
+
+struct peer;
+
+struct pconn {
+	TAILQ_ENTRY(pconn) link;	/* unauth list, or the closing list */
+	struct rsmd_io	 io;
+	enum pconn_state state;
+	int		 outbound;	/* we dialed it */
+	int		 listed;	/* on the unauth list */
+	struct peer	*peer;		/* outbound: always; inbound: after HELLO */
+	uint32_t	 events;
+	char		 who[96];	/* "node N (addr)" or the remote address */
+	uint64_t	 started_ms;
+	uint64_t	 last_rx_ms;
+	uint64_t	 last_tx_ms;
+	int		 got_hello;
+	uint32_t	 their_node;
+	uint64_t	 their_instance;
+	uint8_t		 my_nonce[RSM_PEER_NONCE_LEN];
+	uint8_t		 their_nonce[RSM_PEER_NONCE_LEN];
+	size_t		 rlen;
+	uint8_t		 rbuf[RSM_PEER_FRAME_MAX];
+	uint8_t		*wbuf;
+	size_t		 woff, wlen, wcap;
+};
+
+struct pcall;
+
+struct peer {
+	struct rsmd_addr addr;		/* copied: SIGHUP frees the config */
+	uint32_t	 node_id;
+	struct pconn	*link;		/* the authenticated link, or NULL */
+	struct pconn	*dialing;	/* our own connect in progress */
+	struct rsmd_timer retry;
+	uint64_t	 backoff_ms;
+	int		 fail_logged;	/* said once why dialing fails */
+	uint64_t	 last_rx_ms;	/* 0: never heard from */
+	uint64_t	 up_since_ms;
+	uint64_t	 last_rtt_ms;	/* when the round trip was last measured */
+	uint64_t	 rtt_us;
+	uint64_t	 instance;	/* the linked daemon's */
+	TAILQ_HEAD(, pcall) calls;	/* waiting for their reply */
+};
+
+struct peers {
+	struct peer	*peer;
+	size_t		 npeers;
+	int		 listen_fd;
+	struct rsmd_io	 listen_io;
+	TAILQ_HEAD(, pconn) unauth;	/* inbound, not yet authenticated */
+	size_t		 nunauth;
+	TAILQ_HEAD(, pconn) closing;
+	TAILQ_HEAD(, pcall) done;	/* answered, callback not yet run */
+	struct rsmd_timer tick;		/* heartbeats, deadlines */
+	struct rsmd_timer reap;		/* end of round: callbacks, frees */
+	uint8_t		*key;
+	size_t		 keylen;
+	uint64_t	 next_id;
+	uint64_t	 last_flood_log_ms;
+	int		 accept_paused;	/* out of descriptors */
+	int		 stopping;	/* shutting down: no more dialing */
+};
+
+/* peer.c */
+struct peer *peer_by_node(const struct rsmd *, uint32_t node);
+/* A connection finished its handshake: make it the peer's link. */
+void	 peer_link_up(struct rsmd *, struct pconn *);
+/*
+ * Whether to answer a HELLO for node on this connection (the rule that
+ * keeps one link per pair); 0 means close it quietly.
+ */
+int	 peer_accept_hello(struct rsmd *, struct pconn *, struct peer *,
+	    uint64_t instance);
+/* A connection is gone: bookkeeping for whichever role it had. */
+void	 peer_conn_gone(struct rsmd *, struct pconn *, const char *why);
+/* Run the deferred work (callbacks, frees) at the end of this round. */
+void	 peer_defer(struct rsmd *);
+uint64_t peer_now_us(void);
+
+/* peer_conn.c */
+struct pconn *pconn_new(struct rsmd *, int fd, int outbound,
+	    const char *who);
+void	 pconn_free(struct pconn *);
+/* Start the handshake: send HELLO. */
+void	 pconn_start(struct rsmd *, struct pconn *);
+/* Queue a frame; on overflow or error the connection dies. */
+void	 pconn_send(struct rsmd *, struct pconn *, const void *, size_t);
+/* Close; logged at info with why (NULL: quietly, debug only). */
+void	 pconn_kill(struct rsmd *, struct pconn *, const char *why);
+/* A frame broke the rules: log, count and close. */
+void	 pconn_refuse(struct rsmd *, struct pconn *, const char *why);
+
+/* peer_call.c */
+/* An authenticated frame of type PING, PONG, REQUEST or REPLY. */
+void	 pcall_frame(struct rsmd *, struct pconn *,
+	    const struct rsm_peer_hdr *, const uint8_t *payload);
+/* Fail every call waiting on this peer (link lost). */
+void	 pcall_fail_all(struct rsmd *, struct peer *);
+/* Fail calls whose deadline passed. */
+void	 pcall_expire(struct rsmd *, struct peer *, uint64_t now);
+/* Run the callbacks of answered calls. */
+void	 pcall_run_done(struct rsmd *);
+/* Tell the state hooks. */
+void	 peer_hooks_run(struct rsmd *, uint32_t node, int up);
+/* Measure the round trip, recorded in peer->rtt_us, no callback. */
+void	 pcall_rtt_probe(struct rsmd *, struct peer *);
+
+/* peer_key.c */
+int	 peer_key_load(const char *path, uint8_t **key, size_t *len);
+void	 peer_mac(const struct peers *, const uint8_t *in, size_t len,
+	    uint8_t mac[RSM_PEER_MAC_LEN]);
+int	 peer_mac_verify(const struct peers *, const uint8_t *in, size_t len,
+	    const uint8_t mac[RSM_PEER_MAC_LEN]);
+
+#endif /* RSMD_PEER_INT_H */

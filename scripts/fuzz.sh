@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets of tests/fuzz/ with clang
+# (-fsanitize=fuzzer,address,undefined) and runs each for a bounded time:
+# $FUZZ_SECONDS (default 20) seconds each.  Prints one line per target and
+# "N passed, N failed"; exits non-zero when a target crashed or did not
+# build.  Without clang or libFuzzer it says so and exits 77.
+#
+#   scripts/fuzz.sh [BUILD_DIR]      (default: build-fuzz beside the sources)
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+out=${1:-$top/build-fuzz}
+secs=${FUZZ_SECONDS:-20}
+cc=${FUZZ_CC:-clang}
+pass=0 fail=0
+
+flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+	-D_GNU_SOURCE -std=gnu11 -I$top/include -I$top/proto"
+
+if ! command -v "$cc" >/dev/null ||
+    ! echo 'int LLVMFuzzerTestOneInput(const char *d, long n) { (void)d; (void)n; return 0; }' |
+    "$cc" -fsanitize=fuzzer -x c - -o /dev/null 2>/dev/null; then
+	echo "SKIP: $cc with libFuzzer is not available"
+	exit 77
+fi
+mkdir -p "$out"
+
+# target NAME SOURCES...
+target() {
+	local name=$1 corpus
+	shift
+	corpus=$out/$name.corpus
+	if ! $cc $flags "$@" -o "$out/$name" 2>"$out/$name.build.log"; then
+		echo "FAIL: $name does not build"; cat "$out/$name.build.log"
+		fail=$((fail + 1)); return
+	fi
+	mkdir -p "$corpus"
+	if "$out/$name" -max_total_time="$secs" -max_len=8192 -timeout=10 \
+	    -print_final_stats=1 -artifact_prefix="$out/$name-" "$corpus" \
+	    >"$out/$name.log" 2>&1; then
+		echo "PASS: $name ($(grep -m1 -o 'stat::number_of_executed_units: *[0-9]*' \
+		    "$out/$name.log" | grep -o '[0-9]*$') runs in ${secs} s)"
+		pass=$((pass + 1))
+	else
+		echo "FAIL: $name"; tail -40 "$out/$name.log"
+		fail=$((fail + 1))
+	fi
+}
+
+target fuzz_peer "$top/tests/fuzz/fuzz_peer.c" "$top/proto/rsm_peer.c"
+target fuzz_msg "$top/tests/fuzz/fuzz_msg.c" "$top/proto/rsm_proto.c"
+target fuzz_data "$top/tests/fuzz/fuzz_data.c" "$top/proto/rsm_data.c" "$top/proto/rsm_proto.c"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

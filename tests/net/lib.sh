@@ -1,0 +1,200 @@
+# lib.sh - a cluster of rsmd nodes on one machine, for the network tests.
+#
+# Sourced by tests/net/test_*.sh.  Each node is a network namespace
+# "rsmPID-nI" holding one end of a veth pair whose other end sits on a
+# bridge in a switch namespace "rsmPID-sw", so nothing is added to the
+# machine's own namespace and deleting the namespaces removes every link.
+# Node I has address 10.77.X.I/24, where X comes from the PID, and its own
+# rsmd, config, cluster key, socket and log under a private directory.
+# net_setup installs an EXIT trap that tears all of it down, on failure too.
+#
+# Every wait is bounded (wait_until); results are counted by ok/nok and
+# summed by net_summary as "N passed, N failed".
+
+RSMD_BIN=${RSMD_BIN:?RSMD_BIN must name the rsmd binary}
+RSMADM_BIN=${RSMADM_BIN:?RSMADM_BIN must name the rsmadm binary}
+NET_BIN=${NET_BIN:-$(cd "$(dirname "$RSMD_BIN")/../tests/net" && pwd)}
+
+NET_TAG=rsm$$
+NET_SW=$NET_TAG-sw
+NET_SUBNET=10.77.$(( $$ % 250 + 1 ))
+NET_DIR=
+NET_N=0
+NET_PASS=0
+NET_FAIL=0
+NET_NODES_UP=()
+HEARTBEAT_MS=${HEARTBEAT_MS:-100}
+DEAD_AFTER_MS=${DEAD_AFTER_MS:-1000}
+PEER_PORT=7700
+
+# Exit 77 (skipped) unless root with working network namespaces.
+net_require() {
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "SKIP: network namespace tests need root"
+		exit 77
+	fi
+	if ! ip netns add "$NET_TAG-probe" 2>/dev/null; then
+		echo "SKIP: ip netns is not available"
+		exit 77
+	fi
+	ip netns del "$NET_TAG-probe"
+}
+
+ok()  { NET_PASS=$((NET_PASS + 1)); echo "ok   - $*"; }
+nok() { NET_FAIL=$((NET_FAIL + 1)); echo "FAIL - $*"; }
+# check DESCRIPTION COMMAND...: ok when the command succeeds.
+check() { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; fi; }
+
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+# wait_until TIMEOUT_MS COMMAND...: poll every 20 ms; 0 once it succeeds.
+wait_until() {
+	local limit=$(( $(now_ms) + $1 ))
+	shift
+	while ! "$@" 2>/dev/null; do
+		[ "$(now_ms)" -ge "$limit" ] && return 1
+		sleep 0.02
+	done
+	return 0
+}
+
+node_ns()   { echo "$NET_TAG-n$1"; }
+node_addr() { echo "$NET_SUBNET.$1"; }
+node_dir()  { echo "$NET_DIR/n$1"; }
+node_sock() { echo "$NET_DIR/n$1/rsmd.sock"; }
+node_log()  { echo "$NET_DIR/n$1/rsmd.log"; }
+# on_node I COMMAND...: run a command inside node I's namespace.
+on_node() { local i=$1; shift; ip netns exec "$(node_ns "$i")" "$@"; }
+adm() { local i=$1; shift; "$RSMADM_BIN" -s "$(node_sock "$i")" "$@"; }
+
+# State of node J as node I sees it: up, connecting, down (or empty).
+node_state() {
+	adm "$1" nodes 2>/dev/null | awk -v n="$2" '$1 == n { print $3 }'
+}
+# Heartbeat age in ms of node J as node I sees it.
+node_hb_age() {
+	adm "$1" -j nodes 2>/dev/null | python3 -c '
+import json, sys
+n = int(sys.argv[1])
+for e in json.load(sys.stdin)["nodes"]:
+    if e["node"] == n:
+        print(e["heartbeat_age_ms"] if e["heartbeat_age_ms"] is not None else -1)
+' "$2"
+}
+is_state() { [ "$(node_state "$1" "$2")" = "$3" ]; }
+
+net_teardown() {
+	local i pid
+	for i in $(seq 1 "$NET_N"); do
+		pid=$(cat "$(node_dir "$i")/pid" 2>/dev/null) || continue
+		kill -9 "$pid" 2>/dev/null
+		{ wait "$pid"; } 2>/dev/null
+	done
+	for i in $(seq 1 "$NET_N"); do
+		ip netns del "$(node_ns "$i")" 2>/dev/null
+	done
+	ip netns del "$NET_SW" 2>/dev/null
+	[ -n "$NET_DIR" ] && rm -rf "$NET_DIR"
+}
+
+net_dump_logs() {
+	local i
+	for i in $(seq 1 "$NET_N"); do
+		echo "---- node $i log"
+		tail -30 "$(node_log "$i")" 2>/dev/null
+	done
+}
+
+# net_setup N: N namespaces on one bridge, and a key per node (all equal).
+net_setup() {
+	local i ns
+	NET_N=$1
+	NET_DIR=$(mktemp -d "/tmp/$NET_TAG.XXXXXX")
+	chmod 755 "$NET_DIR"
+	trap 'rc=$?; net_teardown; exit $rc' EXIT
+	trap 'exit 1' INT TERM
+	head -c 64 /dev/urandom >"$NET_DIR/cluster.key"
+	ip netns add "$NET_SW" || return 1
+	ip -n "$NET_SW" link add br0 type bridge || return 1
+	ip -n "$NET_SW" link set br0 up
+	for i in $(seq 1 "$NET_N"); do
+		ns=$(node_ns "$i")
+		mkdir -p "$(node_dir "$i")"
+		install -m 600 "$NET_DIR/cluster.key" "$(node_dir "$i")/key"
+		ip netns add "$ns" || return 1
+		ip -n "$NET_SW" link add "p$i" type veth peer name eth0 \
+		    netns "$ns" || return 1
+		ip -n "$NET_SW" link set "p$i" master br0 up
+		ip -n "$ns" addr add "$(node_addr "$i")/24" dev eth0
+		ip -n "$ns" link set eth0 up
+		ip -n "$ns" link set lo up
+	done
+}
+
+# node_conf I [EXTRA]: node I's config, naming every other node as a peer.
+node_conf() {
+	local i=$1 j conf
+	conf="$(node_dir "$i")/rsmd.conf"
+	{
+		echo "node_id = $i"
+		echo "socket = $(node_sock "$i")"
+		echo "log_level = info"
+		echo "listen = $(node_addr "$i"):$PEER_PORT"
+		echo "cluster_key_file = $(node_dir "$i")/key"
+		echo "heartbeat_ms = $HEARTBEAT_MS"
+		echo "dead_after_ms = $DEAD_AFTER_MS"
+		for j in $(seq 1 "$NET_N"); do
+			[ "$j" = "$i" ] || echo "peer = $j $(node_addr "$j"):$PEER_PORT"
+		done
+		[ -n "${2:-}" ] && echo "$2"
+	} >"$conf"
+}
+
+# node_start I: start node I's rsmd (config written first if missing) and
+# wait until its control socket answers.
+node_start() {
+	local i=$1
+	[ -f "$(node_dir "$i")/rsmd.conf" ] || node_conf "$i"
+	# Not through on_node: $! must be rsmd itself (ip netns exec execs it).
+	ip netns exec "$(node_ns "$i")" "$RSMD_BIN" -f \
+	    -c "$(node_dir "$i")/rsmd.conf" >>"$(node_log "$i")" 2>&1 &
+	echo $! >"$(node_dir "$i")/pid"
+	wait_until 5000 adm "$i" status >/dev/null
+}
+
+node_pid() { cat "$(node_dir "$1")/pid"; }
+
+node_kill9() {
+	local pid
+	pid=$(node_pid "$1")
+	kill -9 "$pid" 2>/dev/null
+	{ wait "$pid"; } 2>/dev/null
+	rm -f "$(node_dir "$1")/pid"
+}
+
+# all_up I: node I sees every other node up.
+all_up() {
+	local i=$1 j
+	for j in $(seq 1 "$NET_N"); do
+		[ "$j" = "$i" ] && continue
+		is_state "$i" "$j" up || return 1
+	done
+}
+
+# Node I's log mentions PATTERN (grep -E).
+log_has() { grep -Eq "$2" "$(node_log "$1")"; }
+
+net_summary() {
+	local i
+	# A sanitizer build reports into the daemons' logs.
+	for i in $(seq 1 "$NET_N"); do
+		if grep -Eq "ERROR: (Address|Leak)Sanitizer|runtime error:" \
+		    "$(node_log "$i")"; then
+			nok "node $i: sanitizer report in its log"
+			grep -E -A20 "Sanitizer|runtime error:" "$(node_log "$i")"
+		fi
+	done
+	[ "$NET_FAIL" -eq 0 ] || net_dump_logs
+	echo "$NET_PASS passed, $NET_FAIL failed"
+	[ "$NET_FAIL" -eq 0 ]
+}

@@ -1,0 +1,515 @@
+/*
+ * test_tcp_hostile.c - the data port of controller tcp0 facing a raw
+ * client: malformed, truncated and oversized frames, forged and stale
+ * tokens, requests past the segment's end or beyond the token's rights,
+ * and a flood of connections.  Each refusal must be counted and logged
+ * and cost the sender its connection, while a legitimate importer keeps
+ * working throughout; bounds and rights failures are answered with an
+ * error on a connection that stays usable.
+ */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <rsmapi.h>
+
+#include "tcp_util.h"
+
+#define T_MSG		10000
+#define T_CHILD		25000
+/* The server closes a refused connection at once; allow for scheduling. */
+#define T_CLOSE_MS	1500
+
+static struct h_rsmd g_d;
+static uint32_t g_segid = 0x400500u;
+static size_t g_size;
+static pid_t g_exp;
+static int g_exp_fd = -1;
+
+/* ---- an exporter that lives for the whole group ---- */
+
+static int
+exporter(void *arg)
+{
+	rsmapi_controller_handle_t c;
+	rsm_memseg_export_handle_t h;
+	rsm_memseg_id_t id = g_segid;
+	int fd = (int)(intptr_t)arg;
+	uint32_t v;
+	char *mem;
+
+	H_CHECK_RC(rsm_get_controller("shm0", &c), RSM_SUCCESS);
+	H_CHECK((mem = h_pages(g_size)) != NULL);
+	tu_fill(mem, g_size, 5);
+	H_CHECK_RC(rsm_memseg_export_create(c, &h, mem, g_size, 0),
+	    RSM_SUCCESS);
+	H_CHECK_RC(rsm_memseg_export_publish(h, &id, NULL, 0), RSM_SUCCESS);
+	H_CHECK(h_send_u32(fd, 1) == 0);
+	/* Until the parent closes the channel. */
+	while (h_recv_u32(fd, &v, 60000) == 0)
+		;
+	return 0;
+}
+
+/* ---- raw helpers ---- */
+
+struct raw {
+	int ctl;		/* control connection holding the import */
+	int fd;			/* data connection */
+	struct rsm_msg_connect_reply rep;
+	uint64_t next_id;
+};
+
+static void
+raw_open(struct raw *r, uint32_t perm, int hello)
+{
+	struct rsm_data_hello_reply hr;
+	int st;
+
+	memset(r, 0, sizeof(*r));
+	r->ctl = tu_get_cap(&g_d, g_segid, perm, &r->rep, &st);
+	assert_true(r->ctl >= 0);
+	assert_int_equal(r->rep.cap.family, RSM_CAP_INET);
+	r->fd = tu_data_open(&r->rep.cap);
+	assert_true(r->fd >= 0);
+	r->next_id = 1;
+	if (hello) {
+		assert_int_equal(tu_hello(r->fd, r->rep.cap.token,
+		    r->next_id++, &hr), RSM_SUCCESS);
+		assert_int_equal(hr.size, g_size);
+		assert_int_equal(hr.granted, perm);
+	}
+}
+
+static void
+raw_close(struct raw *r)
+{
+	if (r->fd >= 0)
+		close(r->fd);
+	if (r->ctl >= 0)
+		close(r->ctl);
+	r->fd = r->ctl = -1;
+}
+
+static uint64_t
+refused_now(void)
+{
+	struct rsm_msg_status st;
+
+	assert_int_equal(h_rsmd_status(&g_d, &st), 0);
+	return st.refused;
+}
+
+/* The refusal count grows past `before` (bounded wait). */
+static void
+assert_refused_after(uint64_t before)
+{
+	uint64_t end = h_now_ms() + T_CLOSE_MS;
+
+	while (refused_now() <= before && h_now_ms() < end)
+		h_sleep_ms(5);
+	assert_true(refused_now() > before);
+}
+
+static int
+log_has(const char *needle)
+{
+	char line[1024];
+	FILE *fp = fopen(g_d.log, "r");
+	int found = 0;
+
+	if (fp == NULL)
+		return 0;
+	while (!found && fgets(line, sizeof(line), fp) != NULL)
+		found = strstr(line, needle) != NULL;
+	fclose(fp);
+	return found;
+}
+
+/* PUT of len bytes at off; the reply's status. */
+static int
+raw_put(struct raw *r, uint64_t off, const void *buf, uint32_t len)
+{
+	struct rsm_data_hdr h, rh;
+	uint64_t id = r->next_id++;
+
+	rsm_data_hdr_init(&h, RSM_DOP_PUT, 0, id, off, len, 0);
+	if (h_send(r->fd, &h, sizeof(h)) != 0 ||
+	    (len > 0 && h_send(r->fd, buf, len) != 0) ||
+	    tu_read(r->fd, &rh, sizeof(rh)) != 0)
+		return -1;
+	if (rsm_data_check_reply(&rh, RSM_DOP_PUT, id, 0, 1) != 0)
+		return -2;
+	return (int)rh.status;
+}
+
+static int
+raw_get(struct raw *r, uint64_t off, void *buf, uint32_t len)
+{
+	struct rsm_data_hdr h, rh;
+	uint64_t id = r->next_id++;
+
+	rsm_data_hdr_init(&h, RSM_DOP_GET, 0, id, off, len, 0);
+	if (h_send(r->fd, &h, sizeof(h)) != 0 ||
+	    tu_read(r->fd, &rh, sizeof(rh)) != 0)
+		return -1;
+	if (rsm_data_check_reply(&rh, RSM_DOP_GET, id, len, 1) != 0)
+		return -2;
+	if (rh.status == RSM_SUCCESS && tu_read(r->fd, buf, len) != 0)
+		return -1;
+	return (int)rh.status;
+}
+
+/* ---- malformed frames ---- */
+
+static void
+expect_refused_frame(const void *frame, size_t len, int hello, int eof)
+{
+	struct raw r;
+	uint64_t before = refused_now();
+
+	raw_open(&r, RSM_PERM_RDWR, hello);
+	assert_int_equal(h_send(r.fd, frame, len), 0);
+	if (eof)
+		shutdown(r.fd, SHUT_WR);
+	assert_true(tu_closed_within(r.fd, T_CLOSE_MS));
+	assert_refused_after(before);
+	raw_close(&r);
+}
+
+static void
+test_bad_frames(void **state)
+{
+	struct rsm_data_hdr h;
+	struct {
+		struct rsm_data_hdr h;
+		struct rsm_data_vec v[2];
+	} pv;
+
+	(void)state;
+	/* Bad magic, before and after HELLO. */
+	rsm_data_hdr_init(&h, RSM_DOP_GET, 0, 9, 0, 8, 0);
+	h.magic = 0x4141;
+	expect_refused_frame(&h, sizeof(h), 0, 0);
+	expect_refused_frame(&h, sizeof(h), 1, 0);
+	/* Bad version, unknown op, a reply bit, zero id, nonzero status. */
+	rsm_data_hdr_init(&h, RSM_DOP_GET, 0, 9, 0, 8, 0);
+	h.version = 9;
+	expect_refused_frame(&h, sizeof(h), 1, 0);
+	rsm_data_hdr_init(&h, 77, 0, 9, 0, 8, 0);
+	expect_refused_frame(&h, sizeof(h), 1, 0);
+	rsm_data_hdr_init(&h, RSM_DOP_GET | RSM_DOPF_REPLY, 0, 9, 0, 8, 0);
+	expect_refused_frame(&h, sizeof(h), 1, 0);
+	rsm_data_hdr_init(&h, RSM_DOP_GET, 0, 0, 0, 8, 0);
+	expect_refused_frame(&h, sizeof(h), 1, 0);
+	rsm_data_hdr_init(&h, RSM_DOP_GET, 5, 9, 0, 8, 0);
+	expect_refused_frame(&h, sizeof(h), 1, 0);
+	/* Oversized: above the frame limit, refused before any payload. */
+	rsm_data_hdr_init(&h, RSM_DOP_PUT, 0, 9, 0, RSM_DATA_FRAME_MAX + 1,
+	    0);
+	expect_refused_frame(&h, sizeof(h), 1, 0);
+	rsm_data_hdr_init(&h, RSM_DOP_GET, 0, 9, 0, UINT32_MAX, 0);
+	expect_refused_frame(&h, sizeof(h), 1, 0);
+	/* Data before HELLO; a second HELLO. */
+	rsm_data_hdr_init(&h, RSM_DOP_GET, 0, 9, 0, 8, 0);
+	expect_refused_frame(&h, sizeof(h), 0, 0);
+	rsm_data_hdr_init(&h, RSM_DOP_HELLO, 0, 9, 0,
+	    sizeof(struct rsm_data_hello), 0);
+	expect_refused_frame(&h, sizeof(h), 1, 0);
+	/* Ids that do not increase (HELLO used id 1). */
+	rsm_data_hdr_init(&h, RSM_DOP_GET, 0, 1, 0, 8, 0);
+	expect_refused_frame(&h, sizeof(h), 1, 0);
+	/* Vector tables that disagree with the header, or too many entries. */
+	rsm_data_hdr_init(&pv.h, RSM_DOP_PUTV, 0, 9, 0, 100, 2);
+	pv.v[0].off = 0;
+	pv.v[0].len = 10;
+	pv.v[1].off = 4096;
+	pv.v[1].len = 10;
+	expect_refused_frame(&pv, sizeof(pv), 1, 0);
+	rsm_data_hdr_init(&pv.h, RSM_DOP_GETV, 0, 9, 0, 0, 17);
+	expect_refused_frame(&pv.h, sizeof(pv.h), 1, 0);
+	/* Truncated: half a header, half a payload, then the end. */
+	rsm_data_hdr_init(&h, RSM_DOP_GET, 0, 9, 0, 8, 0);
+	expect_refused_frame(&h, sizeof(h) / 2, 1, 1);
+	{
+		struct {
+			struct rsm_data_hdr h;
+			char b[100];
+		} t;
+
+		rsm_data_hdr_init(&t.h, RSM_DOP_PUT, 0, 9, 0, 200, 0);
+		memset(t.b, 1, sizeof(t.b));
+		expect_refused_frame(&t, sizeof(t), 1, 1);
+	}
+	assert_true(log_has("refused"));
+}
+
+/* ---- tokens ---- */
+
+static void
+test_tokens(void **state)
+{
+	struct rsm_data_hello_reply hr;
+	struct rsm_msg_handle dh;
+	struct raw r;
+	uint8_t forged[RSM_CAP_TOKEN_LEN];
+	uint64_t before;
+	char buf[16];
+	int fd, st;
+
+	(void)state;
+	/* Forged: refused with CONN_ABORTED, then closed. */
+	raw_open(&r, RSM_PERM_RDWR, 0);
+	memcpy(forged, r.rep.cap.token, sizeof(forged));
+	forged[7] ^= 0x40;
+	before = refused_now();
+	assert_int_equal(tu_hello(r.fd, forged, 1, &hr), RSMERR_CONN_ABORTED);
+	assert_true(tu_closed_within(r.fd, T_CLOSE_MS));
+	assert_refused_after(before);
+	close(r.fd);
+
+	/* Stale: the import is disconnected, its token dies with it. */
+	dh.handle = r.rep.handle;
+	assert_int_equal(tu_ctl_call(r.ctl, RSM_MSG_IMPORT_DISCONNECT, 3, &dh,
+	    sizeof(dh), NULL, 0), RSM_SUCCESS);
+	r.fd = tu_data_open(&r.rep.cap);
+	assert_true(r.fd >= 0);
+	assert_int_equal(tu_hello(r.fd, r.rep.cap.token, 1, &hr),
+	    RSMERR_CONN_ABORTED);
+	assert_true(tu_closed_within(r.fd, T_CLOSE_MS));
+	raw_close(&r);
+
+	/* A live connection dies when its import is disconnected. */
+	raw_open(&r, RSM_PERM_RDWR, 1);
+	assert_int_equal(raw_get(&r, 0, buf, sizeof(buf)), RSM_SUCCESS);
+	dh.handle = r.rep.handle;
+	assert_int_equal(tu_ctl_call(r.ctl, RSM_MSG_IMPORT_DISCONNECT, 3, &dh,
+	    sizeof(dh), NULL, 0), RSM_SUCCESS);
+	/* Closed before the daemon answered the disconnect. */
+	assert_true(tu_closed_within(r.fd, 50));
+	raw_close(&r);
+
+	/* The importer's control connection closes (it died): token gone. */
+	raw_open(&r, RSM_PERM_RDWR, 1);
+	close(r.ctl);
+	r.ctl = -1;
+	assert_true(tu_closed_within(r.fd, T_CLOSE_MS));
+	close(r.fd);
+	r.fd = tu_data_open(&r.rep.cap);
+	assert_true(r.fd >= 0);
+	assert_int_equal(tu_hello(r.fd, r.rep.cap.token, 1, &hr),
+	    RSMERR_CONN_ABORTED);
+	raw_close(&r);
+
+	/* A token opens at most a few connections at once. */
+	raw_open(&r, RSM_PERM_RDWR, 1);
+	{
+		int extra[8], n = 0, refused = 0;
+
+		for (int i = 0; i < 8; i++) {
+			extra[n] = tu_data_open(&r.rep.cap);
+			assert_true(extra[n] >= 0);
+			st = tu_hello(extra[n], r.rep.cap.token, 1, &hr);
+			if (st == RSMERR_INSUFFICIENT_RESOURCES)
+				refused++;
+			else
+				assert_int_equal(st, RSM_SUCCESS);
+			n++;
+		}
+		assert_true(refused > 0);
+		for (int i = 0; i < n; i++)
+			close(extra[i]);
+	}
+	raw_close(&r);
+	(void)fd;
+}
+
+/* ---- bounds and rights: answered, connection kept ---- */
+
+static void
+test_bounds_and_rights(void **state)
+{
+	struct raw r;
+	char buf[4096], chk[4096];
+	struct {
+		struct rsm_data_hdr h;
+		struct rsm_data_vec v[3];
+	} gv;
+	struct rsm_data_hdr rh;
+
+	(void)state;
+	raw_open(&r, RSM_PERM_RDWR, 1);
+	memset(buf, 0x5a, sizeof(buf));
+	/* Past the end, straddling it, and an offset that would overflow. */
+	assert_int_equal(raw_put(&r, g_size, buf, 8), RSMERR_BAD_LENGTH);
+	assert_int_equal(raw_put(&r, g_size - 4, buf, 8), RSMERR_BAD_LENGTH);
+	assert_int_equal(raw_put(&r, UINT64_MAX - 3, buf, 8),
+	    RSMERR_BAD_LENGTH);
+	assert_int_equal(raw_get(&r, g_size - 1, buf, 2), RSMERR_BAD_LENGTH);
+	assert_int_equal(raw_get(&r, UINT64_MAX, buf, 1), RSMERR_BAD_LENGTH);
+	/* Still usable: a put and a get that fit. */
+	assert_int_equal(raw_put(&r, g_size - 8, buf, 8), RSM_SUCCESS);
+	assert_int_equal(raw_get(&r, g_size - 8, chk, 8), RSM_SUCCESS);
+	assert_memory_equal(buf, chk, 8);
+	/* GETV stopping at its second entry: one entry of data comes back. */
+	rsm_data_hdr_init(&gv.h, RSM_DOP_GETV, 0, r.next_id, 0, 24, 3);
+	gv.v[0].off = 0;
+	gv.v[0].len = 8;
+	gv.v[1].off = g_size;
+	gv.v[1].len = 8;
+	gv.v[2].off = 8;
+	gv.v[2].len = 8;
+	assert_int_equal(h_send(r.fd, &gv, sizeof(gv)), 0);
+	assert_int_equal(tu_read(r.fd, &rh, sizeof(rh)), 0);
+	assert_int_equal(rsm_data_check_reply(&rh, RSM_DOP_GETV, r.next_id,
+	    24, 3), 0);
+	r.next_id++;
+	assert_int_equal(rh.status, RSMERR_BAD_LENGTH);
+	assert_int_equal(rh.count, 1);
+	assert_int_equal(rh.len, 8);
+	assert_int_equal(tu_read(r.fd, chk, 8), 0);
+	assert_int_equal(raw_get(&r, 0, buf, 8), RSM_SUCCESS);
+	assert_memory_equal(buf, chk, 8);
+	raw_close(&r);
+
+	/* A read-only token: the server refuses writes, keeps the link. */
+	raw_open(&r, RSM_PERM_READ, 1);
+	assert_int_equal(raw_get(&r, 0, chk, 64), RSM_SUCCESS);
+	memset(buf, 0xee, 64);
+	assert_int_equal(raw_put(&r, 0, buf, 64), RSMERR_PERM_DENIED);
+	assert_int_equal(raw_get(&r, 0, buf, 64), RSM_SUCCESS);
+	assert_memory_equal(buf, chk, 64);
+	raw_close(&r);
+}
+
+/* ---- a flood while a legitimate importer works ---- */
+
+static int
+legit_importer(void *arg)
+{
+	rsmapi_controller_handle_t c;
+	rsm_memseg_import_handle_t h;
+	rsmapi_barrier_t bar;
+	char out[4096], in[4096];
+	uint64_t end = h_now_ms() + (uint64_t)(uintptr_t)arg;
+	int rounds = 0;
+
+	H_CHECK_RC(rsm_get_controller("tcp0", &c), RSM_SUCCESS);
+	H_CHECK_RC(rsm_memseg_import_connect(c, H_NODE_ID, g_segid,
+	    RSM_PERM_RDWR, &h), RSM_SUCCESS);
+	H_CHECK_RC(rsm_memseg_import_init_barrier(h, RSM_BAR_DEFAULT, &bar),
+	    RSM_SUCCESS);
+	while (h_now_ms() < end || rounds < 10) {
+		tu_fill(out, sizeof(out), (uint64_t)rounds);
+		H_CHECK_RC(rsm_memseg_import_put(h, 8192, out, sizeof(out)),
+		    RSM_SUCCESS);
+		H_CHECK_RC(rsm_memseg_import_get(h, 8192, in, sizeof(in)),
+		    RSM_SUCCESS);
+		H_CHECK(memcmp(in, out, sizeof(in)) == 0);
+		rounds++;
+		h_sleep_ms(5);
+	}
+	H_CHECK_RC(rsm_memseg_import_disconnect(h), RSM_SUCCESS);
+	return 0;
+}
+
+static void
+test_flood(void **state)
+{
+	enum { NFLOOD = 400 };
+	int fds[NFLOOD], n = 0, closed = 0;
+	struct rsm_msg_connect_reply rep;
+	uint64_t before;
+	pid_t legit;
+	int ctl, st;
+
+	(void)state;
+	ctl = tu_get_cap(&g_d, g_segid, RSM_PERM_READ, &rep, &st);
+	assert_true(ctl >= 0);
+	legit = h_spawn(legit_importer, (void *)(uintptr_t)4500, (uid_t)-1,
+	    T_CHILD / 1000);
+	assert_true(legit > 0);
+	/* A fresh second, so the refusal log's rate limit has room. */
+	h_sleep_ms(1100);
+	before = refused_now();
+	/* Connections that never say HELLO, far above the daemon's limits. */
+	for (int i = 0; i < NFLOOD; i++) {
+		fds[n] = tu_data_open(&rep.cap);
+		if (fds[n] >= 0)
+			n++;
+	}
+	assert_true(n > 0);
+	/* Over the limit: closed at once; the rest when HELLO time is up. */
+	for (int i = 0; i < n; i++)
+		closed += tu_closed_within(fds[i], i < 32 ? 3000 : 100);
+	assert_true(closed == n);
+	assert_true(refused_now() >= before + (uint64_t)n / 2);
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+	assert_int_equal(h_wait(legit, T_CHILD), 0);
+	assert_true(log_has("too many connections without a token"));
+	assert_true(log_has("no token within"));
+	close(ctl);
+}
+
+/* ---- setup ---- */
+
+static int
+group_setup(void **state)
+{
+	struct h_chan ch;
+	uint32_t v;
+
+	(void)state;
+	signal(SIGPIPE, SIG_IGN);
+	g_size = 16 * h_pagesize();
+	if (h_rsmd_start(&g_d, NULL) != 0 || h_chan_open(&ch) != 0)
+		return -1;
+	g_exp = h_spawn(exporter, (void *)(intptr_t)ch.fd[1], (uid_t)-1,
+	    120);
+	close(ch.fd[1]);
+	g_exp_fd = ch.fd[0];
+	if (g_exp < 0 || h_recv_u32(g_exp_fd, &v, T_MSG) != 0)
+		return -1;
+	return 0;
+}
+
+static int
+group_teardown(void **state)
+{
+	(void)state;
+	if (g_exp_fd >= 0)
+		close(g_exp_fd);
+	if (g_exp > 0) {
+		kill(g_exp, SIGKILL);
+		h_wait(g_exp, T_CHILD);
+	}
+	h_rsmd_cleanup(&g_d);
+	return 0;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_bad_frames,
+		    h_test_setup, h_test_teardown),
+		cmocka_unit_test_setup_teardown(test_tokens,
+		    h_test_setup, h_test_teardown),
+		cmocka_unit_test_setup_teardown(test_bounds_and_rights,
+		    h_test_setup, h_test_teardown),
+		cmocka_unit_test_setup_teardown(test_flood,
+		    h_test_setup, h_test_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

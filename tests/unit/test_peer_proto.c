@@ -1,0 +1,207 @@
+/*
+ * test_peer_proto.c - the peer frame codec: rsm_peer_check() and
+ * rsm_peer_frame_len() accept exactly the well-formed frames of each type
+ * and name the first fault of every other.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "rsm_peer.h"
+#include "rsmapi.h"
+
+#define HDR	sizeof(struct rsm_peer_hdr)
+
+static uint8_t f[RSM_PEER_FRAME_MAX + 64];
+
+static size_t
+hello(void)
+{
+	struct rsm_peer_hello h;
+	uint8_t nonce[RSM_PEER_NONCE_LEN];
+
+	memset(nonce, 7, sizeof(nonce));
+	rsm_peer_hello_fill(&h, 3, 99, nonce);
+	return rsm_peer_encode(f, RSM_PEER_HELLO, 0, 0, 0, &h, sizeof(h));
+}
+
+static void
+test_valid_frames(void **state)
+{
+	struct rsm_peer_auth a;
+	struct rsm_peer_heartbeat hb;
+	struct rsm_peer_ping pg;
+	struct rsm_peer_hdr h;
+	uint8_t body[RSM_PEER_BODY_MAX];
+	size_t n;
+
+	(void)state;
+	memset(&a, 1, sizeof(a));
+	memset(&hb, 0, sizeof(hb));
+	memset(&pg, 0, sizeof(pg));
+	memset(body, 0xab, sizeof(body));
+
+	n = hello();
+	assert_int_equal(rsm_peer_check(f, n), 0);
+	assert_int_equal(rsm_peer_frame_len(f, n), (long)n);
+	rsm_peer_hdr_decode(f, &h);
+	assert_int_equal(h.type, RSM_PEER_HELLO);
+	assert_int_equal(rsm_peer_get32(f + HDR), 3);
+	n = rsm_peer_encode(f, RSM_PEER_AUTH, 0, 0, 0, &a, sizeof(a));
+	assert_int_equal(rsm_peer_check(f, n), 0);
+	n = rsm_peer_encode(f, RSM_PEER_HEARTBEAT, 0, 0, 0, &hb, sizeof(hb));
+	assert_int_equal(rsm_peer_check(f, n), 0);
+	n = rsm_peer_encode(f, RSM_PEER_PING, 0, 0, 5, &pg, sizeof(pg));
+	assert_int_equal(rsm_peer_check(f, n), 0);
+	n = rsm_peer_encode(f, RSM_PEER_PONG, RSM_PEERF_REPLY, 0, 5, &pg,
+	    sizeof(pg));
+	assert_int_equal(rsm_peer_check(f, n), 0);
+	n = rsm_peer_encode_request(f, RSM_PEER_REQUEST, 0, 9, 1, NULL, 0);
+	assert_int_equal(rsm_peer_check(f, n), 0);
+	n = rsm_peer_encode_request(f, RSM_PEER_REQUEST, 0, 9, 7, body,
+	    sizeof(body));
+	assert_int_equal(n, RSM_PEER_FRAME_MAX);
+	assert_int_equal(rsm_peer_check(f, n), 0);
+	n = rsm_peer_encode_request(f, RSM_PEER_REPLY, RSM_SUCCESS, 9, 7,
+	    body, 100);
+	assert_int_equal(rsm_peer_check(f, n), 0);
+	n = rsm_peer_encode_request(f, RSM_PEER_REPLY,
+	    RSMERR_REMOTE_NODE_UNREACHABLE, 9, 7, NULL, 0);
+	assert_int_equal(rsm_peer_check(f, n), 0);
+	/* Too big to encode at all. */
+	assert_int_equal(rsm_peer_encode_request(f, RSM_PEER_REQUEST, 0, 9, 7,
+	    body, sizeof(body) + 1), 0);
+}
+
+static void
+test_header_faults(void **state)
+{
+	size_t n, k;
+
+	(void)state;
+	n = hello();
+	for (k = 0; k < HDR; k++) {
+		assert_int_equal(rsm_peer_frame_len(f, k), 0);
+		assert_int_equal(rsm_peer_check(f, k), RSM_PEERCHK_SHORT);
+	}
+	/* Truncated and overlong. */
+	assert_int_equal(rsm_peer_check(f, n - 1), RSM_PEERCHK_SHORT);
+	assert_int_equal(rsm_peer_check(f, n + 1), RSM_PEERCHK_LONG);
+	f[0] ^= 0xff;
+	assert_int_equal(rsm_peer_frame_len(f, n), RSM_PEERCHK_MAGIC);
+	assert_int_equal(rsm_peer_check(f, n), RSM_PEERCHK_MAGIC);
+	n = hello();
+	f[offsetof(struct rsm_peer_hdr, version)] = 2;
+	assert_int_equal(rsm_peer_check(f, n), RSM_PEERCHK_VERSION);
+	n = hello();
+	rsm_peer_put32(f + offsetof(struct rsm_peer_hdr, len),
+	    RSM_PEER_FRAME_MAX + 1);
+	assert_int_equal(rsm_peer_frame_len(f, n), RSM_PEERCHK_LEN);
+	rsm_peer_put32(f + offsetof(struct rsm_peer_hdr, len), HDR - 1);
+	assert_int_equal(rsm_peer_frame_len(f, n), RSM_PEERCHK_LEN);
+	rsm_peer_put32(f + offsetof(struct rsm_peer_hdr, len), 0xffffffffu);
+	assert_int_equal(rsm_peer_check(f, n), RSM_PEERCHK_LEN);
+	n = hello();
+	f[offsetof(struct rsm_peer_hdr, type)] = 0;
+	assert_int_equal(rsm_peer_check(f, n), RSM_PEERCHK_TYPE);
+	f[offsetof(struct rsm_peer_hdr, type)] = 8;
+	assert_int_equal(rsm_peer_check(f, n), RSM_PEERCHK_TYPE);
+	n = hello();
+	f[offsetof(struct rsm_peer_hdr, flags)] = RSM_PEERF_REPLY;
+	assert_int_equal(rsm_peer_check(f, n), RSM_PEERCHK_FLAGS);
+	f[offsetof(struct rsm_peer_hdr, flags)] = 0x80;
+	assert_int_equal(rsm_peer_check(f, n), RSM_PEERCHK_FLAGS);
+	n = hello();
+	f[offsetof(struct rsm_peer_hdr, reserved)] = 1;
+	assert_int_equal(rsm_peer_check(f, n), RSM_PEERCHK_FLAGS);
+}
+
+static void
+test_payload_faults(void **state)
+{
+	struct rsm_peer_ping pg;
+	uint8_t body[16];
+	size_t n;
+
+	(void)state;
+	memset(&pg, 0, sizeof(pg));
+	memset(body, 0, sizeof(body));
+	/* Sizes exact per type. */
+	n = rsm_peer_encode(f, RSM_PEER_PING, 0, 0, 5, body, 4);
+	assert_int_equal(rsm_peer_check(f, n), RSM_PEERCHK_SIZE);
+	n = rsm_peer_encode(f, RSM_PEER_HEARTBEAT, 0, 0, 0, body, 16);
+	assert_int_equal(rsm_peer_check(f, n), RSM_PEERCHK_SIZE);
+	/* Ids: none on HELLO/AUTH/HEARTBEAT, one on calls and answers. */
+	n = rsm_peer_encode(f, RSM_PEER_PING, 0, 0, 0, &pg, sizeof(pg));
+	assert_int_equal(rsm_peer_check(f, n), RSM_PEERCHK_ID);
+	n = rsm_peer_encode(f, RSM_PEER_HEARTBEAT, 0, 0, 3, body, 8);
+	assert_int_equal(rsm_peer_check(f, n), RSM_PEERCHK_ID);
+	/* Reply flag on exactly PONG and REPLY. */
+	n = rsm_peer_encode(f, RSM_PEER_PONG, 0, 0, 5, &pg, sizeof(pg));
+	assert_int_equal(rsm_peer_check(f, n), RSM_PEERCHK_FLAGS);
+	n = rsm_peer_encode(f, RSM_PEER_PING, RSM_PEERF_REPLY, 0, 5, &pg,
+	    sizeof(pg));
+	assert_int_equal(rsm_peer_check(f, n), RSM_PEERCHK_FLAGS);
+	/* Status only on REPLY. */
+	n = rsm_peer_encode(f, RSM_PEER_PING, 0, 1, 5, &pg, sizeof(pg));
+	assert_int_equal(rsm_peer_check(f, n), RSM_PEERCHK_FIELD);
+	/* Inner header: type non-zero, body_len exact, error replies bare. */
+	n = rsm_peer_encode_request(f, RSM_PEER_REQUEST, 0, 9, 0, NULL, 0);
+	assert_int_equal(rsm_peer_check(f, n), RSM_PEERCHK_FIELD);
+	n = rsm_peer_encode_request(f, RSM_PEER_REQUEST, 0, 9, 1, body, 8);
+	rsm_peer_put32(f + HDR + offsetof(struct rsm_peer_request, body_len),
+	    9);
+	assert_int_equal(rsm_peer_check(f, n), RSM_PEERCHK_SIZE);
+	rsm_peer_put32(f + HDR + offsetof(struct rsm_peer_request, body_len),
+	    0xffffffffu);
+	assert_int_equal(rsm_peer_check(f, n), RSM_PEERCHK_SIZE);
+	n = rsm_peer_encode_request(f, RSM_PEER_REPLY, RSMERR_BAD_ADDR, 9, 1,
+	    body, 8);
+	assert_int_equal(rsm_peer_check(f, n), RSM_PEERCHK_SIZE);
+	n = rsm_peer_encode(f, RSM_PEER_REQUEST, 0, 0, 9, body, 4);
+	assert_int_equal(rsm_peer_check(f, n), RSM_PEERCHK_SIZE);
+	/* HELLO's pad must be zero. */
+	n = hello();
+	f[HDR + offsetof(struct rsm_peer_hello, pad)] = 1;
+	assert_int_equal(rsm_peer_check(f, n), RSM_PEERCHK_FIELD);
+}
+
+static void
+test_auth_input(void **state)
+{
+	uint8_t a[RSM_PEER_NONCE_LEN], b[RSM_PEER_NONCE_LEN];
+	uint8_t x[RSM_PEER_AUTH_INPUT_LEN], y[RSM_PEER_AUTH_INPUT_LEN];
+
+	(void)state;
+	memset(a, 1, sizeof(a));
+	memset(b, 2, sizeof(b));
+	/* What node 1 MACs for node 2 is never what node 2 MACs for node 1. */
+	rsm_peer_auth_input(x, b, a, 1, 2);
+	rsm_peer_auth_input(y, a, b, 2, 1);
+	assert_memory_not_equal(x, y, sizeof(x));
+	rsm_peer_auth_input(y, b, a, 1, 2);
+	assert_memory_equal(x, y, sizeof(x));
+	assert_memory_equal(x, RSM_PEER_AUTH_LABEL,
+	    sizeof(RSM_PEER_AUTH_LABEL) - 1);
+	for (int c = 0; c >= -10; c--)
+		assert_string_not_equal(rsm_peerchk_str(c), "unknown fault");
+	assert_string_equal(rsm_peer_type_name(RSM_PEER_REPLY), "REPLY");
+	assert_string_equal(rsm_peer_type_name(99), "UNKNOWN");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_valid_frames),
+		cmocka_unit_test(test_header_faults),
+		cmocka_unit_test(test_payload_faults),
+		cmocka_unit_test(test_auth_input),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

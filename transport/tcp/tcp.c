@@ -1,0 +1,334 @@
+/*
+ * tcp.c - the ops table of the tcp transport (controller tcp0).
+ *
+ * put/putv post their frames and return once the bytes are in the
+ * socket; a later flush (close_barrier, or the implicit barrier around
+ * each call) collects the replies and reports the first failure.  get and
+ * getv post their frames and wait for the data.  A transfer larger than
+ * TCP_CHUNK is cut into frames that stay in flight together, up to
+ * TCP_WINDOW of them.  Ordering needs no work: the server applies one
+ * connection's requests strictly in order, so fence only reports whether
+ * the connection still stands.  A segment reached over tcp cannot be
+ * mapped (the library refuses rsm_memseg_import_map for it).
+ */
+#include "tcp/tcp.h"
+
+#include <string.h>
+#include <sys/socket.h>
+
+#include "rsmapi.h"
+
+static int
+tcp_connect(struct rsm_xport_seg *seg, const struct rsm_xport_target *t)
+{
+	struct tcp_conn *c;
+	int rc;
+
+	if (seg == NULL || t == NULL)
+		return RSMERR_BAD_ADDR;
+	if ((rc = tcp_conn_open(t, &c)) != RSM_SUCCESS)
+		return rc;
+	seg->base = NULL;
+	seg->size = (size_t)c->size;
+	seg->prot = t->prot;
+	seg->priv = c;
+	return RSM_SUCCESS;
+}
+
+static int
+tcp_disconnect(struct rsm_xport_seg *seg)
+{
+	tcp_conn_close(to_tcp_conn(seg));
+	seg->priv = NULL;
+	seg->base = NULL;
+	seg->size = 0;
+	seg->prot = 0;
+	return RSM_SUCCESS;
+}
+
+/* The stream is ordered end to end: a fence only checks it still is. */
+static int
+tcp_fence(struct rsm_xport_seg *seg)
+{
+	struct tcp_conn *c = to_tcp_conn(seg);
+	int rc;
+
+	/* Not connected yet (no put/get so far): nothing to order. */
+	if (c == NULL)
+		return RSM_SUCCESS;
+	if ((rc = tcp_enter(c)) != RSM_SUCCESS)
+		return rc;
+	rc = tcp_poll_replies(c);
+	tcp_leave(c);
+	return rc;
+}
+
+static int
+tcp_flush(struct rsm_xport_seg *seg)
+{
+	struct tcp_conn *c = to_tcp_conn(seg);
+	int rc;
+
+	/* Not connected yet: nothing was issued, so nothing can be lost. */
+	if (c == NULL)
+		return RSM_SUCCESS;
+	if ((rc = tcp_enter(c)) != RSM_SUCCESS)
+		return rc;
+	rc = tcp_wait_until(c, 0);
+	/* Nothing outstanding may still mean a stream the server closed. */
+	if (rc == RSM_SUCCESS)
+		rc = tcp_poll_replies(c);
+	if (rc == RSM_SUCCESS)
+		rc = c->first_err;
+	c->first_err = RSM_SUCCESS;
+	tcp_leave(c);
+	return rc;
+}
+
+static int
+check_range(const struct tcp_conn *c, size_t off, size_t len)
+{
+	return rsm_data_in_bounds(off, len, c->size) ? RSM_SUCCESS :
+	    RSMERR_BAD_LENGTH;
+}
+
+/*
+ * Post one entry as PUT frames of at most TCP_CHUNK bytes.  wait NULL:
+ * failures are reported by the next flush.
+ */
+static int
+post_put(struct tcp_conn *c, size_t off, const char *src, size_t len,
+    struct tcp_wait *wait, size_t entry)
+{
+	struct rsm_data_hdr h;
+	struct tcp_pend p;
+	struct iovec pay;
+	size_t done = 0, n;
+
+	memset(&p, 0, sizeof(p));
+	p.op = RSM_DOP_PUT;
+	p.want_count = 1;
+	p.wait = wait;
+	p.entry_base = entry;
+	p.part = len > TCP_CHUNK;
+	while (done < len) {
+		n = len - done < TCP_CHUNK ? len - done : TCP_CHUNK;
+		rsm_data_hdr_init(&h, RSM_DOP_PUT, 0, 0, off + done,
+		    (uint32_t)n, 0);
+		pay.iov_base = (void *)(uintptr_t)(src + done);
+		pay.iov_len = n;
+		if (tcp_post(c, &h, NULL, 0, &pay, 1, &p) != 0)
+			return c->err;
+		done += n;
+	}
+	return RSM_SUCCESS;
+}
+
+/* Post one entry as GET frames; the data lands in dst. */
+static int
+post_get(struct tcp_conn *c, size_t off, char *dst, size_t len,
+    struct tcp_wait *wait, size_t entry)
+{
+	struct rsm_data_hdr h;
+	struct tcp_pend p;
+	size_t done = 0, n;
+
+	memset(&p, 0, sizeof(p));
+	p.op = RSM_DOP_GET;
+	p.want_count = 1;
+	p.ndst = 1;
+	p.wait = wait;
+	p.entry_base = entry;
+	p.part = len > TCP_CHUNK;
+	while (done < len) {
+		n = len - done < TCP_CHUNK ? len - done : TCP_CHUNK;
+		rsm_data_hdr_init(&h, RSM_DOP_GET, 0, 0, off + done,
+		    (uint32_t)n, 0);
+		p.want_len = (uint32_t)n;
+		p.dst[0].iov_base = dst + done;
+		p.dst[0].iov_len = n;
+		if (tcp_post(c, &h, NULL, 0, NULL, 0, &p) != 0)
+			return c->err;
+		done += n;
+	}
+	return RSM_SUCCESS;
+}
+
+static int
+tcp_put(struct rsm_xport_seg *seg, size_t off, const void *src, size_t len)
+{
+	struct tcp_conn *c = to_tcp_conn(seg);
+	int rc;
+
+	if ((rc = tcp_enter(c)) != RSM_SUCCESS)
+		return rc;
+	/* Collect finished replies first: a dead server shows up here. */
+	if ((rc = tcp_poll_replies(c)) == RSM_SUCCESS &&
+	    (rc = check_range(c, off, len)) == RSM_SUCCESS)
+		rc = post_put(c, off, src, len, NULL, 0);
+	tcp_leave(c);
+	return rc;
+}
+
+static int
+tcp_get(struct rsm_xport_seg *seg, size_t off, void *dst, size_t len)
+{
+	struct tcp_conn *c = to_tcp_conn(seg);
+	struct tcp_wait w = { RSM_SUCCESS, 0 };
+	int rc;
+
+	if ((rc = tcp_enter(c)) != RSM_SUCCESS)
+		return rc;
+	if ((rc = check_range(c, off, len)) == RSM_SUCCESS &&
+	    (rc = post_get(c, off, dst, len, &w, 0)) == RSM_SUCCESS &&
+	    (rc = tcp_wait_until(c, 0)) == RSM_SUCCESS)
+		rc = w.status;
+	tcp_leave(c);
+	return rc;
+}
+
+/*
+ * Vector ops: consecutive small entries share one PUTV/GETV frame (at
+ * most RSM_DATA_VEC_MAX entries and TCP_CHUNK bytes); an entry larger
+ * than a chunk travels alone, split.  The call waits for its replies, so
+ * *done names exactly the entries that reached the segment.
+ */
+static int
+xferv(struct rsm_xport_seg *seg, const struct rsm_xport_iov *iov, size_t n,
+    size_t *done, int is_put)
+{
+	struct tcp_conn *c = to_tcp_conn(seg);
+	struct tcp_wait w = { RSM_SUCCESS, 0 };
+	struct rsm_data_vec tab[RSM_DATA_VEC_MAX];
+	struct iovec pay[RSM_DATA_VEC_MAX];
+	struct rsm_data_hdr h;
+	struct tcp_pend p;
+	size_t i, j, bytes;
+	int rc;
+
+	if (done != NULL)
+		*done = 0;
+	if ((rc = tcp_enter(c)) != RSM_SUCCESS)
+		return rc;
+	if (iov == NULL && n > 0)
+		rc = RSMERR_BAD_ADDR;
+	for (i = 0; i < n && rc == RSM_SUCCESS; i++)
+		rc = check_range(c, iov[i].remote_off, iov[i].len);
+	for (i = 0; i < n && rc == RSM_SUCCESS; i = j) {
+		if (iov[i].len > TCP_CHUNK) {
+			rc = is_put ? post_put(c, iov[i].remote_off,
+			    iov[i].local, iov[i].len, &w, i) :
+			    post_get(c, iov[i].remote_off, iov[i].local,
+			    iov[i].len, &w, i);
+			j = i + 1;
+			continue;
+		}
+		memset(&p, 0, sizeof(p));
+		bytes = 0;
+		for (j = i; j < n && j - i < RSM_DATA_VEC_MAX &&
+		    iov[j].len <= TCP_CHUNK - bytes; j++) {
+			tab[j - i].off = iov[j].remote_off;
+			tab[j - i].len = iov[j].len;
+			pay[j - i].iov_base = iov[j].local;
+			pay[j - i].iov_len = iov[j].len;
+			bytes += iov[j].len;
+		}
+		p.op = is_put ? RSM_DOP_PUTV : RSM_DOP_GETV;
+		p.want_count = (uint32_t)(j - i);
+		p.wait = &w;
+		p.entry_base = i;
+		if (!is_put) {
+			p.want_len = (uint32_t)bytes;
+			p.ndst = (uint32_t)(j - i);
+			memcpy(p.dst, pay, (j - i) * sizeof(pay[0]));
+		}
+		rsm_data_hdr_init(&h, p.op, 0, 0, 0, (uint32_t)bytes,
+		    (uint32_t)(j - i));
+		rc = tcp_post(c, &h, tab, (uint32_t)(j - i), pay,
+		    is_put ? (int)(j - i) : 0, &p);
+	}
+	if (rc == RSM_SUCCESS)
+		rc = tcp_wait_until(c, 0);
+	if (rc == RSM_SUCCESS && w.status != RSM_SUCCESS)
+		rc = w.status;
+	if (done != NULL)
+		*done = rc == RSM_SUCCESS ? n : w.done;
+	tcp_leave(c);
+	return rc;
+}
+
+static int
+tcp_putv(struct rsm_xport_seg *seg, const struct rsm_xport_iov *iov,
+    size_t n, size_t *done)
+{
+	return xferv(seg, iov, n, done, 1);
+}
+
+static int
+tcp_getv(struct rsm_xport_seg *seg, const struct rsm_xport_iov *iov,
+    size_t n, size_t *done)
+{
+	return xferv(seg, iov, n, done, 0);
+}
+
+/* Local buffers are read and written by the socket calls: nothing to pin. */
+static int
+tcp_register_mem(struct rsm_xport_mem *mem, void *vaddr, size_t len)
+{
+	if (vaddr == NULL)
+		return RSMERR_BAD_ADDR;
+	if (len == 0)
+		return RSMERR_BAD_LENGTH;
+	mem->vaddr = vaddr;
+	mem->len = len;
+	return RSM_SUCCESS;
+}
+
+static int
+tcp_deregister_mem(struct rsm_xport_mem *mem)
+{
+	mem->vaddr = NULL;
+	mem->len = 0;
+	return RSM_SUCCESS;
+}
+
+/* Signals travel over the node daemon's control channel. */
+static int
+tcp_signal(struct rsm_xport_seg *seg, uint32_t flags, rsm_xport_post_fn post,
+    void *arg)
+{
+	(void)seg;
+	if (post == NULL)
+		return RSMERR_BAD_ADDR;
+	return post(arg, flags);
+}
+
+/*
+ * A revoked import: a call may be blocked on a stream whose far end went
+ * silent (a node whose link is down), so cut the stream under it.  No
+ * lock: the blocked call holds it, and shutdown() frees nothing.
+ */
+static void
+tcp_abort(struct rsm_xport_seg *seg)
+{
+	struct tcp_conn *c = to_tcp_conn(seg);
+
+	if (c != NULL && c->fd >= 0)
+		(void)shutdown(c->fd, SHUT_RDWR);
+}
+
+const struct rsm_transport_ops rsm_tcp_ops = {
+	"tcp",
+	tcp_connect,
+	tcp_disconnect,
+	tcp_fence,
+	tcp_flush,
+	tcp_get,
+	tcp_getv,
+	tcp_put,
+	tcp_putv,
+	tcp_register_mem,
+	tcp_deregister_mem,
+	tcp_signal,
+	tcp_abort,
+};

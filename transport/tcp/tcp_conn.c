@@ -1,0 +1,434 @@
+/*
+ * tcp_conn.c - one data connection of the tcp transport: connect and
+ * present the token, post requests, and read replies straight into the
+ * caller's memory.  See tcp.h for the model.
+ */
+#include "tcp/tcp.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "rsmapi.h"
+
+/* The stream is gone: every outstanding request fails with it. */
+static int
+conn_fail(struct tcp_conn *c, int err)
+{
+	if (c->err == 0)
+		c->err = err;
+	while (c->n > 0) {
+		struct tcp_pend *p = &c->ring[c->head];
+
+		if (p->wait != NULL && p->wait->status == RSM_SUCCESS) {
+			p->wait->status = c->err;
+			p->wait->done = p->entry_base;
+		}
+		c->head = (c->head + 1) % TCP_WINDOW;
+		c->n--;
+	}
+	c->rh_got = 0;
+	c->pay_got = 0;
+	/* Wake nothing and keep the descriptor: close() is the owner's. */
+	(void)shutdown(c->fd, SHUT_RDWR);
+	return c->err;
+}
+
+static void
+retire(struct tcp_conn *c)
+{
+	struct tcp_pend *p = &c->ring[c->head];
+
+	if (c->rh.status != RSM_SUCCESS) {
+		if (p->wait != NULL) {
+			if (p->wait->status == RSM_SUCCESS) {
+				p->wait->status = (int)c->rh.status;
+				p->wait->done = p->entry_base +
+				    (p->part ? 0 : c->rh.count);
+			}
+		} else if (c->first_err == RSM_SUCCESS) {
+			c->first_err = (int)c->rh.status;
+		}
+	}
+	c->head = (c->head + 1) % TCP_WINDOW;
+	c->n--;
+	c->rh_got = 0;
+	c->pay_got = 0;
+}
+
+/* Drop the first `skip` bytes of an iovec array. */
+static void
+iov_skip(struct iovec *iov, int *niov, size_t skip)
+{
+	int i = 0, j;
+
+	while (i < *niov && skip >= iov[i].iov_len) {
+		skip -= iov[i].iov_len;
+		i++;
+	}
+	if (i < *niov) {
+		iov[i].iov_base = (char *)iov[i].iov_base + skip;
+		iov[i].iov_len -= skip;
+	}
+	for (j = 0; i < *niov; i++, j++)
+		iov[j] = iov[i];
+	*niov = j;
+}
+
+/* The head's destination entries, limited to `len` bytes. */
+static int
+dst_iov(const struct tcp_pend *p, size_t len, struct iovec *iov)
+{
+	uint32_t i;
+	int n = 0;
+
+	for (i = 0; i < p->ndst && len > 0; i++) {
+		size_t l = p->dst[i].iov_len < len ? p->dst[i].iov_len : len;
+
+		iov[n].iov_base = p->dst[i].iov_base;
+		iov[n++].iov_len = l;
+		len -= l;
+	}
+	return n;
+}
+
+/* A whole header is in: does it answer the head request? */
+static int
+header_ok(struct tcp_conn *c)
+{
+	const struct tcp_pend *p = &c->ring[c->head];
+	uint64_t sum = 0;
+	uint32_t i;
+
+	if (rsm_data_check_reply(&c->rh, p->op, p->id, p->want_len,
+	    p->want_count) != 0)
+		return 0;
+	if (p->op == RSM_DOP_GETV && c->rh.status != RSM_SUCCESS) {
+		/* A failed GETV carries exactly the entries it did. */
+		for (i = 0; i < c->rh.count && i < p->ndst; i++)
+			sum += p->dst[i].iov_len;
+		return sum == c->rh.len;
+	}
+	return 1;
+}
+
+/* Nothing is outstanding: only EOF or garbage can be waiting. */
+static int
+check_idle(struct tcp_conn *c)
+{
+	char b;
+	ssize_t n = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+	    errno == EINTR))
+		return 0;
+	/* EOF, a reset, or bytes nobody asked for. */
+	return conn_fail(c, RSMERR_CONN_ABORTED);
+}
+
+/*
+ * Read once.  block: wait (bounded) for bytes first.  Returns 0 (progress
+ * or, without block, nothing yet) or c->err.
+ */
+static int
+rx_some(struct tcp_conn *c, int block)
+{
+	struct iovec iov[1 + RSM_DATA_VEC_MAX];
+	struct tcp_pend *p;
+	ssize_t n;
+	size_t take;
+	int niov = 0;
+
+	if (c->err)
+		return c->err;
+	if (c->n == 0)
+		return check_idle(c);
+	p = &c->ring[c->head];
+	if (c->rh_got < sizeof(c->rh)) {
+		iov[niov].iov_base = (char *)&c->rh + c->rh_got;
+		iov[niov++].iov_len = sizeof(c->rh) - c->rh_got;
+		/*
+		 * The last request outstanding: nothing can follow its reply
+		 * in the stream, so read its data in the same call.
+		 */
+		if (c->n == 1)
+			niov += dst_iov(p, SIZE_MAX, iov + niov);
+	} else {
+		niov = dst_iov(p, c->rh.len, iov);
+		iov_skip(iov, &niov, c->pay_got);
+	}
+	for (;;) {
+		struct pollfd pfd = { c->fd, POLLIN, 0 };
+		int r;
+
+		n = readv(c->fd, iov, niov);
+		if (n > 0)
+			break;
+		if (n == 0)
+			return conn_fail(c, RSMERR_CONN_ABORTED);
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return conn_fail(c, RSMERR_CONN_ABORTED);
+		if (!block)
+			return 0;
+		do {
+			r = poll(&pfd, 1, TCP_STALL_MS);
+		} while (r < 0 && errno == EINTR);
+		if (r <= 0)
+			return conn_fail(c, RSMERR_CONN_ABORTED);
+	}
+	if (c->rh_got < sizeof(c->rh)) {
+		take = sizeof(c->rh) - c->rh_got;
+		if ((size_t)n < take) {
+			c->rh_got += (size_t)n;
+			return 0;
+		}
+		c->rh_got = sizeof(c->rh);
+		if (!header_ok(c) || (size_t)n - take > c->rh.len)
+			return conn_fail(c, RSMERR_CONN_ABORTED);
+		c->pay_got = (size_t)n - take;
+	} else {
+		c->pay_got += (size_t)n;
+	}
+	if (c->pay_got == c->rh.len)
+		retire(c);
+	return 0;
+}
+
+int
+tcp_wait_until(struct tcp_conn *c, unsigned left)
+{
+	while (c->err == 0 && c->n > left)
+		(void)rx_some(c, 1);
+	return c->err;
+}
+
+int
+tcp_poll_replies(struct tcp_conn *c)
+{
+	unsigned before;
+
+	/* Stop when a read retires nothing: no busy loop on a slow reply. */
+	do {
+		before = c->n;
+		if (rx_some(c, 0) != 0)
+			return c->err;
+	} while (c->n > 0 && c->n < before);
+	return c->err;
+}
+
+/* Send all of iov, collecting replies while the socket is full. */
+static int
+tx(struct tcp_conn *c, struct iovec *iov, int niov)
+{
+	struct msghdr mh;
+	ssize_t n;
+
+	while (niov > 0) {
+		struct pollfd pfd = { c->fd, POLLOUT | POLLIN, 0 };
+		int r;
+
+		memset(&mh, 0, sizeof(mh));
+		mh.msg_iov = iov;
+		mh.msg_iovlen = (size_t)niov;
+		n = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n > 0) {
+			iov_skip(iov, &niov, (size_t)n);
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
+			return conn_fail(c, RSMERR_CONN_ABORTED);
+		do {
+			r = poll(&pfd, 1, TCP_STALL_MS);
+		} while (r < 0 && errno == EINTR);
+		if (r <= 0 || (pfd.revents & (POLLERR | POLLHUP)))
+			return conn_fail(c, RSMERR_CONN_ABORTED);
+		if ((pfd.revents & POLLIN) && rx_some(c, 0) != 0)
+			return c->err;
+	}
+	return 0;
+}
+
+int
+tcp_post(struct tcp_conn *c, struct rsm_data_hdr *h,
+    const struct rsm_data_vec *tab, uint32_t ntab, const struct iovec *pay,
+    int npay, const struct tcp_pend *p)
+{
+	struct iovec iov[2 + RSM_DATA_VEC_MAX];
+	int niov = 0, i;
+
+	if (c->err)
+		return c->err;
+	if (c->n >= TCP_WINDOW && tcp_wait_until(c, TCP_WINDOW - 1) != 0)
+		return c->err;
+	h->id = c->next_id++;
+	iov[niov].iov_base = h;
+	iov[niov++].iov_len = sizeof(*h);
+	if (ntab > 0) {
+		iov[niov].iov_base = (void *)(uintptr_t)tab;
+		iov[niov++].iov_len = ntab * sizeof(*tab);
+	}
+	for (i = 0; i < npay && niov < (int)(sizeof(iov) / sizeof(iov[0]));
+	    i++)
+		iov[niov++] = pay[i];
+	if (tx(c, iov, niov) != 0)
+		return c->err;
+	/* In the ring only once sent: its reply cannot come before. */
+	c->ring[(c->head + c->n) % TCP_WINDOW] = *p;
+	c->ring[(c->head + c->n) % TCP_WINDOW].id = h->id;
+	c->n++;
+	return 0;
+}
+
+int
+tcp_enter(struct tcp_conn *c)
+{
+	if (c == NULL)
+		return RSMERR_CONN_ABORTED;
+	pthread_mutex_lock(&c->mtx);
+	/* A forked child shares the parent's stream: it must not touch it. */
+	if (c->pid != getpid()) {
+		pthread_mutex_unlock(&c->mtx);
+		return RSMERR_CONN_ABORTED;
+	}
+	if (c->err) {
+		pthread_mutex_unlock(&c->mtx);
+		return c->err;
+	}
+	return RSM_SUCCESS;
+}
+
+void
+tcp_leave(struct tcp_conn *c)
+{
+	pthread_mutex_unlock(&c->mtx);
+}
+
+/* Non-blocking connect, bounded by TCP_CONNECT_MS. */
+static int
+dial(const struct rsm_wire_cap *cap)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	struct pollfd pfd;
+	int fd, one = 1, err = 0, r;
+
+	memset(&ss, 0, sizeof(ss));
+	if (cap->family == RSM_CAP_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)(void *)&ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(cap->port);
+		memcpy(&s4->sin_addr, cap->addr, 4);
+		sl = sizeof(*s4);
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)(void *)&ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(cap->port);
+		memcpy(&s6->sin6_addr, cap->addr, 16);
+		sl = sizeof(*s6);
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	if (fd < 0)
+		return -1;
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(fd, (struct sockaddr *)&ss, sl) == 0)
+		return fd;
+	if (errno != EINPROGRESS) {
+		close(fd);
+		return -1;
+	}
+	pfd.fd = fd;
+	pfd.events = POLLOUT;
+	do {
+		r = poll(&pfd, 1, TCP_CONNECT_MS);
+	} while (r < 0 && errno == EINTR);
+	sl = sizeof(err);
+	if (r <= 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &sl) != 0 ||
+	    err != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int
+tcp_conn_open(const struct rsm_xport_target *t, struct tcp_conn **cp)
+{
+	struct rsm_data_hello hello;
+	struct rsm_data_hello_reply rep;
+	struct rsm_data_hdr h;
+	struct tcp_wait w = { RSM_SUCCESS, 0 };
+	struct tcp_pend p;
+	struct iovec pay;
+	struct tcp_conn *c;
+	int fd;
+
+	*cp = NULL;
+	if (t == NULL || t->cap == NULL || t->size == 0 || t->cap->port == 0 ||
+	    (t->cap->family != RSM_CAP_INET && t->cap->family != RSM_CAP_INET6))
+		return RSMERR_BAD_ADDR;
+	/* The data server is unreachable: the connection is as good as lost. */
+	if ((fd = dial(t->cap)) < 0)
+		return errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+		    errno == ENOMEM ? RSMERR_INSUFFICIENT_RESOURCES :
+		    RSMERR_CONN_ABORTED;
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		close(fd);
+		return RSMERR_INSUFFICIENT_MEM;
+	}
+	pthread_mutex_init(&c->mtx, NULL);
+	c->fd = fd;
+	c->pid = getpid();
+	c->next_id = 1;
+
+	memcpy(hello.token, t->cap->token, sizeof(hello.token));
+	rsm_data_hdr_init(&h, RSM_DOP_HELLO, 0, 0, 0, sizeof(hello), 0);
+	memset(&p, 0, sizeof(p));
+	p.op = RSM_DOP_HELLO;
+	p.want_len = sizeof(rep);
+	p.ndst = 1;
+	p.dst[0].iov_base = &rep;
+	p.dst[0].iov_len = sizeof(rep);
+	p.wait = &w;
+	pay.iov_base = &hello;
+	pay.iov_len = sizeof(hello);
+	if (tcp_post(c, &h, NULL, 0, &pay, 1, &p) == 0)
+		(void)tcp_wait_until(c, 0);
+	if (c->err == 0 && w.status == RSM_SUCCESS &&
+	    (rep.size != t->size || (rep.granted & t->perm) != t->perm ||
+	    rep.frame_max < TCP_CHUNK))
+		w.status = RSMERR_CONN_ABORTED;
+	if (c->err != 0 || w.status != RSM_SUCCESS) {
+		int rc = c->err ? c->err : w.status;
+
+		tcp_conn_close(c);
+		/* The token was refused: whatever the reason, it is lost. */
+		return rc == RSMERR_INSUFFICIENT_RESOURCES ? rc :
+		    RSMERR_CONN_ABORTED;
+	}
+	c->size = rep.size;
+	c->granted = rep.granted;
+	*cp = c;
+	return RSM_SUCCESS;
+}
+
+void
+tcp_conn_close(struct tcp_conn *c)
+{
+	if (c == NULL)
+		return;
+	close(c->fd);
+	pthread_mutex_destroy(&c->mtx);
+	free(c);
+}
