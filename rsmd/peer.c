@@ -100,8 +100,12 @@ reap_fire(struct rsmd *rs, struct rsmd_timer *t)
 	struct pconn *pc;
 
 	(void)t;
-	/* A callback may close links or answer more calls: loop. */
-	while (!TAILQ_EMPTY(&P->done) || !TAILQ_EMPTY(&P->closing)) {
+	/*
+	 * A callback or hook may close links, answer more calls or change
+	 * more states: loop until nothing is left.
+	 */
+	while (peer_hooks_run_pending(rs) || !TAILQ_EMPTY(&P->done) ||
+	    !TAILQ_EMPTY(&P->closing)) {
 		pcall_run_done(rs);
 		while ((pc = TAILQ_FIRST(&P->closing)) != NULL) {
 			TAILQ_REMOVE(&P->closing, pc, link);

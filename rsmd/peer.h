@@ -7,7 +7,9 @@
  * peer_call() gets exactly one callback, with the reply or with
  * RSMERR_REMOTE_NODE_UNREACHABLE when the peer is down, goes down before
  * answering, or does not answer in time.  Callbacks never run inside
- * peer_call() itself, so callers need not be reentrant.
+ * peer_call() itself, so callers need not be reentrant; nor do the state
+ * hooks of peer_on_state(), which run after the round's events, in the
+ * order the changes happened, even when a send is what found a link dead.
  */
 #ifndef RSMD_PEER_H
 #define RSMD_PEER_H

@@ -45,6 +45,20 @@ static struct {
 
 static peer_state_fn hooks[PEER_HOOKS_MAX];
 
+/*
+ * Node state changes waiting for the end of the round.  A link can die in
+ * the middle of a send (peer_call(), a REVOKED notice), and the hooks free
+ * what their callers may still hold, so they run only from the deferred
+ * work, in the order the changes happened.
+ */
+struct pstate {
+	TAILQ_ENTRY(pstate) link;
+	uint32_t	 node;
+	int		 up;
+};
+static TAILQ_HEAD(, pstate) pending_states =
+    TAILQ_HEAD_INITIALIZER(pending_states);
+
 int
 peer_handle(uint32_t inner_type, peer_request_fn fn)
 {
@@ -73,13 +87,46 @@ peer_on_state(peer_state_fn fn)
 	return -1;
 }
 
-void
-peer_hooks_run(struct rsmd *rs, uint32_t node, int up)
+static void
+hooks_call(struct rsmd *rs, uint32_t node, int up)
 {
 	size_t i;
 
 	for (i = 0; i < PEER_HOOKS_MAX && hooks[i] != NULL; i++)
 		hooks[i](rs, node, up);
+}
+
+void
+peer_hooks_run(struct rsmd *rs, uint32_t node, int up)
+{
+	struct pstate *ps;
+
+	if ((ps = malloc(sizeof(*ps))) == NULL) {
+		/* No memory to defer it: telling late would lose the change. */
+		log_warnx("node %u %s: state hooks run at once (no memory)",
+		    node, up ? "up" : "down");
+		hooks_call(rs, node, up);
+		return;
+	}
+	ps->node = node;
+	ps->up = up;
+	TAILQ_INSERT_TAIL(&pending_states, ps, link);
+	peer_defer(rs);
+}
+
+int
+peer_hooks_run_pending(struct rsmd *rs)
+{
+	struct pstate *ps;
+	int ran = 0;
+
+	while ((ps = TAILQ_FIRST(&pending_states)) != NULL) {
+		TAILQ_REMOVE(&pending_states, ps, link);
+		hooks_call(rs, ps->node, ps->up);
+		free(ps);
+		ran = 1;
+	}
+	return ran;
 }
 
 static uint64_t

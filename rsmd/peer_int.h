@@ -141,8 +141,10 @@ void	 pcall_fail_all(struct rsmd *, struct peer *);
 void	 pcall_expire(struct rsmd *, struct peer *, uint64_t now);
 /* Run the callbacks of answered calls. */
 void	 pcall_run_done(struct rsmd *);
-/* Tell the state hooks. */
+/* Queue a node state change for the hooks, run with the deferred work. */
 void	 peer_hooks_run(struct rsmd *, uint32_t node, int up);
+/* Run the queued state changes in order; 1 if any ran. */
+int	 peer_hooks_run_pending(struct rsmd *);
 /* Measure the round trip, recorded in peer->rtt_us, no callback. */
 void	 pcall_rtt_probe(struct rsmd *, struct peer *);
 
