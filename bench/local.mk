@@ -10,3 +10,26 @@ EXTRA_DIST += bench/run-bench.sh
 .PHONY: bench
 bench: bench/rsm_perf rsmd/rsmd
 	$(SHELL) $(top_srcdir)/bench/run-bench.sh $(abs_top_builddir)
+
+# The cluster benchmark: tcp0 between two network namespaces beside a
+# plain socket and UCX on the same link; `make bench-net` (root).
+noinst_PROGRAMS += bench/rsm_net_perf
+bench_rsm_net_perf_SOURCES = bench/rsm_net_perf.c bench/sock_baseline.c \
+	bench/sock_baseline.h
+bench_rsm_net_perf_LDADD = librsm.la libproto.la $(PTHREAD_LIBS)
+EXTRA_DIST += bench/run-bench-net.sh
+
+.PHONY: bench-net
+bench-net: bench/rsm_net_perf rsmd/rsmd rsmadm/rsmadm
+	bash $(top_srcdir)/bench/run-bench-net.sh $(abs_top_builddir)
+
+# The verbs benchmark: rsm over verbs0 beside perftest on the same
+# SoftRoCE device, inside a QEMU guest (tests/vm); `make bench-verbs`.
+noinst_PROGRAMS += bench/rsm_verbs_perf
+bench_rsm_verbs_perf_SOURCES = bench/rsm_verbs_perf.c
+bench_rsm_verbs_perf_LDADD = librsm.la $(PTHREAD_LIBS)
+EXTRA_DIST += bench/run-bench-verbs.sh
+
+.PHONY: bench-verbs
+bench-verbs: bench/rsm_verbs_perf rsmd/rsmd rsmadm/rsmadm
+	bash $(top_srcdir)/bench/run-bench-verbs.sh $(abs_top_builddir)

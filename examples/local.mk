@@ -1,5 +1,5 @@
 # examples: rsm_demo, two processes sharing one segment; `make demo` runs
-# it against a private rsmd.
+# it across two private rsmd on 127.0.0.1 (nodes 1 and 2).
 noinst_PROGRAMS += examples/rsm_demo
 examples_rsm_demo_SOURCES = examples/rsm_demo.c
 examples_rsm_demo_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/rsmadm

@@ -111,11 +111,13 @@ rsm_memseg_import_connect(rsmapi_controller_handle_t controller,
 
 		/*
 		 * Trust nothing: a shm fd must hold the whole segment; a tcp
-		 * import gets a capability and no fd.
+		 * or verbs import gets a capability of its kind and no fd.
 		 */
-		if (c->xport == RSM_XPORT_TCP)
+		if (c->xport == RSM_XPORT_TCP || c->xport == RSM_XPORT_VERBS)
 			bad = call.reply_fd >= 0 ||
-			    rep.cap.family == RSM_CAP_NONE;
+			    rep.cap.family == RSM_CAP_NONE ||
+			    rep.cap.kind != (c->xport == RSM_XPORT_VERBS ?
+			    RSM_CAPK_VERBS : RSM_CAPK_TCP);
 		else
 			bad = call.reply_fd < 0 ||
 			    rep.cap.family != RSM_CAP_NONE ||
@@ -276,9 +278,10 @@ rsm_memseg_import_map(rsm_memseg_import_handle_t im_memseg, void **address,
 	}
 	/*
 	 * A segment reached through tcp0 is served by a daemon's data
-	 * server: CPU loads and stores cannot reach it (remote map is a
-	 * later capability), so it can never be mapped; put/get work.  Its
-	 * data connection is not a mapping, hence before the next check.
+	 * server, one reached through verbsN by RDMA: CPU loads and stores
+	 * cannot reach it (remote map is a later capability), so it can
+	 * never be mapped; put/get work.  Its data connection is not a
+	 * mapping, hence before the next check.
 	 */
 	if (im->cap.family != RSM_CAP_NONE) {
 		rc = RSMERR_MAP_FAILED;

@@ -23,6 +23,18 @@ librsm_la_SOURCES = \
 	transport/tcp/tcp.h \
 	transport/tcp/tcp_conn.c \
 	transport/tcp/tcp.c
+if HAVE_VERBS
+librsm_la_SOURCES += \
+	transport/verbs/verbs.h \
+	transport/verbs/verbs_dl.h \
+	transport/verbs/verbs_dl.c \
+	transport/verbs/verbs_plan.h \
+	transport/verbs/verbs_plan.c \
+	transport/verbs/verbs_wire.h \
+	transport/verbs/verbs_vma.c \
+	transport/verbs/verbs_conn.c \
+	transport/verbs/verbs.c
+endif
 librsm_la_LIBADD = libproto.la $(PTHREAD_LIBS)
 librsm_la_LDFLAGS = $(AM_LDFLAGS) -version-info 2:0:0 \
 	-Wl,--version-script=$(top_srcdir)/librsm/librsm.map

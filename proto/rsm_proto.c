@@ -133,22 +133,23 @@ check_publish(const void *payload, size_t plen)
 }
 
 /*
- * A connect reply carries either an fd (shm) or a capability (tcp), never
- * both; a capability names a known family and a port, and its padding is 0.
+ * A connect reply carries either an fd (shm) or a capability (tcp, verbs),
+ * never both; a capability names a known family, kind and a port, and only
+ * a verbs one carries an rkey.
  */
 static int
 check_connect_reply(const void *payload, int nfds)
 {
 	struct rsm_msg_connect_reply r;
-	size_t i;
 
 	memcpy(&r, payload, sizeof(r));
-	for (i = 0; i < sizeof(r.cap.pad); i++)
-		if (r.cap.pad[i] != 0)
-			return RSM_MSGCHK_FIELD;
+	if (r.cap.kind != RSM_CAPK_TCP && r.cap.kind != RSM_CAPK_VERBS)
+		return RSM_MSGCHK_FIELD;
+	if (r.cap.kind == RSM_CAPK_TCP && r.cap.rkey != 0)
+		return RSM_MSGCHK_FIELD;
 	switch (r.cap.family) {
 	case RSM_CAP_NONE:
-		return 0;
+		return r.cap.kind == RSM_CAPK_TCP ? 0 : RSM_MSGCHK_FIELD;
 	case RSM_CAP_INET:
 	case RSM_CAP_INET6:
 		if (r.cap.port == 0)

@@ -194,19 +194,28 @@ struct rsm_msg_connect {
 #define RSM_CAP_NONE		0u	/* no capability: the reply has an fd */
 #define RSM_CAP_INET		4u	/* addr holds an IPv4 address */
 #define RSM_CAP_INET6		6u
+/*
+ * Kinds: a tcp0 data server (addr:port), or (controller verbsN) the
+ * exporting daemon's rdma_cm listener at addr:port, where the token is
+ * presented in the connect request and data moves by RDMA to offsets of
+ * the memory region named by rkey (transport/verbs/verbs_wire.h).
+ */
+#define RSM_CAPK_TCP		0u
+#define RSM_CAPK_VERBS		1u
 
 struct rsm_wire_cap {
 	uint8_t  token[RSM_CAP_TOKEN_LEN];
 	uint8_t  addr[16];	/* network order; IPv4 in the first 4 bytes */
 	uint16_t port;		/* host order, non-zero with a capability */
 	uint8_t  family;	/* RSM_CAP_* */
-	uint8_t  pad[5];	/* zero */
+	uint8_t  kind;		/* RSM_CAPK_*: which data path */
+	uint32_t rkey;		/* RSM_CAPK_VERBS: the segment's rkey; else 0 */
 };
 
 /*
  * The reply to a same-node shm connect carries the segment's memfd, opened
  * read-only when the granted rights lack write, so the kernel enforces
- * them; the reply to a tcp connect carries a capability and no fd.
+ * them; the reply to a tcp or verbs connect carries a capability and no fd.
  */
 struct rsm_msg_connect_reply {
 	uint64_t handle;	/* the import connection */

@@ -72,7 +72,11 @@ rsm_rmt_connect_reply_enc(void *out, const struct rsm_rmt_connect_reply *m)
 	memcpy(b + 48, m->cap.addr, sizeof(m->cap.addr));
 	P32(b, 64, m->cap.port);
 	b[68] = m->cap.family;
-	memset(b + 69, 0, RSM_RMT_CONNECT_REPLY_LEN - 69);
+	b[69] = m->cap.kind;
+	b[70] = 0;
+	b[71] = 0;
+	P32(b, 72, m->cap.rkey);
+	memset(b + 76, 0, RSM_RMT_CONNECT_REPLY_LEN - 76);
 	return RSM_RMT_CONNECT_REPLY_LEN;
 }
 
@@ -90,7 +94,11 @@ rsm_rmt_connect_reply_dec(const void *in, size_t len,
 	if (port == 0 || port > 65535 ||
 	    (b[68] != RSM_CAP_INET && b[68] != RSM_CAP_INET6))
 		return -1;
-	for (i = 69; i < RSM_RMT_CONNECT_REPLY_LEN; i++)
+	/* Only a verbs capability carries an rkey. */
+	if ((b[69] != RSM_CAPK_TCP && b[69] != RSM_CAPK_VERBS) ||
+	    (b[69] == RSM_CAPK_TCP && G32(b, 72) != 0) || b[70] || b[71])
+		return -1;
+	for (i = 76; i < RSM_RMT_CONNECT_REPLY_LEN; i++)
 		if (b[i] != 0)
 			return -1;
 	memset(m, 0, sizeof(*m));
@@ -104,6 +112,8 @@ rsm_rmt_connect_reply_dec(const void *in, size_t len,
 	memcpy(m->cap.addr, b + 48, sizeof(m->cap.addr));
 	m->cap.port = (uint16_t)port;
 	m->cap.family = b[68];
+	m->cap.kind = b[69];
+	m->cap.rkey = G32(b, 72);
 	return 0;
 }
 

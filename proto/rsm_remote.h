@@ -29,6 +29,8 @@
 #define RSM_RMT_DISCONNECT	0x101u	/* B -> A: handle (A's) -> empty */
 #define RSM_RMT_REVOKED		0x102u	/* A -> B: revoked (B's handle) -> empty */
 #define RSM_RMT_SIGNAL		0x103u	/* either way: signal -> empty */
+/* B -> A: as CONNECT, for a capability of the verbs data path. */
+#define RSM_RMT_CONNECT_VERBS	0x104u
 
 /* Supplementary groups a CONNECT carries at most (the body cap allows it). */
 #define RSM_RMT_GROUPS_MAX	512u

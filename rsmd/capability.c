@@ -25,6 +25,7 @@
 
 #include "rsmapi.h"
 #include "dataserv.h"
+#include "vserv.h"
 #include "log.h"
 
 static size_t
@@ -139,6 +140,8 @@ cap_revoke(struct rsmd *rs, struct reg_import *im, uint32_t reason)
 {
 	struct rsmd_cap *cap;
 
+	/* The verbs data path's capability goes with the same import. */
+	vcap_revoke(rs, im);
 	if (im == NULL || (cap = im->cap) == NULL)
 		return;
 	im->cap = NULL;

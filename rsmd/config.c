@@ -65,6 +65,7 @@ static const struct conf_key conf_keys[] = {
 	{ "quota_imports", CT_COUNT, OFF(quota_imports), 0, UINT64_MAX },
 	{ "listen", CT_ADDR, OFF(listen), 0, 0 },
 	{ "data_listen", CT_DATA_ADDR, OFF(data_listen), 0, 0 },
+	{ "verbs_listen", CT_DATA_ADDR, OFF(verbs_listen), 0, 0 },
 	{ "peer", CT_PEER, OFF(peers), 0, RSM_NODE_ID_MAX },
 	{ "cluster_key_file", CT_PATH, OFF(cluster_key_file), 0, 0 },
 	{ "heartbeat_ms", CT_COUNT, OFF(heartbeat_ms), 10, 60000 },
@@ -110,12 +111,14 @@ config_free(struct rsmd_config *cf)
 	free(cf->pidfile);
 	free(cf->listen);
 	free(cf->data_listen);
+	free(cf->verbs_listen);
 	free(cf->peers);
 	free(cf->cluster_key_file);
 	cf->socket = NULL;
 	cf->pidfile = NULL;
 	cf->listen = NULL;
 	cf->data_listen = NULL;
+	cf->verbs_listen = NULL;
 	cf->peers = NULL;
 	cf->npeers = 0;
 	cf->cluster_key_file = NULL;
@@ -253,11 +256,13 @@ conf_listen(struct conf_parse *p, const char *value)
 }
 
 /*
- * data_listen: as listen, but port 0 (the kernel picks a free port) is
- * allowed, since importers learn the port from their capabilities.
+ * data_listen and verbs_listen: as listen, but port 0 (a free port is
+ * picked) is allowed, since importers learn the port from their
+ * capabilities.
  */
 static int
-conf_data_listen(struct conf_parse *p, const char *value)
+conf_data_listen(struct conf_parse *p, const char *name, const char *value,
+    struct rsmd_addr **dst)
 {
 	struct rsmd_addr a;
 	const char *why;
@@ -266,15 +271,15 @@ conf_data_listen(struct conf_parse *p, const char *value)
 	int any = n >= 2 && strcmp(value + n - 2, ":0") == 0;
 
 	if (n >= sizeof(buf)) {
-		conf_error(p, "data_listen: \"%s\" is too long", value);
+		conf_error(p, "%s: \"%s\" is too long", name, value);
 		return 0;
 	}
 	snprintf(buf, sizeof(buf), "%s", value);
 	if (any)
 		buf[n - 1] = '1';	/* parsed as 1, then set back to 0 */
 	if (config_parse_addr(buf, &a, &why) == -1) {
-		conf_error(p, "data_listen: \"%s\": %s (0 picks a free port)",
-		    value, why);
+		conf_error(p, "%s: \"%s\": %s (0 picks a free port)",
+		    name, value, why);
 		return 0;
 	}
 	if (any) {
@@ -284,10 +289,10 @@ conf_data_listen(struct conf_parse *p, const char *value)
 			((struct sockaddr_in6 *)(void *)&a.sa)->sin6_port = 0;
 		snprintf(a.text, sizeof(a.text), "%s", value);
 	}
-	free(p->cf->data_listen);
-	if ((p->cf->data_listen = malloc(sizeof(a))) == NULL)
+	free(*dst);
+	if ((*dst = malloc(sizeof(a))) == NULL)
 		fatal("malloc");
-	*p->cf->data_listen = a;
+	**dst = a;
 	return 1;
 }
 
@@ -419,7 +424,8 @@ conf_handler(void *user, const char *section, const char *name,
 	case CT_PEER:
 		return conf_peer(p, value);
 	case CT_DATA_ADDR:
-		return conf_data_listen(p, value);
+		return conf_data_listen(p, name, value,
+		    (struct rsmd_addr **)(void *)(base + k->off));
 	default:
 		break;
 	}
@@ -629,6 +635,10 @@ config_print(const struct rsmd_config *cf, FILE *fp)
 		fprintf(fp, "# listen: none\n");
 	fprintf(fp, "data_listen = %s\n", cf->data_listen ?
 	    cf->data_listen->text : RSMD_DEFAULT_DATA_LISTEN);
+	if (cf->verbs_listen)
+		fprintf(fp, "verbs_listen = %s\n", cf->verbs_listen->text);
+	else
+		fprintf(fp, "# verbs_listen: none\n");
 	for (size_t i = 0; i < cf->npeers; i++)
 		fprintf(fp, "peer = %u %s\n", cf->peers[i].node_id,
 		    cf->peers[i].text);

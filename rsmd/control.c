@@ -29,6 +29,7 @@
 #include "log.h"
 #include "peer.h"
 #include "remote.h"
+#include "vserv.h"
 
 /* Requests read from one client per loop round, for fairness. */
 #define CLIENT_BURST		64
@@ -425,8 +426,12 @@ segment_release_memory(struct reg_segment *s)
 		munmap(s->map, s->size);
 	if (s->fd >= 0)
 		close(s->fd);
+	/* The read-only reopen names this memory: the next one is new. */
+	if (s->ro_fd >= 0)
+		close(s->ro_fd);
 	s->map = NULL;
 	s->fd = -1;
+	s->ro_fd = -1;
 }
 
 /* Importers hear REVOKED before the exporter hears its reply. */
@@ -489,7 +494,8 @@ fill_ctlr(const struct rsmd *rs, const char *name, uint32_t unit,
 	memset(r, 0, sizeof(*r));
 	snprintf(r->name, sizeof(r->name), "%s", name);
 	r->xport = strncmp(name, "loopback", 8) == 0 ? RSM_XPORT_LOOPBACK :
-	    strncmp(name, "tcp", 3) == 0 ? RSM_XPORT_TCP : RSM_XPORT_SHM;
+	    strncmp(name, "tcp", 3) == 0 ? RSM_XPORT_TCP :
+	    strncmp(name, "verbs", 5) == 0 ? RSM_XPORT_VERBS : RSM_XPORT_SHM;
 	r->unit = unit;
 	r->hwaddr = cf->node_id;
 	r->direct_access_sizes = RSM_DAS8 | RSM_DAS16 | RSM_DAS32 | RSM_DAS64;
@@ -562,6 +568,16 @@ h_ctlr_query(struct req *r)
 	const struct rsm_msg_ctlr *m = r->p;
 	uint32_t unit;
 
+	int rc;
+
+	if (strncmp(m->name, "verbs", 5) == 0) {
+		/* An RDMA device of this node (vserv.c). */
+		fill_ctlr(r->rs, m->name, 0, &r->out.ctlr);
+		if ((rc = vserv_ctlr(m->name, &r->out.ctlr)) != RSM_SUCCESS)
+			return rc;
+		r->outlen = sizeof(r->out.ctlr);
+		return RSM_SUCCESS;
+	}
 	if (strcmp(m->name, "tcp0") == 0 && data_enabled(r->rs))
 		unit = 0;
 	else if (ctlr_lookup(m->name, &unit) == -1)
@@ -583,7 +599,8 @@ h_export_create(struct req *r)
 		return rc;
 	/* Every segment lives in a memfd, whatever controller exports it. */
 	if (m->xport != RSM_XPORT_SHM && m->xport != RSM_XPORT_LOOPBACK &&
-	    (m->xport != RSM_XPORT_TCP || !data_enabled(r->rs)))
+	    (m->xport != RSM_XPORT_TCP || !data_enabled(r->rs)) &&
+	    (m->xport != RSM_XPORT_VERBS || vserv_nctlr() == 0))
 		return RSMERR_CTLR_NOT_PRESENT;
 	/* Descriptor faults come before limits and quotas. */
 	if ((rc = segment_fd_check(r->fd, m->size, 0)) != RSM_SUCCESS)
@@ -677,6 +694,7 @@ h_unpublish(struct req *r)
 	if (!s->published)
 		return RSMERR_SEG_NOT_PUBLISHED;
 	notify_revoke_all(r->rs, s, RSMERR_CONN_ABORTED);
+	segment_ro_put(s);
 	return reg_unpublish(&r->rs->reg, s);
 }
 
@@ -701,10 +719,19 @@ h_import_connect(struct req *r)
 
 	if (m->xport == RSM_XPORT_TCP && !data_enabled(r->rs))
 		return RSMERR_CTLR_NOT_PRESENT;
-	/* Another node's segment: only tcp0 reaches it, through its daemon. */
-	if (m->xport == RSM_XPORT_TCP && m->node != r->rs->conf.node_id)
+	if (m->xport == RSM_XPORT_VERBS && vserv_nctlr() == 0)
+		return RSMERR_CTLR_NOT_PRESENT;
+	/*
+	 * Another node's segment: tcp0 and verbsN reach it, through its
+	 * daemon, which issues the capability.
+	 */
+	if ((m->xport == RSM_XPORT_TCP || m->xport == RSM_XPORT_VERBS) &&
+	    m->node != r->rs->conf.node_id)
 		return remote_connect(r->rs, r->c, r->h->id, m->node, m->segid,
-		    m->perm);
+		    m->perm, m->xport);
+	/* Our own segment through verbs: only while we serve it. */
+	if (m->xport == RSM_XPORT_VERBS && !vserv_serving())
+		return RSMERR_CTLR_NOT_PRESENT;
 	rc = reg_import_connect(&r->rs->reg, &r->c->owner, m->node, m->segid,
 	    m->perm, &im);
 	if (rc)
@@ -712,6 +739,13 @@ h_import_connect(struct req *r)
 	/* tcp0: a capability for the data server instead of the memfd. */
 	if (m->xport == RSM_XPORT_TCP) {
 		if ((rc = cap_issue(r->rs, im, &o->cap)) != RSM_SUCCESS) {
+			reg_import_remove(&r->rs->reg, im);
+			return rc;
+		}
+		fd = -1;
+	} else if (m->xport == RSM_XPORT_VERBS) {
+		/* verbsN: the rkey of our mapping and the rdma_cm listener. */
+		if ((rc = vcap_issue(r->rs, im, &o->cap)) != RSM_SUCCESS) {
 			reg_import_remove(&r->rs->reg, im);
 			return rc;
 		}
@@ -736,14 +770,17 @@ static int
 h_import_disconnect(struct req *r)
 {
 	const struct rsm_msg_handle *m = r->p;
+	struct reg_segment *s;
 	struct reg_import *im;
 
 	im = reg_import_find(&r->rs->reg, &r->c->owner, m->handle);
 	if (im == NULL)
 		return RSMERR_BAD_SEG_HNDL;
+	s = im->seg;
 	remote_forget(r->rs, im);
 	cap_revoke(r->rs, im, RSMERR_CONN_ABORTED);
 	reg_import_remove(&r->rs->reg, im);
+	segment_ro_put(s);
 	return RSM_SUCCESS;
 }
 
@@ -788,6 +825,7 @@ static int
 h_topology(struct req *r)
 {
 	struct rsm_msg_topology *t = &r->out.topo;
+	unsigned i;
 
 	t->node_id = r->rs->conf.node_id;
 	t->nctlr = 1;
@@ -799,8 +837,14 @@ h_topology(struct req *r)
 		t->ctlr[t->nctlr++].hwaddr = r->rs->conf.node_id;
 	}
 	t->nremote = 0;
-	/* Peers are reached through the last controller: tcp0 when it runs. */
+	/* Peers are reached through tcp0 when it runs, else through shm0. */
 	peer_topology(r->rs, t, t->nctlr - 1);
+	/* The node's RDMA devices (vserv.c), without remote entries. */
+	for (i = 0; i < vserv_nctlr() && t->nctlr < RSM_TOPO_CTLR_MAX; i++) {
+		snprintf(t->ctlr[t->nctlr].name, sizeof(t->ctlr[0].name),
+		    "verbs%u", i);
+		t->ctlr[t->nctlr++].hwaddr = r->rs->conf.node_id;
+	}
 	r->outlen = sizeof(*t);
 	return RSM_SUCCESS;
 }
@@ -938,6 +982,8 @@ static int
 h_list_ctlrs(struct req *r)
 {
 	struct rsm_msg_ctlr_reply cr;
+	char name[RSM_CTLR_NAME_MAX];
+	unsigned i;
 
 	fill_ctlr(r->rs, "loopback", 0, &cr);
 	send_more(r, &cr, sizeof(cr));
@@ -946,6 +992,12 @@ h_list_ctlrs(struct req *r)
 	if (data_enabled(r->rs)) {
 		fill_ctlr(r->rs, "tcp0", 0, &cr);
 		send_more(r, &cr, sizeof(cr));
+	}
+	for (i = 0; i < vserv_nctlr(); i++) {
+		snprintf(name, sizeof(name), "verbs%u", i);
+		fill_ctlr(r->rs, name, 0, &cr);
+		if (vserv_ctlr(name, &cr) == RSM_SUCCESS)
+			send_more(r, &cr, sizeof(cr));
 	}
 	memset(&r->out.ctlr, 0, sizeof(r->out.ctlr));
 	r->outlen = sizeof(r->out.ctlr);
@@ -1131,9 +1183,11 @@ client_free(struct rsmd *rs, struct client *c)
 	while ((s = TAILQ_FIRST(&c->owner.segments)) != NULL)
 		segment_destroy(rs, s);
 	while ((im = TAILQ_FIRST(&c->owner.imports)) != NULL) {
+		s = im->seg;
 		remote_forget(rs, im);
 		cap_revoke(rs, im, RSMERR_CONN_ABORTED);
 		reg_import_remove(&rs->reg, im);
+		segment_ro_put(s);
 	}
 	while ((m = TAILQ_FIRST(&c->outq)) != NULL) {
 		TAILQ_REMOVE(&c->outq, m, link);

@@ -2,9 +2,15 @@
  * dataserv.c - data connections of controller tcp0 (proto/rsm_data.h).
  *
  * One non-blocking state machine per connection.  Input: a 32-byte
- * header, checked before anything else is read; for HELLO and the vector
- * ops a small table; for PUT/PUTV the payload, received straight into the
- * daemon's mapping of the segment (readv, no copy of ours).  Output: a
+ * header, checked before anything that follows it is used; for HELLO and
+ * the vector ops a small table; for PUT/PUTV the payload, received
+ * straight into the daemon's mapping of the segment (readv, no copy of
+ * ours).  Each readv also offers a small read-ahead buffer after what the
+ * current state needs, so a small request arrives whole in one call
+ * (header and payload, copied into place once the header passed) and a
+ * read that comes back short says the socket is empty: no further readv
+ * just to hear EAGAIN.  Read-ahead bytes are only ever consumed in order,
+ * by the same states, as if read then.  Output: a
  * short queue of replies; GET/GETV payloads are sent straight from the
  * mapping (sendmsg with an iovec per entry).
  *
@@ -45,6 +51,8 @@
 #define DC_BUDGET_BYTES		(16u << 20)
 /* iovecs per sendmsg. */
 #define DC_IOV			64
+/* Read-ahead after each state's need: a small request whole, and more. */
+#define DC_RA			(8u << 10)
 
 enum dc_in {
 	DC_IN_HDR,		/* reading a header */
@@ -88,6 +96,11 @@ struct dconn {
 	uint64_t	 pv_done;	/* bytes of pv[pv_i] received */
 	uint32_t	 pv_status;	/* reply once everything is in */
 	uint64_t	 discard;	/* bytes of refused entries to drop */
+	/* read ahead, not consumed yet: ra[ra_off, ra_off + ra_len) */
+	size_t		 ra_off;
+	size_t		 ra_len;
+	int		 drained;	/* the last readv came back short */
+	char		 ra[DC_RA];
 	/* output */
 	struct dreply	 out[DC_OUTQ];
 	unsigned	 out_head;
@@ -562,22 +575,55 @@ got_table(struct rsmd *rs, struct dconn *dc)
 
 /* ---- input ---- */
 
+/* Take up to len read-ahead bytes (into dst, or dropped when NULL). */
+static size_t
+ra_take(struct dconn *dc, void *dst, size_t len)
+{
+	size_t n = dc->ra_len < len ? dc->ra_len : len;
+
+	if (dst != NULL && n > 0)
+		memcpy(dst, dc->ra + dc->ra_off, n);
+	dc->ra_off += n;
+	dc->ra_len -= n;
+	if (dc->ra_len == 0)
+		dc->ra_off = 0;
+	return n;
+}
+
 /*
- * Read into the current state's buffer.  Returns bytes read, 0 when the
- * socket has nothing now, -1 once the connection is closed.
+ * Read into the current state's buffers, iov[0..niov), with the empty
+ * read-ahead buffer offered after them (iov has room for one more).
+ * Returns the bytes that went to the state's buffers (the rest is read
+ * ahead), 0 when the socket has nothing now, -1 once the connection is
+ * closed.
  */
 static ssize_t
 read_some(struct rsmd *rs, struct dconn *dc, struct iovec *iov, int niov)
 {
+	size_t want = 0;
 	ssize_t n;
+	int i;
 
+	for (i = 0; i < niov; i++)
+		want += iov[i].iov_len;
+	iov[niov].iov_base = dc->ra;
+	iov[niov].iov_len = sizeof(dc->ra);
 	do {
-		n = readv(dc->io.fd, iov, niov);
+		n = readv(dc->io.fd, iov, niov + 1);
 	} while (n < 0 && errno == EINTR);
-	if (n > 0)
-		return n;
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+	if (n > 0) {
+		/* Short: the socket is empty now; epoll says when it is not. */
+		dc->drained = (size_t)n < want + sizeof(dc->ra);
+		if ((size_t)n <= want)
+			return n;
+		dc->ra_off = 0;
+		dc->ra_len = (size_t)n - want;
+		return (ssize_t)want;
+	}
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		dc->drained = 1;
 		return 0;
+	}
 	if (n == 0 && (dc->in_state != DC_IN_HDR || dc->in_got > 0)) {
 		refuse(rs, dc, "connection closed inside a %s frame",
 		    rsm_dop_name(dc->in.op));
@@ -588,23 +634,12 @@ read_some(struct rsmd *rs, struct dconn *dc, struct iovec *iov, int niov)
 	return -1;
 }
 
-static ssize_t
-read_payload(struct rsmd *rs, struct dconn *dc)
+/* n more payload bytes are in place: step through the entries. */
+static void
+payload_advance(struct dconn *dc, ssize_t n)
 {
-	struct iovec iov[RSM_DATA_VEC_MAX];
-	char *map = dc->cap->im->seg->map;
-	uint32_t i;
-	ssize_t n, left;
-	int niov = 0;
+	ssize_t left;
 
-	for (i = dc->pv_i; i < dc->pv_n; i++) {
-		size_t skip = i == dc->pv_i ? (size_t)dc->pv_done : 0;
-
-		iov[niov].iov_base = map + dc->pv[i].off + skip;
-		iov[niov++].iov_len = (size_t)dc->pv[i].len - skip;
-	}
-	if ((n = read_some(rs, dc, iov, niov)) <= 0)
-		return n;
 	for (left = n; left > 0 && dc->pv_i < dc->pv_n; ) {
 		uint64_t rest = dc->pv[dc->pv_i].len - dc->pv_done;
 
@@ -624,6 +659,41 @@ read_payload(struct rsmd *rs, struct dconn *dc)
 		else
 			finish_put(dc);
 	}
+}
+
+static ssize_t
+read_payload(struct rsmd *rs, struct dconn *dc)
+{
+	struct iovec iov[RSM_DATA_VEC_MAX + 1];
+	char *map = dc->cap->im->seg->map;
+	uint32_t i;
+	ssize_t n = 0;
+	size_t k;
+	int niov = 0;
+
+	/* Read ahead with its header: into place now that the header passed. */
+	if (dc->ra_len > 0) {
+		while (dc->ra_len > 0 && dc->in_state == DC_IN_PAYLOAD) {
+			const struct rsm_data_vec *v = &dc->pv[dc->pv_i];
+
+			k = ra_take(dc, map + v->off + dc->pv_done,
+			    (size_t)(v->len - dc->pv_done));
+			payload_advance(dc, (ssize_t)k);
+			n += (ssize_t)k;
+		}
+		return n;
+	}
+	if (dc->drained)
+		return 0;
+	for (i = dc->pv_i; i < dc->pv_n; i++) {
+		size_t skip = i == dc->pv_i ? (size_t)dc->pv_done : 0;
+
+		iov[niov].iov_base = map + dc->pv[i].off + skip;
+		iov[niov++].iov_len = (size_t)dc->pv[i].len - skip;
+	}
+	if ((n = read_some(rs, dc, iov, niov)) <= 0)
+		return n;
+	payload_advance(dc, n);
 	return n;
 }
 
@@ -631,14 +701,21 @@ static ssize_t
 read_discard(struct rsmd *rs, struct dconn *dc)
 {
 	static char sink[64 * 1024];
-	struct iovec iov;
+	struct iovec iov[2];
 	ssize_t n;
 
-	iov.iov_base = sink;
-	iov.iov_len = dc->discard < sizeof(sink) ? (size_t)dc->discard :
-	    sizeof(sink);
-	if ((n = read_some(rs, dc, &iov, 1)) <= 0)
-		return n;
+	if (dc->ra_len > 0) {
+		n = (ssize_t)ra_take(dc, NULL, dc->discard < dc->ra_len ?
+		    (size_t)dc->discard : dc->ra_len);
+	} else {
+		if (dc->drained)
+			return 0;
+		iov[0].iov_base = sink;
+		iov[0].iov_len = dc->discard < sizeof(sink) ?
+		    (size_t)dc->discard : sizeof(sink);
+		if ((n = read_some(rs, dc, iov, 1)) <= 0)
+			return n;
+	}
 	dc->discard -= (uint64_t)n;
 	if (dc->discard == 0)
 		finish_put(dc);
@@ -659,34 +736,58 @@ may_read(const struct dconn *dc)
 	return dc->out_n < DC_OUTQ && dc->out_data == 0;
 }
 
-static void
-read_in(struct rsmd *rs, struct dconn *dc)
+/*
+ * Fill [p, p + len) from the read-ahead, else from the socket.  Returns
+ * the bytes taken, 0 when there are none now, -1 once closed.
+ */
+static ssize_t
+read_small(struct rsmd *rs, struct dconn *dc, void *p, size_t len)
 {
-	unsigned frames = 0;
-	size_t bytes = 0;
-	struct iovec iov;
+	struct iovec iov[2];
+
+	if (dc->ra_len > 0)
+		return (ssize_t)ra_take(dc, p, len);
+	if (dc->drained)
+		return 0;
+	iov[0].iov_base = p;
+	iov[0].iov_len = len;
+	return read_some(rs, dc, iov, 1);
+}
+
+/*
+ * Work of one readiness callback, for fairness between connections:
+ * socket reads stop once it is spent; bytes already read ahead are
+ * always consumed (there is at most DC_RA of them, and no event would
+ * come for them).
+ */
+struct dc_budget {
+	unsigned	 frames;
+	size_t		 bytes;
+};
+
+static void
+read_in(struct rsmd *rs, struct dconn *dc, struct dc_budget *b)
+{
 	ssize_t n;
 
-	while (may_read(dc) && frames < DC_BUDGET_FRAMES &&
-	    bytes < DC_BUDGET_BYTES) {
+	while (may_read(dc) && (dc->ra_len > 0 ||
+	    (b->frames < DC_BUDGET_FRAMES && b->bytes < DC_BUDGET_BYTES))) {
 		switch (dc->in_state) {
 		case DC_IN_HDR:
-			iov.iov_base = (char *)&dc->in + dc->in_got;
-			iov.iov_len = sizeof(dc->in) - dc->in_got;
-			if ((n = read_some(rs, dc, &iov, 1)) <= 0)
+			if ((n = read_small(rs, dc, (char *)&dc->in +
+			    dc->in_got, sizeof(dc->in) - dc->in_got)) <= 0)
 				return;
 			dc->in_got += (size_t)n;
 			if (dc->in_got < sizeof(dc->in))
 				break;
 			dc->in_got = 0;
-			frames++;
+			b->frames++;
 			if (got_header(rs, dc) == -1)
 				return;
 			break;
 		case DC_IN_TABLE:
-			iov.iov_base = (char *)&dc->tab + dc->tab_got;
-			iov.iov_len = dc->tab_need - dc->tab_got;
-			if ((n = read_some(rs, dc, &iov, 1)) <= 0)
+			if ((n = read_small(rs, dc, (char *)&dc->tab +
+			    dc->tab_got, dc->tab_need - dc->tab_got)) <= 0)
 				return;
 			dc->tab_got += (size_t)n;
 			if (dc->tab_got == dc->tab_need &&
@@ -696,12 +797,12 @@ read_in(struct rsmd *rs, struct dconn *dc)
 		case DC_IN_PAYLOAD:
 			if ((n = read_payload(rs, dc)) <= 0)
 				return;
-			bytes += (size_t)n;
+			b->bytes += (size_t)n;
 			break;
 		case DC_IN_DISCARD:
 			if ((n = read_discard(rs, dc)) <= 0)
 				return;
-			bytes += (size_t)n;
+			b->bytes += (size_t)n;
 			break;
 		}
 	}
@@ -731,17 +832,28 @@ static void
 dconn_ready(struct rsmd *rs, struct rsmd_io *io, uint32_t events)
 {
 	struct dconn *dc = to_dconn(io);
+	struct dc_budget b = { 0, 0 };
 
 	if (dc->dead)
 		return;
 	if (flush_out(rs, dc) == -1)
 		return;
-	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
-		read_in(rs, dc);
-		if (dc->dead)
-			return;
-		if (flush_out(rs, dc) == -1)
-			return;
+	/* Read-ahead left over from a pause counts as input too. */
+	if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) || dc->ra_len > 0) {
+		dc->drained = 0;
+		do {
+			read_in(rs, dc, &b);
+			if (dc->dead)
+				return;
+			if (flush_out(rs, dc) == -1)
+				return;
+			/*
+			 * Paused for a data reply that is out now, with
+			 * requests read ahead: no event will come for them.
+			 * Ends: each round consumes read-ahead, and socket
+			 * reads stop with the budget.
+			 */
+		} while (dc->ra_len > 0 && dc->out_n == 0 && may_read(dc));
 	}
 	/* Hung up with input paused: nothing will ever drain it. */
 	if ((events & (EPOLLHUP | EPOLLERR)) && !may_read(dc)) {

@@ -10,6 +10,7 @@
 #include "rsmapi.h"
 #include "rsmd.h"
 #include "remote.h"
+#include "vserv.h"
 #include "log.h"
 
 /* Importers are clients: the owner is the first member of struct client. */
@@ -28,10 +29,15 @@ segment_fd_for(struct reg_segment *s, uint32_t perm, int *owned)
 	*owned = 0;
 	if (perm & RSM_PERM_WRITE)
 		return s->fd;
+	if (s->ro_fd >= 0)
+		return s->ro_fd;
 	/*
-	 * A fresh open of the memfd read-only: the importer cannot mmap it
-	 * writable, so the kernel enforces the rights, not the library.  Not
-	 * cached: a node with many segments would need two descriptors each.
+	 * The memfd reopened read-only: the importer cannot mmap it writable,
+	 * so the kernel enforces the rights, not the library.  One open for
+	 * all read-only importers of the segment (a path lookup through /proc
+	 * per connect is most of a connect's cost), dropped again once the
+	 * segment has no importers (segment_ro_put), so only segments in use
+	 * hold a second descriptor.
 	 */
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", s->fd);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
@@ -39,30 +45,46 @@ segment_fd_for(struct reg_segment *s, uint32_t perm, int *owned)
 		    (unsigned long long)s->handle);
 		return -1;
 	}
-	*owned = 1;
+	s->ro_fd = fd;
 	return fd;
+}
+
+void
+segment_ro_put(struct reg_segment *s)
+{
+	if (s != NULL && s->ro_fd >= 0 && s->nimports == 0) {
+		close(s->ro_fd);
+		s->ro_fd = -1;
+	}
+}
+
+void
+notify_revoke_one(struct rsmd *rs, struct reg_import *im, uint32_t reason)
+{
+	struct rsm_msg_revoked m = { .handle = im->handle, .reason = reason };
+	struct rsm_msg_hdr h;
+
+	/* A remote importer hears it from its own node's daemon. */
+	if (im->owner->node != 0) {
+		remote_export_revoked(rs, im, reason);
+		return;
+	}
+	rsm_msg_hdr_init(&h, RSM_MSG_REVOKED, 0, 0, 0, sizeof(m));
+	client_send(rs, client_of(im->owner), &h, &m, sizeof(m), -1);
+	/* Its data connections close before anyone hears the reply. */
+	cap_revoke(rs, im, reason);
+	reg_import_revoke(&rs->reg, im, reason);
 }
 
 void
 notify_revoke_all(struct rsmd *rs, struct reg_segment *s, uint32_t reason)
 {
-	struct rsm_msg_revoked m = { .reason = reason };
-	struct rsm_msg_hdr h;
 	struct reg_import *im;
 
-	while ((im = TAILQ_FIRST(&s->imports)) != NULL) {
-		/* A remote importer hears it from its own node's daemon. */
-		if (im->owner->node != 0) {
-			remote_export_revoked(rs, im, reason);
-			continue;
-		}
-		m.handle = im->handle;
-		rsm_msg_hdr_init(&h, RSM_MSG_REVOKED, 0, 0, 0, sizeof(m));
-		client_send(rs, client_of(im->owner), &h, &m, sizeof(m), -1);
-		/* Its data connections close before anyone hears the reply. */
-		cap_revoke(rs, im, reason);
-		reg_import_revoke(&rs->reg, im, reason);
-	}
+	while ((im = TAILQ_FIRST(&s->imports)) != NULL)
+		notify_revoke_one(rs, im, reason);
+	/* No rkey of the segment works any more: the hardware refuses. */
+	vserv_seg_release(rs, s);
 }
 
 void
@@ -75,6 +97,14 @@ notify_rebound(struct rsmd *rs, struct reg_segment *s)
 
 	for (im = TAILQ_FIRST(&s->imports); im != NULL; im = next) {
 		next = TAILQ_NEXT(im, seg_link);
+		/*
+		 * A verbs import's rkey names the old pages, which the
+		 * memory regions pin: it is cut off (vserv.h).
+		 */
+		if (vcap_held(im)) {
+			notify_revoke_one(rs, im, RSMERR_CONN_ABORTED);
+			continue;
+		}
 		/* tcp0 imports reach the memory through our mapping, which
 		 * already is the new one: nothing to hand them. */
 		if (im->cap != NULL)
@@ -97,6 +127,8 @@ notify_rebound(struct rsmd *rs, struct reg_segment *s)
 		if (owned)
 			close(fd);
 	}
+	/* The memory regions pin the old pages: no rkey reaches them now. */
+	vserv_seg_release(rs, s);
 }
 
 void

@@ -252,6 +252,7 @@ reg_export_add(struct registry *r, struct reg_owner *o, uint64_t size,
 	s->uid = o->uid;
 	s->gid = o->gid;
 	s->fd = -1;
+	s->ro_fd = -1;
 	TAILQ_INIT(&s->imports);
 	htab_insert(&r->seg_by_handle, &s->by_handle, s->handle);
 	TAILQ_INSERT_TAIL(&r->all, s, all_link);

@@ -26,6 +26,7 @@ inner_name(uint32_t t)
 {
 	switch (t) {
 	case RSM_RMT_CONNECT:		return "CONNECT";
+	case RSM_RMT_CONNECT_VERBS:	return "CONNECT_VERBS";
 	case RSM_RMT_DISCONNECT:	return "DISCONNECT";
 	case RSM_RMT_REVOKED:		return "REVOKED";
 	case RSM_RMT_SIGNAL:		return "SIGNAL";
@@ -82,6 +83,7 @@ int
 remote_init(void)
 {
 	if (peer_handle(RSM_RMT_CONNECT, rmt_serve_connect) == -1 ||
+	    peer_handle(RSM_RMT_CONNECT_VERBS, rmt_serve_connect_verbs) == -1 ||
 	    peer_handle(RSM_RMT_DISCONNECT, rmt_serve_disconnect) == -1 ||
 	    peer_handle(RSM_RMT_REVOKED, rmt_serve_revoked) == -1 ||
 	    peer_handle(RSM_RMT_SIGNAL, serve_signal) == -1 ||

@@ -27,12 +27,13 @@ int	 remote_init(void);
 /* ---- importing node (remote_import.c) ---- */
 
 /*
- * IMPORT_CONNECT naming another node, from client c (request id id):
+ * IMPORT_CONNECT naming another node, from client c (request id id),
+ * through xport (RSM_XPORT_TCP or RSM_XPORT_VERBS: which capability):
  * RSMD_DEFERRED when the exporting node was asked (the reply comes
  * later), or an RSMERR_* value to answer at once.
  */
 int	 remote_connect(struct rsmd *, struct client *c, uint64_t id,
-	    uint32_t node, uint32_t segid, uint32_t perm);
+	    uint32_t node, uint32_t segid, uint32_t perm, uint32_t xport);
 /* A client disconnects (or dies with) a remote import: tell its node. */
 void	 remote_forget(struct rsmd *, struct reg_import *);
 /* A post on a remote import: ring the exporter on its node. */

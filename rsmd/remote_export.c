@@ -24,6 +24,7 @@
 #include "remote_int.h"
 #include "rsm_remote.h"
 #include "peer.h"
+#include "vserv.h"
 #include "log.h"
 
 struct rmt_owner {
@@ -62,9 +63,9 @@ drop(struct rsmd *rs, struct rmt_owner *ro, uint32_t reason)
 	free(ro);
 }
 
-int
-rmt_serve_connect(struct rsmd *rs, uint32_t node, const void *body,
-    size_t len, void *reply, size_t *reply_len)
+static int
+serve_connect(struct rsmd *rs, uint32_t node, const void *body, size_t len,
+    void *reply, size_t *reply_len, int verbs)
 {
 	struct rsm_rmt_connect *m;
 	struct rsm_rmt_connect_reply r;
@@ -73,7 +74,7 @@ rmt_serve_connect(struct rsmd *rs, uint32_t node, const void *body,
 	uint32_t i;
 	int rc;
 
-	if (!data_enabled(rs))
+	if (verbs ? !vserv_serving() : !data_enabled(rs))
 		return RSMERR_CTLR_NOT_PRESENT;
 	/* About 2 KiB: not on the stack of the loop. */
 	if ((m = malloc(sizeof(*m))) == NULL)
@@ -104,7 +105,8 @@ rmt_serve_connect(struct rsmd *rs, uint32_t node, const void *body,
 	    m->perm, &im);
 	if (rc == RSM_SUCCESS) {
 		ro->im = im;
-		rc = cap_issue(rs, im, &r.cap);
+		rc = verbs ? vcap_issue(rs, im, &r.cap) :
+		    cap_issue(rs, im, &r.cap);
 		if (rc != RSM_SUCCESS)
 			reg_import_remove(&rs->reg, im);
 	}
@@ -128,6 +130,20 @@ rmt_serve_connect(struct rsmd *rs, uint32_t node, const void *body,
 	    node, m->pid, m->segid, im->handle);
 	free(m);
 	return RSM_SUCCESS;
+}
+
+int
+rmt_serve_connect(struct rsmd *rs, uint32_t node, const void *body,
+    size_t len, void *reply, size_t *reply_len)
+{
+	return serve_connect(rs, node, body, len, reply, reply_len, 0);
+}
+
+int
+rmt_serve_connect_verbs(struct rsmd *rs, uint32_t node, const void *body,
+    size_t len, void *reply, size_t *reply_len)
+{
+	return serve_connect(rs, node, body, len, reply, reply_len, 1);
 }
 
 int
@@ -173,10 +189,17 @@ remote_export_revoked(struct rsmd *rs, struct reg_import *im,
 	uint8_t body[RSM_RMT_REVOKED_LEN];
 	size_t n = rsm_rmt_revoked_enc(body, &m);
 
+	uint32_t node = ro->owner.node;
+
 	/* Capability first: the data server refuses before anyone hears. */
 	cap_revoke(rs, im, reason);
-	rmt_send(rs, ro->owner.node, RSM_RMT_REVOKED, body, n);
+	/*
+	 * Forgotten before the send: a send that finds the link dead runs
+	 * the node-down hooks at once, and they drop every import of that
+	 * node, this one too were it still listed (a use after free).
+	 */
 	drop(rs, ro, reason);
+	rmt_send(rs, node, RSM_RMT_REVOKED, body, n);
 }
 
 void

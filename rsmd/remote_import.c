@@ -52,6 +52,7 @@ struct rmt_wait {
 	uint64_t	 handle;	/* our import handle */
 	uint32_t	 node;
 	uint32_t	 perm;
+	uint32_t	 kind;		/* RSM_CAPK_* asked for */
 };
 
 static TAILQ_HEAD(, rmt_import) imports = TAILQ_HEAD_INITIALIZER(imports);
@@ -130,12 +131,13 @@ fix_address(struct rsmd *rs, uint32_t node, struct rsm_wire_cap *cap)
 /* Judge the exporting daemon's answer as hostile input. */
 static int
 reply_ok(const struct rsmd *rs, const struct rsm_rmt_connect_reply *r,
-    uint32_t perm)
+    uint32_t perm, uint32_t kind)
 {
 	uint64_t pg = rs->reg.lim.page_size;
 
 	return r->handle != 0 && r->size != 0 && pg != 0 &&
-	    r->size % pg == 0 && r->granted == perm && r->node_mode <= 0777;
+	    r->size % pg == 0 && r->granted == perm && r->node_mode <= 0777 &&
+	    r->cap.kind == kind;
 }
 
 static void
@@ -156,7 +158,7 @@ connect_done(struct rsmd *rs, void *arg, int status, const void *body,
 			log_warnx("node %u: malformed remote connect reply",
 			    w->node);
 			status = RSMERR_CONN_ABORTED;
-		} else if (!reply_ok(rs, &r, w->perm)) {
+		} else if (!reply_ok(rs, &r, w->perm, w->kind)) {
 			log_warnx("node %u: implausible remote connect reply",
 			    w->node);
 			status = RSMERR_CONN_ABORTED;
@@ -207,7 +209,7 @@ connect_done(struct rsmd *rs, void *arg, int status, const void *body,
 
 int
 remote_connect(struct rsmd *rs, struct client *c, uint64_t id, uint32_t node,
-    uint32_t segid, uint32_t perm)
+    uint32_t segid, uint32_t perm, uint32_t xport)
 {
 	struct rsm_rmt_connect *m;
 	struct rmt_import *ri;
@@ -261,7 +263,9 @@ remote_connect(struct rsmd *rs, struct client *c, uint64_t id, uint32_t node,
 	w->handle = im->handle;
 	w->node = node;
 	w->perm = perm;
-	if (peer_call(rs, node, RSM_RMT_CONNECT, body, n, connect_done,
+	w->kind = xport == RSM_XPORT_VERBS ? RSM_CAPK_VERBS : RSM_CAPK_TCP;
+	if (peer_call(rs, node, xport == RSM_XPORT_VERBS ?
+	    RSM_RMT_CONNECT_VERBS : RSM_RMT_CONNECT, body, n, connect_done,
 	    w) == -1) {
 		free(w);
 		rmt_free(im);

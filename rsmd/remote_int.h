@@ -22,6 +22,8 @@ void	 rmt_send(struct rsmd *, uint32_t node, uint32_t inner_type,
 /* remote_export.c: peer request servers and the node-down sweep. */
 int	 rmt_serve_connect(struct rsmd *, uint32_t node, const void *body,
 	    size_t len, void *reply, size_t *reply_len);
+int	 rmt_serve_connect_verbs(struct rsmd *, uint32_t node,
+	    const void *body, size_t len, void *reply, size_t *reply_len);
 int	 rmt_serve_disconnect(struct rsmd *, uint32_t node, const void *body,
 	    size_t len, void *reply, size_t *reply_len);
 int	 rmt_ring_exporter(struct rsmd *, uint32_t node, uint64_t handle,

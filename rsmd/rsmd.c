@@ -23,6 +23,7 @@
 #include "log.h"
 #include "peer.h"
 #include "remote.h"
+#include "vserv.h"
 
 #define MAX_EVENTS		64
 /* After running out of descriptors, try accepting again this much later. */
@@ -83,6 +84,8 @@ usage(FILE *fp)
 "                         at least twice heartbeat_ms (1000)\n"
 "  data_listen = HOST:PORT  data port of controller tcp0, numeric IPv4 or\n"
 "                         [IPv6]; port 0 picks a free one (" RSMD_DEFAULT_DATA_LISTEN ")\n"
+"  verbs_listen = ADDR:PORT rdma_cm listener of the verbs data path, an\n"
+"                         address of an RDMA device (none)\n"
 "Unknown keys, sections, repeated keys and bad values are errors.\n"
 "\n"
 "Signals: SIGHUP re-reads the configuration file (on error the running\n"
@@ -321,7 +324,7 @@ main(int argc, char *argv[])
 	static struct rsmd rs;
 	const char *opt_socket = NULL, *conf_file = RSMD_DEFAULT_CONFIG;
 	int ch, foreground = 0, check_only = 0, verbose = 0, missing_ok = 1;
-	int missing, sfd;
+	int missing, sfd, verbs_failed;
 	struct reg_limits lim;
 	sigset_t mask;
 
@@ -450,14 +453,20 @@ main(int argc, char *argv[])
 	    rsmd_io_add(&rs, &rs.listen_io, EPOLLIN) == -1 ||
 	    data_watch(&rs) == -1 || peer_start(&rs) == -1)
 		fatal("epoll_ctl");
+	/* RDMA resources only after daemon(): they do not survive fork. */
+	if ((verbs_failed = vserv_start(&rs) == -1))
+		log_warnx("verbs_listen: cannot serve the verbs data path, "
+		    "stopping");
 	log_info("node %u listening on %s (pid %d)", rs.conf.node_id,
 	    rs.socket_path, (int)getpid());
 
-	run(&rs);
+	if (!verbs_failed)
+		run(&rs);
 
 	/* Peers first: their pending calls may still answer local clients. */
 	peer_shutdown(&rs);
 	control_shutdown(&rs);
+	vserv_stop(&rs);
 	data_stop(&rs);
 	if (!foreground && rs.conf.pidfile != NULL)
 		unlink(rs.conf.pidfile);
@@ -466,5 +475,5 @@ main(int argc, char *argv[])
 	close(rs.epfd);
 	config_free(&rs.conf);
 	free(rs.socket_path);
-	return 0;
+	return verbs_failed ? 1 : 0;
 }

@@ -57,6 +57,8 @@ struct rsmd_config {
 	struct rsmd_addr *listen;		/* NULL: accept no peers */
 	/* The data server (dataserv.c); NULL: RSMD_DEFAULT_DATA_LISTEN. */
 	struct rsmd_addr *data_listen;
+	/* The rdma_cm listener of the verbs data path; NULL: none. */
+	struct rsmd_addr *verbs_listen;
 	struct rsmd_addr *peers;		/* npeers entries */
 	size_t		 npeers;
 	char		*cluster_key_file;	/* required with listen or peers */
@@ -149,6 +151,12 @@ struct reg_segment {
 	/* Memory: managed by control.c, never touched by the registry. */
 	int		 fd;
 	void		*map;
+	/*
+	 * fd reopened read-only for importers without write rights, or -1:
+	 * opened at the first such connect and shared by all of them, closed
+	 * when the segment has no importers left or its memory goes.
+	 */
+	int		 ro_fd;
 };
 
 struct reg_import {
@@ -367,6 +375,8 @@ void	 client_send(struct rsmd *, struct client *, const struct rsm_msg_hdr *,
 /* ---- notify.c ---- */
 
 void	 notify_revoke_all(struct rsmd *, struct reg_segment *, uint32_t);
+/* Cut one import of a segment off (REVOKED, capabilities revoked). */
+void	 notify_revoke_one(struct rsmd *, struct reg_import *, uint32_t);
 void	 notify_rebound(struct rsmd *, struct reg_segment *);
 void	 notify_event(struct rsmd *, struct client *, uint32_t kind,
 	    uint32_t flags, uint64_t handle);
@@ -375,6 +385,8 @@ void	 notify_event(struct rsmd *, struct client *, uint32_t kind,
  * says the caller must close it once sent.
  */
 int	 segment_fd_for(struct reg_segment *, uint32_t perm, int *owned);
+/* Close the segment's read-only reopen once it has no importers left. */
+void	 segment_ro_put(struct reg_segment *);
 
 /* ---- datalisten.c, capability.c, dataserv.c: controller tcp0 ---- */
 

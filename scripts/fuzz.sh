@@ -49,6 +49,7 @@ target() {
 target fuzz_peer "$top/tests/fuzz/fuzz_peer.c" "$top/proto/rsm_peer.c"
 target fuzz_msg "$top/tests/fuzz/fuzz_msg.c" "$top/proto/rsm_proto.c"
 target fuzz_data "$top/tests/fuzz/fuzz_data.c" "$top/proto/rsm_data.c" "$top/proto/rsm_proto.c"
+target fuzz_remote "$top/tests/fuzz/fuzz_remote.c" "$top/proto/rsm_remote.c" "$top/proto/rsm_peer.c"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

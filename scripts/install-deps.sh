@@ -8,5 +8,14 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
 	build-essential autoconf automake libtool pkg-config \
 	libcmocka-dev libjson-c-dev libinih-dev libsodium-dev \
+	libibverbs-dev librdmacm-dev \
 	clang libclang-rt-14-dev \
 	iproute2 procps python3 groff-base man-db >/dev/null
+# ucx_perftest, the UCX figures of bench/run-bench-net.sh (optional there).
+$SUDO apt-get install -y -qq --no-install-recommends ucx-utils >/dev/null
+# The guest tests (tests/vm): QEMU, Debian's kernel and its modules (rxe,
+# netem; only files here, booted by QEMU), busybox for the initramfs, and
+# the RDMA tools used inside the guest.
+$SUDO apt-get install -y -qq --no-install-recommends \
+	qemu-system-x86 linux-image-amd64 busybox-static kmod \
+	rdma-core ibverbs-utils perftest >/dev/null

@@ -241,18 +241,123 @@ h_recv_u32(int fd, uint32_t *v, int timeout_ms)
 	return h_recv(fd, v, sizeof(*v), timeout_ms);
 }
 
-/* ---- talking to a daemon directly ---- */
+/* ---- data patterns ---- */
+
+void
+h_fill(void *p, size_t n, uint64_t seed)
+{
+	unsigned char *b = p;
+	/* xorshift64 from a mixed seed: seeds 0, 1, 2 give unrelated bytes. */
+	uint64_t x = seed * 0x9e3779b97f4a7c15ull + 1;
+
+	for (size_t i = 0; i < n; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		b[i] = (unsigned char)(x >> 24);
+	}
+}
+
+uint64_t
+h_csum(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	uint64_t h = 0xcbf29ce484222325ull;	/* FNV-1a 64 */
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+/* ---- an exporter and an importer in two children ---- */
 
 static int
-q_connect(const char *path)
+pair_exp_side(void *arg)
+{
+	struct h_pair *p = arg;
+
+	close(p->fds[1]);
+	return p->exp(p->arg, p->fds[0]);
+}
+
+static int
+pair_imp_side(void *arg)
+{
+	struct h_pair *p = arg;
+
+	close(p->fds[0]);
+	return p->imp(p->arg, p->fds[1]);
+}
+
+int
+h_pair_run(struct h_pair *p)
+{
+	unsigned alarm_s = (unsigned)(p->timeout_ms / 1000 + 2);
+	pid_t pi;
+
+	p->exp_pid = 0;
+	p->exp_status = p->imp_status = -1;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p->fds) != 0)
+		return -1;
+	if ((p->exp_pid = h_spawn(pair_exp_side, p, (uid_t)-1,
+	    alarm_s)) <= 0) {
+		close(p->fds[0]);
+		close(p->fds[1]);
+		return -1;
+	}
+	/* The importer inherits exp_pid, so it may signal the exporter. */
+	pi = h_spawn(pair_imp_side, p, p->imp_uid, alarm_s);
+
+	/*
+	 * Only the children keep the socket: one that fails closes its end,
+	 * so the other fails at its next receive instead of waiting for its
+	 * whole timeout.
+	 */
+	close(p->fds[0]);
+	close(p->fds[1]);
+	if (pi <= 0) {
+		kill(p->exp_pid, SIGKILL);
+		(void)h_wait(p->exp_pid, p->timeout_ms);
+		return -1;
+	}
+	p->exp_status = h_wait(p->exp_pid, p->timeout_ms);
+	p->imp_status = h_wait(pi, p->timeout_ms);
+	return 0;
+}
+
+/* ---- the importing side of the API ---- */
+
+int
+h_imp_connect(struct h_imp *ip, char *ctlr, uint32_t segid,
+    rsm_permission_t perm)
+{
+	memset(ip, 0, sizeof(*ip));
+	H_CHECK_RC(rsm_get_controller(ctlr, &ip->c), RSM_SUCCESS);
+	H_CHECK_RC(rsm_memseg_import_connect(ip->c, H_NODE_ID, segid, perm,
+	    &ip->h), RSM_SUCCESS);
+	H_CHECK(ip->h != NULL);
+	H_CHECK_RC(rsm_memseg_import_init_barrier(ip->h, RSM_BAR_DEFAULT,
+	    &ip->bar), RSM_SUCCESS);
+	return 0;
+}
+
+/* ---- talking to a daemon directly ---- */
+
+int
+h_ctl_open(const char *path, int timeout_ms)
 {
 	struct sockaddr_un sa;
-	struct timeval tv = { H_QUERY_MS / 1000, 0 };
+	struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
 	int fd;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	/* A cut path would name some other socket: refuse it instead. */
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -1;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
@@ -265,21 +370,17 @@ q_connect(const char *path)
 	return fd;
 }
 
-union q_buf {
+union ctl_buf {
 	struct rsm_msg_hdr h;
 	unsigned char b[RSM_MSG_MAX];
 };
 
-/*
- * One request; reply payloads go to cb until a reply without MORE.
- * Returns the last status, or -1 on a transport or protocol fault.
- */
-static int
-q_call(int fd, uint16_t type, uint64_t id, const void *req, size_t req_len,
-    int (*cb)(const void *payload, size_t len, void *arg), void *arg)
+int
+h_ctl_call(int fd, uint16_t type, uint64_t id, const void *req,
+    size_t req_len, h_reply_fn cb, void *arg)
 {
 	struct rsm_msg_hdr h;
-	union q_buf buf;
+	union ctl_buf buf;
 	int rfd, nfds;
 	ssize_t n;
 
@@ -308,13 +409,22 @@ q_call(int fd, uint16_t type, uint64_t id, const void *req, size_t req_len,
 	}
 }
 
-static int
-q_hello(int fd)
+int
+h_ctl_hello(int fd, uint64_t id)
 {
 	struct rsm_msg_hello hello = { RSM_PROTO_VERSION, 0 };
 
-	return q_call(fd, RSM_MSG_HELLO, 1, &hello, sizeof(hello), NULL,
+	return h_ctl_call(fd, RSM_MSG_HELLO, id, &hello, sizeof(hello), NULL,
 	    NULL);
+}
+
+int
+h_ctl_copy(const void *payload, size_t len, void *arg)
+{
+	struct h_ctl_buf *b = arg;
+
+	memcpy(b->p, payload, len < b->cap ? len : b->cap);
+	return 0;
 }
 
 static int
@@ -329,12 +439,13 @@ copy_status(const void *p, size_t len, void *arg)
 int
 h_rsmd_status(const struct h_rsmd *d, struct rsm_msg_status *st)
 {
-	int fd = q_connect(d->sock), rc = -1;
+	int fd = h_ctl_open(d->sock, H_QUERY_MS), rc = -1;
 
 	if (fd < 0)
 		return -1;
-	if (q_hello(fd) == 0)
-		rc = q_call(fd, RSM_MSG_STATUS, 2, NULL, 0, copy_status, st);
+	if (h_ctl_hello(fd, 1) == 0)
+		rc = h_ctl_call(fd, RSM_MSG_STATUS, 2, NULL, 0, copy_status,
+		    st);
 	close(fd);
 	return rc;
 }
@@ -369,12 +480,12 @@ int
 h_rsmd_segments(const struct h_rsmd *d, struct rsm_msg_seginfo *out, int max)
 {
 	struct seg_acc a = { out, max, 0, 0 };
-	int fd = q_connect(d->sock), rc = -1;
+	int fd = h_ctl_open(d->sock, H_QUERY_MS), rc = -1;
 
 	if (fd < 0)
 		return -1;
-	if (q_hello(fd) == 0)
-		rc = q_call(fd, RSM_MSG_LIST_SEGMENTS, 2, NULL, 0, take_seg,
+	if (h_ctl_hello(fd, 1) == 0)
+		rc = h_ctl_call(fd, RSM_MSG_LIST_SEGMENTS, 2, NULL, 0, take_seg,
 		    &a);
 	close(fd);
 	if (rc != 0 || !a.closed)
@@ -436,11 +547,11 @@ h_rsmd_dump_log(const struct h_rsmd *d)
 static int
 answers_hello(const char *sock)
 {
-	int fd = q_connect(sock), rc;
+	int fd = h_ctl_open(sock, H_QUERY_MS), rc;
 
 	if (fd < 0)
 		return 0;
-	rc = q_hello(fd);
+	rc = h_ctl_hello(fd, 1);
 	close(fd);
 	return rc == 0;
 }

@@ -1,7 +1,9 @@
 /*
  * harness.h - helpers shared by the process tests: a private rsmd per test
- * (or per group), forked children with bounded waits, a byte channel
- * between processes, direct STATUS/LIST_SEGMENTS queries, and clocks.
+ * (or per group), forked children with bounded waits, an exporter and
+ * importer pair of children, a byte channel between processes, raw
+ * control-socket calls (STATUS, LIST_SEGMENTS and any other request), data
+ * patterns and checksums, and clocks.
  *
  * Every wait here is bounded: a test that would hang fails instead.
  */
@@ -14,6 +16,8 @@
 #include <stdlib.h>
 #include <sys/types.h>
 #include <unistd.h>
+
+#include <rsmapi.h>
 
 #include "rsm_proto.h"
 
@@ -53,6 +57,31 @@ void	h_rsmd_kill9(struct h_rsmd *d);
 void	h_rsmd_cleanup(struct h_rsmd *d);
 /* Print the daemon's log to stderr (for failure diagnosis). */
 void	h_rsmd_dump_log(const struct h_rsmd *d);
+
+/*
+ * A raw control connection, as librsm opens one, for tests that speak the
+ * protocol (proto/rsm_proto.h) by hand: connect to the daemon's socket
+ * with receive and send timeouts of timeout_ms.  Returns the fd or -1.
+ */
+int	h_ctl_open(const char *path, int timeout_ms);
+/*
+ * Send one request and read its replies (notifications, id 0, are
+ * skipped; descriptors that come with replies are closed): each payload
+ * of a successful reply goes to cb (if not NULL) until one without
+ * RSM_MSGF_MORE.  Returns 0, the daemon's error status, or -1 for a
+ * transport or protocol fault (or a cb that returned nonzero).
+ */
+typedef int (*h_reply_fn)(const void *payload, size_t len, void *arg);
+int	h_ctl_call(int fd, uint16_t type, uint64_t id, const void *req,
+	    size_t req_len, h_reply_fn cb, void *arg);
+/* HELLO with the current protocol version, as request `id`. */
+int	h_ctl_hello(int fd, uint64_t id);
+/* An h_reply_fn that copies a payload into p, cut to cap bytes. */
+struct h_ctl_buf {
+	void	*p;
+	size_t	 cap;
+};
+int	h_ctl_copy(const void *payload, size_t len, void *arg);
 
 /* Daemon counters through a STATUS request on a fresh connection. */
 int	h_rsmd_status(const struct h_rsmd *d, struct rsm_msg_status *st);
@@ -100,10 +129,54 @@ int	h_recv_u32(int fd, uint32_t *v, int timeout_ms);
 uint64_t h_now_ms(void);
 void	h_sleep_ms(unsigned ms);
 
+/*
+ * Reproducible data: h_fill writes n pseudo-random bytes from seed (the
+ * same seed, the same bytes, in any process), h_csum is FNV-1a 64 of a
+ * range, so two processes can compare memory through a short message.
+ */
+void	h_fill(void *p, size_t n, uint64_t seed);
+uint64_t h_csum(const void *p, size_t n);
+
+/*
+ * An exporter and an importer in two forked children joined by a stream
+ * socketpair: exp(arg, fd) and imp(arg, fd) each get one end, and the
+ * importer runs as imp_uid unless that is (uid_t)-1.  Each child gets
+ * alarm(timeout_ms / 1000 + 2) and each wait is bounded by timeout_ms.
+ * exp_pid is set before the importer forks, so the importer may signal
+ * the exporter.  h_pair_run returns 0 with both exit statuses (as from
+ * h_wait) filled in, or -1 if the children could not be started.
+ */
+struct h_pair {
+	int	(*exp)(void *arg, int fd);
+	int	(*imp)(void *arg, int fd);
+	void	*arg;
+	uid_t	 imp_uid;
+	int	 timeout_ms;
+	/* Filled in by h_pair_run. */
+	pid_t	 exp_pid;
+	int	 fds[2];
+	int	 exp_status;
+	int	 imp_status;
+};
+int	h_pair_run(struct h_pair *p);
+
 /* Page-aligned private anonymous memory (the export requirement). */
 void	*h_pages(size_t size);
 void	h_pages_free(void *p, size_t size);
 size_t	h_pagesize(void);
+
+/*
+ * In a child: get controller ctlr (NULL: the default), connect to segid on
+ * H_NODE_ID with perm, and give the import the barrier that implicit mode
+ * requires.  Returns 0, or an H_CHECK failure code.
+ */
+struct h_imp {
+	rsmapi_controller_handle_t	 c;
+	rsm_memseg_import_handle_t	 h;
+	rsmapi_barrier_t		 bar;
+};
+int	h_imp_connect(struct h_imp *ip, char *ctlr, uint32_t segid,
+	    rsm_permission_t perm);
 
 /* Per-test cmocka setup: arm the alarm. */
 int	h_test_setup(void **state);

@@ -29,6 +29,12 @@ tests_unit_test_peer_proto_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_peer_proto_LDADD = libproto.la $(CMOCKA_LIBS)
 TESTS += tests/unit/test_peer_proto
 
+check_PROGRAMS += tests/unit/test_remote_proto
+tests_unit_test_remote_proto_SOURCES = tests/unit/test_remote_proto.c
+tests_unit_test_remote_proto_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_remote_proto_LDADD = libproto.la $(CMOCKA_LIBS)
+TESTS += tests/unit/test_remote_proto
+
 check_PROGRAMS += tests/unit/test_proto
 tests_unit_test_proto_SOURCES = tests/unit/test_proto.c
 tests_unit_test_proto_CFLAGS = $(TEST_CFLAGS)
@@ -92,6 +98,45 @@ TESTS += tests/net/test_peers.sh tests/net/test_cluster.sh \
 EXTRA_DIST += tests/net/lib.sh tests/net/test_peers.sh tests/net/test_cluster.sh \
 	tests/net/remote_lib.sh tests/net/test_remote.sh tests/net/test_remote4.sh
 
+# The demo (scripts/demo.sh, make demo): examples/run-demo.sh against this
+# build, two private rsmd on 127.0.0.1 (no root needed).
+TESTS += tests/test_demo.sh
+EXTRA_DIST += tests/test_demo.sh
+
+# vm/: tests inside a QEMU guest (TCG) running Debian's kernel, for rxe
+# and netem, through tests/vm/run-in-guest.sh (see tests/vm/README);
+# skipped (77) when not root or with RSM_SKIP_VM=1.
+TESTS += tests/vm/test_netem.sh tests/vm/test_rxe_smoke.sh
+EXTRA_DIST += tests/vm/README tests/vm/run-in-guest.sh tests/vm/guest-init.sh \
+	tests/vm/guest-run.sh tests/vm/vm_lib.sh tests/vm/test_netem.sh \
+	tests/vm/test_rxe_smoke.sh
+clean-local: clean-vm-cache
+clean-vm-cache:
+	-rm -rf vm-cache
+.PHONY: clean-vm-cache
+
 # fuzz/: libFuzzer targets, built and run by scripts/fuzz.sh (clang).
 EXTRA_DIST += tests/fuzz/fuzz_peer.c tests/fuzz/fuzz_msg.c tests/fuzz/fuzz_data.c \
-	scripts/fuzz.sh
+	tests/fuzz/fuzz_remote.c scripts/fuzz.sh
+
+# verbs: the transport's pure parts on the host; the data path itself on
+# SoftRoCE inside a guest (tests/vm, skipped without root or QEMU).
+if HAVE_VERBS
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_verbs_plan
+tests_unit_test_verbs_plan_SOURCES = tests/unit/test_verbs_plan.c \
+	transport/verbs/verbs_plan.c transport/verbs/verbs_plan.h
+tests_unit_test_verbs_plan_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_verbs_plan_LDADD = $(CMOCKA_LIBS)
+TESTS += tests/unit/test_verbs_plan
+endif
+TESTS += tests/vm/test_verbs.sh
+endif
+EXTRA_DIST += tests/vm/test_verbs.sh
+if HAVE_CMOCKA
+check_PROGRAMS += tests/proc/test_verbs_absent
+tests_proc_test_verbs_absent_SOURCES = tests/proc/test_verbs_absent.c
+tests_proc_test_verbs_absent_CFLAGS = $(TEST_CFLAGS)
+tests_proc_test_verbs_absent_LDADD = $(TEST_PROC_LIBS)
+TESTS += tests/proc/test_verbs_absent
+endif

@@ -1,10 +1,14 @@
 /*
- * transport.c - pick a transport's ops table by controller type.
+ * transport.c - pick a transport's ops table by controller type, and the
+ * slots several transports share.
  */
+#include "config.h"
 #include "transport.h"
 
 #include <ctype.h>
 #include <string.h>
+
+#include "rsmapi.h"
 
 static const struct {
 	const char *type;
@@ -13,8 +17,12 @@ static const struct {
 	{ "loopback",	&rsm_shm_ops },
 	{ "shm",	&rsm_shm_ops },
 	{ "tcp",	&rsm_tcp_ops },
-	/* Not built yet: the daemon refuses these controllers. */
+#ifdef HAVE_VERBS
+	{ "verbs",	&rsm_verbs_ops },
+#else
+	/* Built without RDMA headers: the daemon refuses these controllers. */
 	{ "verbs",	&rsm_dummy_ops },
+#endif
 };
 
 const struct rsm_transport_ops *
@@ -33,4 +41,35 @@ rsm_transport_lookup(const char *ctlr_name)
 			return xport_table[i].ops;
 	}
 	return NULL;
+}
+
+int
+rsm_xport_register_plain(struct rsm_xport_mem *mem, void *vaddr, size_t len)
+{
+	if (vaddr == NULL)
+		return RSMERR_BAD_ADDR;
+	if (len == 0)
+		return RSMERR_BAD_LENGTH;
+	mem->vaddr = vaddr;
+	mem->len = len;
+	return RSM_SUCCESS;
+}
+
+int
+rsm_xport_deregister_plain(struct rsm_xport_mem *mem)
+{
+	mem->vaddr = NULL;
+	mem->len = 0;
+	return RSM_SUCCESS;
+}
+
+/* The daemon owns the routing: it knows which process holds each side. */
+int
+rsm_xport_signal_via_daemon(struct rsm_xport_seg *seg, uint32_t flags,
+    rsm_xport_post_fn post, void *arg)
+{
+	(void)seg;
+	if (post == NULL)
+		return RSMERR_BAD_ADDR;
+	return post(arg, flags);
 }

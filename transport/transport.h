@@ -94,6 +94,8 @@ struct rsm_transport_ops {
 extern const struct rsm_transport_ops rsm_shm_ops;
 extern const struct rsm_transport_ops rsm_tcp_ops;
 extern const struct rsm_transport_ops rsm_dummy_ops;
+/* Built only with the RDMA headers (HAVE_VERBS); libraries load at run time. */
+extern const struct rsm_transport_ops rsm_verbs_ops;
 
 /*
  * The ops for a controller name ("loopback", "shm0", "tcp1"...): the type
@@ -101,5 +103,18 @@ extern const struct rsm_transport_ops rsm_dummy_ops;
  * that type is built in.
  */
 const struct rsm_transport_ops *rsm_transport_lookup(const char *ctlr_name);
+
+/*
+ * Shared slots for transports whose local buffers need no pinning (the
+ * data path reads and writes them with plain copies or socket calls):
+ * register_mem only checks and records the range, deregister_mem forgets
+ * it.  And for transports whose signals travel over the node daemon's
+ * control channel: signal hands the post to `post`.
+ */
+int	rsm_xport_register_plain(struct rsm_xport_mem *mem, void *vaddr,
+	    size_t len);
+int	rsm_xport_deregister_plain(struct rsm_xport_mem *mem);
+int	rsm_xport_signal_via_daemon(struct rsm_xport_seg *seg,
+	    uint32_t flags, rsm_xport_post_fn post, void *arg);
 
 #endif /* RSM_TRANSPORT_H */

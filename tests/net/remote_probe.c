@@ -3,7 +3,8 @@
  * tests one command line at a time on stdin, one answer line on stdout.
  *
  *   remote_probe export SEGID SIZE [NODE:PERM ...]
- *	creates SIZE bytes through tcp0, publishes them as SEGID with that
+ *	creates SIZE bytes through tcp0 (rebind allowed), publishes them as
+ *	SEGID with that
  *	access list (none: empty list), prints "ready".
  *   remote_probe import NODE SEGID PERM
  *	connects through tcp0 (PERM: r, w or rw) and initialises the
@@ -14,10 +15,14 @@
  *   both:   post [noacc]          rsm_intr_signal_post on the handle
  *           wait MS               rsm_intr_signal_wait
  *           pollwait MS           poll() on rsm_memseg_get_pollfd, then wait
+ *           topo                  "rc=0 ctlrs=A,B,..": the controllers of
+ *                                 rsm_get_interconnect_topology
  *           quit
  *   export: sum OFF LEN           "rc=0 sum=HEX" of the exporter's memory
  *           fill OFF LEN SEED     write the pattern of SEED locally
  *           unpublish | destroy | republish [NODE:PERM ...]
+ *           rebind SEED           rebind the whole segment to new memory
+ *                                 holding the pattern of SEED
  *   import: put OFF LEN SEED      implicit-mode put of the pattern, "sum="
  *           get OFF LEN           get, "sum=" of what came back
  *           putv OFF LEN SEED N   the same in N entries (putv)
@@ -28,6 +33,8 @@
  *           disconnect
  *
  * The pattern depends on the absolute offset, so a misplaced byte shows.
+ * $RSM_PROBE_CTLR names the controller both ends use (default tcp0; the
+ * guest tests use verbs0).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -46,6 +53,14 @@ static size_t memsize;
 static rsm_memseg_export_handle_t exp_h;
 static rsm_memseg_import_handle_t imp_h;
 static void *handle;		/* whichever of the two this process has */
+
+static char *
+ctlr_name(void)
+{
+	char *n = getenv("RSM_PROBE_CTLR");
+
+	return n != NULL && *n != '\0' ? n : "tcp0";
+}
 
 static uint8_t
 pat(uint64_t seed, uint64_t pos)
@@ -147,13 +162,34 @@ vec(int put, uint64_t off, uint64_t len, unsigned n, char *p)
 	return put ? rsm_memseg_import_putv(&sg) : rsm_memseg_import_getv(&sg);
 }
 
+static void
+topo(void)
+{
+	rsm_topology_t *t;
+	unsigned i;
+	int rc;
+
+	if ((rc = rsm_get_interconnect_topology(&t)) != RSM_SUCCESS) {
+		printf("rc=%d\n", rc);
+		return;
+	}
+	printf("rc=0 ctlrs=");
+	for (i = 0; i < t->topology_hdr.local_cntlr_count; i++)
+		printf("%s%s", i ? "," : "",
+		    t->connections[i]->hdr.cntlr_name);
+	printf("\n");
+	rsm_free_interconnect_topology(t);
+}
+
 static int
 both(char *cmd, char *rest)
 {
 	unsigned ms = 0;
 	int rc;
 
-	if (strcmp(cmd, "post") == 0) {
+	if (strcmp(cmd, "topo") == 0) {
+		topo();
+	} else if (strcmp(cmd, "post") == 0) {
 		rc = rsm_intr_signal_post(handle, strstr(rest, "noacc") ?
 		    RSM_SIGPOST_NO_ACCUMULATE : 0);
 		printf("rc=%d\n", rc);
@@ -196,8 +232,9 @@ exporter(int argc, char **argv)
 	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (mem == MAP_FAILED)
 		return 3;
-	if ((rc = rsm_get_controller("tcp0", &c)) != RSM_SUCCESS ||
-	    (rc = rsm_memseg_export_create(c, &exp_h, mem, memsize, 0)) !=
+	if ((rc = rsm_get_controller(ctlr_name(), &c)) != RSM_SUCCESS ||
+	    (rc = rsm_memseg_export_create(c, &exp_h, mem, memsize,
+	    RSM_ALLOW_REBIND)) !=
 	    RSM_SUCCESS ||
 	    (rc = rsm_memseg_export_publish(exp_h, &id, n ? acl : NULL,
 	    (uint_t)n)) != RSM_SUCCESS) {
@@ -241,6 +278,25 @@ exporter(int argc, char **argv)
 			else
 				printf("rc=%d\n", rsm_memseg_export_republish(
 				    exp_h, n ? acl : NULL, (uint_t)n));
+		} else if (strcmp(cmd, "rebind") == 0 &&
+		    sscanf(rest, "%" SCNu64, &seed) == 1) {
+			char *nm = mmap(NULL, memsize, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+			if (nm == MAP_FAILED) {
+				printf("rc=-1 no memory\n");
+			} else {
+				fill(nm, 0, memsize, seed);
+				rc = rsm_memseg_export_rebind(exp_h, nm, 0,
+				    memsize);
+				/* The old buffer is no longer the segment. */
+				if (rc == RSM_SUCCESS) {
+					munmap(mem, memsize);
+					mem = nm;
+				} else
+					munmap(nm, memsize);
+				printf("rc=%d\n", rc);
+			}
 		} else if (strcmp(cmd, "quit") == 0)
 			return 0;
 		else
@@ -265,7 +321,7 @@ importer(int argc, char **argv)
 		return 2;
 	perm = strcmp(argv[2], "r") == 0 ? RSM_PERM_READ :
 	    strcmp(argv[2], "w") == 0 ? RSM_PERM_WRITE : RSM_PERM_RDWR;
-	if ((rc = rsm_get_controller("tcp0", &c)) == RSM_SUCCESS)
+	if ((rc = rsm_get_controller(ctlr_name(), &c)) == RSM_SUCCESS)
 		rc = rsm_memseg_import_connect(c,
 		    (rsm_node_id_t)strtoul(argv[0], NULL, 0),
 		    (rsm_memseg_id_t)strtoul(argv[1], NULL, 0), perm, &imp_h);

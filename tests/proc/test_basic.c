@@ -2,14 +2,16 @@
  * test_basic.c - the RSMAPI data path between real processes on one node:
  * export/publish/connect, put/get of every size, the N-bit variants,
  * putv/getv, mappings seen from both sides, explicit barriers, access
- * lists, unpublish/republish/rebind, destroy, what rsmd lists, and
- * disconnect while mapped.
+ * lists, unpublish/republish/rebind, destroy, what rsmd lists,
+ * disconnect while mapped, and the daemon's read-only reopen of a segment
+ * for its read-only importers.
  *
  * The exporter and the importer are always two different forked children
  * (never parent and child), so no data can reach the other side through
  * memory inherited across fork: everything the importer sees went through
  * the segment the daemon handed out.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <setjmp.h>
@@ -45,36 +47,6 @@
 static struct h_rsmd g_d;
 /* Application segment ids: one fresh id per pair of children. */
 static uint32_t g_next_segid = 0x400010u;
-
-/* ---- patterns and checksums ---- */
-
-static void
-fill(void *p, size_t n, uint64_t seed)
-{
-	unsigned char *b = p;
-	uint64_t x = seed * 0x9e3779b97f4a7c15ull + 1;
-
-	for (size_t i = 0; i < n; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		b[i] = (unsigned char)(x >> 24);
-	}
-}
-
-/* FNV-1a 64 */
-static uint64_t
-csum(const void *p, size_t n)
-{
-	const unsigned char *b = p;
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
 
 static int
 all_zero(const void *p, size_t n)
@@ -151,26 +123,6 @@ xp_publish(struct xp *x, uint32_t segid, rsmapi_access_entry_t *acl,
 	return 0;
 }
 
-struct ip {
-	rsmapi_controller_handle_t	 c;
-	rsm_memseg_import_handle_t	 h;
-	rsmapi_barrier_t		 bar;
-};
-
-/* Connect and give the handle the barrier that implicit mode requires. */
-static int
-ip_connect(struct ip *p, uint32_t segid, rsm_permission_t perm)
-{
-	memset(p, 0, sizeof(*p));
-	H_CHECK_RC(rsm_get_controller(NULL, &p->c), RSM_SUCCESS);
-	H_CHECK_RC(rsm_memseg_import_connect(p->c, H_NODE_ID, segid, perm,
-	    &p->h), RSM_SUCCESS);
-	H_CHECK(p->h != NULL);
-	H_CHECK_RC(rsm_memseg_import_init_barrier(p->h, RSM_BAR_DEFAULT,
-	    &p->bar), RSM_SUCCESS);
-	return 0;
-}
-
 /* Poll a byte through a mapping until it has a value (bounded). */
 static int
 wait_byte(const volatile unsigned char *p, unsigned char want)
@@ -193,55 +145,38 @@ typedef int (*pair_fn)(struct pair *p, int fd);
 struct pair {
 	pair_fn		 exp, imp;
 	uint32_t	 segid;
-	uid_t		 imp_uid;
-	int		 fds[2];
 	const void	*arg;
 };
 
 static int
-exp_tramp(void *arg)
+exp_side(void *arg, int fd)
 {
 	struct pair *p = arg;
 
-	close(p->fds[1]);
-	return p->exp(p, p->fds[0]);
+	return p->exp(p, fd);
 }
 
 static int
-imp_tramp(void *arg)
+imp_side(void *arg, int fd)
 {
 	struct pair *p = arg;
 
-	close(p->fds[0]);
-	return p->imp(p, p->fds[1]);
+	return p->imp(p, fd);
 }
 
-/*
- * Run an exporter child and an importer child joined by a stream socket.
- * A child that fails closes its end, so the other one fails at its next
- * receive instead of waiting for its whole timeout.
- */
+/* Run an exporter child and an importer child joined by a stream socket. */
 static void
 run_pair(pair_fn exp, pair_fn imp, uid_t imp_uid, const void *arg)
 {
-	struct pair p = { exp, imp, g_next_segid++, imp_uid, { -1, -1 }, arg };
-	pid_t pe, pi;
-	int re, ri;
+	struct pair p = { exp, imp, g_next_segid++, arg };
+	struct h_pair hp = { .exp = exp_side, .imp = imp_side, .arg = &p,
+	    .imp_uid = imp_uid, .timeout_ms = T_CHILD };
 
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
-	    p.fds), 0);
-	pe = h_spawn(exp_tramp, &p, (uid_t)-1, T_CHILD / 1000 + 2);
-	assert_true(pe > 0);
-	pi = h_spawn(imp_tramp, &p, imp_uid, T_CHILD / 1000 + 2);
-	assert_true(pi > 0);
-	close(p.fds[0]);
-	close(p.fds[1]);
-	re = h_wait(pe, T_CHILD);
-	ri = h_wait(pi, T_CHILD);
-	if (re != 0 || ri != 0)
+	assert_int_equal(h_pair_run(&hp), 0);
+	if (hp.exp_status != 0 || hp.imp_status != 0)
 		h_rsmd_dump_log(&g_d);
-	assert_int_equal(re, 0);
-	assert_int_equal(ri, 0);
+	assert_int_equal(hp.exp_status, 0);
+	assert_int_equal(hp.imp_status, 0);
 }
 
 /* ---- group set-up ---- */
@@ -420,7 +355,7 @@ segid_exp(struct pair *p, int fd)
 static int
 segid_imp(struct pair *p, int fd)
 {
-	struct ip a, b, c, d;
+	struct h_imp a, b, c, d;
 	uint32_t ida, idd, idb, idc;
 	char buf[8];
 
@@ -429,10 +364,10 @@ segid_imp(struct pair *p, int fd)
 	H_CHECK(h_recv_u32(fd, &idd, T_MSG) == 0);
 	H_CHECK(h_recv_u32(fd, &idb, T_MSG) == 0);
 	H_CHECK(h_recv_u32(fd, &idc, T_MSG) == 0);
-	H_CHECK(ip_connect(&a, ida, RSM_PERM_RDWR) == 0);
-	H_CHECK(ip_connect(&b, idb, RSM_PERM_READ) == 0);
-	H_CHECK(ip_connect(&c, idc, RSM_PERM_READ) == 0);
-	H_CHECK(ip_connect(&d, idd, RSM_PERM_READ) == 0);
+	H_CHECK(h_imp_connect(&a, NULL, ida, RSM_PERM_RDWR) == 0);
+	H_CHECK(h_imp_connect(&b, NULL, idb, RSM_PERM_READ) == 0);
+	H_CHECK(h_imp_connect(&c, NULL, idc, RSM_PERM_READ) == 0);
+	H_CHECK(h_imp_connect(&d, NULL, idd, RSM_PERM_READ) == 0);
 	H_CHECK_RC(rsm_memseg_import_get(c.h, 0, buf, 5), RSM_SUCCESS);
 	H_CHECK(memcmp(buf, "auto", 5) == 0);
 	H_CHECK_RC(rsm_memseg_import_get(a.h, 0, buf, 6), RSM_SUCCESS);
@@ -522,14 +457,14 @@ xfer_exp(struct pair *p, int fd)
 		memset(x.mem, 0, BIG);
 		H_CHECK(h_send_u32(fd, TAG_GO) == 0);
 		H_CHECK(recv_u64(fd, &sum) == 0);
-		H_CHECK(csum(x.mem + off, len) == sum);
+		H_CHECK(h_csum(x.mem + off, len) == sum);
 		/* Nothing outside the range was touched. */
 		H_CHECK(all_zero(x.mem, off));
 		H_CHECK(all_zero(x.mem + off + len, BIG - off - len));
 
 		/* Exporter -> importer: we write, the importer gets. */
-		fill(x.mem + off, len, 1000 + i);
-		H_CHECK(send_u64(fd, csum(x.mem + off, len)) == 0);
+		h_fill(x.mem + off, len, 1000 + i);
+		H_CHECK(send_u64(fd, h_csum(x.mem + off, len)) == 0);
 		H_CHECK(expect_u32(fd, TAG_OK) == 0);
 	}
 	H_CHECK(expect_u32(fd, TAG_DONE) == 0);
@@ -540,27 +475,27 @@ xfer_exp(struct pair *p, int fd)
 static int
 xfer_imp(struct pair *p, int fd)
 {
-	struct ip m;
+	struct h_imp m;
 	char *buf = malloc(BIG), *one = malloc(8);
 	uint64_t sum;
 
 	H_CHECK(buf != NULL && one != NULL);
 	H_CHECK(expect_u32(fd, TAG_READY) == 0);
-	H_CHECK(ip_connect(&m, p->segid, RSM_PERM_RDWR) == 0);
+	H_CHECK(h_imp_connect(&m, NULL, p->segid, RSM_PERM_RDWR) == 0);
 	for (size_t i = 0; i < NXFER; i++) {
 		size_t off = xfer_cases[i].off, len = xfer_cases[i].len;
 
 		H_CHECK(expect_u32(fd, TAG_GO) == 0);
-		fill(buf, len, i + 1);
+		h_fill(buf, len, i + 1);
 		H_CHECK_RC(rsm_memseg_import_put(m.h, (off_t)off, buf, len),
 		    RSM_SUCCESS);
-		H_CHECK(send_u64(fd, csum(buf, len)) == 0);
+		H_CHECK(send_u64(fd, h_csum(buf, len)) == 0);
 
 		H_CHECK(recv_u64(fd, &sum) == 0);
 		memset(buf, 0, len);
 		H_CHECK_RC(rsm_memseg_import_get(m.h, (off_t)off, buf, len),
 		    RSM_SUCCESS);
-		H_CHECK(csum(buf, len) == sum);
+		H_CHECK(h_csum(buf, len) == sum);
 		H_CHECK(h_send_u32(fd, TAG_OK) == 0);
 	}
 	/* Past the end of the segment, and no buffer. */
@@ -684,7 +619,7 @@ nbit_exp(struct pair *p, int fd)
 static int
 nbit_imp(struct pair *p, int fd)
 {
-	struct ip m;
+	struct h_imp m;
 	uint8_t a[NREP + 1];
 	uint16_t b[NREP + 1];
 	uint32_t c[NREP + 1];
@@ -692,7 +627,7 @@ nbit_imp(struct pair *p, int fd)
 	size_t sz = 2 * h_pagesize();
 
 	H_CHECK(expect_u32(fd, TAG_READY) == 0);
-	H_CHECK(ip_connect(&m, p->segid, RSM_PERM_RDWR) == 0);
+	H_CHECK(h_imp_connect(&m, NULL, p->segid, RSM_PERM_RDWR) == 0);
 	for (size_t i = 0; i < NREP; i++) {
 		a[i] = v8(i);
 		b[i] = v16(i);
@@ -813,16 +748,16 @@ sgv_exp(struct pair *p, int fd)
 	H_CHECK(xp_publish(&x, p->segid, NULL, 0) == 0);
 	H_CHECK(h_send_u32(fd, TAG_READY) == 0);
 
-	/* putv: the importer's sources are fill(...,1/2/3). */
+	/* putv: the importer's sources are h_fill(...,1/2/3). */
 	H_CHECK(expect_u32(fd, TAG_DONE) == 0);
-	fill(l1, L1_SIZE, 1);
-	fill(l2, L2_SIZE, 2);
-	fill(va, VA_SIZE, 3);
+	h_fill(l1, L1_SIZE, 1);
+	h_fill(l2, L2_SIZE, 2);
+	h_fill(va, VA_SIZE, 3);
 	sg_image(img, loc);
 	H_CHECK(memcmp(img, x.mem, SG_SEG) == 0);
 
 	/* getv: the importer scatters this image into its buffers. */
-	fill(x.mem, SG_SEG, 99);
+	h_fill(x.mem, SG_SEG, 99);
 	H_CHECK(h_send_u32(fd, TAG_GO) == 0);
 	H_CHECK(expect_u32(fd, TAG_DONE) == 0);
 	free(img);
@@ -832,7 +767,7 @@ sgv_exp(struct pair *p, int fd)
 static int
 sgv_imp(struct pair *p, int fd)
 {
-	struct ip m;
+	struct h_imp m;
 	rsm_localmemory_handle_t h1, h2, hx;
 	rsm_iovec_t iov[SG_N + 1];
 	rsm_scat_gath_t sg;
@@ -843,7 +778,7 @@ sgv_imp(struct pair *p, int fd)
 	H_CHECK(l1 != NULL && l2 != NULL && va != NULL && img != NULL);
 	H_CHECK((scratch = h_pages(h_pagesize())) != NULL);
 	H_CHECK(expect_u32(fd, TAG_READY) == 0);
-	H_CHECK(ip_connect(&m, p->segid, RSM_PERM_RDWR) == 0);
+	H_CHECK(h_imp_connect(&m, NULL, p->segid, RSM_PERM_RDWR) == 0);
 	H_CHECK_RC(rsm_create_localmemory_handle(m.c, &h1, l1, L1_SIZE),
 	    RSM_SUCCESS);
 	H_CHECK_RC(rsm_create_localmemory_handle(m.c, &h2, l2, L2_SIZE),
@@ -856,9 +791,9 @@ sgv_imp(struct pair *p, int fd)
 	H_CHECK_RC(rsm_create_localmemory_handle(m.c, NULL, l1, 10),
 	    RSMERR_BAD_LOCALMEM_HNDL);
 
-	fill(l1, L1_SIZE, 1);
-	fill(l2, L2_SIZE, 2);
-	fill(va, VA_SIZE, 3);
+	h_fill(l1, L1_SIZE, 1);
+	h_fill(l2, L2_SIZE, 2);
+	h_fill(va, VA_SIZE, 3);
 	memset(iov, 0, sizeof(iov));
 	for (int i = 0; i < SG_N; i++) {
 		if (sg_tab[i].local == 2) {
@@ -891,7 +826,7 @@ sgv_imp(struct pair *p, int fd)
 	sg.io_residual_count = 12345;
 	H_CHECK_RC(rsm_memseg_import_getv(&sg), RSM_SUCCESS);
 	H_CHECK(sg.io_residual_count == 0);
-	fill(img, SG_SEG, 99);
+	h_fill(img, SG_SEG, 99);
 	for (int i = 0; i < SG_N; i++)
 		H_CHECK(memcmp(loc[sg_tab[i].local] + sg_tab[i].loff,
 		    img + sg_tab[i].roff, sg_tab[i].len) == 0);
@@ -902,7 +837,7 @@ sgv_imp(struct pair *p, int fd)
 	 * The list stops at the first failing entry: entry 2 runs past the
 	 * segment end, so entries 0 and 1 are done and 2..4 are residual.
 	 */
-	fill(l1, L1_SIZE, 7);
+	h_fill(l1, L1_SIZE, 7);
 	iov[0].io_type = RSM_HANDLE_TYPE;
 	iov[0].local.handle = h1;
 	iov[0].local_offset = 0;
@@ -979,7 +914,7 @@ map_exp(struct pair *p, int fd)
 
 	H_CHECK(xp_create(&x, NULL, MAP_PAGES * pg, 0) == 0);
 	v = (volatile unsigned char *)x.mem;
-	fill(x.mem + 2 * pg, pg, 22);
+	h_fill(x.mem + 2 * pg, pg, 22);
 	H_CHECK(xp_publish(&x, p->segid, NULL, 0) == 0);
 	H_CHECK(h_send_u32(fd, TAG_READY) == 0);
 
@@ -991,18 +926,18 @@ map_exp(struct pair *p, int fd)
 
 	/* A page written with memcpy by the importer. */
 	H_CHECK(expect_u32(fd, TAG_DONE) == 0);
-	fill(want, sizeof(want), 11);
+	h_fill(want, sizeof(want), 11);
 	H_CHECK(memcmp(x.mem + pg, want, sizeof(want)) == 0);
 	{
 		char *tmp = malloc(pg);
 
 		H_CHECK(tmp != NULL);
-		fill(tmp, pg, 11);
+		h_fill(tmp, pg, 11);
 		H_CHECK(memcmp(x.mem + pg, tmp, pg) == 0);
 		free(tmp);
 	}
 	/* A page written by us, read through the importer's window. */
-	fill(x.mem + 3 * pg, pg, 33);
+	h_fill(x.mem + 3 * pg, pg, 33);
 	H_CHECK(h_send_u32(fd, TAG_GO) == 0);
 	H_CHECK(expect_u32(fd, TAG_DONE) == 0);
 	return 0;
@@ -1011,7 +946,7 @@ map_exp(struct pair *p, int fd)
 static int
 map_imp(struct pair *p, int fd)
 {
-	struct ip m, r;
+	struct h_imp m, r;
 	size_t pg = h_pagesize();
 	void *addr = NULL, *a2;
 	volatile unsigned char *v;
@@ -1019,7 +954,7 @@ map_imp(struct pair *p, int fd)
 
 	H_CHECK(tmp != NULL);
 	H_CHECK(expect_u32(fd, TAG_READY) == 0);
-	H_CHECK(ip_connect(&m, p->segid, RSM_PERM_RDWR) == 0);
+	H_CHECK(h_imp_connect(&m, NULL, p->segid, RSM_PERM_RDWR) == 0);
 	H_CHECK_RC(rsm_memseg_import_map(m.h, &addr, RSM_MAP_NONE,
 	    RSM_PERM_RDWR, 0, MAP_PAGES * pg), RSM_SUCCESS);
 	H_CHECK(addr != NULL);
@@ -1028,18 +963,18 @@ map_imp(struct pair *p, int fd)
 	    RSM_PERM_RDWR, 0, pg), RSMERR_SEG_ALREADY_MAPPED);
 	v = addr;
 	/* The exporter's data is there before anyone wrote through us. */
-	fill(tmp, pg, 22);
+	h_fill(tmp, pg, 22);
 	H_CHECK(memcmp((char *)addr + 2 * pg, tmp, pg) == 0);
 
 	v[0] = 0xa1;
 	H_CHECK(wait_byte(v + 1, 0xb2) == 0);
 	v[2] = 0xc3;
 
-	fill(tmp, pg, 11);
+	h_fill(tmp, pg, 11);
 	memcpy((char *)addr + pg, tmp, pg);
 	H_CHECK(h_send_u32(fd, TAG_DONE) == 0);
 	H_CHECK(expect_u32(fd, TAG_GO) == 0);
-	fill(tmp, pg, 33);
+	h_fill(tmp, pg, 33);
 	H_CHECK(memcmp((char *)addr + 3 * pg, tmp, pg) == 0);
 	/* put/get work inside the mapped window too. */
 	H_CHECK_RC(rsm_memseg_import_get(m.h, 3 * pg, tmp, 16), RSM_SUCCESS);
@@ -1055,7 +990,7 @@ map_imp(struct pair *p, int fd)
 	    RSM_PERM_RDWR, 2 * pg, 3 * pg), RSMERR_BAD_LENGTH);
 	H_CHECK_RC(rsm_memseg_import_map(m.h, &addr, RSM_MAP_NONE,
 	    RSM_PERM_RDWR, 2 * pg, 2 * pg), RSM_SUCCESS);
-	fill(tmp, pg, 33);
+	h_fill(tmp, pg, 33);
 	H_CHECK(memcmp((char *)addr + pg, tmp, pg) == 0);
 	H_CHECK_RC(rsm_memseg_import_get(m.h, 0, tmp, 1), RSMERR_BAD_OFFSET);
 	H_CHECK_RC(rsm_memseg_import_get(m.h, 3 * pg, tmp, 16), RSM_SUCCESS);
@@ -1077,7 +1012,7 @@ map_imp(struct pair *p, int fd)
 	    RSM_PERM_RDWR, 0, pg), RSMERR_BAD_MEM_ALIGNMENT);
 
 	/* A read connection maps read-only, never read/write. */
-	H_CHECK(ip_connect(&r, p->segid, RSM_PERM_READ) == 0);
+	H_CHECK(h_imp_connect(&r, NULL, p->segid, RSM_PERM_READ) == 0);
 	addr = NULL;
 	H_CHECK_RC(rsm_memseg_import_map(r.h, &addr, RSM_MAP_NONE,
 	    RSM_PERM_RDWR, 0, pg), RSMERR_BAD_PERMS);
@@ -1116,9 +1051,9 @@ bar_exp(struct pair *p, int fd)
 	H_CHECK(xp_publish(&x, p->segid, NULL, 0) == 0);
 	H_CHECK(h_send_u32(fd, TAG_READY) == 0);
 	H_CHECK(expect_u32(fd, TAG_DONE) == 0);
-	fill(want, sizeof(want), 5);
+	h_fill(want, sizeof(want), 5);
 	H_CHECK(memcmp(x.mem, want, 128) == 0);
-	fill(want, sizeof(want), 6);
+	h_fill(want, sizeof(want), 6);
 	H_CHECK(memcmp(x.mem + 128, want, 128) == 0);
 	H_CHECK(memcmp(x.mem + 1024, "explicit", 9) == 0);
 	/* The importer holds an open barrier: pull the segment away. */
@@ -1172,10 +1107,10 @@ bar_imp(struct pair *p, int fd)
 	H_CHECK_RC(rsm_memseg_import_init_barrier(h, RSM_BAR_DEFAULT, &b),
 	    RSM_SUCCESS);
 	H_CHECK_RC(rsm_memseg_import_open_barrier(&b), RSM_SUCCESS);
-	fill(buf, sizeof(buf), 5);
+	h_fill(buf, sizeof(buf), 5);
 	H_CHECK_RC(rsm_memseg_import_put(h, 0, buf, 128), RSM_SUCCESS);
 	H_CHECK_RC(rsm_memseg_import_order_barrier(&b), RSM_SUCCESS);
-	fill(buf, sizeof(buf), 6);
+	h_fill(buf, sizeof(buf), 6);
 	H_CHECK_RC(rsm_memseg_import_put(h, 128, buf, 128), RSM_SUCCESS);
 	H_CHECK_RC(rsm_memseg_import_close_barrier(&b), RSM_SUCCESS);
 	/* Read back inside a second interval. */
@@ -1186,7 +1121,7 @@ bar_imp(struct pair *p, int fd)
 	{
 		char want[256];
 
-		fill(want, sizeof(want), 6);
+		h_fill(want, sizeof(want), 6);
 		H_CHECK(memcmp(buf, want, 128) == 0);
 	}
 	/* A later init replaces the handle's barrier. */
@@ -1445,7 +1380,7 @@ rebind_exp(struct pair *p, int fd)
 static int
 rebind_imp(struct pair *p, int fd)
 {
-	struct ip m, m2;
+	struct h_imp m, m2;
 	size_t pg = h_pagesize(), sz = 2 * pg;
 	rsm_memseg_import_handle_t h;
 	void *addr = NULL;
@@ -1455,7 +1390,7 @@ rebind_imp(struct pair *p, int fd)
 	int rc;
 
 	H_CHECK(expect_u32(fd, TAG_READY) == 0);
-	H_CHECK(ip_connect(&m, p->segid, RSM_PERM_RDWR) == 0);
+	H_CHECK(h_imp_connect(&m, NULL, p->segid, RSM_PERM_RDWR) == 0);
 	H_CHECK_RC(rsm_memseg_import_map(m.h, &addr, RSM_MAP_NONE,
 	    RSM_PERM_RDWR, 0, sz), RSM_SUCCESS);
 	v = addr;
@@ -1497,7 +1432,7 @@ rebind_imp(struct pair *p, int fd)
 
 	/* Published again, with the rebound memory behind it. */
 	H_CHECK(expect_u32(fd, TAG_GO) == 0);
-	H_CHECK(ip_connect(&m2, p->segid, RSM_PERM_RDWR) == 0);
+	H_CHECK(h_imp_connect(&m2, NULL, p->segid, RSM_PERM_RDWR) == 0);
 	H_CHECK_RC(rsm_memseg_import_get(m2.h, 0, buf, 6), RSM_SUCCESS);
 	H_CHECK(memcmp(buf, "again", 6) == 0);
 	H_CHECK_RC(rsm_memseg_import_put(m2.h, 100, "second", 7),
@@ -1528,7 +1463,7 @@ destroy_exp(struct pair *p, int fd)
 
 	H_CHECK(want != NULL);
 	H_CHECK(xp_create(&x, NULL, sz, 0) == 0);
-	fill(x.mem, sz, 40);
+	h_fill(x.mem, sz, 40);
 	H_CHECK(xp_publish(&x, p->segid, NULL, 0) == 0);
 	H_CHECK(h_send_u32(fd, TAG_READY) == 0);
 	H_CHECK(expect_u32(fd, TAG_DONE) == 0);
@@ -1537,7 +1472,7 @@ destroy_exp(struct pair *p, int fd)
 	H_CHECK_RC(rsm_memseg_export_destroy(x.h), RSMERR_BAD_SEG_HNDL);
 	H_CHECK(h_rsmd_find_segid(&g_d, p->segid, NULL) < 0);
 	/* Same address, same contents, including the importer's writes. */
-	fill(want, sz, 40);
+	h_fill(want, sz, 40);
 	memcpy(want + pg + 10, "from the importer", 18);
 	H_CHECK(memcmp(x.mem, want, sz) == 0);
 	/* Still writable, and private again: it can be exported anew. */
@@ -1560,7 +1495,7 @@ destroy_exp(struct pair *p, int fd)
 static int
 destroy_imp(struct pair *p, int fd)
 {
-	struct ip m;
+	struct h_imp m;
 	size_t pg = h_pagesize(), sz = 4 * pg;
 	void *addr = NULL;
 	volatile char *v;
@@ -1569,7 +1504,7 @@ destroy_imp(struct pair *p, int fd)
 	int rc;
 
 	H_CHECK(expect_u32(fd, TAG_READY) == 0);
-	H_CHECK(ip_connect(&m, p->segid, RSM_PERM_RDWR) == 0);
+	H_CHECK(h_imp_connect(&m, NULL, p->segid, RSM_PERM_RDWR) == 0);
 	H_CHECK_RC(rsm_memseg_import_map(m.h, &addr, RSM_MAP_NONE,
 	    RSM_PERM_RDWR, 0, sz), RSM_SUCCESS);
 	memcpy((char *)addr + pg + 10, "from the importer", 18);
@@ -1680,12 +1615,12 @@ list_exp(struct pair *p, int fd)
 static int
 list_imp(struct pair *p, int fd)
 {
-	struct ip m;
+	struct h_imp m;
 	struct rsm_msg_seginfo si;
 	uint32_t owner;
 
 	H_CHECK(h_recv_u32(fd, &owner, T_MSG) == 0);
-	H_CHECK(ip_connect(&m, p->segid, RSM_PERM_READ) == 0);
+	H_CHECK(h_imp_connect(&m, NULL, p->segid, RSM_PERM_READ) == 0);
 	H_CHECK(h_rsmd_find_segid(&g_d, p->segid, &si) >= 0);
 	H_CHECK(si.owner_pid == owner);
 	H_CHECK(si.nimporters == 1);
@@ -1732,12 +1667,12 @@ discon_exp(struct pair *p, int fd)
 static int
 discon_imp(struct pair *p, int fd)
 {
-	struct ip m, n;
+	struct h_imp m, n;
 	void *addr = NULL;
 	char buf[4];
 
 	H_CHECK(expect_u32(fd, TAG_READY) == 0);
-	H_CHECK(ip_connect(&m, p->segid, RSM_PERM_RDWR) == 0);
+	H_CHECK(h_imp_connect(&m, NULL, p->segid, RSM_PERM_RDWR) == 0);
 	H_CHECK_RC(rsm_memseg_import_map(m.h, &addr, RSM_MAP_NONE,
 	    RSM_PERM_RDWR, 0, h_pagesize()), RSM_SUCCESS);
 	/* Spec 3.3: an explicit mapping must be removed first. */
@@ -1753,7 +1688,7 @@ discon_imp(struct pair *p, int fd)
 	H_CHECK_RC(rsm_memseg_import_unmap(m.h), RSMERR_BAD_SEG_HNDL);
 
 	/* The implicit mapping made by put goes away with the disconnect. */
-	H_CHECK(ip_connect(&n, p->segid, RSM_PERM_RDWR) == 0);
+	H_CHECK(h_imp_connect(&n, NULL, p->segid, RSM_PERM_RDWR) == 0);
 	H_CHECK_RC(rsm_memseg_import_put(n.h, 8, "implicit", 9), RSM_SUCCESS);
 	H_CHECK_RC(rsm_memseg_import_disconnect(n.h), RSM_SUCCESS);
 	H_CHECK(h_send_u32(fd, TAG_DONE) == 0);
@@ -1765,6 +1700,90 @@ test_disconnect_while_mapped(void **state)
 {
 	(void)state;
 	run_pair(discon_exp, discon_imp, (uid_t)-1, NULL);
+}
+
+/* ---- read-only importers share one reopen of the memfd ---- */
+
+/* Descriptors the daemon has open, or -1. */
+static int
+rsmd_nfds(void)
+{
+	char path[64];
+	struct dirent *e;
+	DIR *dir;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)g_d.pid);
+	if ((dir = opendir(path)) == NULL)
+		return -1;
+	while ((e = readdir(dir)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(dir);
+	return n;
+}
+
+static int
+ro_exp(struct pair *p, int fd)
+{
+	struct xp x;
+
+	H_CHECK(xp_create(&x, NULL, 2 * h_pagesize(), 0) == 0);
+	h_fill(x.mem, x.size, 77);
+	H_CHECK(xp_publish(&x, p->segid, NULL, 0) == 0);
+	H_CHECK(h_send_u32(fd, TAG_READY) == 0);
+	H_CHECK(expect_u32(fd, TAG_DONE) == 0);
+	return 0;
+}
+
+static int
+ro_imp(struct pair *p, int fd)
+{
+	struct h_imp rw, a, b;
+	char want[2 * 4096], got[64];
+	int base;
+
+	H_CHECK(expect_u32(fd, TAG_READY) == 0);
+	H_CHECK(h_pagesize() <= 4096);
+	h_fill(want, 2 * h_pagesize(), 77);
+	/* A writer gets the memfd itself: nothing new opens in the daemon. */
+	H_CHECK(h_imp_connect(&rw, NULL, p->segid, RSM_PERM_RDWR) == 0);
+	H_CHECK((base = rsmd_nfds()) > 0);
+	/* The first reader opens the read-only reopen, the second shares it. */
+	H_CHECK(h_imp_connect(&a, NULL, p->segid, RSM_PERM_READ) == 0);
+	H_CHECK(rsmd_nfds() == base + 1);
+	H_CHECK(h_imp_connect(&b, NULL, p->segid, RSM_PERM_READ) == 0);
+	H_CHECK(rsmd_nfds() == base + 1);
+	/* Both read the exporter's data through it. */
+	H_CHECK_RC(rsm_memseg_import_get(a.h, 100, got, sizeof(got)),
+	    RSM_SUCCESS);
+	H_CHECK(memcmp(got, want + 100, sizeof(got)) == 0);
+	H_CHECK_RC(rsm_memseg_import_get(b.h, h_pagesize(), got, sizeof(got)),
+	    RSM_SUCCESS);
+	H_CHECK(memcmp(got, want + h_pagesize(), sizeof(got)) == 0);
+	/* Kept while the segment has importers, closed with the last one. */
+	H_CHECK_RC(rsm_memseg_import_disconnect(a.h), RSM_SUCCESS);
+	H_CHECK_RC(rsm_memseg_import_disconnect(b.h), RSM_SUCCESS);
+	H_CHECK(rsmd_nfds() == base + 1);
+	H_CHECK_RC(rsm_memseg_import_disconnect(rw.h), RSM_SUCCESS);
+	H_CHECK(rsmd_nfds() == base);
+	/* A new reader opens a new one, gone again with it. */
+	H_CHECK(h_imp_connect(&a, NULL, p->segid, RSM_PERM_READ) == 0);
+	H_CHECK(rsmd_nfds() == base + 1);
+	H_CHECK_RC(rsm_memseg_import_get(a.h, 0, got, sizeof(got)),
+	    RSM_SUCCESS);
+	H_CHECK(memcmp(got, want, sizeof(got)) == 0);
+	H_CHECK_RC(rsm_memseg_import_disconnect(a.h), RSM_SUCCESS);
+	H_CHECK(rsmd_nfds() == base);
+	H_CHECK(h_send_u32(fd, TAG_DONE) == 0);
+	return 0;
+}
+
+static void
+test_readonly_reopen(void **state)
+{
+	(void)state;
+	run_pair(ro_exp, ro_imp, (uid_t)-1, NULL);
 }
 
 int
@@ -1796,6 +1815,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_rsmadm_segments,
 		    h_test_setup, h_test_teardown),
 		cmocka_unit_test_setup_teardown(test_disconnect_while_mapped,
+		    h_test_setup, h_test_teardown),
+		cmocka_unit_test_setup_teardown(test_readonly_reopen,
 		    h_test_setup, h_test_teardown),
 	};
 

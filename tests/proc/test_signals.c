@@ -113,24 +113,6 @@ xp_make(struct xp *x, uint32_t segid)
 	return 0;
 }
 
-struct ip {
-	rsmapi_controller_handle_t	 c;
-	rsm_memseg_import_handle_t	 h;
-	rsmapi_barrier_t		 bar;
-};
-
-static int
-ip_connect(struct ip *p, uint32_t segid)
-{
-	memset(p, 0, sizeof(*p));
-	H_CHECK_RC(rsm_get_controller(NULL, &p->c), RSM_SUCCESS);
-	H_CHECK_RC(rsm_memseg_import_connect(p->c, H_NODE_ID, segid,
-	    RSM_PERM_RDWR, &p->h), RSM_SUCCESS);
-	H_CHECK_RC(rsm_memseg_import_init_barrier(p->h, RSM_BAR_DEFAULT,
-	    &p->bar), RSM_SUCCESS);
-	return 0;
-}
-
 /* ---- pairs of children ---- */
 
 struct pair;
@@ -139,52 +121,37 @@ typedef int (*pair_fn)(struct pair *p, int fd);
 struct pair {
 	pair_fn		 exp, imp;
 	uint32_t	 segid;
-	int		 fds[2];
-	pid_t		 exp_pid;	/* set before the importer forks */
-	int		 exp_status;	/* expected exit status of the exporter */
 };
 
 static int
-exp_tramp(void *arg)
+exp_side(void *arg, int fd)
 {
 	struct pair *p = arg;
 
-	close(p->fds[1]);
-	return p->exp(p, p->fds[0]);
+	return p->exp(p, fd);
 }
 
 static int
-imp_tramp(void *arg)
+imp_side(void *arg, int fd)
 {
 	struct pair *p = arg;
 
-	close(p->fds[0]);
-	return p->imp(p, p->fds[1]);
+	return p->imp(p, fd);
 }
 
+/* The exporter must exit with exp_status, the importer with 0. */
 static void
 run_pair2(pair_fn exp, pair_fn imp, int exp_status)
 {
-	struct pair p = { exp, imp, g_next_segid++, { -1, -1 }, 0,
-	    exp_status };
-	pid_t pe, pi;
-	int re, ri;
+	struct pair p = { exp, imp, g_next_segid++ };
+	struct h_pair hp = { .exp = exp_side, .imp = imp_side, .arg = &p,
+	    .imp_uid = (uid_t)-1, .timeout_ms = T_CHILD };
 
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
-	    p.fds), 0);
-	pe = h_spawn(exp_tramp, &p, (uid_t)-1, T_CHILD / 1000 + 2);
-	assert_true(pe > 0);
-	p.exp_pid = pe;
-	pi = h_spawn(imp_tramp, &p, (uid_t)-1, T_CHILD / 1000 + 2);
-	assert_true(pi > 0);
-	close(p.fds[0]);
-	close(p.fds[1]);
-	re = h_wait(pe, T_CHILD);
-	ri = h_wait(pi, T_CHILD);
-	if (re != exp_status || ri != 0)
+	assert_int_equal(h_pair_run(&hp), 0);
+	if (hp.exp_status != exp_status || hp.imp_status != 0)
 		h_rsmd_dump_log(&g_d);
-	assert_int_equal(re, exp_status);
-	assert_int_equal(ri, 0);
+	assert_int_equal(hp.exp_status, exp_status);
+	assert_int_equal(hp.imp_status, 0);
 }
 
 static void
@@ -258,11 +225,11 @@ pw_exp(struct pair *p, int fd)
 static int
 pw_imp(struct pair *p, int fd)
 {
-	struct ip m;
+	struct h_imp m;
 	uint64_t t0, dt;
 
 	H_CHECK(expect_u32(fd, TAG_READY) == 0);
-	H_CHECK(ip_connect(&m, p->segid) == 0);
+	H_CHECK(h_imp_connect(&m, NULL, p->segid, RSM_PERM_RDWR) == 0);
 	H_CHECK_RC(rsm_intr_signal_wait(m.h, 0), RSMERR_TIMEOUT);
 	t0 = h_now_ms();
 	H_CHECK_RC(rsm_intr_signal_wait(m.h, 150), RSMERR_TIMEOUT);
@@ -346,10 +313,10 @@ na_exp(struct pair *p, int fd)
 static int
 na_imp(struct pair *p, int fd)
 {
-	struct ip m;
+	struct h_imp m;
 
 	H_CHECK(expect_u32(fd, TAG_READY) == 0);
-	H_CHECK(ip_connect(&m, p->segid) == 0);
+	H_CHECK(h_imp_connect(&m, NULL, p->segid, RSM_PERM_RDWR) == 0);
 	for (int i = 0; i < 5; i++)
 		H_CHECK_RC(rsm_intr_signal_post(m.h, 0), RSM_SUCCESS);
 	H_CHECK(h_send_u32(fd, TAG_DONE) == 0);
@@ -419,16 +386,16 @@ many_exp(struct pair *p, int fd)
 static int
 many_imp(struct pair *p, int fd)
 {
-	struct ip m, m2;
+	struct h_imp m, m2;
 	int got = 0, got2 = 0;
 
 	H_CHECK(expect_u32(fd, TAG_READY) == 0);
-	H_CHECK(ip_connect(&m, p->segid) == 0);
+	H_CHECK(h_imp_connect(&m, NULL, p->segid, RSM_PERM_RDWR) == 0);
 	for (int i = 0; i < NMANY; i++)
 		H_CHECK_RC(rsm_intr_signal_post(m.h, 0), RSM_SUCCESS);
 	H_CHECK(h_send_u32(fd, TAG_DONE) == 0);
 
-	H_CHECK(ip_connect(&m2, p->segid) == 0);
+	H_CHECK(h_imp_connect(&m2, NULL, p->segid, RSM_PERM_RDWR) == 0);
 	H_CHECK(h_send_u32(fd, TAG_GO) == 0);
 	/* Interleave the two handles' waits while the posts arrive. */
 	while (got < NMANY || got2 < NMANY) {
@@ -569,11 +536,11 @@ pfd_exp(struct pair *p, int fd)
 static int
 pfd_imp(struct pair *p, int fd)
 {
-	struct ip m;
+	struct h_imp m;
 	struct pollfd pf;
 
 	H_CHECK(expect_u32(fd, TAG_READY) == 0);
-	H_CHECK(ip_connect(&m, p->segid) == 0);
+	H_CHECK(h_imp_connect(&m, NULL, p->segid, RSM_PERM_RDWR) == 0);
 	H_CHECK_RC(rsm_intr_signal_post(m.h, 0), RSM_SUCCESS);
 	H_CHECK(h_send_u32(fd, TAG_DONE) == 0);
 	H_CHECK(expect_u32(fd, TAG_OK) == 0);
@@ -622,12 +589,12 @@ pfdi_exp(struct pair *p, int fd)
 static int
 pfdi_imp(struct pair *p, int fd)
 {
-	struct ip m;
+	struct h_imp m;
 	struct pollfd pf;
 	int n = -1;
 
 	H_CHECK(expect_u32(fd, TAG_READY) == 0);
-	H_CHECK(ip_connect(&m, p->segid) == 0);
+	H_CHECK(h_imp_connect(&m, NULL, p->segid, RSM_PERM_RDWR) == 0);
 	H_CHECK_RC(rsm_memseg_get_pollfd(m.h, &pf), RSM_SUCCESS);
 	H_CHECK(h_send_u32(fd, TAG_GO) == 0);
 	/* Blocks in wait_pollfd until the post arrives. */
@@ -673,13 +640,13 @@ isp_exp(struct pair *p, int fd)
 static int
 isp_imp(struct pair *p, int fd)
 {
-	struct ip m;
+	struct h_imp m;
 	rsm_iovec_t iov;
 	rsm_scat_gath_t sg;
 	char buf[16] = "sigpost";
 
 	H_CHECK(expect_u32(fd, TAG_READY) == 0);
-	H_CHECK(ip_connect(&m, p->segid) == 0);
+	H_CHECK(h_imp_connect(&m, NULL, p->segid, RSM_PERM_RDWR) == 0);
 	memset(&iov, 0, sizeof(iov));
 	iov.io_type = RSM_VA_TYPE;
 	iov.local.vaddr = buf;
@@ -731,13 +698,13 @@ dead_exp(struct pair *p, int fd)
 static int
 dead_imp(struct pair *p, int fd)
 {
-	struct ip m;
+	struct h_imp m;
 	struct pollfd pf;
 	uint64_t t0, dt;
 	int rc, n = -1;
 
 	H_CHECK(expect_u32(fd, TAG_READY) == 0);
-	H_CHECK(ip_connect(&m, p->segid) == 0);
+	H_CHECK(h_imp_connect(&m, NULL, p->segid, RSM_PERM_RDWR) == 0);
 	H_CHECK_RC(rsm_intr_signal_post(m.h, 0), RSM_SUCCESS);
 	H_CHECK(h_send_u32(fd, TAG_GO) == 0);
 	/*

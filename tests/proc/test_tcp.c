@@ -57,9 +57,10 @@ struct pair {
 	size_t		 size;
 	char		 exp_ctlr[16];
 	uint_t		 exp_flags;
-	int		 fds[2];
+	int		 fds[2];		/* start_pair's sockets */
 	pid_t		 exp_pid;
 	uint64_t	 arg;
+	const struct h_pair *hp;	/* run_pair's children */
 };
 
 static struct h_rsmd g_d;
@@ -67,22 +68,20 @@ static uint32_t g_next_segid = 0x400300u;
 
 /* ---- exporter child ---- */
 
+/* Export, publish, say ready on fd, then serve the importer's commands. */
 static int
-exporter(void *arg)
+export_side(struct pair *p, int fd)
 {
-	struct pair *p = arg;
 	rsmapi_controller_handle_t c;
 	rsm_memseg_export_handle_t h;
 	rsm_memseg_id_t id = p->segid;
 	char *mem, *old = NULL;
-	int fd = p->fds[1];
 	struct cmd m;
 	uint64_t v;
 
-	close(p->fds[0]);
 	H_CHECK_RC(rsm_get_controller(p->exp_ctlr, &c), RSM_SUCCESS);
 	H_CHECK((mem = h_pages(p->size)) != NULL);
-	tu_fill(mem, p->size, 1);
+	h_fill(mem, p->size, 1);
 	H_CHECK_RC(rsm_memseg_export_create(c, &h, mem, p->size, p->exp_flags),
 	    RSM_SUCCESS);
 	H_CHECK_RC(rsm_memseg_export_publish(h, &id, NULL, 0), RSM_SUCCESS);
@@ -94,11 +93,11 @@ exporter(void *arg)
 		switch (m.tag) {
 		case CMD_CSUM:
 			H_CHECK(m.a <= p->size && m.b <= p->size - m.a);
-			v = tu_csum(mem + m.a, m.b);
+			v = h_csum(mem + m.a, m.b);
 			break;
 		case CMD_FILL:
 			H_CHECK(m.a <= p->size && m.b <= p->size - m.a);
-			tu_fill(mem + m.a, m.b, m.c);
+			h_fill(mem + m.a, m.b, m.c);
 			break;
 		case CMD_UNPUBLISH:
 			v = (uint64_t)rsm_memseg_export_unpublish(h);
@@ -106,7 +105,7 @@ exporter(void *arg)
 		case CMD_REBIND:
 			old = mem;
 			H_CHECK((mem = h_pages(p->size)) != NULL);
-			tu_fill(mem, p->size, m.c);
+			h_fill(mem, p->size, m.c);
 			v = (uint64_t)rsm_memseg_export_rebind(h, mem, 0,
 			    p->size);
 			break;
@@ -141,26 +140,8 @@ ask(int fd, uint32_t tag, uint64_t a, uint64_t b, uint64_t c, uint64_t *out)
 	return 0;
 }
 
-struct ip {
-	rsmapi_controller_handle_t	 c;
-	rsm_memseg_import_handle_t	 h;
-	rsmapi_barrier_t		 bar;
-};
-
 static int
-ip_connect(struct ip *ip, uint32_t segid, rsm_permission_t perm)
-{
-	memset(ip, 0, sizeof(*ip));
-	H_CHECK_RC(rsm_get_controller("tcp0", &ip->c), RSM_SUCCESS);
-	H_CHECK_RC(rsm_memseg_import_connect(ip->c, H_NODE_ID, segid, perm,
-	    &ip->h), RSM_SUCCESS);
-	H_CHECK_RC(rsm_memseg_import_init_barrier(ip->h, RSM_BAR_DEFAULT,
-	    &ip->bar), RSM_SUCCESS);
-	return 0;
-}
-
-static int
-ip_done(struct ip *ip, int fd)
+ip_done(struct h_imp *ip, int fd)
 {
 	H_CHECK_RC(rsm_memseg_import_destroy_barrier(&ip->bar), RSM_SUCCESS);
 	H_CHECK_RC(rsm_memseg_import_disconnect(ip->h), RSM_SUCCESS);
@@ -169,15 +150,50 @@ ip_done(struct ip *ip, int fd)
 	return 0;
 }
 
+/* Wait for the exporter's ready on fd, then run the test's importer. */
+static int
+import_side(struct pair *p, int fd)
+{
+	uint32_t ready;
+
+	H_CHECK(h_recv_u32(fd, &ready, T_MSG) == 0);
+	return p->imp(p, fd);
+}
+
+/* start_pair's children: both ends stay open in the parent too. */
+static int
+exporter(void *arg)
+{
+	struct pair *p = arg;
+
+	close(p->fds[0]);
+	return export_side(p, p->fds[1]);
+}
+
 static int
 imp_tramp(void *arg)
 {
 	struct pair *p = arg;
-	uint32_t ready;
 
 	close(p->fds[1]);
-	H_CHECK(h_recv_u32(p->fds[0], &ready, T_MSG) == 0);
-	return p->imp(p, p->fds[0]);
+	return import_side(p, p->fds[0]);
+}
+
+/* run_pair's children, through h_pair_run. */
+static int
+pair_exp(void *arg, int fd)
+{
+	return export_side(arg, fd);
+}
+
+static int
+pair_imp(void *arg, int fd)
+{
+	struct pair *p = arg;
+
+	/* Known before the importer forks: some tests kill the exporter. */
+	p->exp_pid = p->hp->exp_pid;
+	return import_side(p, fd);
 }
 
 /* Run an exporter child and an importer child; both must exit 0. */
@@ -185,29 +201,23 @@ static void
 run_pair(struct pair *p, int (*imp)(struct pair *, int), size_t size,
     const char *exp_ctlr, uint_t exp_flags)
 {
-	pid_t ip;
-	int rc;
+	struct h_pair hp = { .exp = pair_exp, .imp = pair_imp, .arg = p,
+	    .imp_uid = (uid_t)-1, .timeout_ms = T_CHILD };
 
+	memset(p, 0, sizeof(*p));
 	p->imp = imp;
 	p->segid = g_next_segid++;
 	p->size = size;
 	snprintf(p->exp_ctlr, sizeof(p->exp_ctlr), "%s", exp_ctlr);
 	p->exp_flags = exp_flags;
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
-	    p->fds), 0);
-	p->exp_pid = h_spawn(exporter, p, (uid_t)-1, T_CHILD / 1000 + 2);
-	assert_true(p->exp_pid > 0);
-	ip = h_spawn(imp_tramp, p, (uid_t)-1, T_CHILD / 1000 + 2);
-	assert_true(ip > 0);
-	close(p->fds[0]);
-	close(p->fds[1]);
-	rc = h_wait(ip, T_CHILD);
-	if (rc != 0)
+	p->fds[0] = p->fds[1] = -1;
+	p->hp = &hp;
+	assert_int_equal(h_pair_run(&hp), 0);
+	if (hp.imp_status != 0)
 		h_rsmd_dump_log(&g_d);
-	assert_int_equal(rc, 0);
-	rc = h_wait(p->exp_pid, T_CHILD);
+	assert_int_equal(hp.imp_status, 0);
 	/* Killed on purpose by some tests. */
-	assert_true(rc == 0 || rc == 128 + SIGKILL);
+	assert_true(hp.exp_status == 0 || hp.exp_status == 128 + SIGKILL);
 }
 
 /* ---- controller ---- */
@@ -256,11 +266,11 @@ static const size_t sizes[] = {
 static int
 imp_sizes(struct pair *p, int fd)
 {
-	struct ip ip;
+	struct h_imp ip;
 	char *buf;
 	uint64_t cs;
 
-	H_CHECK(ip_connect(&ip, p->segid, RSM_PERM_RDWR) == 0);
+	H_CHECK(h_imp_connect(&ip, "tcp0", p->segid, RSM_PERM_RDWR) == 0);
 	H_CHECK((buf = malloc(BIG)) != NULL);
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		size_t len = sizes[i];
@@ -268,17 +278,17 @@ imp_sizes(struct pair *p, int fd)
 		size_t off = len + 4099 <= p->size ? 4099 - (i % 3) :
 		    p->size - len;
 
-		tu_fill(buf, len, 100 + i);
+		h_fill(buf, len, 100 + i);
 		H_CHECK_RC(rsm_memseg_import_put(ip.h, (off_t)off, buf, len),
 		    RSM_SUCCESS);
 		H_CHECK(ask(fd, CMD_CSUM, off, len, 0, &cs) == 0);
-		H_CHECK(cs == tu_csum(buf, len));
+		H_CHECK(cs == h_csum(buf, len));
 		H_CHECK(ask(fd, CMD_FILL, off, len, 200 + i, NULL) == 0);
 		memset(buf, 0, len);
 		H_CHECK_RC(rsm_memseg_import_get(ip.h, (off_t)off, buf, len),
 		    RSM_SUCCESS);
 		H_CHECK(ask(fd, CMD_CSUM, off, len, 0, &cs) == 0);
-		H_CHECK(cs == tu_csum(buf, len));
+		H_CHECK(cs == h_csum(buf, len));
 	}
 	/* Past the end: refused by the library before anything moves. */
 	H_CHECK_RC(rsm_memseg_import_put(ip.h, (off_t)p->size - 4, buf, 8),
@@ -303,16 +313,16 @@ test_put_get_sizes(void **state)
 static int
 imp_small(struct pair *p, int fd)
 {
-	struct ip ip;
+	struct h_imp ip;
 	char buf[5000];
 	uint64_t cs;
 
-	H_CHECK(ip_connect(&ip, p->segid, RSM_PERM_RDWR) == 0);
-	tu_fill(buf, sizeof(buf), 7);
+	H_CHECK(h_imp_connect(&ip, "tcp0", p->segid, RSM_PERM_RDWR) == 0);
+	h_fill(buf, sizeof(buf), 7);
 	H_CHECK_RC(rsm_memseg_import_put(ip.h, 100, buf, sizeof(buf)),
 	    RSM_SUCCESS);
 	H_CHECK(ask(fd, CMD_CSUM, 100, sizeof(buf), 0, &cs) == 0);
-	H_CHECK(cs == tu_csum(buf, sizeof(buf)));
+	H_CHECK(cs == h_csum(buf, sizeof(buf)));
 	return ip_done(&ip, fd);
 }
 
@@ -331,29 +341,29 @@ test_any_exporting_controller(void **state)
 static int
 imp_nbit(struct pair *p, int fd)
 {
-	struct ip ip;
+	struct h_imp ip;
 	uint8_t b8[33], r8[33];
 	uint16_t b16[17], r16[17];
 	uint32_t b32[9], r32[9];
 	uint64_t b64[65], r64[65], cs;
 
-	H_CHECK(ip_connect(&ip, p->segid, RSM_PERM_RDWR) == 0);
-	tu_fill(b8, sizeof(b8), 1);
-	tu_fill(b16, sizeof(b16), 2);
-	tu_fill(b32, sizeof(b32), 3);
-	tu_fill(b64, sizeof(b64), 4);
+	H_CHECK(h_imp_connect(&ip, "tcp0", p->segid, RSM_PERM_RDWR) == 0);
+	h_fill(b8, sizeof(b8), 1);
+	h_fill(b16, sizeof(b16), 2);
+	h_fill(b32, sizeof(b32), 3);
+	h_fill(b64, sizeof(b64), 4);
 	H_CHECK_RC(rsm_memseg_import_put8(ip.h, 1, b8, 33), RSM_SUCCESS);
 	H_CHECK_RC(rsm_memseg_import_put16(ip.h, 64, b16, 17), RSM_SUCCESS);
 	H_CHECK_RC(rsm_memseg_import_put32(ip.h, 128, b32, 9), RSM_SUCCESS);
 	H_CHECK_RC(rsm_memseg_import_put64(ip.h, 256, b64, 65), RSM_SUCCESS);
 	H_CHECK(ask(fd, CMD_CSUM, 1, sizeof(b8), 0, &cs) == 0 &&
-	    cs == tu_csum(b8, sizeof(b8)));
+	    cs == h_csum(b8, sizeof(b8)));
 	H_CHECK(ask(fd, CMD_CSUM, 64, sizeof(b16), 0, &cs) == 0 &&
-	    cs == tu_csum(b16, sizeof(b16)));
+	    cs == h_csum(b16, sizeof(b16)));
 	H_CHECK(ask(fd, CMD_CSUM, 128, sizeof(b32), 0, &cs) == 0 &&
-	    cs == tu_csum(b32, sizeof(b32)));
+	    cs == h_csum(b32, sizeof(b32)));
 	H_CHECK(ask(fd, CMD_CSUM, 256, sizeof(b64), 0, &cs) == 0 &&
-	    cs == tu_csum(b64, sizeof(b64)));
+	    cs == h_csum(b64, sizeof(b64)));
 	H_CHECK_RC(rsm_memseg_import_get8(ip.h, 1, r8, 33), RSM_SUCCESS);
 	H_CHECK_RC(rsm_memseg_import_get16(ip.h, 64, r16, 17), RSM_SUCCESS);
 	H_CHECK_RC(rsm_memseg_import_get32(ip.h, 128, r32, 9), RSM_SUCCESS);
@@ -390,17 +400,17 @@ imp_vec(struct pair *p, int fd)
 	rsm_iovec_t v[RSM_MAX_SGIOREQS];
 	rsm_scat_gath_t sg;
 	rsm_localmemory_handle_t lh;
-	struct ip ip;
+	struct h_imp ip;
 	char *src, *dst;
 	size_t total = 0, off = 0, lo = 0;
 	uint64_t cs;
 
 	for (int i = 0; i < RSM_MAX_SGIOREQS; i++)
 		total += lens[i];
-	H_CHECK(ip_connect(&ip, p->segid, RSM_PERM_RDWR) == 0);
+	H_CHECK(h_imp_connect(&ip, "tcp0", p->segid, RSM_PERM_RDWR) == 0);
 	H_CHECK((src = h_pages(total + h_pagesize())) != NULL);
 	H_CHECK((dst = h_pages(total + h_pagesize())) != NULL);
-	tu_fill(src, total, 9);
+	h_fill(src, total, 9);
 	H_CHECK_RC(rsm_create_localmemory_handle(ip.c, &lh, src,
 	    total + h_pagesize()), RSM_SUCCESS);
 	/* Entries land in the segment in reverse order, with gaps. */
@@ -430,7 +440,7 @@ imp_vec(struct pair *p, int fd)
 	for (int i = 0; i < RSM_MAX_SGIOREQS; i++) {
 		H_CHECK(ask(fd, CMD_CSUM, v[i].remote_offset, lens[i], 0,
 		    &cs) == 0);
-		H_CHECK(cs == tu_csum(src + v[i].local_offset, lens[i]));
+		H_CHECK(cs == h_csum(src + v[i].local_offset, lens[i]));
 	}
 	/* getv into another buffer, then compare entry by entry. */
 	for (int i = 0; i < RSM_MAX_SGIOREQS; i++) {
@@ -464,19 +474,19 @@ test_putv_getv(void **state)
 static int
 imp_barrier(struct pair *p, int fd)
 {
-	struct ip ip;
+	struct h_imp ip;
 	char *buf, rd[4096];
 	uint64_t cs;
 	size_t n = 2000;
 
-	H_CHECK(ip_connect(&ip, p->segid, RSM_PERM_RDWR) == 0);
+	H_CHECK(h_imp_connect(&ip, "tcp0", p->segid, RSM_PERM_RDWR) == 0);
 	H_CHECK_RC(rsm_memseg_import_set_mode(ip.h, RSM_BARRIER_MODE_EXPLICIT),
 	    RSM_SUCCESS);
 	/* A close with nothing issued yet succeeds. */
 	H_CHECK_RC(rsm_memseg_import_open_barrier(&ip.bar), RSM_SUCCESS);
 	H_CHECK_RC(rsm_memseg_import_close_barrier(&ip.bar), RSM_SUCCESS);
 	H_CHECK((buf = malloc(n * 8)) != NULL);
-	tu_fill(buf, n * 8, 77);
+	h_fill(buf, n * 8, 77);
 	/* Many small puts in flight, overwriting the same word in order. */
 	H_CHECK_RC(rsm_memseg_import_open_barrier(&ip.bar), RSM_SUCCESS);
 	for (size_t i = 0; i < n; i++) {
@@ -493,9 +503,9 @@ imp_barrier(struct pair *p, int fd)
 	H_CHECK(memcmp(rd, buf + (n - 1) * 8, 8) == 0);
 	H_CHECK_RC(rsm_memseg_import_close_barrier(&ip.bar), RSM_SUCCESS);
 	H_CHECK(ask(fd, CMD_CSUM, 0, n * 8, 0, &cs) == 0);
-	H_CHECK(cs == tu_csum(buf, n * 8));
+	H_CHECK(cs == h_csum(buf, n * 8));
 	H_CHECK(ask(fd, CMD_CSUM, 65536, 8, 0, &cs) == 0);
-	H_CHECK(cs == tu_csum(buf + (n - 1) * 8, 8));
+	H_CHECK(cs == h_csum(buf + (n - 1) * 8, 8));
 	free(buf);
 	return ip_done(&ip, fd);
 }
@@ -514,18 +524,18 @@ test_explicit_barrier(void **state)
 static int
 imp_rights(struct pair *p, int fd)
 {
-	struct ip ip;
+	struct h_imp ip;
 	char buf[64];
 	void *addr = NULL;
 	uint64_t cs, v;
 
-	H_CHECK(ip_connect(&ip, p->segid, RSM_PERM_READ) == 0);
+	H_CHECK(h_imp_connect(&ip, "tcp0", p->segid, RSM_PERM_READ) == 0);
 	H_CHECK_RC(rsm_memseg_import_put(ip.h, 0, buf, sizeof(buf)),
 	    RSMERR_PERM_DENIED);
 	H_CHECK_RC(rsm_memseg_import_get(ip.h, 0, buf, sizeof(buf)),
 	    RSM_SUCCESS);
 	H_CHECK(ask(fd, CMD_CSUM, 0, sizeof(buf), 0, &cs) == 0);
-	H_CHECK(cs == tu_csum(buf, sizeof(buf)));
+	H_CHECK(cs == h_csum(buf, sizeof(buf)));
 	/* Remote map is a later capability: documented refusal. */
 	H_CHECK_RC(rsm_memseg_import_map(ip.h, &addr, RSM_MAP_NONE,
 	    RSM_PERM_READ, 0, h_pagesize()), RSMERR_MAP_FAILED);
@@ -542,11 +552,11 @@ imp_rights(struct pair *p, int fd)
 	H_CHECK_RC(rsm_memseg_import_get(ip.h, 0, buf, sizeof(buf)),
 	    RSM_SUCCESS);
 	H_CHECK(ask(fd, CMD_CSUM, 0, sizeof(buf), 0, &cs) == 0);
-	H_CHECK(cs == tu_csum(buf, sizeof(buf)));
+	H_CHECK(cs == h_csum(buf, sizeof(buf)));
 	{
 		char want[64];
 
-		tu_fill(want, sizeof(want), 4242);
+		h_fill(want, sizeof(want), 4242);
 		H_CHECK(memcmp(want, buf, sizeof(buf)) == 0);
 	}
 	return ip_done(&ip, fd);
@@ -566,12 +576,12 @@ test_rights_map_signal_rebind(void **state)
 static int
 imp_unpublish(struct pair *p, int fd)
 {
-	struct ip ip, ip2;
+	struct h_imp ip, ip2;
 	char buf[64] = { 1 };
 	uint64_t v, t0;
 
-	H_CHECK(ip_connect(&ip, p->segid, RSM_PERM_RDWR) == 0);
-	H_CHECK(ip_connect(&ip2, p->segid, RSM_PERM_RDWR) == 0);
+	H_CHECK(h_imp_connect(&ip, "tcp0", p->segid, RSM_PERM_RDWR) == 0);
+	H_CHECK(h_imp_connect(&ip2, "tcp0", p->segid, RSM_PERM_RDWR) == 0);
 	H_CHECK_RC(rsm_memseg_import_set_mode(ip2.h,
 	    RSM_BARRIER_MODE_EXPLICIT), RSM_SUCCESS);
 	H_CHECK_RC(rsm_memseg_import_put(ip.h, 0, buf, sizeof(buf)),
@@ -608,7 +618,7 @@ test_unpublish_revokes(void **state)
 
 /* Poll an operation until it fails with `want` (bounded). */
 static int
-fails_within(struct ip *ip, int want, int ms)
+fails_within(struct h_imp *ip, int want, int ms)
 {
 	uint64_t end = h_now_ms() + (uint64_t)ms;
 	char buf[8] = { 0 };
@@ -628,10 +638,10 @@ fails_within(struct ip *ip, int want, int ms)
 static int
 imp_exporter_killed(struct pair *p, int fd)
 {
-	struct ip ip;
+	struct h_imp ip;
 	char buf[8] = { 0 };
 
-	H_CHECK(ip_connect(&ip, p->segid, RSM_PERM_RDWR) == 0);
+	H_CHECK(h_imp_connect(&ip, "tcp0", p->segid, RSM_PERM_RDWR) == 0);
 	H_CHECK_RC(rsm_memseg_import_put(ip.h, 0, buf, sizeof(buf)),
 	    RSM_SUCCESS);
 	H_CHECK_RC(rsm_memseg_import_set_mode(ip.h, RSM_BARRIER_MODE_EXPLICIT),
@@ -662,11 +672,11 @@ test_exporter_kill9(void **state)
 static int
 imp_then_die(struct pair *p, int fd)
 {
-	struct ip ip;
+	struct h_imp ip;
 	char buf[8] = { 0 };
 
 	(void)fd;
-	H_CHECK(ip_connect(&ip, p->segid, RSM_PERM_RDWR) == 0);
+	H_CHECK(h_imp_connect(&ip, "tcp0", p->segid, RSM_PERM_RDWR) == 0);
 	H_CHECK_RC(rsm_memseg_import_put(ip.h, 0, buf, sizeof(buf)),
 	    RSM_SUCCESS);
 	H_CHECK(h_send_u32((int)p->arg, 0x494e4e4eu) == 0);
@@ -741,15 +751,15 @@ test_importer_death(void **state)
 static int
 imp_daemon_killed(struct pair *p, int fd)
 {
-	struct ip ip, ip2;
+	struct h_imp ip, ip2;
 	char buf[4096] = { 0 };
 	int k = (int)p->arg, rc;
 	uint32_t go;
 	uint64_t t0;
 
 	(void)fd;
-	H_CHECK(ip_connect(&ip, p->segid, RSM_PERM_RDWR) == 0);
-	H_CHECK(ip_connect(&ip2, p->segid, RSM_PERM_RDWR) == 0);
+	H_CHECK(h_imp_connect(&ip, "tcp0", p->segid, RSM_PERM_RDWR) == 0);
+	H_CHECK(h_imp_connect(&ip2, "tcp0", p->segid, RSM_PERM_RDWR) == 0);
 	H_CHECK_RC(rsm_memseg_import_set_mode(ip2.h,
 	    RSM_BARRIER_MODE_EXPLICIT), RSM_SUCCESS);
 	H_CHECK_RC(rsm_memseg_import_put(ip.h, 0, buf, sizeof(buf)),

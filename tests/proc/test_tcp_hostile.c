@@ -49,7 +49,7 @@ exporter(void *arg)
 
 	H_CHECK_RC(rsm_get_controller("shm0", &c), RSM_SUCCESS);
 	H_CHECK((mem = h_pages(g_size)) != NULL);
-	tu_fill(mem, g_size, 5);
+	h_fill(mem, g_size, 5);
 	H_CHECK_RC(rsm_memseg_export_create(c, &h, mem, g_size, 0),
 	    RSM_SUCCESS);
 	H_CHECK_RC(rsm_memseg_export_publish(h, &id, NULL, 0), RSM_SUCCESS);
@@ -145,7 +145,7 @@ raw_put(struct raw *r, uint64_t off, const void *buf, uint32_t len)
 	rsm_data_hdr_init(&h, RSM_DOP_PUT, 0, id, off, len, 0);
 	if (h_send(r->fd, &h, sizeof(h)) != 0 ||
 	    (len > 0 && h_send(r->fd, buf, len) != 0) ||
-	    tu_read(r->fd, &rh, sizeof(rh)) != 0)
+	    h_recv(r->fd, &rh, sizeof(rh), TU_IO_MS) != 0)
 		return -1;
 	if (rsm_data_check_reply(&rh, RSM_DOP_PUT, id, 0, 1) != 0)
 		return -2;
@@ -160,11 +160,11 @@ raw_get(struct raw *r, uint64_t off, void *buf, uint32_t len)
 
 	rsm_data_hdr_init(&h, RSM_DOP_GET, 0, id, off, len, 0);
 	if (h_send(r->fd, &h, sizeof(h)) != 0 ||
-	    tu_read(r->fd, &rh, sizeof(rh)) != 0)
+	    h_recv(r->fd, &rh, sizeof(rh), TU_IO_MS) != 0)
 		return -1;
 	if (rsm_data_check_reply(&rh, RSM_DOP_GET, id, len, 1) != 0)
 		return -2;
-	if (rh.status == RSM_SUCCESS && tu_read(r->fd, buf, len) != 0)
+	if (rh.status == RSM_SUCCESS && h_recv(r->fd, buf, len, TU_IO_MS) != 0)
 		return -1;
 	return (int)rh.status;
 }
@@ -279,8 +279,8 @@ test_tokens(void **state)
 
 	/* Stale: the import is disconnected, its token dies with it. */
 	dh.handle = r.rep.handle;
-	assert_int_equal(tu_ctl_call(r.ctl, RSM_MSG_IMPORT_DISCONNECT, 3, &dh,
-	    sizeof(dh), NULL, 0), RSM_SUCCESS);
+	assert_int_equal(h_ctl_call(r.ctl, RSM_MSG_IMPORT_DISCONNECT, 3, &dh,
+	    sizeof(dh), NULL, NULL), RSM_SUCCESS);
 	r.fd = tu_data_open(&r.rep.cap);
 	assert_true(r.fd >= 0);
 	assert_int_equal(tu_hello(r.fd, r.rep.cap.token, 1, &hr),
@@ -292,8 +292,8 @@ test_tokens(void **state)
 	raw_open(&r, RSM_PERM_RDWR, 1);
 	assert_int_equal(raw_get(&r, 0, buf, sizeof(buf)), RSM_SUCCESS);
 	dh.handle = r.rep.handle;
-	assert_int_equal(tu_ctl_call(r.ctl, RSM_MSG_IMPORT_DISCONNECT, 3, &dh,
-	    sizeof(dh), NULL, 0), RSM_SUCCESS);
+	assert_int_equal(h_ctl_call(r.ctl, RSM_MSG_IMPORT_DISCONNECT, 3, &dh,
+	    sizeof(dh), NULL, NULL), RSM_SUCCESS);
 	/* Closed before the daemon answered the disconnect. */
 	assert_true(tu_closed_within(r.fd, 50));
 	raw_close(&r);
@@ -369,14 +369,14 @@ test_bounds_and_rights(void **state)
 	gv.v[2].off = 8;
 	gv.v[2].len = 8;
 	assert_int_equal(h_send(r.fd, &gv, sizeof(gv)), 0);
-	assert_int_equal(tu_read(r.fd, &rh, sizeof(rh)), 0);
+	assert_int_equal(h_recv(r.fd, &rh, sizeof(rh), TU_IO_MS), 0);
 	assert_int_equal(rsm_data_check_reply(&rh, RSM_DOP_GETV, r.next_id,
 	    24, 3), 0);
 	r.next_id++;
 	assert_int_equal(rh.status, RSMERR_BAD_LENGTH);
 	assert_int_equal(rh.count, 1);
 	assert_int_equal(rh.len, 8);
-	assert_int_equal(tu_read(r.fd, chk, 8), 0);
+	assert_int_equal(h_recv(r.fd, chk, 8, TU_IO_MS), 0);
 	assert_int_equal(raw_get(&r, 0, buf, 8), RSM_SUCCESS);
 	assert_memory_equal(buf, chk, 8);
 	raw_close(&r);
@@ -409,7 +409,7 @@ legit_importer(void *arg)
 	H_CHECK_RC(rsm_memseg_import_init_barrier(h, RSM_BAR_DEFAULT, &bar),
 	    RSM_SUCCESS);
 	while (h_now_ms() < end || rounds < 10) {
-		tu_fill(out, sizeof(out), (uint64_t)rounds);
+		h_fill(out, sizeof(out), (uint64_t)rounds);
 		H_CHECK_RC(rsm_memseg_import_put(h, 8192, out, sizeof(out)),
 		    RSM_SUCCESS);
 		H_CHECK_RC(rsm_memseg_import_get(h, 8192, in, sizeof(in)),

@@ -581,10 +581,27 @@ test_connect_reply_capability(void **state)
 	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FIELD);
 	n = build_connect_reply(&p, RSM_CAP_INET, 0);
 	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FIELD);
+	/* A tcp capability carries no rkey. */
 	n = build_connect_reply(&p, RSM_CAP_INET, 4711);
 	p.b[HDR + offsetof(struct rsm_msg_connect_reply, cap) +
-	    offsetof(struct rsm_wire_cap, pad) + 2] = 1;
+	    offsetof(struct rsm_wire_cap, rkey) + 1] = 1;
 	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FIELD);
+	/* verbs: a capability with an rkey; an unknown kind; verbs with an fd. */
+	n = build_connect_reply(&p, RSM_CAP_INET, 4711);
+	p.b[HDR + offsetof(struct rsm_msg_connect_reply, cap) +
+	    offsetof(struct rsm_wire_cap, kind)] = RSM_CAPK_VERBS;
+	p.b[HDR + offsetof(struct rsm_msg_connect_reply, cap) +
+	    offsetof(struct rsm_wire_cap, rkey) + 1] = 1;
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), 0);
+	assert_int_equal(rsm_msg_check(p.b, n, 1, 1), RSM_MSGCHK_FDS);
+	p.b[HDR + offsetof(struct rsm_msg_connect_reply, cap) +
+	    offsetof(struct rsm_wire_cap, kind)] = 2;
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FIELD);
+	/* No family (shm) with a verbs kind. */
+	n = build_connect_reply(&p, RSM_CAP_NONE, 0);
+	p.b[HDR + offsetof(struct rsm_msg_connect_reply, cap) +
+	    offsetof(struct rsm_wire_cap, kind)] = RSM_CAPK_VERBS;
+	assert_int_equal(rsm_msg_check(p.b, n, 1, 1), RSM_MSGCHK_FIELD);
 }
 
 /* ---- the data protocol's header checks ---- */

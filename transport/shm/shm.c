@@ -124,38 +124,6 @@ shm_putv(struct rsm_xport_seg *seg, const struct rsm_xport_iov *iov, size_t n,
 	return rc;
 }
 
-/* Local memory needs no registration on one node: record the range. */
-static int
-shm_register_mem(struct rsm_xport_mem *mem, void *vaddr, size_t len)
-{
-	if (vaddr == NULL)
-		return RSMERR_BAD_ADDR;
-	if (len == 0)
-		return RSMERR_BAD_LENGTH;
-	mem->vaddr = vaddr;
-	mem->len = len;
-	return RSM_SUCCESS;
-}
-
-static int
-shm_deregister_mem(struct rsm_xport_mem *mem)
-{
-	mem->vaddr = NULL;
-	mem->len = 0;
-	return RSM_SUCCESS;
-}
-
-/* Same-node peers are rung by the daemon, which owns the routing. */
-static int
-shm_signal(struct rsm_xport_seg *seg, uint32_t flags, rsm_xport_post_fn post,
-    void *arg)
-{
-	(void)seg;
-	if (post == NULL)
-		return RSMERR_BAD_ADDR;
-	return post(arg, flags);
-}
-
 const struct rsm_transport_ops rsm_shm_ops = {
 	"shm",
 	shm_connect,
@@ -166,8 +134,10 @@ const struct rsm_transport_ops rsm_shm_ops = {
 	shm_getv,
 	shm_put,
 	shm_putv,
-	shm_register_mem,
-	shm_deregister_mem,
-	shm_signal,
+	/* Local memory needs no registration on one node: record the range. */
+	rsm_xport_register_plain,
+	rsm_xport_deregister_plain,
+	/* Same-node peers are rung by the daemon, which owns the routing. */
+	rsm_xport_signal_via_daemon,
 	NULL,			/* abort: a mapping never blocks */
 };

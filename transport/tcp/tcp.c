@@ -67,17 +67,24 @@ static int
 tcp_flush(struct rsm_xport_seg *seg)
 {
 	struct tcp_conn *c = to_tcp_conn(seg);
-	int rc;
+	int rc, waited;
 
 	/* Not connected yet: nothing was issued, so nothing can be lost. */
 	if (c == NULL)
 		return RSM_SUCCESS;
 	if ((rc = tcp_enter(c)) != RSM_SUCCESS)
 		return rc;
+	waited = c->n > 0;
 	rc = tcp_wait_until(c, 0);
-	/* Nothing outstanding may still mean a stream the server closed. */
-	if (rc == RSM_SUCCESS)
+	/*
+	 * Nothing outstanding may still mean a stream the server closed (a
+	 * revocation during the barrier), so probe it, unless the call just
+	 * before read its own reply and nothing was posted since (a get in
+	 * implicit mode): then the stream stood when that call completed.
+	 */
+	if (rc == RSM_SUCCESS && (waited || !c->fresh))
 		rc = tcp_poll_replies(c);
+	c->fresh = 0;
 	if (rc == RSM_SUCCESS)
 		rc = c->first_err;
 	c->first_err = RSM_SUCCESS;
@@ -162,8 +169,13 @@ tcp_put(struct rsm_xport_seg *seg, size_t off, const void *src, size_t len)
 
 	if ((rc = tcp_enter(c)) != RSM_SUCCESS)
 		return rc;
-	/* Collect finished replies first: a dead server shows up here. */
-	if ((rc = tcp_poll_replies(c)) == RSM_SUCCESS &&
+	/*
+	 * Collect finished replies first, so the window keeps moving and a
+	 * dead server shows up here.  With nothing outstanding there is
+	 * nothing to collect: a stream that died since fails the send, or
+	 * at the latest the flush, which reports it.
+	 */
+	if ((c->n == 0 || (rc = tcp_poll_replies(c)) == RSM_SUCCESS) &&
 	    (rc = check_range(c, off, len)) == RSM_SUCCESS)
 		rc = post_put(c, off, src, len, NULL, 0);
 	tcp_leave(c);
@@ -271,38 +283,6 @@ tcp_getv(struct rsm_xport_seg *seg, const struct rsm_xport_iov *iov,
 	return xferv(seg, iov, n, done, 0);
 }
 
-/* Local buffers are read and written by the socket calls: nothing to pin. */
-static int
-tcp_register_mem(struct rsm_xport_mem *mem, void *vaddr, size_t len)
-{
-	if (vaddr == NULL)
-		return RSMERR_BAD_ADDR;
-	if (len == 0)
-		return RSMERR_BAD_LENGTH;
-	mem->vaddr = vaddr;
-	mem->len = len;
-	return RSM_SUCCESS;
-}
-
-static int
-tcp_deregister_mem(struct rsm_xport_mem *mem)
-{
-	mem->vaddr = NULL;
-	mem->len = 0;
-	return RSM_SUCCESS;
-}
-
-/* Signals travel over the node daemon's control channel. */
-static int
-tcp_signal(struct rsm_xport_seg *seg, uint32_t flags, rsm_xport_post_fn post,
-    void *arg)
-{
-	(void)seg;
-	if (post == NULL)
-		return RSMERR_BAD_ADDR;
-	return post(arg, flags);
-}
-
 /*
  * A revoked import: a call may be blocked on a stream whose far end went
  * silent (a node whose link is down), so cut the stream under it.  No
@@ -327,8 +307,10 @@ const struct rsm_transport_ops rsm_tcp_ops = {
 	tcp_getv,
 	tcp_put,
 	tcp_putv,
-	tcp_register_mem,
-	tcp_deregister_mem,
-	tcp_signal,
+	/* Socket calls read and write local buffers: nothing to pin. */
+	rsm_xport_register_plain,
+	rsm_xport_deregister_plain,
+	/* Signals travel over the node daemon's control channel. */
+	rsm_xport_signal_via_daemon,
 	tcp_abort,
 };

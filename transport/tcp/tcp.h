@@ -11,7 +11,9 @@
  * outstanding requests are a FIFO and each reply must answer its head.
  *
  * Every wait is bounded: a server that makes no progress for
- * TCP_STALL_MS is treated as gone.  Once the stream fails (EOF, reset,
+ * TCP_STALL_MS is treated as gone (the socket blocks in recvmsg with
+ * SO_RCVTIMEO, so waiting for a reply is one system call; sends and
+ * probes pass MSG_DONTWAIT).  Once the stream fails (EOF, reset,
  * a malformed reply, a stall) the connection is dead for good and every
  * call, pending or later, returns RSMERR_CONN_ABORTED.
  */
@@ -58,7 +60,7 @@ struct tcp_pend {
 struct tcp_conn {
 	pthread_mutex_t	 mtx;
 	int		 fd;
-	pid_t		 pid;		/* a forked child must not use it */
+	unsigned	 fork_gen;	/* a forked child must not use it */
 	int		 err;		/* sticky RSMERR_* once the stream failed */
 	int		 first_err;	/* first failed posted op since flush */
 	uint64_t	 next_id;
@@ -67,6 +69,11 @@ struct tcp_conn {
 	struct tcp_pend	 ring[TCP_WINDOW];
 	unsigned	 head;
 	unsigned	 n;		/* outstanding requests */
+	/*
+	 * A reply was retired since the last flush: the stream stood a
+	 * moment ago, so a flush with nothing outstanding need not probe it.
+	 */
+	int		 fresh;
 	/* The reply being read. */
 	struct rsm_data_hdr rh;
 	size_t		 rh_got;

@@ -6,15 +6,38 @@
 #include "tcp/tcp.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "rsmapi.h"
+
+/*
+ * Bumped in every forked child: a connection made before the fork
+ * belongs to the parent.  Cheaper than getpid() on each call, and read
+ * before the connection's lock, which a parent thread may have held at
+ * the fork.
+ */
+static atomic_uint fork_gen;
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+
+static void
+fork_child(void)
+{
+	atomic_fetch_add_explicit(&fork_gen, 1, memory_order_relaxed);
+}
+
+static void
+fork_hook(void)
+{
+	(void)pthread_atfork(NULL, NULL, fork_child);
+}
 
 /* The stream is gone: every outstanding request fails with it. */
 static int
@@ -59,6 +82,7 @@ retire(struct tcp_conn *c)
 	c->n--;
 	c->rh_got = 0;
 	c->pay_got = 0;
+	c->fresh = 1;
 }
 
 /* Drop the first `skip` bytes of an iovec array. */
@@ -132,14 +156,15 @@ check_idle(struct tcp_conn *c)
 }
 
 /*
- * Read once.  block: wait (bounded) for bytes first.  Returns 0 (progress
- * or, without block, nothing yet) or c->err.
+ * Read once.  block: wait (bounded by SO_RCVTIMEO) for bytes in the same
+ * call.  Returns 0 (progress or, without block, nothing yet) or c->err.
  */
 static int
 rx_some(struct tcp_conn *c, int block)
 {
 	struct iovec iov[1 + RSM_DATA_VEC_MAX];
 	struct tcp_pend *p;
+	struct msghdr mh;
 	ssize_t n;
 	size_t take;
 	int niov = 0;
@@ -162,26 +187,21 @@ rx_some(struct tcp_conn *c, int block)
 		niov = dst_iov(p, c->rh.len, iov);
 		iov_skip(iov, &niov, c->pay_got);
 	}
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = iov;
+	mh.msg_iovlen = (size_t)niov;
 	for (;;) {
-		struct pollfd pfd = { c->fd, POLLIN, 0 };
-		int r;
-
-		n = readv(c->fd, iov, niov);
+		n = recvmsg(c->fd, &mh, block ? 0 : MSG_DONTWAIT);
 		if (n > 0)
 			break;
 		if (n == 0)
 			return conn_fail(c, RSMERR_CONN_ABORTED);
 		if (errno == EINTR)
 			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			return conn_fail(c, RSMERR_CONN_ABORTED);
-		if (!block)
+		/* Blocking, EAGAIN is SO_RCVTIMEO: no progress for too long. */
+		if (!block && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return 0;
-		do {
-			r = poll(&pfd, 1, TCP_STALL_MS);
-		} while (r < 0 && errno == EINTR);
-		if (r <= 0)
-			return conn_fail(c, RSMERR_CONN_ABORTED);
+		return conn_fail(c, RSMERR_CONN_ABORTED);
 	}
 	if (c->rh_got < sizeof(c->rh)) {
 		take = sizeof(c->rh) - c->rh_got;
@@ -293,12 +313,11 @@ tcp_enter(struct tcp_conn *c)
 {
 	if (c == NULL)
 		return RSMERR_CONN_ABORTED;
-	pthread_mutex_lock(&c->mtx);
 	/* A forked child shares the parent's stream: it must not touch it. */
-	if (c->pid != getpid()) {
-		pthread_mutex_unlock(&c->mtx);
+	if (atomic_load_explicit(&fork_gen, memory_order_relaxed) !=
+	    c->fork_gen)
 		return RSMERR_CONN_ABORTED;
-	}
+	pthread_mutex_lock(&c->mtx);
 	if (c->err) {
 		pthread_mutex_unlock(&c->mtx);
 		return c->err;
@@ -362,6 +381,22 @@ dial(const struct rsm_wire_cap *cap)
 	return fd;
 }
 
+/*
+ * From here on the socket blocks, bounded: a wait for a reply is one
+ * recvmsg (no poll first), and TCP_STALL_MS without a byte ends it.
+ */
+static int
+set_blocking(int fd)
+{
+	struct timeval tv = { TCP_STALL_MS / 1000, (TCP_STALL_MS % 1000) * 1000 };
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0)
+		return -1;
+	return 0;
+}
+
 int
 tcp_conn_open(const struct rsm_xport_target *t, struct tcp_conn **cp)
 {
@@ -383,13 +418,18 @@ tcp_conn_open(const struct rsm_xport_target *t, struct tcp_conn **cp)
 		return errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
 		    errno == ENOMEM ? RSMERR_INSUFFICIENT_RESOURCES :
 		    RSMERR_CONN_ABORTED;
+	if (set_blocking(fd) != 0) {
+		close(fd);
+		return RSMERR_CONN_ABORTED;
+	}
+	(void)pthread_once(&fork_once, fork_hook);
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		close(fd);
 		return RSMERR_INSUFFICIENT_MEM;
 	}
 	pthread_mutex_init(&c->mtx, NULL);
 	c->fd = fd;
-	c->pid = getpid();
+	c->fork_gen = atomic_load_explicit(&fork_gen, memory_order_relaxed);
 	c->next_id = 1;
 
 	memcpy(hello.token, t->cap->token, sizeof(hello.token));

@@ -1,0 +1,237 @@
+#!/usr/bin/env bash
+# run-bench-verbs.sh - the verbs benchmark: rsm over controller verbs0
+# beside perftest, in one run and on the same SoftRoCE device.
+#
+# usage: run-bench-verbs.sh [BUILDDIR]
+#
+# The build machines have no RDMA: the script re-runs itself inside a
+# QEMU guest (tests/vm/run-in-guest.sh, Debian's kernel over this
+# machine's / read-only), brings up rxe0 on a veth with one address
+# (tests/vm/vm_lib.sh), and there measures, all on rxe0 with GID index
+# of that address (-x):
+#   perftest   ib_write_lat 8 B (t_typical: half a round trip, so the
+#              write round trip is twice it), ib_read_lat 8 B (t_typical:
+#              a whole round trip), ib_write_bw 1 MiB (BW average, MiB/s)
+#   rsm        two rsmd on that address (nodes 1 and 2, two ports), the
+#              segment exported on node 1, the importer on node 2 through
+#              verbs0: 8 B put completed by the close barrier (explicit
+#              mode: open, put, close), 8 B get, 1 MiB put bandwidth (16
+#              puts per barrier) and 1 MiB get bandwidth
+# Every figure is the median over ROUNDS rounds (default 3) that
+# interleave perftest and rsm; each rsm figure of a round is itself the
+# median of REPS repetitions (default 5) of at least 200 ms.  The guest is
+# emulated (TCG): only the ratios within this run mean anything.  Targets
+# are printed with PASS or MISS; the script fails only when the benchmark
+# cannot run (no guest, no rxe, a daemon or exporter that does not start).
+# Every command in the guest runs under `timeout`, but for the daemons
+# and the exporter, which cleanup kills (the guest's limit bounds them).
+# $ROUNDS, $REPS,
+# $RSM_VM_TIMEOUT (seconds for the whole guest, default 900) override.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+vmdir=$here/../tests/vm
+if [ -z "${RSM_IN_GUEST:-}" ]; then
+	build=$here/..
+	if [ $# -gt 0 ] && [ -d "$1" ]; then
+		build=$1
+		shift
+	fi
+	build=$(cd "$build" && pwd)
+	for p in rsmd/rsmd rsmadm/rsmadm bench/rsm_verbs_perf; do
+		[ -x "$build/$p" ] || { echo "run-bench-verbs: $build/$p is" \
+		    "missing: build first (make)" >&2; exit 2; }
+	done
+	for p in ib_write_lat ib_read_lat ib_write_bw; do
+		command -v "$p" >/dev/null || { echo "run-bench-verbs: no $p" \
+		    "(perftest, scripts/install-deps.sh)" >&2; exit 2; }
+	done
+	export RSM_BENCH_BUILD=$build
+	"$vmdir/run-in-guest.sh" --timeout "${RSM_VM_TIMEOUT:-900}" "$0"
+	rc=$?
+	[ "$rc" -eq 77 ] && echo "run-bench-verbs: the guest cannot run here" >&2
+	exit "$rc"
+fi
+
+# ---- in the guest ----
+. "$vmdir/vm_lib.sh"
+build=$RSM_BENCH_BUILD
+RSMD=$build/rsmd/rsmd
+RSMADM=$build/rsmadm/rsmadm
+VPERF=$build/bench/rsm_verbs_perf
+ROUNDS=${ROUNDS:-3}
+REPS=${REPS:-5}
+ADDR=10.9.0.1
+PEER_PORT=7750
+SEG=0x5a0001
+LAT_ITERS=2000
+BW_ITERS=100
+
+tmp=$(mktemp -d /tmp/rsm-bench-verbs.XXXXXX) || exit 2
+chmod 755 "$tmp"
+results=$tmp/results
+: >"$results"
+declare -A rsmd_pid
+bg_pids=()
+cleanup() {
+	local p
+	for p in "${bg_pids[@]}" "${rsmd_pid[@]}"; do kill -9 "$p" 2>/dev/null; done
+	for p in "${bg_pids[@]}" "${rsmd_pid[@]}"; do { wait "$p"; } 2>/dev/null; done
+	vm_rxe_down
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+die() {
+	echo "run-bench-verbs: $*" >&2
+	for f in "$tmp"/n?.log; do
+		[ -s "$f" ] && tail -20 "$f" | sed "s|^|    ${f##*/}: |" >&2
+	done
+	exit 2
+}
+record() { echo "$1 $2" >>"$results"; }
+
+vm_rxe_up "$ADDR" || die "cannot bring up rxe0 on a veth"
+gid=$(rxe_gid_index "$ADDR") || die "no GID for $ADDR on rxe0"
+
+# ---- two rsmd on one address ----
+sock_of() { echo "$tmp/n$1.sock"; }
+adm() { local i=$1; shift; timeout 10 "$RSMADM" -s "$(sock_of "$i")" "$@"; }
+peer_up() { adm "$1" nodes 2>/dev/null | awk -v n="$2" '$1 == n && $3 == "up" { f = 1 } END { exit !f }'; }
+both_up() { peer_up 1 2 && peer_up 2 1; }
+head -c 64 /dev/urandom >"$tmp/key"
+chmod 600 "$tmp/key"
+for i in 1 2; do
+	j=$((3 - i))
+	cat >"$tmp/n$i.conf" <<-CONF
+	node_id = $i
+	socket = $(sock_of "$i")
+	log_level = warn
+	listen = $ADDR:$((PEER_PORT + i))
+	peer = $j $ADDR:$((PEER_PORT + j))
+	cluster_key_file = $tmp/key
+	data_listen = $ADDR:0
+	verbs_listen = $ADDR:0
+	CONF
+	# Not under timeout: $! must be rsmd itself, so that cleanup ends
+	# it (a device still in use blocks `rdma link delete`).
+	"$RSMD" -f -c "$tmp/n$i.conf" >>"$tmp/n$i.log" 2>&1 &
+	rsmd_pid[$i]=$!
+	wait_until 10000 adm "$i" status >/dev/null ||
+	    die "rsmd on node $i did not start"
+done
+wait_until 15000 both_up || die "the nodes did not see each other"
+
+RSM_DAEMON_SOCKET=$(sock_of 1) "$VPERF" export verbs0 "$SEG" \
+    $((16 * 1048576)) 3600 >"$tmp/exp.out" 2>"$tmp/exp.err" &
+bg_pids+=($!)
+wait_until 15000 grep -qx ready "$tmp/exp.out" ||
+    { cat "$tmp/exp.out" "$tmp/exp.err" >&2; die "exporter did not start"; }
+
+# ---- perftest ----
+listening() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
+port=18515
+# perf TOOL FIELD ARGS...: server and client on rxe0; FIELD of the
+# client's result line (the one starting with the message size).
+perf() {
+	local tool=$1 field=$2 spid out
+	shift 2
+	port=$((port + 1))
+	timeout 120 "$tool" -d rxe0 -x "$gid" -p "$port" "$@" \
+	    >"$tmp/perf-srv.out" 2>&1 &
+	spid=$!
+	if wait_until 20000 listening "$port"; then
+		timeout 120 "$tool" -d rxe0 -x "$gid" -p "$port" "$@" "$ADDR" \
+		    >"$tmp/perf-cli.out" 2>&1
+		awk -v f="$field" -v s="$PERF_SIZE" \
+		    '$1 == s && NF >= f && $2 ~ /^[0-9]+$/ && $f ~ /^[0-9.]+$/ { print $f; exit }' \
+		    "$tmp/perf-cli.out"
+	fi
+	{ wait "$spid"; } 2>/dev/null
+}
+
+echo "run-bench-verbs: $(nproc) cores (emulated), $(uname -r), rxe0 on $ADDR (GID index $gid)"
+echo "run-bench-verbs: $ROUNDS rounds of perftest and rsm verbs0; medians"
+for r in $(seq 1 "$ROUNDS"); do
+	PERF_SIZE=8
+	v=$(perf ib_write_lat 5 -s 8 -n "$LAT_ITERS"); record write_lat_us "${v:-error}"
+	v=$(perf ib_read_lat 5 -s 8 -n "$LAT_ITERS"); record read_lat_us "${v:-error}"
+	PERF_SIZE=1048576
+	v=$(perf ib_write_bw 4 -s 1048576 -n "$BW_ITERS"); record write_bw_MiBps "${v:-error}"
+	if ! RSM_DAEMON_SOCKET=$(sock_of 2) timeout 300 "$VPERF" client \
+	    -r "$REPS" verbs0 1 "$SEG" >"$tmp/client.out" 2>"$tmp/client.err"
+	then
+		cat "$tmp/client.err" >&2
+		die "the rsm client on node 2 could not run"
+	fi
+	cat "$tmp/client.out" >>"$results"
+	printf '.'
+done
+echo
+
+awk '
+function median(k,    n, i, j, t, a) {
+	n = cnt[k]
+	if (n == 0)
+		return ""
+	for (i = 1; i <= n; i++)
+		a[i] = val[k, i]
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
+			t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+		}
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+function all(k,    i, s) {
+	for (i = 1; i <= cnt[k]; i++)
+		s = s (i > 1 ? " " : "") val[k, i]
+	return s
+}
+function us(x) { return x == "" ? "n/a" : sprintf("%.2f us", x) }
+function mbs(x) { return x == "" ? "n/a" : sprintf("%.1f MiB/s", x / 1048576) }
+function target(desc, ratio, ok) {
+	if (ratio == "") {
+		printf "%-30s %13s  %-36s %7s  %s\n", "", "", desc, "n/a", "MISS"
+		misses++
+		return
+	}
+	if (!ok)
+		misses++
+	printf "%-30s %13s  %-36s %6.2fx  %s\n", "", "", desc, ratio, ok ? "PASS" : "MISS"
+}
+{
+	if ($2 == "error") {
+		err[$1] = $0
+		next
+	}
+	cnt[$1]++
+	val[$1, cnt[$1]] = $2 + 0
+}
+END {
+	wl = median("write_lat_us")
+	rl = median("read_lat_us")
+	wbw = median("write_bw_MiBps"); if (wbw != "") wbw *= 1048576
+	wrtt = wl == "" ? "" : 2 * wl
+	printf "\n%-46s %13s  %s\n", "perftest on rxe0 (same run)", "median", "each round"
+	printf "%-46s %13s  %s\n", "ib_write_lat 8 B t_typical (half round trip)", us(wl), all("write_lat_us")
+	printf "%-46s %13s\n", "write round trip (2 x ib_write_lat)", us(wrtt)
+	printf "%-46s %13s  %s\n", "ib_read_lat 8 B t_typical (round trip)", us(rl), all("read_lat_us")
+	printf "%-46s %13s  %s\n", "ib_write_bw 1 MiB BW average", mbs(wbw), all("write_bw_MiBps")
+
+	p8 = median("rsm_put8_close_ns"); if (p8 != "") p8 /= 1000
+	g8 = median("rsm_get8_ns"); if (g8 != "") g8 /= 1000
+	pbw = median("rsm_put_bw_Bps")
+	gbw = median("rsm_get_bw_Bps")
+	printf "\n%-30s %13s  %-36s %7s  %s\n", "rsm verbs0 (node 2 -> node 1)", "median", "target", "ratio", "result"
+	printf "%-30s %13s\n", "put 8 B + close barrier", us(p8)
+	target("<= 1.15x write round trip", p8 == "" || wrtt == "" ? "" : p8 / wrtt, p8 <= 1.15 * wrtt)
+	printf "%-30s %13s\n", "get 8 B", us(g8)
+	target("<= 1.15x ib_read_lat", g8 == "" || rl == "" ? "" : g8 / rl, g8 <= 1.15 * rl)
+	printf "%-30s %13s\n", "put 1 MiB bandwidth", mbs(pbw)
+	target(">= 0.90x ib_write_bw", pbw == "" || wbw == "" ? "" : pbw / wbw, pbw >= 0.9 * wbw)
+	printf "%-30s %13s  %-36s %6s\n", "get 1 MiB bandwidth", mbs(gbw), "(vs ib_write_bw, no target)", wbw == "" || gbw == "" ? "n/a" : sprintf("%.2fx", gbw / wbw)
+	for (k in err)
+		printf "  error: %s\n", err[k]
+	printf "\n%d target%s missed\n", misses, misses == 1 ? "" : "s"
+}' "$results"
+exit 0

@@ -1,0 +1,781 @@
+/*
+ * vserv.c - the verbs data path of the daemon: devices as controllers,
+ * the rdma_cm listener, the queue pairs of importers, their signals, and
+ * the memory regions of segments.  See vserv.h.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/queue.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "rsmapi.h"
+#include "rsmd.h"
+#include "vserv.h"
+#include "remote.h"
+#include "log.h"
+#include "verbs/verbs.h"
+
+#define VS_DEV_MAX		8u
+#define VS_CONNS_MAX		1024u
+#define VS_CONNS_PER_CAP	4u
+#define VS_CAP_BUCKETS		256u
+#define VS_RECV_SIZE		64u
+/* Memory region kinds: read, write, read+write. */
+#define VS_MR_KINDS		3u
+
+struct vs_cap;
+
+struct vs_conn {
+	TAILQ_ENTRY(vs_conn) link;
+	LIST_ENTRY(vs_conn) cap_link;
+	struct rdma_cm_id *id;
+	struct vs_cap	*cap;
+	uint64_t	 serial;	/* in wr_id: finds it, or not, later */
+	char		*rbuf;
+	struct ibv_mr	*rmr;
+	int		 established;
+};
+
+struct vs_cap {
+	struct vs_cap	*hnext;		/* by token */
+	struct vs_cap	*inext;		/* by import */
+	uint8_t		 token[RSM_CAP_TOKEN_LEN];
+	struct reg_import *im;
+	LIST_HEAD(, vs_conn) conns;
+	unsigned	 nconns;
+};
+
+/* The memory regions of one segment. */
+struct vs_seg {
+	LIST_ENTRY(vs_seg) link;
+	struct reg_segment *s;
+	void		*map;		/* the mapping they were made on */
+	struct ibv_mr	*mr[VS_MR_KINDS];
+};
+
+static struct {
+	const struct verbs_dl *v;
+	unsigned	 ndev;
+	struct verbs_devinfo dev[VS_DEV_MAX];
+	/* Listener (verbs_listen). */
+	int		 serving;
+	struct rdma_event_channel *ech;
+	struct rdma_cm_id *listen_id;
+	struct ibv_context *ctx;
+	struct ibv_pd	*pd;
+	struct ibv_comp_channel *cch;
+	struct ibv_cq	*cq;
+	struct rsmd_io	 ech_io, cch_io;
+	int		 watched;
+	uint8_t		 addr[16];
+	uint16_t	 port;
+	uint8_t		 family;
+	char		 name[80];
+	TAILQ_HEAD(, vs_conn) conns;
+	unsigned	 nconns;
+	unsigned	 conns_max;	/* VS_CONNS_MAX, or what the CQ holds */
+	uint64_t	 next_serial;
+	struct vs_cap	*by_token[VS_CAP_BUCKETS];
+	struct vs_cap	*by_import[VS_CAP_BUCKETS];
+	LIST_HEAD(, vs_seg) segs;
+	uint64_t	 refused;
+	uint64_t	 refused_logged_ms;
+	uint64_t	 absent_logged_ms;
+} vs = {
+	.conns = TAILQ_HEAD_INITIALIZER(vs.conns),
+	.segs = LIST_HEAD_INITIALIZER(vs.segs),
+};
+
+/* ---- controllers ---- */
+
+unsigned
+vserv_nctlr(void)
+{
+	return vs.ndev;
+}
+
+int
+vserv_ctlr(const char *name, struct rsm_msg_ctlr_reply *r)
+{
+	const struct verbs_devinfo *d;
+	unsigned long unit;
+	char *end;
+
+	errno = 0;
+	unit = strtoul(name + 5, &end, 10);
+	if (strncmp(name, "verbs", 5) != 0 || name[5] < '0' ||
+	    name[5] > '9' || *end != '\0' || errno != 0 || unit >= vs.ndev) {
+		uint64_t now = now_ms();
+
+		if (now - vs.absent_logged_ms >= 10000) {
+			vs.absent_logged_ms = now;
+			log_info("controller %s requested: not present (%s)",
+			    name, vs.v == NULL ? "no RDMA library "
+			    "(libibverbs.so.1, librdmacm.so.1)" : vs.ndev == 0 ?
+			    "no RDMA device on this node" :
+			    "no RDMA device of that number");
+		}
+		return RSMERR_CTLR_NOT_PRESENT;
+	}
+	d = &vs.dev[unit];
+	r->xport = RSM_XPORT_VERBS;
+	r->unit = (uint32_t)unit;
+	/* Nothing reached through RDMA can be mapped (put/get only). */
+	r->max_import_map_size = 0;
+	r->tot_import_map_size = 0;
+	if (d->max_mr_size != 0 && d->max_mr_size < r->max_export_segment_size)
+		r->max_export_segment_size = d->max_mr_size;
+	if (r->max_export_segments != 0 && r->max_export_segment_size <=
+	    UINT64_MAX / r->max_export_segments)
+		r->tot_export_segment_size = r->max_export_segment_size *
+		    r->max_export_segments;
+	return RSM_SUCCESS;
+}
+
+static void
+find_devices(void)
+{
+	const char *why = NULL;
+	unsigned i, n;
+
+	if ((vs.v = verbs_dl_open(&why)) == NULL) {
+		log_info("no verbs controllers: %s", why);
+		return;
+	}
+	n = verbs_dev_count();
+	if (n > VS_DEV_MAX)
+		n = VS_DEV_MAX;
+	for (i = 0; i < n; i++) {
+		if (verbs_dev_query(i, &vs.dev[i], &why) == -1) {
+			log_warnx("verbs%u: %s", i, why);
+			break;
+		}
+		log_info("controller verbs%u: device %s (port 1 %s, max "
+		    "message %" PRIu64 " bytes)", i, vs.dev[i].name,
+		    vs.dev[i].port_state == IBV_PORT_ACTIVE ? "active" :
+		    "not active", vs.dev[i].max_msg_sz);
+	}
+	vs.ndev = i;
+	if (vs.ndev == 0)
+		log_info("no verbs controllers: no RDMA device");
+}
+
+/* ---- capabilities ---- */
+
+static size_t
+tok_bucket(const uint8_t *t)
+{
+	uint64_t k;
+
+	memcpy(&k, t, sizeof(k));
+	return (size_t)(k % VS_CAP_BUCKETS);
+}
+
+static size_t
+imp_bucket(const struct reg_import *im)
+{
+	return (size_t)((uintptr_t)im / sizeof(void *) % VS_CAP_BUCKETS);
+}
+
+static struct vs_cap *
+cap_by_token(const uint8_t *t)
+{
+	struct vs_cap *c;
+	uint8_t d;
+	size_t i;
+
+	for (c = vs.by_token[tok_bucket(t)]; c != NULL; c = c->hnext) {
+		for (d = 0, i = 0; i < RSM_CAP_TOKEN_LEN; i++)
+			d |= (uint8_t)(c->token[i] ^ t[i]);
+		if (d == 0)
+			return c;
+	}
+	return NULL;
+}
+
+static struct vs_cap *
+cap_by_import(const struct reg_import *im)
+{
+	struct vs_cap *c;
+
+	for (c = vs.by_import[imp_bucket(im)]; c != NULL; c = c->inext)
+		if (c->im == im)
+			return c;
+	return NULL;
+}
+
+int
+vcap_held(const struct reg_import *im)
+{
+	return im != NULL && cap_by_import(im) != NULL;
+}
+
+static void
+conn_free(struct vs_conn *k, int disconnect)
+{
+	TAILQ_REMOVE(&vs.conns, k, link);
+	vs.nconns--;
+	if (k->cap != NULL) {
+		LIST_REMOVE(k, cap_link);
+		k->cap->nconns--;
+	}
+	/* The importer hears DISCONNECTED; its requests fail from now on. */
+	if (disconnect && k->established)
+		(void)vs.v->disconnect(k->id);
+	if (k->id->qp != NULL)
+		vs.v->destroy_qp(k->id);
+	if (k->rmr != NULL)
+		(void)vs.v->dereg_mr(k->rmr);
+	free(k->rbuf);
+	(void)vs.v->destroy_id(k->id);
+	free(k);
+}
+
+static struct vs_seg *
+seg_of(const struct reg_segment *s)
+{
+	struct vs_seg *g;
+
+	LIST_FOREACH(g, &vs.segs, link)
+		if (g->s == s)
+			return g;
+	return NULL;
+}
+
+/* The region for `perm` on segment s, registered at first need. */
+static int
+seg_mr(struct reg_segment *s, uint32_t perm, struct ibv_mr **mrp)
+{
+	static const int access[VS_MR_KINDS] = {
+		IBV_ACCESS_REMOTE_READ,
+		IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE,
+		IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
+		    IBV_ACCESS_REMOTE_READ,
+	};
+	unsigned k = perm == RSM_PERM_READ ? 0 : perm == RSM_PERM_WRITE ? 1 :
+	    perm == RSM_PERM_RDWR ? 2 : VS_MR_KINDS;
+	struct vs_seg *g;
+	struct ibv_mr *mr;
+	int e;
+
+	if (k >= VS_MR_KINDS || s->map == NULL)
+		return RSMERR_PERM_DENIED;
+	if ((g = seg_of(s)) != NULL && g->map != s->map) {
+		/* Rebound since: those regions pin the old pages. */
+		vserv_seg_release(NULL, s);
+		g = NULL;
+	}
+	if (g == NULL) {
+		if ((g = calloc(1, sizeof(*g))) == NULL)
+			return RSMERR_INSUFFICIENT_MEM;
+		g->s = s;
+		g->map = s->map;
+		LIST_INSERT_HEAD(&vs.segs, g, link);
+	}
+	if (g->mr[k] == NULL) {
+		mr = vs.v->reg_mr_iova(vs.pd, s->map, (size_t)s->size, 0,
+		    access[k]);
+		if (mr == NULL) {
+			e = errno;
+			if (e == ENOMEM || e == EAGAIN || e == EPERM) {
+				log_warnx("segment %#x: cannot pin %" PRIu64
+				    " bytes for RDMA: raise RLIMIT_MEMLOCK of "
+				    "rsmd (ulimit -l, LimitMEMLOCK= in its "
+				    "systemd unit)", s->segid, s->size);
+				return RSMERR_INSUFFICIENT_MEM;
+			}
+			log_warnx("segment %#x: ibv_reg_mr: %s", s->segid,
+			    strerror(e));
+			return RSMERR_INSUFFICIENT_RESOURCES;
+		}
+		g->mr[k] = mr;
+	}
+	*mrp = g->mr[k];
+	return RSM_SUCCESS;
+}
+
+void
+vserv_seg_release(struct rsmd *rs, struct reg_segment *s)
+{
+	struct vs_seg *g = seg_of(s);
+	unsigned k;
+
+	(void)rs;
+	if (g == NULL)
+		return;
+	for (k = 0; k < VS_MR_KINDS; k++)
+		if (g->mr[k] != NULL)
+			(void)vs.v->dereg_mr(g->mr[k]);
+	LIST_REMOVE(g, link);
+	free(g);
+	log_debug("segment %#x: memory regions deregistered", s->segid);
+}
+
+int
+vcap_issue(struct rsmd *rs, struct reg_import *im, struct rsm_wire_cap *w)
+{
+	struct vs_cap *c;
+	struct ibv_mr *mr;
+	size_t got = 0;
+	ssize_t n;
+	int rc;
+
+	(void)rs;
+	if (!vs.serving)
+		return RSMERR_CTLR_NOT_PRESENT;
+	if (im == NULL || im->seg == NULL || w == NULL)
+		return RSMERR_BAD_SEG_HNDL;
+	vcap_revoke(rs, im);
+	if ((rc = seg_mr(im->seg, im->perm, &mr)) != RSM_SUCCESS)
+		return rc;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return RSMERR_INSUFFICIENT_MEM;
+	while (got < sizeof(c->token)) {
+		n = getrandom(c->token + got, sizeof(c->token) - got, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			free(c);
+			return RSMERR_INSUFFICIENT_RESOURCES;
+		}
+		got += (size_t)n;
+	}
+	if (cap_by_token(c->token) != NULL) {
+		free(c);
+		return RSMERR_INSUFFICIENT_RESOURCES;
+	}
+	c->im = im;
+	LIST_INIT(&c->conns);
+	c->hnext = vs.by_token[tok_bucket(c->token)];
+	vs.by_token[tok_bucket(c->token)] = c;
+	c->inext = vs.by_import[imp_bucket(im)];
+	vs.by_import[imp_bucket(im)] = c;
+	memset(w, 0, sizeof(*w));
+	memcpy(w->token, c->token, sizeof(w->token));
+	memcpy(w->addr, vs.addr, sizeof(w->addr));
+	w->port = vs.port;
+	w->family = vs.family;
+	w->kind = RSM_CAPK_VERBS;
+	w->rkey = mr->rkey;
+	log_debug("import %#" PRIx64 ": verbs capability issued (%s)",
+	    im->handle, vs.name);
+	return RSM_SUCCESS;
+}
+
+void
+vcap_revoke(struct rsmd *rs, struct reg_import *im)
+{
+	struct vs_cap *c, **pp;
+	struct vs_conn *k;
+
+	(void)rs;
+	if (im == NULL || (c = cap_by_import(im)) == NULL)
+		return;
+	for (pp = &vs.by_token[tok_bucket(c->token)]; *pp != c;
+	    pp = &(*pp)->hnext)
+		;
+	*pp = c->hnext;
+	for (pp = &vs.by_import[imp_bucket(im)]; *pp != c;
+	    pp = &(*pp)->inext)
+		;
+	*pp = c->inext;
+	while ((k = LIST_FIRST(&c->conns)) != NULL)
+		conn_free(k, 1);
+	log_debug("import %#" PRIx64 ": verbs capability revoked",
+	    im->handle);
+	free(c);
+}
+
+/* ---- the listener ---- */
+
+static void
+refused(const char *why)
+{
+	uint64_t now = now_ms();
+
+	vs.refused++;
+	if (now - vs.refused_logged_ms >= 100) {
+		vs.refused_logged_ms = now;
+		log_warnx("verbs listener: refused a connection: %s (%" PRIu64
+		    " refused so far)", why, vs.refused);
+	}
+}
+
+static int
+post_recv(struct vs_conn *k, unsigned slot)
+{
+	struct ibv_recv_wr wr, *bad;
+	struct ibv_sge sg;
+
+	sg.addr = (uintptr_t)(k->rbuf + slot * VS_RECV_SIZE);
+	sg.length = VS_RECV_SIZE;
+	sg.lkey = k->rmr->lkey;
+	memset(&wr, 0, sizeof(wr));
+	wr.wr_id = (k->serial << 8) | slot;
+	wr.sg_list = &sg;
+	wr.num_sge = 1;
+	return ibv_post_recv(k->id->qp, &wr, &bad);
+}
+
+static void
+on_request(struct rdma_cm_id *id, const struct rdma_conn_param *cp)
+{
+	struct rsm_verbs_hello h;
+	struct rdma_conn_param ap;
+	struct ibv_qp_init_attr qa;
+	struct vs_conn *k;
+	struct vs_cap *c = NULL;
+	unsigned i;
+	const char *why = NULL;
+
+	if (cp->private_data == NULL || cp->private_data_len < sizeof(h))
+		why = "no hello";
+	else {
+		memcpy(&h, cp->private_data, sizeof(h));
+		if (h.magic != RSM_VERBS_MAGIC ||
+		    h.version != RSM_VERBS_VERSION)
+			why = "bad hello";
+		else if ((c = cap_by_token(h.token)) == NULL ||
+		    c->im == NULL || c->im->seg == NULL)
+			why = "token not live";
+		else if (id->verbs != vs.ctx)
+			why = "another device";
+		else if (vs.nconns >= vs.conns_max)
+			why = "too many connections";
+		else if (c->nconns >= VS_CONNS_PER_CAP)
+			why = "too many connections for one token";
+	}
+	if (why != NULL) {
+		refused(why);
+		(void)vs.v->reject(id, NULL, 0);
+		(void)vs.v->destroy_id(id);
+		return;
+	}
+	if ((k = calloc(1, sizeof(*k))) == NULL ||
+	    (k->rbuf = calloc(RSM_VERBS_RECV_DEPTH, VS_RECV_SIZE)) == NULL) {
+		if (k != NULL)
+			free(k);
+		refused("out of memory");
+		(void)vs.v->reject(id, NULL, 0);
+		(void)vs.v->destroy_id(id);
+		return;
+	}
+	k->id = id;
+	id->context = k;
+	k->serial = ++vs.next_serial;
+	TAILQ_INSERT_TAIL(&vs.conns, k, link);
+	vs.nconns++;
+	k->cap = c;
+	LIST_INSERT_HEAD(&c->conns, k, cap_link);
+	c->nconns++;
+	memset(&qa, 0, sizeof(qa));
+	qa.send_cq = qa.recv_cq = vs.cq;
+	qa.qp_type = IBV_QPT_RC;
+	qa.cap.max_send_wr = 1;
+	qa.cap.max_recv_wr = RSM_VERBS_RECV_DEPTH;
+	qa.cap.max_send_sge = 1;
+	qa.cap.max_recv_sge = 1;
+	if (vs.v->create_qp(id, vs.pd, &qa) != 0 ||
+	    (k->rmr = vs.v->reg_mr(vs.pd, k->rbuf, RSM_VERBS_RECV_DEPTH *
+	    VS_RECV_SIZE, IBV_ACCESS_LOCAL_WRITE)) == NULL) {
+		refused("cannot make a queue pair");
+		(void)vs.v->reject(id, NULL, 0);
+		conn_free(k, 0);
+		return;
+	}
+	for (i = 0; i < RSM_VERBS_RECV_DEPTH; i++)
+		if (post_recv(k, i) != 0)
+			break;
+	memset(&ap, 0, sizeof(ap));
+	/*
+	 * The event states the request from our side: its responder
+	 * resources are the reads the importer wants outstanding.
+	 */
+	ap.responder_resources = cp->responder_resources < RSM_VERBS_RD_ATOM ?
+	    cp->responder_resources : RSM_VERBS_RD_ATOM;
+	ap.initiator_depth = 0;
+	ap.rnr_retry_count = 7;
+	if (i < RSM_VERBS_RECV_DEPTH || vs.v->accept(id, &ap) != 0) {
+		refused("accept failed");
+		conn_free(k, 0);
+		return;
+	}
+	log_debug("import %#" PRIx64 ": verbs queue pair accepted",
+	    c->im->handle);
+}
+
+static struct vs_conn *
+conn_by_serial(uint64_t serial)
+{
+	struct vs_conn *k;
+
+	TAILQ_FOREACH(k, &vs.conns, link)
+		if (k->serial == serial)
+			return k;
+	return NULL;
+}
+
+static void
+ech_ready(struct rsmd *rs, struct rsmd_io *io, uint32_t events)
+{
+	struct rdma_cm_event *ev;
+	int burst;
+
+	(void)rs;
+	(void)io;
+	(void)events;
+	for (burst = 0; burst < 64; burst++) {
+		struct rdma_cm_id *id;
+		struct rdma_conn_param cp;
+		enum rdma_cm_event_type t;
+		uint8_t priv[256];
+
+		if (vs.v->get_cm_event(vs.ech, &ev) != 0)
+			return;
+		t = ev->event;
+		id = ev->id;
+		cp = ev->param.conn;
+		/* Ack first: destroying an id waits for its events' acks. */
+		if (t == RDMA_CM_EVENT_CONNECT_REQUEST &&
+		    cp.private_data != NULL) {
+			/* A uint8_t length always fits the 256-byte copy. */
+			memcpy(priv, cp.private_data, cp.private_data_len);
+			cp.private_data = priv;
+		}
+		(void)vs.v->ack_cm_event(ev);
+		switch (t) {
+		case RDMA_CM_EVENT_CONNECT_REQUEST:
+			on_request(id, &cp);
+			break;
+		case RDMA_CM_EVENT_ESTABLISHED:
+			if (id->context != NULL)
+				((struct vs_conn *)id->context)->established = 1;
+			break;
+		case RDMA_CM_EVENT_DISCONNECTED:
+		case RDMA_CM_EVENT_CONNECT_ERROR:
+		case RDMA_CM_EVENT_UNREACHABLE:
+		case RDMA_CM_EVENT_REJECTED:
+			/* The importer went away (or never came). */
+			if (id != vs.listen_id && id->context != NULL)
+				conn_free(id->context, 0);
+			break;
+		case RDMA_CM_EVENT_DEVICE_REMOVAL:
+			log_warnx("verbs listener: the RDMA device went away");
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* A SEND from an importer: ring the exporter, as a control-channel post. */
+static void
+on_signal(struct rsmd *rs, struct vs_conn *k, const char *buf, uint32_t len)
+{
+	struct rsm_verbs_signal m;
+	struct reg_import *im = k->cap != NULL ? k->cap->im : NULL;
+
+	if (len != sizeof(m)) {
+		refused("malformed signal");
+		return;
+	}
+	memcpy(&m, buf, sizeof(m));
+	if (m.magic != RSM_VERBS_MAGIC ||
+	    (m.flags & ~(uint32_t)RSM_SIGPOST_NO_ACCUMULATE) != 0) {
+		refused("malformed signal");
+		return;
+	}
+	if (im == NULL || im->seg == NULL)
+		return;
+	/* Exporters are always clients of this daemon. */
+	notify_event(rs, (struct client *)(void *)im->seg->owner,
+	    RSM_HKIND_EXPORT, m.flags, im->seg->handle);
+}
+
+static void
+cch_ready(struct rsmd *rs, struct rsmd_io *io, uint32_t events)
+{
+	struct ibv_cq *cq;
+	struct ibv_wc wc[16];
+	void *ctx;
+	int n, i;
+
+	(void)io;
+	(void)events;
+	while (vs.v->get_cq_event(vs.cch, &cq, &ctx) == 0)
+		vs.v->ack_cq_events(cq, 1);
+	(void)ibv_req_notify_cq(vs.cq, 0);
+	while ((n = ibv_poll_cq(vs.cq, 16, wc)) > 0) {
+		for (i = 0; i < n; i++) {
+			struct vs_conn *k = conn_by_serial(wc[i].wr_id >> 8);
+			unsigned slot = (unsigned)(wc[i].wr_id & 0xff);
+
+			/* Flushed by a queue pair that is gone: nothing to do. */
+			if (k == NULL || wc[i].status != IBV_WC_SUCCESS ||
+			    wc[i].opcode != IBV_WC_RECV ||
+			    slot >= RSM_VERBS_RECV_DEPTH)
+				continue;
+			on_signal(rs, k, k->rbuf + slot * VS_RECV_SIZE,
+			    wc[i].byte_len);
+			/* on_signal never frees k. */
+			(void)post_recv(k, slot);
+		}
+	}
+}
+
+static int
+set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+static int
+listen_start(struct rsmd *rs, const struct rsmd_addr *a)
+{
+	const struct verbs_dl *v = vs.v;
+	struct sockaddr_storage ss;
+	struct ibv_device_attr da;
+	int cqe;
+
+	if (v == NULL || vs.ndev == 0) {
+		log_warnx("verbs_listen %s: no RDMA device or library", a->text);
+		return -1;
+	}
+	if (verbs_dl_fork_safe(v) != 0)
+		log_warnx("verbs: ibv_fork_init failed");
+	ss = a->sa;
+	if ((vs.ech = v->create_event_channel()) == NULL ||
+	    set_nonblock(vs.ech->fd) != 0 ||
+	    v->create_id(vs.ech, &vs.listen_id, NULL, RDMA_PS_TCP) != 0) {
+		log_warn("verbs_listen %s: rdma_cm", a->text);
+		return -1;
+	}
+	if (v->bind_addr(vs.listen_id, (struct sockaddr *)&ss) != 0 ||
+	    v->listen(vs.listen_id, 128) != 0) {
+		log_warn("verbs_listen %s: bind/listen", a->text);
+		return -1;
+	}
+	/* A listener bound to one address belongs to that address's device. */
+	if ((vs.ctx = vs.listen_id->verbs) == NULL) {
+		log_warnx("verbs_listen %s: not an address of an RDMA device "
+		    "(a wildcard cannot be used)", a->text);
+		return -1;
+	}
+	/*
+	 * Room for every receive of every queue pair: destroying many at
+	 * once flushes them all here, and an overrun would break them all.
+	 */
+	memset(&da, 0, sizeof(da));
+	(void)v->query_device(vs.ctx, &da);
+	cqe = (int)(VS_CONNS_MAX * RSM_VERBS_RECV_DEPTH);
+	if (da.max_cqe > 0 && da.max_cqe < cqe)
+		cqe = da.max_cqe;
+	vs.conns_max = (unsigned)cqe / RSM_VERBS_RECV_DEPTH;
+	if ((vs.pd = v->alloc_pd(vs.ctx)) == NULL ||
+	    (vs.cch = v->create_comp_channel(vs.ctx)) == NULL ||
+	    set_nonblock(vs.cch->fd) != 0 ||
+	    (vs.cq = v->create_cq(vs.ctx, cqe, NULL, vs.cch, 0)) == NULL ||
+	    ibv_req_notify_cq(vs.cq, 0) != 0) {
+		log_warn("verbs_listen %s: device resources", a->text);
+		return -1;
+	}
+	memset(vs.addr, 0, sizeof(vs.addr));
+	if (a->sa.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)&a->sa;
+
+		vs.family = RSM_CAP_INET6;
+		memcpy(vs.addr, &s6->sin6_addr, 16);
+	} else {
+		const struct sockaddr_in *s4 = (const void *)&a->sa;
+
+		vs.family = RSM_CAP_INET;
+		memcpy(vs.addr, &s4->sin_addr, 4);
+	}
+	{
+		const struct sockaddr *la = rdma_get_local_addr(vs.listen_id);
+
+		vs.port = ntohs(la->sa_family == AF_INET6 ?
+		    ((const struct sockaddr_in6 *)(const void *)la)->sin6_port :
+		    ((const struct sockaddr_in *)(const void *)la)->sin_port);
+	}
+	snprintf(vs.name, sizeof(vs.name), "%s port %u", a->text, vs.port);
+	vs.ech_io.fd = vs.ech->fd;
+	vs.ech_io.ready = ech_ready;
+	vs.cch_io.fd = vs.cch->fd;
+	vs.cch_io.ready = cch_ready;
+	if (rsmd_io_add(rs, &vs.ech_io, EPOLLIN) == -1 ||
+	    rsmd_io_add(rs, &vs.cch_io, EPOLLIN) == -1) {
+		log_warn("verbs listener: epoll_ctl");
+		return -1;
+	}
+	vs.watched = 1;
+	vs.serving = 1;
+	log_info("verbs data path: rdma_cm listener %s", vs.name);
+	return 0;
+}
+
+int
+vserv_start(struct rsmd *rs)
+{
+	find_devices();
+	if (rs->conf.verbs_listen == NULL)
+		return 0;
+	if (listen_start(rs, rs->conf.verbs_listen) == -1) {
+		vserv_stop(rs);
+		return -1;
+	}
+	return 0;
+}
+
+int
+vserv_serving(void)
+{
+	return vs.serving;
+}
+
+void
+vserv_stop(struct rsmd *rs)
+{
+	struct vs_seg *g;
+	struct vs_conn *k;
+	size_t i;
+
+	vs.serving = 0;
+	for (i = 0; i < VS_CAP_BUCKETS; i++) {
+		while (vs.by_token[i] != NULL)
+			vcap_revoke(rs, vs.by_token[i]->im);
+	}
+	while ((k = TAILQ_FIRST(&vs.conns)) != NULL)
+		conn_free(k, 1);
+	while ((g = LIST_FIRST(&vs.segs)) != NULL)
+		vserv_seg_release(rs, g->s);
+	if (vs.watched) {
+		rsmd_io_del(rs, &vs.ech_io);
+		rsmd_io_del(rs, &vs.cch_io);
+		vs.watched = 0;
+	}
+	if (vs.cq != NULL)
+		(void)vs.v->destroy_cq(vs.cq);
+	if (vs.cch != NULL)
+		(void)vs.v->destroy_comp_channel(vs.cch);
+	if (vs.pd != NULL)
+		(void)vs.v->dealloc_pd(vs.pd);
+	if (vs.listen_id != NULL)
+		(void)vs.v->destroy_id(vs.listen_id);
+	if (vs.ech != NULL)
+		vs.v->destroy_event_channel(vs.ech);
+	vs.cq = NULL;
+	vs.cch = NULL;
+	vs.pd = NULL;
+	vs.listen_id = NULL;
+	vs.ech = NULL;
+}

@@ -1,0 +1,302 @@
+#!/usr/bin/env bash
+# test_verbs.sh - the verbs data path (controller verbs0) on real SoftRoCE,
+# inside a guest (see run-in-guest.sh) whose kernel has rdma_rxe.
+#
+# One rxe device on a veth, two rsmd on its address with different ports
+# (nodes 1 and 2, peers of each other).  A process on node 2 imports a
+# segment exported on node 1 through verbs0 and moves data by RDMA:
+# put/get/putv/getv and explicit barriers from 1 B to 16 MiB with
+# checksums, a signal carried by a SEND, a read-only import that cannot
+# write, an unprivileged importer (registrations it cannot validate are
+# used once; memlock limits), rebind (verbs importers are cut off, a new
+# import sees the new memory), unpublish (the rkey dies), exporter kill -9
+# and rsmd kill -9
+# reaching the importer as RSMERR_CONN_ABORTED promptly (times printed);
+# then node 1's rsmd again without CAP_IPC_LOCK under a 1 MiB memlock
+# limit: a segment too large to pin gives RSMERR_INSUFFICIENT_MEM and a
+# log line naming RLIMIT_MEMLOCK, a small one still works.  The
+# controller listing and the topology show verbs0.
+#
+# Outside the guest this script re-runs itself through run-in-guest.sh.
+set -u
+if [ -z "${RSM_IN_GUEST:-}" ]; then
+	exec "$(dirname "$0")/run-in-guest.sh" --timeout "${RSM_VM_TIMEOUT:-600}" \
+	    "$0" "$@"
+fi
+. "$(dirname "$0")/../net/lib.sh"
+. "$(dirname "$0")/../net/remote_lib.sh"
+
+E_PERM=27
+E_ABORTED=40
+E_NOMEM=32
+MIB=1048576
+SEG=0x700001
+ADDR=10.9.0.1
+# Generous under emulation: targets are 100 ms and dead_after_ms + 200 ms.
+EXPORTER_DEATH_LIMIT_MS=3000
+NODE_DEATH_LIMIT_MS=$(( DEAD_AFTER_MS + 3000 ))
+export RSM_PROBE_CTLR=verbs0
+
+# ---- one address, two daemons: lib.sh's helpers without namespaces ----
+node_addr() { echo "$ADDR"; }
+on_node() { shift; "$@"; }
+net_teardown() {
+	local i pid
+	for name in "${!P_PID[@]}"; do kill -9 "${P_PID[$name]}" 2>/dev/null; done
+	for i in 1 2; do
+		pid=$(cat "$(node_dir "$i")/pid" 2>/dev/null) || continue
+		kill -9 "$pid" 2>/dev/null
+		{ wait "$pid"; } 2>/dev/null
+	done
+	rdma link delete rxe0 2>/dev/null
+	ip link del veth0 2>/dev/null
+	[ "$NET_FAIL" -gt 0 ] && net_dump_logs
+	[ -n "$NET_DIR" ] && rm -rf "$NET_DIR"
+}
+net_setup() {
+	NET_N=2
+	NET_DIR=$(mktemp -d /tmp/rsmv.XXXXXX)
+	chmod 755 "$NET_DIR"
+	trap 'rc=$?; net_teardown; exit $rc' EXIT
+	trap 'exit 1' INT TERM
+	head -c 64 /dev/urandom >"$NET_DIR/cluster.key"
+	ip link add veth0 type veth peer name veth1 || return 1
+	ip addr add "$ADDR/24" dev veth0
+	ip link set veth0 up && ip link set veth1 up || return 1
+	rdma link add rxe0 type rxe netdev veth0 || return 1
+	for i in 1 2; do
+		mkdir -p "$(node_dir "$i")"
+		install -m 600 "$NET_DIR/cluster.key" "$(node_dir "$i")/key"
+	done
+}
+node_conf() {
+	local i=$1 j=$((3 - $1))
+	{
+		echo "node_id = $i"
+		echo "socket = $(node_sock "$i")"
+		echo "log_level = debug"
+		echo "listen = $ADDR:$((PEER_PORT + i))"
+		echo "data_listen = $ADDR:0"
+		echo "verbs_listen = $ADDR:0"
+		echo "cluster_key_file = $(node_dir "$i")/key"
+		echo "heartbeat_ms = $HEARTBEAT_MS"
+		echo "dead_after_ms = $DEAD_AFTER_MS"
+		echo "peer = $j $ADDR:$((PEER_PORT + j))"
+	} >"$(node_dir "$i")/rsmd.conf"
+}
+node_start() {
+	local i=$1
+	node_conf "$i"
+	${RSMD_WRAP:-} "$RSMD_BIN" -f -c "$(node_dir "$i")/rsmd.conf" \
+	    >>"$(node_log "$i")" 2>&1 &
+	echo $! >"$(node_dir "$i")/pid"
+	wait_until 5000 adm "$i" status >/dev/null
+}
+probe_start() {
+	local name=$1 node=$2 w r
+	shift 2
+	rm -f "$NET_DIR/$name.in" "$NET_DIR/$name.out"
+	mkfifo "$NET_DIR/$name.in" "$NET_DIR/$name.out"
+	RSM_DAEMON_SOCKET=$(node_sock "$node") ${P_AS:-} "$PROBE" "$@" \
+	    <"$NET_DIR/$name.in" >"$NET_DIR/$name.out" \
+	    2>>"$NET_DIR/$name.err" &
+	P_PID[$name]=$!
+	exec {w}>"$NET_DIR/$name.in"
+	exec {r}<"$NET_DIR/$name.out"
+	P_W[$name]=$w
+	P_R[$name]=$r
+	P_LAST=
+	read -r -t 60 -u "$r" P_LAST
+}
+all_up() { is_state 1 2 up && is_state 2 1 up; }
+
+if ! command -v rdma >/dev/null || ! modinfo rdma_rxe >/dev/null 2>&1; then
+	echo "SKIP: no rdma tool or rdma_rxe module"
+	exit 77
+fi
+net_setup || { echo "SKIP: cannot set up rxe0 on a veth"; exit 77; }
+for i in 1 2; do node_start "$i" || nok "node $i starts"; done
+check "nodes see each other up" wait_until 10000 all_up
+check "node 1 serves verbs" grep -q 'rdma_cm listener' "$(node_log 1)"
+check "the controller listing shows verbs0" \
+    eval "adm 1 controllers | grep -qw verbs0"
+
+# ---- connect and data ----
+probe_start exp 1 export $SEG $((16 * MIB)) 2:0666
+check "exporter on node 1 ready (verbs0)" test "$P_LAST" = ready
+a=$(probe_say exp topo)
+check "the topology lists verbs0 ($a)" eval '[[ "$a" == rc=0\ ctlrs=*verbs0* ]]'
+probe_start imp 2 import 1 $SEG rw; a=$P_LAST
+check_rc "node 2 connects through verbs0" 0 "$a"
+bad=0
+seed=1
+for len in 1 7 200 4096 4097 65536 65537 $((MIB - 1)) $MIB \
+    $((3 * MIB + 5)) $((16 * MIB)); do
+	off=$(( len == 16 * MIB ? 0 : 4093 ))
+	seed=$((seed + 1))
+	a=$(probe_say imp "put $off $len $seed")
+	b=$(probe_say exp "sum $off $len")
+	if [ "$(rc_of "$a")" != 0 ] || [ "$(sum_of "$a")" != "$(sum_of "$b")" ]
+	then echo "# put $len: $a / exporter $b"; bad=$((bad + 1)); fi
+	seed=$((seed + 1))
+	probe_say exp "fill $off $len $seed" >/dev/null
+	b=$(probe_say exp "sum $off $len")
+	a=$(probe_say imp "get $off $len")
+	if [ "$(rc_of "$a")" != 0 ] || [ "$(sum_of "$a")" != "$(sum_of "$b")" ]
+	then echo "# get $len: $a / exporter $b"; bad=$((bad + 1)); fi
+	[ "$len" -lt 64 ] && continue
+	seed=$((seed + 1))
+	a=$(probe_say imp "putv $off $len $seed 7")
+	b=$(probe_say exp "sum $off $len")
+	if [ "$(rc_of "$a")" != 0 ] || [ "$(sum_of "$a")" != "$(sum_of "$b")" ]
+	then echo "# putv $len: $a / exporter $b"; bad=$((bad + 1)); fi
+	seed=$((seed + 1))
+	probe_say exp "fill $off $len $seed" >/dev/null
+	b=$(probe_say exp "sum $off $len")
+	a=$(probe_say imp "getv $off $len 5")
+	if [ "$(rc_of "$a")" != 0 ] || [ "$(sum_of "$a")" != "$(sum_of "$b")" ]
+	then echo "# getv $len: $a / exporter $b"; bad=$((bad + 1)); fi
+	seed=$((seed + 1))
+	a=$(probe_say imp "bput $off $len $seed")
+	b=$(probe_say exp "sum $off $len")
+	if [ "$(rc_of "$a")" != 0 ] || [ "$(sum_of "$a")" != "$(sum_of "$b")" ]
+	then echo "# barrier put $len: $a / exporter $b"; bad=$((bad + 1)); fi
+done
+check "put/get/putv/getv/barrier checksums from 1 B to 16 MiB" test "$bad" = 0
+check "the data moved by RDMA (a verbs queue pair, no tcp0 connection)" \
+    eval "grep -q 'verbs queue pair accepted' '$(node_log 1)' &&
+    ! grep -q 'data connection from' '$(node_log 1)'"
+a=$(probe_say imp "get $((16 * MIB - 4)) 8")
+check "a get past the end is refused" test "$(rc_of "$a")" != 0
+
+# ---- signals: importer -> exporter over the queue pair, and back ----
+check_rc "importer posts" 0 "$(probe_say imp post)"
+check_rc "exporter on node 1 is woken" 0 "$(probe_say exp "wait 5000")"
+check_rc "exporter posts" 0 "$(probe_say exp post)"
+check_rc "importer on node 2 is woken" 0 "$(probe_say imp "wait 5000")"
+
+# ---- permission: a read-only import cannot write ----
+probe_start ro 2 import 1 $SEG r
+check_rc "read-only import connects" 0 "$P_LAST"
+a=$(probe_say ro "get 0 4096")
+check_rc "read-only import reads" 0 "$a"
+b=$(probe_say exp "sum 0 4096")
+a=$(probe_say ro "put 0 4096 99")
+check_rc "read-only import cannot put" $E_PERM "$a"
+check "the segment is unchanged" test "$(sum_of "$(probe_say exp "sum 0 4096")")" = "$(sum_of "$b")"
+probe_quit ro
+
+# ---- an unprivileged importer: no page frames shown, memlock limited ----
+P_AS="setpriv --reuid=65534 --regid=65534 --clear-groups"
+probe_start nb 2 import 1 $SEG rw
+P_AS=
+check_rc "an unprivileged importer connects" 0 "$P_LAST"
+bad=0
+for len in 100000 $((3 * MIB + 5)) $((12 * MIB)); do
+	for k in 1 2; do
+		a=$(probe_say nb "put 0 $len $((len + k))")
+		b=$(probe_say exp "sum 0 $len")
+		[ "$(rc_of "$a")" = 0 ] && [ "$(sum_of "$a")" = "$(sum_of "$b")" ] ||
+		    { echo "# unprivileged put $len: $a / $b"; bad=$((bad + 1)); }
+		probe_say exp "fill 0 $len $((len + k + 7))" >/dev/null
+		b=$(probe_say exp "sum 0 $len")
+		a=$(probe_say nb "get 0 $len")
+		[ "$(rc_of "$a")" = 0 ] && [ "$(sum_of "$a")" = "$(sum_of "$b")" ] ||
+		    { echo "# unprivileged get $len: $a / $b"; bad=$((bad + 1)); }
+	done
+done
+check "unprivileged put/get checksums (one-use registrations, bounce)" \
+    test "$bad" = 0
+probe_quit nb
+
+# ---- rebind: verbs importers are cut off (their rkey names the old pages) ----
+check_rc "exporter rebinds the segment to new memory" 0 \
+    "$(probe_say exp "rebind 77")"
+check_rc "the verbs importer is cut off by the rebind" $E_ABORTED \
+    "$(probe_say imp "get 0 8")"
+probe_quit imp
+probe_start imp 2 import 1 $SEG rw
+check_rc "a new import after the rebind" 0 "$P_LAST"
+b=$(probe_say exp "sum 0 $MIB")
+a=$(probe_say imp "get 0 $MIB")
+check "it reads the new memory" eval '[ "$(rc_of "$a")" = 0 ] &&
+    [ "$(sum_of "$a")" = "$(sum_of "$b")" ]'
+a=$(probe_say imp "put 4093 65537 78")
+b=$(probe_say exp "sum 4093 65537")
+check "its puts land in the new memory" eval '[ "$(rc_of "$a")" = 0 ] &&
+    [ "$(sum_of "$a")" = "$(sum_of "$b")" ]'
+
+# ---- unpublish: the rkey dies, the importer is cut off ----
+check_rc "exporter unpublishes" 0 "$(probe_say exp unpublish)"
+check_rc "importer's get after unpublish" $E_ABORTED "$(probe_say imp "get 0 8")"
+check "node 1 deregistered the segment's memory regions" \
+    grep -q 'memory regions deregistered' "$(node_log 1)"
+probe_quit imp
+probe_quit exp
+
+# ---- exporter kill -9 ----
+probe_start exp 1 export $SEG $MIB 2:0666
+check "a new exporter" test "$P_LAST" = ready
+probe_start imp 2 import 1 $SEG rw
+check_rc "node 2 reconnects" 0 "$P_LAST"
+check_rc "put before the exporter dies" 0 "$(probe_say imp "put 0 4096 5")"
+probe_send imp "until 10000"
+sleep 0.3
+t0=$(now_ms)
+probe_kill9 exp
+a=$(probe_read imp)
+dt=$(( $(at_of "$a") - t0 ))
+echo "# exporter kill -9 -> importer RSMERR_CONN_ABORTED in $dt ms"
+check_rc "importer fails after the exporter's death" $E_ABORTED "$a"
+check "promptly (under $EXPORTER_DEATH_LIMIT_MS ms)" test "$dt" -lt \
+    "$EXPORTER_DEATH_LIMIT_MS"
+probe_quit imp
+
+# ---- rsmd kill -9 on the exporting node ----
+probe_start exp 1 export $SEG $MIB 2:0666
+check "exporter again" test "$P_LAST" = ready
+probe_start imp 2 import 1 $SEG rw
+check_rc "node 2 connects again" 0 "$P_LAST"
+check_rc "put before rsmd dies" 0 "$(probe_say imp "put 0 4096 6")"
+probe_send imp "until 15000"
+sleep 0.3
+t0=$(now_ms)
+node_kill9 1
+a=$(probe_read imp)
+dt=$(( $(at_of "$a") - t0 ))
+echo "# rsmd kill -9 on node 1 -> importer RSMERR_CONN_ABORTED in $dt ms"
+check_rc "importer fails after node 1's rsmd died" $E_ABORTED "$a"
+check "within the failure budget (under $NODE_DEATH_LIMIT_MS ms)" \
+    test "$dt" -lt "$NODE_DEATH_LIMIT_MS"
+probe_quit imp
+probe_kill9 exp
+
+# ---- RLIMIT_MEMLOCK: node 1's rsmd cannot pin a large segment ----
+# Root pins regardless of the limit: without CAP_IPC_LOCK it counts.
+RSMD_WRAP="prlimit --memlock=1048576:1048576 setpriv --bounding-set=-ipc_lock --inh-caps=-ipc_lock --"
+node_start 1 || nok "node 1 restarts with a 1 MiB memlock limit"
+RSMD_WRAP=
+check "node 1 is back" wait_until 15000 all_up
+probe_start exp 1 export $((SEG + 1)) $((16 * MIB)) 2:0666
+check "an exporter of 16 MiB" test "$P_LAST" = ready
+probe_start imp 2 import 1 $((SEG + 1)) rw
+a=$P_LAST
+[ "$(rc_of "$a")" = 0 ] && a=$(probe_say imp "get 0 8")
+check_rc "importing it through verbs0: RSMERR_INSUFFICIENT_MEM" $E_NOMEM "$a"
+check "node 1's log names RLIMIT_MEMLOCK" grep -q \
+    'cannot pin .*RLIMIT_MEMLOCK' "$(node_log 1)"
+probe_kill9 imp		# a failed import has exited
+probe_quit exp
+probe_start exp 1 export $((SEG + 2)) 65536 2:0666
+check "an exporter of 64 KiB" test "$P_LAST" = ready
+probe_start imp 2 import 1 $((SEG + 2)) rw
+check_rc "it imports under the limit" 0 "$P_LAST"
+a=$(probe_say imp "put 100 5000 9")
+b=$(probe_say exp "sum 100 5000")
+check "and moves data" eval '[ "$(rc_of "$a")" = 0 ] &&
+    [ "$(sum_of "$a")" = "$(sum_of "$b")" ]'
+probe_quit imp
+probe_quit exp
+
+echo "# $NET_PASS passed, $NET_FAIL failed"
+[ "$NET_FAIL" -eq 0 ]

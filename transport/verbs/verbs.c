@@ -1,0 +1,449 @@
+/*
+ * verbs.c - the ops table of the verbs transport (controllers verbsN).
+ *
+ * put/get become RDMA WRITE/READ work requests on the import's queue pair
+ * (verbs.h): a transfer is planned (verbs_plan.c) into requests of at
+ * most min(port max_msg_sz, VERBS_WR_MAX) bytes, list entries whose remote
+ * ranges follow each other are gathered into one request as an SGE list,
+ * and each request travels inline, through a bounce slot, or zero-copy
+ * from a registered buffer.  Puts that copied their data return at once
+ * and report failures at the next flush; zero-copy puts and every get
+ * wait for their completions.  order_barrier fences the next request
+ * (IBV_SEND_FENCE).  A signal is a SEND on the queue pair once it exists.
+ */
+#include "verbs/verbs.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rsmapi.h"
+
+static int
+verbs_connect(struct rsm_xport_seg *seg, const struct rsm_xport_target *t)
+{
+	struct verbs_conn *c;
+	int rc;
+
+	if (seg == NULL || t == NULL)
+		return RSMERR_BAD_ADDR;
+	if ((rc = verbs_conn_open(t, &c)) != RSM_SUCCESS)
+		return rc;
+	seg->base = NULL;
+	seg->size = (size_t)c->size;
+	seg->prot = t->prot;
+	seg->priv = c;
+	return RSM_SUCCESS;
+}
+
+static int
+verbs_disconnect(struct rsm_xport_seg *seg)
+{
+	verbs_conn_close(to_verbs_conn(seg));
+	seg->priv = NULL;
+	seg->base = NULL;
+	seg->size = 0;
+	seg->prot = 0;
+	return RSM_SUCCESS;
+}
+
+/* The next request waits for every earlier one (RDMA READs included). */
+static int
+verbs_fence(struct rsm_xport_seg *seg)
+{
+	struct verbs_conn *c = to_verbs_conn(seg);
+	int rc;
+
+	if (c == NULL)
+		return RSM_SUCCESS;
+	if ((rc = verbs_enter(c)) != RSM_SUCCESS)
+		return rc;
+	if ((rc = verbs_poll(c)) == RSM_SUCCESS)
+		c->fence_next = 1;
+	verbs_leave(c);
+	return rc;
+}
+
+static int
+verbs_flush(struct rsm_xport_seg *seg)
+{
+	struct verbs_conn *c = to_verbs_conn(seg);
+	int rc;
+
+	if (c == NULL)
+		return RSM_SUCCESS;
+	pthread_mutex_lock(&c->mtx);
+	if (c->pid != getpid()) {
+		pthread_mutex_unlock(&c->mtx);
+		return RSMERR_CONN_ABORTED;
+	}
+	rc = verbs_wait_until(c, 0);
+	if (rc == RSM_SUCCESS)
+		rc = verbs_poll(c);
+	/* The first failure since the last flush says what happened. */
+	if (c->first_err != RSM_SUCCESS)
+		rc = c->first_err;
+	c->first_err = RSM_SUCCESS;
+	pthread_mutex_unlock(&c->mtx);
+	return rc;
+}
+
+static void
+wr_init(struct verbs_conn *c, struct ibv_send_wr *wr, struct ibv_sge *sg,
+    size_t remote_off, int is_put)
+{
+	memset(wr, 0, sizeof(*wr));
+	wr->opcode = is_put ? IBV_WR_RDMA_WRITE : IBV_WR_RDMA_READ;
+	wr->sg_list = sg;
+	wr->wr.rdma.remote_addr = (uint64_t)remote_off;
+	wr->wr.rdma.rkey = c->rkey;
+}
+
+/* One request through bounce slots, in slot-sized pieces. */
+static int
+post_bounced(struct verbs_conn *c, const struct vplan_wr *pw, int is_put,
+    struct verbs_wait *w)
+{
+	const struct vplan_sge *ps = &c->plan_sge[pw->first];
+	struct ibv_send_wr wr;
+	struct ibv_sge sg;
+	struct verbs_pend p;
+	size_t off, l;
+	int slot;
+
+	for (off = 0; off < pw->len; off += l) {
+		char *buf;
+
+		l = pw->len - off < VERBS_BOUNCE_SLOT ? pw->len - off :
+		    VERBS_BOUNCE_SLOT;
+		if ((slot = verbs_slot_get(c)) < 0)
+			return c->err;
+		buf = c->bounce + (size_t)slot * VERBS_BOUNCE_SLOT;
+		if (is_put)
+			verbs_sge_copy(ps, pw->nsge, off, buf, l, 0);
+		sg.addr = (uintptr_t)buf;
+		sg.length = (uint32_t)l;
+		sg.lkey = c->bounce_mr->lkey;
+		wr_init(c, &wr, &sg, pw->remote_off + off, is_put);
+		wr.num_sge = 1;
+		memset(&p, 0, sizeof(p));
+		p.slot = slot;
+		p.wait = w;
+		p.len = l;
+		if (!is_put) {
+			p.sge = ps;
+			p.nsge = pw->nsge;
+			p.sge_off = off;
+		}
+		if (verbs_post(c, &wr, &p) != RSM_SUCCESS)
+			return c->err;
+	}
+	return RSM_SUCCESS;
+}
+
+/*
+ * Post one planned request.  *zc is set when it reads the caller's buffer
+ * in place (a put that must complete before the call returns).
+ */
+static int
+post_one(struct verbs_conn *c, const struct vplan_wr *pw, int is_put,
+    struct verbs_wait *w, int *zc)
+{
+	const struct vplan_sge *ps = &c->plan_sge[pw->first];
+	struct ibv_sge sg[VPLAN_SGE_MAX];
+	struct ibv_send_wr wr;
+	struct verbs_pend p;
+	uint32_t i, lkey;
+
+	memset(&p, 0, sizeof(p));
+	p.slot = -1;
+	p.wait = w;
+	p.len = pw->len;
+	wr_init(c, &wr, sg, pw->remote_off, is_put);
+	wr.num_sge = (int)pw->nsge;
+	if (is_put && pw->len <= c->max_inline) {
+		for (i = 0; i < pw->nsge; i++) {
+			sg[i].addr = (uintptr_t)ps[i].local;
+			sg[i].length = (uint32_t)ps[i].len;
+			sg[i].lkey = 0;
+		}
+		wr.send_flags = IBV_SEND_INLINE;
+		return verbs_post(c, &wr, &p);
+	}
+	if (pw->len <= VERBS_BOUNCE_SLOT ||
+	    (is_put && pw->len <= VERBS_BOUNCE_PUT_MAX))
+		return post_bounced(c, pw, is_put, w);
+	vrc_hold(&c->rc);
+	for (i = 0; i < pw->nsge; i++) {
+		if (vrc_get(&c->rc, ps[i].local, ps[i].len, &lkey) != 0) {
+			vrc_unhold(&c->rc);
+			return c->err != RSM_SUCCESS ? c->err :
+			    post_bounced(c, pw, is_put, w);
+		}
+		sg[i].addr = (uintptr_t)ps[i].local;
+		sg[i].length = (uint32_t)ps[i].len;
+		sg[i].lkey = lkey;
+	}
+	vrc_unhold(&c->rc);
+	if (c->err != RSM_SUCCESS)
+		return c->err;
+	if (is_put)
+		*zc = 1;
+	return verbs_post(c, &wr, &p);
+}
+
+static int
+check_range(const struct verbs_conn *c, size_t off, size_t len)
+{
+	return off <= c->size && len <= c->size - off ? RSM_SUCCESS :
+	    RSMERR_BAD_LENGTH;
+}
+
+/*
+ * Move iov[0..n) in rounds of at most 16 entries and VERBS_PLAN_WR / 2
+ * requests' worth of bytes.  wait_all: return only once everything
+ * completed (vector ops, so *done is exact).
+ */
+static int
+xfer(struct verbs_conn *c, const struct rsm_xport_iov *iov, size_t n,
+    int is_put, int wait_all, size_t *done)
+{
+	struct rsm_xport_iov cur[RSM_MAX_SGIOREQS];
+	struct verbs_wait w = { RSM_SUCCESS };
+	struct vplan plan;
+	size_t wrmax, round_max, i = 0, eoff = 0, k, m, bytes, fin = 0;
+	int zc = 0, rc = RSM_SUCCESS;
+
+	wrmax = c->max_msg < VERBS_WR_MAX ? (size_t)c->max_msg : VERBS_WR_MAX;
+	round_max = wrmax * (VERBS_PLAN_WR / 2 - RSM_MAX_SGIOREQS);
+	plan.wr = c->plan_wr;
+	plan.wr_cap = VERBS_PLAN_WR;
+	plan.sge = c->plan_sge;
+	plan.sge_cap = VERBS_PLAN_WR;
+	while (i < n && rc == RSM_SUCCESS) {
+		for (m = 0, bytes = 0; i < n && m < RSM_MAX_SGIOREQS &&
+		    bytes < round_max; m++) {
+			size_t take = iov[i].len - eoff;
+
+			if (take > round_max - bytes)
+				take = round_max - bytes;
+			cur[m].local = iov[i].local + eoff;
+			cur[m].remote_off = iov[i].remote_off + eoff;
+			cur[m].len = take;
+			bytes += take;
+			eoff += take;
+			if (eoff == iov[i].len) {
+				i++;
+				eoff = 0;
+			}
+		}
+		if (vplan_build(&plan, cur, m, wrmax, c->max_sge) != 0) {
+			rc = RSMERR_INSUFFICIENT_RESOURCES;
+			break;
+		}
+		for (k = 0; k < plan.nwr && rc == RSM_SUCCESS; k++)
+			rc = post_one(c, &plan.wr[k], is_put, is_put &&
+			    !wait_all ? NULL : &w, &zc);
+		/* Gets scatter from the plan, zero-copy puts read the caller. */
+		if (rc == RSM_SUCCESS && (!is_put || zc || wait_all ||
+		    i < n))
+			rc = verbs_wait_until(c, 0);
+		if (w.status != RSM_SUCCESS)
+			rc = w.status;
+		if (rc == RSM_SUCCESS)
+			fin = i;
+		/* Registrations that cannot be trusted later are done. */
+		if (c->rc.ntemp != 0) {
+			if (rc == RSM_SUCCESS && c->n != 0)
+				rc = verbs_wait_until(c, 0);
+			if (c->n == 0 || c->err != RSM_SUCCESS)
+				vrc_release_temps(&c->rc);
+		}
+	}
+	if (rc != RSM_SUCCESS && w.status != RSM_SUCCESS)
+		rc = w.status;
+	if (done != NULL)
+		*done = rc == RSM_SUCCESS ? n : fin;
+	return rc;
+}
+
+static int
+one(struct rsm_xport_seg *seg, size_t off, void *buf, size_t len,
+    int is_put)
+{
+	struct verbs_conn *c = to_verbs_conn(seg);
+	struct rsm_xport_iov iov;
+	int rc;
+
+	if ((rc = verbs_enter(c)) != RSM_SUCCESS)
+		return rc;
+	iov.local = buf;
+	iov.remote_off = off;
+	iov.len = len;
+	/* A dead queue pair shows up here, before anything is posted. */
+	if ((rc = verbs_poll(c)) == RSM_SUCCESS &&
+	    (rc = check_range(c, off, len)) == RSM_SUCCESS &&
+	    (rc = (is_put ? (c->granted & RSM_PERM_WRITE) :
+	    (c->granted & RSM_PERM_READ)) ? RSM_SUCCESS :
+	    RSMERR_PERM_DENIED) == RSM_SUCCESS)
+		rc = xfer(c, &iov, 1, is_put, 0, NULL);
+	verbs_leave(c);
+	return rc;
+}
+
+static int
+verbs_put(struct rsm_xport_seg *seg, size_t off, const void *src, size_t len)
+{
+	return one(seg, off, (void *)(uintptr_t)src, len, 1);
+}
+
+static int
+verbs_get(struct rsm_xport_seg *seg, size_t off, void *dst, size_t len)
+{
+	return one(seg, off, dst, len, 0);
+}
+
+static int
+vec(struct rsm_xport_seg *seg, const struct rsm_xport_iov *iov, size_t n,
+    size_t *done, int is_put)
+{
+	struct verbs_conn *c = to_verbs_conn(seg);
+	size_t i;
+	int rc;
+
+	if (done != NULL)
+		*done = 0;
+	if ((rc = verbs_enter(c)) != RSM_SUCCESS)
+		return rc;
+	if (iov == NULL && n > 0)
+		rc = RSMERR_BAD_ADDR;
+	else if (n > RSM_MAX_SGIOREQS)
+		rc = RSMERR_BAD_SGIO;
+	else if (!(c->granted & (is_put ? RSM_PERM_WRITE : RSM_PERM_READ)))
+		rc = RSMERR_PERM_DENIED;
+	for (i = 0; i < n && rc == RSM_SUCCESS; i++)
+		rc = check_range(c, iov[i].remote_off, iov[i].len);
+	if (rc == RSM_SUCCESS)
+		rc = verbs_poll(c);
+	if (rc == RSM_SUCCESS)
+		rc = xfer(c, iov, n, is_put, 1, done);
+	verbs_leave(c);
+	return rc;
+}
+
+static int
+verbs_putv(struct rsm_xport_seg *seg, const struct rsm_xport_iov *iov,
+    size_t n, size_t *done)
+{
+	return vec(seg, iov, n, done, 1);
+}
+
+static int
+verbs_getv(struct rsm_xport_seg *seg, const struct rsm_xport_iov *iov,
+    size_t n, size_t *done)
+{
+	return vec(seg, iov, n, done, 0);
+}
+
+/*
+ * Local memory handles only describe a range: registrations are made per
+ * queue pair (protection domains are per connection) by the cache, on
+ * first use.
+ */
+static int
+verbs_register_mem(struct rsm_xport_mem *mem, void *vaddr, size_t len)
+{
+	if (mem == NULL || vaddr == NULL)
+		return RSMERR_BAD_ADDR;
+	if (len == 0)
+		return RSMERR_BAD_LENGTH;
+	mem->vaddr = vaddr;
+	mem->len = len;
+	return RSM_SUCCESS;
+}
+
+static int
+verbs_deregister_mem(struct rsm_xport_mem *mem)
+{
+	if (mem == NULL)
+		return RSMERR_BAD_ADDR;
+	mem->vaddr = NULL;
+	mem->len = 0;
+	return RSM_SUCCESS;
+}
+
+/*
+ * A SEND on the queue pair: the exporting daemon wakes the exporter.  It
+ * follows the import's earlier writes on the same queue pair, so the
+ * exporter sees their data.  Without a queue pair yet (no put/get so
+ * far), and for export handles, the control channel carries it.
+ */
+static int
+verbs_signal(struct rsm_xport_seg *seg, uint32_t flags,
+    rsm_xport_post_fn post, void *arg)
+{
+	struct verbs_conn *c = to_verbs_conn(seg);
+	struct rsm_verbs_signal msg = { RSM_VERBS_MAGIC, 0 };
+	struct ibv_send_wr wr;
+	struct ibv_sge sg;
+	struct verbs_pend p;
+	int rc, slot = -1;
+
+	if (c == NULL) {
+		if (post == NULL)
+			return RSMERR_BAD_ADDR;
+		return post(arg, flags);
+	}
+	if ((rc = verbs_enter(c)) != RSM_SUCCESS)
+		return rc;
+	msg.flags = flags & RSM_SIGPOST_NO_ACCUMULATE;
+	memset(&wr, 0, sizeof(wr));
+	memset(&p, 0, sizeof(p));
+	wr.opcode = IBV_WR_SEND;
+	wr.sg_list = &sg;
+	wr.num_sge = 1;
+	sg.addr = (uintptr_t)&msg;
+	sg.length = sizeof(msg);
+	sg.lkey = 0;
+	if (c->max_inline >= sizeof(msg)) {
+		wr.send_flags = IBV_SEND_INLINE;
+	} else if ((slot = verbs_slot_get(c)) >= 0) {
+		char *buf = c->bounce + (size_t)slot * VERBS_BOUNCE_SLOT;
+
+		memcpy(buf, &msg, sizeof(msg));
+		sg.addr = (uintptr_t)buf;
+		sg.lkey = c->bounce_mr->lkey;
+	}
+	p.slot = slot;
+	p.len = sizeof(msg);
+	/* Spec 7: posted is delivered as far as the caller is concerned. */
+	rc = c->err != RSM_SUCCESS ? c->err : verbs_post(c, &wr, &p);
+	verbs_leave(c);
+	return rc;
+}
+
+/*
+ * The import was revoked: flush the queue pair so no access reaches the
+ * segment any more and wake a caller waiting on it.  Frees nothing.
+ */
+static void
+verbs_abort(struct rsm_xport_seg *seg)
+{
+	verbs_conn_abort(to_verbs_conn(seg));
+}
+
+const struct rsm_transport_ops rsm_verbs_ops = {
+	"verbs",
+	verbs_connect,
+	verbs_disconnect,
+	verbs_fence,
+	verbs_flush,
+	verbs_get,
+	verbs_getv,
+	verbs_put,
+	verbs_putv,
+	verbs_register_mem,
+	verbs_deregister_mem,
+	verbs_signal,
+	verbs_abort,
+};

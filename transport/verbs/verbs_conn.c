@@ -1,0 +1,619 @@
+/*
+ * verbs_conn.c - one queue pair of the verbs transport: connect it to the
+ * exporting daemon with librdmacm, post work requests, and retire their
+ * completions.  See verbs.h for the model.
+ */
+#include "verbs/verbs.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rsmapi.h"
+
+static uint64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t
+mono_ms(void)
+{
+	return mono_ns() / 1000000u;
+}
+
+static int
+set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+/*
+ * The queue pair is lost: fail every outstanding request with `rc` (what
+ * the caller that sees it reports) and every later call with
+ * RSMERR_CONN_ABORTED.
+ */
+static int
+conn_fail(struct verbs_conn *c, int rc)
+{
+	struct ibv_qp_attr qa;
+
+	if (c->first_err == RSM_SUCCESS)
+		c->first_err = rc;
+	while (c->n > 0) {
+		struct verbs_pend *p = &c->ring[c->head];
+
+		if (p->wait != NULL && p->wait->status == RSM_SUCCESS)
+			p->wait->status = rc;
+		if (p->slot >= 0)
+			c->slot_busy[p->slot] = 0;
+		c->head = (c->head + 1) % VERBS_SQ_DEPTH;
+		c->n--;
+	}
+	if (c->err == RSM_SUCCESS) {
+		c->err = RSMERR_CONN_ABORTED;
+		/* Stop the hardware: nothing more reaches the segment. */
+		memset(&qa, 0, sizeof(qa));
+		qa.qp_state = IBV_QPS_ERR;
+		if (c->qp != NULL)
+			(void)c->v->modify_qp(c->qp, &qa, IBV_QP_STATE);
+	}
+	return c->err;
+}
+
+void
+verbs_sge_copy(const struct vplan_sge *s, uint32_t n, size_t off, char *buf,
+    size_t len, int to_pieces)
+{
+	uint32_t i;
+
+	for (i = 0; i < n && len > 0; i++) {
+		size_t l;
+
+		if (off >= s[i].len) {
+			off -= s[i].len;
+			continue;
+		}
+		l = s[i].len - off < len ? s[i].len - off : len;
+		if (to_pieces)
+			memcpy(s[i].local + off, buf, l);
+		else
+			memcpy(buf, s[i].local + off, l);
+		buf += l;
+		len -= l;
+		off = 0;
+	}
+}
+
+static void
+retire(struct verbs_conn *c, const struct ibv_wc *wc)
+{
+	struct verbs_pend *p = &c->ring[c->head];
+	int rc;
+
+	if (wc->wr_id != c->head) {
+		/* Completions of one send queue come in order: never here. */
+		(void)conn_fail(c, RSMERR_CONN_ABORTED);
+		return;
+	}
+	if (wc->status != IBV_WC_SUCCESS) {
+		rc = verbs_wc_to_rsm((int)wc->status);
+		(void)conn_fail(c, rc);
+		return;
+	}
+	if (p->slot >= 0) {
+		if (p->sge != NULL)
+			verbs_sge_copy(p->sge, p->nsge, p->sge_off, c->bounce +
+			    (size_t)p->slot * VERBS_BOUNCE_SLOT, p->len, 1);
+		c->slot_busy[p->slot] = 0;
+	}
+	c->head = (c->head + 1) % VERBS_SQ_DEPTH;
+	c->n--;
+}
+
+/* Retire what the completion queue holds; returns how many. */
+static int
+poll_cq(struct verbs_conn *c)
+{
+	struct ibv_wc wc[16];
+	int got, i, total = 0;
+
+	do {
+		got = ibv_poll_cq(c->cq, 16, wc);
+		if (got < 0) {
+			(void)conn_fail(c, RSMERR_CONN_ABORTED);
+			return total;
+		}
+		for (i = 0; i < got && c->err == RSM_SUCCESS; i++)
+			retire(c, &wc[i]);
+		total += got;
+	} while (got == 16 && c->err == RSM_SUCCESS);
+	return total;
+}
+
+/* The daemon's side of the connection went away, or something else did. */
+static void
+cm_drain(struct verbs_conn *c)
+{
+	struct rdma_cm_event *ev;
+
+	while (c->v->get_cm_event(c->ech, &ev) == 0) {
+		enum rdma_cm_event_type t = ev->event;
+
+		(void)c->v->ack_cm_event(ev);
+		if (t == RDMA_CM_EVENT_DISCONNECTED ||
+		    t == RDMA_CM_EVENT_DEVICE_REMOVAL ||
+		    t == RDMA_CM_EVENT_TIMEWAIT_EXIT ||
+		    t == RDMA_CM_EVENT_ADDR_CHANGE)
+			(void)conn_fail(c, RSMERR_CONN_ABORTED);
+	}
+}
+
+int
+verbs_poll(struct verbs_conn *c)
+{
+	uint64_t now;
+
+	if (c->err != RSM_SUCCESS)
+		return c->err;
+	if (atomic_load(&c->aborted))
+		return conn_fail(c, RSMERR_CONN_ABORTED);
+	(void)poll_cq(c);
+	/* A system call: not on every put/get (waits watch the channel). */
+	now = mono_ms();
+	if (c->err == RSM_SUCCESS && now - c->cm_checked_ms >=
+	    VERBS_CM_CHECK_MS) {
+		c->cm_checked_ms = now;
+		cm_drain(c);
+	}
+	return c->err;
+}
+
+/*
+ * Poll the completion queue without system calls for up to VERBS_SPIN_NS
+ * until at most `left` requests are outstanding: a completion that comes
+ * within a round trip costs no arming, no sleep and no wake-up.
+ */
+static void
+spin_until(struct verbs_conn *c, unsigned left)
+{
+	uint64_t end;
+	unsigned k = 0;
+
+	if (c->n <= left)
+		return;
+	end = mono_ns() + VERBS_SPIN_NS;
+	while (c->err == RSM_SUCCESS && c->n > left &&
+	    !atomic_load(&c->aborted)) {
+		/* The clock only now and then: it may be a system call. */
+		if (poll_cq(c) == 0 && ++k % 32 == 0 && mono_ns() >= end)
+			break;
+	}
+}
+
+int
+verbs_wait_until(struct verbs_conn *c, unsigned left)
+{
+	uint64_t last = mono_ms();
+
+	spin_until(c, left);
+	while (c->err == RSM_SUCCESS && c->n > left) {
+		struct pollfd pfd[3];
+		struct ibv_cq *ecq;
+		void *ectx;
+		uint64_t now;
+		int r;
+
+		if (poll_cq(c) > 0) {
+			last = mono_ms();
+			continue;
+		}
+		if (atomic_load(&c->aborted))
+			return conn_fail(c, RSMERR_CONN_ABORTED);
+		/* Arm, then look again: a completion may have slipped in. */
+		if (ibv_req_notify_cq(c->cq, 0) != 0)
+			return conn_fail(c, RSMERR_CONN_ABORTED);
+		if (poll_cq(c) > 0) {
+			last = mono_ms();
+			continue;
+		}
+		now = mono_ms();
+		if (now - last >= VERBS_STALL_MS)
+			return conn_fail(c, RSMERR_CONN_ABORTED);
+		pfd[0].fd = c->cch->fd;
+		pfd[1].fd = c->ech->fd;
+		pfd[2].fd = c->abort_fd;
+		pfd[0].events = pfd[1].events = pfd[2].events = POLLIN;
+		r = poll(pfd, 3, (int)(VERBS_STALL_MS - (now - last)));
+		if (r < 0 && errno != EINTR)
+			return conn_fail(c, RSMERR_CONN_ABORTED);
+		if (r <= 0)
+			continue;
+		if (pfd[0].revents & POLLIN) {
+			while (c->v->get_cq_event(c->cch, &ecq, &ectx) == 0)
+				c->v->ack_cq_events(ecq, 1);
+		}
+		if (pfd[1].revents & POLLIN) {
+			c->cm_checked_ms = mono_ms();
+			cm_drain(c);
+		}
+		if (pfd[2].revents & POLLIN)
+			return conn_fail(c, RSMERR_CONN_ABORTED);
+	}
+	return c->err;
+}
+
+int
+verbs_slot_get(struct verbs_conn *c)
+{
+	unsigned s;
+
+	for (;;) {
+		if (c->err != RSM_SUCCESS)
+			return -1;
+		s = c->next_slot;
+		if (!c->slot_busy[s]) {
+			c->slot_busy[s] = 1;
+			c->next_slot = (s + 1) % VERBS_BOUNCE_SLOTS;
+			return (int)s;
+		}
+		/* Slots are taken in ring order: the oldest request frees one. */
+		if (c->n == 0) {
+			(void)conn_fail(c, RSMERR_CONN_ABORTED);
+			return -1;
+		}
+		if (verbs_wait_until(c, c->n - 1) != 0)
+			return -1;
+	}
+}
+
+int
+verbs_post(struct verbs_conn *c, struct ibv_send_wr *wr,
+    const struct verbs_pend *p)
+{
+	struct ibv_send_wr *bad = NULL;
+	unsigned idx;
+
+	if (c->err != RSM_SUCCESS)
+		return c->err;
+	if (c->n >= c->depth && verbs_wait_until(c, c->depth - 1) != 0)
+		return c->err;
+	idx = (c->head + c->n) % VERBS_SQ_DEPTH;
+	wr->wr_id = idx;
+	wr->next = NULL;
+	wr->send_flags |= IBV_SEND_SIGNALED;
+	if (c->fence_next) {
+		wr->send_flags |= IBV_SEND_FENCE;
+		c->fence_next = 0;
+	}
+	if (ibv_post_send(c->qp, wr, &bad) != 0)
+		return conn_fail(c, RSMERR_CONN_ABORTED);
+	c->ring[idx] = *p;
+	c->n++;
+	return RSM_SUCCESS;
+}
+
+void
+verbs_conn_abort(struct verbs_conn *c)
+{
+	uint64_t one = 1;
+	struct ibv_qp_attr qa;
+
+	if (c == NULL)
+		return;
+	atomic_store(&c->aborted, 1);
+	(void)!write(c->abort_fd, &one, sizeof(one));
+	/* Flush the queue pair now: no further access reaches the segment. */
+	memset(&qa, 0, sizeof(qa));
+	qa.qp_state = IBV_QPS_ERR;
+	if (c->qp != NULL)
+		(void)c->v->modify_qp(c->qp, &qa, IBV_QP_STATE);
+}
+
+int
+verbs_enter(struct verbs_conn *c)
+{
+	if (c == NULL)
+		return RSMERR_CONN_ABORTED;
+	pthread_mutex_lock(&c->mtx);
+	if (c->pid != getpid()) {
+		pthread_mutex_unlock(&c->mtx);
+		return RSMERR_CONN_ABORTED;
+	}
+	if (c->err == RSM_SUCCESS && atomic_load(&c->aborted))
+		(void)conn_fail(c, RSMERR_CONN_ABORTED);
+	if (c->err != RSM_SUCCESS) {
+		pthread_mutex_unlock(&c->mtx);
+		return c->err;
+	}
+	return RSM_SUCCESS;
+}
+
+void
+verbs_leave(struct verbs_conn *c)
+{
+	pthread_mutex_unlock(&c->mtx);
+}
+
+/* ---- the registration cache's hooks ---- */
+
+static int
+rc_reg(void *arg, void *addr, size_t len, int writable, void **mr,
+    uint32_t *lkey)
+{
+	struct verbs_conn *c = arg;
+	struct ibv_mr *m;
+
+	m = c->v->reg_mr(c->pd, addr, len, writable ? IBV_ACCESS_LOCAL_WRITE :
+	    0);
+	if (m == NULL)
+		return errno != 0 ? errno : ENOMEM;
+	*mr = m;
+	*lkey = m->lkey;
+	return 0;
+}
+
+static void
+rc_dereg(void *arg, void *mr)
+{
+	struct verbs_conn *c = arg;
+
+	(void)c->v->dereg_mr(mr);
+}
+
+static int
+rc_vma(void *arg, uintptr_t addr, struct vrc_vma *out)
+{
+	(void)arg;
+	return verbs_vma_query(addr, out);
+}
+
+static void
+rc_drain(void *arg)
+{
+	struct verbs_conn *c = arg;
+
+	if (c->qp != NULL && c->err == RSM_SUCCESS)
+		(void)verbs_wait_until(c, 0);
+}
+
+static uint64_t
+rc_pfn(void *arg, uintptr_t addr)
+{
+	(void)arg;
+	return verbs_page_frame(addr);
+}
+
+static const struct vrc_ops rc_ops = {
+	rc_reg, rc_dereg, rc_vma, rc_drain, rc_pfn
+};
+
+/* ---- connect ---- */
+
+/* Wait (bounded) for the next connection-manager event: it must be `want`. */
+static int
+cm_wait(struct verbs_conn *c, enum rdma_cm_event_type want, int ms,
+    enum rdma_cm_event_type *got)
+{
+	struct rdma_cm_event *ev;
+	struct pollfd pfd = { c->ech->fd, POLLIN, 0 };
+	uint64_t end = mono_ms() + (uint64_t)ms;
+	int r;
+
+	for (;;) {
+		if (c->v->get_cm_event(c->ech, &ev) == 0) {
+			*got = ev->event;
+			(void)c->v->ack_cm_event(ev);
+			return *got == want ? 0 : -1;
+		}
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			return -1;
+		if (mono_ms() >= end)
+			return -1;
+		r = poll(&pfd, 1, (int)(end - mono_ms()));
+		if (r < 0 && errno != EINTR)
+			return -1;
+	}
+}
+
+static socklen_t
+cap_sockaddr(const struct rsm_wire_cap *cap, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (cap->family == RSM_CAP_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)(void *)ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(cap->port);
+		memcpy(&s4->sin_addr, cap->addr, 4);
+		return sizeof(*s4);
+	}
+	{
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)(void *)ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(cap->port);
+		memcpy(&s6->sin6_addr, cap->addr, 16);
+		return sizeof(*s6);
+	}
+}
+
+/* Everything up to the queue pair; the caller tears down on failure. */
+static int
+setup(struct verbs_conn *c, const struct rsm_wire_cap *cap)
+{
+	const struct verbs_dl *v = c->v;
+	struct sockaddr_storage ss;
+	struct ibv_device_attr da;
+	struct ibv_port_attr pa;
+	struct ibv_qp_init_attr qa;
+	enum rdma_cm_event_type got;
+	size_t blen = (size_t)VERBS_BOUNCE_SLOT * VERBS_BOUNCE_SLOTS;
+
+	if ((c->ech = v->create_event_channel()) == NULL ||
+	    set_nonblock(c->ech->fd) != 0 ||
+	    v->create_id(c->ech, &c->id, c, RDMA_PS_TCP) != 0)
+		return RSMERR_INSUFFICIENT_RESOURCES;
+	(void)cap_sockaddr(cap, &ss);
+	if (v->resolve_addr(c->id, NULL, (struct sockaddr *)&ss,
+	    VERBS_CONNECT_MS / 2) != 0 ||
+	    cm_wait(c, RDMA_CM_EVENT_ADDR_RESOLVED, VERBS_CONNECT_MS, &got) ||
+	    v->resolve_route(c->id, VERBS_CONNECT_MS / 2) != 0 ||
+	    cm_wait(c, RDMA_CM_EVENT_ROUTE_RESOLVED, VERBS_CONNECT_MS, &got))
+		return RSMERR_CONN_ABORTED;
+	memset(&da, 0, sizeof(da));
+	memset(&pa, 0, sizeof(pa));
+	if (v->query_device(c->id->verbs, &da) != 0 ||
+	    v->query_port(c->id->verbs, c->id->port_num, &pa) != 0)
+		return RSMERR_CONN_ABORTED;
+	c->depth = da.max_qp_wr > 0 && (unsigned)da.max_qp_wr <
+	    VERBS_SQ_DEPTH ? (uint32_t)da.max_qp_wr : VERBS_SQ_DEPTH;
+	c->max_sge = da.max_sge > 0 && (unsigned)da.max_sge < VPLAN_SGE_MAX ?
+	    (uint32_t)da.max_sge : VPLAN_SGE_MAX;
+	c->max_msg = pa.max_msg_sz != 0 ? pa.max_msg_sz : (1u << 20);
+	if ((c->pd = v->alloc_pd(c->id->verbs)) == NULL ||
+	    (c->cch = v->create_comp_channel(c->id->verbs)) == NULL ||
+	    set_nonblock(c->cch->fd) != 0 ||
+	    (c->cq = v->create_cq(c->id->verbs, (int)c->depth * 2 + 2, c,
+	    c->cch, 0)) == NULL)
+		return RSMERR_INSUFFICIENT_RESOURCES;
+	memset(&qa, 0, sizeof(qa));
+	qa.send_cq = qa.recv_cq = c->cq;
+	qa.qp_type = IBV_QPT_RC;
+	qa.cap.max_send_wr = c->depth;
+	qa.cap.max_recv_wr = 1;
+	qa.cap.max_send_sge = c->max_sge;
+	qa.cap.max_recv_sge = 1;
+	qa.cap.max_inline_data = VERBS_INLINE_WANT;
+	if (v->create_qp(c->id, c->pd, &qa) != 0) {
+		qa.cap.max_inline_data = 0;
+		if (v->create_qp(c->id, c->pd, &qa) != 0)
+			return RSMERR_INSUFFICIENT_RESOURCES;
+	}
+	c->qp = c->id->qp;
+	c->max_inline = qa.cap.max_inline_data;
+	c->bounce = mmap(NULL, blen, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (c->bounce == MAP_FAILED) {
+		c->bounce = NULL;
+		return RSMERR_INSUFFICIENT_MEM;
+	}
+	if ((c->bounce_mr = v->reg_mr(c->pd, c->bounce, blen,
+	    IBV_ACCESS_LOCAL_WRITE)) == NULL)
+		return RSMERR_INSUFFICIENT_MEM;
+	vrc_init(&c->rc, &rc_ops, c, VERBS_RCACHE_BYTES,
+	    (size_t)sysconf(_SC_PAGESIZE));
+	return RSM_SUCCESS;
+}
+
+int
+verbs_conn_open(const struct rsm_xport_target *t, struct verbs_conn **cp)
+{
+	const struct verbs_dl *v;
+	struct rdma_conn_param cp_param;
+	struct rsm_verbs_hello hello;
+	enum rdma_cm_event_type got;
+	struct verbs_conn *c;
+	struct ibv_device_attr da;
+	int rc;
+
+	*cp = NULL;
+	if (t == NULL || t->cap == NULL || t->size == 0 ||
+	    t->cap->kind != RSM_CAPK_VERBS || t->cap->port == 0 ||
+	    (t->cap->family != RSM_CAP_INET && t->cap->family != RSM_CAP_INET6))
+		return RSMERR_BAD_ADDR;
+	if ((v = verbs_dl_open(NULL)) == NULL)
+		return RSMERR_CTLR_NOT_PRESENT;
+	/* Before the first registration of this process. */
+	if (verbs_dl_fork_safe(v) != 0)
+		return RSMERR_INSUFFICIENT_RESOURCES;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return RSMERR_INSUFFICIENT_MEM;
+	pthread_mutex_init(&c->mtx, NULL);
+	c->v = v;
+	c->pid = getpid();
+	c->rkey = t->cap->rkey;
+	c->size = t->size;
+	c->granted = t->perm;
+	if ((c->abort_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
+		free(c);
+		return RSMERR_INSUFFICIENT_RESOURCES;
+	}
+	if ((rc = setup(c, t->cap)) != RSM_SUCCESS) {
+		verbs_conn_close(c);
+		return rc;
+	}
+	memset(&hello, 0, sizeof(hello));
+	hello.magic = RSM_VERBS_MAGIC;
+	hello.version = RSM_VERBS_VERSION;
+	memcpy(hello.token, t->cap->token, sizeof(hello.token));
+	memset(&da, 0, sizeof(da));
+	(void)v->query_device(c->id->verbs, &da);
+	memset(&cp_param, 0, sizeof(cp_param));
+	cp_param.private_data = &hello;
+	cp_param.private_data_len = sizeof(hello);
+	cp_param.initiator_depth = (uint8_t)(da.max_qp_init_rd_atom > 0 &&
+	    da.max_qp_init_rd_atom < (int)RSM_VERBS_RD_ATOM ?
+	    da.max_qp_init_rd_atom : (int)RSM_VERBS_RD_ATOM);
+	cp_param.responder_resources = 0;
+	cp_param.retry_count = 7;
+	cp_param.rnr_retry_count = 6;
+	if (v->connect(c->id, &cp_param) != 0 ||
+	    cm_wait(c, RDMA_CM_EVENT_ESTABLISHED, VERBS_CONNECT_MS, &got)) {
+		verbs_conn_close(c);
+		/* Refused (a token that is not live) or unreachable: lost. */
+		return RSMERR_CONN_ABORTED;
+	}
+	*cp = c;
+	return RSM_SUCCESS;
+}
+
+void
+verbs_conn_close(struct verbs_conn *c)
+{
+	const struct verbs_dl *v;
+
+	if (c == NULL)
+		return;
+	v = c->v;
+	/* Nothing waits for completions any more: the cache just lets go. */
+	if (c->err == RSM_SUCCESS)
+		c->err = RSMERR_CONN_ABORTED;
+	if (c->id != NULL && c->qp != NULL)
+		(void)v->disconnect(c->id);
+	if (c->qp != NULL)
+		v->destroy_qp(c->id);
+	c->qp = NULL;
+	if (c->rc.ops != NULL)
+		vrc_flush(&c->rc);
+	if (c->bounce_mr != NULL)
+		(void)v->dereg_mr(c->bounce_mr);
+	if (c->bounce != NULL)
+		munmap(c->bounce, (size_t)VERBS_BOUNCE_SLOT * VERBS_BOUNCE_SLOTS);
+	if (c->cq != NULL)
+		(void)v->destroy_cq(c->cq);
+	if (c->cch != NULL)
+		(void)v->destroy_comp_channel(c->cch);
+	if (c->pd != NULL)
+		(void)v->dealloc_pd(c->pd);
+	if (c->id != NULL)
+		(void)v->destroy_id(c->id);
+	if (c->ech != NULL)
+		v->destroy_event_channel(c->ech);
+	close(c->abort_fd);
+	pthread_mutex_destroy(&c->mtx);
+	free(c);
+}

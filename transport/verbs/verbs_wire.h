@@ -1,0 +1,39 @@
+/*
+ * verbs_wire.h - what an importer and the exporting daemon's rdma_cm
+ * listener exchange (controller verbsN).
+ *
+ * The importer connects an RC queue pair to the address and port of the
+ * capability; the connect request's private data is struct
+ * rsm_verbs_hello carrying the capability's token, and the daemon accepts
+ * only while that token is live.  Data then moves one-sided: RDMA WRITE
+ * (put) and RDMA READ (get) with the capability's rkey, remote addresses
+ * being segment offsets (the daemon registers its mapping with iova 0).
+ * A signal is a SEND of struct rsm_verbs_signal on the same queue pair.
+ */
+#ifndef RSM_VERBS_WIRE_H
+#define RSM_VERBS_WIRE_H
+
+#include <stdint.h>
+
+#include "rsm_proto.h"
+
+#define RSM_VERBS_MAGIC		0x56534d52u	/* "RMSV" little-endian */
+#define RSM_VERBS_VERSION	1u
+
+struct rsm_verbs_hello {
+	uint32_t magic;
+	uint32_t version;
+	uint8_t  token[RSM_CAP_TOKEN_LEN];
+};
+
+struct rsm_verbs_signal {
+	uint32_t magic;
+	uint32_t flags;		/* RSM_SIGPOST_NO_ACCUMULATE */
+};
+
+/* Receives the daemon keeps posted per connection (signals in flight). */
+#define RSM_VERBS_RECV_DEPTH	16u
+/* RDMA READs one importer may have outstanding at the daemon. */
+#define RSM_VERBS_RD_ATOM	16u
+
+#endif /* RSM_VERBS_WIRE_H */
