@@ -7,6 +7,7 @@ librsm_la_SOURCES = \
 	librsm/daemon_link.c \
 	librsm/controller.c \
 	librsm/memfd_move.c \
+	librsm/procmap.h \
 	librsm/export.c \
 	librsm/import.c \
 	librsm/data.c \

@@ -8,6 +8,7 @@
  * range must not be written by other threads while it moves.
  */
 #include "rsm_int.h"
+#include "procmap.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -47,30 +48,6 @@
  *   a setting the application may have made itself.
  * Kernels without PROCMAP_QUERY (ENOTTY) fall back to parsing the file.
  */
-#ifndef PROCMAP_QUERY
-/* From <linux/fs.h> of Linux 6.11; the ABI is fixed by its size field. */
-struct procmap_query {
-	uint64_t size;
-	uint64_t query_flags;
-	uint64_t query_addr;
-	uint64_t vma_start;
-	uint64_t vma_end;
-	uint64_t vma_flags;
-	uint64_t vma_page_size;
-	uint64_t vma_offset;
-	uint64_t inode;
-	uint32_t dev_major;
-	uint32_t dev_minor;
-	uint32_t vma_name_size;
-	uint32_t build_id_size;
-	uint64_t vma_name_addr;
-	uint64_t build_id_addr;
-};
-#define PROCMAP_QUERY		_IOWR('f', 17, struct procmap_query)
-#define PROCMAP_QUERY_VMA_READABLE	0x01
-#define PROCMAP_QUERY_VMA_WRITABLE	0x02
-#define PROCMAP_QUERY_VMA_SHARED	0x08
-#endif
 
 /* Sticky once a kernel answered ENOTTY: the ioctl will not appear later. */
 static _Atomic int procmap_query_missing;

@@ -13,6 +13,7 @@
  * parent.
  */
 #include "verbs/verbs.h"
+#include "procmap.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,27 +24,6 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#ifndef PROCMAP_QUERY
-/* From <linux/fs.h> of Linux 6.11; the ABI is fixed by its size field. */
-struct procmap_query {
-	uint64_t size;
-	uint64_t query_flags;
-	uint64_t query_addr;
-	uint64_t vma_start;
-	uint64_t vma_end;
-	uint64_t vma_flags;
-	uint64_t vma_page_size;
-	uint64_t vma_offset;
-	uint64_t inode;
-	uint32_t dev_major;
-	uint32_t dev_minor;
-	uint32_t vma_name_size;
-	uint32_t build_id_size;
-	uint64_t vma_name_addr;
-	uint64_t build_id_addr;
-};
-#define PROCMAP_QUERY		_IOWR('f', 17, struct procmap_query)
-#endif
 
 static _Atomic int no_query;
 
