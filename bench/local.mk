@@ -1,8 +1,14 @@
+# The clock, medians, whole-buffer I/O, number arguments and the remote
+# importer's figures, one copy for the three programs; bench_lib.sh is the
+# same for the scripts that run them.
+bench_util_sources = bench/bench_util.c bench/bench_util.h
+EXTRA_DIST += bench/bench_lib.sh
+
 # bench: rsm_perf measures the shared-memory path beside memcpy and the
 # daemon's control path; `make bench` runs it against a private rsmd.
 noinst_PROGRAMS += bench/rsm_perf
 bench_rsm_perf_SOURCES = bench/rsm_perf.c bench/sock_baseline.c \
-	bench/sock_baseline.h
+	bench/sock_baseline.h $(bench_util_sources)
 bench_rsm_perf_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/rsmadm
 bench_rsm_perf_LDADD = librsm.la libadmclient.la libproto.la $(PTHREAD_LIBS)
 EXTRA_DIST += bench/run-bench.sh
@@ -15,7 +21,7 @@ bench: bench/rsm_perf rsmd/rsmd
 # plain socket and UCX on the same link; `make bench-net` (root).
 noinst_PROGRAMS += bench/rsm_net_perf
 bench_rsm_net_perf_SOURCES = bench/rsm_net_perf.c bench/sock_baseline.c \
-	bench/sock_baseline.h
+	bench/sock_baseline.h $(bench_util_sources)
 bench_rsm_net_perf_LDADD = librsm.la libproto.la $(PTHREAD_LIBS)
 EXTRA_DIST += bench/run-bench-net.sh
 
@@ -26,7 +32,7 @@ bench-net: bench/rsm_net_perf rsmd/rsmd rsmadm/rsmadm
 # The verbs benchmark: rsm over verbs0 beside perftest on the same
 # SoftRoCE device, inside a QEMU guest (tests/vm); `make bench-verbs`.
 noinst_PROGRAMS += bench/rsm_verbs_perf
-bench_rsm_verbs_perf_SOURCES = bench/rsm_verbs_perf.c
+bench_rsm_verbs_perf_SOURCES = bench/rsm_verbs_perf.c $(bench_util_sources)
 bench_rsm_verbs_perf_LDADD = librsm.la $(PTHREAD_LIBS)
 EXTRA_DIST += bench/run-bench-verbs.sh
 

@@ -33,17 +33,18 @@
 
 #include <rsmapi.h>
 
+#include "bench_util.h"
 #include "rsmadm.h"
 #include "rsmerr.h"
 #include "sock_baseline.h"
 
 extern char **environ;
 
-#define MIB		(1024u * 1024u)
+#define MIB		BENCH_MIB
 #define BIG_SEG		(16u * MIB)	/* largest transfer measured */
 #define MIN_REP_NS	30000000ull	/* a repetition lasts at least this */
 #define SCALE_BUDGET_NS	30000000000ull	/* the 10,000-segment test gives up after 30 s */
-#define MAX_REPS	31
+#define MAX_REPS	BENCH_MAX_REPS
 
 /* Targets, printed with the results. */
 #define TGT_PUT8_NS		100.0
@@ -78,23 +79,6 @@ struct bench {
 
 /* Called through a volatile pointer so the baseline is a real memcpy call. */
 static void *(*volatile memcpy_call)(void *, const void *, size_t) = memcpy;
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 /* ---- the timed operations; each returns an RSMAPI code ---- */
 
@@ -192,18 +176,17 @@ time_op(struct bench *b, op_fn fn, unsigned batch, double *ns_per_op)
 			return rc;
 	for (r = 0; r < b->reps; r++) {
 		n = 0;
-		t0 = now_ns();
+		t0 = bench_now_ns();
 		do {
 			for (i = 0; i < batch; i++)
 				if ((rc = fn(b)) != RSM_SUCCESS)
 					return rc;
 			n += batch;
-			t = now_ns();
+			t = bench_now_ns();
 		} while (t - t0 < MIN_REP_NS);
 		per[r] = (double)(t - t0) / (double)n;
 	}
-	qsort(per, (size_t)b->reps, sizeof(per[0]), cmp_double);
-	*ns_per_op = per[b->reps / 2];
+	*ns_per_op = bench_median(per, b->reps);
 	return RSM_SUCCESS;
 }
 
@@ -517,42 +500,6 @@ struct worker {
 	int	out;	/* its stdout: "ready", then the result */
 };
 
-static int
-write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, c, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		c += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int
-read_all(int fd, void *p, size_t n)
-{
-	char *c = p;
-	ssize_t r;
-
-	while (n > 0) {
-		r = read(fd, c, n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		c += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
 /* Read one line from a worker within timeout_ms; 0 on success. */
 static int
 read_line(int fd, char *buf, size_t cap, int timeout_ms)
@@ -630,8 +577,8 @@ connect_rate(struct bench *b, const rsm_memseg_id_t *ids, uint32_t n,
 			snprintf(err, errlen, "spawn: %s", strerror(errno));
 			goto out;
 		}
-		if (write_all(w[i].in, &n, sizeof(n)) != 0 ||
-		    write_all(w[i].in, ids, n * sizeof(ids[0])) != 0) {
+		if (bench_write_all(w[i].in, &n, sizeof(n)) != 0 ||
+		    bench_write_all(w[i].in, ids, n * sizeof(ids[0])) != 0) {
 			snprintf(err, errlen, "worker did not take its ids");
 			started++;
 			goto out;
@@ -646,7 +593,7 @@ connect_rate(struct bench *b, const rsm_memseg_id_t *ids, uint32_t n,
 		}
 	}
 	for (i = 0; i < nworkers; i++)
-		if (write_all(w[i].in, "g", 1) != 0) {
+		if (bench_write_all(w[i].in, "g", 1) != 0) {
 			snprintf(err, errlen, "worker vanished");
 			goto out;
 		}
@@ -704,7 +651,7 @@ scale_rows(struct bench *b, uint32_t nseg, int nworkers, int ms)
 	}
 	snprintf(test, sizeof(test), "publish %u segments", nseg);
 	snprintf(tgt, sizeof(tgt), "%u listed", TGT_SEGMENTS);
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	for (i = 0; i < nseg; i++) {
 		rc = rsm_memseg_export_create(b->ctlr, &h[i],
 		    mem + (size_t)i * b->page, b->page, 0);
@@ -717,10 +664,10 @@ scale_rows(struct bench *b, uint32_t nseg, int nworkers, int ms)
 			break;
 		}
 		made++;
-		if (now_ns() - t0 > SCALE_BUDGET_NS)
+		if (bench_now_ns() - t0 > SCALE_BUDGET_NS)
 			break;
 	}
-	t1 = now_ns();
+	t1 = bench_now_ns();
 	listed = count_listed(ids, made);
 	if (rc != RSM_SUCCESS)
 		printf("%-34s stopped after %u: %s\n", test, made,
@@ -746,14 +693,14 @@ scale_rows(struct bench *b, uint32_t nseg, int nworkers, int ms)
 		row(test, rsm, "", "", tgt, rate >= TGT_CONNECTS_PER_S);
 	}
 
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	for (i = 0; i < made; i++) {
 		if ((rc = rsm_memseg_export_unpublish(h[i])) != RSM_SUCCESS)
 			printf("unpublish: %s\n", rsm_err_name(rc));
 		if ((rc = rsm_memseg_export_destroy(h[i])) != RSM_SUCCESS)
 			printf("destroy: %s\n", rsm_err_name(rc));
 	}
-	td = now_ns() - t0;
+	td = bench_now_ns() - t0;
 	snprintf(test, sizeof(test), "unpublish+destroy %u (%.0f us each)",
 	    made, made ? (double)td / 1e3 / made : 0.0);
 	snprintf(rsm, sizeof(rsm), "%.2f s", (double)td / 1e9);
@@ -778,10 +725,10 @@ connect_worker(const char *node_s, const char *ms_s)
 	char go;
 	int rc;
 
-	if (read_all(0, &n, sizeof(n)) != 0 || n == 0 || n > 10000000)
+	if (bench_read_all(0, &n, sizeof(n)) != 0 || n == 0 || n > 10000000)
 		return 1;
 	if ((ids = calloc(n, sizeof(*ids))) == NULL ||
-	    read_all(0, ids, n * sizeof(*ids)) != 0)
+	    bench_read_all(0, ids, n * sizeof(*ids)) != 0)
 		return 1;
 	if ((rc = rsm_get_controller("loopback", &ctlr)) != RSM_SUCCESS) {
 		printf("%s\n", rsm_err_name(rc));
@@ -797,10 +744,10 @@ connect_worker(const char *node_s, const char *ms_s)
 	}
 	printf("ready\n");
 	fflush(stdout);
-	if (read_all(0, &go, 1) != 0)
+	if (bench_read_all(0, &go, 1) != 0)
 		return 1;
 	i = (uint32_t)getpid() % n;
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	do {
 		for (int k = 0; k < 64; k++) {
 			rc = rsm_memseg_import_connect(ctlr, node, ids[i],
@@ -813,7 +760,7 @@ connect_worker(const char *node_s, const char *ms_s)
 			if (++i == n)
 				i = 0;
 		}
-		t = now_ns();
+		t = bench_now_ns();
 	} while (rc == RSM_SUCCESS && t - t0 < budget);
 	printf("%llu %llu %d\n", count, (unsigned long long)(t - t0), rc);
 	fflush(stdout);
@@ -823,18 +770,6 @@ connect_worker(const char *node_s, const char *ms_s)
 }
 
 /* ---- setup ---- */
-
-static void *
-map_pages(size_t len)
-{
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		return NULL;
-	memset(p, 0x5a, len);	/* fault every page in before timing */
-	return p;
-}
 
 static int
 setup(struct bench *b)
@@ -862,10 +797,10 @@ setup(struct bench *b)
 	b->node = topo->topology_hdr.local_nodeid;
 	rsm_free_interconnect_topology(topo);
 
-	b->seg_mem = map_pages(BIG_SEG);
-	b->pub_mem = map_pages(b->page);
-	b->src = map_pages(BIG_SEG);
-	b->dst = map_pages(BIG_SEG);
+	b->seg_mem = bench_map(BIG_SEG, 0x5a);
+	b->pub_mem = bench_map(b->page, 0x5a);
+	b->src = bench_map(BIG_SEG, 0x5a);
+	b->dst = bench_map(BIG_SEG, 0x5a);
 	if (b->seg_mem == NULL || b->pub_mem == NULL || b->src == NULL ||
 	    b->dst == NULL) {
 		fprintf(stderr, "rsm_perf: out of memory\n");
@@ -926,15 +861,13 @@ usage(void)
 	exit(2);
 }
 
+/* Options are decimal here; a bad one gets the usage line. */
 static long
 number(const char *s, long lo, long hi)
 {
-	char *end;
 	long v;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
+	if (bench_parse_long(s, 10, lo, hi, &v) != 0)
 		usage();
 	return v;
 }

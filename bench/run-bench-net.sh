@@ -27,12 +27,9 @@
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-build=$here/..
-if [ $# -gt 0 ] && [ -d "$1" ]; then
-	build=$1
-	shift
-fi
-build=$(cd "$build" && pwd)
+. "$here/bench_lib.sh"
+bench_build_dir "$@"
+shift "$bench_shift"
 RSMD=${RSMD:-$build/rsmd/rsmd}
 RSMADM=${RSMADM:-$build/rsmadm/rsmadm}
 NETPERF=${RSM_NET_PERF:-$build/bench/rsm_net_perf}
@@ -70,13 +67,7 @@ declare -A rsmd_pid
 bg_pids=()
 
 cleanup() {
-	local p
-	for p in "${bg_pids[@]}" "${rsmd_pid[@]}"; do
-		kill -9 "$p" 2>/dev/null
-	done
-	for p in "${bg_pids[@]}" "${rsmd_pid[@]}"; do
-		{ wait "$p"; } 2>/dev/null
-	done
+	bench_reap
 	ip netns del "$nsA" 2>/dev/null
 	ip netns del "$nsB" 2>/dev/null
 	rm -rf "$tmp"
@@ -96,10 +87,8 @@ wait_until() {
 }
 ns_of() { [ "$1" = 1 ] && echo "$nsA" || echo "$nsB"; }
 addr_of() { [ "$1" = 1 ] && echo "$addrA" || echo "$addrB"; }
-sock_of() { echo "$tmp/n$1.sock"; }
 adm() { local i=$1; shift; "$RSMADM" -s "$(sock_of "$i")" "$@"; }
 peer_up() { [ "$(adm "$1" nodes 2>/dev/null | awk -v n="$2" '$1 == n { print $3 }')" = up ]; }
-record() { echo "$1 $2" >>"$results"; }
 
 # ---- the link and the daemons ----
 ip netns add "$nsA" 2>/dev/null || die "ip netns is not available"
@@ -134,7 +123,6 @@ start_rsmd() {
 		die "rsmd on node $i did not start"
 	fi
 }
-both_up() { peer_up 1 2 && peer_up 2 1; }
 start_rsmd 1
 start_rsmd 2
 wait_until 10000 both_up || die "the nodes did not see each other"
@@ -268,26 +256,8 @@ for r in $(seq 1 "$FAIL_ROUNDS"); do
 done
 
 # ---- the table ----
-awk -v have_ucx="${UCX:+1}" -v dead="$DEAD_AFTER_MS" '
-function median(k,    n, i, j, t, a) {
-	n = cnt[k]
-	if (n == 0)
-		return ""
-	for (i = 1; i <= n; i++)
-		a[i] = val[k, i]
-	for (i = 2; i <= n; i++)
-		for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
-			t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
-		}
-	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
+awk -v have_ucx="${UCX:+1}" -v dead="$DEAD_AFTER_MS" "$bench_awk_lib"'
 function ms(x) { return x == "" ? "n/a" : x ~ /^[0-9.]+$/ ? sprintf("%.1f ms", x) : x }
-function all(k,    i, s) {
-	s = ""
-	for (i = 1; i <= cnt[k]; i++)
-		s = s (i > 1 ? " " : "") val[k, i]
-	return s
-}
 function us(x) { return x == "" ? "n/a" : sprintf("%.1f us", x) }
 function gbs(x) { return x == "" ? "n/a" : sprintf("%.2f GB/s", x / 1e9) }
 function target(name, fig, desc, ratio, ok,    v) {

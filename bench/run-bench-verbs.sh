@@ -31,13 +31,10 @@ set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 vmdir=$here/../tests/vm
+. "$here/bench_lib.sh"
 if [ -z "${RSM_IN_GUEST:-}" ]; then
-	build=$here/..
-	if [ $# -gt 0 ] && [ -d "$1" ]; then
-		build=$1
-		shift
-	fi
-	build=$(cd "$build" && pwd)
+	bench_build_dir "$@"
+	shift "$bench_shift"
 	for p in rsmd/rsmd rsmadm/rsmadm bench/rsm_verbs_perf; do
 		[ -x "$build/$p" ] || { echo "run-bench-verbs: $build/$p is" \
 		    "missing: build first (make)" >&2; exit 2; }
@@ -74,9 +71,7 @@ results=$tmp/results
 declare -A rsmd_pid
 bg_pids=()
 cleanup() {
-	local p
-	for p in "${bg_pids[@]}" "${rsmd_pid[@]}"; do kill -9 "$p" 2>/dev/null; done
-	for p in "${bg_pids[@]}" "${rsmd_pid[@]}"; do { wait "$p"; } 2>/dev/null; done
+	bench_reap
 	vm_rxe_down
 	rm -rf "$tmp"
 }
@@ -89,16 +84,13 @@ die() {
 	done
 	exit 2
 }
-record() { echo "$1 $2" >>"$results"; }
 
 vm_rxe_up "$ADDR" || die "cannot bring up rxe0 on a veth"
 gid=$(rxe_gid_index "$ADDR") || die "no GID for $ADDR on rxe0"
 
 # ---- two rsmd on one address ----
-sock_of() { echo "$tmp/n$1.sock"; }
 adm() { local i=$1; shift; timeout 10 "$RSMADM" -s "$(sock_of "$i")" "$@"; }
 peer_up() { adm "$1" nodes 2>/dev/null | awk -v n="$2" '$1 == n && $3 == "up" { f = 1 } END { exit !f }'; }
-both_up() { peer_up 1 2 && peer_up 2 1; }
 head -c 64 /dev/urandom >"$tmp/key"
 chmod 600 "$tmp/key"
 for i in 1 2; do
@@ -169,24 +161,7 @@ for r in $(seq 1 "$ROUNDS"); do
 done
 echo
 
-awk '
-function median(k,    n, i, j, t, a) {
-	n = cnt[k]
-	if (n == 0)
-		return ""
-	for (i = 1; i <= n; i++)
-		a[i] = val[k, i]
-	for (i = 2; i <= n; i++)
-		for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
-			t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
-		}
-	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
-function all(k,    i, s) {
-	for (i = 1; i <= cnt[k]; i++)
-		s = s (i > 1 ? " " : "") val[k, i]
-	return s
-}
+awk "$bench_awk_lib"'
 function us(x) { return x == "" ? "n/a" : sprintf("%.2f us", x) }
 function mbs(x) { return x == "" ? "n/a" : sprintf("%.1f MiB/s", x / 1048576) }
 function target(desc, ratio, ok) {

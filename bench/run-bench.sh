@@ -10,12 +10,9 @@
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-build=$here/..
-if [ $# -gt 0 ] && [ -d "$1" ]; then
-	build=$1
-	shift
-fi
-build=$(cd "$build" && pwd)
+. "$here/bench_lib.sh"
+bench_build_dir "$@"
+shift "$bench_shift"
 RSMD=${RSMD:-$build/rsmd/rsmd}
 RSM_PERF=${RSM_PERF:-$build/bench/rsm_perf}
 for p in "$RSMD" "$RSM_PERF"; do

@@ -9,6 +9,7 @@
  * STREAM_OUT do the same as SINK and SOURCE for any len, in pieces of
  * the buffer's size.
  */
+#include "bench_util.h"
 #include "sock_baseline.h"
 
 #include <arpa/inet.h>
@@ -35,23 +36,15 @@ struct cmd {
 	uint64_t len;
 };
 
+/*
+ * Both programs that link this ignore SIGPIPE before they open a socket,
+ * so plain write() serves where send(MSG_NOSIGNAL) would.
+ */
 static int
 io_all(int fd, void *buf, size_t len, int is_send)
 {
-	char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = is_send ? send(fd, p, len, MSG_NOSIGNAL) :
-		    recv(fd, p, len, 0);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return is_send ? bench_write_all(fd, buf, len) :
+	    bench_read_all(fd, buf, len);
 }
 
 struct srv {
