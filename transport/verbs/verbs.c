@@ -72,8 +72,10 @@ verbs_flush(struct rsm_xport_seg *seg)
 
 	if (c == NULL)
 		return RSM_SUCCESS;
+	if (verbs_in_child(c))
+		return RSMERR_CONN_ABORTED;
 	pthread_mutex_lock(&c->mtx);
-	if (c->pid != getpid()) {
+	if (verbs_in_child(c)) {
 		pthread_mutex_unlock(&c->mtx);
 		return RSMERR_CONN_ABORTED;
 	}

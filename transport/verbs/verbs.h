@@ -18,8 +18,8 @@
  * A buffer that cannot be registered (RLIMIT_MEMLOCK, spanning mappings)
  * goes through the bounce slots instead.
  *
- * A wait polls the completion queue for up to VERBS_SPIN_NS before it
- * arms the queue and blocks on its channel.  Every wait is bounded
+ * A wait polls the completion queue for up to an adaptive budget (at most
+ * VERBS_SPIN_NS) before it arms the queue and blocks on its channel.  Every wait is bounded
  * (VERBS_STALL_MS).  A completion error, a
  * disconnect by the daemon, or abort() kills the queue pair for good:
  * every later call returns RSMERR_CONN_ABORTED.
@@ -46,8 +46,13 @@
  * wait for its completion before returning).
  */
 #define VERBS_BOUNCE_PUT_MAX	(1u << 20)
-/* Poll the completion queue this long before blocking on its channel. */
+/*
+ * Poll the completion queue at most this long before blocking on its
+ * channel; the budget adapts to how soon completions come, down to
+ * VERBS_SPIN_MIN_NS when they keep arriving late (verbs_conn.c).
+ */
 #define VERBS_SPIN_NS		200000u
+#define VERBS_SPIN_MIN_NS	10000u
 /* Look for connection-manager events between waits at most this often. */
 #define VERBS_CM_CHECK_MS	5u
 #define VERBS_INLINE_WANT	256u
@@ -76,7 +81,8 @@ struct verbs_pend {
 
 struct verbs_conn {
 	pthread_mutex_t	 mtx;
-	pid_t		 pid;		/* a forked child must not use it */
+	unsigned	 fork_gen;	/* forks seen at open: a child must not use it */
+	uint32_t	 spin_ns;	/* spin budget, VERBS_SPIN_MIN_NS..VERBS_SPIN_NS */
 	const struct verbs_dl *v;
 	struct rdma_event_channel *ech;
 	struct rdma_cm_id *id;
@@ -118,6 +124,8 @@ int	 verbs_conn_open(const struct rsm_xport_target *t,
 	    struct verbs_conn **cp);
 void	 verbs_conn_close(struct verbs_conn *c);
 int	 verbs_enter(struct verbs_conn *c);
+/* Whether this process is a fork of the one that opened c. */
+int	 verbs_in_child(const struct verbs_conn *c);
 void	 verbs_leave(struct verbs_conn *c);
 /* Retire completions until at most `left` requests are outstanding. */
 int	 verbs_wait_until(struct verbs_conn *c, unsigned left);

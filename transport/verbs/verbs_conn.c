@@ -18,6 +18,11 @@
 
 #include "rsmapi.h"
 
+/*
+ * The fine clock, for the spin budget only: in a guest whose clocksource
+ * has no vDSO (hpet, acpi_pm) every read is a system call, so it is read
+ * as little as possible.
+ */
 static uint64_t
 mono_ns(void)
 {
@@ -27,10 +32,58 @@ mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/*
+ * Milliseconds for the coarse bounds (connection-manager checks, stall
+ * and connect limits): the coarse clock is served by the vDSO whatever
+ * the clocksource, so the hot path makes no system call for it; its tick
+ * (a few ms) is far below those bounds.
+ */
 static uint64_t
 mono_ms(void)
 {
-	return mono_ns() / 1000000u;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/*
+ * Forks seen by this process: a connection made before a fork must not be
+ * used by the child (its queue pair and registrations belong to the
+ * parent).  Counted by an atfork handler rather than compared with
+ * getpid(), which is a system call on every put/get since glibc 2.25.
+ */
+static _Atomic unsigned verbs_forks;
+static pthread_once_t verbs_fork_once = PTHREAD_ONCE_INIT;
+
+static void
+verbs_forked(void)
+{
+	atomic_fetch_add_explicit(&verbs_forks, 1, memory_order_relaxed);
+}
+
+static void
+verbs_fork_install(void)
+{
+	(void)pthread_atfork(NULL, NULL, verbs_forked);
+}
+
+int
+verbs_in_child(const struct verbs_conn *c)
+{
+	return atomic_load_explicit(&verbs_forks, memory_order_relaxed) !=
+	    c->fork_gen;
+}
+
+/* Tell the CPU (and an SMT sibling) that this is a busy-wait. */
+static inline void
+cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#endif
 }
 
 static int
@@ -183,33 +236,72 @@ verbs_poll(struct verbs_conn *c)
 }
 
 /*
- * Poll the completion queue without system calls for up to VERBS_SPIN_NS
+ * Poll the completion queue without system calls for up to c->spin_ns
  * until at most `left` requests are outstanding: a completion that comes
- * within a round trip costs no arming, no sleep and no wake-up.
+ * within a round trip costs no arming, no sleep and no wake-up.  The
+ * clock is first read after some empty polls, so a quick completion costs
+ * no clock read at all; *t0 gets that first reading (0: none).
  */
 static void
-spin_until(struct verbs_conn *c, unsigned left)
+spin_until(struct verbs_conn *c, unsigned left, uint64_t *t0)
 {
-	uint64_t end;
+	uint64_t end = 0, now;
 	unsigned k = 0;
 
-	if (c->n <= left)
-		return;
-	end = mono_ns() + VERBS_SPIN_NS;
+	*t0 = 0;
 	while (c->err == RSM_SUCCESS && c->n > left &&
-	    !atomic_load(&c->aborted)) {
+	    !atomic_load_explicit(&c->aborted, memory_order_relaxed)) {
+		if (poll_cq(c) != 0)
+			continue;
+		cpu_relax();
 		/* The clock only now and then: it may be a system call. */
-		if (poll_cq(c) == 0 && ++k % 32 == 0 && mono_ns() >= end)
+		if (++k % 32 != 0)
+			continue;
+		now = mono_ns();
+		if (end == 0) {
+			*t0 = now;
+			end = now + c->spin_ns;
+		} else if (now >= end) {
 			break;
+		}
 	}
+}
+
+/*
+ * The spin did not catch the completion: adapt the budget so that a
+ * busy or slow host does not burn a CPU for nothing.  A completion that
+ * came soon after blocking (within VERBS_SPIN_NS of the spin's start)
+ * means a spin of about twice that would have caught it; a later one
+ * (a large transfer, an overloaded host) halves the budget.
+ */
+static void
+spin_adapt(struct verbs_conn *c, uint64_t t0)
+{
+	uint64_t took;
+
+	if (t0 == 0)
+		return;
+	took = mono_ns() - t0;
+	if (took < VERBS_SPIN_NS)
+		c->spin_ns = took * 2 > VERBS_SPIN_NS ? VERBS_SPIN_NS :
+		    took * 2 < VERBS_SPIN_MIN_NS ? VERBS_SPIN_MIN_NS :
+		    (uint32_t)(took * 2);
+	else if (c->spin_ns / 2 >= VERBS_SPIN_MIN_NS)
+		c->spin_ns /= 2;
+	else
+		c->spin_ns = VERBS_SPIN_MIN_NS;
 }
 
 int
 verbs_wait_until(struct verbs_conn *c, unsigned left)
 {
-	uint64_t last = mono_ms();
+	uint64_t last, t0;
+	int blocked = 0;
 
-	spin_until(c, left);
+	if (c->n <= left)
+		return c->err;
+	spin_until(c, left, &t0);
+	last = mono_ms();
 	while (c->err == RSM_SUCCESS && c->n > left) {
 		struct pollfd pfd[3];
 		struct ibv_cq *ecq;
@@ -237,6 +329,7 @@ verbs_wait_until(struct verbs_conn *c, unsigned left)
 		pfd[1].fd = c->ech->fd;
 		pfd[2].fd = c->abort_fd;
 		pfd[0].events = pfd[1].events = pfd[2].events = POLLIN;
+		blocked = 1;
 		r = poll(pfd, 3, (int)(VERBS_STALL_MS - (now - last)));
 		if (r < 0 && errno != EINTR)
 			return conn_fail(c, RSMERR_CONN_ABORTED);
@@ -253,6 +346,8 @@ verbs_wait_until(struct verbs_conn *c, unsigned left)
 		if (pfd[2].revents & POLLIN)
 			return conn_fail(c, RSMERR_CONN_ABORTED);
 	}
+	if (blocked && c->err == RSM_SUCCESS)
+		spin_adapt(c, t0);
 	return c->err;
 }
 
@@ -328,8 +423,11 @@ verbs_enter(struct verbs_conn *c)
 {
 	if (c == NULL)
 		return RSMERR_CONN_ABORTED;
+	/* Before the lock: a fork may have copied it held. */
+	if (verbs_in_child(c))
+		return RSMERR_CONN_ABORTED;
 	pthread_mutex_lock(&c->mtx);
-	if (c->pid != getpid()) {
+	if (verbs_in_child(c)) {
 		pthread_mutex_unlock(&c->mtx);
 		return RSMERR_CONN_ABORTED;
 	}
@@ -544,7 +642,9 @@ verbs_conn_open(const struct rsm_xport_target *t, struct verbs_conn **cp)
 		return RSMERR_INSUFFICIENT_MEM;
 	pthread_mutex_init(&c->mtx, NULL);
 	c->v = v;
-	c->pid = getpid();
+	(void)pthread_once(&verbs_fork_once, verbs_fork_install);
+	c->fork_gen = atomic_load(&verbs_forks);
+	c->spin_ns = VERBS_SPIN_NS;
 	c->rkey = t->cap->rkey;
 	c->size = t->size;
 	c->granted = t->perm;
