@@ -86,7 +86,7 @@ struct pending {
 
 /* What is left to do, outside link_st.mtx, after a link was declared dead. */
 struct death {
-	int		 todo;
+	int		 due;	/* set when a death awaits its wake-ups */
 	uint64_t	 epoch;
 	int		 dfd;
 };
@@ -172,7 +172,7 @@ link_kill_locked(struct link *l, struct death *d)
 		p->done = 1;
 		pthread_cond_signal(&p->cv);
 	}
-	d->todo = 1;
+	d->due = 1;
 	d->epoch = l->epoch;
 	d->dfd = l->death_fd;
 	l->death_fd = -1;
@@ -184,7 +184,7 @@ link_dead_finish(struct death *d)
 {
 	uint64_t one = 1;
 
-	if (!d->todo)
+	if (!d->due)
 		return;
 	rsm_handles_lock();
 	rsm_imports_link_died(d->epoch, 1);
@@ -194,7 +194,7 @@ link_dead_finish(struct death *d)
 		(void)!write(d->dfd, &one, sizeof(one));
 		close(d->dfd);
 	}
-	d->todo = 0;
+	d->due = 0;
 }
 
 /* Take the reader role for a caller (lock held, role free). */
