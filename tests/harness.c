@@ -241,6 +241,24 @@ h_recv_u32(int fd, uint32_t *v, int timeout_ms)
 	return h_recv(fd, v, sizeof(*v), timeout_ms);
 }
 
+int
+h_expect_u32(int fd, uint32_t want, int timeout_ms)
+{
+	uint32_t v;
+
+	if (h_recv_u32(fd, &v, timeout_ms) != 0) {
+		fprintf(stderr, "[pid %d] no message (wanted %#x)\n",
+		    (int)getpid(), want);
+		return -1;
+	}
+	if (v != want) {
+		fprintf(stderr, "[pid %d] got %#x, wanted %#x\n", (int)getpid(),
+		    v, want);
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- data patterns ---- */
 
 void

@@ -124,6 +124,8 @@ int	h_recv(int fd, void *buf, size_t len, int timeout_ms);
 /* Convenience for one uint32_t. */
 int	h_send_u32(int fd, uint32_t v);
 int	h_recv_u32(int fd, uint32_t *v, int timeout_ms);
+/* Receive one uint32_t and require it to be `want`; says why on stderr. */
+int	h_expect_u32(int fd, uint32_t want, int timeout_ms);
 
 /* Monotonic milliseconds. */
 uint64_t h_now_ms(void);

@@ -64,19 +64,7 @@ all_zero(const void *p, size_t n)
 static int
 expect_u32(int fd, uint32_t want)
 {
-	uint32_t v;
-
-	if (h_recv_u32(fd, &v, T_MSG) != 0) {
-		fprintf(stderr, "[pid %d] no message (wanted %#x)\n",
-		    (int)getpid(), want);
-		return -1;
-	}
-	if (v != want) {
-		fprintf(stderr, "[pid %d] got %#x, wanted %#x\n", (int)getpid(),
-		    v, want);
-		return -1;
-	}
-	return 0;
+	return h_expect_u32(fd, want, T_MSG);
 }
 
 static int
