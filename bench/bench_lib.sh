@@ -37,8 +37,9 @@ bench_reap() {
 
 # awk functions for the result tables, to put before a program that
 # fills cnt[KEY] and val[KEY, 1..cnt[KEY]]: median(KEY), the middle
-# value or the mean of the middle two ("" for none); all(KEY), every
-# value in order, space separated.
+# value or the mean of the middle two ("" for none); all(KEY[, DIV]),
+# every value in order, space separated (divided by DIV, to one
+# decimal, when DIV is given).
 bench_awk_lib='
 function median(k,    n, i, j, t, a) {
 	n = cnt[k]
@@ -52,10 +53,11 @@ function median(k,    n, i, j, t, a) {
 		}
 	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 }
-function all(k,    i, s) {
+function all(k, d,    i, s) {
 	s = ""
 	for (i = 1; i <= cnt[k]; i++)
-		s = s (i > 1 ? " " : "") val[k, i]
+		s = s (i > 1 ? " " : "") (d == "" ? val[k, i] : \
+		    sprintf("%.1f", val[k, i] / d))
 	return s
 }
 '

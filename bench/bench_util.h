@@ -88,6 +88,10 @@ struct bench_figure {
  * Times the figures whose key starts with only ("" for all): reps
  * rounds after a warm-up round, each round one repetition (>= min_ns)
  * of every figure, then one "key median" or "key error N" line each.
+ * The median is over the rounds of each round's mean (bytes/s for a
+ * rate); a latency figure also gets "key.typical median", the median
+ * over the rounds of each round's median call, which is what perftest's
+ * t_typical is.
  */
 void	 bench_run_figures(struct bench_imp *c,
 	    const struct bench_figure *figs, size_t nfigs, int reps,
