@@ -163,6 +163,18 @@ rsm_memseg_import_connect(rsmapi_controller_handle_t controller,
 	else
 		im->fd = call.reply_fd;
 	rsm_handles_unlock();
+	/*
+	 * A verbs import connects its queue pair now rather than at the
+	 * first put/get: its signals then always travel on the queue pair
+	 * (after the writes they follow), and a daemon or device that
+	 * refuses the RDMA connection fails the connect, not a later get.
+	 */
+	if (c->xport == RSM_XPORT_VERBS &&
+	    (rc = rsm_import_implicit_map(im)) != RSM_SUCCESS) {
+		(void)rsm_memseg_import_disconnect(
+		    (rsm_memseg_import_handle_t)im);
+		return rc;
+	}
 	*im_memseg = (rsm_memseg_import_handle_t)im;
 	return RSM_SUCCESS;
 }

@@ -594,6 +594,8 @@ on_signal(struct rsmd *rs, struct vs_conn *k, const char *buf, uint32_t len)
 	}
 	if (im == NULL || im->seg == NULL)
 		return;
+	log_debug("segment %#x: signal over a verbs queue pair",
+	    im->seg->segid);
 	/* Exporters are always clients of this daemon. */
 	notify_event(rs, (struct client *)(void *)im->seg->owner,
 	    RSM_HKIND_EXPORT, m.flags, im->seg->handle);

@@ -6,7 +6,8 @@
 # (nodes 1 and 2, peers of each other).  A process on node 2 imports a
 # segment exported on node 1 through verbs0 and moves data by RDMA:
 # put/get/putv/getv and explicit barriers from 1 B to 16 MiB with
-# checksums, a signal carried by a SEND, a read-only import that cannot
+# checksums, a signal carried by a SEND (also before any put/get, as the
+# queue pair connects with the import), a read-only import that cannot
 # write, an unprivileged importer (registrations it cannot validate are
 # used once; memlock limits), rebind (verbs importers are cut off, a new
 # import sees the new memory), unpublish (the rkey dies), exporter kill -9
@@ -174,6 +175,16 @@ check_rc "importer posts" 0 "$(probe_say imp post)"
 check_rc "exporter on node 1 is woken" 0 "$(probe_say exp "wait 5000")"
 check_rc "exporter posts" 0 "$(probe_say exp post)"
 check_rc "importer on node 2 is woken" 0 "$(probe_say imp "wait 5000")"
+# The queue pair is connected with the import: a signal before any
+# put/get travels on it too, not through the daemons' control channel.
+nsig=$(grep -c 'signal over a verbs queue pair' "$(node_log 1)")
+probe_start fresh 2 import 1 $SEG rw
+check_rc "a fresh import connects" 0 "$P_LAST"
+check_rc "it posts before any put or get" 0 "$(probe_say fresh post)"
+check_rc "the exporter is woken by it" 0 "$(probe_say exp "wait 5000")"
+check "that signal came over its queue pair" test \
+    "$(grep -c 'signal over a verbs queue pair' "$(node_log 1)")" -gt "$nsig"
+probe_quit fresh
 
 # ---- permission: a read-only import cannot write ----
 probe_start ro 2 import 1 $SEG r

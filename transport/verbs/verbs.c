@@ -9,7 +9,7 @@
  * from a registered buffer.  Puts that copied their data return at once
  * and report failures at the next flush; zero-copy puts and every get
  * wait for their completions.  order_barrier fences the next request
- * (IBV_SEND_FENCE).  A signal is a SEND on the queue pair once it exists.
+ * (IBV_SEND_FENCE).  An importer's signal is a SEND on its queue pair.
  */
 #include "verbs/verbs.h"
 
@@ -377,8 +377,9 @@ verbs_deregister_mem(struct rsm_xport_mem *mem)
 /*
  * A SEND on the queue pair: the exporting daemon wakes the exporter.  It
  * follows the import's earlier writes on the same queue pair, so the
- * exporter sees their data.  Without a queue pair yet (no put/get so
- * far), and for export handles, the control channel carries it.
+ * exporter sees their data.  An import connects its queue pair when it
+ * connects (import.c), so only export handles, which have none, reach
+ * the control channel here.
  */
 static int
 verbs_signal(struct rsm_xport_seg *seg, uint32_t flags,

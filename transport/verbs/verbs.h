@@ -4,7 +4,7 @@
  * of the segment, one-sided and kernel-bypass.
  *
  * One RC queue pair per import, connected with librdmacm to the daemon's
- * listener at the first put/get, presenting the capability's token.
+ * listener when the import connects, presenting the capability's token.
  * Every work request is signalled and completions come in order, so the
  * outstanding requests are a FIFO ring (wr_id = ring index).
  *
