@@ -66,6 +66,7 @@ static const struct conf_key conf_keys[] = {
 	{ "listen", CT_ADDR, OFF(listen), 0, 0 },
 	{ "data_listen", CT_DATA_ADDR, OFF(data_listen), 0, 0 },
 	{ "verbs_listen", CT_DATA_ADDR, OFF(verbs_listen), 0, 0 },
+	{ "verbs_windows", CT_COUNT, OFF(verbs_windows), 0, 1 },
 	{ "peer", CT_PEER, OFF(peers), 0, RSM_NODE_ID_MAX },
 	{ "cluster_key_file", CT_PATH, OFF(cluster_key_file), 0, 0 },
 	{ "heartbeat_ms", CT_COUNT, OFF(heartbeat_ms), 10, 60000 },
@@ -95,6 +96,7 @@ config_defaults(struct rsmd_config *cf)
 	cf->socket = NULL;
 	cf->socket_mode = CONF_DEFAULT_SOCKET_MODE;
 	cf->log_level = RSMD_LOG_INFO;
+	cf->verbs_windows = 1;
 	cf->pidfile = NULL;
 	cf->segid_min = CONF_DEFAULT_SEGID_MIN;
 	cf->segid_max = CONF_DEFAULT_SEGID_MAX;
@@ -639,6 +641,7 @@ config_print(const struct rsmd_config *cf, FILE *fp)
 		fprintf(fp, "verbs_listen = %s\n", cf->verbs_listen->text);
 	else
 		fprintf(fp, "# verbs_listen: none\n");
+	fprintf(fp, "verbs_windows = %" PRIu64 "\n", cf->verbs_windows);
 	for (size_t i = 0; i < cf->npeers; i++)
 		fprintf(fp, "peer = %u %s\n", cf->peers[i].node_id,
 		    cf->peers[i].text);

@@ -95,19 +95,27 @@ notify_rebound(struct rsmd *rs, struct reg_segment *s)
 	struct reg_import *im, *next;
 	int fd, owned;
 
+	/*
+	 * verbs imports: their windows move to the new memory; without
+	 * windows their rkeys name the old pages, which the memory regions
+	 * pin, so they are cut off (vserv.h).
+	 */
+	if (vserv_seg_rebound(rs, s) != 0) {
+		for (im = TAILQ_FIRST(&s->imports); im != NULL; im = next) {
+			next = TAILQ_NEXT(im, seg_link);
+			if (vcap_held(im))
+				notify_revoke_one(rs, im, RSMERR_CONN_ABORTED);
+		}
+		vserv_seg_release(rs, s);
+	}
 	for (im = TAILQ_FIRST(&s->imports); im != NULL; im = next) {
 		next = TAILQ_NEXT(im, seg_link);
 		/*
-		 * A verbs import's rkey names the old pages, which the
-		 * memory regions pin: it is cut off (vserv.h).
+		 * tcp0 and verbs imports reach the memory through our
+		 * mapping, which already is the new one: nothing to hand
+		 * them.
 		 */
-		if (vcap_held(im)) {
-			notify_revoke_one(rs, im, RSMERR_CONN_ABORTED);
-			continue;
-		}
-		/* tcp0 imports reach the memory through our mapping, which
-		 * already is the new one: nothing to hand them. */
-		if (im->cap != NULL)
+		if (im->cap != NULL || vcap_held(im))
 			continue;
 		if ((fd = segment_fd_for(s, im->perm, &owned)) < 0) {
 			/* Cannot hand out the new memory: cut the importer off. */
@@ -127,8 +135,6 @@ notify_rebound(struct rsmd *rs, struct reg_segment *s)
 		if (owned)
 			close(fd);
 	}
-	/* The memory regions pin the old pages: no rkey reaches them now. */
-	vserv_seg_release(rs, s);
 }
 
 void

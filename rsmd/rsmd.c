@@ -86,6 +86,8 @@ usage(FILE *fp)
 "                         [IPv6]; port 0 picks a free one (" RSMD_DEFAULT_DATA_LISTEN ")\n"
 "  verbs_listen = ADDR:PORT rdma_cm listener of the verbs data path, an\n"
 "                         address of an RDMA device (none)\n"
+"  verbs_windows = 0|1    a memory window per importer queue pair where the\n"
+"                         device has type 2 windows (1)\n"
 "Unknown keys, sections, repeated keys and bad values are errors.\n"
 "\n"
 "Signals: SIGHUP re-reads the configuration file (on error the running\n"

@@ -13,6 +13,7 @@
 #include <sys/epoll.h>
 #include <sys/queue.h>
 #include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "rsmapi.h"
@@ -29,6 +30,17 @@
 #define VS_RECV_SIZE		64u
 /* Memory region kinds: read, write, read+write. */
 #define VS_MR_KINDS		3u
+/*
+ * The daemon's own sends on a queue pair: the ready message, a window's
+ * bind, and at a rebind an invalidation and a bind.  Their wr_id's low
+ * byte tells them from receives (slots 0 .. RSM_VERBS_RECV_DEPTH - 1).
+ */
+#define VS_SEND_DEPTH		4u
+#define VS_WR_READY		0xf0u
+#define VS_WR_BIND		0xf1u
+#define VS_WR_INV		0xf2u
+/* How long a rebind waits for the windows to move to the new memory. */
+#define VS_REBIND_WAIT_MS	2000u
 
 struct vs_cap;
 
@@ -38,9 +50,12 @@ struct vs_conn {
 	struct rdma_cm_id *id;
 	struct vs_cap	*cap;
 	uint64_t	 serial;	/* in wr_id: finds it, or not, later */
-	char		*rbuf;
+	char		*rbuf;		/* receives, then the ready message */
 	struct ibv_mr	*rmr;
 	int		 established;
+	struct ibv_mw	*mw;		/* its window (windows mode) */
+	uint32_t	 rkey;		/* the rkey it was sent */
+	unsigned	 sends;		/* own sends not completed yet */
 };
 
 struct vs_cap {
@@ -57,7 +72,10 @@ struct vs_seg {
 	LIST_ENTRY(vs_seg) link;
 	struct reg_segment *s;
 	void		*map;		/* the mapping they were made on */
+	/* Without windows: one region per access kind, remote access. */
 	struct ibv_mr	*mr[VS_MR_KINDS];
+	/* Windows: the one region they bind to, with no remote access. */
+	struct ibv_mr	*bind_mr;
 };
 
 static struct {
@@ -66,6 +84,7 @@ static struct {
 	struct verbs_devinfo dev[VS_DEV_MAX];
 	/* Listener (verbs_listen). */
 	int		 serving;
+	int		 windows;	/* type 2 windows per queue pair */
 	struct rdma_event_channel *ech;
 	struct rdma_cm_id *listen_id;
 	struct ibv_context *ctx;
@@ -229,6 +248,9 @@ conn_free(struct vs_conn *k, int disconnect)
 	/* The importer hears DISCONNECTED; its requests fail from now on. */
 	if (disconnect && k->established)
 		(void)vs.v->disconnect(k->id);
+	/* Its rkey dies here, whatever the queue pair still does. */
+	if (k->mw != NULL)
+		(void)ibv_dealloc_mw(k->mw);
 	if (k->id->qp != NULL)
 		vs.v->destroy_qp(k->id);
 	if (k->rmr != NULL)
@@ -249,7 +271,44 @@ seg_of(const struct reg_segment *s)
 	return NULL;
 }
 
-/* The region for `perm` on segment s, registered at first need. */
+/* Register [map, map + size) at iova 0; logs why it cannot. */
+static int
+region(const struct reg_segment *s, void *map, int access,
+    struct ibv_mr **mrp)
+{
+	struct ibv_mr *mr;
+	int e;
+
+	mr = vs.v->reg_mr_iova(vs.pd, map, (size_t)s->size, 0, access);
+	if (mr == NULL) {
+		e = errno;
+		if (e == ENOMEM || e == EAGAIN || e == EPERM) {
+			log_warnx("segment %#x: cannot pin %" PRIu64
+			    " bytes for RDMA: raise RLIMIT_MEMLOCK of "
+			    "rsmd (ulimit -l, LimitMEMLOCK= in its "
+			    "systemd unit)", s->segid, s->size);
+			return RSMERR_INSUFFICIENT_MEM;
+		}
+		log_warnx("segment %#x: ibv_reg_mr: %s", s->segid,
+		    strerror(e));
+		return RSMERR_INSUFFICIENT_RESOURCES;
+	}
+	*mrp = mr;
+	return RSM_SUCCESS;
+}
+
+/*
+ * Windows need a region that allows binding them (and local write, for
+ * windows that grant remote write); it grants no remote access itself,
+ * so its own rkey is worth nothing to anyone.
+ */
+#define VS_BIND_ACCESS	(IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_MW_BIND)
+
+/*
+ * The region an import with `perm` reaches segment s through: the one
+ * windows bind to, or without windows the one of that access kind;
+ * registered at first need.
+ */
 static int
 seg_mr(struct reg_segment *s, uint32_t perm, struct ibv_mr **mrp)
 {
@@ -262,8 +321,8 @@ seg_mr(struct reg_segment *s, uint32_t perm, struct ibv_mr **mrp)
 	unsigned k = perm == RSM_PERM_READ ? 0 : perm == RSM_PERM_WRITE ? 1 :
 	    perm == RSM_PERM_RDWR ? 2 : VS_MR_KINDS;
 	struct vs_seg *g;
-	struct ibv_mr *mr;
-	int e;
+	struct ibv_mr **slot;
+	int rc;
 
 	if (k >= VS_MR_KINDS || s->map == NULL)
 		return RSMERR_PERM_DENIED;
@@ -279,26 +338,26 @@ seg_mr(struct reg_segment *s, uint32_t perm, struct ibv_mr **mrp)
 		g->map = s->map;
 		LIST_INSERT_HEAD(&vs.segs, g, link);
 	}
-	if (g->mr[k] == NULL) {
-		mr = vs.v->reg_mr_iova(vs.pd, s->map, (size_t)s->size, 0,
-		    access[k]);
-		if (mr == NULL) {
-			e = errno;
-			if (e == ENOMEM || e == EAGAIN || e == EPERM) {
-				log_warnx("segment %#x: cannot pin %" PRIu64
-				    " bytes for RDMA: raise RLIMIT_MEMLOCK of "
-				    "rsmd (ulimit -l, LimitMEMLOCK= in its "
-				    "systemd unit)", s->segid, s->size);
-				return RSMERR_INSUFFICIENT_MEM;
-			}
-			log_warnx("segment %#x: ibv_reg_mr: %s", s->segid,
-			    strerror(e));
-			return RSMERR_INSUFFICIENT_RESOURCES;
-		}
-		g->mr[k] = mr;
-	}
-	*mrp = g->mr[k];
+	slot = vs.windows ? &g->bind_mr : &g->mr[k];
+	if (*slot == NULL && (rc = region(s, s->map, vs.windows ?
+	    VS_BIND_ACCESS : access[k], slot)) != RSM_SUCCESS)
+		return rc;
+	*mrp = *slot;
 	return RSM_SUCCESS;
+}
+
+/* Free the queue pairs that reach segment s (a backstop: see callers). */
+static void
+seg_conns_free(const struct reg_segment *s)
+{
+	struct vs_conn *k, *next;
+
+	for (k = TAILQ_FIRST(&vs.conns); k != NULL; k = next) {
+		next = TAILQ_NEXT(k, link);
+		if (k->cap != NULL && k->cap->im != NULL &&
+		    k->cap->im->seg == s)
+			conn_free(k, 1);
+	}
 }
 
 void
@@ -310,9 +369,17 @@ vserv_seg_release(struct rsmd *rs, struct reg_segment *s)
 	(void)rs;
 	if (g == NULL)
 		return;
+	/*
+	 * Every caller revoked the segment's imports already; a window
+	 * still bound would keep its region registered, so make sure.
+	 */
+	seg_conns_free(s);
 	for (k = 0; k < VS_MR_KINDS; k++)
 		if (g->mr[k] != NULL)
 			(void)vs.v->dereg_mr(g->mr[k]);
+	if (g->bind_mr != NULL && vs.v->dereg_mr(g->bind_mr) != 0)
+		log_warnx("segment %#x: cannot deregister its memory region",
+		    s->segid);
 	LIST_REMOVE(g, link);
 	free(g);
 	log_debug("segment %#x: memory regions deregistered", s->segid);
@@ -363,7 +430,8 @@ vcap_issue(struct rsmd *rs, struct reg_import *im, struct rsm_wire_cap *w)
 	w->port = vs.port;
 	w->family = vs.family;
 	w->kind = RSM_CAPK_VERBS;
-	w->rkey = mr->rkey;
+	/* The rkey comes on the queue pair, once connected (verbs_wire.h). */
+	w->rkey = 0;
 	log_debug("import %#" PRIx64 ": verbs capability issued (%s)",
 	    im->handle, vs.name);
 	return RSM_SUCCESS;
@@ -458,8 +526,10 @@ on_request(struct rdma_cm_id *id, const struct rdma_conn_param *cp)
 		(void)vs.v->destroy_id(id);
 		return;
 	}
+	/* The receive slots, and one more for the ready message. */
 	if ((k = calloc(1, sizeof(*k))) == NULL ||
-	    (k->rbuf = calloc(RSM_VERBS_RECV_DEPTH, VS_RECV_SIZE)) == NULL) {
+	    (k->rbuf = calloc(RSM_VERBS_RECV_DEPTH + 1, VS_RECV_SIZE)) ==
+	    NULL) {
 		if (k != NULL)
 			free(k);
 		refused("out of memory");
@@ -478,12 +548,12 @@ on_request(struct rdma_cm_id *id, const struct rdma_conn_param *cp)
 	memset(&qa, 0, sizeof(qa));
 	qa.send_cq = qa.recv_cq = vs.cq;
 	qa.qp_type = IBV_QPT_RC;
-	qa.cap.max_send_wr = 1;
+	qa.cap.max_send_wr = VS_SEND_DEPTH;
 	qa.cap.max_recv_wr = RSM_VERBS_RECV_DEPTH;
 	qa.cap.max_send_sge = 1;
 	qa.cap.max_recv_sge = 1;
 	if (vs.v->create_qp(id, vs.pd, &qa) != 0 ||
-	    (k->rmr = vs.v->reg_mr(vs.pd, k->rbuf, RSM_VERBS_RECV_DEPTH *
+	    (k->rmr = vs.v->reg_mr(vs.pd, k->rbuf, (RSM_VERBS_RECV_DEPTH + 1) *
 	    VS_RECV_SIZE, IBV_ACCESS_LOCAL_WRITE)) == NULL) {
 		refused("cannot make a queue pair");
 		(void)vs.v->reject(id, NULL, 0);
@@ -509,6 +579,115 @@ on_request(struct rdma_cm_id *id, const struct rdma_conn_param *cp)
 	}
 	log_debug("import %#" PRIx64 ": verbs queue pair accepted",
 	    c->im->handle);
+}
+
+static int
+window_access(uint32_t perm)
+{
+	return ((perm & RSM_PERM_READ) ? IBV_ACCESS_REMOTE_READ : 0) |
+	    ((perm & RSM_PERM_WRITE) ? IBV_ACCESS_REMOTE_WRITE : 0);
+}
+
+/*
+ * Bind k's window over mr (the whole segment, the import's rights).
+ * again: it is bound already (a rebind): invalidate it first, then bind
+ * it with the same rkey, which the importer goes on using.  A type 2
+ * window is bound through this queue pair and works on it alone.
+ */
+static int
+post_bind(struct vs_conn *k, struct ibv_mr *mr, uint64_t size, int again)
+{
+	struct ibv_send_wr wr[2], *bad;
+	unsigned n = 0;
+
+	memset(wr, 0, sizeof(wr));
+	if (again) {
+		wr[0].wr_id = (k->serial << 8) | VS_WR_INV;
+		wr[0].opcode = IBV_WR_LOCAL_INV;
+		wr[0].send_flags = IBV_SEND_SIGNALED;
+		wr[0].invalidate_rkey = k->rkey;
+		wr[0].next = &wr[1];
+		n = 1;
+	}
+	wr[n].wr_id = (k->serial << 8) | VS_WR_BIND;
+	wr[n].opcode = IBV_WR_BIND_MW;
+	wr[n].send_flags = IBV_SEND_SIGNALED;
+	wr[n].bind_mw.mw = k->mw;
+	wr[n].bind_mw.rkey = again ? k->rkey : ibv_inc_rkey(k->mw->rkey);
+	wr[n].bind_mw.bind_info.mr = mr;
+	wr[n].bind_mw.bind_info.addr = 0;
+	wr[n].bind_mw.bind_info.length = size;
+	wr[n].bind_mw.bind_info.mw_access_flags =
+	    window_access(k->cap->im->perm);
+	if (ibv_post_send(k->id->qp, wr, &bad) != 0)
+		return -1;
+	/*
+	 * The device names the window by its current rkey in the next
+	 * bind: keep the handle's copy current, as ibv_bind_mw does.
+	 */
+	k->mw->rkey = wr[n].bind_mw.rkey;
+	k->rkey = wr[n].bind_mw.rkey;
+	k->sends += n + 1;
+	return 0;
+}
+
+/* Tell the importer its rkey: it moves no data before this arrives. */
+static int
+post_ready(struct vs_conn *k, uint32_t rkey, uint32_t flags)
+{
+	struct rsm_verbs_ready m;
+	struct ibv_send_wr wr, *bad;
+	struct ibv_sge sg;
+	char *buf = k->rbuf + RSM_VERBS_RECV_DEPTH * VS_RECV_SIZE;
+
+	memset(&m, 0, sizeof(m));
+	m.magic = RSM_VERBS_MAGIC;
+	m.rkey = rkey;
+	m.flags = flags;
+	memcpy(buf, &m, sizeof(m));
+	sg.addr = (uintptr_t)buf;
+	sg.length = sizeof(m);
+	sg.lkey = k->rmr->lkey;
+	memset(&wr, 0, sizeof(wr));
+	wr.wr_id = (k->serial << 8) | VS_WR_READY;
+	wr.opcode = IBV_WR_SEND;
+	wr.send_flags = IBV_SEND_SIGNALED;
+	wr.sg_list = &sg;
+	wr.num_sge = 1;
+	if (ibv_post_send(k->id->qp, &wr, &bad) != 0)
+		return -1;
+	k->sends++;
+	k->rkey = rkey;
+	return 0;
+}
+
+/*
+ * The importer's queue pair is established: bind its window (the send
+ * queue runs in order, so the bind is done before the ready message
+ * leaves) and send it the rkey.
+ */
+static void
+conn_ready(struct vs_conn *k)
+{
+	struct reg_import *im = k->cap != NULL ? k->cap->im : NULL;
+	struct ibv_mr *mr;
+	int rc = -1;
+
+	if (im != NULL && im->seg != NULL &&
+	    seg_mr(im->seg, im->perm, &mr) == RSM_SUCCESS) {
+		if (!vs.windows)
+			rc = post_ready(k, mr->rkey, 0);
+		else if ((k->mw = ibv_alloc_mw(vs.pd, IBV_MW_TYPE_2)) ==
+		    NULL)
+			log_warn("import %#" PRIx64 ": ibv_alloc_mw",
+			    im->handle);
+		else if (post_bind(k, mr, im->seg->size, 0) == 0)
+			rc = post_ready(k, k->rkey, RSM_VERBS_READY_WINDOW);
+	}
+	if (rc != 0) {
+		refused("cannot bind a window or send the rkey");
+		conn_free(k, 1);
+	}
 }
 
 static struct vs_conn *
@@ -555,8 +734,12 @@ ech_ready(struct rsmd *rs, struct rsmd_io *io, uint32_t events)
 			on_request(id, &cp);
 			break;
 		case RDMA_CM_EVENT_ESTABLISHED:
-			if (id->context != NULL)
-				((struct vs_conn *)id->context)->established = 1;
+			if (id != vs.listen_id && id->context != NULL) {
+				struct vs_conn *k = id->context;
+
+				k->established = 1;
+				conn_ready(k);
+			}
 			break;
 		case RDMA_CM_EVENT_DISCONNECTED:
 		case RDMA_CM_EVENT_CONNECT_ERROR:
@@ -601,26 +784,43 @@ on_signal(struct rsmd *rs, struct vs_conn *k, const char *buf, uint32_t len)
 	    RSM_HKIND_EXPORT, m.flags, im->seg->handle);
 }
 
+/*
+ * Retire completions: a receive is a signal (ring the exporter, post it
+ * again); the daemon's own sends are counted down, and one that failed
+ * loses its connection (the importer hears DISCONNECTED).
+ */
 static void
-cch_ready(struct rsmd *rs, struct rsmd_io *io, uint32_t events)
+cq_drain(struct rsmd *rs)
 {
-	struct ibv_cq *cq;
 	struct ibv_wc wc[16];
-	void *ctx;
 	int n, i;
 
-	(void)io;
-	(void)events;
-	while (vs.v->get_cq_event(vs.cch, &cq, &ctx) == 0)
-		vs.v->ack_cq_events(cq, 1);
-	(void)ibv_req_notify_cq(vs.cq, 0);
 	while ((n = ibv_poll_cq(vs.cq, 16, wc)) > 0) {
 		for (i = 0; i < n; i++) {
 			struct vs_conn *k = conn_by_serial(wc[i].wr_id >> 8);
 			unsigned slot = (unsigned)(wc[i].wr_id & 0xff);
 
 			/* Flushed by a queue pair that is gone: nothing to do. */
-			if (k == NULL || wc[i].status != IBV_WC_SUCCESS ||
+			if (k == NULL)
+				continue;
+			if (slot >= VS_WR_READY) {
+				if (k->sends > 0)
+					k->sends--;
+				if (wc[i].status != IBV_WC_SUCCESS) {
+					log_warnx("verbs queue pair of import "
+					    "%#" PRIx64 ": %s failed (status "
+					    "%d): disconnected", k->cap != NULL &&
+					    k->cap->im != NULL ?
+					    k->cap->im->handle : 0,
+					    slot == VS_WR_READY ? "the ready "
+					    "message" : slot == VS_WR_BIND ?
+					    "a window bind" : "an invalidation",
+					    (int)wc[i].status);
+					conn_free(k, 1);
+				}
+				continue;
+			}
+			if (wc[i].status != IBV_WC_SUCCESS ||
 			    wc[i].opcode != IBV_WC_RECV ||
 			    slot >= RSM_VERBS_RECV_DEPTH)
 				continue;
@@ -630,6 +830,85 @@ cch_ready(struct rsmd *rs, struct rsmd_io *io, uint32_t events)
 			(void)post_recv(k, slot);
 		}
 	}
+}
+
+static void
+cch_ready(struct rsmd *rs, struct rsmd_io *io, uint32_t events)
+{
+	struct ibv_cq *cq;
+	void *ctx;
+
+	(void)io;
+	(void)events;
+	while (vs.v->get_cq_event(vs.cch, &cq, &ctx) == 0)
+		vs.v->ack_cq_events(cq, 1);
+	(void)ibv_req_notify_cq(vs.cq, 0);
+	cq_drain(rs);
+}
+
+int
+vserv_seg_rebound(struct rsmd *rs, struct reg_segment *s)
+{
+	struct vs_seg *g = seg_of(s);
+	struct vs_conn *k, *next;
+	struct ibv_mr *mr, *old;
+	uint64_t *moving, end;
+	size_t nmoving = 0, i, left;
+
+	if (g == NULL || g->map == s->map)
+		return 0;
+	if (!vs.windows || g->bind_mr == NULL ||
+	    region(s, s->map, VS_BIND_ACCESS, &mr) != RSM_SUCCESS)
+		return -1;
+	old = g->bind_mr;
+	g->bind_mr = mr;
+	g->map = s->map;
+	moving = calloc(vs.nconns + 1, sizeof(*moving));
+	for (k = TAILQ_FIRST(&vs.conns); k != NULL; k = next) {
+		next = TAILQ_NEXT(k, link);
+		if (k->cap == NULL || k->cap->im == NULL ||
+		    k->cap->im->seg != s || k->mw == NULL)
+			continue;
+		if (moving == NULL || post_bind(k, mr, s->size, 1) != 0) {
+			conn_free(k, 1);
+			continue;
+		}
+		moving[nmoving++] = k->serial;
+	}
+	/*
+	 * The old region may go only once no window is bound to it, and the
+	 * exporter may reuse the old pages once we answer: wait here, within
+	 * a bound, for the windows to move (a local operation of the device,
+	 * microseconds on rxe); a queue pair that does not finish in time is
+	 * disconnected, which frees its window.
+	 */
+	end = now_ms() + VS_REBIND_WAIT_MS;
+	for (;;) {
+		const struct timespec pause = { 0, 50000 };
+
+		cq_drain(rs);
+		for (i = 0, left = 0; i < nmoving; i++)
+			if ((k = conn_by_serial(moving[i])) != NULL &&
+			    k->sends > 0)
+				left++;
+		if (left == 0 || now_ms() >= end)
+			break;
+		(void)nanosleep(&pause, NULL);
+	}
+	for (i = 0; i < nmoving; i++)
+		if ((k = conn_by_serial(moving[i])) != NULL && k->sends > 0) {
+			log_warnx("segment %#x: a window did not move to the "
+			    "new memory in time: importer disconnected",
+			    s->segid);
+			conn_free(k, 1);
+		}
+	free(moving);
+	if (vs.v->dereg_mr(old) != 0)
+		log_warnx("segment %#x: cannot deregister the old memory "
+		    "region", s->segid);
+	log_debug("segment %#x: %zu windows moved to the new memory",
+	    s->segid, nmoving);
+	return 0;
 }
 
 static int
@@ -673,15 +952,19 @@ listen_start(struct rsmd *rs, const struct rsmd_addr *a)
 		return -1;
 	}
 	/*
-	 * Room for every receive of every queue pair: destroying many at
-	 * once flushes them all here, and an overrun would break them all.
+	 * Room for every receive and send of every queue pair: destroying
+	 * many at once flushes them all here, and an overrun would break
+	 * them all.
 	 */
 	memset(&da, 0, sizeof(da));
 	(void)v->query_device(vs.ctx, &da);
-	cqe = (int)(VS_CONNS_MAX * RSM_VERBS_RECV_DEPTH);
+	cqe = (int)(VS_CONNS_MAX * (RSM_VERBS_RECV_DEPTH + VS_SEND_DEPTH));
 	if (da.max_cqe > 0 && da.max_cqe < cqe)
 		cqe = da.max_cqe;
-	vs.conns_max = (unsigned)cqe / RSM_VERBS_RECV_DEPTH;
+	vs.conns_max = (unsigned)cqe / (RSM_VERBS_RECV_DEPTH + VS_SEND_DEPTH);
+	vs.windows = rs->conf.verbs_windows != 0 && da.max_mw > 0 &&
+	    (da.device_cap_flags & (IBV_DEVICE_MEM_WINDOW_TYPE_2A |
+	    IBV_DEVICE_MEM_WINDOW_TYPE_2B)) != 0;
 	if ((vs.pd = v->alloc_pd(vs.ctx)) == NULL ||
 	    (vs.cch = v->create_comp_channel(vs.ctx)) == NULL ||
 	    set_nonblock(vs.cch->fd) != 0 ||
@@ -721,7 +1004,10 @@ listen_start(struct rsmd *rs, const struct rsmd_addr *a)
 	}
 	vs.watched = 1;
 	vs.serving = 1;
-	log_info("verbs data path: rdma_cm listener %s", vs.name);
+	log_info("verbs data path: rdma_cm listener %s, %s", vs.name,
+	    vs.windows ? "a memory window per importer queue pair" :
+	    rs->conf.verbs_windows ? "memory regions (the device has no "
+	    "type 2 memory windows)" : "memory regions (verbs_windows 0)");
 	return 0;
 }
 

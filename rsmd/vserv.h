@@ -5,19 +5,23 @@
  * ibv_get_device_list order, found once at start (libraries loaded with
  * dlopen, so a node without them simply has no verbsN).  With
  * verbs_listen configured, the daemon also serves verbs imports of its
- * own segments: it registers a segment's mapping (one memory region per
- * access kind, made at the first connect that needs it, iova 0 so remote
- * addresses are offsets) and hands the importer a capability carrying the
- * rkey, a random token and the rdma_cm listener's address.  The listener
- * accepts an RC queue pair only for a live token; the queue pair then
- * carries RDMA READ/WRITE from the importer (the daemon's CPU is not
- * involved) and SENDs that ring the exporter.
+ * own segments: it registers a segment's mapping (iova 0, so remote
+ * addresses are offsets) and hands the importer a capability carrying a
+ * random token and the rdma_cm listener's address.  The listener accepts
+ * an RC queue pair only for a live token, then sends the importer its
+ * rkey: where the device has type 2 memory windows (and verbs_windows is
+ * 1), a window bound to that queue pair alone with the import's rights,
+ * over one region that grants no remote access itself; else the rkey of
+ * the segment's region for those rights (one per access kind).  The
+ * queue pair then carries RDMA READ/WRITE from the importer (the daemon's
+ * CPU is not involved) and SENDs that ring the exporter.
  *
  * Revocation is synchronous like tcp0's: the import's queue pairs are
- * disconnected and destroyed, and when a segment is unpublished,
- * destroyed, rebound or its exporter dies its memory regions are
+ * disconnected and destroyed (their windows freed), and when a segment is
+ * unpublished, destroyed or its exporter dies its memory regions are
  * deregistered, before the daemon answers, so a stale rkey fails at the
- * hardware.
+ * hardware.  A rebind moves the windows to the new memory before the
+ * daemon answers (vserv_seg_rebound).
  */
 #ifndef RSMD_VSERV_H
 #define RSMD_VSERV_H
@@ -49,5 +53,14 @@ void	 vcap_revoke(struct rsmd *, struct reg_import *);
 int	 vcap_held(const struct reg_import *);
 /* Deregister a segment's memory regions (its imports revoked already). */
 void	 vserv_seg_release(struct rsmd *, struct reg_segment *);
+/*
+ * The segment was rebound to new memory: with windows, register the new
+ * memory, move every importer's window onto it with the rkey it has
+ * (invalidate, bind), wait (bounded) for that, and deregister the old
+ * memory: 0, importers keep working.  -1: without windows, or the new
+ * memory cannot be registered: the caller revokes the verbs imports and
+ * releases the segment's regions.
+ */
+int	 vserv_seg_rebound(struct rsmd *, struct reg_segment *);
 
 #endif /* RSMD_VSERV_H */

@@ -71,3 +71,10 @@ vserv_seg_release(struct rsmd *rs, struct reg_segment *s)
 {
 	(void)rs; (void)s;
 }
+
+int
+vserv_seg_rebound(struct rsmd *rs, struct reg_segment *s)
+{
+	(void)rs; (void)s;
+	return 0;
+}

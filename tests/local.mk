@@ -131,6 +131,10 @@ tests_unit_test_verbs_plan_LDADD = $(CMOCKA_LIBS)
 TESTS += tests/unit/test_verbs_plan
 endif
 TESTS += tests/vm/test_verbs.sh
+# A read-only importer that uses another queue pair's rkey.
+check_PROGRAMS += tests/vm/verbs_forge
+tests_vm_verbs_forge_SOURCES = tests/vm/verbs_forge.c
+tests_vm_verbs_forge_LDADD = librsm.la libproto.la $(PTHREAD_LIBS)
 endif
 EXTRA_DIST += tests/vm/test_verbs.sh
 if HAVE_CMOCKA

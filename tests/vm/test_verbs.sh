@@ -8,15 +8,18 @@
 # put/get/putv/getv and explicit barriers from 1 B to 16 MiB with
 # checksums, a signal carried by a SEND (also before any put/get, as the
 # queue pair connects with the import), a read-only import that cannot
-# write, an unprivileged importer (registrations it cannot validate are
-# used once; memlock limits), rebind (verbs importers are cut off, a new
-# import sees the new memory), unpublish (the rkey dies), exporter kill -9
-# and rsmd kill -9
-# reaching the importer as RSMERR_CONN_ABORTED promptly (times printed);
-# then node 1's rsmd again without CAP_IPC_LOCK under a 1 MiB memlock
-# limit: a segment too large to pin gives RSMERR_INSUFFICIENT_MEM and a
-# log line naming RLIMIT_MEMLOCK, a small one still works.  The
-# controller listing and the topology show verbs0.
+# write, a read-only importer that steals a read-write importer's rkey
+# (verbs_forge: refused by the hardware, as each queue pair has its own
+# memory window), an unprivileged importer (registrations it cannot
+# validate are used once; memlock limits), rebind (the importer's window
+# moves: the same import reads and writes the new memory), unpublish (the
+# rkey dies), exporter kill -9 and rsmd kill -9 reaching the importer as
+# RSMERR_CONN_ABORTED promptly (times printed); then node 1's rsmd again
+# without CAP_IPC_LOCK under a 1 MiB memlock limit: a segment too large
+# to pin gives RSMERR_INSUFFICIENT_MEM and a log line naming
+# RLIMIT_MEMLOCK, a small one still works; last, node 1 with
+# verbs_windows = 0: data moves, a stolen rkey writes, and a rebind cuts
+# the importer off.  The controller listing and the topology show verbs0.
 #
 # Outside the guest this script re-runs itself through run-in-guest.sh.
 set -u
@@ -37,6 +40,7 @@ ADDR=10.9.0.1
 EXPORTER_DEATH_LIMIT_MS=3000
 NODE_DEATH_LIMIT_MS=$(( DEAD_AFTER_MS + 3000 ))
 export RSM_PROBE_CTLR=verbs0
+FORGE=$(cd "$(dirname "$RSMD_BIN")/../tests/vm" && pwd)/verbs_forge
 
 # ---- one address, two daemons: lib.sh's helpers without namespaces ----
 node_addr() { echo "$ADDR"; }
@@ -83,6 +87,7 @@ node_conf() {
 		echo "heartbeat_ms = $HEARTBEAT_MS"
 		echo "dead_after_ms = $DEAD_AFTER_MS"
 		echo "peer = $j $ADDR:$((PEER_PORT + j))"
+		[ -n "${VERBS_WINDOWS:-}" ] && echo "verbs_windows = $VERBS_WINDOWS"
 	} >"$(node_dir "$i")/rsmd.conf"
 }
 node_start() {
@@ -186,6 +191,15 @@ check "that signal came over its queue pair" test \
     "$(grep -c 'signal over a verbs queue pair' "$(node_log 1)")" -gt "$nsig"
 probe_quit fresh
 
+# ---- a read-only importer using a read-write importer's rkey ----
+a=$(RSM_DAEMON_SOCKET=$(node_sock 2) timeout 60 "$FORGE" 1 $SEG 2>&1)
+echo "# forged write through another queue pair's window: $a"
+check "each queue pair has its own rkey" eval '[[ "$a" == *rkeys_differ=1* ]]'
+check "a stolen rkey fails on another queue pair" eval \
+    '[[ "$a" == *forged_put=* && "$a" != *forged_put=0\ * ]]'
+check "and its bytes never reach the segment" eval '[[ "$a" == *landed=0* ]]'
+check "the rkey's owner still works" eval '[[ "$a" == *a_ok=1* ]]'
+
 # ---- permission: a read-only import cannot write ----
 probe_start ro 2 import 1 $SEG r
 check_rc "read-only import connects" 0 "$P_LAST"
@@ -220,21 +234,27 @@ check "unprivileged put/get checksums (one-use registrations, bounce)" \
     test "$bad" = 0
 probe_quit nb
 
-# ---- rebind: verbs importers are cut off (their rkey names the old pages) ----
+# ---- rebind: the importer's window moves to the new memory ----
+check "node 1 binds a memory window per queue pair" grep -q \
+    'a memory window per importer queue pair' "$(node_log 1)"
 check_rc "exporter rebinds the segment to new memory" 0 \
     "$(probe_say exp "rebind 77")"
-check_rc "the verbs importer is cut off by the rebind" $E_ABORTED \
-    "$(probe_say imp "get 0 8")"
+check "node 1 moved the windows before answering" grep -q \
+    'windows moved to the new memory' "$(node_log 1)"
+b=$(probe_say exp "sum 0 $MIB")
+a=$(probe_say imp "get 0 $MIB")
+check "the same import reads the new memory" eval '[ "$(rc_of "$a")" = 0 ] &&
+    [ "$(sum_of "$a")" = "$(sum_of "$b")" ]'
+a=$(probe_say imp "put 4093 65537 78")
+b=$(probe_say exp "sum 4093 65537")
+check "its puts land in the new memory" eval '[ "$(rc_of "$a")" = 0 ] &&
+    [ "$(sum_of "$a")" = "$(sum_of "$b")" ]'
 probe_quit imp
 probe_start imp 2 import 1 $SEG rw
 check_rc "a new import after the rebind" 0 "$P_LAST"
 b=$(probe_say exp "sum 0 $MIB")
 a=$(probe_say imp "get 0 $MIB")
-check "it reads the new memory" eval '[ "$(rc_of "$a")" = 0 ] &&
-    [ "$(sum_of "$a")" = "$(sum_of "$b")" ]'
-a=$(probe_say imp "put 4093 65537 78")
-b=$(probe_say exp "sum 4093 65537")
-check "its puts land in the new memory" eval '[ "$(rc_of "$a")" = 0 ] &&
+check "it reads the new memory too" eval '[ "$(rc_of "$a")" = 0 ] &&
     [ "$(sum_of "$a")" = "$(sum_of "$b")" ]'
 
 # ---- unpublish: the rkey dies, the importer is cut off ----
@@ -306,6 +326,34 @@ a=$(probe_say imp "put 100 5000 9")
 b=$(probe_say exp "sum 100 5000")
 check "and moves data" eval '[ "$(rc_of "$a")" = 0 ] &&
     [ "$(sum_of "$a")" = "$(sum_of "$b")" ]'
+probe_quit imp
+probe_quit exp
+
+# ---- verbs_windows = 0: shared memory regions ----
+# What the windows buy, shown by their absence: a stolen rkey works, and
+# a rebind must cut importers off (their rkeys name the old pages).
+node_kill9 1
+VERBS_WINDOWS=0
+node_start 1 || nok "node 1 restarts with verbs_windows = 0"
+VERBS_WINDOWS=
+check "node 1 is back" wait_until 15000 all_up
+check "node 1 hands out memory regions" grep -q \
+    'memory regions (verbs_windows 0)' "$(node_log 1)"
+probe_start exp 1 export $SEG $MIB 2:0666
+check "an exporter" test "$P_LAST" = ready
+probe_start imp 2 import 1 $SEG rw
+check_rc "an import through verbs0" 0 "$P_LAST"
+a=$(probe_say imp "put 4093 70000 31")
+b=$(probe_say exp "sum 4093 70000")
+check "its puts land" eval '[ "$(rc_of "$a")" = 0 ] &&
+    [ "$(sum_of "$a")" = "$(sum_of "$b")" ]'
+a=$(RSM_DAEMON_SOCKET=$(node_sock 2) timeout 60 "$FORGE" 1 $SEG 2>&1)
+echo "# forged write without windows: $a"
+check "without windows a stolen rkey writes (what windows prevent)" \
+    eval '[[ "$a" == *landed=1* ]]'
+check_rc "exporter rebinds" 0 "$(probe_say exp "rebind 79")"
+check_rc "without windows the rebind cuts the importer off" $E_ABORTED \
+    "$(probe_say imp "get 0 8")"
 probe_quit imp
 probe_quit exp
 

@@ -617,6 +617,80 @@ setup(struct verbs_conn *c, const struct rsm_wire_cap *cap)
 	return RSM_SUCCESS;
 }
 
+/* wr_id of the one receive: the ring's indices are below VERBS_SQ_DEPTH. */
+#define VERBS_WR_READY	UINT64_MAX
+
+/*
+ * Before connecting: one receive for the daemon's ready message, in the
+ * first bounce slot (no transfer uses it before the message is in).
+ */
+static int
+ready_recv(struct verbs_conn *c)
+{
+	struct ibv_recv_wr wr, *bad;
+	struct ibv_sge sg;
+
+	sg.addr = (uintptr_t)c->bounce;
+	sg.length = VERBS_BOUNCE_SLOT;
+	sg.lkey = c->bounce_mr->lkey;
+	memset(&wr, 0, sizeof(wr));
+	wr.wr_id = VERBS_WR_READY;
+	wr.sg_list = &sg;
+	wr.num_sge = 1;
+	return ibv_post_recv(c->qp, &wr, &bad) == 0 ? 0 : -1;
+}
+
+/*
+ * Connected: wait (bounded) for the ready message, which carries the
+ * rkey this queue pair is to use (verbs_wire.h).  Any connection-manager
+ * event meanwhile means the daemon let go.
+ */
+static int
+ready_wait(struct verbs_conn *c, int ms)
+{
+	const struct verbs_dl *v = c->v;
+	struct rsm_verbs_ready m;
+	struct ibv_wc wc;
+	uint64_t end = mono_ms() + (uint64_t)ms, now;
+	int n;
+
+	for (;;) {
+		struct pollfd pfd[2];
+		struct ibv_cq *ecq;
+		void *ectx;
+
+		if ((n = ibv_poll_cq(c->cq, 1, &wc)) != 0)
+			break;
+		if (ibv_req_notify_cq(c->cq, 0) != 0)
+			return -1;
+		if ((n = ibv_poll_cq(c->cq, 1, &wc)) != 0)
+			break;
+		if ((now = mono_ms()) >= end)
+			return -1;
+		pfd[0].fd = c->cch->fd;
+		pfd[1].fd = c->ech->fd;
+		pfd[0].events = pfd[1].events = POLLIN;
+		pfd[0].revents = pfd[1].revents = 0;
+		if (poll(pfd, 2, (int)(end - now)) < 0 && errno != EINTR)
+			return -1;
+		if (pfd[1].revents & POLLIN)
+			return -1;
+		if (pfd[0].revents & POLLIN)
+			while (v->get_cq_event(c->cch, &ecq, &ectx) == 0)
+				v->ack_cq_events(ecq, 1);
+	}
+	if (n < 0 || wc.status != IBV_WC_SUCCESS ||
+	    wc.wr_id != VERBS_WR_READY || wc.opcode != IBV_WC_RECV ||
+	    wc.byte_len != sizeof(m))
+		return -1;
+	memcpy(&m, c->bounce, sizeof(m));
+	if (m.magic != RSM_VERBS_MAGIC ||
+	    (m.flags & ~(uint32_t)RSM_VERBS_READY_WINDOW) != 0)
+		return -1;
+	c->rkey = m.rkey;
+	return 0;
+}
+
 int
 verbs_conn_open(const struct rsm_xport_target *t, struct verbs_conn **cp)
 {
@@ -645,14 +719,15 @@ verbs_conn_open(const struct rsm_xport_target *t, struct verbs_conn **cp)
 	(void)pthread_once(&verbs_fork_once, verbs_fork_install);
 	c->fork_gen = atomic_load(&verbs_forks);
 	c->spin_ns = VERBS_SPIN_NS;
-	c->rkey = t->cap->rkey;
 	c->size = t->size;
 	c->granted = t->perm;
 	if ((c->abort_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
 		free(c);
 		return RSMERR_INSUFFICIENT_RESOURCES;
 	}
-	if ((rc = setup(c, t->cap)) != RSM_SUCCESS) {
+	if ((rc = setup(c, t->cap)) != RSM_SUCCESS ||
+	    (rc = ready_recv(c) == 0 ? RSM_SUCCESS :
+	    RSMERR_INSUFFICIENT_RESOURCES) != RSM_SUCCESS) {
 		verbs_conn_close(c);
 		return rc;
 	}
@@ -672,7 +747,8 @@ verbs_conn_open(const struct rsm_xport_target *t, struct verbs_conn **cp)
 	cp_param.retry_count = 7;
 	cp_param.rnr_retry_count = 6;
 	if (v->connect(c->id, &cp_param) != 0 ||
-	    cm_wait(c, RDMA_CM_EVENT_ESTABLISHED, VERBS_CONNECT_MS, &got)) {
+	    cm_wait(c, RDMA_CM_EVENT_ESTABLISHED, VERBS_CONNECT_MS, &got) ||
+	    ready_wait(c, VERBS_CONNECT_MS) != 0) {
 		verbs_conn_close(c);
 		/* Refused (a token that is not live) or unreachable: lost. */
 		return RSMERR_CONN_ABORTED;

@@ -5,10 +5,16 @@
  * The importer connects an RC queue pair to the address and port of the
  * capability; the connect request's private data is struct
  * rsm_verbs_hello carrying the capability's token, and the daemon accepts
- * only while that token is live.  Data then moves one-sided: RDMA WRITE
- * (put) and RDMA READ (get) with the capability's rkey, remote addresses
- * being segment offsets (the daemon registers its mapping with iova 0).
- * A signal is a SEND of struct rsm_verbs_signal on the same queue pair.
+ * only while that token is live.  Once the connection is established the
+ * daemon SENDs struct rsm_verbs_ready with the rkey this queue pair is to
+ * use (the importer has one receive posted for it, and moves no data
+ * before it arrives).  Where the device has type 2 memory windows that
+ * rkey is a window bound to this queue pair alone, with exactly the
+ * import's rights; else it is the segment's memory region for those
+ * rights.  Data then moves one-sided: RDMA WRITE (put) and RDMA READ (get)
+ * with that rkey, remote addresses being segment offsets (the daemon
+ * registers its mapping with iova 0).  A signal is a SEND of struct
+ * rsm_verbs_signal on the same queue pair.
  */
 #ifndef RSM_VERBS_WIRE_H
 #define RSM_VERBS_WIRE_H
@@ -18,13 +24,23 @@
 #include "rsm_proto.h"
 
 #define RSM_VERBS_MAGIC		0x56534d52u	/* "RMSV" little-endian */
-#define RSM_VERBS_VERSION	1u
+#define RSM_VERBS_VERSION	2u
 
 struct rsm_verbs_hello {
 	uint32_t magic;
 	uint32_t version;
 	uint8_t  token[RSM_CAP_TOKEN_LEN];
 };
+
+struct rsm_verbs_ready {
+	uint32_t magic;
+	uint32_t rkey;
+	uint32_t flags;		/* RSM_VERBS_READY_WINDOW */
+	uint32_t pad;
+};
+
+/* The rkey is a memory window bound to this queue pair. */
+#define RSM_VERBS_READY_WINDOW	0x1u
 
 struct rsm_verbs_signal {
 	uint32_t magic;
