@@ -108,8 +108,8 @@ EXTRA_DIST += tests/test_demo.sh
 # skipped (77) when not root or with RSM_SKIP_VM=1.
 TESTS += tests/vm/test_netem.sh tests/vm/test_rxe_smoke.sh
 EXTRA_DIST += tests/vm/README tests/vm/run-in-guest.sh tests/vm/guest-init.sh \
-	tests/vm/guest-run.sh tests/vm/vm_lib.sh tests/vm/test_netem.sh \
-	tests/vm/test_rxe_smoke.sh
+	tests/vm/guest-run.sh tests/vm/guest_lib.sh tests/vm/vm_lib.sh \
+	tests/vm/test_netem.sh tests/vm/test_rxe_smoke.sh
 clean-local: clean-vm-cache
 clean-vm-cache:
 	-rm -rf vm-cache
@@ -131,12 +131,15 @@ tests_unit_test_verbs_plan_LDADD = $(CMOCKA_LIBS)
 TESTS += tests/unit/test_verbs_plan
 endif
 TESTS += tests/vm/test_verbs.sh
+# Two guests, an rxe device each, joined by a QEMU socket link.
+TESTS += tests/vm/test_roce2.sh
 # A read-only importer that uses another queue pair's rkey.
 check_PROGRAMS += tests/vm/verbs_forge
 tests_vm_verbs_forge_SOURCES = tests/vm/verbs_forge.c
 tests_vm_verbs_forge_LDADD = librsm.la libproto.la $(PTHREAD_LIBS)
 endif
-EXTRA_DIST += tests/vm/test_verbs.sh
+EXTRA_DIST += tests/vm/test_verbs.sh tests/vm/test_roce2.sh \
+	tests/vm/run-two-guests.sh
 if HAVE_CMOCKA
 check_PROGRAMS += tests/proc/test_verbs_absent
 tests_proc_test_verbs_absent_SOURCES = tests/proc/test_verbs_absent.c

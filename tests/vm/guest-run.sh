@@ -2,8 +2,9 @@
 # guest-run.sh - runs inside the guest, chrooted into the host's root, from
 # the job share /run/rsm-vm that run-in-guest.sh filled: loads the modules
 # the tests use (from the host's /lib/modules/<guest kernel>), brings lo
-# up, then runs the job's command with its environment under `timeout`,
-# writing stdout, stderr and the exit status to the share.
+# up, mounts run-two-guests.sh's common share if there is one, then runs
+# the job's command with its environment under `timeout`, writing
+# stdout, stderr and the exit status to the share.
 set -u
 J=/run/rsm-vm
 exec 3>"$J/setup.log"
@@ -18,6 +19,15 @@ for m in crc32_generic rdma_rxe ib_uverbs rdma_ucm veth bridge sch_netem \
 	timeout 60 modprobe "$m" >&3 2>&1 || echo "modprobe $m failed" >&3
 done
 timeout 10 ip link set lo up >&3 2>&1
+# run-two-guests.sh gives both of its guests one more writable share (tag
+# rsmshare) to coordinate through; it names the mount point.  Not cached
+# in the guest (no cache= option), so a file the other guest writes is
+# seen at once.
+if [ -n "${RSM_VM_SHARE:-}" ]; then
+	mkdir -p "$RSM_VM_SHARE" && timeout 30 mount -t 9p \
+	    -o trans=virtio,version=9p2000.L,msize=262144 rsmshare \
+	    "$RSM_VM_SHARE" >&3 2>&1 || echo "cannot mount rsmshare" >&3
+fi
 
 rc=1
 if cd "$RSM_VM_CWD"; then
