@@ -131,6 +131,8 @@ test_wc_mapping(void **state)
 	    RSMERR_CONN_ABORTED);
 	assert_int_equal(verbs_wc_to_rsm(IBV_WC_REM_ACCESS_ERR),
 	    RSMERR_CONN_ABORTED);
+	assert_int_equal(verbs_wc_to_rsm(IBV_WC_LOC_QP_OP_ERR),
+	    RSMERR_CONN_ABORTED);
 	assert_int_equal(verbs_wc_to_rsm(IBV_WC_WR_FLUSH_ERR),
 	    RSMERR_CONN_ABORTED);
 	assert_int_equal(verbs_wc_to_rsm(IBV_WC_LOC_PROT_ERR),

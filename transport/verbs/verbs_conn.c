@@ -163,7 +163,14 @@ retire(struct verbs_conn *c, const struct ibv_wc *wc)
 		return;
 	}
 	if (wc->status != IBV_WC_SUCCESS) {
-		rc = verbs_wc_to_rsm((int)wc->status);
+		/*
+		 * After abort() (the import was revoked: node down, segment
+		 * gone) whatever status the device gives a request it was
+		 * running when the queue pair went to error, the connection
+		 * is what was lost (spec 5.3).
+		 */
+		rc = atomic_load(&c->aborted) ? RSMERR_CONN_ABORTED :
+		    verbs_wc_to_rsm((int)wc->status);
 		(void)conn_fail(c, rc);
 		return;
 	}

@@ -84,6 +84,11 @@ verbs_wc_to_rsm(int st)
 	/* The queue pair went to error: the connection is lost. */
 	case WC_WR_FLUSH_ERR:
 	/*
+	 * The device could not send at all: rxe gives this when its
+	 * network device is down (the link is lost, not the one request).
+	 */
+	case WC_LOC_QP_OP_ERR:
+	/*
 	 * Rights and bounds are checked before anything is posted, so a
 	 * remote access error means the rkey died: the exporting daemon
 	 * deregistered the segment (unpublish, destroy, exporter death).
