@@ -17,7 +17,7 @@
 #              verbs0: 8 B put completed by the close barrier (explicit
 #              mode: open, put, close), 8 B get, 1 MiB put bandwidth (16
 #              puts per barrier) and 1 MiB get bandwidth
-# Every figure is the median over ROUNDS rounds (default 3) that
+# Every figure is the median over ROUNDS rounds (default 5) that
 # interleave perftest and rsm; each rsm figure of a round is itself the
 # median of REPS repetitions (default 5) of at least 200 ms.  The latency
 # targets compare like with like: perftest's t_typical is the median of
@@ -61,13 +61,26 @@ build=$RSM_BENCH_BUILD
 RSMD=$build/rsmd/rsmd
 RSMADM=$build/rsmadm/rsmadm
 VPERF=$build/bench/rsm_verbs_perf
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-5}
 REPS=${REPS:-5}
 ADDR=10.9.0.1
 PEER_PORT=7750
 SEG=0x5a0001
 LAT_ITERS=2000
 BW_ITERS=100
+
+# The same placement for both sides: every passive side (perftest's
+# server, the daemons, the exporter) on CPU 0, every client (perftest's,
+# rsm's) on CPU 1.  Left to the scheduler, a client that spins on its
+# completion queue and the kernel's rxe work sometimes share a CPU and
+# sometimes not, which moves a latency by 2x between rounds.
+if [ "$(nproc)" -ge 2 ]; then
+	ON_SRV="taskset -c 0"
+	ON_CLI="taskset -c 1"
+else
+	ON_SRV=
+	ON_CLI=
+fi
 
 tmp=$(mktemp -d /tmp/rsm-bench-verbs.XXXXXX) || exit 2
 chmod 755 "$tmp"
@@ -112,14 +125,14 @@ for i in 1 2; do
 	CONF
 	# Not under timeout: $! must be rsmd itself, so that cleanup ends
 	# it (a device still in use blocks `rdma link delete`).
-	"$RSMD" -f -c "$tmp/n$i.conf" >>"$tmp/n$i.log" 2>&1 &
+	$ON_SRV "$RSMD" -f -c "$tmp/n$i.conf" >>"$tmp/n$i.log" 2>&1 &
 	rsmd_pid[$i]=$!
 	wait_until 10000 adm "$i" status >/dev/null ||
 	    die "rsmd on node $i did not start"
 done
 wait_until 15000 both_up || die "the nodes did not see each other"
 
-RSM_DAEMON_SOCKET=$(sock_of 1) "$VPERF" export verbs0 "$SEG" \
+RSM_DAEMON_SOCKET=$(sock_of 1) $ON_SRV "$VPERF" export verbs0 "$SEG" \
     $((16 * 1048576)) 3600 >"$tmp/exp.out" 2>"$tmp/exp.err" &
 bg_pids+=($!)
 wait_until 15000 grep -qx ready "$tmp/exp.out" ||
@@ -135,11 +148,11 @@ perf() {
 	local tool=$1 field=$2 spid out
 	shift 2
 	port=$((port + 1))
-	timeout 120 "$tool" -d rxe0 -x "$gid" -p "$port" "$@" \
+	$ON_SRV timeout 120 "$tool" -d rxe0 -x "$gid" -p "$port" "$@" \
 	    >"$tmp/perf-srv.out" 2>&1 &
 	spid=$!
 	if wait_until 20000 listening "$port"; then
-		timeout 120 "$tool" -d rxe0 -x "$gid" -p "$port" "$@" "$ADDR" \
+		$ON_CLI timeout 120 "$tool" -d rxe0 -x "$gid" -p "$port" "$@" "$ADDR" \
 		    >"$tmp/perf-cli.out" 2>&1
 		awk -v f="$field" -v s="$PERF_SIZE" '
 		    BEGIN { n = split(f, fs, ",") }
@@ -168,7 +181,7 @@ for r in $(seq 1 "$ROUNDS"); do
 	record read_lat_us "${v% *}"; record read_lat_avg_us "${v#* }"
 	PERF_SIZE=1048576
 	v=$(perf ib_write_bw 4 -s 1048576 -n "$BW_ITERS"); record write_bw_MiBps "${v:-error}"
-	if ! RSM_DAEMON_SOCKET=$(sock_of 2) timeout 300 "$VPERF" client \
+	if ! RSM_DAEMON_SOCKET=$(sock_of 2) $ON_CLI timeout 300 "$VPERF" client \
 	    -r "$REPS" verbs0 1 "$SEG" >"$tmp/client.out" 2>"$tmp/client.err"
 	then
 		cat "$tmp/client.err" >&2
