@@ -2,6 +2,10 @@
 # skip rules, the kernel, the cached initramfs, a job share and QEMU.
 # Sourced (bash); $VM_ME prefixes the error messages.  See tests/vm/README.
 #
+#   vm_args [--timeout S] SCRIPT [ARGS...]
+#                        the command line of both: $limit (default 600),
+#                        $script (absolute), ARGS in the array VM_ARGS;
+#                        usage errors exit 2
 #   vm_skip              exit 77 with RSM_SKIP_VM=1 or when not root
 #   vm_prepare           QEMU, busybox and timeout present, the kernel
 #                        ($kver, $kernel, $moddir) and the initramfs
@@ -36,6 +40,36 @@ vm_skip() {
 }
 
 die() { echo "$VM_ME: $*" >&2; exit 1; }
+
+vm_usage() { echo "usage: $0 [--timeout S] SCRIPT [ARGS...]" >&2; exit 2; }
+
+vm_args() {
+	limit=600
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--timeout) [ $# -ge 2 ] || vm_usage; limit=$2; shift 2 ;;
+		--timeout=*) limit=${1#*=}; shift ;;
+		--) shift; break ;;
+		-*) vm_usage ;;
+		*) break ;;
+		esac
+	done
+	[ $# -ge 1 ] || vm_usage
+	case $limit in ''|*[!0-9]*) vm_usage ;; esac
+	script=$(readlink -f -- "$1") || { echo "$1: not found" >&2; exit 2; }
+	shift
+	[ -f "$script" ] || { echo "$script: not found" >&2; exit 2; }
+	# Under /tmp, /run, /var/tmp or /dev/shm is fine: the guest binds
+	# the tree back over its own tmpfs (see "keep" below).  Elsewhere in
+	# /dev is not.
+	case $script in
+	/dev/shm/*) ;;
+	/dev/*)
+		echo "$script: not a place for a test script" >&2
+		exit 2 ;;
+	esac
+	VM_ARGS=("$@")
+}
 
 vm_prepare() {
 	local need="run scripts/install-deps.sh" d v

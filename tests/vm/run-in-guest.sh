@@ -23,35 +23,10 @@
 # The pieces are in guest_lib.sh, shared with run-two-guests.sh.
 set -u
 
-usage() { echo "usage: $0 [--timeout S] SCRIPT [ARGS...]" >&2; exit 2; }
-
-limit=600
-while [ $# -gt 0 ]; do
-	case $1 in
-	--timeout) [ $# -ge 2 ] || usage; limit=$2; shift 2 ;;
-	--timeout=*) limit=${1#*=}; shift ;;
-	--) shift; break ;;
-	-*) usage ;;
-	*) break ;;
-	esac
-done
-[ $# -ge 1 ] || usage
-case $limit in ''|*[!0-9]*) usage ;; esac
-script=$(readlink -f -- "$1") || { echo "$1: not found" >&2; exit 2; }
-shift
-[ -f "$script" ] || { echo "$script: not found" >&2; exit 2; }
-# Under /tmp, /run, /var/tmp or /dev/shm is fine: the guest binds the
-# tree back over its own tmpfs (see "keep" in guest_lib.sh).  Elsewhere in
-# /dev is not.
-case $script in
-/dev/shm/*) ;;
-/dev/*)
-	echo "$script: not a place for a test script" >&2
-	exit 2 ;;
-esac
-
 VM_ME=run-in-guest
 . "$(dirname "$0")/guest_lib.sh"
+vm_args "$@"
+set -- "${VM_ARGS[@]}"
 vm_skip
 vm_prepare
 
