@@ -11,22 +11,29 @@ PROBE=${PROBE:-$NET_BIN/remote_probe}
 declare -A P_W P_R P_PID
 P_LAST=
 
+# probe_exec NODE CMD...: replaces the calling (background) subshell with
+# CMD run on NODE, so that $! is the probe itself (kill -9 reaches it).
+# Tests whose nodes share one namespace (tests/vm) override it.
+probe_exec() { local n=$1; shift; exec ip netns exec "$(node_ns "$n")" "$@"; }
+
+# probe_start NAME NODE ARGS...: the probe's first line in $P_LAST, read
+# within $P_START_WAIT seconds (default 30).
 probe_start() {
 	local name=$1 node=$2 w r
 	shift 2
 	rm -f "$NET_DIR/$name.in" "$NET_DIR/$name.out"
 	mkfifo "$NET_DIR/$name.in" "$NET_DIR/$name.out"
 	# $P_AS (e.g. setpriv) runs inside: ip netns exec needs root.
-	RSM_DAEMON_SOCKET=$(node_sock "$node") ip netns exec \
-	    "$(node_ns "$node")" ${P_AS:-} "$PROBE" "$@" <"$NET_DIR/$name.in" \
-	    >"$NET_DIR/$name.out" 2>>"$NET_DIR/$name.err" &
+	RSM_DAEMON_SOCKET=$(node_sock "$node") probe_exec "$node" ${P_AS:-} \
+	    "$PROBE" "$@" <"$NET_DIR/$name.in" >"$NET_DIR/$name.out" \
+	    2>>"$NET_DIR/$name.err" &
 	P_PID[$name]=$!
 	exec {w}>"$NET_DIR/$name.in"
 	exec {r}<"$NET_DIR/$name.out"
 	P_W[$name]=$w
 	P_R[$name]=$r
 	P_LAST=
-	read -r -t 30 -u "$r" P_LAST
+	read -r -t "${P_START_WAIT:-30}" -u "$r" P_LAST
 }
 
 # The answer to one command (empty after 60 s or once the probe is gone).
