@@ -70,3 +70,45 @@ rsmd_fds() { ls "/proc/$(node_pid "$1")/fd" 2>/dev/null | wc -l; }
 status_of() {
 	adm "$1" status | awk -v k="$2:" '$1 == k { print $2 }'
 }
+
+# probe_checksums LAST LEN...: between the probes imp (importer) and exp
+# (exporter), for each LEN at offset 4093 (at 0 when LEN is LAST, the
+# whole segment): put and get, and from 64 B up putv, getv and a barrier
+# put, each compared with the exporter's checksum of the range.  Each
+# error or mismatch is a "#" line; their number is left in $bad.
+probe_checksums() {
+	local last=$1 len off a b seed=1
+	shift
+	bad=0
+	for len in "$@"; do
+		off=$(( len == last ? 0 : 4093 ))
+		seed=$((seed + 1))
+		a=$(probe_say imp "put $off $len $seed")
+		b=$(probe_say exp "sum $off $len")
+		if [ "$(rc_of "$a")" != 0 ] || [ "$(sum_of "$a")" != "$(sum_of "$b")" ]
+		then echo "# put $len: $a / exporter $b"; bad=$((bad + 1)); fi
+		seed=$((seed + 1))
+		probe_say exp "fill $off $len $seed" >/dev/null
+		b=$(probe_say exp "sum $off $len")
+		a=$(probe_say imp "get $off $len")
+		if [ "$(rc_of "$a")" != 0 ] || [ "$(sum_of "$a")" != "$(sum_of "$b")" ]
+		then echo "# get $len: $a / exporter $b"; bad=$((bad + 1)); fi
+		[ "$len" -lt 64 ] && continue
+		seed=$((seed + 1))
+		a=$(probe_say imp "putv $off $len $seed 7")
+		b=$(probe_say exp "sum $off $len")
+		if [ "$(rc_of "$a")" != 0 ] || [ "$(sum_of "$a")" != "$(sum_of "$b")" ]
+		then echo "# putv $len: $a / exporter $b"; bad=$((bad + 1)); fi
+		seed=$((seed + 1))
+		probe_say exp "fill $off $len $seed" >/dev/null
+		b=$(probe_say exp "sum $off $len")
+		a=$(probe_say imp "getv $off $len 5")
+		if [ "$(rc_of "$a")" != 0 ] || [ "$(sum_of "$a")" != "$(sum_of "$b")" ]
+		then echo "# getv $len: $a / exporter $b"; bad=$((bad + 1)); fi
+		seed=$((seed + 1))
+		a=$(probe_say imp "bput $off $len $seed")
+		b=$(probe_say exp "sum $off $len")
+		if [ "$(rc_of "$a")" != 0 ] || [ "$(sum_of "$a")" != "$(sum_of "$b")" ]
+		then echo "# barrier put $len: $a / exporter $b"; bad=$((bad + 1)); fi
+	done
+}

@@ -46,40 +46,8 @@ check "node 1 lists the importer as pid@2" \
     wait_until 2000 eval "adm 1 segments | grep -q '(${P_PID[imp]}@2)'"
 check "node 2 counts the import" test "$(status_of 2 imports)" = 1
 
-bad=0
-seed=1
-for len in 1 7 4096 4097 65536 $((MIB - 1)) $MIB $((3 * MIB + 5)) \
-    $((64 * MIB)); do
-	off=$(( len == 64 * MIB ? 0 : 4093 ))
-	seed=$((seed + 1))
-	a=$(probe_say imp "put $off $len $seed")
-	b=$(probe_say exp "sum $off $len")
-	if [ "$(rc_of "$a")" != 0 ] || [ "$(sum_of "$a")" != "$(sum_of "$b")" ]
-	then echo "# put $len: $a / exporter $b"; bad=$((bad + 1)); fi
-	seed=$((seed + 1))
-	probe_say exp "fill $off $len $seed" >/dev/null
-	b=$(probe_say exp "sum $off $len")
-	a=$(probe_say imp "get $off $len")
-	if [ "$(rc_of "$a")" != 0 ] || [ "$(sum_of "$a")" != "$(sum_of "$b")" ]
-	then echo "# get $len: $a / exporter $b"; bad=$((bad + 1)); fi
-	[ "$len" -lt 64 ] && continue
-	seed=$((seed + 1))
-	a=$(probe_say imp "putv $off $len $seed 7")
-	b=$(probe_say exp "sum $off $len")
-	if [ "$(rc_of "$a")" != 0 ] || [ "$(sum_of "$a")" != "$(sum_of "$b")" ]
-	then echo "# putv $len: $a / exporter $b"; bad=$((bad + 1)); fi
-	seed=$((seed + 1))
-	probe_say exp "fill $off $len $seed" >/dev/null
-	b=$(probe_say exp "sum $off $len")
-	a=$(probe_say imp "getv $off $len 5")
-	if [ "$(rc_of "$a")" != 0 ] || [ "$(sum_of "$a")" != "$(sum_of "$b")" ]
-	then echo "# getv $len: $a / exporter $b"; bad=$((bad + 1)); fi
-	seed=$((seed + 1))
-	a=$(probe_say imp "bput $off $len $seed")
-	b=$(probe_say exp "sum $off $len")
-	if [ "$(rc_of "$a")" != 0 ] || [ "$(sum_of "$a")" != "$(sum_of "$b")" ]
-	then echo "# barrier put $len: $a / exporter $b"; bad=$((bad + 1)); fi
-done
+probe_checksums $((64 * MIB)) 1 7 4096 4097 65536 $((MIB - 1)) $MIB \
+    $((3 * MIB + 5)) $((64 * MIB))
 check "put/get/putv/getv/barrier checksums from 1 B to 64 MiB" test "$bad" = 0
 a=$(probe_say imp "get $((64 * MIB - 4)) 8")
 check "a get past the end is refused" test "$(rc_of "$a")" != 0

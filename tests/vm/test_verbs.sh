@@ -122,40 +122,8 @@ a=$(probe_say exp topo)
 check "the topology lists verbs0 ($a)" eval '[[ "$a" == rc=0\ ctlrs=*verbs0* ]]'
 probe_start imp 2 import 1 $SEG rw; a=$P_LAST
 check_rc "node 2 connects through verbs0" 0 "$a"
-bad=0
-seed=1
-for len in 1 7 200 4096 4097 65536 65537 $((MIB - 1)) $MIB \
-    $((3 * MIB + 5)) $((16 * MIB)); do
-	off=$(( len == 16 * MIB ? 0 : 4093 ))
-	seed=$((seed + 1))
-	a=$(probe_say imp "put $off $len $seed")
-	b=$(probe_say exp "sum $off $len")
-	if [ "$(rc_of "$a")" != 0 ] || [ "$(sum_of "$a")" != "$(sum_of "$b")" ]
-	then echo "# put $len: $a / exporter $b"; bad=$((bad + 1)); fi
-	seed=$((seed + 1))
-	probe_say exp "fill $off $len $seed" >/dev/null
-	b=$(probe_say exp "sum $off $len")
-	a=$(probe_say imp "get $off $len")
-	if [ "$(rc_of "$a")" != 0 ] || [ "$(sum_of "$a")" != "$(sum_of "$b")" ]
-	then echo "# get $len: $a / exporter $b"; bad=$((bad + 1)); fi
-	[ "$len" -lt 64 ] && continue
-	seed=$((seed + 1))
-	a=$(probe_say imp "putv $off $len $seed 7")
-	b=$(probe_say exp "sum $off $len")
-	if [ "$(rc_of "$a")" != 0 ] || [ "$(sum_of "$a")" != "$(sum_of "$b")" ]
-	then echo "# putv $len: $a / exporter $b"; bad=$((bad + 1)); fi
-	seed=$((seed + 1))
-	probe_say exp "fill $off $len $seed" >/dev/null
-	b=$(probe_say exp "sum $off $len")
-	a=$(probe_say imp "getv $off $len 5")
-	if [ "$(rc_of "$a")" != 0 ] || [ "$(sum_of "$a")" != "$(sum_of "$b")" ]
-	then echo "# getv $len: $a / exporter $b"; bad=$((bad + 1)); fi
-	seed=$((seed + 1))
-	a=$(probe_say imp "bput $off $len $seed")
-	b=$(probe_say exp "sum $off $len")
-	if [ "$(rc_of "$a")" != 0 ] || [ "$(sum_of "$a")" != "$(sum_of "$b")" ]
-	then echo "# barrier put $len: $a / exporter $b"; bad=$((bad + 1)); fi
-done
+probe_checksums $((16 * MIB)) 1 7 200 4096 4097 65536 65537 $((MIB - 1)) \
+    $MIB $((3 * MIB + 5)) $((16 * MIB))
 check "put/get/putv/getv/barrier checksums from 1 B to 16 MiB" test "$bad" = 0
 check "the data moved by RDMA (a verbs queue pair, no tcp0 connection)" \
     eval "grep -q 'verbs queue pair accepted' '$(node_log 1)' &&
