@@ -95,6 +95,12 @@ struct verbs_conn {
 	int		 err;		/* sticky RSMERR_* once the QP is lost */
 	int		 first_err;	/* first failed posted op since flush */
 	int		 fence_next;	/* order_barrier: fence the next WR */
+	/*
+	 * Nothing outstanding, failed or lost as of the last verbs_leave
+	 * (cleared by verbs_enter): a flush then has nothing to wait for or
+	 * report and returns without the lock.
+	 */
+	_Atomic int	 quiet;
 	uint64_t	 cm_checked_ms;	/* last look at the event channel */
 	/* Limits of this queue pair. */
 	uint32_t	 depth;

@@ -442,12 +442,16 @@ verbs_enter(struct verbs_conn *c)
 		pthread_mutex_unlock(&c->mtx);
 		return c->err;
 	}
+	atomic_store_explicit(&c->quiet, 0, memory_order_relaxed);
 	return RSM_SUCCESS;
 }
 
 void
 verbs_leave(struct verbs_conn *c)
 {
+	atomic_store_explicit(&c->quiet, c->n == 0 &&
+	    c->first_err == RSM_SUCCESS && c->err == RSM_SUCCESS,
+	    memory_order_release);
 	pthread_mutex_unlock(&c->mtx);
 }
 
