@@ -293,9 +293,11 @@ get_small(struct verbs_conn *c, size_t off, void *buf, size_t len)
 	sg.lkey = c->bounce_mr->lkey;
 	wr_init(c, &wr, &sg, off, 0);
 	wr.num_sge = 1;
-	memset(&p, 0, sizeof(p));
 	p.slot = -1;
 	p.wait = &w;
+	p.sge = NULL;
+	p.nsge = 0;
+	p.sge_off = 0;
 	p.len = len;
 	if ((rc = verbs_post(c, &wr, &p)) == RSM_SUCCESS)
 		rc = verbs_wait_until(c, 0);

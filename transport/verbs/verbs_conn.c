@@ -306,6 +306,9 @@ verbs_wait_until(struct verbs_conn *c, unsigned left)
 	if (c->n <= left)
 		return c->err;
 	spin_until(c, left, &t0);
+	/* Caught by the spin (the common case): no clock to read. */
+	if (c->err != RSM_SUCCESS || c->n <= left)
+		return c->err;
 	last = mono_ms();
 	while (c->err == RSM_SUCCESS && c->n > left) {
 		struct pollfd pfd[3];
