@@ -6,10 +6,12 @@
  *   rsm_verbs_perf export CTLR SEGID SIZE LIFETIME_S
  *	exports SIZE bytes through CTLR, publishes them as SEGID, prints
  *	"ready", then lives until killed or LIFETIME_S pass
- *   rsm_verbs_perf client [-r REPS] [-t MS] CTLR NODE SEGID
+ *   rsm_verbs_perf client [-o KEY] [-r REPS] [-t MS] CTLR NODE SEGID
  *	imports the segment through CTLR and prints one "key value" line
  *	per figure, each the median of REPS repetitions of at least MS
- *	milliseconds (default 5 and 200):
+ *	milliseconds (default 5 and 200); -o measures only the figures
+ *	whose key starts with KEY (the script runs each right after the
+ *	perftest figure it is compared with):
  *	  rsm_put8_close_ns  explicit mode: open barrier, 8 B put, close
  *	  rsm_get8_ns        implicit mode: one 8 B get
  *	  rsm_put_bw_Bps     explicit mode: 16 puts of 1 MiB, close
@@ -39,11 +41,14 @@ client(int argc, char **argv)
 	};
 	struct bench_imp c;
 	uint64_t min_ns = 200000000ull;
+	const char *only = "";
 	int ch, rc, reps = 5;
 
 	memset(&c, 0, sizeof(c));
-	while ((ch = getopt(argc, argv, "r:t:")) != -1) {
-		if (ch == 'r')
+	while ((ch = getopt(argc, argv, "o:r:t:")) != -1) {
+		if (ch == 'o')
+			only = optarg;
+		else if (ch == 'r')
 			reps = (int)bench_number(PROG, optarg, 1,
 			    BENCH_MAX_REPS);
 		else if (ch == 't')
@@ -55,8 +60,8 @@ client(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	if (argc != 3) {
-		fprintf(stderr, "usage: rsm_verbs_perf client [-r REPS] "
-		    "[-t MS] CTLR NODE SEGID\n");
+		fprintf(stderr, "usage: rsm_verbs_perf client [-o KEY] "
+		    "[-r REPS] [-t MS] CTLR NODE SEGID\n");
 		return 2;
 	}
 	if ((c.buf = bench_map(BENCH_MIB, 0x5a)) == NULL)
@@ -68,7 +73,7 @@ client(int argc, char **argv)
 		return 1;
 	}
 	bench_run_figures(&c, figs, sizeof(figs) / sizeof(figs[0]), reps,
-	    min_ns, "");
+	    min_ns, only);
 	(void)rsm_memseg_import_destroy_barrier(&c.bar);
 	(void)rsm_memseg_import_disconnect(c.imp);
 	return 0;
@@ -92,6 +97,7 @@ main(int argc, char **argv)
 	if (argc >= 2 && strcmp(argv[1], "export") == 0)
 		return exporter(argc - 2, argv + 2);
 	fprintf(stderr, "usage: rsm_verbs_perf export CTLR SEGID SIZE "
-	    "LIFETIME_S | client [-r REPS] [-t MS] CTLR NODE SEGID\n");
+	    "LIFETIME_S | client [-o KEY] [-r REPS] [-t MS] CTLR NODE "
+	    "SEGID\n");
 	return 2;
 }
