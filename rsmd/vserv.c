@@ -27,6 +27,8 @@
 #define VS_CONNS_MAX		1024u
 #define VS_CONNS_PER_CAP	4u
 #define VS_CAP_BUCKETS		256u
+/* Connections by serial (sequential, so the low bits spread them). */
+#define VS_SERIAL_BUCKETS	256u
 #define VS_RECV_SIZE		64u
 /* Memory region kinds: read, write, read+write. */
 #define VS_MR_KINDS		3u
@@ -47,6 +49,7 @@ struct vs_cap;
 struct vs_conn {
 	TAILQ_ENTRY(vs_conn) link;
 	LIST_ENTRY(vs_conn) cap_link;
+	LIST_ENTRY(vs_conn) serial_link;
 	struct rdma_cm_id *id;
 	struct vs_cap	*cap;
 	uint64_t	 serial;	/* in wr_id: finds it, or not, later */
@@ -101,6 +104,8 @@ static struct {
 	unsigned	 nconns;
 	unsigned	 conns_max;	/* VS_CONNS_MAX, or what the CQ holds */
 	uint64_t	 next_serial;
+	/* Every completion names its connection by serial (wr_id). */
+	LIST_HEAD(, vs_conn) by_serial[VS_SERIAL_BUCKETS];
 	struct vs_cap	*by_token[VS_CAP_BUCKETS];
 	struct vs_cap	*by_import[VS_CAP_BUCKETS];
 	LIST_HEAD(, vs_seg) segs;
@@ -240,6 +245,7 @@ static void
 conn_free(struct vs_conn *k, int disconnect)
 {
 	TAILQ_REMOVE(&vs.conns, k, link);
+	LIST_REMOVE(k, serial_link);
 	vs.nconns--;
 	if (k->cap != NULL) {
 		LIST_REMOVE(k, cap_link);
@@ -541,6 +547,8 @@ on_request(struct rdma_cm_id *id, const struct rdma_conn_param *cp)
 	id->context = k;
 	k->serial = ++vs.next_serial;
 	TAILQ_INSERT_TAIL(&vs.conns, k, link);
+	LIST_INSERT_HEAD(&vs.by_serial[k->serial % VS_SERIAL_BUCKETS], k,
+	    serial_link);
 	vs.nconns++;
 	k->cap = c;
 	LIST_INSERT_HEAD(&c->conns, k, cap_link);
@@ -695,7 +703,7 @@ conn_by_serial(uint64_t serial)
 {
 	struct vs_conn *k;
 
-	TAILQ_FOREACH(k, &vs.conns, link)
+	LIST_FOREACH(k, &vs.by_serial[serial % VS_SERIAL_BUCKETS], serial_link)
 		if (k->serial == serial)
 			return k;
 	return NULL;
