@@ -239,6 +239,7 @@ implicit_map_locked(struct rsm_import *im)
 	if ((im->fd < 0 && im->cap.family == RSM_CAP_NONE) ||
 	    atomic_load(&im->gen) != 0)
 		return RSMERR_CONN_ABORTED;
+	t.ctlr = im->ctlr->name;
 	t.fd = im->fd;
 	t.cap = im->cap.family != RSM_CAP_NONE ? &im->cap : NULL;
 	t.size = im->size;

@@ -34,6 +34,7 @@ librsm_la_SOURCES += \
 	transport/verbs/verbs_wire.h \
 	transport/verbs/verbs_vma.c \
 	transport/verbs/verbs_conn.c \
+	transport/verbs/verbs_src.c \
 	transport/verbs/verbs.c
 endif
 librsm_la_LIBADD = libproto.la $(PTHREAD_LIBS)

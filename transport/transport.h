@@ -31,6 +31,7 @@ struct rsm_xport_seg {
  * and port and a token, all a remote importer needs).
  */
 struct rsm_xport_target {
+	const char	*ctlr;		/* the controller's name (verbsN: device N) */
 	int		 fd;		/* -1: none */
 	const struct rsm_wire_cap *cap;	/* NULL: none */
 	size_t		 size;		/* segment size, bytes */

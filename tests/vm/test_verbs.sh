@@ -20,6 +20,11 @@
 # RLIMIT_MEMLOCK, a small one still works; last, node 1 with
 # verbs_windows = 0: data moves, a stolen rkey writes, and a rebind cuts
 # the importer off.  The controller listing and the topology show verbs0.
+# Last, a second device, rxe1 on its own veth, listed after rxe0: node 1
+# serves it, and an import through verbs1 moves its packets on rxe1 and
+# none on rxe0, while one through verbs0 (which does not reach rxe1) is
+# refused, or else sends its requests out by rxe0: verbsN is device N,
+# whatever the route to the daemon says.
 #
 # Outside the guest this script re-runs itself through run-in-guest.sh.
 set -u
@@ -53,7 +58,9 @@ net_teardown() {
 		kill -9 "$pid" 2>/dev/null
 		{ wait "$pid"; } 2>/dev/null
 	done
+	rdma link delete rxe1 2>/dev/null
 	rdma link delete rxe0 2>/dev/null
+	ip link del veth2 2>/dev/null
 	ip link del veth0 2>/dev/null
 	[ "$NET_FAIL" -gt 0 ] && net_dump_logs
 	[ -n "$NET_DIR" ] && rm -rf "$NET_DIR"
@@ -82,7 +89,7 @@ node_conf() {
 		echo "log_level = debug"
 		echo "listen = $ADDR:$((PEER_PORT + i))"
 		echo "data_listen = $ADDR:0"
-		echo "verbs_listen = $ADDR:0"
+		echo "verbs_listen = ${VERBS_ADDR:-$ADDR}:0"
 		echo "cluster_key_file = $(node_dir "$i")/key"
 		echo "heartbeat_ms = $HEARTBEAT_MS"
 		echo "dead_after_ms = $DEAD_AFTER_MS"
@@ -312,6 +319,60 @@ check_rc "without windows the rebind cuts the importer off" $E_ABORTED \
     "$(probe_say imp "get 0 8")"
 probe_quit imp
 probe_quit exp
+
+# ---- a second device: verbsN is device N ----
+ADDR2=10.9.5.1
+counter() { local v; read -r v <"$1" 2>/dev/null && echo "$v"; }
+sent() { counter "/sys/class/infiniband/$1/ports/1/hw_counters/sent_pkts"; }
+if ip link add veth2 type veth peer name veth3 &&
+    ip addr add "$ADDR2/24" dev veth2 && ip link set veth2 up &&
+    ip link set veth3 up && rdma link add rxe1 type rxe netdev veth2 &&
+    wait_until 10000 eval "rdma link show rxe1/1 | grep -q ACTIVE"; then
+	# Both daemons again, so that they list rxe1; node 1 serves it.
+	node_kill9 1
+	node_kill9 2
+	VERBS_ADDR=$ADDR2 node_start 1 || nok "node 1 starts on rxe1"
+	node_start 2 || nok "node 2 starts again"
+	check "nodes see each other up" wait_until 15000 all_up
+	check "node 2 lists verbs1" eval "adm 2 controllers | grep -qw verbs1"
+	check "node 1 serves rxe1" grep -q "rdma_cm listener $ADDR2" \
+	    "$(node_log 1)"
+	RSM_PROBE_CTLR=verbs1 probe_start exp 1 export $SEG $MIB 2:0666
+	check "an exporter through verbs1" test "$P_LAST" = ready
+	s0=$(sent rxe0) s1=$(sent rxe1)
+	RSM_PROBE_CTLR=verbs1 probe_start imp 2 import 1 $SEG rw
+	check_rc "node 2 imports through verbs1" 0 "$P_LAST"
+	a=$(probe_say imp "put 4093 70000 41")
+	b=$(probe_say exp "sum 4093 70000")
+	check "its puts land" eval '[ "$(rc_of "$a")" = 0 ] &&
+	    [ "$(sum_of "$a")" = "$(sum_of "$b")" ]'
+	d0=$(( $(sent rxe0) - s0 )) d1=$(( $(sent rxe1) - s1 ))
+	echo "# through verbs1: rxe0 sent $d0 packets, rxe1 $d1"
+	check "through verbs1 the packets go by rxe1, none by rxe0" \
+	    eval '[ "$d1" -ge 70 ] && [ "$d0" -eq 0 ]'
+	probe_quit imp
+	s0=$(sent rxe0) s1=$(sent rxe1)
+	t0=$(now_ms)
+	RSM_PROBE_CTLR=verbs0 probe_start imp 2 import 1 $SEG rw; a=$P_LAST
+	t=$(( $(now_ms) - t0 ))
+	if [ "$(rc_of "$a")" = 0 ]; then
+		b=$(probe_say imp "put 0 70000 43")
+		d0=$(( $(sent rxe0) - s0 )) d1=$(( $(sent rxe1) - s1 ))
+		echo "# through verbs0: connected, rxe0 sent $d0, rxe1 $d1"
+		check "through verbs0 the requests go out by rxe0" \
+		    eval '[ "$(rc_of "$b")" = 0 ] && [ "$d0" -ge 70 ]'
+		probe_quit imp
+	else
+		echo "# through verbs0: refused in $t ms"
+		check "through verbs0 (rxe0 does not reach rxe1) the import is refused (rc $(rc_of "$a")) within 20 s" \
+		    eval '[ "$(rc_of "$a")" = $E_ABORTED ] && [ "$t" -lt 20000 ]'
+		# The probe exits when its import fails: nothing to tell it.
+		probe_close imp
+	fi
+	probe_quit exp
+else
+	nok "a second rxe device on veth2"
+fi
 
 echo "# $NET_PASS passed, $NET_FAIL failed"
 [ "$NET_FAIL" -eq 0 ]

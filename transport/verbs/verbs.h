@@ -150,6 +150,15 @@ void	 verbs_conn_abort(struct verbs_conn *c);
 void	 verbs_sge_copy(const struct vplan_sge *s, uint32_t n, size_t off,
 	    char *buf, size_t len, int to_pieces);
 
+/*
+ * verbs_src.c: an address of device `unit` (ibv_get_device_list order)
+ * of the given family to connect from, so that rdma_cm puts the queue
+ * pair on that device; its name in name.  0, or -1 when there is no such
+ * device or it has no such address.
+ */
+int	 verbs_src_addr(const struct verbs_dl *v, unsigned unit, int family,
+	    struct sockaddr_storage *src, char *name, size_t namelen);
+
 /* verbs_vma.c */
 int	 verbs_vma_query(uintptr_t addr, struct vrc_vma *out);
 /* The page frame behind addr; 0 when absent or not shown to us. */

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -561,12 +562,18 @@ cap_sockaddr(const struct rsm_wire_cap *cap, struct sockaddr_storage *ss)
 	}
 }
 
-/* Everything up to the queue pair; the caller tears down on failure. */
+/*
+ * Everything up to the queue pair; the caller tears down on failure.
+ * The queue pair goes on device `unit`: rdma_cm binds to one of its
+ * addresses, and a route to the daemon that leaves through another
+ * device is refused rather than followed.
+ */
 static int
-setup(struct verbs_conn *c, const struct rsm_wire_cap *cap)
+setup(struct verbs_conn *c, const struct rsm_wire_cap *cap, unsigned unit)
 {
 	const struct verbs_dl *v = c->v;
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss, src;
+	char want[64];
 	struct ibv_device_attr da;
 	struct ibv_port_attr pa;
 	struct ibv_qp_init_attr qa;
@@ -578,9 +585,14 @@ setup(struct verbs_conn *c, const struct rsm_wire_cap *cap)
 	    v->create_id(c->ech, &c->id, c, RDMA_PS_TCP) != 0)
 		return RSMERR_INSUFFICIENT_RESOURCES;
 	(void)cap_sockaddr(cap, &ss);
-	if (v->resolve_addr(c->id, NULL, (struct sockaddr *)&ss,
-	    VERBS_CONNECT_MS / 2) != 0 ||
+	if (verbs_src_addr(v, unit, ss.ss_family, &src, want,
+	    sizeof(want)) != 0)
+		return RSMERR_CTLR_NOT_PRESENT;
+	if (v->resolve_addr(c->id, (struct sockaddr *)&src,
+	    (struct sockaddr *)&ss, VERBS_CONNECT_MS / 2) != 0 ||
 	    cm_wait(c, RDMA_CM_EVENT_ADDR_RESOLVED, VERBS_CONNECT_MS, &got) ||
+	    c->id->verbs == NULL ||
+	    strcmp(v->get_device_name(c->id->verbs->device), want) != 0 ||
 	    v->resolve_route(c->id, VERBS_CONNECT_MS / 2) != 0 ||
 	    cm_wait(c, RDMA_CM_EVENT_ROUTE_RESOLVED, VERBS_CONNECT_MS, &got))
 		return RSMERR_CONN_ABORTED;
@@ -712,10 +724,14 @@ verbs_conn_open(const struct rsm_xport_target *t, struct verbs_conn **cp)
 	enum rdma_cm_event_type got;
 	struct verbs_conn *c;
 	struct ibv_device_attr da;
+	unsigned unit;
 	int rc;
 
 	*cp = NULL;
-	if (t == NULL || t->cap == NULL || t->size == 0 ||
+	if (t == NULL || t->ctlr == NULL ||
+	    sscanf(t->ctlr, "verbs%u", &unit) != 1)
+		return RSMERR_CTLR_NOT_PRESENT;
+	if (t->cap == NULL || t->size == 0 ||
 	    t->cap->kind != RSM_CAPK_VERBS || t->cap->port == 0 ||
 	    (t->cap->family != RSM_CAP_INET && t->cap->family != RSM_CAP_INET6))
 		return RSMERR_BAD_ADDR;
@@ -737,7 +753,7 @@ verbs_conn_open(const struct rsm_xport_target *t, struct verbs_conn **cp)
 		free(c);
 		return RSMERR_INSUFFICIENT_RESOURCES;
 	}
-	if ((rc = setup(c, t->cap)) != RSM_SUCCESS ||
+	if ((rc = setup(c, t->cap, unit)) != RSM_SUCCESS ||
 	    (rc = ready_recv(c) == 0 ? RSM_SUCCESS :
 	    RSMERR_INSUFFICIENT_RESOURCES) != RSM_SUCCESS) {
 		verbs_conn_close(c);

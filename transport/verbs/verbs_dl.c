@@ -16,15 +16,21 @@ static pthread_once_t load_once = PTHREAD_ONCE_INIT;
 static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
 static int fork_rc = -1;
 
-/* Symbol name, its slot in the table, and which library holds it. */
+/*
+ * Symbol name, its slot in the table, which library holds it, and
+ * whether the table does without it (the slot stays NULL).
+ */
 #define IBV	0
 #define RDMACM	1
 static const struct {
 	const char *name;
 	size_t	 off;
 	int	 lib;
+	int	 optional;
 } syms[] = {
-#define S(lib, slot, name) { name, offsetof(struct verbs_dl, slot), lib }
+#define S(lib, slot, name) { name, offsetof(struct verbs_dl, slot), lib, 0 }
+#define S_OPT(lib, slot, name) \
+	{ name, offsetof(struct verbs_dl, slot), lib, 1 }
 	S(IBV, get_device_list, "ibv_get_device_list"),
 	S(IBV, free_device_list, "ibv_free_device_list"),
 	S(IBV, get_device_name, "ibv_get_device_name"),
@@ -37,6 +43,7 @@ static const struct {
 	S(IBV, reg_mr, "ibv_reg_mr"),
 	S(IBV, reg_mr_iova, "ibv_reg_mr_iova"),
 	S(IBV, dereg_mr, "ibv_dereg_mr"),
+	S_OPT(IBV, query_gid_table, "_ibv_query_gid_table"),
 	S(IBV, create_comp_channel, "ibv_create_comp_channel"),
 	S(IBV, destroy_comp_channel, "ibv_destroy_comp_channel"),
 	S(IBV, create_cq, "ibv_create_cq"),
@@ -65,6 +72,7 @@ static const struct {
 	S(RDMACM, ack_cm_event, "rdma_ack_cm_event"),
 	S(RDMACM, event_str, "rdma_event_str"),
 #undef S
+#undef S_OPT
 };
 
 static void
@@ -86,6 +94,8 @@ load(void)
 	for (i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
 		void *p = dlsym(lib[syms[i].lib], syms[i].name);
 
+		if (p == NULL && syms[i].optional)
+			continue;
 		if (p == NULL) {
 			load_why = "an RDMA library lacks a needed function";
 			return;

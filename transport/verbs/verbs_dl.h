@@ -38,6 +38,10 @@ struct verbs_dl {
 	struct ibv_mr *(*reg_mr_iova)(struct ibv_pd *pd, void *addr,
 		    size_t len, uint64_t iova, int access);
 	int	(*dereg_mr)(struct ibv_mr *mr);
+	/* NULL in a libibverbs older than 1.11 (rdma-core 30). */
+	ssize_t	(*query_gid_table)(struct ibv_context *ctx,
+		    struct ibv_gid_entry *entries, size_t max_entries,
+		    uint32_t flags, size_t entry_size);
 	struct ibv_comp_channel *(*create_comp_channel)(struct ibv_context *);
 	int	(*destroy_comp_channel)(struct ibv_comp_channel *ch);
 	struct ibv_cq *(*create_cq)(struct ibv_context *ctx, int cqe,
