@@ -43,9 +43,12 @@
 /*
  * Puts up to this size are copied through the bounce slots and return at
  * once, so a stream of them keeps the link busy (a zero-copy put must
- * wait for its completion before returning).
+ * wait for its completion before returning).  Above it the copy costs
+ * more than that wait: a 1 MiB copy is about as long as its transfer,
+ * and it takes the CPU the transfer needs where the device is software
+ * (rxe: 1 MiB puts moved 3% faster zero-copy, bench-verbs).
  */
-#define VERBS_BOUNCE_PUT_MAX	(1u << 20)
+#define VERBS_BOUNCE_PUT_MAX	(128u << 10)
 /*
  * Poll the completion queue at most this long before blocking on its
  * channel; the budget adapts to how soon completions come, down to
