@@ -19,7 +19,8 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdatomic.h>
-#include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -55,50 +56,103 @@ by_query(int fd, uintptr_t addr, struct vrc_vma *out)
 	return 0;
 }
 
+/* A hexadecimal field at *p, which is left after it; -1 when none. */
+static int
+hex_field(const char **p, const char *end, uintmax_t *v)
+{
+	const char *q = *p;
+	uintmax_t x = 0;
+	int d;
+
+	for (; q < end; q++) {
+		if (*q >= '0' && *q <= '9')
+			d = *q - '0';
+		else if (*q >= 'a' && *q <= 'f')
+			d = *q - 'a' + 10;
+		else
+			break;
+		if (x > (UINTMAX_MAX >> 4))
+			return -1;
+		x = (x << 4) | (uintmax_t)d;
+	}
+	if (q == *p)
+		return -1;
+	*p = q;
+	*v = x;
+	return 0;
+}
+
+/* One maps line "lo-hi perms off maj:min ino ..." into out; -1 if bad. */
+static int
+parse_line(const char *p, const char *end, struct vrc_vma *out)
+{
+	uintmax_t lo, hi, off, maj, mnr, ino = 0;
+	char perms[4];
+	int i;
+
+	if (hex_field(&p, end, &lo) != 0 || p >= end || *p++ != '-' ||
+	    hex_field(&p, end, &hi) != 0 || end - p < 6 || *p++ != ' ')
+		return -1;
+	for (i = 0; i < 4; i++)
+		perms[i] = *p++;
+	if (*p++ != ' ' || hex_field(&p, end, &off) != 0 || p >= end ||
+	    *p++ != ' ' || hex_field(&p, end, &maj) != 0 || p >= end ||
+	    *p++ != ':' || hex_field(&p, end, &mnr) != 0 || p >= end ||
+	    *p++ != ' ')
+		return -1;
+	for (; p < end && *p >= '0' && *p <= '9'; p++)
+		ino = ino * 10 + (uintmax_t)(*p - '0');
+	out->start = (uintptr_t)lo;
+	out->end = (uintptr_t)hi;
+	out->pgoff = off;
+	out->ino = ino;
+	out->dev = (maj << 20) | mnr;
+	out->flags = (perms[0] == 'r' ? 1u : 0) | (perms[1] == 'w' ? 2u : 0) |
+	    (perms[2] == 'x' ? 4u : 0) | (perms[3] == 's' ? 8u : 0);
+	return 0;
+}
+
+/*
+ * The maps scan of older kernels.  It runs on every cache hit, so it is
+ * plain reads and a parse of each line's end address only, until the
+ * first mapping that ends above addr (lines come in address order):
+ * stdio and sscanf over every line cost a millisecond a hit in an
+ * emulated guest.
+ */
 static int
 by_parse(int fd, uintptr_t addr, struct vrc_vma *out)
 {
-	char line[512];
-	FILE *f;
-	int dupfd, rc = -1;
+	char buf[8192];
+	size_t have = 0;
+	ssize_t n;
 
-	if ((dupfd = dup(fd)) < 0 || (f = fdopen(dupfd, "r")) == NULL) {
-		if (dupfd >= 0)
-			close(dupfd);
-		return -1;
-	}
-	while (fgets(line, sizeof(line), f) != NULL) {
-		uintmax_t lo, hi, off, ino;
-		unsigned maj, mnr;
-		char perms[5];
+	for (;;) {
+		char *nl, *line = buf;
 
-		if (strchr(line, '\n') == NULL) {
-			int ch;
-
-			while ((ch = fgetc(f)) != EOF && ch != '\n')
-				;
-		}
-		if (sscanf(line, "%jx-%jx %4s %jx %x:%x %ju", &lo, &hi, perms,
-		    &off, &maj, &mnr, &ino) != 7)
+		n = read(fd, buf + have, sizeof(buf) - have);
+		if (n < 0 && errno == EINTR)
 			continue;
-		if (hi <= addr)
-			continue;
-		if (lo <= addr) {
-			out->start = (uintptr_t)lo;
-			out->end = (uintptr_t)hi;
-			out->pgoff = off;
-			out->ino = ino;
-			out->dev = (maj << 20) | mnr;
-			out->flags = (perms[0] == 'r' ? 1u : 0) |
-			    (perms[1] == 'w' ? 2u : 0) |
-			    (perms[2] == 'x' ? 4u : 0) |
-			    (perms[3] == 's' ? 8u : 0);
-			rc = 0;
+		if (n <= 0)
+			return -1;
+		have += (size_t)n;
+		while ((nl = memchr(line, '\n', have - (size_t)(line - buf))) !=
+		    NULL) {
+			const char *p = line;
+			uintmax_t lo, hi;
+
+			if (hex_field(&p, nl, &lo) == 0 && p < nl &&
+			    *p++ == '-' && hex_field(&p, nl, &hi) == 0 &&
+			    hi > addr)
+				return lo <= addr &&
+				    parse_line(line, nl, out) == 0 ? 0 : -1;
+			line = nl + 1;
 		}
-		break;
+		/* Keep the partial line; one longer than the buffer is bad. */
+		have -= (size_t)(line - buf);
+		if (have == sizeof(buf))
+			return -1;
+		memmove(buf, line, have);
 	}
-	fclose(f);
-	return rc;
 }
 
 int
