@@ -56,6 +56,9 @@
  */
 #define VERBS_SPIN_NS		200000u
 #define VERBS_SPIN_MIN_NS	10000u
+/* Bounds of the polls a spin makes between two reads of the clock. */
+#define VERBS_SPIN_POLLS_MIN	16u
+#define VERBS_SPIN_POLLS_MAX	(1u << 20)
 /* Look for connection-manager events between waits at most this often. */
 #define VERBS_CM_CHECK_MS	5u
 #define VERBS_INLINE_WANT	256u
@@ -86,6 +89,7 @@ struct verbs_conn {
 	pthread_mutex_t	 mtx;
 	unsigned	 fork_gen;	/* forks seen at open: a child must not use it */
 	uint32_t	 spin_ns;	/* spin budget, VERBS_SPIN_MIN_NS..VERBS_SPIN_NS */
+	uint32_t	 spin_polls;	/* polls between clock reads in a spin */
 	const struct verbs_dl *v;
 	struct rdma_event_channel *ech;
 	struct rdma_cm_id *id;

@@ -239,37 +239,54 @@ verbs_poll(struct verbs_conn *c)
 }
 
 /*
- * Poll the completion queue without system calls for up to c->spin_ns
- * until at most `left` requests are outstanding: a completion that comes
- * within a round trip costs no arming, no sleep and no wake-up.  The
- * clock is read once every 1024 empty polls only, so a completion within
- * a round trip costs no clock read at all (in a guest whose clocksource
- * is hpet each read is a system call and a device access, several us);
- * *t0 gets the first reading (0: none).  No pause instruction between
- * polls: a poll is a function call taking a lock, not a tight load loop,
- * and under emulation (TCG) a pause leaves the translated code each time.
+ * Poll the completion queue for up to c->spin_ns until at most `left`
+ * requests are outstanding: a completion that comes within a round trip
+ * costs no arming, no sleep and no wake-up.  A completion there at the
+ * first polls (a get on rxe, whose post runs the round trip) costs no
+ * clock read at all: in a guest whose clocksource is hpet each read is a
+ * system call and a device access, several us.  The budget starts after
+ * VERBS_SPIN_POLLS_MIN empty polls (*t0); the clock is then read after
+ * c->spin_polls
+ * polls, the number learned to fill the budget (two or three reads a
+ * spin), so the spin keeps to its budget whatever a poll costs: counting
+ * a fixed 1024 polls overran a 10 us budget by a millisecond under
+ * emulation, CPU time a software device's own work needed.  No pause
+ * instruction between polls: a poll is a function call taking a lock,
+ * not a tight load loop, and under emulation (TCG) a pause leaves the
+ * translated code each time.
  */
 static void
 spin_until(struct verbs_conn *c, unsigned left, uint64_t *t0)
 {
-	uint64_t end = 0, now;
-	unsigned k = 0;
+	uint64_t now, elapsed, want;
+	uint32_t k = 0;
 
 	*t0 = 0;
 	while (c->err == RSM_SUCCESS && c->n > left &&
 	    !atomic_load_explicit(&c->aborted, memory_order_relaxed)) {
 		if (poll_cq(c) != 0)
 			continue;
-		/* The clock only now and then: it may be a system call. */
-		if (++k % 1024 != 0)
+		if (*t0 == 0) {
+			/* A completion a few polls late costs no clock read. */
+			if (++k < VERBS_SPIN_POLLS_MIN)
+				continue;
+			*t0 = mono_ns();
+			k = 0;
+			continue;
+		}
+		if (++k < c->spin_polls)
 			continue;
 		now = mono_ns();
-		if (end == 0) {
-			*t0 = now;
-			end = now + c->spin_ns;
-		} else if (now >= end) {
+		elapsed = now > *t0 ? now - *t0 : 1;
+		/* Polls that fit the whole budget at the rate just seen. */
+		want = (uint64_t)k * c->spin_ns / elapsed;
+		c->spin_polls = want < VERBS_SPIN_POLLS_MIN ?
+		    VERBS_SPIN_POLLS_MIN : want > VERBS_SPIN_POLLS_MAX ?
+		    VERBS_SPIN_POLLS_MAX : (uint32_t)want;
+		if (elapsed >= c->spin_ns)
 			break;
-		}
+		if (c->spin_polls <= k)
+			c->spin_polls = k + VERBS_SPIN_POLLS_MIN;
 	}
 }
 
@@ -747,6 +764,7 @@ verbs_conn_open(const struct rsm_xport_target *t, struct verbs_conn **cp)
 	(void)pthread_once(&verbs_fork_once, verbs_fork_install);
 	c->fork_gen = atomic_load(&verbs_forks);
 	c->spin_ns = VERBS_SPIN_NS;
+	c->spin_polls = VERBS_SPIN_POLLS_MIN;
 	c->size = t->size;
 	c->granted = t->perm;
 	if ((c->abort_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
