@@ -246,9 +246,9 @@ verbs_poll(struct verbs_conn *c)
  * clock read at all: in a guest whose clocksource is hpet each read is a
  * system call and a device access, several us.  The budget starts after
  * VERBS_SPIN_POLLS_MIN empty polls (*t0); the clock is then read after
- * c->spin_polls
- * polls, the number learned to fill the budget (two or three reads a
- * spin), so the spin keeps to its budget whatever a poll costs: counting
+ * c->spin_polls polls, the number learned to fill the budget (two or
+ * three reads a spin), so the spin keeps to its budget whatever a poll
+ * costs: counting
  * a fixed 1024 polls overran a 10 us budget by a millisecond under
  * emulation, CPU time a software device's own work needed.  No pause
  * instruction between polls: a poll is a function call taking a lock,

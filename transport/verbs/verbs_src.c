@@ -87,8 +87,8 @@ verbs_src_addr(const struct verbs_dl *v, unsigned unit, int family,
 	struct ibv_device **list;
 	struct ibv_context *ctx;
 	struct ifaddrs *ifa, *a;
-	unsigned ifs[SRC_IFS_MAX], nifs = 0, i;
-	int n = 0, rc = -1;
+	unsigned ifs[SRC_IFS_MAX], nifs = 0, i, best = SRC_IFS_MAX, ix;
+	int n = 0;
 
 	if ((list = v->get_device_list(&n)) == NULL)
 		return -1;
@@ -104,17 +104,23 @@ verbs_src_addr(const struct verbs_dl *v, unsigned unit, int family,
 	v->free_device_list(list);
 	if (nifs == 0 || getifaddrs(&ifa) != 0)
 		return -1;
-	/* In the order of the device's interfaces, then of their addresses. */
-	for (i = 0; i < nifs && rc != 0; i++)
-		for (a = ifa; a != NULL && rc != 0; a = a->ifa_next)
-			if (if_nametoindex(a->ifa_name) == ifs[i] &&
-			    usable(a->ifa_addr, family)) {
+	/*
+	 * The first usable address of the earliest of the device's
+	 * interfaces: one pass, one interface lookup per address.
+	 */
+	for (a = ifa; a != NULL && best != 0; a = a->ifa_next) {
+		if (!usable(a->ifa_addr, family))
+			continue;
+		ix = if_nametoindex(a->ifa_name);
+		for (i = 0; i < nifs && i < best; i++)
+			if (ifs[i] == ix) {
+				best = i;
 				memset(src, 0, sizeof(*src));
 				memcpy(src, a->ifa_addr, family == AF_INET ?
 				    sizeof(struct sockaddr_in) :
 				    sizeof(struct sockaddr_in6));
-				rc = 0;
 			}
+	}
 	freeifaddrs(ifa);
-	return rc;
+	return best < SRC_IFS_MAX ? 0 : -1;
 }

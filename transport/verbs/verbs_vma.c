@@ -82,16 +82,19 @@ hex_field(const char **p, const char *end, uintmax_t *v)
 	return 0;
 }
 
-/* One maps line "lo-hi perms off maj:min ino ..." into out; -1 if bad. */
+/*
+ * The rest of a maps line after its "lo-hi": " perms off maj:min ino ...",
+ * into out with lo and hi; -1 if bad.
+ */
 static int
-parse_line(const char *p, const char *end, struct vrc_vma *out)
+parse_rest(const char *p, const char *end, uintmax_t lo, uintmax_t hi,
+    struct vrc_vma *out)
 {
-	uintmax_t lo, hi, off, maj, mnr, ino = 0;
+	uintmax_t off, maj, mnr, ino = 0;
 	char perms[4];
 	int i;
 
-	if (hex_field(&p, end, &lo) != 0 || p >= end || *p++ != '-' ||
-	    hex_field(&p, end, &hi) != 0 || end - p < 6 || *p++ != ' ')
+	if (end - p < 6 || *p++ != ' ')
 		return -1;
 	for (i = 0; i < 4; i++)
 		perms[i] = *p++;
@@ -114,7 +117,7 @@ parse_line(const char *p, const char *end, struct vrc_vma *out)
 
 /*
  * The maps scan of older kernels.  It runs on every cache hit, so it is
- * plain reads and a parse of each line's end address only, until the
+ * plain reads and a parse of each line's addresses only, until the
  * first mapping that ends above addr (lines come in address order):
  * stdio and sscanf over every line cost a millisecond a hit in an
  * emulated guest.
@@ -144,7 +147,7 @@ by_parse(int fd, uintptr_t addr, struct vrc_vma *out)
 			    *p++ == '-' && hex_field(&p, nl, &hi) == 0 &&
 			    hi > addr)
 				return lo <= addr &&
-				    parse_line(line, nl, out) == 0 ? 0 : -1;
+				    parse_rest(p, nl, lo, hi, out) == 0 ? 0 : -1;
 			line = nl + 1;
 		}
 		/* Keep the partial line; one longer than the buffer is bad. */
