@@ -71,6 +71,13 @@ status_of() {
 	adm "$1" status | awk -v k="$2:" '$1 == k { print $2 }'
 }
 
+# same_sum WHAT IMPORTER EXPORTER: the importer's answer must be rc=0
+# with the exporter's checksum; otherwise a "#" line and one more $bad.
+same_sum() {
+	if [ "$(rc_of "$2")" != 0 ] || [ "$(sum_of "$2")" != "$(sum_of "$3")" ]
+	then echo "# $1: $2 / exporter $3"; bad=$((bad + 1)); fi
+}
+
 # probe_checksums LAST LEN...: between the probes imp (importer) and exp
 # (exporter), for each LEN at offset 4093 (at 0 when LEN is LAST, the
 # whole segment): put and get, and from 64 B up putv, getv and a barrier
@@ -85,30 +92,25 @@ probe_checksums() {
 		seed=$((seed + 1))
 		a=$(probe_say imp "put $off $len $seed")
 		b=$(probe_say exp "sum $off $len")
-		if [ "$(rc_of "$a")" != 0 ] || [ "$(sum_of "$a")" != "$(sum_of "$b")" ]
-		then echo "# put $len: $a / exporter $b"; bad=$((bad + 1)); fi
+		same_sum "put $len" "$a" "$b"
 		seed=$((seed + 1))
 		probe_say exp "fill $off $len $seed" >/dev/null
 		b=$(probe_say exp "sum $off $len")
 		a=$(probe_say imp "get $off $len")
-		if [ "$(rc_of "$a")" != 0 ] || [ "$(sum_of "$a")" != "$(sum_of "$b")" ]
-		then echo "# get $len: $a / exporter $b"; bad=$((bad + 1)); fi
+		same_sum "get $len" "$a" "$b"
 		[ "$len" -lt 64 ] && continue
 		seed=$((seed + 1))
 		a=$(probe_say imp "putv $off $len $seed 7")
 		b=$(probe_say exp "sum $off $len")
-		if [ "$(rc_of "$a")" != 0 ] || [ "$(sum_of "$a")" != "$(sum_of "$b")" ]
-		then echo "# putv $len: $a / exporter $b"; bad=$((bad + 1)); fi
+		same_sum "putv $len" "$a" "$b"
 		seed=$((seed + 1))
 		probe_say exp "fill $off $len $seed" >/dev/null
 		b=$(probe_say exp "sum $off $len")
 		a=$(probe_say imp "getv $off $len 5")
-		if [ "$(rc_of "$a")" != 0 ] || [ "$(sum_of "$a")" != "$(sum_of "$b")" ]
-		then echo "# getv $len: $a / exporter $b"; bad=$((bad + 1)); fi
+		same_sum "getv $len" "$a" "$b"
 		seed=$((seed + 1))
 		a=$(probe_say imp "bput $off $len $seed")
 		b=$(probe_say exp "sum $off $len")
-		if [ "$(rc_of "$a")" != 0 ] || [ "$(sum_of "$a")" != "$(sum_of "$b")" ]
-		then echo "# barrier put $len: $a / exporter $b"; bad=$((bad + 1)); fi
+		same_sum "barrier put $len" "$a" "$b"
 	done
 }

@@ -240,25 +240,21 @@ for len in 1 4097 65537 $((MIB + 5)) $((4 * MIB)); do
 	seed=$((seed + 1))
 	a=$(probe_say imp "put $off $len $seed")
 	exp_say "sum $off $len"; b=$A_OUT
-	if [ "$(rc_of "$a")" != 0 ] || [ "$(sum_of "$a")" != "$(sum_of "$b")" ]
-	then echo "# put $len: $a / exporter $b"; bad=$((bad + 1)); fi
+	same_sum "put $len" "$a" "$b"
 	seed=$((seed + 1))
 	exp_say "fill $off $len $seed"
 	exp_say "sum $off $len"; b=$A_OUT
 	a=$(probe_say imp "get $off $len")
-	if [ "$(rc_of "$a")" != 0 ] || [ "$(sum_of "$a")" != "$(sum_of "$b")" ]
-	then echo "# get $len: $a / exporter $b"; bad=$((bad + 1)); fi
+	same_sum "get $len" "$a" "$b"
 	seed=$((seed + 1))
 	a=$(probe_say imp "putv $off $len $seed 7")
 	exp_say "sum $off $len"; b=$A_OUT
-	if [ "$(rc_of "$a")" != 0 ] || [ "$(sum_of "$a")" != "$(sum_of "$b")" ]
-	then echo "# putv $len: $a / exporter $b"; bad=$((bad + 1)); fi
+	same_sum "putv $len" "$a" "$b"
 	seed=$((seed + 1))
 	exp_say "fill $off $len $seed"
 	exp_say "sum $off $len"; b=$A_OUT
 	a=$(probe_say imp "getv $off $len 5")
-	if [ "$(rc_of "$a")" != 0 ] || [ "$(sum_of "$a")" != "$(sum_of "$b")" ]
-	then echo "# getv $len: $a / exporter $b"; bad=$((bad + 1)); fi
+	same_sum "getv $len" "$a" "$b"
 	out=$((out + 2 * len))
 	in=$((in + 2 * len))
 done
