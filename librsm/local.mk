@@ -27,17 +27,17 @@ librsm_la_SOURCES = \
 if HAVE_VERBS
 librsm_la_SOURCES += \
 	transport/verbs/verbs.h \
-	transport/verbs/verbs_dl.h \
-	transport/verbs/verbs_dl.c \
 	transport/verbs/verbs_plan.h \
 	transport/verbs/verbs_plan.c \
-	transport/verbs/verbs_wire.h \
 	transport/verbs/verbs_vma.c \
 	transport/verbs/verbs_conn.c \
 	transport/verbs/verbs_src.c \
 	transport/verbs/verbs.c
 endif
 librsm_la_LIBADD = libproto.la $(PTHREAD_LIBS)
+if HAVE_VERBS
+librsm_la_LIBADD += librdma_rsm.la
+endif
 librsm_la_LDFLAGS = $(AM_LDFLAGS) -version-info 2:0:0 \
 	-Wl,--version-script=$(top_srcdir)/librsm/librsm.map
 EXTRA_librsm_la_DEPENDENCIES = librsm/librsm.map

@@ -198,7 +198,7 @@ struct rsm_msg_connect {
  * Kinds: a tcp0 data server (addr:port), or (controller verbsN) the
  * exporting daemon's rdma_cm listener at addr:port, where the token is
  * presented in the connect request and data moves by RDMA to offsets of
- * the memory region named by rkey (transport/verbs/verbs_wire.h).
+ * the memory region named by rkey (proto/rsm_verbs_wire.h).
  */
 #define RSM_CAPK_TCP		0u
 #define RSM_CAPK_VERBS		1u

@@ -8,15 +8,16 @@ rsmd_rsmd_SOURCES = rsmd/rsmd.c rsmd/rsmd.h rsmd/loop.c rsmd/config.c rsmd/contr
 	rsmd/remote.h rsmd/remote_int.h rsmd/remote.c \
 	rsmd/remote_export.c rsmd/remote_import.c
 if HAVE_VERBS
-rsmd_rsmd_SOURCES += rsmd/vserv.h rsmd/vserv.c \
-	transport/verbs/verbs.h transport/verbs/verbs_dl.h \
-	transport/verbs/verbs_dl.c transport/verbs/verbs_dev.c
+rsmd_rsmd_SOURCES += rsmd/vserv.h rsmd/vserv.c
 else
 rsmd_rsmd_SOURCES += rsmd/vserv.h rsmd/vserv_none.c
 endif
 EXTRA_DIST += rsmd/vserv_none.c rsmd/vserv.c
 rsmd_rsmd_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS) $(SODIUM_CFLAGS)
 rsmd_rsmd_LDADD = libproto.la $(INIH_LIBS) $(SODIUM_LIBS) $(PTHREAD_LIBS)
+if HAVE_VERBS
+rsmd_rsmd_LDADD += librdma_rsm.la
+endif
 
 # The registry is plain data: its unit test links it alone.
 if HAVE_CMOCKA

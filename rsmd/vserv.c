@@ -21,7 +21,9 @@
 #include "vserv.h"
 #include "remote.h"
 #include "log.h"
-#include "verbs/verbs.h"
+#include "verbs_dl.h"
+#include "verbs_dev.h"
+#include "rsm_verbs_wire.h"
 
 #define VS_DEV_MAX		8u
 #define VS_CONNS_MAX		1024u

@@ -33,9 +33,10 @@
 #include <sys/types.h>
 
 #include "transport.h"
-#include "verbs/verbs_dl.h"
+#include "verbs_dl.h"
+#include "verbs_dev.h"
 #include "verbs/verbs_plan.h"
-#include "verbs/verbs_wire.h"
+#include "rsm_verbs_wire.h"
 
 #define VERBS_SQ_DEPTH		64u	/* work requests in flight */
 #define VERBS_BOUNCE_SLOT	(64u << 10)
@@ -171,25 +172,6 @@ int	 verbs_vma_query(uintptr_t addr, struct vrc_vma *out);
 /* The page frame behind addr; 0 when absent or not shown to us. */
 uint64_t verbs_page_frame(uintptr_t addr);
 
-/* verbs_ctlr.c: the node's RDMA devices, for controllers verbsN. */
-struct verbs_devinfo {
-	char	 name[64];
-	uint64_t max_mr_size;
-	uint64_t max_msg_sz;
-	uint32_t max_qp_wr;
-	uint32_t max_sge;
-	uint32_t port_state;	/* enum ibv_port_state of port 1 */
-	uint32_t active_mtu;
-	uint64_t node_guid;
-};
-/*
- * Describe device `unit` (ibv_get_device_list order).  0, or -1 with *why
- * when there is no RDMA library or no such device.
- */
-int	 verbs_dev_query(unsigned unit, struct verbs_devinfo *out,
-	    const char **why);
-/* Number of RDMA devices (0 without libraries). */
-unsigned verbs_dev_count(void);
 
 static inline struct verbs_conn *
 to_verbs_conn(const struct rsm_xport_seg *seg)

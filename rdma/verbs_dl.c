@@ -2,7 +2,7 @@
  * verbs_dl.c - load libibverbs.so.1 and librdmacm.so.1 at run time and
  * fill the function table of verbs_dl.h.
  */
-#include "verbs/verbs_dl.h"
+#include "verbs_dl.h"
 
 #include <dlfcn.h>
 #include <pthread.h>

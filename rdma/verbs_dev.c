@@ -3,7 +3,8 @@
  * of ibv_get_device_list, described by ibv_query_device and the first
  * port's ibv_query_port.
  */
-#include "verbs/verbs.h"
+#include "verbs_dl.h"
+#include "verbs_dev.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /*
- * verbs_wire.h - what an importer and the exporting daemon's rdma_cm
+ * rsm_verbs_wire.h - what an importer and the exporting daemon's rdma_cm
  * listener exchange (controller verbsN).
  *
  * The importer connects an RC queue pair to the address and port of the

@@ -1,0 +1,9 @@
+# rdma/: what both the library's verbs transport and the daemon need from
+# rdma-core: the dlopen() table of libibverbs and librdmacm, and the
+# node's devices as controllers verbsN.  A convenience library, so the
+# daemon links no transport code and the transport no daemon code.
+if HAVE_VERBS
+noinst_LTLIBRARIES += librdma_rsm.la
+librdma_rsm_la_SOURCES = rdma/verbs_dl.h rdma/verbs_dl.c \
+	rdma/verbs_dev.h rdma/verbs_dev.c
+endif
