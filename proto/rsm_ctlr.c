@@ -19,7 +19,7 @@ const struct rsm_ctlr_type rsm_ctlr_types[] = {
 	    RSM_CTLRF_FD | RSM_CTLRF_MAP,
 	    0, 0, "shared memory of this node" },
 	{ "tcp", RSM_XPORT_TCP,
-	    RSM_CTLRF_SERVED,
+	    RSM_CTLRF_SERVED | RSM_CTLRF_PEER_ROUTE,
 	    RSM_CAPK_TCP, RSM_RMT_CONNECT, "TCP to the exporting daemon" },
 	{ "verbs", RSM_XPORT_VERBS,
 	    RSM_CTLRF_EAGER | RSM_CTLRF_UNITS | RSM_CTLRF_SERVED,
@@ -52,8 +52,13 @@ rsm_ctlr_parse(const char *name, uint32_t *unit)
 				return NULL;
 			v = 0;
 		} else {
-			/* Digits only: no sign, no space. */
-			if (*s < '0' || *s > '9')
+			/*
+			 * Digits only: no sign, no space.  One name per
+			 * unit, so no leading zero, except that loopback has
+			 * always taken any digits (rsm_get_controller(3rsm)).
+			 */
+			if (*s < '0' || *s > '9' || (s[0] == '0' &&
+			    s[1] != '\0' && !(t->flags & RSM_CTLRF_BARE)))
 				return NULL;
 			errno = 0;
 			v = strtoul(s, &end, 10);

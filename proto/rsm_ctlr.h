@@ -33,6 +33,8 @@
 #define RSM_CTLRF_BARE		0x20u
 /* Imports of this node's segments are served by a daemon data service. */
 #define RSM_CTLRF_SERVED	0x40u
+/* The topology shows the peer daemons reached through its unit 0. */
+#define RSM_CTLRF_PEER_ROUTE	0x80u
 
 struct rsm_ctlr_type {
 	const char	*prefix;	/* "loopback", "shm", "tcp", "verbs" */

@@ -1,31 +1,16 @@
 /*
- * capability.c - the tokens that open the data path of controller tcp0.
- *
- * An import made through tcp0 gets no descriptor: it gets a capability, a
- * 128-bit token from getrandom(2) bound to that import (and so to one
- * segment, the rights granted at connect time and the import's lifetime),
- * plus the data server's address and port.  Whoever presents the token to
- * the data server acts with those rights, so the token is the only secret
- * and it is never reused: a revoked capability is forgotten, and a token
- * the server does not know is refused the same way whether it was forged
- * or merely stale.
- *
- * Revocation is synchronous.  cap_revoke() closes every data connection
- * using the capability before returning, and it is called before the
- * registry lets go of the import, so the daemon answers an unpublish,
- * destroy, disconnect, or the death of an exporter or importer only when
- * nobody can reach the memory through that token any more.  Rebind keeps
- * capabilities: the server always copies through the segment's current
- * mapping, so importers follow the new memory as spec 6.4 wants.
+ * capability.c - the one capability table of the daemon's data services
+ * (see capability.h).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 
 #include "rsmapi.h"
-#include "dataserv.h"
-#include "vserv.h"
+#include "capability.h"
+#include "service.h"
 #include "log.h"
 
 static size_t
@@ -35,7 +20,7 @@ bucket_of(const uint8_t *token)
 
 	/* The token is uniformly random: any 64 bits of it hash well. */
 	memcpy(&k, token, sizeof(k));
-	return (size_t)(k & (DS_CAP_BUCKETS - 1));
+	return (size_t)(k & (CAP_BUCKETS - 1));
 }
 
 /* Compare without an early exit, so timing tells nothing about a guess. */
@@ -68,70 +53,90 @@ fill_random(uint8_t *buf, size_t len)
 	return 0;
 }
 
-struct rsmd_cap *
-cap_find(struct dataserv *ds, const uint8_t *token)
+static struct rsmd_cap *
+lookup(const struct cap_table *t, const uint8_t *token)
 {
 	struct rsmd_cap *c;
 
-	for (c = ds->bucket[bucket_of(token)]; c != NULL; c = c->hnext)
+	if (t == NULL)
+		return NULL;
+	for (c = t->bucket[bucket_of(token)]; c != NULL; c = c->hnext)
 		if (token_eq(c->token, token))
 			return c;
 	return NULL;
 }
 
+struct rsmd_cap *
+cap_find(const struct rsmd *rs, const struct rsmd_service *svc,
+    const uint8_t *token)
+{
+	struct rsmd_cap *c = lookup(rs->caps, token);
+
+	/* Another service's token opens nothing here. */
+	if (c == NULL || c->svc != svc || c->im == NULL || c->im->seg == NULL)
+		return NULL;
+	return c;
+}
+
 static void
-cap_unhash(struct dataserv *ds, struct rsmd_cap *cap)
+unhash(struct cap_table *t, struct rsmd_cap *cap)
 {
 	struct rsmd_cap **pp;
 
-	for (pp = &ds->bucket[bucket_of(cap->token)]; *pp != NULL;
+	for (pp = &t->bucket[bucket_of(cap->token)]; *pp != NULL;
 	    pp = &(*pp)->hnext) {
 		if (*pp == cap) {
 			*pp = cap->hnext;
-			ds->ncaps--;
+			t->count--;
 			return;
 		}
 	}
 }
 
 int
-cap_issue(struct rsmd *rs, struct reg_import *im, struct rsm_wire_cap *w)
+cap_issue(struct rsmd *rs, struct reg_import *im,
+    const struct rsmd_service *svc, struct rsm_wire_cap *w)
 {
-	struct dataserv *ds = rs->ds;
 	struct rsmd_cap *cap;
 	size_t b;
+	int rc;
 
-	if (ds == NULL)
+	if (svc == NULL)
 		return RSMERR_CTLR_NOT_PRESENT;
 	if (im == NULL || im->seg == NULL || w == NULL)
 		return RSMERR_BAD_SEG_HNDL;
+	if (rs->caps == NULL &&
+	    (rs->caps = calloc(1, sizeof(*rs->caps))) == NULL)
+		return RSMERR_INSUFFICIENT_MEM;
 	if (im->cap != NULL)
 		cap_revoke(rs, im, RSMERR_CONN_ABORTED);
 	if ((cap = calloc(1, sizeof(*cap))) == NULL)
 		return RSMERR_INSUFFICIENT_MEM;
 	/* A collision of 128 random bits means broken randomness: refuse. */
 	if (fill_random(cap->token, sizeof(cap->token)) == -1 ||
-	    cap_find(ds, cap->token) != NULL) {
+	    lookup(rs->caps, cap->token) != NULL) {
 		log_warn("getrandom: cannot make a data token");
 		free(cap);
 		return RSMERR_INSUFFICIENT_RESOURCES;
 	}
 	cap->im = im;
+	cap->svc = svc;
 	cap->perm = im->perm;
 	LIST_INIT(&cap->conns);
-	b = bucket_of(cap->token);
-	cap->hnext = ds->bucket[b];
-	ds->bucket[b] = cap;
-	ds->ncaps++;
-	im->cap = cap;
-
 	memset(w, 0, sizeof(*w));
+	if ((rc = svc->issue(rs, cap, w)) != RSM_SUCCESS) {
+		free(cap);
+		memset(w, 0, sizeof(*w));
+		return rc;
+	}
 	memcpy(w->token, cap->token, sizeof(w->token));
-	memcpy(w->addr, ds->addr, sizeof(w->addr));
-	w->port = ds->port;
-	w->family = ds->family;
-	log_debug("import %#llx: data capability issued (%s)",
-	    (unsigned long long)im->handle, ds->name);
+	b = bucket_of(cap->token);
+	cap->hnext = rs->caps->bucket[b];
+	rs->caps->bucket[b] = cap;
+	rs->caps->count++;
+	im->cap = cap;
+	log_debug("import %#" PRIx64 ": %s capability issued",
+	    im->handle, svc->name);
 	return RSM_SUCCESS;
 }
 
@@ -140,39 +145,66 @@ cap_revoke(struct rsmd *rs, struct reg_import *im, uint32_t reason)
 {
 	struct rsmd_cap *cap;
 
-	/* The verbs data path's capability goes with the same import. */
-	vcap_revoke(rs, im);
 	if (im == NULL || (cap = im->cap) == NULL)
 		return;
 	im->cap = NULL;
-	cap->im = NULL;
 	/* Forget the token first: nothing can find it while we close. */
-	if (rs->ds != NULL) {
-		cap_unhash(rs->ds, cap);
-		dconn_close_cap(rs, cap, reason == RSMERR_CONN_ABORTED ?
-		    "capability revoked" : "capability revoked (error)");
-	}
-	log_debug("import %#llx: data capability revoked (reason %u)",
-	    (unsigned long long)im->handle, reason);
+	unhash(rs->caps, cap);
+	cap->svc->revoke(rs, cap, reason);
+	cap->im = NULL;
+	/* A service that left a connection attached would leave it dangling. */
+	while (!LIST_EMPTY(&cap->conns))
+		cap_detach(LIST_FIRST(&cap->conns));
+	log_debug("import %#" PRIx64 ": %s capability revoked (reason %u)",
+	    im->handle, cap->svc->name, reason);
 	free(cap);
 }
 
 void
-cap_free_all(struct rsmd *rs)
+cap_revoke_service(struct rsmd *rs, const struct rsmd_service *svc)
 {
-	struct dataserv *ds = rs->ds;
 	struct rsmd_cap *c, *next;
 	size_t i;
 
-	for (i = 0; i < DS_CAP_BUCKETS; i++) {
-		for (c = ds->bucket[i]; c != NULL; c = next) {
+	if (rs->caps == NULL)
+		return;
+	for (i = 0; i < CAP_BUCKETS; i++) {
+		for (c = rs->caps->bucket[i]; c != NULL; c = next) {
 			next = c->hnext;
-			if (c->im != NULL)
-				c->im->cap = NULL;
-			dconn_close_cap(rs, c, "shutting down");
-			free(c);
+			if (c->svc == svc)
+				cap_revoke(rs, c->im, RSMERR_CONN_ABORTED);
 		}
-		ds->bucket[i] = NULL;
 	}
-	ds->ncaps = 0;
+	/* The last service gone: so is the table. */
+	if (rs->caps->count == 0) {
+		free(rs->caps);
+		rs->caps = NULL;
+	}
+}
+
+int
+cap_attach(struct rsmd_cap *cap, struct cap_conn *cc)
+{
+	if (cap->nconns >= CAP_CONNS_MAX)
+		return -1;
+	LIST_INSERT_HEAD(&cap->conns, cc, link);
+	cap->nconns++;
+	cc->cap = cap;
+	return 0;
+}
+
+void
+cap_detach(struct cap_conn *cc)
+{
+	if (cc->cap == NULL)
+		return;
+	LIST_REMOVE(cc, link);
+	cc->cap->nconns--;
+	cc->cap = NULL;
+}
+
+int
+cap_held(const struct reg_import *im, const struct rsmd_service *svc)
+{
+	return im != NULL && im->cap != NULL && im->cap->svc == svc;
 }

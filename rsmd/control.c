@@ -1,7 +1,7 @@
 /*
  * control.c - the node's local socket: listen, accept, read, check,
- * dispatch to one handler per request type, reply, and clean up after a
- * client that goes away.
+ * dispatch to one handler per request type (handler.h), reply, and clean
+ * up after a client that goes away.
  *
  * Every packet passes rsm_msg_check() before any field is read; a refused
  * packet is logged, counted and costs the sender its connection.  Every
@@ -26,10 +26,10 @@
 
 #include "rsmapi.h"
 #include "rsmd.h"
-#include "log.h"
-#include "peer.h"
+#include "handler.h"
 #include "remote.h"
-#include "vserv.h"
+#include "log.h"
+#include "capability.h"
 
 /* Requests read from one client per loop round, for fairness. */
 #define CLIENT_BURST		64
@@ -45,35 +45,8 @@ struct outmsg {
 	unsigned char	 payload[];
 };
 
-/* One request being served; the handler fills the reply part. */
-struct req {
-	struct rsmd		*rs;
-	struct client		*c;
-	const struct rsm_msg_hdr *h;
-	const void		*p;
-	size_t			 plen;
-	int			 fd;		/* received; set to -1 if kept */
-	union {
-		struct rsm_msg_hello_reply	hello;
-		struct rsm_msg_ctlr_reply	ctlr;
-		struct rsm_msg_handle		handle;
-		struct rsm_msg_publish_reply	publish;
-		struct rsm_msg_connect_reply	connect;
-		struct rsm_msg_topology		topo;
-		struct rsm_msg_status		status;
-		struct rsm_msg_seginfo		seginfo;
-		struct rsm_msg_nodeinfo		nodeinfo;
-	} out;
-	size_t			 outlen;
-	int			 outfd;
-	int			 outfd_owned;	/* close outfd once sent */
-};
-
-typedef int (*handler_fn)(struct req *);
 
 static void client_kill(struct rsmd *, struct client *, const char *);
-
-static void send_more(struct req *, const void *, size_t);
 
 /* Serials of clients, so a deferred reply never reaches a successor. */
 static uint64_t client_serial;
@@ -417,616 +390,46 @@ client_flush(struct rsmd *rs, struct client *c)
 		client_set_events(rs, c, CLIENT_EVENTS);
 }
 
-/* ---- segments' memory ---- */
-
-static void
-segment_release_memory(struct reg_segment *s)
-{
-	if (s->map != NULL && s->map != MAP_FAILED)
-		munmap(s->map, s->size);
-	if (s->fd >= 0)
-		close(s->fd);
-	/* The read-only reopen names this memory: the next one is new. */
-	if (s->ro_fd >= 0)
-		close(s->ro_fd);
-	s->map = NULL;
-	s->fd = -1;
-	s->ro_fd = -1;
-}
-
-/* Importers hear REVOKED before the exporter hears its reply. */
-static void
-segment_destroy(struct rsmd *rs, struct reg_segment *s)
-{
-	notify_revoke_all(rs, s, RSMERR_CONN_ABORTED);
-	if (s->published)
-		reg_unpublish(&rs->reg, s);
-	segment_release_memory(s);
-	reg_export_remove(&rs->reg, s);
-}
-
-/*
- * Map a received segment descriptor after checking it is a regular file
- * (a memfd) of the right size.  exact: rebind wants exactly size bytes.
- */
-static int
-segment_fd_check(int fd, uint64_t size, int exact)
-{
-	struct stat st;
-
-	if (fd < 0 || fstat(fd, &st) == -1 || !S_ISREG(st.st_mode))
-		return RSMERR_BAD_ADDR;
-	if ((uint64_t)st.st_size < size ||
-	    (exact && (uint64_t)st.st_size != size))
-		return RSMERR_BAD_LENGTH;
-	return RSM_SUCCESS;
-}
-
-static int
-segment_map(int fd, uint64_t size, int exact, void **map)
-{
-	void *p;
-	int rc;
-
-	if ((rc = segment_fd_check(fd, size, exact)) != RSM_SUCCESS)
-		return rc;
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED)
-		return RSMERR_INSUFFICIENT_MEM;
-	/*
-	 * A memfd that allows sealing cannot be shrunk under the mappings
-	 * from now on (a shrink would turn every access into SIGBUS).
-	 */
-	(void)fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK);
-	*map = p;
-	return RSM_SUCCESS;
-}
-
-/* ---- request handlers ---- */
-
-static void
-fill_ctlr(const struct rsmd *rs, const char *name, uint32_t unit,
-    struct rsm_msg_ctlr_reply *r)
-{
-	const struct rsmd_config *cf = &rs->conf;
-	uint64_t tot;
-
-	memset(r, 0, sizeof(*r));
-	snprintf(r->name, sizeof(r->name), "%s", name);
-	r->xport = strncmp(name, "loopback", 8) == 0 ? RSM_XPORT_LOOPBACK :
-	    strncmp(name, "tcp", 3) == 0 ? RSM_XPORT_TCP :
-	    strncmp(name, "verbs", 5) == 0 ? RSM_XPORT_VERBS : RSM_XPORT_SHM;
-	r->unit = unit;
-	r->hwaddr = cf->node_id;
-	r->direct_access_sizes = RSM_DAS8 | RSM_DAS16 | RSM_DAS32 | RSM_DAS64;
-	r->atomic_sizes = 0;
-	r->page_size = rs->reg.lim.page_size;
-	if (cf->max_segments && cf->max_segment_size >
-	    UINT64_MAX / cf->max_segments)
-		tot = UINT64_MAX;
-	else
-		tot = cf->max_segment_size * cf->max_segments;
-	r->max_export_segment_size = cf->max_segment_size;
-	r->tot_export_segment_size = tot;
-	r->max_export_segments = cf->max_segments;
-	r->max_import_map_size = cf->max_segment_size;
-	r->tot_import_map_size = tot;
-	r->max_import_segments = cf->max_segments;
-	/* tcp0 moves data with put/get only: nothing can be mapped. */
-	if (r->xport == RSM_XPORT_TCP) {
-		r->max_import_map_size = 0;
-		r->tot_import_map_size = 0;
-	}
-}
-
-/* "loopback", "loopback<N>" and "shm0" are the controllers of this node. */
-static int
-ctlr_lookup(const char *name, uint32_t *unit)
-{
-	const char *s;
-	unsigned long v;
-	char *end;
-
-	if (strcmp(name, "shm0") == 0) {
-		*unit = 0;
-		return 0;
-	}
-	if (strncmp(name, "loopback", 8) != 0)
-		return -1;
-	s = name + 8;
-	if (*s == '\0') {
-		*unit = 0;
-		return 0;
-	}
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end != '\0' || v > UINT32_MAX)
-		return -1;
-	*unit = (uint32_t)v;
-	return 0;
-}
-
-static int
-h_hello(struct req *r)
-{
-	const struct rsm_msg_hello *m = r->p;
-
-	if (m->proto_version != RSM_PROTO_VERSION)
-		return RSMERR_BAD_LIBRARY_VERSION;
-	r->out.hello.node_id = r->rs->conf.node_id;
-	r->out.hello.daemon_pid = (uint64_t)getpid();
-	r->out.hello.instance = r->rs->instance;
-	r->outlen = sizeof(r->out.hello);
-	return RSM_SUCCESS;
-}
-
-static int
-h_ctlr_query(struct req *r)
-{
-	const struct rsm_msg_ctlr *m = r->p;
-	uint32_t unit;
-
-	int rc;
-
-	if (strncmp(m->name, "verbs", 5) == 0) {
-		/* An RDMA device of this node (vserv.c). */
-		fill_ctlr(r->rs, m->name, 0, &r->out.ctlr);
-		if ((rc = vserv_ctlr(m->name, &r->out.ctlr)) != RSM_SUCCESS)
-			return rc;
-		r->outlen = sizeof(r->out.ctlr);
-		return RSM_SUCCESS;
-	}
-	if (strcmp(m->name, "tcp0") == 0 && data_enabled(r->rs))
-		unit = 0;
-	else if (ctlr_lookup(m->name, &unit) == -1)
-		return RSMERR_CTLR_NOT_PRESENT;
-	fill_ctlr(r->rs, m->name, unit, &r->out.ctlr);
-	r->outlen = sizeof(r->out.ctlr);
-	return RSM_SUCCESS;
-}
-
-static int
-h_export_create(struct req *r)
-{
-	const struct rsm_msg_export_create *m = r->p;
-	struct reg_segment *s;
-	void *map;
-	int rc;
-
-	if ((rc = reg_export_check_args(&r->rs->reg, m->size, m->flags)))
-		return rc;
-	/* Every segment lives in a memfd, whatever controller exports it. */
-	if (m->xport != RSM_XPORT_SHM && m->xport != RSM_XPORT_LOOPBACK &&
-	    (m->xport != RSM_XPORT_TCP || !data_enabled(r->rs)) &&
-	    (m->xport != RSM_XPORT_VERBS || vserv_nctlr() == 0))
-		return RSMERR_CTLR_NOT_PRESENT;
-	/* Descriptor faults come before limits and quotas. */
-	if ((rc = segment_fd_check(r->fd, m->size, 0)) != RSM_SUCCESS)
-		return rc;
-	rc = reg_export_add(&r->rs->reg, &r->c->owner, m->size, m->flags,
-	    m->mode, m->xport, &s);
-	if (rc)
-		return rc;
-	if ((rc = segment_map(r->fd, m->size, 0, &map)) != RSM_SUCCESS) {
-		reg_export_remove(&r->rs->reg, s);
-		return rc;
-	}
-	s->map = map;
-	s->fd = r->fd;
-	r->fd = -1;
-	r->out.handle.handle = s->handle;
-	r->outlen = sizeof(r->out.handle);
-	log_debug("pid %d exported %#" PRIx64 ": %" PRIu64 " bytes",
-	    (int)r->c->owner.pid, s->handle, s->size);
-	return RSM_SUCCESS;
-}
-
-static struct reg_segment *
-my_segment(struct req *r, uint64_t handle)
-{
-	return reg_segment_find(&r->rs->reg, &r->c->owner, handle);
-}
-
-static int
-h_export_destroy(struct req *r)
-{
-	const struct rsm_msg_handle *m = r->p;
-	struct reg_segment *s;
-
-	if ((s = my_segment(r, m->handle)) == NULL)
-		return RSMERR_BAD_SEG_HNDL;
-	segment_destroy(r->rs, s);
-	return RSM_SUCCESS;
-}
-
-static int
-h_export_rebind(struct req *r)
-{
-	const struct rsm_msg_rebind *m = r->p;
-	struct reg_segment *s;
-	void *map;
-	int rc;
-
-	if ((s = my_segment(r, m->handle)) == NULL)
-		return RSMERR_BAD_SEG_HNDL;
-	if ((rc = reg_rebind_check(s, m->size)) != RSM_SUCCESS)
-		return rc;
-	if ((rc = segment_map(r->fd, s->size, 1, &map)) != RSM_SUCCESS)
-		return rc;
-	segment_release_memory(s);
-	s->map = map;
-	s->fd = r->fd;
-	r->fd = -1;
-	notify_rebound(r->rs, s);
-	return RSM_SUCCESS;
-}
-
-static int
-h_publish(struct req *r)
-{
-	const struct rsm_msg_publish *m = r->p;
-	struct reg_segment *s;
-	uint32_t segid = m->segid;
-	int rc;
-
-	if ((s = my_segment(r, m->handle)) == NULL)
-		return RSMERR_BAD_SEG_HNDL;
-	rc = reg_publish(&r->rs->reg, s, &segid, m->acl, m->acl_len);
-	if (rc)
-		return rc;
-	r->out.publish.segid = segid;
-	r->outlen = sizeof(r->out.publish);
-	log_debug("pid %d published %#" PRIx64 " as segment %#x",
-	    (int)r->c->owner.pid, s->handle, segid);
-	return RSM_SUCCESS;
-}
-
-static int
-h_unpublish(struct req *r)
-{
-	const struct rsm_msg_handle *m = r->p;
-	struct reg_segment *s;
-
-	if ((s = my_segment(r, m->handle)) == NULL)
-		return RSMERR_BAD_SEG_HNDL;
-	if (!s->published)
-		return RSMERR_SEG_NOT_PUBLISHED;
-	notify_revoke_all(r->rs, s, RSMERR_CONN_ABORTED);
-	segment_ro_put(s);
-	return reg_unpublish(&r->rs->reg, s);
-}
-
-static int
-h_republish(struct req *r)
-{
-	const struct rsm_msg_publish *m = r->p;
-	struct reg_segment *s;
-
-	if ((s = my_segment(r, m->handle)) == NULL)
-		return RSMERR_BAD_SEG_HNDL;
-	return reg_republish(&r->rs->reg, s, m->acl, m->acl_len);
-}
-
-static int
-h_import_connect(struct req *r)
-{
-	const struct rsm_msg_connect *m = r->p;
-	struct rsm_msg_connect_reply *o = &r->out.connect;
-	struct reg_import *im;
-	int rc, fd;
-
-	if (m->xport == RSM_XPORT_TCP && !data_enabled(r->rs))
-		return RSMERR_CTLR_NOT_PRESENT;
-	if (m->xport == RSM_XPORT_VERBS && vserv_nctlr() == 0)
-		return RSMERR_CTLR_NOT_PRESENT;
-	/*
-	 * Another node's segment: tcp0 and verbsN reach it, through its
-	 * daemon, which issues the capability.
-	 */
-	if ((m->xport == RSM_XPORT_TCP || m->xport == RSM_XPORT_VERBS) &&
-	    m->node != r->rs->conf.node_id)
-		return remote_connect(r->rs, r->c, r->h->id, m->node, m->segid,
-		    m->perm, m->xport);
-	/* Our own segment through verbs: only while we serve it. */
-	if (m->xport == RSM_XPORT_VERBS && !vserv_serving())
-		return RSMERR_CTLR_NOT_PRESENT;
-	rc = reg_import_connect(&r->rs->reg, &r->c->owner, m->node, m->segid,
-	    m->perm, &im);
-	if (rc)
-		return rc;
-	/* tcp0: a capability for the data server instead of the memfd. */
-	if (m->xport == RSM_XPORT_TCP) {
-		if ((rc = cap_issue(r->rs, im, &o->cap)) != RSM_SUCCESS) {
-			reg_import_remove(&r->rs->reg, im);
-			return rc;
-		}
-		fd = -1;
-	} else if (m->xport == RSM_XPORT_VERBS) {
-		/* verbsN: the rkey of our mapping and the rdma_cm listener. */
-		if ((rc = vcap_issue(r->rs, im, &o->cap)) != RSM_SUCCESS) {
-			reg_import_remove(&r->rs->reg, im);
-			return rc;
-		}
-		fd = -1;
-	} else if ((fd = segment_fd_for(im->seg, im->perm,
-	    &r->outfd_owned)) < 0) {
-		reg_import_remove(&r->rs->reg, im);
-		return RSMERR_INSUFFICIENT_RESOURCES;
-	}
-	o->handle = im->handle;
-	o->size = im->seg->size;
-	o->node_mode = im->node_mode;
-	o->owner_uid = im->seg->uid;
-	o->owner_gid = im->seg->gid;
-	o->granted = im->perm;
-	r->outlen = sizeof(*o);
-	r->outfd = fd;
-	return RSM_SUCCESS;
-}
-
-static int
-h_import_disconnect(struct req *r)
-{
-	const struct rsm_msg_handle *m = r->p;
-	struct reg_segment *s;
-	struct reg_import *im;
-
-	im = reg_import_find(&r->rs->reg, &r->c->owner, m->handle);
-	if (im == NULL)
-		return RSMERR_BAD_SEG_HNDL;
-	s = im->seg;
-	remote_forget(r->rs, im);
-	cap_revoke(r->rs, im, RSMERR_CONN_ABORTED);
-	reg_import_remove(&r->rs->reg, im);
-	segment_ro_put(s);
-	return RSM_SUCCESS;
-}
-
-static int
-h_signal_post(struct req *r)
-{
-	const struct rsm_msg_signal *m = r->p;
-	uint32_t flags = m->flags & RSM_SIGPOST_NO_ACCUMULATE;
-	struct reg_segment *s;
-	struct reg_import *im;
-
-	switch (m->kind) {
-	case RSM_HKIND_IMPORT:
-		im = reg_import_find(&r->rs->reg, &r->c->owner, m->handle);
-		if (im == NULL)
-			return RSMERR_BAD_SEG_HNDL;
-		if (im->remote != NULL)
-			return remote_post_to_exporter(r->rs, im, flags);
-		if (im->seg == NULL)
-			return RSMERR_CONN_ABORTED;
-		notify_event(r->rs, (struct client *)(void *)im->seg->owner,
-		    RSM_HKIND_EXPORT, flags, im->seg->handle);
-		return RSM_SUCCESS;
-	case RSM_HKIND_EXPORT:
-		if ((s = my_segment(r, m->handle)) == NULL)
-			return RSMERR_BAD_SEG_HNDL;
-		TAILQ_FOREACH(im, &s->imports, seg_link) {
-			if (im->owner->node != 0)
-				remote_post_to_importer(r->rs, im, flags);
-			else
-				notify_event(r->rs,
-				    (struct client *)(void *)im->owner,
-				    RSM_HKIND_IMPORT, flags, im->handle);
-		}
-		return RSM_SUCCESS;
-	default:
-		return RSMERR_BAD_SEG_HNDL;
-	}
-}
-
-static int
-h_topology(struct req *r)
-{
-	struct rsm_msg_topology *t = &r->out.topo;
-	unsigned i;
-
-	t->node_id = r->rs->conf.node_id;
-	t->nctlr = 1;
-	snprintf(t->ctlr[0].name, sizeof(t->ctlr[0].name), "shm0");
-	t->ctlr[0].hwaddr = r->rs->conf.node_id;
-	if (data_enabled(r->rs)) {
-		snprintf(t->ctlr[t->nctlr].name, sizeof(t->ctlr[0].name),
-		    "tcp0");
-		t->ctlr[t->nctlr++].hwaddr = r->rs->conf.node_id;
-	}
-	t->nremote = 0;
-	/* Peers are reached through tcp0 when it runs, else through shm0. */
-	peer_topology(r->rs, t, t->nctlr - 1);
-	/* The node's RDMA devices (vserv.c), without remote entries. */
-	for (i = 0; i < vserv_nctlr() && t->nctlr < RSM_TOPO_CTLR_MAX; i++) {
-		snprintf(t->ctlr[t->nctlr].name, sizeof(t->ctlr[0].name),
-		    "verbs%u", i);
-		t->ctlr[t->nctlr++].hwaddr = r->rs->conf.node_id;
-	}
-	r->outlen = sizeof(*t);
-	return RSM_SUCCESS;
-}
-
-static int
-h_nodes(struct req *r)
-{
-	struct rsm_msg_nodeinfo ni;
-	size_t i, n = peer_count(r->rs);
-
-	for (i = 0; i < n; i++) {
-		peer_info(r->rs, i, &ni);
-		send_more(r, &ni, sizeof(ni));
-	}
-	memset(&r->out.nodeinfo, 0, sizeof(r->out.nodeinfo));
-	r->out.nodeinfo.last = 1;
-	r->out.nodeinfo.count = (uint32_t)n;
-	r->outlen = sizeof(r->out.nodeinfo);
-	return RSM_SUCCESS;
-}
-
-/* A PING waiting for its PONG: who asked, under which id. */
-struct ping_wait {
-	uint64_t	 serial;
-	uint64_t	 id;
-	uint32_t	 node;
+/* Requests by message type; rsm_msg_check() passed only known types. */
+static const handler_fn handlers[] = {
+	[RSM_MSG_HELLO]			= h_hello,
+	[RSM_MSG_CTLR_QUERY]		= h_ctlr_query,
+	[RSM_MSG_EXPORT_CREATE]		= h_export_create,
+	[RSM_MSG_EXPORT_DESTROY]	= h_export_destroy,
+	[RSM_MSG_EXPORT_REBIND]		= h_export_rebind,
+	[RSM_MSG_PUBLISH]		= h_publish,
+	[RSM_MSG_UNPUBLISH]		= h_unpublish,
+	[RSM_MSG_REPUBLISH]		= h_republish,
+	[RSM_MSG_IMPORT_CONNECT]	= h_import_connect,
+	[RSM_MSG_IMPORT_DISCONNECT]	= h_import_disconnect,
+	[RSM_MSG_SIGNAL_POST]		= h_signal_post,
+	[RSM_MSG_TOPOLOGY]		= h_topology,
+	[RSM_MSG_STATUS]		= h_status,
+	[RSM_MSG_LIST_SEGMENTS]		= h_list_segments,
+	[RSM_MSG_LIST_CTLRS]		= h_list_ctlrs,
+	[RSM_MSG_NODES]			= h_nodes,
+	[RSM_MSG_PING]			= h_ping,
 };
 
-static void
-ping_done(struct rsmd *rs, void *arg, int status, uint64_t rtt_us)
+static handler_fn
+handler_for(uint16_t type)
 {
-	struct ping_wait *w = arg;
-	struct rsm_msg_ping_reply pr;
-	struct client *c;
-
-	if ((c = control_client_by_serial(rs, w->serial)) != NULL) {
-		memset(&pr, 0, sizeof(pr));
-		pr.node = w->node;
-		pr.rtt_us = rtt_us;
-		control_reply(rs, c, RSM_MSG_PING, w->id, status, &pr,
-		    sizeof(pr));
-	}
-	free(w);
+	/* Notifications have no handler: a client sending one is refused. */
+	if (type >= sizeof(handlers) / sizeof(handlers[0]))
+		return NULL;
+	return handlers[type];
 }
 
-static int
-h_ping(struct req *r)
-{
-	const struct rsm_msg_ping *m = r->p;
-	struct ping_wait *w;
+/* ---- replies ---- */
 
-	if (m->node == r->rs->conf.node_id || !peer_is_up(r->rs, m->node))
-		return RSMERR_REMOTE_NODE_UNREACHABLE;
-	if ((w = malloc(sizeof(*w))) == NULL)
-		return RSMERR_INSUFFICIENT_MEM;
-	w->serial = r->c->serial;
-	w->id = r->h->id;
-	w->node = m->node;
-	if (peer_ping(r->rs, m->node, ping_done, w) == -1) {
-		free(w);
-		return RSMERR_INSUFFICIENT_MEM;
-	}
-	return RSMD_DEFERRED;
-}
-
-static int
-h_status(struct req *r)
-{
-	struct rsm_msg_status *st = &r->out.status;
-	const struct rsmd *rs = r->rs;
-
-	st->node_id = rs->conf.node_id;
-	st->daemon_pid = (uint64_t)getpid();
-	st->uptime_ms = now_ms() - rs->start_ms;
-	st->clients = rs->nclients;
-	st->segments = rs->reg.nsegments;
-	st->published = rs->reg.npublished;
-	st->imports = rs->reg.nimports;
-	st->bytes_exported = rs->reg.bytes;
-	st->requests = rs->requests;
-	st->refused = rs->refused;
-	r->outlen = sizeof(*st);
-	return RSM_SUCCESS;
-}
-
-static void
-send_more(struct req *r, const void *payload, size_t len)
+void
+req_send_more(struct req *r, const void *payload, size_t len)
 {
 	struct rsm_msg_hdr h;
 
 	rsm_msg_hdr_init(&h, r->h->type, RSM_MSGF_REPLY | RSM_MSGF_MORE,
 	    RSM_SUCCESS, r->h->id, len);
 	client_send(r->rs, r->c, &h, payload, len, -1);
-}
-
-static int
-h_list_segments(struct req *r)
-{
-	struct rsm_msg_seginfo si;
-	struct reg_segment *s;
-	struct reg_import *im;
-	uint32_t count = 0, k;
-
-	TAILQ_FOREACH(s, &r->rs->reg.all, all_link) {
-		memset(&si, 0, sizeof(si));
-		si.handle = s->handle;
-		si.size = s->size;
-		si.segid = s->segid;
-		si.published = (uint32_t)s->published;
-		si.owner_pid = (uint32_t)s->pid;
-		si.owner_uid = (uint32_t)s->uid;
-		si.owner_gid = (uint32_t)s->gid;
-		si.mode = s->mode;
-		si.acl_len = s->acl_len;
-		si.nimporters = (uint32_t)s->nimports;
-		k = 0;
-		TAILQ_FOREACH(im, &s->imports, seg_link) {
-			if (k == RSM_INFO_IMPORTERS_MAX)
-				break;
-			si.importer_node[k] = im->owner->node != 0 ?
-			    im->owner->node : r->rs->conf.node_id;
-			si.importer_pid[k++] = (uint32_t)im->owner->pid;
-		}
-		send_more(r, &si, sizeof(si));
-		count++;
-	}
-	memset(&r->out.seginfo, 0, sizeof(r->out.seginfo));
-	r->out.seginfo.last = 1;
-	r->out.seginfo.count = count;
-	r->outlen = sizeof(r->out.seginfo);
-	return RSM_SUCCESS;
-}
-
-static int
-h_list_ctlrs(struct req *r)
-{
-	struct rsm_msg_ctlr_reply cr;
-	char name[RSM_CTLR_NAME_MAX];
-	unsigned i;
-
-	fill_ctlr(r->rs, "loopback", 0, &cr);
-	send_more(r, &cr, sizeof(cr));
-	fill_ctlr(r->rs, "shm0", 0, &cr);
-	send_more(r, &cr, sizeof(cr));
-	if (data_enabled(r->rs)) {
-		fill_ctlr(r->rs, "tcp0", 0, &cr);
-		send_more(r, &cr, sizeof(cr));
-	}
-	for (i = 0; i < vserv_nctlr(); i++) {
-		snprintf(name, sizeof(name), "verbs%u", i);
-		fill_ctlr(r->rs, name, 0, &cr);
-		if (vserv_ctlr(name, &cr) == RSM_SUCCESS)
-			send_more(r, &cr, sizeof(cr));
-	}
-	memset(&r->out.ctlr, 0, sizeof(r->out.ctlr));
-	r->outlen = sizeof(r->out.ctlr);
-	return RSM_SUCCESS;
-}
-
-static handler_fn
-handler_for(uint16_t type)
-{
-	switch (type) {
-	case RSM_MSG_HELLO:		return h_hello;
-	case RSM_MSG_CTLR_QUERY:	return h_ctlr_query;
-	case RSM_MSG_EXPORT_CREATE:	return h_export_create;
-	case RSM_MSG_EXPORT_DESTROY:	return h_export_destroy;
-	case RSM_MSG_EXPORT_REBIND:	return h_export_rebind;
-	case RSM_MSG_PUBLISH:		return h_publish;
-	case RSM_MSG_UNPUBLISH:		return h_unpublish;
-	case RSM_MSG_REPUBLISH:		return h_republish;
-	case RSM_MSG_IMPORT_CONNECT:	return h_import_connect;
-	case RSM_MSG_IMPORT_DISCONNECT:	return h_import_disconnect;
-	case RSM_MSG_SIGNAL_POST:	return h_signal_post;
-	case RSM_MSG_TOPOLOGY:		return h_topology;
-	case RSM_MSG_STATUS:		return h_status;
-	case RSM_MSG_LIST_SEGMENTS:	return h_list_segments;
-	case RSM_MSG_LIST_CTLRS:	return h_list_ctlrs;
-	case RSM_MSG_NODES:		return h_nodes;
-	case RSM_MSG_PING:		return h_ping;
-	default:			return NULL;
-	}
 }
 
 /* ---- reading ---- */

@@ -1,18 +1,22 @@
 # rsmd: the node daemon.
 sbin_PROGRAMS += rsmd/rsmd
-rsmd_rsmd_SOURCES = rsmd/rsmd.c rsmd/rsmd.h rsmd/loop.c rsmd/config.c rsmd/control.c \
+rsmd_rsmd_SOURCES = rsmd/rsmd.c rsmd/rsmd.h rsmd/loop.c rsmd/config.c \
+	rsmd/control.c rsmd/handler.h rsmd/handle_export.c \
+	rsmd/handle_import.c rsmd/handle_info.c rsmd/controllers.c \
+	rsmd/segment.c \
 	rsmd/registry.c rsmd/notify.c rsmd/log.c rsmd/log.h \
-	rsmd/datalisten.c rsmd/capability.c rsmd/dataserv.c rsmd/dataserv.h \
+	rsmd/capability.h rsmd/capability.c rsmd/service.h rsmd/services.c \
+	rsmd/serve_tcp.h rsmd/serve_tcp.c rsmd/serve_tcp_conn.c \
 	rsmd/peer.c rsmd/peer.h rsmd/peer_int.h rsmd/peer_conn.c \
 	rsmd/peer_call.c rsmd/peer_key.c \
 	rsmd/remote.h rsmd/remote_int.h rsmd/remote.c \
 	rsmd/remote_export.c rsmd/remote_import.c
 if HAVE_VERBS
-rsmd_rsmd_SOURCES += rsmd/vserv.h rsmd/vserv.c
+rsmd_rsmd_SOURCES += rsmd/serve_verbs.c
 else
-rsmd_rsmd_SOURCES += rsmd/vserv.h rsmd/vserv_none.c
+rsmd_rsmd_SOURCES += rsmd/serve_verbs_none.c
 endif
-EXTRA_DIST += rsmd/vserv_none.c rsmd/vserv.c
+EXTRA_DIST += rsmd/serve_verbs_none.c rsmd/serve_verbs.c
 rsmd_rsmd_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS) $(SODIUM_CFLAGS)
 rsmd_rsmd_LDADD = libproto.la $(INIH_LIBS) $(SODIUM_LIBS) $(PTHREAD_LIBS)
 if HAVE_VERBS

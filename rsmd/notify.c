@@ -10,7 +10,8 @@
 #include "rsmapi.h"
 #include "rsmd.h"
 #include "remote.h"
-#include "vserv.h"
+#include "capability.h"
+#include "service.h"
 #include "log.h"
 
 /* Importers are clients: the owner is the first member of struct client. */
@@ -20,43 +21,7 @@ client_of(struct reg_owner *o)
 	return (struct client *)(void *)o;
 }
 
-int
-segment_fd_for(struct reg_segment *s, uint32_t perm, int *owned)
-{
-	char path[64];
-	int fd;
 
-	*owned = 0;
-	if (perm & RSM_PERM_WRITE)
-		return s->fd;
-	if (s->ro_fd >= 0)
-		return s->ro_fd;
-	/*
-	 * The memfd reopened read-only: the importer cannot mmap it writable,
-	 * so the kernel enforces the rights, not the library.  One open for
-	 * all read-only importers of the segment (a path lookup through /proc
-	 * per connect is most of a connect's cost), dropped again once the
-	 * segment has no importers (segment_ro_put), so only segments in use
-	 * hold a second descriptor.
-	 */
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", s->fd);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		log_warn("segment %#llx: reopen read-only",
-		    (unsigned long long)s->handle);
-		return -1;
-	}
-	s->ro_fd = fd;
-	return fd;
-}
-
-void
-segment_ro_put(struct reg_segment *s)
-{
-	if (s != NULL && s->ro_fd >= 0 && s->nimports == 0) {
-		close(s->ro_fd);
-		s->ro_fd = -1;
-	}
-}
 
 void
 notify_revoke_one(struct rsmd *rs, struct reg_import *im, uint32_t reason)
@@ -83,8 +48,8 @@ notify_revoke_all(struct rsmd *rs, struct reg_segment *s, uint32_t reason)
 
 	while ((im = TAILQ_FIRST(&s->imports)) != NULL)
 		notify_revoke_one(rs, im, reason);
-	/* No rkey of the segment works any more: the hardware refuses. */
-	vserv_seg_release(rs, s);
+	/* The services let go of its memory (verbs: no rkey works any more). */
+	services_segment_released(rs, s);
 }
 
 void
@@ -96,26 +61,18 @@ notify_rebound(struct rsmd *rs, struct reg_segment *s)
 	int fd, owned;
 
 	/*
-	 * verbs imports: their windows move to the new memory; without
-	 * windows their rkeys name the old pages, which the memory regions
-	 * pin, so they are cut off (vserv.h).
+	 * Imports through a data service follow the new memory where the
+	 * service can move them (verbs windows), or are cut off.
 	 */
-	if (vserv_seg_rebound(rs, s) != 0) {
-		for (im = TAILQ_FIRST(&s->imports); im != NULL; im = next) {
-			next = TAILQ_NEXT(im, seg_link);
-			if (vcap_held(im))
-				notify_revoke_one(rs, im, RSMERR_CONN_ABORTED);
-		}
-		vserv_seg_release(rs, s);
-	}
+	services_segment_rebound(rs, s);
 	for (im = TAILQ_FIRST(&s->imports); im != NULL; im = next) {
 		next = TAILQ_NEXT(im, seg_link);
 		/*
-		 * tcp0 and verbs imports reach the memory through our
-		 * mapping, which already is the new one: nothing to hand
-		 * them.
+		 * Imports with a capability reach the memory through the
+		 * daemon's mapping, which already is the new one: nothing to
+		 * hand them.
 		 */
-		if (im->cap != NULL || vcap_held(im))
+		if (im->cap != NULL)
 			continue;
 		if ((fd = segment_fd_for(s, im->perm, &owned)) < 0) {
 			/* Cannot hand out the new memory: cut the importer off. */

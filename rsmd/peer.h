@@ -34,11 +34,12 @@ typedef void (*peer_reply_fn)(struct rsmd *, void *arg, int status,
 typedef void (*peer_ping_fn)(struct rsmd *, void *arg, int status,
     uint64_t rtt_us);
 /*
- * Serve one incoming REQUEST of a registered inner type from `node`: fill
+ * Serve one incoming REQUEST of a registered inner type (`type`, so one
+ * server can take several) from `node`: fill
  * at most RSM_PEER_BODY_MAX bytes of reply and set *reply_len; return
  * RSM_SUCCESS or an RSMERR_* value (an error reply carries no body).
  */
-typedef int (*peer_request_fn)(struct rsmd *, uint32_t node,
+typedef int (*peer_request_fn)(struct rsmd *, uint32_t node, uint32_t type,
     const void *body, size_t len, void *reply, size_t *reply_len);
 /* A node went up (up = 1) or down (up = 0). */
 typedef void (*peer_state_fn)(struct rsmd *, uint32_t node, int up);

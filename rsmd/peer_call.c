@@ -314,8 +314,8 @@ serve_request(struct rsmd *rs, struct pconn *pc, uint64_t id,
 
 	for (i = 0; i < PEER_HANDLERS_MAX && handlers[i].fn != NULL; i++)
 		if (handlers[i].inner_type == inner_type) {
-			status = handlers[i].fn(rs, pc->peer->node_id, body,
-			    len, reply, &rlen);
+			status = handlers[i].fn(rs, pc->peer->node_id,
+			    inner_type, body, len, reply, &rlen);
 			break;
 		}
 	if (status != RSM_SUCCESS || rlen > sizeof(reply))

@@ -8,6 +8,7 @@
 #include "remote.h"
 #include "remote_int.h"
 #include "rsm_remote.h"
+#include "rsm_ctlr.h"
 #include "peer.h"
 #include "log.h"
 
@@ -49,11 +50,12 @@ rmt_send(struct rsmd *rs, uint32_t node, uint32_t inner_type,
 
 /* SIGNAL rings either side: the kind names the receiver's handle's side. */
 static int
-serve_signal(struct rsmd *rs, uint32_t node, const void *body, size_t len,
-    void *reply, size_t *reply_len)
+serve_signal(struct rsmd *rs, uint32_t node, uint32_t type, const void *body,
+    size_t len, void *reply, size_t *reply_len)
 {
 	struct rsm_rmt_signal m;
 
+	(void)type;
 	(void)reply;
 	*reply_len = 0;
 	if (rsm_rmt_signal_dec(body, len, &m) == -1 ||
@@ -82,9 +84,18 @@ node_state(struct rsmd *rs, uint32_t node, int up)
 int
 remote_init(void)
 {
-	if (peer_handle(RSM_RMT_CONNECT, rmt_serve_connect) == -1 ||
-	    peer_handle(RSM_RMT_CONNECT_VERBS, rmt_serve_connect_verbs) == -1 ||
-	    peer_handle(RSM_RMT_DISCONNECT, rmt_serve_disconnect) == -1 ||
+	size_t i;
+
+	/* One CONNECT per controller type that reaches other nodes. */
+	for (i = 0; i < rsm_ctlr_ntypes; i++) {
+		if (rsm_ctlr_types[i].rmt_connect != 0 &&
+		    peer_handle(rsm_ctlr_types[i].rmt_connect,
+		    rmt_serve_connect) == -1) {
+			log_errx("remote imports: peer tables full");
+			return -1;
+		}
+	}
+	if (peer_handle(RSM_RMT_DISCONNECT, rmt_serve_disconnect) == -1 ||
 	    peer_handle(RSM_RMT_REVOKED, rmt_serve_revoked) == -1 ||
 	    peer_handle(RSM_RMT_SIGNAL, serve_signal) == -1 ||
 	    peer_on_state(node_state) == -1) {

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "rsmd.h"
+#include "rsm_ctlr.h"
 
 /* Register the peer handlers and the node state hook (once). */
 int	 remote_init(void);
@@ -28,12 +29,14 @@ int	 remote_init(void);
 
 /*
  * IMPORT_CONNECT naming another node, from client c (request id id),
- * through xport (RSM_XPORT_TCP or RSM_XPORT_VERBS: which capability):
+ * through a controller of type t (its rmt_connect asks the exporting
+ * node, its cap_kind is the capability expected back):
  * RSMD_DEFERRED when the exporting node was asked (the reply comes
  * later), or an RSMERR_* value to answer at once.
  */
 int	 remote_connect(struct rsmd *, struct client *c, uint64_t id,
-	    uint32_t node, uint32_t segid, uint32_t perm, uint32_t xport);
+	    uint32_t node, uint32_t segid, uint32_t perm,
+	    const struct rsm_ctlr_type *t);
 /* A client disconnects (or dies with) a remote import: tell its node. */
 void	 remote_forget(struct rsmd *, struct reg_import *);
 /* A post on a remote import: ring the exporter on its node. */

@@ -24,7 +24,9 @@
 #include "remote_int.h"
 #include "rsm_remote.h"
 #include "peer.h"
-#include "vserv.h"
+#include "rsm_ctlr.h"
+#include "capability.h"
+#include "service.h"
 #include "log.h"
 
 struct rmt_owner {
@@ -63,10 +65,13 @@ drop(struct rsmd *rs, struct rmt_owner *ro, uint32_t reason)
 	free(ro);
 }
 
-static int
-serve_connect(struct rsmd *rs, uint32_t node, const void *body, size_t len,
-    void *reply, size_t *reply_len, int verbs)
+int
+rmt_serve_connect(struct rsmd *rs, uint32_t node, uint32_t type,
+    const void *body, size_t len, void *reply, size_t *reply_len)
 {
+	const struct rsm_ctlr_type *t = rsm_ctlr_by_rmt_connect(type);
+	const struct rsmd_service *svc =
+	    t != NULL ? service_for(t->xport) : NULL;
 	struct rsm_rmt_connect *m;
 	struct rsm_rmt_connect_reply r;
 	struct rmt_owner *ro;
@@ -74,7 +79,7 @@ serve_connect(struct rsmd *rs, uint32_t node, const void *body, size_t len,
 	uint32_t i;
 	int rc;
 
-	if (verbs ? !vserv_serving() : !data_enabled(rs))
+	if (svc == NULL || !svc->serving(rs))
 		return RSMERR_CTLR_NOT_PRESENT;
 	/* About 2 KiB: not on the stack of the loop. */
 	if ((m = malloc(sizeof(*m))) == NULL)
@@ -105,8 +110,7 @@ serve_connect(struct rsmd *rs, uint32_t node, const void *body, size_t len,
 	    m->perm, &im);
 	if (rc == RSM_SUCCESS) {
 		ro->im = im;
-		rc = verbs ? vcap_issue(rs, im, &r.cap) :
-		    cap_issue(rs, im, &r.cap);
+		rc = cap_issue(rs, im, svc, &r.cap);
 		if (rc != RSM_SUCCESS)
 			reg_import_remove(&rs->reg, im);
 	}
@@ -133,26 +137,13 @@ serve_connect(struct rsmd *rs, uint32_t node, const void *body, size_t len,
 }
 
 int
-rmt_serve_connect(struct rsmd *rs, uint32_t node, const void *body,
-    size_t len, void *reply, size_t *reply_len)
-{
-	return serve_connect(rs, node, body, len, reply, reply_len, 0);
-}
-
-int
-rmt_serve_connect_verbs(struct rsmd *rs, uint32_t node, const void *body,
-    size_t len, void *reply, size_t *reply_len)
-{
-	return serve_connect(rs, node, body, len, reply, reply_len, 1);
-}
-
-int
-rmt_serve_disconnect(struct rsmd *rs, uint32_t node, const void *body,
-    size_t len, void *reply, size_t *reply_len)
+rmt_serve_disconnect(struct rsmd *rs, uint32_t node, uint32_t type,
+    const void *body, size_t len, void *reply, size_t *reply_len)
 {
 	struct rmt_owner *ro;
 	uint64_t handle;
 
+	(void)type;
 	(void)reply;
 	*reply_len = 0;
 	if (rsm_rmt_handle_dec(body, len, &handle) == -1)

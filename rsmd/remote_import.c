@@ -209,7 +209,7 @@ connect_done(struct rsmd *rs, void *arg, int status, const void *body,
 
 int
 remote_connect(struct rsmd *rs, struct client *c, uint64_t id, uint32_t node,
-    uint32_t segid, uint32_t perm, uint32_t xport)
+    uint32_t segid, uint32_t perm, const struct rsm_ctlr_type *t)
 {
 	struct rsm_rmt_connect *m;
 	struct rmt_import *ri;
@@ -263,10 +263,9 @@ remote_connect(struct rsmd *rs, struct client *c, uint64_t id, uint32_t node,
 	w->handle = im->handle;
 	w->node = node;
 	w->perm = perm;
-	w->kind = xport == RSM_XPORT_VERBS ? RSM_CAPK_VERBS : RSM_CAPK_TCP;
-	if (peer_call(rs, node, xport == RSM_XPORT_VERBS ?
-	    RSM_RMT_CONNECT_VERBS : RSM_RMT_CONNECT, body, n, connect_done,
-	    w) == -1) {
+	w->kind = t->cap_kind;
+	if (t->rmt_connect == 0 || peer_call(rs, node, t->rmt_connect, body,
+	    n, connect_done, w) == -1) {
 		free(w);
 		rmt_free(im);
 		reg_import_remove(&rs->reg, im);
@@ -322,9 +321,10 @@ live_import(struct rsmd *rs, uint32_t node, uint64_t handle)
 }
 
 int
-rmt_serve_revoked(struct rsmd *rs, uint32_t node, const void *body,
-    size_t len, void *reply, size_t *reply_len)
+rmt_serve_revoked(struct rsmd *rs, uint32_t node, uint32_t type,
+    const void *body, size_t len, void *reply, size_t *reply_len)
 {
+	(void)type;
 	struct rsm_rmt_revoked m;
 	struct reg_import *im;
 

@@ -20,19 +20,18 @@ void	 rmt_send(struct rsmd *, uint32_t node, uint32_t inner_type,
 	    const void *body, size_t len);
 
 /* remote_export.c: peer request servers and the node-down sweep. */
-int	 rmt_serve_connect(struct rsmd *, uint32_t node, const void *body,
-	    size_t len, void *reply, size_t *reply_len);
-int	 rmt_serve_connect_verbs(struct rsmd *, uint32_t node,
+/* CONNECT of any served controller type (type: its rmt_connect). */
+int	 rmt_serve_connect(struct rsmd *, uint32_t node, uint32_t type,
 	    const void *body, size_t len, void *reply, size_t *reply_len);
-int	 rmt_serve_disconnect(struct rsmd *, uint32_t node, const void *body,
-	    size_t len, void *reply, size_t *reply_len);
+int	 rmt_serve_disconnect(struct rsmd *, uint32_t node, uint32_t type,
+	    const void *body, size_t len, void *reply, size_t *reply_len);
 int	 rmt_ring_exporter(struct rsmd *, uint32_t node, uint64_t handle,
 	    uint32_t flags);
 void	 rmt_export_node_down(struct rsmd *, uint32_t node);
 
 /* remote_import.c */
-int	 rmt_serve_revoked(struct rsmd *, uint32_t node, const void *body,
-	    size_t len, void *reply, size_t *reply_len);
+int	 rmt_serve_revoked(struct rsmd *, uint32_t node, uint32_t type,
+	    const void *body, size_t len, void *reply, size_t *reply_len);
 int	 rmt_ring_importer(struct rsmd *, uint32_t node, uint64_t handle,
 	    uint32_t flags);
 void	 rmt_import_node_down(struct rsmd *, uint32_t node);

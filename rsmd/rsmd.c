@@ -23,7 +23,7 @@
 #include "log.h"
 #include "peer.h"
 #include "remote.h"
-#include "vserv.h"
+#include "service.h"
 
 #define MAX_EVENTS		64
 /* After running out of descriptors, try accepting again this much later. */
@@ -326,7 +326,7 @@ main(int argc, char *argv[])
 	static struct rsmd rs;
 	const char *opt_socket = NULL, *conf_file = RSMD_DEFAULT_CONFIG;
 	int ch, foreground = 0, check_only = 0, verbose = 0, missing_ok = 1;
-	int missing, sfd, verbs_failed;
+	int missing, sfd, svc_failed;
 	struct reg_limits lim;
 	sigset_t mask;
 
@@ -422,13 +422,13 @@ main(int argc, char *argv[])
 	/* Listen before detaching, so a refusal reaches the caller's exit code. */
 	if (control_listen(&rs) == -1)
 		return 1;
-	if (data_start(&rs) == -1) {
+	if (services_open(&rs) == -1) {
 		control_close(&rs);
 		return 1;
 	}
 	if (remote_init() == -1 || peer_init(&rs) == -1) {
 		peer_shutdown(&rs);
-		data_stop(&rs);
+		services_stop(&rs);
 		control_close(&rs);
 		return 1;
 	}
@@ -453,23 +453,24 @@ main(int argc, char *argv[])
 	rs.listen_io.ready = listen_ready;
 	if (rsmd_io_add(&rs, &signal_io, EPOLLIN) == -1 ||
 	    rsmd_io_add(&rs, &rs.listen_io, EPOLLIN) == -1 ||
-	    data_watch(&rs) == -1 || peer_start(&rs) == -1)
+	    peer_start(&rs) == -1)
 		fatal("epoll_ctl");
-	/* RDMA resources only after daemon(): they do not survive fork. */
-	if ((verbs_failed = vserv_start(&rs) == -1))
-		log_warnx("verbs_listen: cannot serve the verbs data path, "
-		    "stopping");
+	/*
+	 * Data services start serving only now: RDMA resources do not
+	 * survive daemon()'s fork.
+	 */
+	if ((svc_failed = services_start(&rs) == -1))
+		log_warnx("a data service cannot start, stopping");
 	log_info("node %u listening on %s (pid %d)", rs.conf.node_id,
 	    rs.socket_path, (int)getpid());
 
-	if (!verbs_failed)
+	if (!svc_failed)
 		run(&rs);
 
 	/* Peers first: their pending calls may still answer local clients. */
 	peer_shutdown(&rs);
 	control_shutdown(&rs);
-	vserv_stop(&rs);
-	data_stop(&rs);
+	services_stop(&rs);
 	if (!foreground && rs.conf.pidfile != NULL)
 		unlink(rs.conf.pidfile);
 	reg_fini(&rs.reg);
@@ -477,5 +478,5 @@ main(int argc, char *argv[])
 	close(rs.epfd);
 	config_free(&rs.conf);
 	free(rs.socket_path);
-	return verbs_failed ? 1 : 0;
+	return svc_failed ? 1 : 0;
 }

@@ -24,6 +24,9 @@
 /* Where the data server (controller tcp0) listens unless configured. */
 #define RSMD_DEFAULT_DATA_LISTEN "127.0.0.1:0"
 
+/* Slots for data services' state, indexed by RSM_XPORT_* (service.h). */
+#define RSMD_SERVICE_SLOTS	8u
+
 /* First automatic segment id, spec 2.4. */
 #define RSMD_AUTO_SEGID_BASE	0x80000000u
 /* Application segment ids at or below this are reserved, spec 2.4. */
@@ -55,7 +58,7 @@ struct rsmd_config {
 	uint64_t	 quota_imports;
 	/* Cluster: peer daemons (peer.c). */
 	struct rsmd_addr *listen;		/* NULL: accept no peers */
-	/* The data server (dataserv.c); NULL: RSMD_DEFAULT_DATA_LISTEN. */
+	/* The data server (serve_tcp.c); NULL: RSMD_DEFAULT_DATA_LISTEN. */
 	struct rsmd_addr *data_listen;
 	/* The rdma_cm listener of the verbs data path; NULL: none. */
 	struct rsmd_addr *verbs_listen;
@@ -172,7 +175,7 @@ struct reg_import {
 	uint32_t	 perm;		/* granted RSM_PERM_* */
 	uint32_t	 node_mode;
 	uint32_t	 reason;	/* why it was revoked, 0 while live */
-	/* Data-path capability (tcp0): managed by capability.c, not here. */
+	/* Data-path capability (tcp0, verbsN): capability.c's, not ours. */
 	struct rsmd_cap	*cap;
 	/*
 	 * An import of a segment on another node (remote_import.c): seg is
@@ -348,7 +351,9 @@ struct rsmd {
 	uint64_t	 instance;
 	uint64_t	 start_ms;
 	struct peers	*peers;		/* peer daemons (peer.c) */
-	struct dataserv	*ds;		/* tcp0 data server; NULL when off */
+	/* Each data service's state, by RSM_XPORT_* (service.h). */
+	void		*svc_state[RSMD_SERVICE_SLOTS];
+	struct cap_table *caps;		/* capability.h; NULL before the first */
 };
 
 /* Resolve the socket path, refuse to start beside a live daemon, listen. */
@@ -375,14 +380,50 @@ void	 control_reply(struct rsmd *, struct client *, uint16_t type,
 void	 client_send(struct rsmd *, struct client *, const struct rsm_msg_hdr *,
 	    const void *payload, size_t len, int fd);
 
-/* ---- notify.c ---- */
+/* ---- controllers.c ---- */
 
-void	 notify_revoke_all(struct rsmd *, struct reg_segment *, uint32_t);
-/* Cut one import of a segment off (REVOKED, capabilities revoked). */
-void	 notify_revoke_one(struct rsmd *, struct reg_import *, uint32_t);
-void	 notify_rebound(struct rsmd *, struct reg_segment *);
-void	 notify_event(struct rsmd *, struct client *, uint32_t kind,
-	    uint32_t flags, uint64_t handle);
+struct rsm_ctlr_type;
+struct rsmd_service;
+
+/*
+ * The controllers of this node in table order, units in order: one of
+ * each type that is not served, and the units its service has of a
+ * served one.
+ */
+struct ctlr_iter {
+	size_t		 row;
+	uint32_t	 unit;		/* of the controller last returned */
+	uint32_t	 next_unit;
+	const struct rsm_ctlr_type *type;
+	char		 name[RSM_CTLR_NAME_MAX];
+};
+
+void	 ctlr_iter_init(struct ctlr_iter *);
+/* The next controller into *it (name, type, unit): 1, or 0 at the end. */
+int	 ctlr_next(const struct rsmd *, struct ctlr_iter *);
+/*
+ * The attributes of controller `name` of this node: RSM_SUCCESS, or
+ * RSMERR_CTLR_NOT_PRESENT.  Served types exist as their service says.
+ */
+int	 ctlr_describe(struct rsmd *, const char *name,
+	    struct rsm_msg_ctlr_reply *);
+/* The data service imports of type t go through, NULL for none. */
+const struct rsmd_service *served_by(const struct rsm_ctlr_type *t);
+/* Whether this node has a controller of type t (any unit). */
+int	 ctlr_present(const struct rsmd *, const struct rsm_ctlr_type *t);
+
+/* ---- segment.c ---- */
+
+/*
+ * Check a received segment descriptor is a regular file (a memfd) of at
+ * least (exact: exactly) size bytes, then map it shared.
+ */
+int	 segment_fd_check(int fd, uint64_t size, int exact);
+int	 segment_map(int fd, uint64_t size, int exact, void **map);
+/* Unmap and close the segment's memory (and its read-only reopen). */
+void	 segment_release_memory(struct reg_segment *);
+/* Importers hear REVOKED, then the segment is unpublished and freed. */
+void	 segment_destroy(struct rsmd *, struct reg_segment *);
 /*
  * The descriptor to give an importer with these rights, or -1; *owned
  * says the caller must close it once sent.
@@ -391,31 +432,15 @@ int	 segment_fd_for(struct reg_segment *, uint32_t perm, int *owned);
 /* Close the segment's read-only reopen once it has no importers left. */
 void	 segment_ro_put(struct reg_segment *);
 
-/* ---- datalisten.c, capability.c, dataserv.c: controller tcp0 ---- */
+/* ---- notify.c ---- */
 
-/*
- * Open the data port (data_listen).  0 on success; -1 when it cannot be
- * opened: fatal for a configured address, while with the default the
- * daemon runs on without tcp0.
- */
-int	 data_start(struct rsmd *);
-/* Put the data port in the event loop (once rs->epfd exists). */
-int	 data_watch(struct rsmd *);
-void	 data_stop(struct rsmd *);
-/* Whether tcp0 is present (the data port is open). */
-int	 data_enabled(const struct rsmd *);
-/*
- * Give a live import a capability: a fresh random token bound to the
- * import's segment and rights, and where to present it.  RSM_SUCCESS, or
- * RSMERR_CTLR_NOT_PRESENT (no data port), RSMERR_INSUFFICIENT_MEM,
- * RSMERR_INSUFFICIENT_RESOURCES (no randomness).
- */
-int	 cap_issue(struct rsmd *, struct reg_import *, struct rsm_wire_cap *);
-/*
- * Revoke the import's capability, if it has one: the token dies and every
- * data connection using it is closed before this returns.
- */
-void	 cap_revoke(struct rsmd *, struct reg_import *, uint32_t reason);
+void	 notify_revoke_all(struct rsmd *, struct reg_segment *, uint32_t);
+/* Cut one import of a segment off (REVOKED, capabilities revoked). */
+void	 notify_revoke_one(struct rsmd *, struct reg_import *, uint32_t);
+void	 notify_rebound(struct rsmd *, struct reg_segment *);
+void	 notify_event(struct rsmd *, struct client *, uint32_t kind,
+	    uint32_t flags, uint64_t handle);
+/* ---- capability.h, service.h: the data services (tcp0, verbsN) ---- */
 
 /* ---- rsmd.c ---- */
 

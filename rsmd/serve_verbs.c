@@ -1,7 +1,29 @@
 /*
- * vserv.c - the verbs data path of the daemon: devices as controllers,
- * the rdma_cm listener, the queue pairs of importers, their signals, and
- * the memory regions of segments.  See vserv.h.
+ * serve_verbs.c - the verbs data service of the daemon (controllers
+ * verbsN): devices as controllers, the rdma_cm listener, the queue pairs
+ * of importers, their signals, and the memory regions of segments.
+ *
+ * The node's RDMA devices are the controllers verbs0, verbs1, ... in
+ * ibv_get_device_list order, found once at start (libraries loaded with
+ * dlopen, so a node without them simply has no verbsN).  With
+ * verbs_listen configured, the daemon also serves verbs imports of its
+ * own segments: it registers a segment's mapping (iova 0, so remote
+ * addresses are offsets) and hands the importer a capability carrying a
+ * random token and the rdma_cm listener's address.  The listener accepts
+ * an RC queue pair only for a live token, then sends the importer its
+ * rkey: where the device has type 2 memory windows (and verbs_windows is
+ * 1), a window bound to that queue pair alone with the import's rights,
+ * over one region that grants no remote access itself; else the rkey of
+ * the segment's region for those rights (one per access kind).  The
+ * queue pair then carries RDMA READ/WRITE from the importer (the daemon's
+ * CPU is not involved) and SENDs that ring the exporter.
+ *
+ * Revocation is synchronous like tcp0's: the import's queue pairs are
+ * disconnected and destroyed (their windows freed), and when a segment is
+ * unpublished, destroyed or its exporter dies its memory regions are
+ * deregistered, before the daemon answers, so a stale rkey fails at the
+ * hardware.  A rebind moves the windows to the new memory before the
+ * daemon answers (verbs_segment_rebound).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,7 +40,8 @@
 
 #include "rsmapi.h"
 #include "rsmd.h"
-#include "vserv.h"
+#include "capability.h"
+#include "service.h"
 #include "remote.h"
 #include "log.h"
 #include "verbs_dl.h"
@@ -27,8 +50,6 @@
 
 #define VS_DEV_MAX		8u
 #define VS_CONNS_MAX		1024u
-#define VS_CONNS_PER_CAP	4u
-#define VS_CAP_BUCKETS		256u
 /* Connections by serial (sequential, so the low bits spread them). */
 #define VS_SERIAL_BUCKETS	256u
 #define VS_RECV_SIZE		64u
@@ -46,14 +67,11 @@
 /* How long a rebind waits for the windows to move to the new memory. */
 #define VS_REBIND_WAIT_MS	2000u
 
-struct vs_cap;
-
 struct vs_conn {
 	TAILQ_ENTRY(vs_conn) link;
-	LIST_ENTRY(vs_conn) cap_link;
 	LIST_ENTRY(vs_conn) serial_link;
 	struct rdma_cm_id *id;
-	struct vs_cap	*cap;
+	struct cap_conn	 cc;		/* its capability (capability.h) */
 	uint64_t	 serial;	/* in wr_id: finds it, or not, later */
 	char		*rbuf;		/* receives, then the ready message */
 	struct ibv_mr	*rmr;
@@ -63,14 +81,6 @@ struct vs_conn {
 	unsigned	 sends;		/* own sends not completed yet */
 };
 
-struct vs_cap {
-	struct vs_cap	*hnext;		/* by token */
-	struct vs_cap	*inext;		/* by import */
-	uint8_t		 token[RSM_CAP_TOKEN_LEN];
-	struct reg_import *im;
-	LIST_HEAD(, vs_conn) conns;
-	unsigned	 nconns;
-};
 
 /* The memory regions of one segment. */
 struct vs_seg {
@@ -108,8 +118,6 @@ static struct {
 	uint64_t	 next_serial;
 	/* Every completion names its connection by serial (wr_id). */
 	LIST_HEAD(, vs_conn) by_serial[VS_SERIAL_BUCKETS];
-	struct vs_cap	*by_token[VS_CAP_BUCKETS];
-	struct vs_cap	*by_import[VS_CAP_BUCKETS];
 	LIST_HEAD(, vs_seg) segs;
 	uint64_t	 refused;
 	uint64_t	 refused_logged_ms;
@@ -121,29 +129,26 @@ static struct {
 
 /* ---- controllers ---- */
 
-unsigned
-vserv_nctlr(void)
+static unsigned
+verbs_units(const struct rsmd *rs)
 {
+	(void)rs;
 	return vs.ndev;
 }
 
-int
-vserv_ctlr(const char *name, struct rsm_msg_ctlr_reply *r)
+static int
+verbs_ctlr(struct rsmd *rs, uint32_t unit, struct rsm_msg_ctlr_reply *r)
 {
 	const struct verbs_devinfo *d;
-	unsigned long unit;
-	char *end;
 
-	errno = 0;
-	unit = strtoul(name + 5, &end, 10);
-	if (strncmp(name, "verbs", 5) != 0 || name[5] < '0' ||
-	    name[5] > '9' || *end != '\0' || errno != 0 || unit >= vs.ndev) {
+	(void)rs;
+	if (unit >= vs.ndev) {
 		uint64_t now = now_ms();
 
 		if (now - vs.absent_logged_ms >= 10000) {
 			vs.absent_logged_ms = now;
-			log_info("controller %s requested: not present (%s)",
-			    name, vs.v == NULL ? "no RDMA library "
+			log_info("controller verbs%u requested: not present "
+			    "(%s)", unit, vs.v == NULL ? "no RDMA library "
 			    "(libibverbs.so.1, librdmacm.so.1)" : vs.ndev == 0 ?
 			    "no RDMA device on this node" :
 			    "no RDMA device of that number");
@@ -151,11 +156,7 @@ vserv_ctlr(const char *name, struct rsm_msg_ctlr_reply *r)
 		return RSMERR_CTLR_NOT_PRESENT;
 	}
 	d = &vs.dev[unit];
-	r->xport = RSM_XPORT_VERBS;
-	r->unit = (uint32_t)unit;
-	/* Nothing reached through RDMA can be mapped (put/get only). */
-	r->max_import_map_size = 0;
-	r->tot_import_map_size = 0;
+	r->unit = unit;
 	if (d->max_mr_size != 0 && d->max_mr_size < r->max_export_segment_size)
 		r->max_export_segment_size = d->max_mr_size;
 	if (r->max_export_segments != 0 && r->max_export_segment_size <=
@@ -193,54 +194,22 @@ find_devices(void)
 		log_info("no verbs controllers: no RDMA device");
 }
 
-/* ---- capabilities ---- */
+static void verbs_segment_released(struct rsmd *, struct reg_segment *);
 
-static size_t
-tok_bucket(const uint8_t *t)
+/* ---- connections ---- */
+
+static struct vs_conn *
+conn_of(struct cap_conn *cc)
 {
-	uint64_t k;
-
-	memcpy(&k, t, sizeof(k));
-	return (size_t)(k % VS_CAP_BUCKETS);
+	return (struct vs_conn *)(void *)((char *)cc -
+	    offsetof(struct vs_conn, cc));
 }
 
-static size_t
-imp_bucket(const struct reg_import *im)
+/* The import a connection serves, or NULL once revoked. */
+static struct reg_import *
+conn_import(const struct vs_conn *k)
 {
-	return (size_t)((uintptr_t)im / sizeof(void *) % VS_CAP_BUCKETS);
-}
-
-static struct vs_cap *
-cap_by_token(const uint8_t *t)
-{
-	struct vs_cap *c;
-	uint8_t d;
-	size_t i;
-
-	for (c = vs.by_token[tok_bucket(t)]; c != NULL; c = c->hnext) {
-		for (d = 0, i = 0; i < RSM_CAP_TOKEN_LEN; i++)
-			d |= (uint8_t)(c->token[i] ^ t[i]);
-		if (d == 0)
-			return c;
-	}
-	return NULL;
-}
-
-static struct vs_cap *
-cap_by_import(const struct reg_import *im)
-{
-	struct vs_cap *c;
-
-	for (c = vs.by_import[imp_bucket(im)]; c != NULL; c = c->inext)
-		if (c->im == im)
-			return c;
-	return NULL;
-}
-
-int
-vcap_held(const struct reg_import *im)
-{
-	return im != NULL && cap_by_import(im) != NULL;
+	return k->cc.cap != NULL ? k->cc.cap->im : NULL;
 }
 
 static void
@@ -249,10 +218,7 @@ conn_free(struct vs_conn *k, int disconnect)
 	TAILQ_REMOVE(&vs.conns, k, link);
 	LIST_REMOVE(k, serial_link);
 	vs.nconns--;
-	if (k->cap != NULL) {
-		LIST_REMOVE(k, cap_link);
-		k->cap->nconns--;
-	}
+	cap_detach(&k->cc);
 	/* The importer hears DISCONNECTED; its requests fail from now on. */
 	if (disconnect && k->established)
 		(void)vs.v->disconnect(k->id);
@@ -336,7 +302,7 @@ seg_mr(struct reg_segment *s, uint32_t perm, struct ibv_mr **mrp)
 		return RSMERR_PERM_DENIED;
 	if ((g = seg_of(s)) != NULL && g->map != s->map) {
 		/* Rebound since: those regions pin the old pages. */
-		vserv_seg_release(NULL, s);
+		verbs_segment_released(NULL, s);
 		g = NULL;
 	}
 	if (g == NULL) {
@@ -362,14 +328,13 @@ seg_conns_free(const struct reg_segment *s)
 
 	for (k = TAILQ_FIRST(&vs.conns); k != NULL; k = next) {
 		next = TAILQ_NEXT(k, link);
-		if (k->cap != NULL && k->cap->im != NULL &&
-		    k->cap->im->seg == s)
+		if (conn_import(k) != NULL && conn_import(k)->seg == s)
 			conn_free(k, 1);
 	}
 }
 
-void
-vserv_seg_release(struct rsmd *rs, struct reg_segment *s)
+static void
+verbs_segment_released(struct rsmd *rs, struct reg_segment *s)
 {
 	struct vs_seg *g = seg_of(s);
 	unsigned k;
@@ -393,80 +358,34 @@ vserv_seg_release(struct rsmd *rs, struct reg_segment *s)
 	log_debug("segment %#x: memory regions deregistered", s->segid);
 }
 
-int
-vcap_issue(struct rsmd *rs, struct reg_import *im, struct rsm_wire_cap *w)
+static int
+verbs_issue(struct rsmd *rs, struct rsmd_cap *cap, struct rsm_wire_cap *w)
 {
-	struct vs_cap *c;
 	struct ibv_mr *mr;
-	size_t got = 0;
-	ssize_t n;
 	int rc;
 
 	(void)rs;
 	if (!vs.serving)
 		return RSMERR_CTLR_NOT_PRESENT;
-	if (im == NULL || im->seg == NULL || w == NULL)
-		return RSMERR_BAD_SEG_HNDL;
-	vcap_revoke(rs, im);
-	if ((rc = seg_mr(im->seg, im->perm, &mr)) != RSM_SUCCESS)
+	if ((rc = seg_mr(cap->im->seg, cap->im->perm, &mr)) != RSM_SUCCESS)
 		return rc;
-	if ((c = calloc(1, sizeof(*c))) == NULL)
-		return RSMERR_INSUFFICIENT_MEM;
-	while (got < sizeof(c->token)) {
-		n = getrandom(c->token + got, sizeof(c->token) - got, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			free(c);
-			return RSMERR_INSUFFICIENT_RESOURCES;
-		}
-		got += (size_t)n;
-	}
-	if (cap_by_token(c->token) != NULL) {
-		free(c);
-		return RSMERR_INSUFFICIENT_RESOURCES;
-	}
-	c->im = im;
-	LIST_INIT(&c->conns);
-	c->hnext = vs.by_token[tok_bucket(c->token)];
-	vs.by_token[tok_bucket(c->token)] = c;
-	c->inext = vs.by_import[imp_bucket(im)];
-	vs.by_import[imp_bucket(im)] = c;
-	memset(w, 0, sizeof(*w));
-	memcpy(w->token, c->token, sizeof(w->token));
 	memcpy(w->addr, vs.addr, sizeof(w->addr));
 	w->port = vs.port;
 	w->family = vs.family;
 	w->kind = RSM_CAPK_VERBS;
-	/* The rkey comes on the queue pair, once connected (verbs_wire.h). */
+	/* The rkey comes on the queue pair, once connected (rsm_verbs_wire.h). */
 	w->rkey = 0;
-	log_debug("import %#" PRIx64 ": verbs capability issued (%s)",
-	    im->handle, vs.name);
 	return RSM_SUCCESS;
 }
 
-void
-vcap_revoke(struct rsmd *rs, struct reg_import *im)
+/* Its queue pairs go, and with them their windows. */
+static void
+verbs_revoke(struct rsmd *rs, struct rsmd_cap *cap, uint32_t reason)
 {
-	struct vs_cap *c, **pp;
-	struct vs_conn *k;
-
 	(void)rs;
-	if (im == NULL || (c = cap_by_import(im)) == NULL)
-		return;
-	for (pp = &vs.by_token[tok_bucket(c->token)]; *pp != c;
-	    pp = &(*pp)->hnext)
-		;
-	*pp = c->hnext;
-	for (pp = &vs.by_import[imp_bucket(im)]; *pp != c;
-	    pp = &(*pp)->inext)
-		;
-	*pp = c->inext;
-	while ((k = LIST_FIRST(&c->conns)) != NULL)
-		conn_free(k, 1);
-	log_debug("import %#" PRIx64 ": verbs capability revoked",
-	    im->handle);
-	free(c);
+	(void)reason;
+	while (!LIST_EMPTY(&cap->conns))
+		conn_free(conn_of(LIST_FIRST(&cap->conns)), 1);
 }
 
 /* ---- the listener ---- */
@@ -501,13 +420,14 @@ post_recv(struct vs_conn *k, unsigned slot)
 }
 
 static void
-on_request(struct rdma_cm_id *id, const struct rdma_conn_param *cp)
+on_request(struct rsmd *rs, struct rdma_cm_id *id,
+    const struct rdma_conn_param *cp)
 {
 	struct rsm_verbs_hello h;
 	struct rdma_conn_param ap;
 	struct ibv_qp_init_attr qa;
 	struct vs_conn *k;
-	struct vs_cap *c = NULL;
+	struct rsmd_cap *c = NULL;
 	unsigned i;
 	const char *why = NULL;
 
@@ -518,14 +438,14 @@ on_request(struct rdma_cm_id *id, const struct rdma_conn_param *cp)
 		if (h.magic != RSM_VERBS_MAGIC ||
 		    h.version != RSM_VERBS_VERSION)
 			why = "bad hello";
-		else if ((c = cap_by_token(h.token)) == NULL ||
-		    c->im == NULL || c->im->seg == NULL)
+		else if ((c = cap_find(rs, &rsmd_serve_verbs, h.token)) ==
+		    NULL)
 			why = "token not live";
 		else if (id->verbs != vs.ctx)
 			why = "another device";
 		else if (vs.nconns >= vs.conns_max)
 			why = "too many connections";
-		else if (c->nconns >= VS_CONNS_PER_CAP)
+		else if (c->nconns >= CAP_CONNS_MAX)
 			why = "too many connections for one token";
 	}
 	if (why != NULL) {
@@ -552,9 +472,8 @@ on_request(struct rdma_cm_id *id, const struct rdma_conn_param *cp)
 	LIST_INSERT_HEAD(&vs.by_serial[k->serial % VS_SERIAL_BUCKETS], k,
 	    serial_link);
 	vs.nconns++;
-	k->cap = c;
-	LIST_INSERT_HEAD(&c->conns, k, cap_link);
-	c->nconns++;
+	/* Room was checked above: nothing ran in between. */
+	(void)cap_attach(c, &k->cc);
 	memset(&qa, 0, sizeof(qa));
 	qa.send_cq = qa.recv_cq = vs.cq;
 	qa.qp_type = IBV_QPT_RC;
@@ -628,7 +547,7 @@ post_bind(struct vs_conn *k, struct ibv_mr *mr, uint64_t size, int again)
 	wr[n].bind_mw.bind_info.addr = 0;
 	wr[n].bind_mw.bind_info.length = size;
 	wr[n].bind_mw.bind_info.mw_access_flags =
-	    window_access(k->cap->im->perm);
+	    window_access(conn_import(k)->perm);
 	if (ibv_post_send(k->id->qp, wr, &bad) != 0)
 		return -1;
 	/*
@@ -679,7 +598,7 @@ post_ready(struct vs_conn *k, uint32_t rkey, uint32_t flags)
 static void
 conn_ready(struct vs_conn *k)
 {
-	struct reg_import *im = k->cap != NULL ? k->cap->im : NULL;
+	struct reg_import *im = conn_import(k);
 	struct ibv_mr *mr;
 	int rc = -1;
 
@@ -717,7 +636,6 @@ ech_ready(struct rsmd *rs, struct rsmd_io *io, uint32_t events)
 	struct rdma_cm_event *ev;
 	int burst;
 
-	(void)rs;
 	(void)io;
 	(void)events;
 	for (burst = 0; burst < 64; burst++) {
@@ -741,7 +659,7 @@ ech_ready(struct rsmd *rs, struct rsmd_io *io, uint32_t events)
 		(void)vs.v->ack_cm_event(ev);
 		switch (t) {
 		case RDMA_CM_EVENT_CONNECT_REQUEST:
-			on_request(id, &cp);
+			on_request(rs, id, &cp);
 			break;
 		case RDMA_CM_EVENT_ESTABLISHED:
 			if (id != vs.listen_id && id->context != NULL) {
@@ -773,7 +691,7 @@ static void
 on_signal(struct rsmd *rs, struct vs_conn *k, const char *buf, uint32_t len)
 {
 	struct rsm_verbs_signal m;
-	struct reg_import *im = k->cap != NULL ? k->cap->im : NULL;
+	struct reg_import *im = conn_import(k);
 
 	if (len != sizeof(m)) {
 		refused("malformed signal");
@@ -819,9 +737,9 @@ cq_drain(struct rsmd *rs)
 				if (wc[i].status != IBV_WC_SUCCESS) {
 					log_warnx("verbs queue pair of import "
 					    "%#" PRIx64 ": %s failed (status "
-					    "%d): disconnected", k->cap != NULL &&
-					    k->cap->im != NULL ?
-					    k->cap->im->handle : 0,
+					    "%d): disconnected",
+					    conn_import(k) != NULL ?
+					    conn_import(k)->handle : 0,
 					    slot == VS_WR_READY ? "the ready "
 					    "message" : slot == VS_WR_BIND ?
 					    "a window bind" : "an invalidation",
@@ -856,8 +774,15 @@ cch_ready(struct rsmd *rs, struct rsmd_io *io, uint32_t events)
 	cq_drain(rs);
 }
 
-int
-vserv_seg_rebound(struct rsmd *rs, struct reg_segment *s)
+/*
+ * With windows, register the new memory, move every importer's window
+ * onto it with the rkey it has (invalidate, bind), wait (bounded) for
+ * that, and deregister the old memory: importers keep working.  Without
+ * windows, or when the new memory cannot be registered, -1: their rkeys
+ * name the old pages, which the regions pin, so they are cut off.
+ */
+static int
+verbs_segment_rebound(struct rsmd *rs, struct reg_segment *s)
 {
 	struct vs_seg *g = seg_of(s);
 	struct vs_conn *k, *next;
@@ -876,8 +801,8 @@ vserv_seg_rebound(struct rsmd *rs, struct reg_segment *s)
 	moving = calloc(vs.nconns + 1, sizeof(*moving));
 	for (k = TAILQ_FIRST(&vs.conns); k != NULL; k = next) {
 		next = TAILQ_NEXT(k, link);
-		if (k->cap == NULL || k->cap->im == NULL ||
-		    k->cap->im->seg != s || k->mw == NULL)
+		if (conn_import(k) == NULL || conn_import(k)->seg != s ||
+		    k->mw == NULL)
 			continue;
 		if (moving == NULL || post_bind(k, mr, s->size, 1) != 0) {
 			conn_free(k, 1);
@@ -1021,41 +946,41 @@ listen_start(struct rsmd *rs, const struct rsmd_addr *a)
 	return 0;
 }
 
-int
-vserv_start(struct rsmd *rs)
+static void verbs_stop(struct rsmd *);
+
+/* Only after daemon(): RDMA resources do not survive fork. */
+static int
+verbs_start(struct rsmd *rs)
 {
 	find_devices();
 	if (rs->conf.verbs_listen == NULL)
 		return 0;
 	if (listen_start(rs, rs->conf.verbs_listen) == -1) {
-		vserv_stop(rs);
+		verbs_stop(rs);
 		return -1;
 	}
 	return 0;
 }
 
-int
-vserv_serving(void)
+static int
+verbs_serving(const struct rsmd *rs)
 {
+	(void)rs;
 	return vs.serving;
 }
 
-void
-vserv_stop(struct rsmd *rs)
+static void
+verbs_stop(struct rsmd *rs)
 {
 	struct vs_seg *g;
 	struct vs_conn *k;
-	size_t i;
 
 	vs.serving = 0;
-	for (i = 0; i < VS_CAP_BUCKETS; i++) {
-		while (vs.by_token[i] != NULL)
-			vcap_revoke(rs, vs.by_token[i]->im);
-	}
+	cap_revoke_service(rs, &rsmd_serve_verbs);
 	while ((k = TAILQ_FIRST(&vs.conns)) != NULL)
 		conn_free(k, 1);
 	while ((g = LIST_FIRST(&vs.segs)) != NULL)
-		vserv_seg_release(rs, g->s);
+		verbs_segment_released(rs, g->s);
 	if (vs.watched) {
 		rsmd_io_del(rs, &vs.ech_io);
 		rsmd_io_del(rs, &vs.cch_io);
@@ -1077,3 +1002,25 @@ vserv_stop(struct rsmd *rs)
 	vs.listen_id = NULL;
 	vs.ech = NULL;
 }
+
+static int
+verbs_open(struct rsmd *rs)
+{
+	(void)rs;
+	return 0;
+}
+
+const struct rsmd_service rsmd_serve_verbs = {
+	.name = "verbs",
+	.xport = RSM_XPORT_VERBS,
+	.open = verbs_open,
+	.start = verbs_start,
+	.stop = verbs_stop,
+	.units = verbs_units,
+	.serving = verbs_serving,
+	.ctlr = verbs_ctlr,
+	.issue = verbs_issue,
+	.revoke = verbs_revoke,
+	.segment_released = verbs_segment_released,
+	.segment_rebound = verbs_segment_rebound,
+};

@@ -1,6 +1,6 @@
 /*
- * dataserv.h - the data server behind controller tcp0, private to
- * datalisten.c (the port), capability.c (tokens) and dataserv.c (the
+ * serve_tcp.h - the data server behind controller tcp0, private to
+ * serve_tcp.c (the service and its port) and serve_tcp_conn.c (the
  * connections).  The protocol is proto/rsm_data.h.
  *
  * The daemon is the home of every segment: a data connection copies
@@ -9,8 +9,8 @@
  * runs on the daemon's one thread, which is what makes revocation simple:
  * when cap_revoke() returns, no connection can touch the segment again.
  */
-#ifndef RSMD_DATASERV_H
-#define RSMD_DATASERV_H
+#ifndef RSMD_SERVE_TCP_H
+#define RSMD_SERVE_TCP_H
 
 #include <stdint.h>
 #include <sys/queue.h>
@@ -24,23 +24,12 @@
 #define DS_HELLO_MAX		64u
 /* How long a new connection has to present its token. */
 #define DS_HELLO_MS		2000u
-/* Connections one capability may have open at once. */
-#define DS_CAP_CONNS_MAX	4u
-/* Token hash buckets (a power of two). */
-#define DS_CAP_BUCKETS		4096u
 /* Refusals logged per second; the rest are counted and summed up. */
 #define DS_LOG_PER_SEC		10u
 
 struct dconn;
+struct rsmd_cap;
 
-struct rsmd_cap {
-	uint8_t		 token[RSM_CAP_TOKEN_LEN];
-	struct rsmd_cap	*hnext;		/* token hash chain */
-	struct reg_import *im;		/* the import it was issued for */
-	uint32_t	 perm;		/* RSM_PERM_* granted */
-	LIST_HEAD(, dconn) conns;	/* data connections using it */
-	unsigned	 nconns;
-};
 
 struct dataserv {
 	int		 fd;		/* listening socket */
@@ -52,8 +41,6 @@ struct dataserv {
 	uint8_t		 addr[16];
 	uint16_t	 port;
 	char		 name[80];	/* for logs */
-	struct rsmd_cap	*bucket[DS_CAP_BUCKETS];
-	size_t		 ncaps;
 	TAILQ_HEAD(, dconn) conns;	/* open */
 	TAILQ_HEAD(, dconn) dead;	/* closed; freed by `reap` */
 	struct rsmd_timer reap;
@@ -65,13 +52,14 @@ struct dataserv {
 	unsigned	 log_dropped;
 };
 
-/* capability.c */
-/* The live capability holding `token`, or NULL. */
-struct rsmd_cap *cap_find(struct dataserv *, const uint8_t *token);
-/* Drop every capability (shutdown; their connections are gone already). */
-void	 cap_free_all(struct rsmd *);
+/* The service's state (NULL: tcp0 is not present). */
+static inline struct dataserv *
+tcp_ds(const struct rsmd *rs)
+{
+	return (struct dataserv *)rs->svc_state[RSM_XPORT_TCP];
+}
 
-/* dataserv.c */
+/* serve_tcp_conn.c */
 /* Take over an accepted, non-blocking socket. */
 void	 dconn_accept(struct rsmd *, int fd, const char *peer);
 /* Close a connection now; it is freed at the end of the loop round. */
@@ -86,4 +74,4 @@ void	 dconn_close_all(struct rsmd *);
  */
 void	 ds_refused(struct rsmd *, const char *peer, const char *why);
 
-#endif /* RSMD_DATASERV_H */
+#endif /* RSMD_SERVE_TCP_H */

@@ -1,5 +1,5 @@
 /*
- * dataserv.c - data connections of controller tcp0 (proto/rsm_data.h).
+ * serve_tcp_conn.c - data connections of controller tcp0 (proto/rsm_data.h).
  *
  * One non-blocking state machine per connection.  Input: a 32-byte
  * header, checked before anything that follows it is used; for HELLO and
@@ -41,7 +41,9 @@
 #include <unistd.h>
 
 #include "rsmapi.h"
-#include "dataserv.h"
+#include "capability.h"
+#include "serve_tcp.h"
+#include "service.h"
 #include "log.h"
 
 /* Replies a connection may have queued; input pauses when full. */
@@ -71,8 +73,7 @@ struct dreply {
 struct dconn {
 	struct rsmd_io	 io;
 	TAILQ_ENTRY(dconn) link;	/* ds->conns or ds->dead */
-	LIST_ENTRY(dconn) cap_link;
-	struct rsmd_cap	*cap;		/* NULL until HELLO */
+	struct cap_conn	 cc;		/* cc.cap: NULL until HELLO */
 	struct rsmd_timer hello_timer;
 	int		 dead;
 	int		 close_when_sent;	/* refused HELLO: reply, then close */
@@ -127,7 +128,7 @@ timer_dconn(struct rsmd_timer *t)
 void
 ds_refused(struct rsmd *rs, const char *peer, const char *why)
 {
-	struct dataserv *ds = rs->ds;
+	struct dataserv *ds = tcp_ds(rs);
 	uint64_t sec = now_ms() / 1000;
 
 	rs->refused++;
@@ -167,7 +168,7 @@ refuse(struct rsmd *rs, struct dconn *dc, const char *fmt, ...)
 static void
 reap(struct rsmd *rs, struct rsmd_timer *t)
 {
-	struct dataserv *ds = rs->ds;
+	struct dataserv *ds = tcp_ds(rs);
 	struct dconn *dc;
 
 	(void)t;
@@ -182,14 +183,14 @@ hello_timeout(struct rsmd *rs, struct rsmd_timer *t)
 {
 	struct dconn *dc = timer_dconn(t);
 
-	if (!dc->dead && dc->cap == NULL)
+	if (!dc->dead && dc->cc.cap == NULL)
 		refuse(rs, dc, "no token within %u ms", DS_HELLO_MS);
 }
 
 void
 dconn_accept(struct rsmd *rs, int fd, const char *peer)
 {
-	struct dataserv *ds = rs->ds;
+	struct dataserv *ds = tcp_ds(rs);
 	struct dconn *dc;
 
 	if ((dc = calloc(1, sizeof(*dc))) == NULL) {
@@ -223,7 +224,7 @@ dconn_accept(struct rsmd *rs, int fd, const char *peer)
 void
 dconn_close(struct rsmd *rs, struct dconn *dc, const char *why)
 {
-	struct dataserv *ds = rs->ds;
+	struct dataserv *ds = tcp_ds(rs);
 
 	if (dc->dead)
 		return;
@@ -234,13 +235,10 @@ dconn_close(struct rsmd *rs, struct dconn *dc, const char *why)
 	close(dc->io.fd);
 	dc->io.fd = -1;
 	rsmd_timer_cancel(rs, &dc->hello_timer);
-	if (dc->cap != NULL) {
-		LIST_REMOVE(dc, cap_link);
-		dc->cap->nconns--;
-		dc->cap = NULL;
-	} else {
+	if (dc->cc.cap != NULL)
+		cap_detach(&dc->cc);
+	else
 		ds->nhello--;
-	}
 	TAILQ_REMOVE(&ds->conns, dc, link);
 	ds->nconns--;
 	TAILQ_INSERT_TAIL(&ds->dead, dc, link);
@@ -251,16 +249,17 @@ dconn_close(struct rsmd *rs, struct dconn *dc, const char *why)
 void
 dconn_close_cap(struct rsmd *rs, struct rsmd_cap *cap, const char *why)
 {
-	struct dconn *dc;
+	struct cap_conn *cc;
 
-	while ((dc = LIST_FIRST(&cap->conns)) != NULL)
-		dconn_close(rs, dc, why);
+	while ((cc = LIST_FIRST(&cap->conns)) != NULL)
+		dconn_close(rs, (struct dconn *)(void *)((char *)cc -
+		    offsetof(struct dconn, cc)), why);
 }
 
 void
 dconn_close_all(struct rsmd *rs)
 {
-	struct dataserv *ds = rs->ds;
+	struct dataserv *ds = tcp_ds(rs);
 	struct dconn *dc;
 
 	while ((dc = TAILQ_FIRST(&ds->conns)) != NULL)
@@ -318,8 +317,8 @@ gather_out(struct dconn *dc, struct iovec *iov)
 	uint32_t i;
 	int niov = 0;
 
-	if (dc->cap != NULL && dc->cap->im != NULL && dc->cap->im->seg != NULL)
-		map = dc->cap->im->seg->map;
+	if (dc->cc.cap != NULL && dc->cc.cap->im != NULL && dc->cc.cap->im->seg != NULL)
+		map = dc->cc.cap->im->seg->map;
 	for (q = 0; q < dc->out_n; q++) {
 		struct dreply *r = &dc->out[(dc->out_head + q) % DC_OUTQ];
 
@@ -425,7 +424,7 @@ start_get(struct dconn *dc, const struct rsm_data_vec *v, uint32_t n)
 	uint32_t status, k, i;
 	uint64_t bytes = 0;
 
-	k = entries_allowed(dc->cap, v, n, RSM_PERM_READ, &status);
+	k = entries_allowed(dc->cc.cap, v, n, RSM_PERM_READ, &status);
 	r = reply_new(dc, dc->in.op, status, k);
 	for (i = 0; i < k; i++) {
 		r->v[i] = v[i];
@@ -452,7 +451,7 @@ start_put(struct dconn *dc, const struct rsm_data_vec *v, uint32_t n)
 	uint64_t keep = 0;
 	uint32_t i, k;
 
-	k = entries_allowed(dc->cap, v, n, RSM_PERM_WRITE, &dc->pv_status);
+	k = entries_allowed(dc->cc.cap, v, n, RSM_PERM_WRITE, &dc->pv_status);
 	dc->pv_n = k;
 	dc->pv_i = 0;
 	dc->pv_done = 0;
@@ -475,12 +474,12 @@ start_put(struct dconn *dc, const struct rsm_data_vec *v, uint32_t n)
 static void
 do_hello(struct rsmd *rs, struct dconn *dc)
 {
-	struct rsmd_cap *cap = cap_find(rs->ds, dc->tab.hello.token);
+	struct rsmd_cap *cap = cap_find(rs, &rsmd_serve_tcp,
+	    dc->tab.hello.token);
 	struct dreply *r;
 
 	dc->in_state = DC_IN_HDR;
-	if (cap == NULL || cap->im == NULL || cap->im->seg == NULL ||
-	    cap->nconns >= DS_CAP_CONNS_MAX) {
+	if (cap == NULL || cap_attach(cap, &dc->cc) == -1) {
 		ds_refused(rs, dc->peer, cap == NULL ? "unknown or revoked "
 		    "token" : "too many connections for one token");
 		reply_new(dc, RSM_DOP_HELLO, cap == NULL ?
@@ -489,10 +488,7 @@ do_hello(struct rsmd *rs, struct dconn *dc)
 		return;
 	}
 	rsmd_timer_cancel(rs, &dc->hello_timer);
-	rs->ds->nhello--;
-	dc->cap = cap;
-	LIST_INSERT_HEAD(&cap->conns, dc, cap_link);
-	cap->nconns++;
+	tcp_ds(rs)->nhello--;
 	r = reply_new(dc, RSM_DOP_HELLO, RSM_SUCCESS, 0);
 	r->h.len = sizeof(r->hello);
 	r->hello.size = cap->im->seg->size;
@@ -521,8 +517,8 @@ got_header(struct rsmd *rs, struct dconn *dc)
 		return -1;
 	}
 	dc->last_id = dc->in.id;
-	if ((dc->cap == NULL) != (dc->in.op == RSM_DOP_HELLO)) {
-		refuse(rs, dc, dc->cap == NULL ? "%s before HELLO" :
+	if ((dc->cc.cap == NULL) != (dc->in.op == RSM_DOP_HELLO)) {
+		refuse(rs, dc, dc->cc.cap == NULL ? "%s before HELLO" :
 		    "%s twice", rsm_dop_name(dc->in.op));
 		return -1;
 	}
@@ -665,7 +661,7 @@ static ssize_t
 read_payload(struct rsmd *rs, struct dconn *dc)
 {
 	struct iovec iov[RSM_DATA_VEC_MAX + 1];
-	char *map = dc->cap->im->seg->map;
+	char *map = dc->cc.cap->im->seg->map;
 	uint32_t i;
 	ssize_t n = 0;
 	size_t k;

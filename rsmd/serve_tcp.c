@@ -1,6 +1,8 @@
 /*
- * datalisten.c - the data port of controller tcp0: bind data_listen,
- * accept, and refuse what is over the limits before it costs anything.
+ * serve_tcp.c - the data service of controller tcp0: its row of the
+ * service table, its capabilities' addresses, and the data port: bind
+ * data_listen, accept, and refuse what is over the limits before it costs
+ * anything.  The connections themselves are serve_tcp_conn.c.
  *
  * With the default address (127.0.0.1, any free port) a failure to bind
  * only leaves the node without tcp0; an address the administrator chose
@@ -17,7 +19,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "dataserv.h"
+#include "rsmapi.h"
+#include "capability.h"
+#include "serve_tcp.h"
+#include "service.h"
 #include "log.h"
 
 /* Connections accepted per readiness callback, for fairness. */
@@ -25,10 +30,10 @@
 /* After running out of descriptors, try accepting again this much later. */
 #define ACCEPT_RETRY_MS		1000
 
-int
+static int
 data_enabled(const struct rsmd *rs)
 {
-	return rs->ds != NULL;
+	return tcp_ds(rs) != NULL;
 }
 
 static void
@@ -86,7 +91,7 @@ set_advertised(struct dataserv *ds, const struct sockaddr_storage *ss)
 static void
 accept_ready(struct rsmd *rs, struct rsmd_io *io, uint32_t events)
 {
-	struct dataserv *ds = rs->ds;
+	struct dataserv *ds = tcp_ds(rs);
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	char peer[80];
@@ -134,8 +139,8 @@ static void
 accept_resume(struct rsmd *rs, struct rsmd_timer *t)
 {
 	(void)t;
-	if (rs->ds != NULL)
-		rsmd_io_mod(rs, &rs->ds->io, EPOLLIN);
+	if (tcp_ds(rs) != NULL)
+		rsmd_io_mod(rs, &tcp_ds(rs)->io, EPOLLIN);
 }
 
 static int
@@ -168,7 +173,7 @@ open_port(struct dataserv *ds, const struct rsmd_addr *a)
 	return 0;
 }
 
-int
+static int
 data_start(struct rsmd *rs)
 {
 	struct rsmd_addr def;
@@ -202,37 +207,111 @@ data_start(struct rsmd *rs)
 	ds->io.fd = ds->fd;
 	ds->io.ready = accept_ready;
 	ds->accept_retry.fire = accept_resume;
-	rs->ds = ds;
+	rs->svc_state[RSM_XPORT_TCP] = ds;
 	return 0;
 }
 
-int
+static int
 data_watch(struct rsmd *rs)
 {
-	if (rs->ds == NULL)
+	if (tcp_ds(rs) == NULL)
 		return 0;
-	if (rsmd_io_add(rs, &rs->ds->io, EPOLLIN) == -1) {
+	if (rsmd_io_add(rs, &tcp_ds(rs)->io, EPOLLIN) == -1) {
 		log_warn("data port: epoll_ctl");
 		return -1;
 	}
-	rs->ds->watched = 1;
-	log_info("controller tcp0: data port %s", rs->ds->name);
+	tcp_ds(rs)->watched = 1;
+	log_info("controller tcp0: data port %s", tcp_ds(rs)->name);
 	return 0;
 }
 
-void
+static void
 data_stop(struct rsmd *rs)
 {
-	struct dataserv *ds = rs->ds;
+	struct dataserv *ds = tcp_ds(rs);
 
 	if (ds == NULL)
 		return;
-	cap_free_all(rs);
+	cap_revoke_service(rs, &rsmd_serve_tcp);
 	dconn_close_all(rs);
 	rsmd_timer_cancel(rs, &ds->accept_retry);
 	if (ds->watched)
 		rsmd_io_del(rs, &ds->io);
 	close(ds->fd);
 	free(ds);
-	rs->ds = NULL;
+	rs->svc_state[RSM_XPORT_TCP] = NULL;
 }
+
+/* ---- the service ---- */
+
+static unsigned
+tcp_units(const struct rsmd *rs)
+{
+	return data_enabled(rs) ? 1 : 0;
+}
+
+static int
+tcp_ctlr(struct rsmd *rs, uint32_t unit, struct rsm_msg_ctlr_reply *r)
+{
+	(void)r;
+	if (unit != 0 || !data_enabled(rs))
+		return RSMERR_CTLR_NOT_PRESENT;
+	return RSM_SUCCESS;
+}
+
+/* The data port's address and port: all a remote importer needs. */
+static int
+tcp_issue(struct rsmd *rs, struct rsmd_cap *cap, struct rsm_wire_cap *w)
+{
+	const struct dataserv *ds = tcp_ds(rs);
+
+	(void)cap;
+	if (ds == NULL)
+		return RSMERR_CTLR_NOT_PRESENT;
+	memcpy(w->addr, ds->addr, sizeof(w->addr));
+	w->port = ds->port;
+	w->family = ds->family;
+	w->kind = RSM_CAPK_TCP;
+	return RSM_SUCCESS;
+}
+
+static void
+tcp_revoke(struct rsmd *rs, struct rsmd_cap *cap, uint32_t reason)
+{
+	if (tcp_ds(rs) != NULL)
+		dconn_close_cap(rs, cap, reason == RSMERR_CONN_ABORTED ?
+		    "capability revoked" : "capability revoked (error)");
+}
+
+/* Nothing is held per segment: every copy goes through its mapping. */
+static void
+tcp_segment_released(struct rsmd *rs, struct reg_segment *s)
+{
+	(void)rs;
+	(void)s;
+}
+
+/* Importers follow a rebind by themselves: the next copy uses the new
+ * mapping (spec 6.4). */
+static int
+tcp_segment_rebound(struct rsmd *rs, struct reg_segment *s)
+{
+	(void)rs;
+	(void)s;
+	return 0;
+}
+
+const struct rsmd_service rsmd_serve_tcp = {
+	.name = "tcp0",
+	.xport = RSM_XPORT_TCP,
+	.open = data_start,
+	.start = data_watch,
+	.stop = data_stop,
+	.units = tcp_units,
+	.serving = data_enabled,
+	.ctlr = tcp_ctlr,
+	.issue = tcp_issue,
+	.revoke = tcp_revoke,
+	.segment_released = tcp_segment_released,
+	.segment_rebound = tcp_segment_rebound,
+};

@@ -1,0 +1,126 @@
+/*
+ * handle_import.c - requests about the segments a client imports:
+ * connect (this node's segment: the memfd, or a data service's
+ * capability; another node's: through that node's daemon), disconnect,
+ * and signal posts either way.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rsmapi.h"
+#include "rsmd.h"
+#include "handler.h"
+#include "log.h"
+#include "rsm_ctlr.h"
+#include "capability.h"
+#include "service.h"
+#include "remote.h"
+
+int
+h_import_connect(struct req *r)
+{
+	const struct rsm_msg_connect *m = r->p;
+	struct rsm_msg_connect_reply *o = &r->out.connect;
+	const struct rsm_ctlr_type *t = rsm_ctlr_by_xport(m->xport);
+	const struct rsmd_service *svc;
+	struct reg_import *im;
+	int rc, fd;
+
+	if (t == NULL || !ctlr_present(r->rs, t))
+		return RSMERR_CTLR_NOT_PRESENT;
+	svc = served_by(t);
+	/*
+	 * Another node's segment: a type that reaches other nodes asks that
+	 * node's daemon, which issues the capability.
+	 */
+	if (t->rmt_connect != 0 && m->node != r->rs->conf.node_id)
+		return remote_connect(r->rs, r->c, r->h->id, m->node, m->segid,
+		    m->perm, t);
+	/* Our own segment through a data service: only while it serves. */
+	if (svc != NULL && !svc->serving(r->rs))
+		return RSMERR_CTLR_NOT_PRESENT;
+	rc = reg_import_connect(&r->rs->reg, &r->c->owner, m->node, m->segid,
+	    m->perm, &im);
+	if (rc)
+		return rc;
+	/* Served: a capability for the service instead of the memfd. */
+	if (svc != NULL) {
+		if ((rc = cap_issue(r->rs, im, svc, &o->cap)) != RSM_SUCCESS) {
+			reg_import_remove(&r->rs->reg, im);
+			return rc;
+		}
+		fd = -1;
+	} else if ((fd = segment_fd_for(im->seg, im->perm,
+	    &r->outfd_owned)) < 0) {
+		reg_import_remove(&r->rs->reg, im);
+		return RSMERR_INSUFFICIENT_RESOURCES;
+	}
+	o->handle = im->handle;
+	o->size = im->seg->size;
+	o->node_mode = im->node_mode;
+	o->owner_uid = im->seg->uid;
+	o->owner_gid = im->seg->gid;
+	o->granted = im->perm;
+	r->outlen = sizeof(*o);
+	r->outfd = fd;
+	return RSM_SUCCESS;
+}
+
+int
+h_import_disconnect(struct req *r)
+{
+	const struct rsm_msg_handle *m = r->p;
+	struct reg_segment *s;
+	struct reg_import *im;
+
+	im = reg_import_find(&r->rs->reg, &r->c->owner, m->handle);
+	if (im == NULL)
+		return RSMERR_BAD_SEG_HNDL;
+	s = im->seg;
+	remote_forget(r->rs, im);
+	cap_revoke(r->rs, im, RSMERR_CONN_ABORTED);
+	reg_import_remove(&r->rs->reg, im);
+	segment_ro_put(s);
+	return RSM_SUCCESS;
+}
+
+int
+h_signal_post(struct req *r)
+{
+	const struct rsm_msg_signal *m = r->p;
+	uint32_t flags = m->flags & RSM_SIGPOST_NO_ACCUMULATE;
+	struct reg_segment *s;
+	struct reg_import *im;
+
+	switch (m->kind) {
+	case RSM_HKIND_IMPORT:
+		im = reg_import_find(&r->rs->reg, &r->c->owner, m->handle);
+		if (im == NULL)
+			return RSMERR_BAD_SEG_HNDL;
+		if (im->remote != NULL)
+			return remote_post_to_exporter(r->rs, im, flags);
+		if (im->seg == NULL)
+			return RSMERR_CONN_ABORTED;
+		notify_event(r->rs, (struct client *)(void *)im->seg->owner,
+		    RSM_HKIND_EXPORT, flags, im->seg->handle);
+		return RSM_SUCCESS;
+	case RSM_HKIND_EXPORT:
+		if ((s = req_segment(r, m->handle)) == NULL)
+			return RSMERR_BAD_SEG_HNDL;
+		TAILQ_FOREACH(im, &s->imports, seg_link) {
+			if (im->owner->node != 0)
+				remote_post_to_importer(r->rs, im, flags);
+			else
+				notify_event(r->rs,
+				    (struct client *)(void *)im->owner,
+				    RSM_HKIND_IMPORT, flags, im->handle);
+		}
+		return RSM_SUCCESS;
+	default:
+		return RSMERR_BAD_SEG_HNDL;
+	}
+}

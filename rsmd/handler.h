@@ -1,0 +1,77 @@
+/*
+ * handler.h - what the local socket (control.c) hands the handler of a
+ * request, private to control.c and the handlers: handle_export.c
+ * (segments a client exports), handle_import.c (segments it imports,
+ * signals) and handle_info.c (controllers, topology, status, lists).
+ *
+ * A handler returns RSM_SUCCESS with its reply in r->out (r->outlen
+ * bytes, r->outfd a descriptor to pass), an RSMERR_* value (the reply
+ * carries no payload), or RSMD_DEFERRED when it answers later with
+ * control_reply().  The request was checked by rsm_msg_check(): its
+ * payload has the exact size of its type.
+ */
+#ifndef RSMD_HANDLER_H
+#define RSMD_HANDLER_H
+
+#include "rsmd.h"
+
+/* One request being served; the handler fills the reply part. */
+struct req {
+	struct rsmd		*rs;
+	struct client		*c;
+	const struct rsm_msg_hdr *h;
+	const void		*p;
+	size_t			 plen;
+	int			 fd;		/* received; set to -1 if kept */
+	union {
+		struct rsm_msg_hello_reply	hello;
+		struct rsm_msg_ctlr_reply	ctlr;
+		struct rsm_msg_handle		handle;
+		struct rsm_msg_publish_reply	publish;
+		struct rsm_msg_connect_reply	connect;
+		struct rsm_msg_topology		topo;
+		struct rsm_msg_status		status;
+		struct rsm_msg_seginfo		seginfo;
+		struct rsm_msg_nodeinfo		nodeinfo;
+	} out;
+	size_t			 outlen;
+	int			 outfd;
+	int			 outfd_owned;	/* close outfd once sent */
+};
+
+typedef int (*handler_fn)(struct req *);
+
+/* A reply of a list before its last message (RSM_MSGF_MORE). */
+void	 req_send_more(struct req *, const void *payload, size_t len);
+
+/* The client's own segment by handle, or NULL. */
+static inline struct reg_segment *
+req_segment(struct req *r, uint64_t handle)
+{
+	return reg_segment_find(&r->rs->reg, &r->c->owner, handle);
+}
+
+/* handle_export.c */
+int	 h_export_create(struct req *);
+int	 h_export_destroy(struct req *);
+int	 h_export_rebind(struct req *);
+int	 h_publish(struct req *);
+int	 h_unpublish(struct req *);
+int	 h_republish(struct req *);
+
+/* handle_import.c */
+int	 h_import_connect(struct req *);
+int	 h_import_disconnect(struct req *);
+int	 h_signal_post(struct req *);
+
+/* handle_info.c */
+int	 h_hello(struct req *);
+int	 h_ctlr_query(struct req *);
+int	 h_topology(struct req *);
+int	 h_nodes(struct req *);
+int	 h_ping(struct req *);
+int	 h_status(struct req *);
+int	 h_list_segments(struct req *);
+int	 h_list_ctlrs(struct req *);
+
+#endif /* RSMD_HANDLER_H */

@@ -1,0 +1,104 @@
+/*
+ * serve_verbs_none.c - the verbs data service of a daemon built without
+ * the RDMA headers: there are no controllers verbsN on this node, asking
+ * for one says so, and verbs_listen is refused.
+ */
+#include "rsmapi.h"
+#include "rsmd.h"
+#include "service.h"
+#include "log.h"
+
+static int
+none_open(struct rsmd *rs)
+{
+	if (rs->conf.verbs_listen != NULL) {
+		log_warnx("verbs_listen %s: rsmd was built without RDMA "
+		    "support", rs->conf.verbs_listen->text);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+none_start(struct rsmd *rs)
+{
+	(void)rs;
+	return 0;
+}
+
+static void
+none_stop(struct rsmd *rs)
+{
+	(void)rs;
+}
+
+static unsigned
+none_units(const struct rsmd *rs)
+{
+	(void)rs;
+	return 0;
+}
+
+static int
+none_serving(const struct rsmd *rs)
+{
+	(void)rs;
+	return 0;
+}
+
+static int
+none_ctlr(struct rsmd *rs, uint32_t unit, struct rsm_msg_ctlr_reply *r)
+{
+	(void)rs;
+	(void)r;
+	log_info("controller verbs%u requested: not present (rsmd was built "
+	    "without RDMA support)", unit);
+	return RSMERR_CTLR_NOT_PRESENT;
+}
+
+static int
+none_issue(struct rsmd *rs, struct rsmd_cap *cap, struct rsm_wire_cap *w)
+{
+	(void)rs;
+	(void)cap;
+	(void)w;
+	return RSMERR_CTLR_NOT_PRESENT;
+}
+
+static void
+none_revoke(struct rsmd *rs, struct rsmd_cap *cap, uint32_t reason)
+{
+	(void)rs;
+	(void)cap;
+	(void)reason;
+}
+
+static void
+none_segment_released(struct rsmd *rs, struct reg_segment *s)
+{
+	(void)rs;
+	(void)s;
+}
+
+static int
+none_segment_rebound(struct rsmd *rs, struct reg_segment *s)
+{
+	(void)rs;
+	(void)s;
+	return 0;
+}
+
+const struct rsmd_service rsmd_serve_verbs = {
+	.name = "verbs",
+	.xport = RSM_XPORT_VERBS,
+	.open = none_open,
+	.start = none_start,
+	.stop = none_stop,
+	.units = none_units,
+	.serving = none_serving,
+	.ctlr = none_ctlr,
+	.issue = none_issue,
+	.revoke = none_revoke,
+	.segment_released = none_segment_released,
+	.segment_rebound = none_segment_rebound,
+};
