@@ -37,7 +37,24 @@ rsm_ctlr_get(rsmapi_controller_handle_t h)
 int
 rsm_ctlr_is_loopback(const struct rsm_ctlr *c)
 {
-	return strncmp(c->name, "loopback", 8) == 0;
+	return (c->type->flags & RSM_CTLRF_THIS_NODE) != 0;
+}
+
+/*
+ * What a NULL name means: the spec's loopback controller, i.e. the bare
+ * name of the type that reaches this node only.  NULL if the table has no
+ * such type.
+ */
+static const char *
+default_ctlr_name(void)
+{
+	const uint32_t want = RSM_CTLRF_THIS_NODE | RSM_CTLRF_BARE;
+	size_t i;
+
+	for (i = 0; i < rsm_ctlr_ntypes; i++)
+		if ((rsm_ctlr_types[i].flags & want) == want)
+			return rsm_ctlr_types[i].prefix;
+	return NULL;
 }
 
 int
@@ -47,19 +64,21 @@ rsm_get_controller(char *name, rsmapi_controller_handle_t *controller)
 	struct rsm_msg_ctlr_reply rep;
 	struct rsm_call call;
 	const struct rsm_transport_ops *ops;
+	const struct rsm_ctlr_type *type;
 	struct find_arg fa;
 	struct rsm_ctlr *c;
+	const char *want = name;
 	int rc;
 
 	if (controller == NULL)
 		return RSMERR_BAD_CTLR_HNDL;
 	*controller = NULL;
-	if (name == NULL)
-		name = "loopback";
-	if (strnlen(name, RSM_CTLR_NAME_MAX) >= RSM_CTLR_NAME_MAX || *name == '\0')
+	if (want == NULL && (want = default_ctlr_name()) == NULL)
+		return RSMERR_CTLR_NOT_PRESENT;
+	if (strnlen(want, RSM_CTLR_NAME_MAX) >= RSM_CTLR_NAME_MAX || *want == '\0')
 		return RSMERR_CTLR_NOT_PRESENT;
 	memset(&q, 0, sizeof(q));
-	strcpy(q.name, name);
+	strcpy(q.name, want);
 	memset(&call, 0, sizeof(call));
 	call.type = RSM_MSG_CTLR_QUERY;
 	call.req = &q;
@@ -74,8 +93,15 @@ rsm_get_controller(char *name, rsmapi_controller_handle_t *controller)
 		return rc;
 	if (rc != RSM_SUCCESS)
 		return RSMERR_CTLR_NOT_PRESENT;
-	/* rsm_msg_check() guaranteed the NUL inside rep.name. */
-	if ((ops = rsm_transport_lookup(rep.name)) == NULL)
+	/*
+	 * rsm_msg_check() guaranteed the NUL inside rep.name.  Trust nothing
+	 * else: the name must be a controller name and the daemon's xport the
+	 * one the table gives it, or the handle would send one type's requests
+	 * and expect another's replies.
+	 */
+	if ((type = rsm_ctlr_parse(rep.name, NULL)) == NULL ||
+	    type->xport != rep.xport ||
+	    (ops = rsm_transport_lookup(type)) == NULL)
 		return RSMERR_CTLR_NOT_PRESENT;
 
 	rsm_handles_lock();
@@ -104,7 +130,7 @@ rsm_get_controller(char *name, rsmapi_controller_handle_t *controller)
 	} else {
 		memcpy(c->name, rep.name, sizeof(c->name));
 		c->refs = 1;
-		c->xport = rep.xport;
+		c->type = type;
 		c->ops = ops;
 		c->attr = rep;
 		c->hdr.epoch = call.epoch;

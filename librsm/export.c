@@ -120,7 +120,7 @@ rsm_memseg_export_create(rsmapi_controller_handle_t controller,
 	req.size = size;
 	req.flags = flags;
 	req.mode = default_mode();
-	req.xport = c->xport;
+	req.xport = c->type->xport;
 	memset(&call, 0, sizeof(call));
 	call.type = RSM_MSG_EXPORT_CREATE;
 	call.req = &req;

@@ -95,7 +95,7 @@ rsm_memseg_import_connect(rsmapi_controller_handle_t controller,
 	req.node = node_id;
 	req.segid = segment_id;
 	req.perm = perm;
-	req.xport = c->xport;
+	req.xport = c->type->xport;
 	memset(&call, 0, sizeof(call));
 	call.type = RSM_MSG_IMPORT_CONNECT;
 	call.req = &req;
@@ -110,20 +110,20 @@ rsm_memseg_import_connect(rsmapi_controller_handle_t controller,
 		int bad;
 
 		/*
-		 * Trust nothing: a shm fd must hold the whole segment; a tcp
-		 * or verbs import gets a capability of its kind and no fd.
+		 * Trust nothing: an fd type's memfd must hold the whole
+		 * segment and come without a capability; any other type gets
+		 * a capability of its own kind and no fd.
 		 */
-		if (c->xport == RSM_XPORT_TCP || c->xport == RSM_XPORT_VERBS)
-			bad = call.reply_fd >= 0 ||
-			    rep.cap.family == RSM_CAP_NONE ||
-			    rep.cap.kind != (c->xport == RSM_XPORT_VERBS ?
-			    RSM_CAPK_VERBS : RSM_CAPK_TCP);
-		else
+		if (c->type->flags & RSM_CTLRF_FD)
 			bad = call.reply_fd < 0 ||
 			    rep.cap.family != RSM_CAP_NONE ||
 			    fstat(call.reply_fd, &st) != 0 ||
 			    !S_ISREG(st.st_mode) ||
 			    (uint64_t)st.st_size < rep.size;
+		else
+			bad = call.reply_fd >= 0 ||
+			    rep.cap.family == RSM_CAP_NONE ||
+			    rep.cap.kind != c->type->cap_kind;
 		if (bad || rep.size == 0 || rep.size % pg != 0 ||
 		    (rep.granted & ~(uint32_t)RSM_PERM_RDWR) != 0 ||
 		    (rep.granted & perm) != perm) {
@@ -157,19 +157,20 @@ rsm_memseg_import_connect(rsmapi_controller_handle_t controller,
 	 * rebound fd already installed is newer than ours.
 	 */
 	if (call.reply_fd < 0)
-		;	/* tcp: the capability is all there is */
+		;	/* a capability type: the capability is all there is */
 	else if (im->fd >= 0 || atomic_load(&im->gen) != 0)
 		close(call.reply_fd);
 	else
 		im->fd = call.reply_fd;
 	rsm_handles_unlock();
 	/*
-	 * A verbs import connects its queue pair now rather than at the
-	 * first put/get: its signals then always travel on the queue pair
-	 * (after the writes they follow), and a daemon or device that
-	 * refuses the RDMA connection fails the connect, not a later get.
+	 * An eager type (verbs) connects its data path now rather than at
+	 * the first put/get: its signals then always travel on that path
+	 * (after the writes they follow: a verbs queue pair), and a daemon
+	 * or device that refuses the connection fails the connect, not a
+	 * later get.
 	 */
-	if (c->xport == RSM_XPORT_VERBS &&
+	if ((c->type->flags & RSM_CTLRF_EAGER) &&
 	    (rc = rsm_import_implicit_map(im)) != RSM_SUCCESS) {
 		(void)rsm_memseg_import_disconnect(
 		    (rsm_memseg_import_handle_t)im);
@@ -290,13 +291,14 @@ rsm_memseg_import_map(rsm_memseg_import_handle_t im_memseg, void **address,
 		goto out;
 	}
 	/*
-	 * A segment reached through tcp0 is served by a daemon's data
-	 * server, one reached through verbsN by RDMA: CPU loads and stores
-	 * cannot reach it (remote map is a later capability), so it can
-	 * never be mapped; put/get work.  Its data connection is not a
-	 * mapping, hence before the next check.
+	 * A segment reached through a type without RSM_CTLRF_MAP (tcp0: a
+	 * daemon's data server; verbsN: RDMA) or through a capability at all
+	 * cannot be reached by CPU loads and stores (remote map is a later
+	 * capability), so it can never be mapped; put/get work.  Its data
+	 * connection is not a mapping, hence before the next check.
 	 */
-	if (im->cap.family != RSM_CAP_NONE) {
+	if (!(im->ctlr->type->flags & RSM_CTLRF_MAP) ||
+	    im->cap.family != RSM_CAP_NONE) {
 		rc = RSMERR_MAP_FAILED;
 		goto out;
 	}
@@ -440,7 +442,7 @@ rsm_import_rebound(uint64_t epoch, uint64_t dh, uint64_t size, int fd)
 
 	rsm_handles_lock();
 	im = rsm_slot_find(RSM_MAGIC_IMPORT, epoch, dh);
-	/* A tcp import follows the daemon's mapping: no fd to take. */
+	/* A capability import follows the daemon's mapping: no fd to take. */
 	if (im == NULL || atomic_load(&im->gen) != 0 ||
 	    im->cap.family != RSM_CAP_NONE ||
 	    (im->size != 0 && size != im->size) ||

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "rsmapi.h"
+#include "rsm_ctlr.h"
 #include "rsm_proto.h"
 #include "transport.h"
 
@@ -42,7 +43,8 @@ struct rsm_ctlr {
 	struct rsm_slot_hdr hdr;
 	char		 name[RSM_CTLR_NAME_MAX];	/* as the daemon names it */
 	unsigned	 refs;
-	uint32_t	 xport;
+	/* What the name means: its row of rsm_ctlr_types. */
+	const struct rsm_ctlr_type *type;
 	const struct rsm_transport_ops *ops;
 	struct rsm_msg_ctlr_reply attr;
 };
@@ -198,6 +200,7 @@ void	 rsm_imports_link_died(uint64_t epoch, int wake);
 
 /* ---- controller.c ---- */
 struct rsm_ctlr *rsm_ctlr_get(rsmapi_controller_handle_t h);
+/* Whether c reaches this node's segments only (spec 4.4: loopback). */
 int	 rsm_ctlr_is_loopback(const struct rsm_ctlr *c);
 
 /* ---- memfd_move.c ---- */

@@ -6,21 +6,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "rsm_ctlr.h"
 #include "rsmadm.h"
 
+/* The table's name for a type; a value it does not know is "unknown". */
 const char *
 adm_xport_name(uint32_t xport)
 {
-	switch (xport) {
-	case RSM_XPORT_SHM:
-		return "shm";
-	case RSM_XPORT_TCP:
-		return "tcp";
-	case RSM_XPORT_VERBS:
-		return "verbs";
-	default:
-		return "unknown";
-	}
+	return rsm_ctlr_by_xport(xport) != NULL ?
+	    rsm_ctlr_xport_name(xport) : "unknown";
 }
 
 static int

@@ -35,6 +35,12 @@ tests_unit_test_remote_proto_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_remote_proto_LDADD = libproto.la $(CMOCKA_LIBS)
 TESTS += tests/unit/test_remote_proto
 
+check_PROGRAMS += tests/unit/test_ctlr
+tests_unit_test_ctlr_SOURCES = tests/unit/test_ctlr.c
+tests_unit_test_ctlr_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_ctlr_LDADD = libproto.la $(CMOCKA_LIBS)
+TESTS += tests/unit/test_ctlr
+
 check_PROGRAMS += tests/unit/test_proto
 tests_unit_test_proto_SOURCES = tests/unit/test_proto.c
 tests_unit_test_proto_CFLAGS = $(TEST_CFLAGS)

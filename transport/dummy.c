@@ -72,6 +72,7 @@ dummy_signal(struct rsm_xport_seg *seg, uint32_t flags, rsm_xport_post_fn post,
 
 const struct rsm_transport_ops rsm_dummy_ops = {
 	"unsupported",
+	0,			/* xport: serves no controller type */
 	dummy_connect,
 	dummy_seg,		/* disconnect */
 	dummy_seg,		/* fence */

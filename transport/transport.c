@@ -5,42 +5,36 @@
 #include "config.h"
 #include "transport.h"
 
-#include <ctype.h>
-#include <string.h>
+#include <stddef.h>
 
 #include "rsmapi.h"
 
-static const struct {
-	const char *type;
-	const struct rsm_transport_ops *ops;
-} xport_table[] = {
-	{ "loopback",	&rsm_shm_ops },
-	{ "shm",	&rsm_shm_ops },
-	{ "tcp",	&rsm_tcp_ops },
+/* Every transport built into this library; each serves one type. */
+static const struct rsm_transport_ops *const built_in[] = {
+	&rsm_loopback_ops,
+	&rsm_shm_ops,
+	&rsm_tcp_ops,
 #ifdef HAVE_VERBS
-	{ "verbs",	&rsm_verbs_ops },
-#else
-	/* Built without RDMA headers: the daemon refuses these controllers. */
-	{ "verbs",	&rsm_dummy_ops },
+	&rsm_verbs_ops,
 #endif
 };
 
 const struct rsm_transport_ops *
-rsm_transport_lookup(const char *ctlr_name)
+rsm_transport_lookup(const struct rsm_ctlr_type *type)
 {
-	size_t len, i;
+	size_t i;
 
-	if (ctlr_name == NULL)
+	if (type == NULL)
 		return NULL;
-	len = strlen(ctlr_name);
-	while (len > 0 && isdigit((unsigned char)ctlr_name[len - 1]))
-		len--;
-	for (i = 0; i < sizeof(xport_table) / sizeof(xport_table[0]); i++) {
-		if (strlen(xport_table[i].type) == len &&
-		    strncmp(xport_table[i].type, ctlr_name, len) == 0)
-			return xport_table[i].ops;
-	}
-	return NULL;
+	for (i = 0; i < sizeof(built_in) / sizeof(built_in[0]); i++)
+		if (built_in[i]->xport == type->xport)
+			return built_in[i];
+	/*
+	 * A type this library was built without (verbs without the RDMA
+	 * headers): the daemon normally refuses its controllers; should one
+	 * answer anyway, the data path fails cleanly instead of the get.
+	 */
+	return &rsm_dummy_ops;
 }
 
 int

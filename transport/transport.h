@@ -2,10 +2,12 @@
  * transport.h - the one table every data transport fills in.
  *
  * librsm talks to a transport only through struct rsm_transport_ops; the
- * table is chosen by controller type ("loopback", "shm", later "tcp",
- * "verbs").  A transport never touches the daemon registry and librsm
- * never calls a transport's internals: the put/get hot path costs one
- * indirect call through this table.
+ * table is chosen by controller type (a row of rsm_ctlr_types, matched by
+ * its RSM_XPORT_* value).  What a type means to the library (fd or
+ * capability, eager connect, mappable) is that row's flags, not a branch
+ * here.  A transport never touches the daemon registry and librsm never
+ * calls a transport's internals: the put/get hot path costs one indirect
+ * call through this table.
  *
  * Every op returns RSM_SUCCESS or an RSMERR_* value.
  */
@@ -15,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rsm_ctlr.h"
 #include "rsm_proto.h"
 
 /* One imported segment as a transport sees it. */
@@ -61,6 +64,8 @@ typedef int (*rsm_xport_post_fn)(void *arg, uint32_t flags);
  */
 struct rsm_transport_ops {
 	const char *name;
+	/* The RSM_XPORT_* of the controller type it serves; 0: none. */
+	uint32_t xport;
 	/* Open the data path to a segment (shm: map the memfd; tcp: connect). */
 	int	(*connect)(struct rsm_xport_seg *seg,
 		    const struct rsm_xport_target *target);
@@ -93,17 +98,21 @@ struct rsm_transport_ops {
 };
 
 extern const struct rsm_transport_ops rsm_shm_ops;
+/* The shm data path under the loopback type's RSM_XPORT_* value. */
+extern const struct rsm_transport_ops rsm_loopback_ops;
 extern const struct rsm_transport_ops rsm_tcp_ops;
 extern const struct rsm_transport_ops rsm_dummy_ops;
 /* Built only with the RDMA headers (HAVE_VERBS); libraries load at run time. */
 extern const struct rsm_transport_ops rsm_verbs_ops;
 
 /*
- * The ops for a controller name ("loopback", "shm0", "tcp1"...): the type
- * is the name without its trailing unit digits.  NULL when no transport of
- * that type is built in.
+ * The ops of a controller type (rsm_ctlr_parse() of its name): the built-in
+ * table whose xport is the type's.  A type of the table whose transport
+ * this library was built without gets rsm_dummy_ops, so its data path
+ * answers RSMERR_UNSUPPORTED_OPERATION; NULL only for a NULL type.
  */
-const struct rsm_transport_ops *rsm_transport_lookup(const char *ctlr_name);
+const struct rsm_transport_ops *
+	rsm_transport_lookup(const struct rsm_ctlr_type *type);
 
 /*
  * Shared slots for transports whose local buffers need no pinning (the

@@ -124,20 +124,30 @@ shm_putv(struct rsm_xport_seg *seg, const struct rsm_xport_iov *iov, size_t n,
 	return rc;
 }
 
-const struct rsm_transport_ops rsm_shm_ops = {
-	"shm",
-	shm_connect,
-	shm_disconnect,
-	shm_fence,
-	shm_flush,
-	shm_get,
-	shm_getv,
-	shm_put,
-	shm_putv,
-	/* Local memory needs no registration on one node: record the range. */
-	rsm_xport_register_plain,
-	rsm_xport_deregister_plain,
-	/* Same-node peers are rung by the daemon, which owns the routing. */
-	rsm_xport_signal_via_daemon,
-	NULL,			/* abort: a mapping never blocks */
-};
+/*
+ * loopback and shm share one data path; each type has its own table so
+ * that the lookup by RSM_XPORT_* value stays one match.  Positional, as
+ * every ops table (see dummy.c).
+ */
+#define SHM_OPS(name, xport) {						\
+	name,								\
+	xport,								\
+	shm_connect,							\
+	shm_disconnect,							\
+	shm_fence,							\
+	shm_flush,							\
+	shm_get,							\
+	shm_getv,							\
+	shm_put,							\
+	shm_putv,							\
+	/* Local memory needs no registration on one node. */		\
+	rsm_xport_register_plain,					\
+	rsm_xport_deregister_plain,					\
+	/* Same-node peers are rung by the daemon, which routes. */	\
+	rsm_xport_signal_via_daemon,					\
+	NULL,			/* abort: a mapping never blocks */	\
+}
+
+const struct rsm_transport_ops rsm_shm_ops = SHM_OPS("shm", RSM_XPORT_SHM);
+const struct rsm_transport_ops rsm_loopback_ops =
+    SHM_OPS("loopback", RSM_XPORT_LOOPBACK);

@@ -299,6 +299,7 @@ tcp_abort(struct rsm_xport_seg *seg)
 
 const struct rsm_transport_ops rsm_tcp_ops = {
 	"tcp",
+	RSM_XPORT_TCP,
 	tcp_connect,
 	tcp_disconnect,
 	tcp_fence,

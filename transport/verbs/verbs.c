@@ -481,6 +481,7 @@ verbs_abort(struct rsm_xport_seg *seg)
 
 const struct rsm_transport_ops rsm_verbs_ops = {
 	"verbs",
+	RSM_XPORT_VERBS,
 	verbs_connect,
 	verbs_disconnect,
 	verbs_fence,
