@@ -21,7 +21,7 @@
 
 #define ALL_FLAGS	(RSM_CTLRF_THIS_NODE | RSM_CTLRF_FD | \
 	RSM_CTLRF_EAGER | RSM_CTLRF_MAP | RSM_CTLRF_UNITS | RSM_CTLRF_BARE | \
-	RSM_CTLRF_SERVED)
+	RSM_CTLRF_SERVED | RSM_CTLRF_PEER_ROUTE)
 
 /* Expect name to select the row of xport with unit. */
 static void
@@ -103,6 +103,8 @@ test_known_names(void **state)
 		{ "tcp0",	RSM_XPORT_TCP,		0 },
 		{ "verbs0",	RSM_XPORT_VERBS,	0 },
 		{ "verbs12",	RSM_XPORT_VERBS,	12 },
+		/* rsm_get_controller(3rsm): loopback takes any digits. */
+		{ "loopback007", RSM_XPORT_LOOPBACK,	7 },
 	};
 	size_t i;
 
@@ -119,6 +121,8 @@ test_refused_names(void **state)
 		"verbs+1", "verbsx", "verbs1x", "verbs 0", "", "loop",
 		"loopbackx", "loopback-1", " loopback", "Loopback", "shm0 ",
 		"tcp0\n", "udp0", "0",
+		/* One name per unit: no leading zeros (loopback excepted). */
+		"shm00", "tcp00", "verbs01", "verbs00",
 		/* Overlong units: past UINT32_MAX, and past unsigned long. */
 		"loopback4294967296", "verbs4294967296",
 		"verbs18446744073709551616",
