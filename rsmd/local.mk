@@ -31,5 +31,5 @@ tests_unit_test_registry_SOURCES = tests/unit/test_registry.c \
 	rsmd/registry.c rsmd/rsmd.h
 tests_unit_test_registry_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/rsmd
 tests_unit_test_registry_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_unit_test_registry_LDADD = $(CMOCKA_LIBS)
+tests_unit_test_registry_LDADD = libproto.la $(CMOCKA_LIBS)
 endif

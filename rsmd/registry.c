@@ -13,6 +13,7 @@
 
 #include "rsmapi.h"
 #include "rsmd.h"
+#include "rsm_ctlr.h"
 
 #define HTAB_MIN	64u
 
@@ -221,6 +222,7 @@ reg_export_add(struct registry *r, struct reg_owner *o, uint64_t size,
     uint32_t flags, uint32_t mode, uint32_t xport, struct reg_segment **out)
 {
 	const struct reg_usage *cur = usage_find(r, o->uid);
+	const struct rsm_ctlr_type *t;
 	struct reg_usage *u;
 	struct reg_segment *s;
 	int rc;
@@ -248,6 +250,8 @@ reg_export_add(struct registry *r, struct reg_owner *o, uint64_t size,
 	s->flags = flags;
 	s->mode = mode & 0777;
 	s->xport = xport;
+	s->this_node_only = (t = rsm_ctlr_by_xport(xport)) != NULL &&
+	    (t->flags & RSM_CTLRF_THIS_NODE) != 0;
 	s->pid = o->pid;
 	s->uid = o->uid;
 	s->gid = o->gid;
@@ -316,7 +320,7 @@ reg_acl_check(const struct registry *r, const struct reg_segment *s,
 	 * A loopback segment cannot be reached from another node, so its
 	 * list names the local node or nobody (spec 4.4).
 	 */
-	if (s->xport == RSM_XPORT_LOOPBACK &&
+	if (s->this_node_only &&
 	    (n > 1 || (n == 1 && acl[0].node != r->lim.node_id)))
 		return RSMERR_BAD_ACL;
 	return RSM_SUCCESS;
@@ -508,7 +512,7 @@ reg_import_connect_from(struct registry *r, struct reg_owner *o,
 	if ((s = reg_segment_by_segid(r, segid)) == NULL)
 		return RSMERR_SEG_NOT_PUBLISHED;
 	/* A loopback segment is never reachable from elsewhere (spec 4.4). */
-	if (from != r->lim.node_id && s->xport == RSM_XPORT_LOOPBACK)
+	if (from != r->lim.node_id && s->this_node_only)
 		return RSMERR_SEG_NOT_PUBLISHED_TO_NODE;
 	if ((rc = reg_access(r, s, o, from, perm, &node_mode)) != RSM_SUCCESS)
 		return rc;

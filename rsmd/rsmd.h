@@ -145,6 +145,8 @@ struct reg_segment {
 	uint32_t	 flags;		/* RSM_ALLOW_REBIND | RSM_CREATE_SEG_DONTWAIT */
 	uint32_t	 mode;		/* creator's default mode */
 	uint32_t	 xport;
+	/* Exported through a this-node-only controller (loopback, 4.4). */
+	int		 this_node_only;
 	pid_t		 pid;		/* creator's identity, kept for listing */
 	uid_t		 uid;
 	gid_t		 gid;
