@@ -7,7 +7,6 @@ librsm_la_SOURCES = \
 	librsm/daemon_link.c \
 	librsm/controller.c \
 	librsm/memfd_move.c \
-	librsm/procmap.h \
 	librsm/export.c \
 	librsm/import.c \
 	librsm/data.c \
@@ -37,7 +36,7 @@ librsm_la_SOURCES += \
 	transport/verbs/verbs_src.c \
 	transport/verbs/verbs.c
 endif
-librsm_la_LIBADD = libproto.la $(PTHREAD_LIBS)
+librsm_la_LIBADD = libproto.la libutil_rsm.la $(PTHREAD_LIBS)
 librsm_la_LDFLAGS = $(AM_LDFLAGS) -version-info 2:0:0 \
 	-Wl,--version-script=$(top_srcdir)/librsm/librsm.map
 EXTRA_librsm_la_DEPENDENCIES = librsm/librsm.map
