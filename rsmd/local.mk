@@ -16,7 +16,8 @@ rsmd_rsmd_SOURCES += rsmd/vserv.h rsmd/vserv_none.c
 endif
 EXTRA_DIST += rsmd/vserv_none.c rsmd/vserv.c
 rsmd_rsmd_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS) $(SODIUM_CFLAGS)
-rsmd_rsmd_LDADD = libproto.la $(INIH_LIBS) $(SODIUM_LIBS) $(PTHREAD_LIBS)
+rsmd_rsmd_LDADD = libproto.la libutil_rsm.la $(INIH_LIBS) $(SODIUM_LIBS) \
+	$(PTHREAD_LIBS)
 
 # The registry is plain data: its unit test links it alone.
 if HAVE_CMOCKA
