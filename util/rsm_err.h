@@ -21,8 +21,7 @@
 	X(RSMERR_BAD_SEG_HNDL, 5, "bad segment handle") \
 	X(RSMERR_SEG_ALREADY_PUBLISHED, 6, "segment already published") \
 	X(RSMERR_SEG_NOT_PUBLISHED, 7, "segment not published") \
-	X(RSMERR_SEG_NOT_PUBLISHED_TO_NODE, 8, \
-	    "segment not published to this node") \
+	X(RSMERR_SEG_NOT_PUBLISHED_TO_NODE, 8, "not published to this node") \
 	X(RSMERR_SEG_ALREADY_MAPPED, 9, "segment already mapped") \
 	X(RSMERR_SEG_STILL_MAPPED, 10, "segment still mapped") \
 	X(RSMERR_SEG_NOT_MAPPED, 11, "segment not mapped") \
@@ -70,12 +69,11 @@
 	X(RSMERR_THREAD_NOT_INITED, 107, "thread not initialized") \
 	X(RSMERR_CTLRS_REGISTERED, 108, "controllers registered") \
 	X(RSMERR_CTLR_NOT_REGISTERED, 109, "controller not registered") \
-	X(RSMERR_CTLR_ALREADY_REGISTERED, 110, "controller already registered") \
+	X(RSMERR_CTLR_ALREADY_REGISTERED, 110, "controller registered twice") \
 	X(RSMERR_CTLR_IN_USE, 111, "controller in use") \
 	X(RSMERR_NAME_TOO_LONG, 112, "name too long") \
 	X(RSMERR_SEG_PUBLISHED, 113, "segment published") \
-	X(RSMERR_SEG_NOT_PUBLISHED_TO_RSM_ADDR, 114, \
-	    "segment not published to this address") \
+	X(RSMERR_SEG_NOT_PUBLISHED_TO_RSM_ADDR, 114, "not published to this address") \
 	X(RSMERR_SEG_IN_USE, 115, "segment in use") \
 	X(RSMERR_BAD_SENDQ_HNDL, 116, "bad send queue handle") \
 	X(RSMERR_BAD_ARGS_ERRORS, 117, "bad arguments") \
@@ -86,16 +84,14 @@
 	X(RSMERR_MEM_NOT_BOUND, 122, "memory not bound") \
 	X(RSMERR_HANDLER_NOT_REGISTERED, 123, "handler not registered") \
 	X(RSMERR_NO_HANDLER, 124, "no handler") \
-	X(RSMERR_UNBIND_REBIND_NOT_ALLOWED, 125, "unbind or rebind not allowed") \
+	X(RSMERR_UNBIND_REBIND_NOT_ALLOWED, 125, "unbind/rebind not allowed") \
 	X(RSMERR_CALLBACKS_NOT_SUPPORTED, 126, "callbacks not supported") \
 	X(RSMERR_UNSUPPORTED_OPERATION, 127, "operation not supported") \
 	X(RSMERR_RSM_ADDR_UNREACHABLE, 128, "address unreachable") \
 	X(RSMERR_UNKNOWN_RSM_ADDR, 129, "unknown address") \
 	X(RSMERR_BAD_BARRIER_HNDL, 130, "bad barrier handle") \
-	X(RSMERR_COMM_ERR_MAYBE_DELIVERED, 131, \
-	    "communication error: may have been delivered") \
-	X(RSMERR_COMM_ERR_NOT_DELIVERED, 132, \
-	    "communication error: not delivered") \
+	X(RSMERR_COMM_ERR_MAYBE_DELIVERED, 131, "comm error, maybe delivered") \
+	X(RSMERR_COMM_ERR_NOT_DELIVERED, 132, "comm error, not delivered") \
 	X(RSMERR_QUEUE_FENCE_UP, 133, "queue fenced") \
 	X(RSMERR_QUEUE_FULL, 134, "queue full")
 
