@@ -15,15 +15,6 @@
 #include "bench_util.h"
 
 uint64_t
-bench_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-uint64_t
 bench_realtime_us(void)
 {
 	struct timespec ts;
@@ -197,7 +188,7 @@ ticks(void)
 	__asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(v) : : "memory");
 	return v;
 #else
-	return bench_now_ns();
+	return rsm_now_ns();
 #endif
 }
 
@@ -210,10 +201,10 @@ ticks_per_ns(void)
 
 	if (tpn > 0)
 		return tpn;
-	t0 = bench_now_ns();
+	t0 = rsm_now_ns();
 	k0 = ticks();
 	do
-		t = bench_now_ns();
+		t = rsm_now_ns();
 	while (t - t0 < 20000000u);
 	tpn = (double)(ticks() - k0) / (double)(t - t0);
 	if (!(tpn > 0))
@@ -244,7 +235,7 @@ time_rep(struct bench_imp *c, bench_op_fn fn, uint64_t min_ns,
 	uint64_t t0, t, n = 0, bytes = 0, b, k, k1, end;
 	int rc;
 
-	t0 = bench_now_ns();
+	t0 = rsm_now_ns();
 	k = ticks();
 	end = k + (uint64_t)((double)min_ns * tpn);
 	do {
@@ -257,7 +248,7 @@ time_rep(struct bench_imp *c, bench_op_fn fn, uint64_t min_ns,
 		n++;
 		bytes += b;
 	} while (k < end);
-	t = bench_now_ns();
+	t = rsm_now_ns();
 	*ns_per_op = (double)(t - t0) / (double)n;
 	*bytes_per_s = (double)bytes * 1e9 / (double)(t - t0);
 	if (n > BENCH_SAMPLES)
@@ -334,7 +325,7 @@ bench_export(const char *prog, char *ctlr_name, const char *segid_s,
 
 	id = (rsm_memseg_id_t)bench_number(prog, segid_s, 1, 0x7fffffff);
 	size = (size_t)bench_number(prog, size_s, min_size, 1l << 34);
-	end = bench_now_ns() +
+	end = rsm_now_ns() +
 	    (uint64_t)bench_number(prog, lifetime_s, 1, 86400) * 1000000000ull;
 	if ((mem = bench_map(size, 0x33)) == NULL)
 		return 1;
@@ -349,7 +340,7 @@ bench_export(const char *prog, char *ctlr_name, const char *segid_s,
 	printf("ready\n");
 	fflush(stdout);
 	/* Bounded: a benchmark that lost track of us cannot leave us behind. */
-	while (bench_now_ns() < end)
+	while (rsm_now_ns() < end)
 		usleep(100000);
 	(void)rsm_memseg_export_unpublish(exp);
 	(void)rsm_memseg_export_destroy(exp);

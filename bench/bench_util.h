@@ -1,8 +1,9 @@
 /*
- * bench_util.h - what the benchmark programs share: the clock, medians,
- * whole-buffer I/O, number arguments, and (rsm_net_perf, rsm_verbs_perf)
- * the remote importer's timed figures and the exporter.  One copy, so the
- * programs measure and report the same way.
+ * bench_util.h - what the benchmark programs share: the real-time clock
+ * (intervals are measured with util/rsm_clock.h), medians, whole-buffer
+ * I/O, number arguments, and (rsm_net_perf, rsm_verbs_perf) the remote
+ * importer's timed figures and the exporter.  One copy, so the programs
+ * measure and report the same way.
  */
 #ifndef RSM_BENCH_UTIL_H
 #define RSM_BENCH_UTIL_H
@@ -12,13 +13,13 @@
 
 #include <rsmapi.h>
 
+#include "rsm_clock.h"
+
 #define BENCH_MIB	(1024u * 1024u)
 #define BENCH_MAX_REPS	31		/* the largest -r the programs take */
 #define BENCH_SEG_SLOTS	16u		/* 1 MiB slots puts and gets rotate over */
 #define BENCH_MAX_FIGS	8		/* figures one client run can time */
 
-/* CLOCK_MONOTONIC in ns, for intervals. */
-uint64_t bench_now_ns(void);
 /* CLOCK_REALTIME in us, to compare with another process's clock. */
 uint64_t bench_realtime_us(void);
 

@@ -1,5 +1,5 @@
-# The clock, medians, whole-buffer I/O, number arguments and the remote
-# importer's figures, one copy for the three programs; bench_lib.sh is the
+# The real-time clock, medians, whole-buffer I/O, number arguments and the
+# remote importer's figures, one copy for the three programs; bench_lib.sh is the
 # same for the scripts that run them.
 bench_util_sources = bench/bench_util.c bench/bench_util.h
 EXTRA_DIST += bench/bench_lib.sh
@@ -10,7 +10,8 @@ noinst_PROGRAMS += bench/rsm_perf
 bench_rsm_perf_SOURCES = bench/rsm_perf.c bench/sock_baseline.c \
 	bench/sock_baseline.h $(bench_util_sources)
 bench_rsm_perf_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/rsmadm
-bench_rsm_perf_LDADD = librsm.la libadmclient.la libproto.la $(PTHREAD_LIBS)
+bench_rsm_perf_LDADD = librsm.la libadmclient.la libproto.la libutil_rsm.la \
+	$(PTHREAD_LIBS)
 EXTRA_DIST += bench/run-bench.sh
 
 .PHONY: bench

@@ -149,13 +149,13 @@ detect(int argc, char **argv)
 	}
 	printf("armed\n");
 	fflush(stdout);
-	end = bench_now_ns() +
+	end = rsm_now_ns() +
 	    (uint64_t)bench_number(PROG, argv[2], 1, 600000) * 1000000ull;
 	do {
 		if ((rc = bench_op_put_close(&c, &b)) != RSM_SUCCESS)
 			break;
 		usleep(200);
-	} while (bench_now_ns() < end);
+	} while (rsm_now_ns() < end);
 	printf("rc=%d at_us=%" PRIu64 "\n", rc, bench_realtime_us());
 	fflush(stdout);
 	return 0;

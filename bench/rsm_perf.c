@@ -35,7 +35,7 @@
 
 #include "bench_util.h"
 #include "rsmadm.h"
-#include "rsmerr.h"
+#include "rsm_err.h"
 #include "sock_baseline.h"
 
 extern char **environ;
@@ -176,13 +176,13 @@ time_op(struct bench *b, op_fn fn, unsigned batch, double *ns_per_op)
 			return rc;
 	for (r = 0; r < b->reps; r++) {
 		n = 0;
-		t0 = bench_now_ns();
+		t0 = rsm_now_ns();
 		do {
 			for (i = 0; i < batch; i++)
 				if ((rc = fn(b)) != RSM_SUCCESS)
 					return rc;
 			n += batch;
-			t = bench_now_ns();
+			t = rsm_now_ns();
 		} while (t - t0 < MIN_REP_NS);
 		per[r] = (double)(t - t0) / (double)n;
 	}
@@ -651,7 +651,7 @@ scale_rows(struct bench *b, uint32_t nseg, int nworkers, int ms)
 	}
 	snprintf(test, sizeof(test), "publish %u segments", nseg);
 	snprintf(tgt, sizeof(tgt), "%u listed", TGT_SEGMENTS);
-	t0 = bench_now_ns();
+	t0 = rsm_now_ns();
 	for (i = 0; i < nseg; i++) {
 		rc = rsm_memseg_export_create(b->ctlr, &h[i],
 		    mem + (size_t)i * b->page, b->page, 0);
@@ -664,10 +664,10 @@ scale_rows(struct bench *b, uint32_t nseg, int nworkers, int ms)
 			break;
 		}
 		made++;
-		if (bench_now_ns() - t0 > SCALE_BUDGET_NS)
+		if (rsm_now_ns() - t0 > SCALE_BUDGET_NS)
 			break;
 	}
-	t1 = bench_now_ns();
+	t1 = rsm_now_ns();
 	listed = count_listed(ids, made);
 	if (rc != RSM_SUCCESS)
 		printf("%-34s stopped after %u: %s\n", test, made,
@@ -693,14 +693,14 @@ scale_rows(struct bench *b, uint32_t nseg, int nworkers, int ms)
 		row(test, rsm, "", "", tgt, rate >= TGT_CONNECTS_PER_S);
 	}
 
-	t0 = bench_now_ns();
+	t0 = rsm_now_ns();
 	for (i = 0; i < made; i++) {
 		if ((rc = rsm_memseg_export_unpublish(h[i])) != RSM_SUCCESS)
 			printf("unpublish: %s\n", rsm_err_name(rc));
 		if ((rc = rsm_memseg_export_destroy(h[i])) != RSM_SUCCESS)
 			printf("destroy: %s\n", rsm_err_name(rc));
 	}
-	td = bench_now_ns() - t0;
+	td = rsm_now_ns() - t0;
 	snprintf(test, sizeof(test), "unpublish+destroy %u (%.0f us each)",
 	    made, made ? (double)td / 1e3 / made : 0.0);
 	snprintf(rsm, sizeof(rsm), "%.2f s", (double)td / 1e9);
@@ -747,7 +747,7 @@ connect_worker(const char *node_s, const char *ms_s)
 	if (bench_read_all(0, &go, 1) != 0)
 		return 1;
 	i = (uint32_t)getpid() % n;
-	t0 = bench_now_ns();
+	t0 = rsm_now_ns();
 	do {
 		for (int k = 0; k < 64; k++) {
 			rc = rsm_memseg_import_connect(ctlr, node, ids[i],
@@ -760,7 +760,7 @@ connect_worker(const char *node_s, const char *ms_s)
 			if (++i == n)
 				i = 0;
 		}
-		t = bench_now_ns();
+		t = rsm_now_ns();
 	} while (rc == RSM_SUCCESS && t - t0 < budget);
 	printf("%llu %llu %d\n", count, (unsigned long long)(t - t0), rc);
 	fflush(stdout);

@@ -23,7 +23,6 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/uio.h>
-#include <time.h>
 #include <unistd.h>
 
 enum { OP_QUIT, OP_ECHO, OP_SINK, OP_SOURCE, OP_STREAM_IN, OP_STREAM_OUT };
@@ -269,21 +268,12 @@ inet_addr_of(const char *addr, int port, struct sockaddr_in *sa)
 	    inet_pton(AF_INET, addr, &sa->sin_addr) == 1 ? 0 : -1;
 }
 
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 int
 sockb_serve(const char *addr, int port, size_t max_len, int lifetime_s)
 {
 	struct timeval tv = { SERVE_IO_TIMEOUT_S, 0 };
 	struct sockaddr_in sa;
-	uint64_t end = mono_ms() + (uint64_t)lifetime_s * 1000u;
+	uint64_t end = rsm_now_ms() + (uint64_t)lifetime_s * 1000u;
 	int lfd, fd, one = 1;
 
 	if (inet_addr_of(addr, port, &sa) != 0 ||
@@ -297,7 +287,7 @@ sockb_serve(const char *addr, int port, size_t max_len, int lifetime_s)
 	}
 	for (;;) {
 		struct pollfd pfd = { lfd, POLLIN, 0 };
-		uint64_t now = mono_ms();
+		uint64_t now = rsm_now_ms();
 		struct srv *sv;
 		int r;
 

@@ -33,7 +33,7 @@
 
 #include <rsmapi.h>
 
-#include "rsmerr.h"
+#include "rsm_err.h"
 
 /* Slots in the segment, each a NUL-terminated string. */
 #define SLOT_GREETING	0	/* written by the exporter */

@@ -13,8 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "rsm_clock.h"
 
 /*
  * A handle's event counter, made on first use (wait, pollfd or an arriving
@@ -135,15 +136,6 @@ handle_dead(const struct seg_ref *r)
 	return !rsm_epoch_live(r->epoch);
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int
 rsm_intr_signal_wait(void *memseg, int timeout)
 {
@@ -165,14 +157,14 @@ rsm_intr_signal_wait(void *memseg, int timeout)
 	if (timeout == 0)
 		return RSMERR_TIMEOUT;
 	if (timeout > 0)
-		deadline = now_ms() + timeout;
+		deadline = (int64_t)rsm_now_ms() + timeout;
 	if ((dfd = rsm_link_death_fd(r.epoch)) < 0)
 		return RSMERR_CONN_ABORTED;
 	for (;;) {
 		int left = -1;
 
 		if (timeout > 0) {
-			int64_t d = deadline - now_ms();
+			int64_t d = deadline - (int64_t)rsm_now_ms();
 
 			if (d <= 0) {
 				rc = RSMERR_TIMEOUT;

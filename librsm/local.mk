@@ -7,7 +7,6 @@ librsm_la_SOURCES = \
 	librsm/daemon_link.c \
 	librsm/controller.c \
 	librsm/memfd_move.c \
-	librsm/procmap.h \
 	librsm/export.c \
 	librsm/import.c \
 	librsm/data.c \
@@ -34,7 +33,7 @@ librsm_la_SOURCES += \
 	transport/verbs/verbs_src.c \
 	transport/verbs/verbs.c
 endif
-librsm_la_LIBADD = libproto.la $(PTHREAD_LIBS)
+librsm_la_LIBADD = libproto.la libutil_rsm.la $(PTHREAD_LIBS)
 if HAVE_VERBS
 librsm_la_LIBADD += librdma_rsm.la
 endif

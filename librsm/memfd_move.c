@@ -8,17 +8,13 @@
  * range must not be written by other threads while it moves.
  */
 #include "rsm_int.h"
-#include "procmap.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <inttypes.h>
-#include <stdatomic.h>
-#include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+#include "rsm_maps.h"
 
 /*
  * The range check.  export_create must refuse a hole or a shared mapping
@@ -46,110 +42,44 @@
  *   mapping (which can be moved), ignores write permission, and changes the
  *   mapping: it splits VMAs and undoing it with MADV_KEEPONFORK would clear
  *   a setting the application may have made itself.
- * Kernels without PROCMAP_QUERY (ENOTTY) fall back to parsing the file.
+ * Kernels without PROCMAP_QUERY fall back to a scan of the file; both are
+ * util/rsm_maps.c.
  */
-
-/* Sticky once a kernel answered ENOTTY: the ioctl will not appear later. */
-static _Atomic int procmap_query_missing;
-
-/*
- * 1 when the kernel has no PROCMAP_QUERY, else the check's result.  With
- * query_flags 0 the kernel returns the mapping covering the address or
- * ENOENT (a hole).
- */
-static int
-check_range_query(int fd, uintptr_t start, uintptr_t end)
-{
-	uintptr_t cur = start;
-
-	while (cur < end) {
-		struct procmap_query q;
-
-		memset(&q, 0, sizeof(q));
-		q.size = sizeof(q);
-		q.query_addr = cur;
-		if (ioctl(fd, PROCMAP_QUERY, &q) != 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == ENOTTY && cur == start) {
-				atomic_store(&procmap_query_missing, 1);
-				return 1;
-			}
-			return errno == ENOENT ? RSMERR_BAD_ADDR :
-			    RSMERR_INSUFFICIENT_RESOURCES;
-		}
-		/* A mapping must contain the address asked about. */
-		if (q.vma_start > cur || q.vma_end <= cur)
-			return RSMERR_BAD_ADDR;
-		if (q.vma_flags & PROCMAP_QUERY_VMA_SHARED)
-			return RSMERR_BAD_ADDR;	/* shared: cannot move */
-		if ((q.vma_flags & (PROCMAP_QUERY_VMA_READABLE |
-		    PROCMAP_QUERY_VMA_WRITABLE)) != (PROCMAP_QUERY_VMA_READABLE |
-		    PROCMAP_QUERY_VMA_WRITABLE))
-			return RSMERR_PERM_DENIED;
-		cur = (uintptr_t)q.vma_end;
-	}
-	return RSM_SUCCESS;
-}
-
-/* The same check by reading every line of the maps file (older kernels). */
-static int
-check_range_parse(FILE *f, uintptr_t start, uintptr_t end)
-{
-	char line[512];
-	uintptr_t cur = start;
-
-	while (cur < end && fgets(line, sizeof(line), f) != NULL) {
-		uintmax_t lo, hi;
-		char perms[5];
-
-		if (sscanf(line, "%jx-%jx %4s", &lo, &hi, perms) != 3)
-			continue;
-		/* Lines too long for the buffer: skip their tails. */
-		if (strchr(line, '\n') == NULL) {
-			int ch;
-
-			while ((ch = fgetc(f)) != EOF && ch != '\n')
-				;
-		}
-		if (hi <= cur)
-			continue;
-		if (lo > cur)
-			break;			/* hole before cur */
-		if (perms[3] != 'p')
-			return RSMERR_BAD_ADDR;	/* shared: cannot move */
-		if (perms[0] != 'r' || perms[1] != 'w')
-			return RSMERR_PERM_DENIED;
-		cur = (uintptr_t)hi;
-	}
-	return cur >= end ? RSM_SUCCESS : RSMERR_BAD_ADDR;
-}
 
 /*
  * Check that every byte of [start, end) is mapped private, readable and
- * writable.  The file is opened per call: a descriptor kept across fork()
- * would describe the parent's address space in the child.
+ * writable, mapping by mapping.
  */
 static int
 check_range(uintptr_t start, uintptr_t end)
 {
-	FILE *f;
-	int fd, rc = 1;
+	struct rsm_maps m;
+	struct rsm_map v;
+	uintptr_t cur = start;
+	int rc = RSM_SUCCESS;
 
-	if ((fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC)) < 0)
+	if (rsm_maps_open(&m) != 0)
 		return RSMERR_INSUFFICIENT_RESOURCES;
-	if (!atomic_load(&procmap_query_missing))
-		rc = check_range_query(fd, start, end);
-	if (rc != 1) {
-		close(fd);
-		return rc;
+	while (cur < end) {
+		int r = rsm_maps_find(&m, cur, &v);
+
+		if (r != RSM_MAPS_FOUND) {
+			rc = r == RSM_MAPS_HOLE ? RSMERR_BAD_ADDR :
+			    RSMERR_INSUFFICIENT_RESOURCES;
+			break;
+		}
+		if (v.flags & RSM_MAP_SHARED) {
+			rc = RSMERR_BAD_ADDR;	/* shared: cannot move */
+			break;
+		}
+		if ((v.flags & (RSM_MAP_READ | RSM_MAP_WRITE)) !=
+		    (RSM_MAP_READ | RSM_MAP_WRITE)) {
+			rc = RSMERR_PERM_DENIED;
+			break;
+		}
+		cur = v.end;
 	}
-	if ((f = fdopen(fd, "re")) == NULL) {
-		close(fd);
-		return RSMERR_INSUFFICIENT_RESOURCES;
-	}
-	rc = check_range_parse(f, start, end);
-	fclose(f);
+	rsm_maps_close(&m);
 	return rc;
 }
 

@@ -14,11 +14,11 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "rsmadm.h"
-#include "rsmerr.h"
+#include "rsm_clock.h"
+#include "rsm_err.h"
 #include "rsmapi.h"
 
 /* A hostile daemon could stream list entries forever; this bounds memory. */
@@ -27,19 +27,10 @@
 typedef int (*reply_fn)(struct adm_conn *, void *ctx, const void *payload,
     size_t len, int more);
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int
 remaining_ms(const struct adm_conn *c)
 {
-	int64_t left = c->deadline_ms - now_ms();
+	int64_t left = c->deadline_ms - (int64_t)rsm_now_ms();
 
 	return left > 0 ? (int)left : 0;
 }
@@ -95,7 +86,7 @@ adm_open(struct adm_conn *c, const char *path)
 	c->fd = -1;
 	c->path = path;
 	c->next_id = 1;
-	c->deadline_ms = now_ms() + ADM_TIMEOUT_MS;
+	c->deadline_ms = (int64_t)rsm_now_ms() + ADM_TIMEOUT_MS;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;

@@ -155,8 +155,8 @@ cap_revoke(struct rsmd *rs, struct reg_import *im, uint32_t reason)
 	/* A service that left a connection attached would leave it dangling. */
 	while (!LIST_EMPTY(&cap->conns))
 		cap_detach(LIST_FIRST(&cap->conns));
-	log_debug("import %#" PRIx64 ": %s capability revoked (reason %u)",
-	    im->handle, cap->svc->name, reason);
+	log_debug("import %#" PRIx64 ": %s capability revoked (%s)",
+	    im->handle, cap->svc->name, rsm_err_name((int)reason));
 	free(cap);
 }
 

@@ -481,8 +481,8 @@ serve(struct rsmd *rs, struct client *c, const void *buf, size_t n, int fd)
 	if (status == RSMD_DEFERRED)
 		return;
 	if (status != RSM_SUCCESS) {
-		log_debug("client pid %d: %s -> error %d", (int)c->owner.pid,
-		    rsm_msg_name(h.type), status);
+		log_debug("client pid %d: %s -> %s", (int)c->owner.pid,
+		    rsm_msg_name(h.type), rsm_err_name(status));
 		rsm_msg_hdr_init(&rh, h.type, RSM_MSGF_REPLY, (uint32_t)status,
 		    h.id, 0);
 		client_send(rs, c, &rh, NULL, 0, -1);

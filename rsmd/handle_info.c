@@ -12,6 +12,7 @@
 
 #include "rsmapi.h"
 #include "rsmd.h"
+#include "rsm_clock.h"
 #include "handler.h"
 #include "log.h"
 #include "peer.h"
@@ -140,7 +141,7 @@ h_status(struct req *r)
 
 	st->node_id = rs->conf.node_id;
 	st->daemon_pid = (uint64_t)getpid();
-	st->uptime_ms = now_ms() - rs->start_ms;
+	st->uptime_ms = rsm_now_ms() - rs->start_ms;
 	st->clients = rs->nclients;
 	st->segments = rs->reg.nsegments;
 	st->published = rs->reg.npublished;

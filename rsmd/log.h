@@ -8,6 +8,9 @@
 
 #include <stdarg.h>
 
+/* RSMERR codes are logged by name: rsm_err_name(rc), "RSMERR_TIMEOUT". */
+#include "rsm_err.h"
+
 void	 log_init(int foreground, int level);
 void	 log_setlevel(int level);
 int	 log_getlevel(void);

@@ -14,6 +14,7 @@
 #include <sys/epoll.h>
 
 #include "rsmd.h"
+#include "rsm_clock.h"
 #include "log.h"
 
 static int
@@ -80,7 +81,7 @@ rsmd_timer_wait_ms(const struct rsmd *rs, int cap_ms)
 
 	if (t == NULL)
 		return cap_ms;
-	now = now_ms();
+	now = rsm_now_ms();
 	if (t->due_ms <= now)
 		return 0;
 	if (cap_ms >= 0 && t->due_ms - now > (uint64_t)cap_ms)
@@ -93,7 +94,7 @@ void
 rsmd_timer_run(struct rsmd *rs)
 {
 	struct rsmd_timer *t;
-	uint64_t now = now_ms();
+	uint64_t now = rsm_now_ms();
 
 	/* A timer may re-arm itself; it then sorts after `now` and ends the loop. */
 	while ((t = TAILQ_FIRST(&rs->timers)) != NULL && t->due_ms <= now) {

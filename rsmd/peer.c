@@ -26,7 +26,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -34,19 +33,11 @@
 #include "peer_int.h"
 #include "log.h"
 #include "rsmapi.h"
+#include "rsm_clock.h"
 
 #define LISTEN_BACKLOG	128
 
 static void dial(struct rsmd *, struct peer *);
-
-uint64_t
-peer_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
 
 struct peer *
 peer_by_node(const struct rsmd *rs, uint32_t node)
@@ -142,7 +133,7 @@ schedule_dial(struct rsmd *rs, struct peer *peer)
 {
 	if (rs->peers->stopping || peer->link != NULL || peer->dialing != NULL)
 		return;
-	rsmd_timer_set(rs, &peer->retry, now_ms() + peer->backoff_ms);
+	rsmd_timer_set(rs, &peer->retry, rsm_now_ms() + peer->backoff_ms);
 	peer->backoff_ms *= 2;
 	if (peer->backoff_ms > PEER_BACKOFF_MAX_MS)
 		peer->backoff_ms = PEER_BACKOFF_MAX_MS;
@@ -194,7 +185,7 @@ static void
 evict_oldest(struct rsmd *rs)
 {
 	struct peers *P = rs->peers;
-	uint64_t now = now_ms();
+	uint64_t now = rsm_now_ms();
 
 	if (now - P->last_flood_log_ms >= 1000) {
 		log_warnx("peer port: %d unauthenticated connections: "
@@ -303,7 +294,7 @@ peer_link_up(struct rsmd *rs, struct pconn *pc)
 	}
 	peer->link = pc;
 	peer->instance = pc->their_instance;
-	peer->up_since_ms = now_ms();
+	peer->up_since_ms = rsm_now_ms();
 	peer->last_rx_ms = pc->last_rx_ms;
 	peer->backoff_ms = PEER_BACKOFF_MIN_MS;
 	peer->fail_logged = 0;
@@ -380,7 +371,7 @@ tick_fire(struct rsmd *rs, struct rsmd_timer *t)
 {
 	struct peers *P = rs->peers;
 	struct pconn *pc, *next;
-	uint64_t now = now_ms(), limit = handshake_ms(rs);
+	uint64_t now = rsm_now_ms(), limit = handshake_ms(rs);
 	char why[96];
 	size_t i;
 
@@ -517,7 +508,7 @@ peer_start(struct rsmd *rs)
 	for (i = 0; i < P->npeers; i++)
 		dial(rs, &P->peer[i]);
 	if (P->listen_fd >= 0 || P->npeers > 0)
-		rsmd_timer_set(rs, &P->tick, now_ms() + tick_ms(rs));
+		rsmd_timer_set(rs, &P->tick, rsm_now_ms() + tick_ms(rs));
 	return 0;
 }
 
@@ -588,7 +579,7 @@ void
 peer_info(const struct rsmd *rs, size_t i, struct rsm_msg_nodeinfo *ni)
 {
 	const struct peer *peer = &rs->peers->peer[i];
-	uint64_t now = now_ms();
+	uint64_t now = rsm_now_ms();
 
 	memset(ni, 0, sizeof(*ni));
 	ni->node = peer->node_id;

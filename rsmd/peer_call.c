@@ -20,6 +20,7 @@
 #include "peer_int.h"
 #include "log.h"
 #include "rsmapi.h"
+#include "rsm_clock.h"
 
 /* A call waits at least this long for its answer. */
 #define CALL_TIMEOUT_MIN_MS	1000u
@@ -229,8 +230,8 @@ call_send(struct rsmd *rs, struct pcall *c, const void *body, size_t len)
 		return;
 	}
 	c->id = ++rs->peers->next_id;
-	c->deadline_ms = now_ms() + call_timeout_ms(rs);
-	c->sent_us = peer_now_us();
+	c->deadline_ms = rsm_now_ms() + call_timeout_ms(rs);
+	c->sent_us = rsm_now_us();
 	if (c->inner_type == 0) {
 		rsm_peer_put64(&ping.stamp, c->sent_us);
 		n = rsm_peer_encode(frame, RSM_PEER_PING, 0, 0, c->id, &ping,
@@ -282,7 +283,7 @@ pcall_rtt_probe(struct rsmd *rs, struct peer *peer)
 {
 	struct pcall *c;
 
-	peer->last_rtt_ms = now_ms();
+	peer->last_rtt_ms = rsm_now_ms();
 	if ((c = call_new(peer->node_id, 0)) == NULL)
 		return;
 	c->probe = 1;
@@ -367,7 +368,7 @@ pcall_frame(struct rsmd *rs, struct pconn *pc, const struct rsm_peer_hdr *h,
 		return;
 	}
 	if (h->type == RSM_PEER_PONG) {
-		uint64_t rtt = peer_now_us() - c->sent_us;
+		uint64_t rtt = rsm_now_us() - c->sent_us;
 
 		pc->peer->rtt_us = rtt ? rtt : 1;
 		deliver(rs, c, RSM_SUCCESS, NULL, 0, pc->peer->rtt_us);

@@ -24,6 +24,7 @@
 #include "peer_int.h"
 #include "log.h"
 #include "rsmapi.h"
+#include "rsm_clock.h"
 
 static void pconn_ready(struct rsmd *, struct rsmd_io *, uint32_t);
 
@@ -48,7 +49,7 @@ pconn_new(struct rsmd *rs, int fd, int outbound, const char *who)
 	pc->outbound = outbound;
 	pc->state = outbound ? PC_CONNECTING : PC_HANDSHAKE;
 	pc->events = outbound ? EPOLLOUT : EPOLLIN | EPOLLRDHUP;
-	pc->started_ms = pc->last_rx_ms = pc->last_tx_ms = now_ms();
+	pc->started_ms = pc->last_rx_ms = pc->last_tx_ms = rsm_now_ms();
 	snprintf(pc->who, sizeof(pc->who), "%s", who);
 	randombytes_buf(pc->my_nonce, sizeof(pc->my_nonce));
 	if (rsmd_io_add(rs, &pc->io, pc->events) == -1) {
@@ -162,7 +163,7 @@ pconn_send(struct rsmd *rs, struct pconn *pc, const void *frame, size_t len)
 	}
 	memcpy(pc->wbuf + pc->wlen, frame, len);
 	pc->wlen += len;
-	pc->last_tx_ms = now_ms();
+	pc->last_tx_ms = rsm_now_ms();
 	if (pc->state != PC_CONNECTING)
 		flush(rs, pc);
 }
@@ -269,7 +270,7 @@ frame(struct rsmd *rs, struct pconn *pc, const uint8_t *buf)
 	char why[96];
 
 	rsm_peer_hdr_decode(buf, &h);
-	pc->last_rx_ms = now_ms();
+	pc->last_rx_ms = rsm_now_ms();
 	if (pc->state == PC_HANDSHAKE) {
 		if (h.type == RSM_PEER_HELLO)
 			got_hello(rs, pc, p);

@@ -116,7 +116,6 @@ int	 peer_accept_hello(struct rsmd *, struct pconn *, struct peer *,
 void	 peer_conn_gone(struct rsmd *, struct pconn *, const char *why);
 /* Run the deferred work (callbacks, frees) at the end of this round. */
 void	 peer_defer(struct rsmd *);
-uint64_t peer_now_us(void);
 
 /* peer_conn.c */
 struct pconn *pconn_new(struct rsmd *, int fd, int outbound,

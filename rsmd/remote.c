@@ -19,7 +19,8 @@ sent(struct rsmd *rs, void *arg, int status, const void *body, size_t len)
 	(void)body;
 	(void)len;
 	if (status != RSM_SUCCESS)
-		log_debug("remote %s: answered %d", (const char *)arg, status);
+		log_debug("remote %s: answered %s", (const char *)arg,
+		    rsm_err_name(status));
 }
 
 static const char *

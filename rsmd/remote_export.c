@@ -116,7 +116,7 @@ rmt_serve_connect(struct rsmd *rs, uint32_t node, uint32_t type,
 	}
 	if (rc != RSM_SUCCESS) {
 		log_debug("node %u pid %u: remote connect to segment %#x: "
-		    "error %d", node, m->pid, m->segid, rc);
+		    "%s", node, m->pid, m->segid, rsm_err_name(rc));
 		free(ro->owner.groups);
 		free(ro);
 		free(m);

@@ -338,8 +338,8 @@ rmt_serve_revoked(struct rsmd *rs, uint32_t node, uint32_t type,
 	/* The library only tells "cut off" from "fine": keep it an error. */
 	if (m.reason == RSM_SUCCESS || m.reason > 0xffff)
 		m.reason = RSMERR_CONN_ABORTED;
-	log_debug("node %u revoked import %#" PRIx64 " (reason %u)", node,
-	    m.handle, m.reason);
+	log_debug("node %u revoked import %#" PRIx64 " (%s)", node,
+	    m.handle, rsm_err_name((int)m.reason));
 	tell_revoked(rs, im, m.reason);
 	return RSM_SUCCESS;
 }

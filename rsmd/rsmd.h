@@ -63,7 +63,7 @@ struct rsmd_config {
 	/* The rdma_cm listener of the verbs data path; NULL: none. */
 	struct rsmd_addr *verbs_listen;
 	/* 1: one memory window per importer queue pair, where the device
-	 * has them; 0: the segment's memory regions' rkeys (vserv.c). */
+	 * has them; 0: the segment's memory regions' rkeys (serve_verbs.c). */
 	uint64_t	 verbs_windows;
 	struct rsmd_addr *peers;		/* npeers entries */
 	size_t		 npeers;

@@ -22,6 +22,7 @@
 #include "rsmapi.h"
 #include "capability.h"
 #include "serve_tcp.h"
+#include "rsm_clock.h"
 #include "service.h"
 #include "log.h"
 
@@ -113,7 +114,7 @@ accept_ready(struct rsmd *rs, struct rsmd_io *io, uint32_t events)
 				/* Level-triggered: stop listening a while. */
 				rsmd_io_mod(rs, &ds->io, 0);
 				rsmd_timer_set(rs, &ds->accept_retry,
-				    now_ms() + ACCEPT_RETRY_MS);
+				    rsm_now_ms() + ACCEPT_RETRY_MS);
 			}
 			return;
 		}
@@ -195,6 +196,8 @@ data_start(struct rsmd *rs)
 		return -1;
 	}
 	ds->fd = -1;
+	ds->refusal_log = (struct rsm_ratelimit)RSM_RATELIMIT_INIT(1000,
+	    DS_LOG_PER_SEC);
 	TAILQ_INIT(&ds->conns);
 	TAILQ_INIT(&ds->dead);
 	if (open_port(ds, a) == -1) {

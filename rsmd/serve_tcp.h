@@ -16,6 +16,7 @@
 #include <sys/queue.h>
 
 #include "rsm_data.h"
+#include "rsm_ratelimit.h"
 #include "rsmd.h"
 
 /* Connections of all kinds; beyond this new ones are refused. */
@@ -47,9 +48,7 @@ struct dataserv {
 	struct rsmd_timer accept_retry;	/* out of descriptors: pause */
 	size_t		 nconns;
 	size_t		 nhello;
-	uint64_t	 log_sec;	/* refusal log rate limit */
-	unsigned	 log_count;
-	unsigned	 log_dropped;
+	struct rsm_ratelimit refusal_log;
 };
 
 /* The service's state (NULL: tcp0 is not present). */

@@ -45,6 +45,9 @@
 #include "serve_tcp.h"
 #include "service.h"
 #include "log.h"
+#include "rsm_clock.h"
+#include "rsm_iov.h"
+#include "rsm_ratelimit.h"
 
 /* Replies a connection may have queued; input pauses when full. */
 #define DC_OUTQ			16u
@@ -129,21 +132,14 @@ void
 ds_refused(struct rsmd *rs, const char *peer, const char *why)
 {
 	struct dataserv *ds = tcp_ds(rs);
-	uint64_t sec = now_ms() / 1000;
+	unsigned dropped;
 
 	rs->refused++;
-	if (sec != ds->log_sec) {
-		if (ds->log_dropped > 0)
-			log_warnx("data port: %u more refusals not logged",
-			    ds->log_dropped);
-		ds->log_sec = sec;
-		ds->log_count = 0;
-		ds->log_dropped = 0;
-	}
-	if (ds->log_count++ < DS_LOG_PER_SEC)
-		log_warnx("data connection from %s refused: %s", peer, why);
-	else
-		ds->log_dropped++;
+	if (!rsm_ratelimit_allow(&ds->refusal_log, rsm_now_ms(), &dropped))
+		return;
+	if (dropped > 0)
+		log_warnx("data port: %u more refusals not logged", dropped);
+	log_warnx("data connection from %s refused: %s", peer, why);
 }
 
 static void
@@ -212,7 +208,7 @@ dconn_accept(struct rsmd *rs, int fd, const char *peer)
 	TAILQ_INSERT_TAIL(&ds->conns, dc, link);
 	ds->nconns++;
 	ds->nhello++;
-	rsmd_timer_set(rs, &dc->hello_timer, now_ms() + DS_HELLO_MS);
+	rsmd_timer_set(rs, &dc->hello_timer, rsm_now_ms() + DS_HELLO_MS);
 	log_debug("data connection from %s", peer);
 }
 
@@ -243,7 +239,7 @@ dconn_close(struct rsmd *rs, struct dconn *dc, const char *why)
 	ds->nconns--;
 	TAILQ_INSERT_TAIL(&ds->dead, dc, link);
 	ds->reap.fire = reap;
-	rsmd_timer_set(rs, &ds->reap, now_ms());
+	rsmd_timer_set(rs, &ds->reap, rsm_now_ms());
 }
 
 void
@@ -287,25 +283,6 @@ static size_t
 reply_size(const struct dreply *r)
 {
 	return sizeof(r->h) + r->h.len;
-}
-
-/* Drop the first `skip` bytes of an iovec array. */
-static void
-iov_skip(struct iovec *iov, int *niov, size_t skip)
-{
-	int i = 0, j;
-
-	while (i < *niov && skip >= iov[i].iov_len) {
-		skip -= iov[i].iov_len;
-		i++;
-	}
-	if (i < *niov) {
-		iov[i].iov_base = (char *)iov[i].iov_base + skip;
-		iov[i].iov_len -= skip;
-	}
-	for (j = 0; i < *niov; i++, j++)
-		iov[j] = iov[i];
-	*niov = j;
 }
 
 /* Gather queued replies (data straight from the mapping) into iov. */
@@ -352,7 +329,7 @@ flush_out(struct rsmd *rs, struct dconn *dc)
 
 	while (dc->out_n > 0) {
 		niov = gather_out(dc, iov);
-		iov_skip(iov, &niov, dc->out_sent);
+		rsm_iov_skip(iov, &niov, dc->out_sent);
 		memset(&mh, 0, sizeof(mh));
 		mh.msg_iov = iov;
 		mh.msg_iovlen = (size_t)niov;

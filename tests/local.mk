@@ -41,6 +41,12 @@ tests_unit_test_ctlr_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_ctlr_LDADD = libproto.la $(CMOCKA_LIBS)
 TESTS += tests/unit/test_ctlr
 
+check_PROGRAMS += tests/unit/test_util
+tests_unit_test_util_SOURCES = tests/unit/test_util.c
+tests_unit_test_util_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_util_LDADD = libutil_rsm.la $(CMOCKA_LIBS) $(PTHREAD_LIBS)
+TESTS += tests/unit/test_util
+
 check_PROGRAMS += tests/unit/test_proto
 tests_unit_test_proto_SOURCES = tests/unit/test_proto.c
 tests_unit_test_proto_CFLAGS = $(TEST_CFLAGS)
@@ -88,6 +94,10 @@ TESTS += tests/unit/test_proto tests/proc/test_basic tests/proc/test_errors \
 	tests/proc/test_signals tests/proc/test_faults tests/proc/test_garbage
 
 endif
+
+# The error list of util/rsm_err.h covers every code of rsmapi.h.
+TESTS += tests/unit/test_err_list.sh
+EXTRA_DIST += tests/unit/test_err_list.sh
 
 # net/: clusters of rsmd in network namespaces (root and ip netns, else
 # skipped with 77).  lib.sh builds them; the helpers are a hostile

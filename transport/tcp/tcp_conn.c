@@ -10,34 +10,14 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "rsmapi.h"
-
-/*
- * Bumped in every forked child: a connection made before the fork
- * belongs to the parent.  Cheaper than getpid() on each call, and read
- * before the connection's lock, which a parent thread may have held at
- * the fork.
- */
-static atomic_uint fork_gen;
-static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
-
-static void
-fork_child(void)
-{
-	atomic_fetch_add_explicit(&fork_gen, 1, memory_order_relaxed);
-}
-
-static void
-fork_hook(void)
-{
-	(void)pthread_atfork(NULL, NULL, fork_child);
-}
+#include "rsm_forkgen.h"
+#include "rsm_iov.h"
 
 /* The stream is gone: every outstanding request fails with it. */
 static int
@@ -83,25 +63,6 @@ retire(struct tcp_conn *c)
 	c->rh_got = 0;
 	c->pay_got = 0;
 	c->fresh = 1;
-}
-
-/* Drop the first `skip` bytes of an iovec array. */
-static void
-iov_skip(struct iovec *iov, int *niov, size_t skip)
-{
-	int i = 0, j;
-
-	while (i < *niov && skip >= iov[i].iov_len) {
-		skip -= iov[i].iov_len;
-		i++;
-	}
-	if (i < *niov) {
-		iov[i].iov_base = (char *)iov[i].iov_base + skip;
-		iov[i].iov_len -= skip;
-	}
-	for (j = 0; i < *niov; i++, j++)
-		iov[j] = iov[i];
-	*niov = j;
 }
 
 /* The head's destination entries, limited to `len` bytes. */
@@ -185,7 +146,7 @@ rx_some(struct tcp_conn *c, int block)
 			niov += dst_iov(p, SIZE_MAX, iov + niov);
 	} else {
 		niov = dst_iov(p, c->rh.len, iov);
-		iov_skip(iov, &niov, c->pay_got);
+		rsm_iov_skip(iov, &niov, c->pay_got);
 	}
 	memset(&mh, 0, sizeof(mh));
 	mh.msg_iov = iov;
@@ -259,7 +220,7 @@ tx(struct tcp_conn *c, struct iovec *iov, int niov)
 		mh.msg_iovlen = (size_t)niov;
 		n = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n > 0) {
-			iov_skip(iov, &niov, (size_t)n);
+			rsm_iov_skip(iov, &niov, (size_t)n);
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
@@ -313,9 +274,12 @@ tcp_enter(struct tcp_conn *c)
 {
 	if (c == NULL)
 		return RSMERR_CONN_ABORTED;
-	/* A forked child shares the parent's stream: it must not touch it. */
-	if (atomic_load_explicit(&fork_gen, memory_order_relaxed) !=
-	    c->fork_gen)
+	/*
+	 * A forked child shares the parent's stream: it must not touch it.
+	 * Asked before the lock, which a parent thread may have held at the
+	 * fork.
+	 */
+	if (rsm_forkgen_in_child(c->fork_gen))
 		return RSMERR_CONN_ABORTED;
 	pthread_mutex_lock(&c->mtx);
 	if (c->err) {
@@ -422,14 +386,13 @@ tcp_conn_open(const struct rsm_xport_target *t, struct tcp_conn **cp)
 		close(fd);
 		return RSMERR_CONN_ABORTED;
 	}
-	(void)pthread_once(&fork_once, fork_hook);
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		close(fd);
 		return RSMERR_INSUFFICIENT_MEM;
 	}
 	pthread_mutex_init(&c->mtx, NULL);
 	c->fd = fd;
-	c->fork_gen = atomic_load_explicit(&fork_gen, memory_order_relaxed);
+	c->fork_gen = rsm_forkgen_arm();
 	c->next_id = 1;
 
 	memcpy(hello.token, t->cap->token, sizeof(hello.token));

@@ -14,66 +14,29 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "rsmapi.h"
+#include "rsm_clock.h"
+#include "rsm_forkgen.h"
 
 /*
- * The fine clock, for the spin budget only: in a guest whose clocksource
- * has no vDSO (hpet, acpi_pm) every read is a system call, so it is read
- * as little as possible.
+ * The spin budget reads the fine clock (rsm_now_ns) as little as
+ * possible: in a guest whose clocksource has no vDSO (hpet, acpi_pm)
+ * every read is a system call.  The coarse bounds (connection-manager
+ * checks, stall and connect limits) read rsm_now_coarse_ms, which the
+ * vDSO serves whatever the clocksource; its tick (a few ms) is far below
+ * those bounds.
  */
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /*
- * Milliseconds for the coarse bounds (connection-manager checks, stall
- * and connect limits): the coarse clock is served by the vDSO whatever
- * the clocksource, so the hot path makes no system call for it; its tick
- * (a few ms) is far below those bounds.
+ * A connection made before a fork must not be used by the child (its
+ * queue pair and registrations belong to the parent).
  */
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-/*
- * Forks seen by this process: a connection made before a fork must not be
- * used by the child (its queue pair and registrations belong to the
- * parent).  Counted by an atfork handler rather than compared with
- * getpid(), which is a system call on every put/get since glibc 2.25.
- */
-static _Atomic unsigned verbs_forks;
-static pthread_once_t verbs_fork_once = PTHREAD_ONCE_INIT;
-
-static void
-verbs_forked(void)
-{
-	atomic_fetch_add_explicit(&verbs_forks, 1, memory_order_relaxed);
-}
-
-static void
-verbs_fork_install(void)
-{
-	(void)pthread_atfork(NULL, NULL, verbs_forked);
-}
-
 int
 verbs_in_child(const struct verbs_conn *c)
 {
-	return atomic_load_explicit(&verbs_forks, memory_order_relaxed) !=
-	    c->fork_gen;
+	return rsm_forkgen_in_child(c->fork_gen);
 }
 
 static int
@@ -229,7 +192,7 @@ verbs_poll(struct verbs_conn *c)
 	if (c->n != 0)
 		(void)poll_cq(c);
 	/* A system call: not on every put/get (waits watch the channel). */
-	now = mono_ms();
+	now = rsm_now_coarse_ms();
 	if (c->err == RSM_SUCCESS && now - c->cm_checked_ms >=
 	    VERBS_CM_CHECK_MS) {
 		c->cm_checked_ms = now;
@@ -270,13 +233,13 @@ spin_until(struct verbs_conn *c, unsigned left, uint64_t *t0)
 			/* A completion a few polls late costs no clock read. */
 			if (++k < VERBS_SPIN_POLLS_MIN)
 				continue;
-			*t0 = mono_ns();
+			*t0 = rsm_now_ns();
 			k = 0;
 			continue;
 		}
 		if (++k < c->spin_polls)
 			continue;
-		now = mono_ns();
+		now = rsm_now_ns();
 		elapsed = now > *t0 ? now - *t0 : 1;
 		/* Polls that fit the whole budget at the rate just seen. */
 		want = (uint64_t)k * c->spin_ns / elapsed;
@@ -304,7 +267,7 @@ spin_adapt(struct verbs_conn *c, uint64_t t0)
 
 	if (t0 == 0)
 		return;
-	took = mono_ns() - t0;
+	took = rsm_now_ns() - t0;
 	if (took < VERBS_SPIN_NS)
 		c->spin_ns = took * 2 > VERBS_SPIN_NS ? VERBS_SPIN_NS :
 		    took * 2 < VERBS_SPIN_MIN_NS ? VERBS_SPIN_MIN_NS :
@@ -327,7 +290,7 @@ verbs_wait_until(struct verbs_conn *c, unsigned left)
 	/* Caught by the spin (the common case): no clock to read. */
 	if (c->err != RSM_SUCCESS || c->n <= left)
 		return c->err;
-	last = mono_ms();
+	last = rsm_now_coarse_ms();
 	while (c->err == RSM_SUCCESS && c->n > left) {
 		struct pollfd pfd[3];
 		struct ibv_cq *ecq;
@@ -336,7 +299,7 @@ verbs_wait_until(struct verbs_conn *c, unsigned left)
 		int r;
 
 		if (poll_cq(c) > 0) {
-			last = mono_ms();
+			last = rsm_now_coarse_ms();
 			continue;
 		}
 		if (atomic_load(&c->aborted))
@@ -345,10 +308,10 @@ verbs_wait_until(struct verbs_conn *c, unsigned left)
 		if (ibv_req_notify_cq(c->cq, 0) != 0)
 			return conn_fail(c, RSMERR_CONN_ABORTED);
 		if (poll_cq(c) > 0) {
-			last = mono_ms();
+			last = rsm_now_coarse_ms();
 			continue;
 		}
-		now = mono_ms();
+		now = rsm_now_coarse_ms();
 		if (now - last >= VERBS_STALL_MS)
 			return conn_fail(c, RSMERR_CONN_ABORTED);
 		pfd[0].fd = c->cch->fd;
@@ -366,7 +329,7 @@ verbs_wait_until(struct verbs_conn *c, unsigned left)
 				c->v->ack_cq_events(ecq, 1);
 		}
 		if (pfd[1].revents & POLLIN) {
-			c->cm_checked_ms = mono_ms();
+			c->cm_checked_ms = rsm_now_coarse_ms();
 			cm_drain(c);
 		}
 		if (pfd[2].revents & POLLIN)
@@ -538,7 +501,7 @@ cm_wait(struct verbs_conn *c, enum rdma_cm_event_type want, int ms,
 {
 	struct rdma_cm_event *ev;
 	struct pollfd pfd = { c->ech->fd, POLLIN, 0 };
-	uint64_t end = mono_ms() + (uint64_t)ms;
+	uint64_t end = rsm_now_coarse_ms() + (uint64_t)ms;
 	int r;
 
 	for (;;) {
@@ -549,9 +512,9 @@ cm_wait(struct verbs_conn *c, enum rdma_cm_event_type want, int ms,
 		}
 		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 			return -1;
-		if (mono_ms() >= end)
+		if (rsm_now_coarse_ms() >= end)
 			return -1;
-		r = poll(&pfd, 1, (int)(end - mono_ms()));
+		r = poll(&pfd, 1, (int)(end - rsm_now_coarse_ms()));
 		if (r < 0 && errno != EINTR)
 			return -1;
 	}
@@ -692,7 +655,7 @@ ready_wait(struct verbs_conn *c, int ms)
 	const struct verbs_dl *v = c->v;
 	struct rsm_verbs_ready m;
 	struct ibv_wc wc;
-	uint64_t end = mono_ms() + (uint64_t)ms, now;
+	uint64_t end = rsm_now_coarse_ms() + (uint64_t)ms, now;
 	int n;
 
 	for (;;) {
@@ -706,7 +669,7 @@ ready_wait(struct verbs_conn *c, int ms)
 			return -1;
 		if ((n = ibv_poll_cq(c->cq, 1, &wc)) != 0)
 			break;
-		if ((now = mono_ms()) >= end)
+		if ((now = rsm_now_coarse_ms()) >= end)
 			return -1;
 		pfd[0].fd = c->cch->fd;
 		pfd[1].fd = c->ech->fd;
@@ -761,8 +724,7 @@ verbs_conn_open(const struct rsm_xport_target *t, struct verbs_conn **cp)
 		return RSMERR_INSUFFICIENT_MEM;
 	pthread_mutex_init(&c->mtx, NULL);
 	c->v = v;
-	(void)pthread_once(&verbs_fork_once, verbs_fork_install);
-	c->fork_gen = atomic_load(&verbs_forks);
+	c->fork_gen = rsm_forkgen_arm();
 	c->spin_ns = VERBS_SPIN_NS;
 	c->spin_polls = VERBS_SPIN_POLLS_MIN;
 	c->size = t->size;
