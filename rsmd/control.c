@@ -235,22 +235,13 @@ control_accept(struct rsmd *rs)
 	struct ucred cred;
 	socklen_t len;
 	struct client *c;
-	int fd, i;
+	int fd, i, exhausted;
 
 	for (i = 0; i < CLIENT_BURST; i++) {
-		fd = accept4(rs->listen_fd, NULL, NULL,
-		    SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd == -1) {
-			if (errno == EAGAIN || errno == EINTR ||
-			    errno == ECONNABORTED)
-				return;
-			log_warn("accept");
-			if (errno == EMFILE || errno == ENFILE ||
-			    errno == ENOBUFS || errno == ENOMEM) {
-				/* Level-triggered: stop listening a while. */
-				rsmd_io_mod(rs, &rs->listen_io, 0);
+		if ((fd = rsmd_accept(rs, &rs->listen_io, NULL, "local socket",
+		    &exhausted)) == -1) {
+			if (exhausted)
 				rs->accept_paused = 1;
-			}
 			return;
 		}
 		len = sizeof(cred);

@@ -118,3 +118,17 @@ ctlr_present(const struct rsmd *rs, const struct rsm_ctlr_type *t)
 		return svc != NULL && svc->units(rs) > 0;
 	return 1;
 }
+
+void
+ctlr_peer_route(char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < rsm_ctlr_ntypes; i++) {
+		if (rsm_ctlr_types[i].flags & RSM_CTLRF_PEER_ROUTE) {
+			snprintf(name, len, "%s0", rsm_ctlr_types[i].prefix);
+			return;
+		}
+	}
+	snprintf(name, len, "?");
+}

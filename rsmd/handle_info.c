@@ -56,6 +56,7 @@ h_topology(struct req *r)
 {
 	struct rsm_msg_topology *t = &r->out.topo;
 	struct ctlr_iter it;
+	char route_name[RSM_CTLR_NAME_MAX];
 	uint32_t route = 0;
 
 	t->node_id = r->rs->conf.node_id;
@@ -74,7 +75,9 @@ h_topology(struct req *r)
 		    "%s", it.name);
 		t->ctlr[t->nctlr++].hwaddr = r->rs->conf.node_id;
 	}
-	peer_topology(r->rs, t, route);
+	/* Peer daemons link over TCP: they are reached through its unit 0. */
+	ctlr_peer_route(route_name, sizeof(route_name));
+	peer_topology(r->rs, t, route, route_name);
 	r->outlen = sizeof(*t);
 	return RSM_SUCCESS;
 }

@@ -60,28 +60,6 @@ handshake_ms(const struct rsmd *rs)
 	    rs->conf.dead_after_ms : PEER_HANDSHAKE_MIN_MS;
 }
 
-static void
-addr_text(const struct sockaddr_storage *ss, char *buf, size_t cap)
-{
-	char host[INET6_ADDRSTRLEN];
-	int port;
-
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *sin = (const void *)ss;
-
-		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
-		port = ntohs(sin->sin_port);
-		snprintf(buf, cap, "%s:%d", host, port);
-	} else if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *sin6 = (const void *)ss;
-
-		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
-		port = ntohs(sin6->sin6_port);
-		snprintf(buf, cap, "[%s]:%d", host, port);
-	} else
-		snprintf(buf, cap, "?");
-}
-
 /* ---- deferred work: callbacks and frees after the round's events ---- */
 
 static void
@@ -200,34 +178,24 @@ listen_ready(struct rsmd *rs, struct rsmd_io *io, uint32_t events)
 {
 	struct peers *P = rs->peers;
 	struct sockaddr_storage ss;
-	socklen_t sl;
 	struct pconn *pc;
 	char who[96];
-	int fd, i, one = 1;
+	int fd, i, one = 1, exhausted;
 
 	(void)io;
 	(void)events;
 	for (i = 0; i < PEER_ACCEPT_BURST; i++) {
-		sl = sizeof(ss);
-		fd = accept4(P->listen_fd, (struct sockaddr *)&ss, &sl,
-		    SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd == -1) {
-			if (errno == EAGAIN || errno == EINTR ||
-			    errno == ECONNABORTED)
-				return;
-			log_warn("peer accept");
-			if (errno == EMFILE || errno == ENFILE ||
-			    errno == ENOBUFS || errno == ENOMEM) {
-				/* The tick listens again. */
-				rsmd_io_mod(rs, &P->listen_io, 0);
+		if ((fd = rsmd_accept(rs, &P->listen_io, &ss, "peer port",
+		    &exhausted)) == -1) {
+			/* The tick listens again. */
+			if (exhausted)
 				P->accept_paused = 1;
-			}
 			return;
 		}
 		if (P->nunauth >= PEER_UNAUTH_MAX)
 			evict_oldest(rs);
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		addr_text(&ss, who, sizeof(who));
+		rsmd_addr_text(&ss, who, sizeof(who));
 		if ((pc = pconn_new(rs, fd, 0, who)) == NULL) {
 			close(fd);
 			continue;
@@ -594,7 +562,7 @@ peer_info(const struct rsmd *rs, size_t i, struct rsm_msg_nodeinfo *ni)
 
 void
 peer_topology(const struct rsmd *rs, struct rsm_msg_topology *t,
-    uint32_t local_ctlr)
+    uint32_t local_ctlr, const char *name)
 {
 	size_t i;
 
@@ -608,8 +576,7 @@ peer_topology(const struct rsmd *rs, struct rsm_msg_topology *t,
 		r->state = peer->link ? RSM_CONNECTION_ACTIVE :
 		    RSM_TOPO_STATE_DOWN;
 		r->local_ctlr = local_ctlr;
-		/* Peers reach each other over TCP: their controller is tcp0. */
-		snprintf(r->name, sizeof(r->name), "tcp0");
+		snprintf(r->name, sizeof(r->name), "%s", name);
 		r->hwaddr = peer->node_id;
 	}
 }

@@ -91,8 +91,11 @@ int	 peer_addr(const struct rsmd *, uint32_t node,
 /* For NODES: the number of configured peers and each one's state. */
 size_t	 peer_count(const struct rsmd *);
 void	 peer_info(const struct rsmd *, size_t i, struct rsm_msg_nodeinfo *);
-/* For TOPOLOGY: add every configured peer as a remote of local ctlr. */
+/*
+ * For TOPOLOGY: add every configured peer as a remote of local ctlr,
+ * reached through its controller `name`.
+ */
 void	 peer_topology(const struct rsmd *, struct rsm_msg_topology *,
-	    uint32_t local_ctlr);
+	    uint32_t local_ctlr, const char *name);
 
 #endif /* RSMD_PEER_H */

@@ -317,6 +317,21 @@ int	 rsmd_timer_wait_ms(const struct rsmd *, int cap_ms);
 /* Fire every timer that is due. */
 void	 rsmd_timer_run(struct rsmd *);
 
+/* ---- sockets.c ---- */
+
+/*
+ * Accept one connection on the listening socket io watches: the new
+ * descriptor (non-blocking, close-on-exec; its address in *ss unless
+ * NULL), or -1 when there is none now.  -1 with *exhausted set: out of
+ * descriptors or memory, logged, and io no longer watched until the
+ * caller resumes it (rsmd_io_mod).
+ */
+int	 rsmd_accept(struct rsmd *, struct rsmd_io *io,
+	    struct sockaddr_storage *ss, const char *what, int *exhausted);
+/* "HOST:PORT" or "[HOST]:PORT" of an IPv4 or IPv6 address, for logs. */
+void	 rsmd_addr_text(const struct sockaddr_storage *, char *buf,
+	    size_t len);
+
 /* ---- control.c ---- */
 
 struct outmsg;
@@ -413,6 +428,8 @@ int	 ctlr_describe(struct rsmd *, const char *name,
 const struct rsmd_service *served_by(const struct rsm_ctlr_type *t);
 /* Whether this node has a controller of type t (any unit). */
 int	 ctlr_present(const struct rsmd *, const struct rsm_ctlr_type *t);
+/* The name of the controller peer daemons are reached through. */
+void	 ctlr_peer_route(char *name, size_t len);
 
 /* ---- segment.c ---- */
 

@@ -37,27 +37,6 @@ data_enabled(const struct rsmd *rs)
 	return tcp_ds(rs) != NULL;
 }
 
-static void
-addr_text(const struct sockaddr_storage *ss, char *buf, size_t len)
-{
-	char host[INET6_ADDRSTRLEN];
-	unsigned port;
-
-	if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const void *)ss;
-
-		inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
-		port = ntohs(s6->sin6_port);
-		snprintf(buf, len, "[%s]:%u", host, port);
-	} else {
-		const struct sockaddr_in *s4 = (const void *)ss;
-
-		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host));
-		port = ntohs(s4->sin_port);
-		snprintf(buf, len, "%s:%u", host, port);
-	}
-}
-
 /*
  * What importers are told.  A wildcard bind is reachable on loopback from
  * this node; a peer daemon handing out a capability for a remote importer
@@ -86,7 +65,7 @@ set_advertised(struct dataserv *ds, const struct sockaddr_storage *ss)
 		memcpy(ds->addr, &a, 4);
 		ds->port = ntohs(s4->sin_port);
 	}
-	addr_text(ss, ds->name, sizeof(ds->name));
+	rsmd_addr_text(ss, ds->name, sizeof(ds->name));
 }
 
 static void
@@ -94,31 +73,20 @@ accept_ready(struct rsmd *rs, struct rsmd_io *io, uint32_t events)
 {
 	struct dataserv *ds = tcp_ds(rs);
 	struct sockaddr_storage ss;
-	socklen_t sl;
 	char peer[80];
-	int fd, i, one = 1;
+	int fd, i, one = 1, exhausted;
 
 	(void)io;
 	(void)events;
 	for (i = 0; i < ACCEPT_BURST; i++) {
-		sl = sizeof(ss);
-		fd = accept4(ds->fd, (struct sockaddr *)&ss, &sl,
-		    SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd == -1) {
-			if (errno == EAGAIN || errno == EINTR ||
-			    errno == ECONNABORTED)
-				return;
-			log_warn("data port: accept");
-			if (errno == EMFILE || errno == ENFILE ||
-			    errno == ENOBUFS || errno == ENOMEM) {
-				/* Level-triggered: stop listening a while. */
-				rsmd_io_mod(rs, &ds->io, 0);
+		if ((fd = rsmd_accept(rs, &ds->io, &ss, "data port",
+		    &exhausted)) == -1) {
+			if (exhausted)
 				rsmd_timer_set(rs, &ds->accept_retry,
 				    rsm_now_ms() + ACCEPT_RETRY_MS);
-			}
 			return;
 		}
-		addr_text(&ss, peer, sizeof(peer));
+		rsmd_addr_text(&ss, peer, sizeof(peer));
 		if (ds->nconns >= DS_CONNS_MAX) {
 			close(fd);
 			ds_refused(rs, peer, "too many data connections");
@@ -286,24 +254,6 @@ tcp_revoke(struct rsmd *rs, struct rsmd_cap *cap, uint32_t reason)
 		    "capability revoked" : "capability revoked (error)");
 }
 
-/* Nothing is held per segment: every copy goes through its mapping. */
-static void
-tcp_segment_released(struct rsmd *rs, struct reg_segment *s)
-{
-	(void)rs;
-	(void)s;
-}
-
-/* Importers follow a rebind by themselves: the next copy uses the new
- * mapping (spec 6.4). */
-static int
-tcp_segment_rebound(struct rsmd *rs, struct reg_segment *s)
-{
-	(void)rs;
-	(void)s;
-	return 0;
-}
-
 const struct rsmd_service rsmd_serve_tcp = {
 	.name = "tcp0",
 	.xport = RSM_XPORT_TCP,
@@ -315,6 +265,10 @@ const struct rsmd_service rsmd_serve_tcp = {
 	.ctlr = tcp_ctlr,
 	.issue = tcp_issue,
 	.revoke = tcp_revoke,
-	.segment_released = tcp_segment_released,
-	.segment_rebound = tcp_segment_rebound,
+	/*
+	 * Nothing is held per segment: every copy goes through its current
+	 * mapping, so importers follow a rebind (spec 6.4).
+	 */
+	.segment_released = service_segment_nothing_held,
+	.segment_rebound = service_segment_followed,
 };

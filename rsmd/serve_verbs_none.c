@@ -73,21 +73,6 @@ none_revoke(struct rsmd *rs, struct rsmd_cap *cap, uint32_t reason)
 	(void)reason;
 }
 
-static void
-none_segment_released(struct rsmd *rs, struct reg_segment *s)
-{
-	(void)rs;
-	(void)s;
-}
-
-static int
-none_segment_rebound(struct rsmd *rs, struct reg_segment *s)
-{
-	(void)rs;
-	(void)s;
-	return 0;
-}
-
 const struct rsmd_service rsmd_serve_verbs = {
 	.name = "verbs",
 	.xport = RSM_XPORT_VERBS,
@@ -99,6 +84,6 @@ const struct rsmd_service rsmd_serve_verbs = {
 	.ctlr = none_ctlr,
 	.issue = none_issue,
 	.revoke = none_revoke,
-	.segment_released = none_segment_released,
-	.segment_rebound = none_segment_rebound,
+	.segment_released = service_segment_nothing_held,
+	.segment_rebound = service_segment_followed,
 };

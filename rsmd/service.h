@@ -76,6 +76,14 @@ void	 services_segment_released(struct rsmd *, struct reg_segment *);
 /* Rebind: each service follows s or has its importers of s revoked. */
 void	 services_segment_rebound(struct rsmd *, struct reg_segment *);
 
+/*
+ * Slots for services that hold nothing per segment (every access goes
+ * through the daemon's current mapping), so whose importers follow a
+ * rebind by themselves.
+ */
+void	 service_segment_nothing_held(struct rsmd *, struct reg_segment *);
+int	 service_segment_followed(struct rsmd *, struct reg_segment *);
+
 extern const struct rsmd_service rsmd_serve_tcp;
 /* Built without the RDMA headers: serve_verbs_none.c, no controllers. */
 extern const struct rsmd_service rsmd_serve_verbs;

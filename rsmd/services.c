@@ -109,3 +109,18 @@ services_segment_rebound(struct rsmd *rs, struct reg_segment *s)
 		services[i]->segment_released(rs, s);
 	}
 }
+
+void
+service_segment_nothing_held(struct rsmd *rs, struct reg_segment *s)
+{
+	(void)rs;
+	(void)s;
+}
+
+int
+service_segment_followed(struct rsmd *rs, struct reg_segment *s)
+{
+	(void)rs;
+	(void)s;
+	return 0;
+}

@@ -37,10 +37,26 @@ rsm_transport_lookup(const struct rsm_ctlr_type *type)
 	return &rsm_dummy_ops;
 }
 
+void
+rsm_xport_seg_open(struct rsm_xport_seg *seg, char *base, size_t size,
+    int prot, void *priv)
+{
+	seg->base = base;
+	seg->size = size;
+	seg->prot = prot;
+	seg->priv = priv;
+}
+
+void
+rsm_xport_seg_reset(struct rsm_xport_seg *seg)
+{
+	rsm_xport_seg_open(seg, NULL, 0, 0, NULL);
+}
+
 int
 rsm_xport_register_plain(struct rsm_xport_mem *mem, void *vaddr, size_t len)
 {
-	if (vaddr == NULL)
+	if (mem == NULL || vaddr == NULL)
 		return RSMERR_BAD_ADDR;
 	if (len == 0)
 		return RSMERR_BAD_LENGTH;
@@ -52,6 +68,8 @@ rsm_xport_register_plain(struct rsm_xport_mem *mem, void *vaddr, size_t len)
 int
 rsm_xport_deregister_plain(struct rsm_xport_mem *mem)
 {
+	if (mem == NULL)
+		return RSMERR_BAD_ADDR;
 	mem->vaddr = NULL;
 	mem->len = 0;
 	return RSM_SUCCESS;

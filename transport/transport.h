@@ -123,6 +123,13 @@ const struct rsm_transport_ops *
  */
 int	rsm_xport_register_plain(struct rsm_xport_mem *mem, void *vaddr,
 	    size_t len);
+/*
+ * A data path is open: record it in seg (connect's last step).  Closed:
+ * forget it (disconnect's last step, after the transport let go).
+ */
+void	rsm_xport_seg_open(struct rsm_xport_seg *seg, char *base, size_t size,
+	    int prot, void *priv);
+void	rsm_xport_seg_reset(struct rsm_xport_seg *seg);
 int	rsm_xport_deregister_plain(struct rsm_xport_mem *mem);
 int	rsm_xport_signal_via_daemon(struct rsm_xport_seg *seg,
 	    uint32_t flags, rsm_xport_post_fn post, void *arg);

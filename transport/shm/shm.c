@@ -39,10 +39,7 @@ shm_connect(struct rsm_xport_seg *seg, const struct rsm_xport_target *t)
 			return RSMERR_MAP_FAILED;
 		}
 	}
-	seg->base = p;
-	seg->size = size;
-	seg->prot = prot;
-	seg->priv = NULL;
+	rsm_xport_seg_open(seg, p, size, prot, NULL);
 	return RSM_SUCCESS;
 }
 
@@ -51,9 +48,7 @@ shm_disconnect(struct rsm_xport_seg *seg)
 {
 	if (seg->base != NULL)
 		(void)munmap(seg->base, seg->size);
-	seg->base = NULL;
-	seg->size = 0;
-	seg->prot = 0;
+	rsm_xport_seg_reset(seg);
 	return RSM_SUCCESS;
 }
 
@@ -90,15 +85,18 @@ shm_put(struct rsm_xport_seg *seg, size_t off, const void *src, size_t len)
 	return RSM_SUCCESS;
 }
 
+/* A vector is its entries one by one, stopping at the first failure. */
 static int
-shm_getv(struct rsm_xport_seg *seg, const struct rsm_xport_iov *iov, size_t n,
-    size_t *done)
+shm_xferv(struct rsm_xport_seg *seg, const struct rsm_xport_iov *iov, size_t n,
+    size_t *done, int put)
 {
 	size_t i;
 	int rc = RSM_SUCCESS;
 
 	for (i = 0; i < n; i++) {
-		rc = shm_get(seg, iov[i].remote_off, iov[i].local, iov[i].len);
+		rc = put ? shm_put(seg, iov[i].remote_off, iov[i].local,
+		    iov[i].len) : shm_get(seg, iov[i].remote_off, iov[i].local,
+		    iov[i].len);
 		if (rc != RSM_SUCCESS)
 			break;
 	}
@@ -108,20 +106,17 @@ shm_getv(struct rsm_xport_seg *seg, const struct rsm_xport_iov *iov, size_t n,
 }
 
 static int
+shm_getv(struct rsm_xport_seg *seg, const struct rsm_xport_iov *iov, size_t n,
+    size_t *done)
+{
+	return shm_xferv(seg, iov, n, done, 0);
+}
+
+static int
 shm_putv(struct rsm_xport_seg *seg, const struct rsm_xport_iov *iov, size_t n,
     size_t *done)
 {
-	size_t i;
-	int rc = RSM_SUCCESS;
-
-	for (i = 0; i < n; i++) {
-		rc = shm_put(seg, iov[i].remote_off, iov[i].local, iov[i].len);
-		if (rc != RSM_SUCCESS)
-			break;
-	}
-	if (done != NULL)
-		*done = i;
-	return rc;
+	return shm_xferv(seg, iov, n, done, 1);
 }
 
 /*

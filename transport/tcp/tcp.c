@@ -28,10 +28,8 @@ tcp_connect(struct rsm_xport_seg *seg, const struct rsm_xport_target *t)
 		return RSMERR_BAD_ADDR;
 	if ((rc = tcp_conn_open(t, &c)) != RSM_SUCCESS)
 		return rc;
-	seg->base = NULL;
-	seg->size = (size_t)c->size;
-	seg->prot = t->prot;
-	seg->priv = c;
+	/* No mapping: data moves through the connection. */
+	rsm_xport_seg_open(seg, NULL, (size_t)c->size, t->prot, c);
 	return RSM_SUCCESS;
 }
 
@@ -39,10 +37,7 @@ static int
 tcp_disconnect(struct rsm_xport_seg *seg)
 {
 	tcp_conn_close(to_tcp_conn(seg));
-	seg->priv = NULL;
-	seg->base = NULL;
-	seg->size = 0;
-	seg->prot = 0;
+	rsm_xport_seg_reset(seg);
 	return RSM_SUCCESS;
 }
 
@@ -100,65 +95,58 @@ check_range(const struct tcp_conn *c, size_t off, size_t len)
 }
 
 /*
- * Post one entry as PUT frames of at most TCP_CHUNK bytes.  wait NULL:
+ * Post one entry as PUT (op RSM_DOP_PUT: the payload is buf) or GET
+ * frames (the data lands in buf) of at most TCP_CHUNK bytes.  wait NULL:
  * failures are reported by the next flush.
  */
 static int
-post_put(struct tcp_conn *c, size_t off, const char *src, size_t len,
+post_entry(struct tcp_conn *c, uint8_t op, size_t off, char *buf, size_t len,
     struct tcp_wait *wait, size_t entry)
 {
 	struct rsm_data_hdr h;
 	struct tcp_pend p;
 	struct iovec pay;
 	size_t done = 0, n;
+	int put = op == RSM_DOP_PUT;
 
 	memset(&p, 0, sizeof(p));
-	p.op = RSM_DOP_PUT;
+	p.op = op;
 	p.want_count = 1;
+	p.ndst = put ? 0 : 1;
 	p.wait = wait;
 	p.entry_base = entry;
 	p.part = len > TCP_CHUNK;
 	while (done < len) {
 		n = len - done < TCP_CHUNK ? len - done : TCP_CHUNK;
-		rsm_data_hdr_init(&h, RSM_DOP_PUT, 0, 0, off + done,
-		    (uint32_t)n, 0);
-		pay.iov_base = (void *)(uintptr_t)(src + done);
+		rsm_data_hdr_init(&h, op, 0, 0, off + done, (uint32_t)n, 0);
+		pay.iov_base = buf + done;
 		pay.iov_len = n;
-		if (tcp_post(c, &h, NULL, 0, &pay, 1, &p) != 0)
+		if (!put) {
+			p.want_len = (uint32_t)n;
+			p.dst[0] = pay;
+		}
+		if (tcp_post(c, &h, NULL, 0, put ? &pay : NULL, put ? 1 : 0,
+		    &p) != 0)
 			return c->err;
 		done += n;
 	}
 	return RSM_SUCCESS;
 }
 
-/* Post one entry as GET frames; the data lands in dst. */
+static int
+post_put(struct tcp_conn *c, size_t off, const char *src, size_t len,
+    struct tcp_wait *wait, size_t entry)
+{
+	/* The payload is only read: sendmsg takes no const. */
+	return post_entry(c, RSM_DOP_PUT, off, (char *)(uintptr_t)src, len,
+	    wait, entry);
+}
+
 static int
 post_get(struct tcp_conn *c, size_t off, char *dst, size_t len,
     struct tcp_wait *wait, size_t entry)
 {
-	struct rsm_data_hdr h;
-	struct tcp_pend p;
-	size_t done = 0, n;
-
-	memset(&p, 0, sizeof(p));
-	p.op = RSM_DOP_GET;
-	p.want_count = 1;
-	p.ndst = 1;
-	p.wait = wait;
-	p.entry_base = entry;
-	p.part = len > TCP_CHUNK;
-	while (done < len) {
-		n = len - done < TCP_CHUNK ? len - done : TCP_CHUNK;
-		rsm_data_hdr_init(&h, RSM_DOP_GET, 0, 0, off + done,
-		    (uint32_t)n, 0);
-		p.want_len = (uint32_t)n;
-		p.dst[0].iov_base = dst + done;
-		p.dst[0].iov_len = n;
-		if (tcp_post(c, &h, NULL, 0, NULL, 0, &p) != 0)
-			return c->err;
-		done += n;
-	}
-	return RSM_SUCCESS;
+	return post_entry(c, RSM_DOP_GET, off, dst, len, wait, entry);
 }
 
 static int

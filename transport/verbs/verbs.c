@@ -29,10 +29,8 @@ verbs_connect(struct rsm_xport_seg *seg, const struct rsm_xport_target *t)
 		return RSMERR_BAD_ADDR;
 	if ((rc = verbs_conn_open(t, &c)) != RSM_SUCCESS)
 		return rc;
-	seg->base = NULL;
-	seg->size = (size_t)c->size;
-	seg->prot = t->prot;
-	seg->priv = c;
+	/* No mapping: data moves through the connection. */
+	rsm_xport_seg_open(seg, NULL, (size_t)c->size, t->prot, c);
 	return RSM_SUCCESS;
 }
 
@@ -40,10 +38,7 @@ static int
 verbs_disconnect(struct rsm_xport_seg *seg)
 {
 	verbs_conn_close(to_verbs_conn(seg));
-	seg->priv = NULL;
-	seg->base = NULL;
-	seg->size = 0;
-	seg->prot = 0;
+	rsm_xport_seg_reset(seg);
 	return RSM_SUCCESS;
 }
 
@@ -392,33 +387,6 @@ verbs_getv(struct rsm_xport_seg *seg, const struct rsm_xport_iov *iov,
 }
 
 /*
- * Local memory handles only describe a range: registrations are made per
- * queue pair (protection domains are per connection) by the cache, on
- * first use.
- */
-static int
-verbs_register_mem(struct rsm_xport_mem *mem, void *vaddr, size_t len)
-{
-	if (mem == NULL || vaddr == NULL)
-		return RSMERR_BAD_ADDR;
-	if (len == 0)
-		return RSMERR_BAD_LENGTH;
-	mem->vaddr = vaddr;
-	mem->len = len;
-	return RSM_SUCCESS;
-}
-
-static int
-verbs_deregister_mem(struct rsm_xport_mem *mem)
-{
-	if (mem == NULL)
-		return RSMERR_BAD_ADDR;
-	mem->vaddr = NULL;
-	mem->len = 0;
-	return RSM_SUCCESS;
-}
-
-/*
  * A SEND on the queue pair: the exporting daemon wakes the exporter.  It
  * follows the import's earlier writes on the same queue pair, so the
  * exporter sees their data.  An import connects its queue pair when it
@@ -490,8 +458,13 @@ const struct rsm_transport_ops rsm_verbs_ops = {
 	verbs_getv,
 	verbs_put,
 	verbs_putv,
-	verbs_register_mem,
-	verbs_deregister_mem,
+	/*
+	 * Local memory handles only describe a range: registrations are
+	 * made per queue pair (protection domains are per connection) by
+	 * the cache, on first use.
+	 */
+	rsm_xport_register_plain,
+	rsm_xport_deregister_plain,
 	verbs_signal,
 	verbs_abort,
 };
