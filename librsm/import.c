@@ -187,6 +187,7 @@ drop_implicit(struct rsm_import *im)
 	if (atomic_load(&im->view) == RSM_VIEW_IMPLICIT) {
 		atomic_store(&im->view, RSM_VIEW_NONE);
 		im->ctlr->ops->disconnect(&im->xs);
+		rsm_xport_seg_reset(&im->xs);
 	}
 }
 

@@ -66,9 +66,13 @@ struct rsm_transport_ops {
 	const char *name;
 	/* The RSM_XPORT_* of the controller type it serves; 0: none. */
 	uint32_t xport;
-	/* Open the data path to a segment (shm: map the memfd; tcp: connect). */
+	/*
+	 * Open the data path to a segment (shm: map the memfd; tcp: connect)
+	 * and record it in seg (rsm_xport_seg_open).
+	 */
 	int	(*connect)(struct rsm_xport_seg *seg,
 		    const struct rsm_xport_target *target);
+	/* Let go of it; the library forgets seg afterwards. */
 	int	(*disconnect)(struct rsm_xport_seg *seg);
 	/* Order: writes before the fence complete before writes after it. */
 	int	(*fence)(struct rsm_xport_seg *seg);
@@ -125,7 +129,7 @@ int	rsm_xport_register_plain(struct rsm_xport_mem *mem, void *vaddr,
 	    size_t len);
 /*
  * A data path is open: record it in seg (connect's last step).  Closed:
- * forget it (disconnect's last step, after the transport let go).
+ * forget it (the library, after the transport's disconnect).
  */
 void	rsm_xport_seg_open(struct rsm_xport_seg *seg, char *base, size_t size,
 	    int prot, void *priv);

@@ -48,7 +48,6 @@ shm_disconnect(struct rsm_xport_seg *seg)
 {
 	if (seg->base != NULL)
 		(void)munmap(seg->base, seg->size);
-	rsm_xport_seg_reset(seg);
 	return RSM_SUCCESS;
 }
 

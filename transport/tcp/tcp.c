@@ -19,25 +19,9 @@
 #include "rsmapi.h"
 
 static int
-tcp_connect(struct rsm_xport_seg *seg, const struct rsm_xport_target *t)
-{
-	struct tcp_conn *c;
-	int rc;
-
-	if (seg == NULL || t == NULL)
-		return RSMERR_BAD_ADDR;
-	if ((rc = tcp_conn_open(t, &c)) != RSM_SUCCESS)
-		return rc;
-	/* No mapping: data moves through the connection. */
-	rsm_xport_seg_open(seg, NULL, (size_t)c->size, t->prot, c);
-	return RSM_SUCCESS;
-}
-
-static int
 tcp_disconnect(struct rsm_xport_seg *seg)
 {
 	tcp_conn_close(to_tcp_conn(seg));
-	rsm_xport_seg_reset(seg);
 	return RSM_SUCCESS;
 }
 
@@ -288,7 +272,7 @@ tcp_abort(struct rsm_xport_seg *seg)
 const struct rsm_transport_ops rsm_tcp_ops = {
 	"tcp",
 	RSM_XPORT_TCP,
-	tcp_connect,
+	tcp_conn_open,
 	tcp_disconnect,
 	tcp_fence,
 	tcp_flush,

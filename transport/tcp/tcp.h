@@ -81,7 +81,9 @@ struct tcp_conn {
 };
 
 /* tcp_conn.c */
-int	 tcp_conn_open(const struct rsm_xport_target *t, struct tcp_conn **cp);
+/* The connect slot: HELLO with the capability's token, then seg is set. */
+int	 tcp_conn_open(struct rsm_xport_seg *seg,
+	    const struct rsm_xport_target *t);
 void	 tcp_conn_close(struct tcp_conn *c);
 /*
  * Post one request: header, then `ntab` vector entries, then `npay`

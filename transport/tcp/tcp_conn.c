@@ -362,7 +362,7 @@ set_blocking(int fd)
 }
 
 int
-tcp_conn_open(const struct rsm_xport_target *t, struct tcp_conn **cp)
+tcp_conn_open(struct rsm_xport_seg *seg, const struct rsm_xport_target *t)
 {
 	struct rsm_data_hello hello;
 	struct rsm_data_hello_reply rep;
@@ -373,7 +373,6 @@ tcp_conn_open(const struct rsm_xport_target *t, struct tcp_conn **cp)
 	struct tcp_conn *c;
 	int fd;
 
-	*cp = NULL;
 	if (t == NULL || t->cap == NULL || t->size == 0 || t->cap->port == 0 ||
 	    (t->cap->family != RSM_CAP_INET && t->cap->family != RSM_CAP_INET6))
 		return RSMERR_BAD_ADDR;
@@ -422,7 +421,8 @@ tcp_conn_open(const struct rsm_xport_target *t, struct tcp_conn **cp)
 	}
 	c->size = rep.size;
 	c->granted = rep.granted;
-	*cp = c;
+	/* No mapping: data moves through the connection. */
+	rsm_xport_seg_open(seg, NULL, (size_t)c->size, t->prot, c);
 	return RSM_SUCCESS;
 }
 

@@ -20,25 +20,9 @@
 #include "rsmapi.h"
 
 static int
-verbs_connect(struct rsm_xport_seg *seg, const struct rsm_xport_target *t)
-{
-	struct verbs_conn *c;
-	int rc;
-
-	if (seg == NULL || t == NULL)
-		return RSMERR_BAD_ADDR;
-	if ((rc = verbs_conn_open(t, &c)) != RSM_SUCCESS)
-		return rc;
-	/* No mapping: data moves through the connection. */
-	rsm_xport_seg_open(seg, NULL, (size_t)c->size, t->prot, c);
-	return RSM_SUCCESS;
-}
-
-static int
 verbs_disconnect(struct rsm_xport_seg *seg)
 {
 	verbs_conn_close(to_verbs_conn(seg));
-	rsm_xport_seg_reset(seg);
 	return RSM_SUCCESS;
 }
 
@@ -450,7 +434,7 @@ verbs_abort(struct rsm_xport_seg *seg)
 const struct rsm_transport_ops rsm_verbs_ops = {
 	"verbs",
 	RSM_XPORT_VERBS,
-	verbs_connect,
+	verbs_conn_open,
 	verbs_disconnect,
 	verbs_fence,
 	verbs_flush,

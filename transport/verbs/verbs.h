@@ -134,8 +134,9 @@ struct verbs_conn {
 };
 
 /* verbs_conn.c */
-int	 verbs_conn_open(const struct rsm_xport_target *t,
-	    struct verbs_conn **cp);
+/* The connect slot: the queue pair, its ready message, then seg is set. */
+int	 verbs_conn_open(struct rsm_xport_seg *seg,
+	    const struct rsm_xport_target *t);
 void	 verbs_conn_close(struct verbs_conn *c);
 int	 verbs_enter(struct verbs_conn *c);
 /* Whether this process is a fork of the one that opened c. */

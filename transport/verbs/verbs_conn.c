@@ -696,7 +696,7 @@ ready_wait(struct verbs_conn *c, int ms)
 }
 
 int
-verbs_conn_open(const struct rsm_xport_target *t, struct verbs_conn **cp)
+verbs_conn_open(struct rsm_xport_seg *seg, const struct rsm_xport_target *t)
 {
 	const struct verbs_dl *v;
 	struct rdma_conn_param cp_param;
@@ -707,7 +707,6 @@ verbs_conn_open(const struct rsm_xport_target *t, struct verbs_conn **cp)
 	unsigned unit;
 	int rc;
 
-	*cp = NULL;
 	if (t == NULL || t->ctlr == NULL ||
 	    sscanf(t->ctlr, "verbs%u", &unit) != 1)
 		return RSMERR_CTLR_NOT_PRESENT;
@@ -761,7 +760,8 @@ verbs_conn_open(const struct rsm_xport_target *t, struct verbs_conn **cp)
 		/* Refused (a token that is not live) or unreachable: lost. */
 		return RSMERR_CONN_ABORTED;
 	}
-	*cp = c;
+	/* No mapping: data moves through the queue pair. */
+	rsm_xport_seg_open(seg, NULL, (size_t)c->size, t->prot, c);
 	return RSM_SUCCESS;
 }
 
