@@ -9,7 +9,8 @@ EXTRA_DIST += bench/bench_lib.sh
 noinst_PROGRAMS += bench/rsm_perf
 bench_rsm_perf_SOURCES = bench/rsm_perf.c bench/sock_baseline.c \
 	bench/sock_baseline.h $(bench_util_sources)
-bench_rsm_perf_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/rsmadm
+bench_rsm_perf_CPPFLAGS = $(BASE_CPPFLAGS) $(I_UTIL) $(I_PROTO) \
+	-I$(top_srcdir)/rsmadm
 bench_rsm_perf_LDADD = librsm.la libadmclient.la libproto.la libutil_rsm.la \
 	$(PTHREAD_LIBS)
 EXTRA_DIST += bench/run-bench.sh
@@ -23,6 +24,7 @@ bench: bench/rsm_perf rsmd/rsmd
 noinst_PROGRAMS += bench/rsm_net_perf
 bench_rsm_net_perf_SOURCES = bench/rsm_net_perf.c bench/sock_baseline.c \
 	bench/sock_baseline.h $(bench_util_sources)
+bench_rsm_net_perf_CPPFLAGS = $(BASE_CPPFLAGS) $(I_UTIL)
 bench_rsm_net_perf_LDADD = librsm.la libproto.la $(PTHREAD_LIBS)
 EXTRA_DIST += bench/run-bench-net.sh
 
@@ -34,6 +36,7 @@ bench-net: bench/rsm_net_perf rsmd/rsmd rsmadm/rsmadm
 # SoftRoCE device, inside a QEMU guest (tests/vm); `make bench-verbs`.
 noinst_PROGRAMS += bench/rsm_verbs_perf
 bench_rsm_verbs_perf_SOURCES = bench/rsm_verbs_perf.c $(bench_util_sources)
+bench_rsm_verbs_perf_CPPFLAGS = $(BASE_CPPFLAGS) $(I_UTIL)
 bench_rsm_verbs_perf_LDADD = librsm.la $(PTHREAD_LIBS)
 EXTRA_DIST += bench/run-bench-verbs.sh
 

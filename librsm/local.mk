@@ -1,5 +1,6 @@
 # librsm: the RSMAPI client library (soname librsm.so.2, as on illumos),
-# with the transports it drives built in.
+# with the transports it drives built in (transport/local.mk).  It sees
+# the wire formats, util and transport/transport.h, nothing else.
 lib_LTLIBRARIES += librsm.la
 librsm_la_SOURCES = \
 	librsm/rsm_int.h \
@@ -14,26 +15,10 @@ librsm_la_SOURCES = \
 	librsm/barrier.c \
 	librsm/intr.c \
 	librsm/topology.c \
-	librsm/segid.c \
-	transport/transport.h \
-	transport/transport.c \
-	transport/dummy.c \
-	transport/shm/shm.h \
-	transport/shm/shm.c \
-	transport/tcp/tcp.h \
-	transport/tcp/tcp_conn.c \
-	transport/tcp/tcp.c
-if HAVE_VERBS
-librsm_la_SOURCES += \
-	transport/verbs/verbs.h \
-	transport/verbs/verbs_plan.h \
-	transport/verbs/verbs_plan.c \
-	transport/verbs/verbs_vma.c \
-	transport/verbs/verbs_conn.c \
-	transport/verbs/verbs_src.c \
-	transport/verbs/verbs.c
-endif
-librsm_la_LIBADD = libproto.la libutil_rsm.la $(PTHREAD_LIBS)
+	librsm/segid.c
+librsm_la_CPPFLAGS = $(BASE_CPPFLAGS) $(I_PROTO) $(I_UTIL) $(I_TRANSPORT)
+librsm_la_LIBADD = libtransport_rsm.la libproto.la libutil_rsm.la \
+	$(PTHREAD_LIBS)
 if HAVE_VERBS
 librsm_la_LIBADD += librdma_rsm.la
 endif

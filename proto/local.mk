@@ -6,3 +6,4 @@ libproto_la_SOURCES = proto/rsm_proto.c proto/rsm_proto.h \
 	proto/rsm_remote.c proto/rsm_remote.h \
 	proto/rsm_verbs_wire.h \
 	proto/rsm_ctlr.c proto/rsm_ctlr.h
+libproto_la_CPPFLAGS = $(BASE_CPPFLAGS) $(I_PROTO)

@@ -3,9 +3,11 @@
 # is a small convenience library that the benchmark links too.
 noinst_LTLIBRARIES += libadmclient.la
 libadmclient_la_SOURCES = rsmadm/client.c rsmadm/rsmadm.h
+libadmclient_la_CPPFLAGS = $(BASE_CPPFLAGS) $(I_PROTO) $(I_UTIL)
 
 sbin_PROGRAMS += rsmadm/rsmadm
 rsmadm_rsmadm_SOURCES = rsmadm/rsmadm.c rsmadm/output_text.c \
 	rsmadm/output_json.c
+rsmadm_rsmadm_CPPFLAGS = $(BASE_CPPFLAGS) $(I_PROTO) $(I_UTIL)
 rsmadm_rsmadm_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 rsmadm_rsmadm_LDADD = libadmclient.la libproto.la libutil_rsm.la $(JSONC_LIBS)

@@ -17,6 +17,7 @@ else
 rsmd_rsmd_SOURCES += rsmd/serve_verbs_none.c
 endif
 EXTRA_DIST += rsmd/serve_verbs_none.c rsmd/serve_verbs.c
+rsmd_rsmd_CPPFLAGS = $(BASE_CPPFLAGS) $(I_PROTO) $(I_UTIL) $(I_RDMA)
 rsmd_rsmd_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS) $(SODIUM_CFLAGS)
 rsmd_rsmd_LDADD = libproto.la libutil_rsm.la $(INIH_LIBS) $(SODIUM_LIBS) $(PTHREAD_LIBS)
 if HAVE_VERBS

@@ -22,7 +22,7 @@
 struct rsmd_cap;
 
 struct rsmd_service {
-	const char	*name;		/* for logs: "tcp0", "verbs" */
+	const char	*name;		/* for logs: its controllers' name */
 	uint32_t	 xport;		/* its controller type, RSM_XPORT_* */
 	/*
 	 * Open what must be open before the daemon detaches (so a refusal

@@ -163,3 +163,9 @@ tests_proc_test_verbs_absent_CFLAGS = $(TEST_CFLAGS)
 tests_proc_test_verbs_absent_LDADD = $(TEST_PROC_LIBS)
 TESTS += tests/proc/test_verbs_absent
 endif
+
+# The layers of the tree: includes resolve only inside what each part may
+# use, and only the table, the transports and the daemon's services name
+# a transport kind (tests/test_layers.sh, doc/tree.md).
+TESTS += tests/test_layers.sh
+EXTRA_DIST += tests/test_layers.sh

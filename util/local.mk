@@ -10,3 +10,4 @@ libutil_rsm_la_SOURCES = \
 	util/rsm_iov.h util/rsm_iov.c \
 	util/rsm_maps.h util/rsm_maps.c \
 	util/rsm_ratelimit.h util/rsm_ratelimit.c
+libutil_rsm_la_CPPFLAGS = $(BASE_CPPFLAGS) $(I_UTIL)
