@@ -12,11 +12,13 @@ rsmd_rsmd_SOURCES = rsmd/rsmd.c rsmd/rsmd.h rsmd/loop.c rsmd/config.c \
 	rsmd/remote.h rsmd/remote_int.h rsmd/remote.c \
 	rsmd/remote_export.c rsmd/remote_import.c
 if HAVE_VERBS
-rsmd_rsmd_SOURCES += rsmd/serve_verbs.c
+rsmd_rsmd_SOURCES += rsmd/serve_verbs.h rsmd/serve_verbs.c \
+	rsmd/verbs_listen.c rsmd/verbs_mem.c
 else
 rsmd_rsmd_SOURCES += rsmd/serve_verbs_none.c
 endif
-EXTRA_DIST += rsmd/serve_verbs_none.c rsmd/serve_verbs.c
+EXTRA_DIST += rsmd/serve_verbs_none.c rsmd/serve_verbs.h rsmd/serve_verbs.c \
+	rsmd/verbs_listen.c rsmd/verbs_mem.c
 rsmd_rsmd_CPPFLAGS = $(BASE_CPPFLAGS) $(I_PROTO) $(I_UTIL) $(I_RDMA)
 rsmd_rsmd_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS) $(SODIUM_CFLAGS)
 rsmd_rsmd_LDADD = libproto.la libutil_rsm.la $(INIH_LIBS) $(SODIUM_LIBS) $(PTHREAD_LIBS)

@@ -96,16 +96,6 @@ usage(FILE *fp)
 "restart); SIGTERM and SIGINT exit cleanly, removing the socket.\n");
 }
 
-/*
- * The daemon's clock for the files that still call it by this name; new
- * code calls rsm_now_ms() (util/rsm_clock.h) itself.
- */
-uint64_t
-now_ms(void)
-{
-	return rsm_now_ms();
-}
-
 static void
 limits_from_conf(const struct rsmd_config *cf, struct reg_limits *lim)
 {

@@ -302,7 +302,7 @@ int	 rsmd_io_add(struct rsmd *, struct rsmd_io *, uint32_t events);
 int	 rsmd_io_mod(struct rsmd *, struct rsmd_io *, uint32_t events);
 void	 rsmd_io_del(struct rsmd *, struct rsmd_io *);
 
-/* A one-shot timer on the monotonic clock (now_ms()); fire() may re-arm. */
+/* A one-shot timer on the monotonic clock (rsm_now_ms()); fire() may re-arm. */
 struct rsmd_timer {
 	TAILQ_ENTRY(rsmd_timer) link;
 	uint64_t due_ms;
@@ -460,9 +460,5 @@ void	 notify_rebound(struct rsmd *, struct reg_segment *);
 void	 notify_event(struct rsmd *, struct client *, uint32_t kind,
 	    uint32_t flags, uint64_t handle);
 /* ---- capability.h, service.h: the data services (tcp0, verbsN) ---- */
-
-/* ---- rsmd.c ---- */
-
-uint64_t now_ms(void);
 
 #endif /* RSMD_H */

@@ -1,0 +1,533 @@
+/*
+ * verbs_listen.c - the rdma_cm listener of the verbs data service
+ * (verbs_listen), the importers' queue pairs and their signals.
+ *
+ * An importer holds a capability carrying a random token and the
+ * listener's address.  The listener accepts an RC queue pair only for a
+ * live token, then sends the importer its rkey (a window bound to that
+ * queue pair, or the segment's region: verbs_mem.c).  The queue pair then
+ * carries RDMA READ/WRITE from the importer (the daemon's CPU is not
+ * involved) and SENDs that ring the exporter.  All queue pairs share one
+ * completion queue; every completion names its queue pair by serial.
+ *
+ * Revocation is synchronous like tcp0's: the import's queue pairs are
+ * disconnected and destroyed (their windows freed) before the daemon
+ * answers.
+ */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/queue.h>
+
+#include "rsmapi.h"
+#include "rsmd.h"
+#include "capability.h"
+#include "service.h"
+#include "serve_verbs.h"
+#include "log.h"
+#include "rsm_verbs_wire.h"
+
+/* ---- connections ---- */
+
+struct vs_conn *
+vs_conn_of(struct cap_conn *cc)
+{
+	return (struct vs_conn *)(void *)((char *)cc -
+	    offsetof(struct vs_conn, cc));
+}
+
+void
+vs_conn_free(struct vs_conn *k, int disconnect)
+{
+	struct vserv *vs = k->vs;
+
+	TAILQ_REMOVE(&vs->conns, k, link);
+	LIST_REMOVE(k, serial_link);
+	vs->nconns--;
+	cap_detach(&k->cc);
+	/* The importer hears DISCONNECTED; its requests fail from now on. */
+	if (disconnect && k->established)
+		(void)vs->v->disconnect(k->id);
+	/* Its rkey dies here, whatever the queue pair still does. */
+	if (k->mw != NULL)
+		(void)ibv_dealloc_mw(k->mw);
+	if (k->id->qp != NULL)
+		vs->v->destroy_qp(k->id);
+	if (k->rmr != NULL)
+		(void)vs->v->dereg_mr(k->rmr);
+	free(k->rbuf);
+	(void)vs->v->destroy_id(k->id);
+	free(k);
+}
+
+/* ---- the listener ---- */
+
+void
+vs_refused(struct vserv *vs, const char *why)
+{
+	vs->refused++;
+	if (rsm_ratelimit_allow(&vs->refused_log, rsm_now_ms(), NULL)) {
+		log_warnx("verbs listener: refused a connection: %s (%" PRIu64
+		    " refused so far)", why, vs->refused);
+	}
+}
+
+static int
+post_recv(struct vs_conn *k, unsigned slot)
+{
+	struct ibv_recv_wr wr, *bad;
+	struct ibv_sge sg;
+
+	sg.addr = (uintptr_t)(k->rbuf + slot * VS_RECV_SIZE);
+	sg.length = VS_RECV_SIZE;
+	sg.lkey = k->rmr->lkey;
+	memset(&wr, 0, sizeof(wr));
+	wr.wr_id = (k->serial << 8) | slot;
+	wr.sg_list = &sg;
+	wr.num_sge = 1;
+	return ibv_post_recv(k->id->qp, &wr, &bad);
+}
+
+static void
+on_request(struct rsmd *rs, struct vserv *vs, struct rdma_cm_id *id,
+    const struct rdma_conn_param *cp)
+{
+	struct rsm_verbs_hello h;
+	struct rdma_conn_param ap;
+	struct ibv_qp_init_attr qa;
+	struct vs_conn *k;
+	struct rsmd_cap *c = NULL;
+	unsigned i;
+	const char *why = NULL;
+
+	if (cp->private_data == NULL || cp->private_data_len < sizeof(h))
+		why = "no hello";
+	else {
+		memcpy(&h, cp->private_data, sizeof(h));
+		if (h.magic != RSM_VERBS_MAGIC ||
+		    h.version != RSM_VERBS_VERSION)
+			why = "bad hello";
+		else if ((c = cap_find(rs, &rsmd_serve_verbs, h.token)) ==
+		    NULL)
+			why = "token not live";
+		else if (id->verbs != vs->ctx)
+			why = "another device";
+		else if (vs->nconns >= vs->conns_max)
+			why = "too many connections";
+		else if (c->nconns >= CAP_CONNS_MAX)
+			why = "too many connections for one token";
+	}
+	if (why != NULL) {
+		vs_refused(vs, why);
+		(void)vs->v->reject(id, NULL, 0);
+		(void)vs->v->destroy_id(id);
+		return;
+	}
+	/* The receive slots, and one more for the ready message. */
+	if ((k = calloc(1, sizeof(*k))) == NULL ||
+	    (k->rbuf = calloc(RSM_VERBS_RECV_DEPTH + 1, VS_RECV_SIZE)) ==
+	    NULL) {
+		if (k != NULL)
+			free(k);
+		vs_refused(vs, "out of memory");
+		(void)vs->v->reject(id, NULL, 0);
+		(void)vs->v->destroy_id(id);
+		return;
+	}
+	k->vs = vs;
+	k->id = id;
+	id->context = k;
+	k->serial = ++vs->next_serial;
+	TAILQ_INSERT_TAIL(&vs->conns, k, link);
+	LIST_INSERT_HEAD(&vs->by_serial[k->serial % VS_SERIAL_BUCKETS], k,
+	    serial_link);
+	vs->nconns++;
+	/* Room was checked above: nothing ran in between. */
+	(void)cap_attach(c, &k->cc);
+	memset(&qa, 0, sizeof(qa));
+	qa.send_cq = qa.recv_cq = vs->cq;
+	qa.qp_type = IBV_QPT_RC;
+	qa.cap.max_send_wr = VS_SEND_DEPTH;
+	qa.cap.max_recv_wr = RSM_VERBS_RECV_DEPTH;
+	qa.cap.max_send_sge = 1;
+	qa.cap.max_recv_sge = 1;
+	if (vs->v->create_qp(id, vs->pd, &qa) != 0 ||
+	    (k->rmr = vs->v->reg_mr(vs->pd, k->rbuf, (RSM_VERBS_RECV_DEPTH +
+	    1) * VS_RECV_SIZE, IBV_ACCESS_LOCAL_WRITE)) == NULL) {
+		vs_refused(vs, "cannot make a queue pair");
+		(void)vs->v->reject(id, NULL, 0);
+		vs_conn_free(k, 0);
+		return;
+	}
+	for (i = 0; i < RSM_VERBS_RECV_DEPTH; i++)
+		if (post_recv(k, i) != 0)
+			break;
+	memset(&ap, 0, sizeof(ap));
+	/*
+	 * The event states the request from our side: its responder
+	 * resources are the reads the importer wants outstanding.
+	 */
+	ap.responder_resources = cp->responder_resources < RSM_VERBS_RD_ATOM ?
+	    cp->responder_resources : RSM_VERBS_RD_ATOM;
+	ap.initiator_depth = 0;
+	ap.rnr_retry_count = 7;
+	if (i < RSM_VERBS_RECV_DEPTH || vs->v->accept(id, &ap) != 0) {
+		vs_refused(vs, "accept failed");
+		vs_conn_free(k, 0);
+		return;
+	}
+	log_debug("import %#" PRIx64 ": verbs queue pair accepted",
+	    c->im->handle);
+}
+
+/* Tell the importer its rkey: it moves no data before this arrives. */
+static int
+post_ready(struct vs_conn *k, uint32_t rkey, uint32_t flags)
+{
+	struct rsm_verbs_ready m;
+	struct ibv_send_wr wr, *bad;
+	struct ibv_sge sg;
+	char *buf = k->rbuf + RSM_VERBS_RECV_DEPTH * VS_RECV_SIZE;
+
+	memset(&m, 0, sizeof(m));
+	m.magic = RSM_VERBS_MAGIC;
+	m.rkey = rkey;
+	m.flags = flags;
+	memcpy(buf, &m, sizeof(m));
+	sg.addr = (uintptr_t)buf;
+	sg.length = sizeof(m);
+	sg.lkey = k->rmr->lkey;
+	memset(&wr, 0, sizeof(wr));
+	wr.wr_id = (k->serial << 8) | VS_WR_READY;
+	wr.opcode = IBV_WR_SEND;
+	wr.send_flags = IBV_SEND_SIGNALED;
+	wr.sg_list = &sg;
+	wr.num_sge = 1;
+	if (ibv_post_send(k->id->qp, &wr, &bad) != 0)
+		return -1;
+	k->sends++;
+	k->rkey = rkey;
+	return 0;
+}
+
+/*
+ * The importer's queue pair is established: bind its window (the send
+ * queue runs in order, so the bind is done before the ready message
+ * leaves) and send it the rkey.
+ */
+static void
+conn_ready(struct vs_conn *k)
+{
+	struct vserv *vs = k->vs;
+	struct reg_import *im = vs_conn_import(k);
+	struct ibv_mr *mr;
+	int rc = -1;
+
+	if (im != NULL && im->seg != NULL &&
+	    vs_seg_mr(vs, im->seg, im->perm, &mr) == RSM_SUCCESS) {
+		if (!vs->windows)
+			rc = post_ready(k, mr->rkey, 0);
+		else if ((k->mw = ibv_alloc_mw(vs->pd, IBV_MW_TYPE_2)) ==
+		    NULL)
+			log_warn("import %#" PRIx64 ": ibv_alloc_mw",
+			    im->handle);
+		else if (vs_post_bind(k, mr, im->seg->size, 0) == 0)
+			rc = post_ready(k, k->rkey, RSM_VERBS_READY_WINDOW);
+	}
+	if (rc != 0) {
+		vs_refused(vs, "cannot bind a window or send the rkey");
+		vs_conn_free(k, 1);
+	}
+}
+
+struct vs_conn *
+vs_conn_by_serial(struct vserv *vs, uint64_t serial)
+{
+	struct vs_conn *k;
+
+	LIST_FOREACH(k, &vs->by_serial[serial % VS_SERIAL_BUCKETS],
+	    serial_link)
+		if (k->serial == serial)
+			return k;
+	return NULL;
+}
+
+static void
+ech_ready(struct rsmd *rs, struct rsmd_io *io, uint32_t events)
+{
+	struct vserv *vs = verbs_vs(rs);
+	struct rdma_cm_event *ev;
+	int burst;
+
+	(void)io;
+	(void)events;
+	for (burst = 0; burst < 64; burst++) {
+		struct rdma_cm_id *id;
+		struct rdma_conn_param cp;
+		enum rdma_cm_event_type t;
+		uint8_t priv[256];
+
+		if (vs->v->get_cm_event(vs->ech, &ev) != 0)
+			return;
+		t = ev->event;
+		id = ev->id;
+		cp = ev->param.conn;
+		/* Ack first: destroying an id waits for its events' acks. */
+		if (t == RDMA_CM_EVENT_CONNECT_REQUEST &&
+		    cp.private_data != NULL) {
+			/* A uint8_t length always fits the 256-byte copy. */
+			memcpy(priv, cp.private_data, cp.private_data_len);
+			cp.private_data = priv;
+		}
+		(void)vs->v->ack_cm_event(ev);
+		switch (t) {
+		case RDMA_CM_EVENT_CONNECT_REQUEST:
+			on_request(rs, vs, id, &cp);
+			break;
+		case RDMA_CM_EVENT_ESTABLISHED:
+			if (id != vs->listen_id && id->context != NULL) {
+				struct vs_conn *k = id->context;
+
+				k->established = 1;
+				conn_ready(k);
+			}
+			break;
+		case RDMA_CM_EVENT_DISCONNECTED:
+		case RDMA_CM_EVENT_CONNECT_ERROR:
+		case RDMA_CM_EVENT_UNREACHABLE:
+		case RDMA_CM_EVENT_REJECTED:
+			/* The importer went away (or never came). */
+			if (id != vs->listen_id && id->context != NULL)
+				vs_conn_free(id->context, 0);
+			break;
+		case RDMA_CM_EVENT_DEVICE_REMOVAL:
+			log_warnx("verbs listener: the RDMA device went away");
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* ---- completions ---- */
+
+/* A SEND from an importer: ring the exporter, as a control-channel post. */
+static void
+on_signal(struct rsmd *rs, struct vs_conn *k, const char *buf, uint32_t len)
+{
+	struct rsm_verbs_signal m;
+	struct reg_import *im = vs_conn_import(k);
+
+	if (len != sizeof(m)) {
+		vs_refused(k->vs, "malformed signal");
+		return;
+	}
+	memcpy(&m, buf, sizeof(m));
+	if (m.magic != RSM_VERBS_MAGIC ||
+	    (m.flags & ~(uint32_t)RSM_SIGPOST_NO_ACCUMULATE) != 0) {
+		vs_refused(k->vs, "malformed signal");
+		return;
+	}
+	if (im == NULL || im->seg == NULL)
+		return;
+	log_debug("segment %#x: signal over a verbs queue pair",
+	    im->seg->segid);
+	/* Exporters are always clients of this daemon. */
+	notify_event(rs, (struct client *)(void *)im->seg->owner,
+	    RSM_HKIND_EXPORT, m.flags, im->seg->handle);
+}
+
+/*
+ * Retire completions: a receive is a signal (ring the exporter, post it
+ * again); the daemon's own sends are counted down, and one that failed
+ * loses its connection (the importer hears DISCONNECTED).
+ */
+void
+vs_cq_drain(struct rsmd *rs, struct vserv *vs)
+{
+	struct ibv_wc wc[16];
+	int n, i;
+
+	while ((n = ibv_poll_cq(vs->cq, 16, wc)) > 0) {
+		for (i = 0; i < n; i++) {
+			struct vs_conn *k = vs_conn_by_serial(vs,
+			    wc[i].wr_id >> 8);
+			unsigned slot = (unsigned)(wc[i].wr_id & 0xff);
+
+			/* Flushed by a queue pair that is gone: nothing to do. */
+			if (k == NULL)
+				continue;
+			if (slot >= VS_WR_READY) {
+				if (k->sends > 0)
+					k->sends--;
+				if (wc[i].status != IBV_WC_SUCCESS) {
+					log_warnx("verbs queue pair of import "
+					    "%#" PRIx64 ": %s failed (status "
+					    "%d): disconnected",
+					    vs_conn_import(k) != NULL ?
+					    vs_conn_import(k)->handle : 0,
+					    slot == VS_WR_READY ? "the ready "
+					    "message" : slot == VS_WR_BIND ?
+					    "a window bind" : "an invalidation",
+					    (int)wc[i].status);
+					vs_conn_free(k, 1);
+				}
+				continue;
+			}
+			if (wc[i].status != IBV_WC_SUCCESS ||
+			    wc[i].opcode != IBV_WC_RECV ||
+			    slot >= RSM_VERBS_RECV_DEPTH)
+				continue;
+			on_signal(rs, k, k->rbuf + slot * VS_RECV_SIZE,
+			    wc[i].byte_len);
+			/* on_signal never frees k. */
+			(void)post_recv(k, slot);
+		}
+	}
+}
+
+static void
+cch_ready(struct rsmd *rs, struct rsmd_io *io, uint32_t events)
+{
+	struct vserv *vs = verbs_vs(rs);
+	struct ibv_cq *cq;
+	void *ctx;
+
+	(void)io;
+	(void)events;
+	while (vs->v->get_cq_event(vs->cch, &cq, &ctx) == 0)
+		vs->v->ack_cq_events(cq, 1);
+	(void)ibv_req_notify_cq(vs->cq, 0);
+	vs_cq_drain(rs, vs);
+}
+
+/* ---- opening and closing ---- */
+
+static int
+set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+int
+vs_listen_start(struct rsmd *rs, struct vserv *vs, const struct rsmd_addr *a)
+{
+	const struct verbs_dl *v = vs->v;
+	struct sockaddr_storage ss;
+	struct ibv_device_attr da;
+	int cqe;
+
+	if (v == NULL || vs->ndev == 0) {
+		log_warnx("verbs_listen %s: no RDMA device or library", a->text);
+		return -1;
+	}
+	if (verbs_dl_fork_safe(v) != 0)
+		log_warnx("verbs: ibv_fork_init failed");
+	ss = a->sa;
+	if ((vs->ech = v->create_event_channel()) == NULL ||
+	    set_nonblock(vs->ech->fd) != 0 ||
+	    v->create_id(vs->ech, &vs->listen_id, NULL, RDMA_PS_TCP) != 0) {
+		log_warn("verbs_listen %s: rdma_cm", a->text);
+		return -1;
+	}
+	if (v->bind_addr(vs->listen_id, (struct sockaddr *)&ss) != 0 ||
+	    v->listen(vs->listen_id, 128) != 0) {
+		log_warn("verbs_listen %s: bind/listen", a->text);
+		return -1;
+	}
+	/* A listener bound to one address belongs to that address's device. */
+	if ((vs->ctx = vs->listen_id->verbs) == NULL) {
+		log_warnx("verbs_listen %s: not an address of an RDMA device "
+		    "(a wildcard cannot be used)", a->text);
+		return -1;
+	}
+	/*
+	 * Room for every receive and send of every queue pair: destroying
+	 * many at once flushes them all here, and an overrun would break
+	 * them all.
+	 */
+	memset(&da, 0, sizeof(da));
+	(void)v->query_device(vs->ctx, &da);
+	cqe = (int)(VS_CONNS_MAX * (RSM_VERBS_RECV_DEPTH + VS_SEND_DEPTH));
+	if (da.max_cqe > 0 && da.max_cqe < cqe)
+		cqe = da.max_cqe;
+	vs->conns_max = (unsigned)cqe / (RSM_VERBS_RECV_DEPTH + VS_SEND_DEPTH);
+	vs->windows = rs->conf.verbs_windows != 0 && da.max_mw > 0 &&
+	    (da.device_cap_flags & (IBV_DEVICE_MEM_WINDOW_TYPE_2A |
+	    IBV_DEVICE_MEM_WINDOW_TYPE_2B)) != 0;
+	if ((vs->pd = v->alloc_pd(vs->ctx)) == NULL ||
+	    (vs->cch = v->create_comp_channel(vs->ctx)) == NULL ||
+	    set_nonblock(vs->cch->fd) != 0 ||
+	    (vs->cq = v->create_cq(vs->ctx, cqe, NULL, vs->cch, 0)) == NULL ||
+	    ibv_req_notify_cq(vs->cq, 0) != 0) {
+		log_warn("verbs_listen %s: device resources", a->text);
+		return -1;
+	}
+	memset(vs->addr, 0, sizeof(vs->addr));
+	if (a->sa.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)&a->sa;
+
+		vs->family = RSM_CAP_INET6;
+		memcpy(vs->addr, &s6->sin6_addr, 16);
+	} else {
+		const struct sockaddr_in *s4 = (const void *)&a->sa;
+
+		vs->family = RSM_CAP_INET;
+		memcpy(vs->addr, &s4->sin_addr, 4);
+	}
+	{
+		const struct sockaddr *la = rdma_get_local_addr(vs->listen_id);
+
+		vs->port = ntohs(la->sa_family == AF_INET6 ?
+		    ((const struct sockaddr_in6 *)(const void *)la)->sin6_port :
+		    ((const struct sockaddr_in *)(const void *)la)->sin_port);
+	}
+	snprintf(vs->name, sizeof(vs->name), "%s port %u", a->text, vs->port);
+	vs->ech_io.fd = vs->ech->fd;
+	vs->ech_io.ready = ech_ready;
+	vs->cch_io.fd = vs->cch->fd;
+	vs->cch_io.ready = cch_ready;
+	if (rsmd_io_add(rs, &vs->ech_io, EPOLLIN) == -1 ||
+	    rsmd_io_add(rs, &vs->cch_io, EPOLLIN) == -1) {
+		log_warn("verbs listener: epoll_ctl");
+		return -1;
+	}
+	vs->watched = 1;
+	vs->serving = 1;
+	log_info("verbs data path: rdma_cm listener %s, %s", vs->name,
+	    vs->windows ? "a memory window per importer queue pair" :
+	    rs->conf.verbs_windows ? "memory regions (the device has no "
+	    "type 2 memory windows)" : "memory regions (verbs_windows 0)");
+	return 0;
+}
+
+void
+vs_listen_close(struct rsmd *rs, struct vserv *vs)
+{
+	if (vs->watched) {
+		rsmd_io_del(rs, &vs->ech_io);
+		rsmd_io_del(rs, &vs->cch_io);
+		vs->watched = 0;
+	}
+	if (vs->cq != NULL)
+		(void)vs->v->destroy_cq(vs->cq);
+	if (vs->cch != NULL)
+		(void)vs->v->destroy_comp_channel(vs->cch);
+	if (vs->pd != NULL)
+		(void)vs->v->dealloc_pd(vs->pd);
+	if (vs->listen_id != NULL)
+		(void)vs->v->destroy_id(vs->listen_id);
+	if (vs->ech != NULL)
+		vs->v->destroy_event_channel(vs->ech);
+	vs->cq = NULL;
+	vs->cch = NULL;
+	vs->pd = NULL;
+	vs->listen_id = NULL;
+	vs->ech = NULL;
+}
