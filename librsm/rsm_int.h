@@ -144,7 +144,12 @@ void	*rsm_slot_find(uint32_t magic, uint64_t epoch, uint64_t dh);
 /* A fresh token for a barrier; never dereferenced. */
 uintptr_t rsm_barrier_token_new(void);
 
-/* One lock for handle state changes; never held across a daemon request. */
+/*
+ * One lock for handle state changes; never held across a daemon request.
+ * Lock order: the daemon link's mutex (daemon_link.c) before this one; a
+ * transport's connection mutex is a leaf, never taken under either
+ * (doc/internals.md, "Threads, state and locks").
+ */
 void	 rsm_handles_lock(void);
 void	 rsm_handles_unlock(void);
 void	 rsm_handles_atfork_prepare(void);
