@@ -98,6 +98,11 @@ TESTS += tests/net/test_peers.sh tests/net/test_cluster.sh \
 EXTRA_DIST += tests/net/lib.sh tests/net/test_peers.sh tests/net/test_cluster.sh \
 	tests/net/remote_lib.sh tests/net/test_remote.sh tests/net/test_remote4.sh
 
+# config/: golden files of rsmd -nv for good and bad rsmd.conf files
+# (test_config.sh --update rewrites them).
+TESTS += tests/config/test_config.sh
+EXTRA_DIST += tests/config
+
 # The demo (scripts/demo.sh, make demo): examples/run-demo.sh against this
 # build, two private rsmd on 127.0.0.1 (no root needed).
 TESTS += tests/test_demo.sh
