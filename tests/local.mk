@@ -99,9 +99,11 @@ EXTRA_DIST += tests/net/lib.sh tests/net/test_peers.sh tests/net/test_cluster.sh
 	tests/net/remote_lib.sh tests/net/test_remote.sh tests/net/test_remote4.sh
 
 # config/: golden files of rsmd -nv for good and bad rsmd.conf files
-# (test_config.sh --update rewrites them).
+# (test_config.sh --update rewrites them).  good/ and bad/ are listed as
+# directories, so a new case is distributed without a line here; not
+# tests/config itself, whose copy in the build tree holds the test's log.
 TESTS += tests/config/test_config.sh
-EXTRA_DIST += tests/config
+EXTRA_DIST += tests/config/test_config.sh tests/config/good tests/config/bad
 
 # The demo (scripts/demo.sh, make demo): examples/run-demo.sh against this
 # build, two private rsmd on 127.0.0.1 (no root needed).

@@ -176,8 +176,8 @@ elif [ "$update" -eq 0 ]; then
 	done
 	# The manual's example, its key where the scratch keys are.
 	sed -n '/^\.SH EXAMPLES/,/^\.EE/p' "$man" | sed '1,2d;$d' |
-	    sed 's/\\-/-/g; s/\\e/\\/g; s|/etc/rsm/cluster\.key|@DIR@/cluster.key|' \
-	    >"$tmp/example"
+	    sed 's/\\-/-/g; s/\\e/\\/g' |
+	    sed 's|/etc/rsm/cluster\.key|@DIR@/cluster.key|' >"$tmp/example"
 	same "good/man-example.conf is the EXAMPLES of rsmd.conf(5)" \
 	    "$src/good/man-example.conf" "$tmp/example"
 fi

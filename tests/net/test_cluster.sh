@@ -33,8 +33,8 @@ trio_up() {
 check "nodes 1-3 see each other up" wait_until 5000 trio_up
 # Each refusal of node 4 is logged: once logged, node 4 has been judged.
 for i in 1 2 3; do
-	check "node $i logged node 4's failed authentication" \
-	    wait_until 5000 log_has "$i" "node 4 .*refused: authentication failed"
+	check "node $i logged node 4's failed authentication" wait_until 5000 \
+	    log_has "$i" "node 4 .*refused: authentication failed"
 	check "node $i does not accept node 4 (wrong key)" \
 	    test "$(node_state "$i" 4)" != up
 done

@@ -747,7 +747,7 @@ struct waiter {
 	int		 rc;
 	uint64_t	 done_ms;
 	pthread_t	 tid;
-	_Atomic pid_t	 task;	/* its kernel thread id, once running */
+	_Atomic pid_t	 task;		/* its kernel thread id, once run */
 };
 
 static int

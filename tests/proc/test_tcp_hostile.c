@@ -395,8 +395,8 @@ test_bounds_and_rights(void **state)
 /* ---- a flood while a legitimate importer works ---- */
 
 struct legit {
-	uint64_t		 ms;		/* how long to keep working */
-	_Atomic uint64_t	*rounds;	/* h_shared: rounds done */
+	uint64_t		 ms;	/* how long to keep working */
+	_Atomic uint64_t	*rounds; /* h_shared: rounds done */
 };
 
 static int
