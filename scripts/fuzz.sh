@@ -4,6 +4,7 @@
 # $FUZZ_SECONDS (default 20) seconds each.  Prints one line per target and
 # "N passed, N failed"; exits non-zero when a target crashed or did not
 # build.  Without clang or libFuzzer it says so and exits 77.
+# fuzz_config starts from the files of tests/config.
 #
 #   scripts/fuzz.sh [BUILD_DIR]      (default: build-fuzz beside the sources)
 set -uo pipefail
@@ -50,6 +51,16 @@ target fuzz_peer "$top/tests/fuzz/fuzz_peer.c" "$top/proto/rsm_peer.c"
 target fuzz_msg "$top/tests/fuzz/fuzz_msg.c" "$top/proto/rsm_proto.c"
 target fuzz_data "$top/tests/fuzz/fuzz_data.c" "$top/proto/rsm_data.c" "$top/proto/rsm_proto.c"
 target fuzz_remote "$top/tests/fuzz/fuzz_remote.c" "$top/proto/rsm_remote.c" "$top/proto/rsm_peer.c"
+# The configuration parser, seeded with the files of tests/config (their
+# @DIR@ made a real directory, so that paths parse).
+mkdir -p "$out/fuzz_config.corpus"
+for f in "$top"/tests/config/good/*.conf "$top"/tests/config/bad/*.conf; do
+	[ -f "$f" ] || continue
+	sed 's|@DIR@|/tmp|g' "$f" >"$out/fuzz_config.corpus/seed-$(basename \
+	    "$(dirname "$f")")-$(basename "$f")"
+done
+target fuzz_config "$top/tests/fuzz/fuzz_config.c" "$top/rsmd/config.c" \
+    -I"$top/rsmd" $(pkg-config --cflags --libs inih 2>/dev/null || echo -linih)
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -18,6 +18,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -44,6 +45,128 @@ h_sleep_ms(unsigned ms)
 
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
+}
+
+int
+h_wait_until(h_cond_fn cond, void *arg, int timeout_ms)
+{
+	uint64_t end = h_now_ms() + (uint64_t)timeout_ms;
+
+	for (;;) {
+		int last = h_now_ms() >= end;
+
+		if (cond(arg))
+			return 0;
+		if (last)
+			return -1;
+		h_sleep_ms(H_POLL_MS);
+	}
+}
+
+/*
+ * /proc/TID/syscall: "NR ARG0 ... ARG5 SP PC" while the task is blocked in
+ * a system call, "running" while it runs.
+ */
+int
+h_in_poll(pid_t tid, unsigned nfds, int fd)
+{
+	char path[64], buf[256];
+	unsigned long long a[6];
+	struct pollfd pf[64];
+	long nr;
+	ssize_t n;
+	int f;
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)tid);
+	if ((f = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	n = read(f, buf, sizeof(buf) - 1);
+	close(f);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	if (strncmp(buf, "running", 7) == 0)
+		return 0;
+	if (sscanf(buf, "%ld %llx %llx %llx %llx %llx %llx", &nr, &a[0],
+	    &a[1], &a[2], &a[3], &a[4], &a[5]) != 7)
+		return 0;
+#ifdef SYS_poll
+	if (nr != SYS_poll && nr != SYS_ppoll)
+		return 0;
+#else
+	if (nr != SYS_ppoll)
+		return 0;
+#endif
+	if (nfds != 0 && a[1] != nfds)
+		return 0;
+	if (fd < 0)
+		return 1;
+	/* The array the task polls, read from its memory. */
+	if (a[1] == 0 || a[1] > sizeof(pf) / sizeof(pf[0]))
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)tid);
+	if ((f = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	n = pread(f, pf, (size_t)a[1] * sizeof(pf[0]), (off_t)a[0]);
+	close(f);
+	if (n != (ssize_t)(a[1] * sizeof(pf[0])))
+		return -1;
+	for (unsigned long long i = 0; i < a[1]; i++)
+		if (pf[i].fd == fd)
+			return 1;
+	return 0;
+}
+
+int
+h_wait_in_poll(pid_t tid, unsigned nfds, int fd, int timeout_ms)
+{
+	uint64_t end = h_now_ms() + (uint64_t)timeout_ms;
+	int r;
+
+	for (;;) {
+		int last = h_now_ms() >= end;
+
+		if ((r = h_in_poll(tid, nfds, fd)) == 1)
+			return 0;
+		if (r < 0) {
+			fprintf(stderr, "harness: cannot see what task %d is "
+			    "blocked in: %s\n", (int)tid, strerror(errno));
+			return -1;
+		}
+		if (last) {
+			fprintf(stderr, "harness: task %d not in poll(%u fds, "
+			    "fd %d) after %d ms\n", (int)tid, nfds, fd,
+			    timeout_ms);
+			return -1;
+		}
+		h_sleep_ms(H_POLL_MS);
+	}
+}
+
+int
+h_threads(pid_t pid)
+{
+	char path[64], line[128];
+	FILE *f;
+	int n = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "Threads: %d", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+void *
+h_shared(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
 }
 
 size_t
@@ -108,6 +231,12 @@ h_spawn(h_child_fn fn, void *arg, uid_t uid, unsigned timeout_s)
 	}
 	/* After any setuid, which clears the parent-death signal. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/*
+	 * Where Yama restricts ptrace to descendants, a sibling could not
+	 * read what this child is blocked in (h_in_poll); fails harmlessly
+	 * without Yama.
+	 */
+	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
 	if (getppid() == 1)
 		_exit(251);
 	_exit(fn(arg));

@@ -129,7 +129,40 @@ int	h_expect_u32(int fd, uint32_t want, int timeout_ms);
 
 /* Monotonic milliseconds. */
 uint64_t h_now_ms(void);
+/* Only as the interval of a polling loop, never to let something happen. */
 void	h_sleep_ms(unsigned ms);
+
+/*
+ * Synchronising on what can be observed: call cond(arg) every H_POLL_MS
+ * until it returns nonzero or timeout_ms have passed (it is asked once
+ * more at the deadline, so a condition met just then still counts).
+ * Returns 0 once it held, -1 on timeout.
+ */
+#define H_POLL_MS	2u
+typedef int (*h_cond_fn)(void *arg);
+int	h_wait_until(h_cond_fn cond, void *arg, int timeout_ms);
+
+/*
+ * Whether task tid (a process id names the process's main thread) sleeps
+ * in poll(2) or ppoll(2) on nfds descriptors (any number when nfds is 0),
+ * one of which is fd (any when fd is -1), read from /proc/TID/syscall and
+ * /proc/TID/mem.  1 yes, 0 not (running, or in another call), -1 when it
+ * cannot be seen.  A test that must wake another process from a blocking
+ * wait (rsm_intr_signal_wait polls its event counter and the link's death
+ * descriptor, 2 fds; rsm_intr_signal_wait_pollfd polls the caller's
+ * array) waits for this before it posts, instead of hoping the other side
+ * got there.
+ */
+int	h_in_poll(pid_t tid, unsigned nfds, int fd);
+/* h_in_poll until it holds: 0, or -1 (said why) after timeout_ms. */
+int	h_wait_in_poll(pid_t tid, unsigned nfds, int fd, int timeout_ms);
+/* The number of threads of process pid (/proc/PID/status), or -1. */
+int	h_threads(pid_t pid);
+/*
+ * Zeroed memory shared with every child forked afterwards, for progress
+ * counters a parent polls (free with h_pages_free).
+ */
+void	*h_shared(size_t size);
 
 /*
  * Reproducible data: h_fill writes n pseudo-random bytes from seed (the

@@ -114,6 +114,13 @@ TESTS += tests/net/test_peers.sh tests/net/test_cluster.sh \
 EXTRA_DIST += tests/net/lib.sh tests/net/test_peers.sh tests/net/test_cluster.sh \
 	tests/net/remote_lib.sh tests/net/test_remote.sh tests/net/test_remote4.sh
 
+# config/: golden files of rsmd -nv for good and bad rsmd.conf files
+# (test_config.sh --update rewrites them).  good/ and bad/ are listed as
+# directories, so a new case is distributed without a line here; not
+# tests/config itself, whose copy in the build tree holds the test's log.
+TESTS += tests/config/test_config.sh
+EXTRA_DIST += tests/config/test_config.sh tests/config/good tests/config/bad
+
 # The demo (scripts/demo.sh, make demo): examples/run-demo.sh against this
 # build, two private rsmd on 127.0.0.1 (no root needed).
 TESTS += tests/test_demo.sh
@@ -133,7 +140,7 @@ clean-vm-cache:
 
 # fuzz/: libFuzzer targets, built and run by scripts/fuzz.sh (clang).
 EXTRA_DIST += tests/fuzz/fuzz_peer.c tests/fuzz/fuzz_msg.c tests/fuzz/fuzz_data.c \
-	tests/fuzz/fuzz_remote.c scripts/fuzz.sh
+	tests/fuzz/fuzz_remote.c tests/fuzz/fuzz_config.c scripts/fuzz.sh
 
 # verbs: the transport's pure parts on the host; the data path itself on
 # SoftRoCE inside a guest (tests/vm, skipped without root or QEMU).

@@ -47,7 +47,10 @@ check() { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; fi; }
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
-# wait_until TIMEOUT_MS COMMAND...: poll every 20 ms; 0 once it succeeds.
+# wait_until TIMEOUT_MS COMMAND...: rerun COMMAND every 20 ms until it
+# succeeds (0) or TIMEOUT_MS have passed (1).  The tests synchronise only
+# through this, on something they can observe; the 20 ms sleep is the
+# poll interval, never a wait for something to happen.
 wait_until() {
 	local limit=$(( $(now_ms) + $1 ))
 	shift
@@ -82,6 +85,37 @@ for e in json.load(sys.stdin)["nodes"]:
 ' "$2"
 }
 is_state() { [ "$(node_state "$1" "$2")" = "$3" ]; }
+# When node I last received anything (heartbeats included) from node J,
+# in ms after their link came up: up_ms - heartbeat_age_ms of one reply,
+# so no shell timing enters it.  It grows with every frame received.
+node_rx_mark() {
+	adm "$1" -j nodes 2>/dev/null | python3 -c '
+import json, sys
+n = int(sys.argv[1])
+for e in json.load(sys.stdin)["nodes"]:
+    if e["node"] == n and e["state"] == "up" and \
+        e["heartbeat_age_ms"] is not None:
+        print(e["up_ms"] - e["heartbeat_age_ms"])
+' "$2"
+}
+# rx_since I J MARK: node I has received from node J since MARK, on the
+# same link.
+rx_since() {
+	local m
+	m=$(node_rx_mark "$1" "$2")
+	[ -n "$m" ] && [ "$m" -gt "$3" ]
+}
+# wait_rx I J [TIMEOUT_MS]: wait until node I receives something new from
+# node J (a heartbeat comes every heartbeat_ms): the positive event that
+# bounds a check that something does not happen to the link.
+wait_rx() {
+	local m
+	m=$(node_rx_mark "$1" "$2")
+	[ -n "$m" ] || return 1
+	wait_until "${3:-$((DEAD_AFTER_MS * 2))}" rx_since "$1" "$2" "$m"
+}
+# Descriptors open in node I's rsmd.
+node_fds() { ls "/proc/$(node_pid "$1")/fd" 2>/dev/null | wc -l; }
 
 net_teardown() {
 	local i pid

@@ -65,7 +65,7 @@ at_of()  { sed -n 's/.*at=\([0-9]*\).*/\1/p' <<<"$1"; }
 # check_rc DESCRIPTION WANT ANSWER
 check_rc() { check "$1 (rc $(rc_of "$3"), want $2)" test "$(rc_of "$3")" = "$2"; }
 
-rsmd_fds() { ls "/proc/$(node_pid "$1")/fd" 2>/dev/null | wc -l; }
+rsmd_fds() { node_fds "$1"; }
 # A counter from "rsmadm status" of node I (e.g. imports, clients).
 status_of() {
 	adm "$1" status | awk -v k="$2:" '$1 == k { print $2 }'

@@ -28,8 +28,10 @@
  *           putv OFF LEN SEED N   the same in N entries (putv)
  *           getv OFF LEN N
  *           bput OFF LEN SEED     explicit barrier: open, put, close
- *           until MS              get 8 bytes every ms until one fails or
- *                                 MS pass: "rc=N at=REALTIME_MS"
+ *           until MS [started]    get 8 bytes every ms until one fails or
+ *                                 MS pass: "rc=N at=REALTIME_MS"; with
+ *                                 "started", first a line "started" once
+ *                                 a get succeeded (the loop is running)
  *           disconnect
  *
  * The pattern depends on the absolute offset, so a misplaced byte shows.
@@ -387,12 +389,19 @@ importer(int argc, char **argv)
 		} else if (strcmp(cmd, "until") == 0 &&
 		    sscanf(rest, "%" SCNu64, &ms) == 1) {
 			uint64_t end = realtime_ms() + ms, v;
+			int tell = strstr(rest, "started") != NULL;
 
 			do {
 				rc = rsm_memseg_import_get(imp_h, 0, &v,
 				    sizeof(v));
 				if (rc != RSM_SUCCESS)
 					break;
+				if (tell) {
+					printf("started\n");
+					fflush(stdout);
+					tell = 0;
+				}
+				/* The poll interval of the loop. */
 				usleep(1000);
 			} while (realtime_ms() < end);
 			printf("rc=%d at=%" PRIu64 "\n", rc, realtime_ms());

@@ -133,8 +133,8 @@ check "node 2 forgets its import" wait_until 2000 \
 # ---- exporter kill -9 ----
 probe_start imp 2 import 1 $SEG rw; a=$P_LAST
 check_rc "reconnect" 0 "$a"
-probe_send imp "until 10000"
-sleep 0.3
+probe_send imp "until 10000 started"
+check "the importer streams gets" test "$(probe_read imp)" = started
 t0=$(now_ms)
 probe_kill9 exp
 a=$(probe_read imp)
@@ -155,8 +155,8 @@ probe_start exp 1 export $SEG $((4 * MIB))
 check "exporter again" test "$P_LAST" = ready
 probe_start imp 2 import 1 $SEG rw
 check_rc "import again" 0 "$P_LAST"
-probe_send imp "until 10000"
-sleep 0.3
+probe_send imp "until 10000 started"
+check "the importer streams gets" test "$(probe_read imp)" = started
 t0=$(now_ms)
 node_kill9 1
 a=$(probe_read imp)
@@ -186,8 +186,8 @@ b=$(probe_say exp "sum 100 5000")
 check "and moves data" test "$(sum_of "$a")" = "$(sum_of "$b")"
 
 # ---- link down on node 1 ----
-probe_send imp "until 10000"
-sleep 0.3
+probe_send imp "until 10000 started"
+check "the importer streams gets" test "$(probe_read imp)" = started
 t0=$(now_ms)
 ip -n "$(node_ns 1)" link set eth0 down
 a=$(probe_read imp)

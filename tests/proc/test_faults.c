@@ -20,8 +20,10 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -97,6 +99,23 @@ wait_status(const struct h_rsmd *d, struct rsm_msg_status *st,
 		h_sleep_ms(10);
 	}
 }
+
+/* A progress counter a child bumps, polled by the parent. */
+struct at_least {
+	_Atomic uint64_t *n;
+	uint64_t min;
+};
+
+static int
+reached(void *arg)
+{
+	struct at_least *a = arg;
+
+	return atomic_load(a->n) >= a->min;
+}
+
+/* Rounds a loop must have done before the test breaks what it uses. */
+#define LOOP_ROUNDS	20u
 
 static void
 print_status(const struct rsm_msg_status *st)
@@ -184,6 +203,7 @@ exporter_read(struct exp_arg *a, uint32_t off)
 struct imp_arg {
 	struct h_chan ch;
 	uint32_t segid;
+	_Atomic uint64_t *rounds;	/* h_shared: the streamer's progress */
 };
 
 /* What the streaming importer reports when its loop ends. */
@@ -267,6 +287,8 @@ importer_main(void *p)
 			break;
 		}
 		rep.rounds++;
+		if (a->rounds != NULL)
+			atomic_store(a->rounds, rep.rounds);
 		H_CHECK(h_now_ms() < deadline);
 	}
 
@@ -326,6 +348,7 @@ exporter_death(struct h_rsmd *d, int by_kill)
 	assert_true(h_rsmd_find_segid(d, segid, NULL) >= 0);
 
 	assert_int_equal(h_chan_open(&ia.ch), 0);
+	assert_non_null(ia.rounds = h_shared(sizeof(*ia.rounds)));
 	ipid = h_spawn(importer_main, &ia, (uid_t)-1, 28);
 	assert_true(ipid > 0);
 	h_chan_side(&ia.ch, 0);
@@ -343,7 +366,12 @@ exporter_death(struct h_rsmd *d, int by_kill)
 	assert_int_equal(h_send_u32(ia.ch.fd[0], CMD_GO), 0);
 	assert_int_equal(h_recv_u32(ia.ch.fd[0], &msg, MSG_MS), 0);
 	assert_int_equal(msg, 2);
-	h_sleep_ms(50);		/* well into the loop */
+	/* Well into the loop: it has gone round a few times. */
+	{
+		struct at_least al = { ia.rounds, LOOP_ROUNDS };
+
+		assert_int_equal(h_wait_until(reached, &al, MSG_MS), 0);
+	}
 
 	t_death = h_now_ms();
 	if (by_kill) {
@@ -382,6 +410,7 @@ exporter_death(struct h_rsmd *d, int by_kill)
 	assert_int_equal(h_wait(ipid, MSG_MS), 0);
 	h_chan_close(&ia.ch);
 	h_chan_close(&ea.ch);
+	h_pages_free((void *)ia.rounds, sizeof(*ia.rounds));
 
 	/* Every counter back to zero: nothing leaked. */
 	rc = wait_status(d, &st, 0, 0, 0);
@@ -516,6 +545,7 @@ test_importer_kill9(void **state)
 
 struct lib_arg {
 	struct h_chan ch;
+	_Atomic uint64_t *rounds;	/* h_shared or NULL: loop progress */
 };
 
 /*
@@ -641,6 +671,20 @@ rsmd_idle_main(void *p)
 	return 0;
 }
 
+struct threads_below {
+	pid_t pid;
+	int n;
+};
+
+static int
+fewer_threads(void *arg)
+{
+	struct threads_below *tb = arg;
+	int n = h_threads(tb->pid);
+
+	return n >= 1 && n < tb->n;
+}
+
 static void
 test_rsmd_kill9_idle(void **state)
 {
@@ -650,8 +694,9 @@ test_rsmd_kill9_idle(void **state)
 	struct rsm_msg_status st;
 	uint32_t msg;
 	pid_t pid;
-	int rc;
+	int rc, nthreads;
 
+	la.rounds = NULL;
 	assert_int_equal(h_chan_open(&la.ch), 0);
 	pid = h_spawn(rsmd_idle_main, &la, (uid_t)-1, 28);
 	assert_true(pid > 0);
@@ -659,10 +704,20 @@ test_rsmd_kill9_idle(void **state)
 	assert_int_equal(h_recv_u32(la.ch.fd[0], &msg, MSG_MS), 0);
 	assert_int_equal(msg, 1);
 	assert_int_equal(h_rsmd_segments(d, &si, 1), 1);
+	/* The child's threads: its own and the library's receiver. */
+	nthreads = h_threads(pid);
+	assert_true(nthreads >= 2);
 
 	h_rsmd_kill9(d);
-	/* Give the receiver thread time to see the EOF: the library is idle. */
-	h_sleep_ms(100);
+	/*
+	 * The receiver thread exits once it has seen the EOF: then the
+	 * library knows the daemon is gone, and is idle.
+	 */
+	{
+		struct threads_below tb = { pid, nthreads };
+
+		assert_int_equal(h_wait_until(fewer_threads, &tb, MSG_MS), 0);
+	}
 	assert_int_equal(h_send_u32(la.ch.fd[0], CMD_GO), 0);
 	assert_int_equal(h_recv_u32(la.ch.fd[0], &msg, MSG_MS), 0);
 	assert_int_equal(msg, 2);
@@ -692,13 +747,23 @@ struct waiter {
 	int		 rc;
 	uint64_t	 done_ms;
 	pthread_t	 tid;
+	_Atomic pid_t	 task;		/* its kernel thread id, once run */
 };
+
+static int
+task_known(void *arg)
+{
+	struct waiter *w = arg;
+
+	return atomic_load(&w->task) != 0;
+}
 
 static void *
 waiter_main(void *p)
 {
 	struct waiter *w = p;
 
+	atomic_store(&w->task, (pid_t)syscall(SYS_gettid));
 	/* Far longer than the test may take: only the death can end it. */
 	w->rc = rsm_intr_signal_wait(w->memseg, 25000);
 	w->done_ms = h_now_ms();
@@ -759,8 +824,13 @@ rsmd_waiters_main(void *p)
 		H_CHECK(pthread_create(&w[i].tid, NULL, waiter_main, &w[i]) ==
 		    0);
 	}
+	/* Both threads blocked in their waits (two fds polled each). */
+	for (i = 0; i < 2; i++) {
+		H_CHECK(h_wait_until(task_known, &w[i], MSG_MS) == 0);
+		H_CHECK(h_wait_in_poll(atomic_load(&w[i].task), 2, -1,
+		    MSG_MS) == 0);
+	}
 	/* The segment id lets a second process loop on connect. */
-	h_sleep_ms(50);
 	H_CHECK(h_send_u32(fd, segid) == 0);
 	H_CHECK(recv_u64(fd, &t_kill, MSG_MS) == 0);
 	for (i = 0; i < 2; i++) {
@@ -817,6 +887,8 @@ connect_loop_main(void *p)
 			H_CHECK_RC(rsm_memseg_import_disconnect(ih),
 			    RSM_SUCCESS);
 			rep.rounds++;
+			if (a->rounds != NULL)
+				atomic_store(a->rounds, rep.rounds);
 			H_CHECK(h_now_ms() < deadline);
 			continue;
 		}
@@ -865,6 +937,8 @@ test_rsmd_kill9_pending(void **state)
 	uint64_t t_kill, wait_ms;
 	pid_t wpid, cpid;
 
+	wa.rounds = NULL;
+	assert_non_null(ca.rounds = h_shared(sizeof(*ca.rounds)));
 	assert_int_equal(h_chan_open(&wa.ch), 0);
 	wpid = h_spawn(rsmd_waiters_main, &wa, (uid_t)-1, 28);
 	assert_true(wpid > 0);
@@ -878,7 +952,15 @@ test_rsmd_kill9_pending(void **state)
 	assert_int_equal(h_send_u32(ca.ch.fd[0], segid), 0);
 	assert_int_equal(h_recv_u32(ca.ch.fd[0], &msg, MSG_MS), 0);
 	assert_int_equal(msg, 1);
-	h_sleep_ms(100);	/* the loop is running, the waiters wait */
+	/*
+	 * The waiters are blocked (their child said so with the segment
+	 * id); the loop is running once it has gone round a few times.
+	 */
+	{
+		struct at_least al = { ca.rounds, LOOP_ROUNDS };
+
+		assert_int_equal(h_wait_until(reached, &al, MSG_MS), 0);
+	}
 
 	t_kill = h_now_ms();
 	h_rsmd_kill9(d);
@@ -912,6 +994,7 @@ test_rsmd_kill9_pending(void **state)
 	assert_int_equal(h_wait(wpid, MSG_MS), 0);
 	h_chan_close(&ca.ch);
 	h_chan_close(&wa.ch);
+	h_pages_free((void *)ca.rounds, sizeof(*ca.rounds));
 }
 
 int

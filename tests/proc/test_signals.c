@@ -67,6 +67,17 @@ fence(void)
 	return rsm_release_controller(c) == RSM_SUCCESS ? 0 : -1;
 }
 
+/*
+ * Wait until process pid is blocked in rsm_intr_signal_wait, which polls
+ * two descriptors (the handle's event counter and the link's death fd);
+ * nothing else these children do polls two.
+ */
+static int
+in_signal_wait(pid_t pid)
+{
+	return h_wait_in_poll(pid, 2, -1, T_WAIT);
+}
+
 /* Consume every pending event without blocking; -1 on an odd error. */
 static int
 drain(void *seg)
@@ -109,6 +120,7 @@ typedef int (*pair_fn)(struct pair *p, int fd);
 struct pair {
 	pair_fn		 exp, imp;
 	uint32_t	 segid;
+	const struct h_pair *hp;	/* its exp_pid: for the importer */
 };
 
 static int
@@ -131,10 +143,11 @@ imp_side(void *arg, int fd)
 static void
 run_pair2(pair_fn exp, pair_fn imp, int exp_status)
 {
-	struct pair p = { exp, imp, g_next_segid++ };
+	struct pair p = { exp, imp, g_next_segid++, NULL };
 	struct h_pair hp = { .exp = exp_side, .imp = imp_side, .arg = &p,
 	    .imp_uid = (uid_t)-1, .timeout_ms = T_CHILD };
 
+	p.hp = &hp;
 	assert_int_equal(h_pair_run(&hp), 0);
 	if (hp.exp_status != exp_status || hp.imp_status != 0)
 		h_rsmd_dump_log(&g_d);
@@ -172,6 +185,7 @@ pw_exp(struct pair *p, int fd)
 {
 	struct xp x;
 	uint64_t t0, dt;
+	uint32_t peer;
 
 	H_CHECK(xp_make(&x, p->segid) == 0);
 	/* Nobody posts: 0 polls, a timeout expires in about its time. */
@@ -194,9 +208,10 @@ pw_exp(struct pair *p, int fd)
 	/* Exactly one event was pending. */
 	H_CHECK_RC(rsm_intr_signal_wait(x.h, 0), RSMERR_TIMEOUT);
 
-	/* Now the other way. */
+	/* Now the other way: posted once the importer is blocked. */
 	H_CHECK(expect_u32(fd, TAG_GO) == 0);
-	h_sleep_ms(100);
+	H_CHECK(h_recv_u32(fd, &peer, T_MSG) == 0);
+	H_CHECK(in_signal_wait((pid_t)peer) == 0);
 	H_CHECK_RC(rsm_intr_signal_post(x.h, 0), RSM_SUCCESS);
 	H_CHECK(expect_u32(fd, TAG_DONE) == 0);
 
@@ -225,11 +240,12 @@ pw_imp(struct pair *p, int fd)
 	H_CHECK(dt >= 140 && dt < 2000);
 
 	H_CHECK(h_send_u32(fd, TAG_GO) == 0);
-	/* Give the exporter time to block in its wait. */
-	h_sleep_ms(100);
+	/* Posted once the exporter is blocked in its wait. */
+	H_CHECK(in_signal_wait(p->hp->exp_pid) == 0);
 	H_CHECK_RC(rsm_intr_signal_post(m.h, 0), RSM_SUCCESS);
 
 	H_CHECK(h_send_u32(fd, TAG_GO) == 0);
+	H_CHECK(h_send_u32(fd, (uint32_t)getpid()) == 0);
 	t0 = h_now_ms();
 	H_CHECK_RC(rsm_intr_signal_wait(m.h, T_WAIT), RSM_SUCCESS);
 	dt = h_now_ms() - t0;
@@ -564,11 +580,15 @@ static int
 pfdi_exp(struct pair *p, int fd)
 {
 	struct xp x;
+	uint32_t peer, pfd;
 
 	H_CHECK(xp_make(&x, p->segid) == 0);
 	H_CHECK(h_send_u32(fd, TAG_READY) == 0);
 	H_CHECK(expect_u32(fd, TAG_GO) == 0);
-	h_sleep_ms(50);
+	/* Posted once the importer polls its descriptor. */
+	H_CHECK(h_recv_u32(fd, &peer, T_MSG) == 0);
+	H_CHECK(h_recv_u32(fd, &pfd, T_MSG) == 0);
+	H_CHECK(h_wait_in_poll((pid_t)peer, 1, (int)pfd, T_WAIT) == 0);
 	H_CHECK_RC(rsm_intr_signal_post(x.h, 0), RSM_SUCCESS);
 	H_CHECK(expect_u32(fd, TAG_DONE) == 0);
 	return 0;
@@ -585,6 +605,8 @@ pfdi_imp(struct pair *p, int fd)
 	H_CHECK(h_imp_connect(&m, NULL, p->segid, RSM_PERM_RDWR) == 0);
 	H_CHECK_RC(rsm_memseg_get_pollfd(m.h, &pf), RSM_SUCCESS);
 	H_CHECK(h_send_u32(fd, TAG_GO) == 0);
+	H_CHECK(h_send_u32(fd, (uint32_t)getpid()) == 0);
+	H_CHECK(h_send_u32(fd, (uint32_t)pf.fd) == 0);
 	/* Blocks in wait_pollfd until the post arrives. */
 	H_CHECK_RC(rsm_intr_signal_wait_pollfd(&pf, 1, T_WAIT, &n),
 	    RSM_SUCCESS);

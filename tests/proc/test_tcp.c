@@ -542,7 +542,11 @@ imp_rights(struct pair *p, int fd)
 	/* Signals travel over the node daemon. */
 	H_CHECK(h_send(fd, &(struct cmd){ CMD_WAITSIG, 0, 0, 0, 0 },
 	    sizeof(struct cmd)) == 0);
-	h_sleep_ms(50);
+	/*
+	 * Posted once the exporter is blocked in rsm_intr_signal_wait
+	 * (which polls two fds: its event counter and the link's death).
+	 */
+	H_CHECK(h_wait_in_poll(p->exp_pid, 2, -1, T_MSG) == 0);
 	H_CHECK_RC(rsm_intr_signal_post(ip.h, 0), RSM_SUCCESS);
 	H_CHECK(h_recv(fd, &v, sizeof(v), T_MSG) == 0);
 	H_CHECK(v == RSM_SUCCESS);
