@@ -158,8 +158,8 @@ probe_start imp 2 import 1 $SEG rw
 check_rc "node 2 imports again" 0 "$P_LAST"
 not_up() { [ "$(node_state "$1" "$2")" != up ]; }
 downs=$(grep -c 'node 1 down' "$(node_log 2)")
-probe_send imp "until 20000"
-sleep 0.3
+probe_send imp "until 20000 started"
+check "the importer streams gets" test "$(probe_read imp)" = started
 t0=$(now_ms)
 check "netem loss 100% on both links" netem change loss 100%
 check "node 2 sees node 1 down" wait_until "$DOWN_LIMIT_MS" not_up 2 1

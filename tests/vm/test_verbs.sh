@@ -234,8 +234,8 @@ check "a new exporter" test "$P_LAST" = ready
 probe_start imp 2 import 1 $SEG rw
 check_rc "node 2 reconnects" 0 "$P_LAST"
 check_rc "put before the exporter dies" 0 "$(probe_say imp "put 0 4096 5")"
-probe_send imp "until 10000"
-sleep 0.3
+probe_send imp "until 10000 started"
+check "the importer streams gets" test "$(probe_read imp)" = started
 t0=$(now_ms)
 probe_kill9 exp
 a=$(probe_read imp)
@@ -252,8 +252,8 @@ check "exporter again" test "$P_LAST" = ready
 probe_start imp 2 import 1 $SEG rw
 check_rc "node 2 connects again" 0 "$P_LAST"
 check_rc "put before rsmd dies" 0 "$(probe_say imp "put 0 4096 6")"
-probe_send imp "until 15000"
-sleep 0.3
+probe_send imp "until 15000 started"
+check "the importer streams gets" test "$(probe_read imp)" = started
 t0=$(now_ms)
 node_kill9 1
 a=$(probe_read imp)
