@@ -15,7 +15,7 @@ cc=${FUZZ_CC:-clang}
 pass=0 fail=0
 
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-	-D_GNU_SOURCE -std=gnu11 -I$top/include -I$top/proto"
+	-D_GNU_SOURCE -std=gnu11 -I$top/include -I$top/proto -I$top/util"
 
 if ! command -v "$cc" >/dev/null ||
     ! echo 'int LLVMFuzzerTestOneInput(const char *d, long n) { (void)d; (void)n; return 0; }' |
