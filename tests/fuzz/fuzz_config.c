@@ -85,39 +85,32 @@ log_warnx(const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Unused by config.c today; formatted all the same should that change. */
-void
-log_warn(const char *fmt, ...)
+/*
+ * Unused by config.c today; formatted all the same should that change,
+ * so their arguments are read.
+ */
+static void
+format_only(const char *fmt, va_list ap)
 {
 	char msg[2048];
-	va_list ap;
 
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 }
 
-void
-log_info(const char *fmt, ...)
-{
-	char msg[2048];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
+#define FORMAT_ONLY(name)			\
+void						\
+name(const char *fmt, ...)			\
+{						\
+	va_list ap;				\
+						\
+	va_start(ap, fmt);			\
+	format_only(fmt, ap);			\
+	va_end(ap);				\
 }
 
-void
-log_debug(const char *fmt, ...)
-{
-	char msg[2048];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-}
+FORMAT_ONLY(log_warn)
+FORMAT_ONLY(log_info)
+FORMAT_ONLY(log_debug)
 
 /* Only when memory runs out: not what is fuzzed. */
 void
