@@ -370,11 +370,12 @@ conf_handler(void *user, const char *section, const char *name,
 	size_t i;
 	int level;
 
-	if (section[0] != '\0') {
-		conf_error(p, "sections are not used (\"[%s]\" before \"%s\")",
-		    section, name);
-		return 0;
-	}
+	/*
+	 * A section header was reported at its own line (check_syntax); the
+	 * keys after it are judged as keys all the same, so one run names
+	 * every mistake.
+	 */
+	(void)section;
 	for (i = 0; i < NKEYS; i++)
 		if (strcmp(conf_keys[i].name, name) == 0) {
 			k = &conf_keys[i];
@@ -479,26 +480,59 @@ check_syntax(struct conf_parse *p, const char *line)
 	if (*s == '[') {
 		if (strchr(s, ']') == NULL)
 			conf_error(p, "syntax error: unterminated \"[\"");
+		else
+			conf_error(p, "sections are not used (\"%.*s\")",
+			    (int)(strchr(s, ']') - s + 1), s);
 		return;
 	}
 	if (strpbrk(s, "=:") == NULL)
 		conf_error(p, "syntax error (expected \"key = value\")");
 }
 
-/* fgets with a line count, so each handler call knows its line. */
+/*
+ * One line of the file for inih, and its number for the handler.  The
+ * reader reads whole lines itself, so that inih's own line rules cannot
+ * change what a line means: a line longer than inih's buffer (which it
+ * would cut and read on as a new line) or holding a NUL byte (which hides
+ * the rest) is an error and reaches inih empty; leading blanks are
+ * dropped, so an indented line is never a continuation of the key before
+ * it.
+ */
 static char *
 conf_reader(char *str, int num, void *stream)
 {
 	struct conf_parse *p = stream;
-	char *r = fgets(str, num, p->fp);
+	int c = EOF, n = 0, nul = 0, cut = 0, lead = 1;
 
-	if (r != NULL && strchr(r, '\n') != NULL)
-		p->line++;
-	else if (r != NULL && feof(p->fp))
-		p->line++;
-	if (r != NULL)
-		check_syntax(p, r);
-	return r;
+	if (num < 2)
+		return NULL;
+	while ((c = getc(p->fp)) != EOF && c != '\n') {
+		if (c == '\0') {
+			nul = 1;
+			continue;
+		}
+		if (lead && (c == ' ' || c == '\t'))
+			continue;
+		lead = 0;
+		/* Room for the newline and the NUL. */
+		if (n < num - 2)
+			str[n++] = (char)c;
+		else
+			cut = 1;
+	}
+	if (c == EOF && n == 0 && !nul && !cut && lead)
+		return NULL;
+	p->line++;
+	if (cut)
+		conf_error(p, "line too long (at most %d characters)", num - 2);
+	if (nul)
+		conf_error(p, "NUL byte in the line");
+	if (cut || nul)
+		n = 0;
+	str[n++] = '\n';
+	str[n] = '\0';
+	check_syntax(p, str);
+	return str;
 }
 
 static int
