@@ -19,7 +19,7 @@ const struct rsm_ctlr_type rsm_ctlr_types[] = {
 	    RSM_CTLRF_FD | RSM_CTLRF_MAP,
 	    0, 0, "shared memory of this node" },
 	{ "tcp", RSM_XPORT_TCP,
-	    RSM_CTLRF_SERVED | RSM_CTLRF_PEER_ROUTE,
+	    RSM_CTLRF_SERVED | RSM_CTLRF_PEER_ROUTE | RSM_CTLRF_PROBE_TCP,
 	    RSM_CAPK_TCP, RSM_RMT_CONNECT, "TCP to the exporting daemon" },
 	{ "verbs", RSM_XPORT_VERBS,
 	    RSM_CTLRF_EAGER | RSM_CTLRF_UNITS | RSM_CTLRF_SERVED,

@@ -35,6 +35,14 @@
 #define RSM_CTLRF_SERVED	0x40u
 /* The topology shows the peer daemons reached through its unit 0. */
 #define RSM_CTLRF_PEER_ROUTE	0x80u
+/*
+ * Its data path connects only at first use (no EAGER), over TCP to the
+ * capability's address and port: the importing node's daemon checks that
+ * a connection there can be made before it answers the connect, so an
+ * unreachable data port fails the connect (REMOTE_NODE_UNREACHABLE), not
+ * the first put.
+ */
+#define RSM_CTLRF_PROBE_TCP	0x100u
 
 struct rsm_ctlr_type {
 	const char	*prefix;	/* "loopback", "shm", "tcp", "verbs" */

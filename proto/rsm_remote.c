@@ -153,6 +153,44 @@ rsm_rmt_revoked_dec(const void *in, size_t len, struct rsm_rmt_revoked *m)
 }
 
 size_t
+rsm_rmt_unreachable_enc(void *out, const struct rsm_rmt_unreachable *m)
+{
+	uint8_t *b = out;
+
+	P64(b, 0, m->handle);
+	P32(b, 8, m->err);
+	P32(b, 12, m->port);
+	b[16] = m->family;
+	memset(b + 17, 0, 3);
+	memcpy(b + 20, m->addr, sizeof(m->addr));
+	memset(b + 36, 0, 4);
+	return RSM_RMT_UNREACHABLE_LEN;
+}
+
+int
+rsm_rmt_unreachable_dec(const void *in, size_t len,
+    struct rsm_rmt_unreachable *m)
+{
+	const uint8_t *b = in;
+	uint32_t port;
+
+	if (len != RSM_RMT_UNREACHABLE_LEN)
+		return -1;
+	port = G32(b, 12);
+	if (port == 0 || port > 0xffff || b[17] != 0 || b[18] != 0 ||
+	    b[19] != 0 || G32(b, 36) != 0 ||
+	    (b[16] != RSM_CAP_INET && b[16] != RSM_CAP_INET6))
+		return -1;
+	memset(m, 0, sizeof(*m));
+	m->handle = G64(b, 0);
+	m->err = G32(b, 8);
+	m->port = (uint16_t)port;
+	m->family = b[16];
+	memcpy(m->addr, b + 20, sizeof(m->addr));
+	return 0;
+}
+
+size_t
 rsm_rmt_signal_enc(void *out, const struct rsm_rmt_signal *m)
 {
 	P64(out, 0, m->handle);

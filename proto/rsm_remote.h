@@ -31,6 +31,12 @@
 #define RSM_RMT_SIGNAL		0x103u	/* either way: signal -> empty */
 /* B -> A: as CONNECT, for a capability of the verbs data path. */
 #define RSM_RMT_CONNECT_VERBS	0x104u
+/*
+ * B -> A: unreachable -> empty.  The capability A granted names a data
+ * port B cannot reach (B tried before answering its client): A logs which
+ * and drops the import, as for DISCONNECT.
+ */
+#define RSM_RMT_UNREACHABLE	0x105u
 
 /* Supplementary groups a CONNECT carries at most (the body cap allows it). */
 #define RSM_RMT_GROUPS_MAX	512u
@@ -61,6 +67,14 @@ struct rsm_rmt_revoked {
 	uint32_t reason;	/* RSMERR_CONN_ABORTED, ... */
 };
 
+struct rsm_rmt_unreachable {
+	uint64_t handle;	/* A's import handle */
+	uint32_t err;		/* the errno of B's attempt (ETIMEDOUT: no answer) */
+	uint16_t port;		/* what B tried: the capability's port, */
+	uint8_t  family;	/* family (RSM_CAP_INET, RSM_CAP_INET6) */
+	uint8_t  addr[16];	/* and address, as fixed by B */
+};
+
 struct rsm_rmt_signal {
 	uint64_t handle;	/* the receiver's import handle */
 	uint32_t kind;		/* RSM_HKIND_*: which side of it to ring */
@@ -73,6 +87,7 @@ struct rsm_rmt_signal {
 #define RSM_RMT_HANDLE_LEN	8u
 #define RSM_RMT_REVOKED_LEN	16u
 #define RSM_RMT_SIGNAL_LEN	16u
+#define RSM_RMT_UNREACHABLE_LEN	40u
 
 /* Encoders return the body length; out holds RSM_PEER_BODY_MAX bytes. */
 size_t	 rsm_rmt_connect_enc(void *out, const struct rsm_rmt_connect *);
@@ -86,6 +101,10 @@ int	 rsm_rmt_handle_dec(const void *in, size_t len, uint64_t *handle);
 size_t	 rsm_rmt_revoked_enc(void *out, const struct rsm_rmt_revoked *);
 int	 rsm_rmt_revoked_dec(const void *in, size_t len,
 	    struct rsm_rmt_revoked *);
+size_t	 rsm_rmt_unreachable_enc(void *out,
+	    const struct rsm_rmt_unreachable *);
+int	 rsm_rmt_unreachable_dec(const void *in, size_t len,
+	    struct rsm_rmt_unreachable *);
 size_t	 rsm_rmt_signal_enc(void *out, const struct rsm_rmt_signal *);
 int	 rsm_rmt_signal_dec(const void *in, size_t len, struct rsm_rmt_signal *);
 

@@ -257,6 +257,46 @@ conf_listen(struct conf_parse *p, const char *value)
 	return 1;
 }
 
+int
+config_data_listen(const struct rsmd_config *cf, struct rsmd_addr *out)
+{
+	const char *why;
+	char host[sizeof(out->text)];
+	char *colon;
+
+	if (cf->data_listen != NULL) {
+		*out = *cf->data_listen;
+		return 1;
+	}
+	if (cf->listen == NULL) {
+		/* The default parses with port 1, then asks for any port. */
+		if (config_parse_addr("127.0.0.1:1", out, &why) == -1)
+			fatal("default data_listen: %s", why);
+		((struct sockaddr_in *)(void *)&out->sa)->sin_port = 0;
+		snprintf(out->text, sizeof(out->text), "%s",
+		    RSMD_DEFAULT_DATA_LISTEN);
+		return 0;
+	}
+	/*
+	 * A cluster node: its peers reach it at the host of listen, so that
+	 * is where importers on them find its data port too.
+	 */
+	*out = *cf->listen;
+	if (out->sa.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)(void *)&out->sa)->sin6_port = 0;
+	else
+		((struct sockaddr_in *)(void *)&out->sa)->sin_port = 0;
+	/* "HOST:PORT" with PORT replaced by 0: never longer than before. */
+	memcpy(host, cf->listen->text, sizeof(host));
+	host[sizeof(host) - 1] = '\0';
+	if ((colon = strrchr(host, ':')) != NULL && colon[1] != '\0') {
+		colon[1] = '0';
+		colon[2] = '\0';
+	}
+	memcpy(out->text, host, sizeof(out->text));
+	return 1;
+}
+
 /*
  * data_listen and verbs_listen: as listen, but port 0 (a free port is
  * picked) is allowed, since importers learn the port from their
@@ -669,8 +709,12 @@ config_print(const struct rsmd_config *cf, FILE *fp)
 		fprintf(fp, "listen = %s\n", cf->listen->text);
 	else
 		fprintf(fp, "# listen: none\n");
-	fprintf(fp, "data_listen = %s\n", cf->data_listen ?
-	    cf->data_listen->text : RSMD_DEFAULT_DATA_LISTEN);
+	{
+		struct rsmd_addr d;
+
+		(void)config_data_listen(cf, &d);
+		fprintf(fp, "data_listen = %s\n", d.text);
+	}
 	if (cf->verbs_listen)
 		fprintf(fp, "verbs_listen = %s\n", cf->verbs_listen->text);
 	else

@@ -97,6 +97,7 @@ remote_init(void)
 		}
 	}
 	if (peer_handle(RSM_RMT_DISCONNECT, rmt_serve_disconnect) == -1 ||
+	    peer_handle(RSM_RMT_UNREACHABLE, rmt_serve_unreachable) == -1 ||
 	    peer_handle(RSM_RMT_REVOKED, rmt_serve_revoked) == -1 ||
 	    peer_handle(RSM_RMT_SIGNAL, serve_signal) == -1 ||
 	    peer_on_state(node_state) == -1) {

@@ -24,6 +24,8 @@
 
 /* Register the peer handlers and the node state hook (once). */
 int	 remote_init(void);
+/* Shutdown: end the tries of data ports still under way. */
+void	 remote_stop(struct rsmd *);
 
 /* ---- importing node (remote_import.c) ---- */
 

@@ -13,7 +13,9 @@
  * The record lives until the importer disconnects, the import is revoked
  * (REVOKED is sent, then it is freed), or the importing node goes down.
  */
+#include <arpa/inet.h>
 #include <inttypes.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
@@ -151,6 +153,46 @@ rmt_serve_disconnect(struct rsmd *rs, uint32_t node, uint32_t type,
 	/* Already revoked or dropped: the importer's wish is granted. */
 	if ((ro = find(rs, node, handle)) != NULL)
 		drop(rs, ro, RSMERR_CONN_ABORTED);
+	return RSM_SUCCESS;
+}
+
+int
+rmt_serve_unreachable(struct rsmd *rs, uint32_t node, uint32_t type,
+    const void *body, size_t len, void *reply, size_t *reply_len)
+{
+	struct rsm_rmt_unreachable m;
+	struct sockaddr_storage ss;
+	struct rmt_owner *ro;
+	char where[80];
+
+	(void)type;
+	(void)reply;
+	*reply_len = 0;
+	if (rsm_rmt_unreachable_dec(body, len, &m) == -1)
+		return RSMERR_BAD_ARGS_ERRORS;
+	memset(&ss, 0, sizeof(ss));
+	if (m.family == RSM_CAP_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		s6->sin6_family = AF_INET6;
+		memcpy(&s6->sin6_addr, m.addr, 16);
+		s6->sin6_port = htons(m.port);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		s4->sin_family = AF_INET;
+		memcpy(&s4->sin_addr, m.addr, 4);
+		s4->sin_port = htons(m.port);
+	}
+	rsmd_addr_text(&ss, where, sizeof(where));
+	if ((ro = find(rs, node, m.handle)) == NULL)
+		return RSM_SUCCESS;
+	log_warnx("node %u cannot reach this node's data port at %s (%s): "
+	    "its import %#" PRIx64 " of segment %#x dropped (check "
+	    "data_listen, rsmd.conf(5))", node, where,
+	    m.err == 0 || m.err > 4095 ? "no answer" : strerror((int)m.err),
+	    m.handle, ro->im->seg != NULL ? ro->im->seg->segid : 0);
+	drop(rs, ro, RSMERR_CONN_ABORTED);
 	return RSM_SUCCESS;
 }
 

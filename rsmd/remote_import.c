@@ -9,18 +9,29 @@
  * stored pointer, and a connect granted to a client that is gone is given
  * back at once.
  *
+ * A capability whose data path connects only at first use over TCP
+ * (RSM_CTLRF_PROBE_TCP: tcp0) is tried first: this daemon connects to the
+ * data port it names, as the client would, and the client hears
+ * RSMERR_REMOTE_NODE_UNREACHABLE at once when that fails, while the
+ * exporting node is told (UNREACHABLE) and both log the address.  The
+ * try runs in the loop (a non-blocking connect, bounded by a timer).
+ *
  * REVOKED and SIGNAL from the exporting node are accepted only for an
  * import of a segment on that very node.  When that node goes down every
  * live import of its segments is revoked (the client hears REVOKED; its
  * data connections break on their own).
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "rsmapi.h"
 #include "rsmd.h"
@@ -29,9 +40,11 @@
 #include "rsm_remote.h"
 #include "peer.h"
 #include "log.h"
+#include "rsm_clock.h"
 
 enum rmt_state {
 	RMT_PENDING,		/* asked the exporting node, no answer yet */
+	RMT_PROBING,		/* granted; trying its data port */
 	RMT_LIVE,
 	RMT_GONE,		/* revoked; the handle stays until disconnect */
 };
@@ -53,7 +66,27 @@ struct rmt_wait {
 	uint32_t	 node;
 	uint32_t	 perm;
 	uint32_t	 kind;		/* RSM_CAPK_* asked for */
+	uint32_t	 flags;		/* the controller type's RSM_CTLRF_* */
 };
+
+/* How long the data port of a new capability may take to accept. */
+#define RMT_PROBE_MS		3000u
+
+/* A granted capability's data port being tried (RSM_CTLRF_PROBE_TCP). */
+struct rmt_probe {
+	struct rsmd_io	 io;		/* first: the loop hands this back */
+	struct rsmd_timer timer;
+	TAILQ_ENTRY(rmt_probe) link;
+	uint64_t	 serial;	/* the client */
+	uint64_t	 id;		/* its request */
+	uint64_t	 handle;	/* our import handle */
+	uint32_t	 node;
+	uint32_t	 segid;
+	struct sockaddr_storage ss;	/* where */
+	struct rsm_msg_connect_reply o;	/* the reply once it answers */
+};
+
+static TAILQ_HEAD(, rmt_probe) probes = TAILQ_HEAD_INITIALIZER(probes);
 
 static TAILQ_HEAD(, rmt_import) imports = TAILQ_HEAD_INITIALIZER(imports);
 
@@ -140,6 +173,190 @@ reply_ok(const struct rsmd *rs, const struct rsm_rmt_connect_reply *r,
 	    r->cap.kind == kind;
 }
 
+/* Where the capability says its data port is, as a socket address. */
+static void
+cap_sockaddr(const struct rsm_wire_cap *cap, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (cap->family == RSM_CAP_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		s6->sin6_family = AF_INET6;
+		memcpy(&s6->sin6_addr, cap->addr, 16);
+		s6->sin6_port = htons(cap->port);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+		s4->sin_family = AF_INET;
+		memcpy(&s4->sin_addr, cap->addr, 4);
+		s4->sin_port = htons(cap->port);
+	}
+}
+
+/*
+ * The try ended (err 0: the port accepted): answer the client, or give
+ * the grant back.  Whatever went away meanwhile is found by serial and
+ * handle: a client that died has had its import forgotten already.
+ */
+static void
+probe_finish(struct rsmd *rs, struct rmt_probe *pr, int err)
+{
+	struct rsm_rmt_unreachable un;
+	uint8_t body[RSM_RMT_UNREACHABLE_LEN];
+	struct reg_import *im;
+	struct client *c;
+	char where[80];
+	int status;
+
+	rsmd_timer_cancel(rs, &pr->timer);
+	if (pr->io.fd >= 0) {
+		rsmd_io_del(rs, &pr->io);
+		close(pr->io.fd);
+		pr->io.fd = -1;
+	}
+	TAILQ_REMOVE(&probes, pr, link);
+	c = control_client_by_serial(rs, pr->serial);
+	im = reg_import_by_handle(&rs->reg, pr->handle);
+	if (c == NULL || im == NULL || im->owner != &c->owner ||
+	    im->remote == NULL) {
+		free(pr);
+		return;
+	}
+	if (err == 0 && im->remote->state == RMT_PROBING) {
+		im->remote->state = RMT_LIVE;
+		log_debug("pid %d imports segment %#x of node %u (import %#"
+		    PRIx64 ")", (int)c->owner.pid, pr->segid, pr->node,
+		    im->handle);
+		control_reply(rs, c, RSM_MSG_IMPORT_CONNECT, pr->id,
+		    RSM_SUCCESS, &pr->o, sizeof(pr->o));
+		free(pr);
+		return;
+	}
+	if (im->remote->state == RMT_PROBING) {
+		/* The node is there, its data port is not: both sides say so. */
+		rsmd_addr_text(&pr->ss, where, sizeof(where));
+		log_warnx("pid %d: segment %#x of node %u: its data port %s "
+		    "cannot be reached (%s): connect answered %s", (int)c->owner.pid,
+		    pr->segid, pr->node, where, err == ETIMEDOUT ?
+		    "no answer" : strerror(err),
+		    rsm_err_name(RSMERR_REMOTE_NODE_UNREACHABLE));
+		memset(&un, 0, sizeof(un));
+		un.handle = im->remote->their_handle;
+		un.err = (uint32_t)err;
+		un.port = pr->o.cap.port;
+		un.family = pr->o.cap.family;
+		memcpy(un.addr, pr->o.cap.addr, sizeof(un.addr));
+		rmt_send(rs, pr->node, RSM_RMT_UNREACHABLE, body,
+		    rsm_rmt_unreachable_enc(body, &un));
+		status = RSMERR_REMOTE_NODE_UNREACHABLE;
+	} else {
+		/* Revoked, or its node went down, while we tried. */
+		status = im->reason != 0 ? (int)im->reason :
+		    RSMERR_REMOTE_NODE_UNREACHABLE;
+	}
+	rmt_free(im);
+	reg_import_remove(&rs->reg, im);
+	control_reply(rs, c, RSM_MSG_IMPORT_CONNECT, pr->id, status, NULL, 0);
+	free(pr);
+}
+
+static void
+probe_ready(struct rsmd *rs, struct rsmd_io *io, uint32_t events)
+{
+	struct rmt_probe *pr = (struct rmt_probe *)(void *)io;
+	socklen_t len = sizeof(int);
+	int err = 0;
+
+	(void)events;
+	if (getsockopt(io->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+		err = errno;
+	probe_finish(rs, pr, err);
+}
+
+static void
+probe_timeout(struct rsmd *rs, struct rsmd_timer *t)
+{
+	struct rmt_probe *pr = (struct rmt_probe *)(void *)((char *)t -
+	    offsetof(struct rmt_probe, timer));
+
+	probe_finish(rs, pr, ETIMEDOUT);
+}
+
+/*
+ * Try the data port of a granted capability before the client hears:
+ * a non-blocking connect, closed as soon as it is made (the data server
+ * takes an end before any frame as a quiet close).
+ */
+static void
+probe_start(struct rsmd *rs, const struct rmt_wait *w, uint32_t segid,
+    const struct rsm_msg_connect_reply *o)
+{
+	struct rmt_probe *pr;
+	int fd, rc;
+
+	if ((pr = calloc(1, sizeof(*pr))) == NULL) {
+		struct client *c = control_client_by_serial(rs, w->serial);
+		struct reg_import *im = reg_import_by_handle(&rs->reg,
+		    w->handle);
+
+		/* No memory to try: the client hears so, the grant goes back. */
+		if (im != NULL) {
+			remote_forget(rs, im);
+			reg_import_remove(&rs->reg, im);
+		}
+		if (c != NULL)
+			control_reply(rs, c, RSM_MSG_IMPORT_CONNECT, w->id,
+			    RSMERR_INSUFFICIENT_MEM, NULL, 0);
+		return;
+	}
+	pr->serial = w->serial;
+	pr->id = w->id;
+	pr->handle = w->handle;
+	pr->node = w->node;
+	pr->segid = segid;
+	pr->o = *o;
+	pr->io.fd = -1;
+	pr->io.ready = probe_ready;
+	pr->timer.fire = probe_timeout;
+	cap_sockaddr(&o->cap, &pr->ss);
+	TAILQ_INSERT_TAIL(&probes, pr, link);
+	fd = socket(pr->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		probe_finish(rs, pr, errno);
+		return;
+	}
+	pr->io.fd = fd;
+	do {
+		rc = connect(fd, (struct sockaddr *)&pr->ss,
+		    pr->ss.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+		    sizeof(struct sockaddr_in));
+	} while (rc == -1 && errno == EINTR);
+	if (rc == 0 || errno != EINPROGRESS) {
+		probe_finish(rs, pr, rc == 0 ? 0 : errno);
+		return;
+	}
+	if (rsmd_io_add(rs, &pr->io, EPOLLOUT) == -1) {
+		close(fd);
+		pr->io.fd = -1;
+		probe_finish(rs, pr, errno);
+		return;
+	}
+	rsmd_timer_set(rs, &pr->timer, rsm_now_ms() + RMT_PROBE_MS);
+}
+
+void
+remote_stop(struct rsmd *rs)
+{
+	struct rmt_probe *pr;
+
+	/* Their clients are gone or going: nobody to answer. */
+	while ((pr = TAILQ_FIRST(&probes)) != NULL) {
+		pr->serial = 0;
+		probe_finish(rs, pr, ECANCELED);
+	}
+}
+
 static void
 connect_done(struct rsmd *rs, void *arg, int status, const void *body,
     size_t len)
@@ -190,7 +407,8 @@ connect_done(struct rsmd *rs, void *arg, int status, const void *body,
 	}
 	fix_address(rs, w->node, &r.cap);
 	im->remote->their_handle = r.handle;
-	im->remote->state = RMT_LIVE;
+	im->remote->state = (w->flags & RSM_CTLRF_PROBE_TCP) ? RMT_PROBING :
+	    RMT_LIVE;
 	im->node_mode = r.node_mode;
 	memset(&o, 0, sizeof(o));
 	o.handle = im->handle;
@@ -200,6 +418,11 @@ connect_done(struct rsmd *rs, void *arg, int status, const void *body,
 	o.owner_gid = r.owner_gid;
 	o.granted = r.granted;
 	o.cap = r.cap;
+	if (im->remote->state == RMT_PROBING) {
+		probe_start(rs, w, im->remote->segid, &o);
+		free(w);
+		return;
+	}
 	log_debug("pid %d imports segment %#x of node %u (import %#" PRIx64
 	    ")", (int)c->owner.pid, im->remote->segid, w->node, im->handle);
 	control_reply(rs, c, RSM_MSG_IMPORT_CONNECT, w->id, RSM_SUCCESS, &o,
@@ -264,6 +487,7 @@ remote_connect(struct rsmd *rs, struct client *c, uint64_t id, uint32_t node,
 	w->node = node;
 	w->perm = perm;
 	w->kind = t->cap_kind;
+	w->flags = t->flags;
 	if (t->rmt_connect == 0 || peer_call(rs, node, t->rmt_connect, body,
 	    n, connect_done, w) == -1) {
 		free(w);
@@ -283,7 +507,7 @@ remote_forget(struct rsmd *rs, struct reg_import *im)
 	if (ri == NULL)
 		return;
 	/* A pending connect gives itself back when its answer arrives. */
-	if (ri->state == RMT_LIVE)
+	if (ri->state == RMT_LIVE || ri->state == RMT_PROBING)
 		rmt_send(rs, ri->node, RSM_RMT_DISCONNECT, body,
 		    rsm_rmt_handle_enc(body, ri->their_handle));
 	rmt_free(im);
@@ -315,7 +539,8 @@ live_import(struct rsmd *rs, uint32_t node, uint64_t handle)
 	struct reg_import *im = reg_import_by_handle(&rs->reg, handle);
 
 	if (im == NULL || im->owner->node != 0 || im->remote == NULL ||
-	    im->remote->node != node || im->remote->state != RMT_LIVE)
+	    im->remote->node != node || (im->remote->state != RMT_LIVE &&
+	    im->remote->state != RMT_PROBING))
 		return NULL;
 	return im;
 }
@@ -340,6 +565,12 @@ rmt_serve_revoked(struct rsmd *rs, uint32_t node, uint32_t type,
 		m.reason = RSMERR_CONN_ABORTED;
 	log_debug("node %u revoked import %#" PRIx64 " (%s)", node,
 	    m.handle, rsm_err_name((int)m.reason));
+	/* Not handed out yet: the try's end tells the client instead. */
+	if (im->remote->state == RMT_PROBING) {
+		im->remote->state = RMT_GONE;
+		im->reason = m.reason;
+		return RSM_SUCCESS;
+	}
 	tell_revoked(rs, im, m.reason);
 	return RSM_SUCCESS;
 }
@@ -363,11 +594,17 @@ rmt_import_node_down(struct rsmd *rs, uint32_t node)
 	struct rmt_import *ri;
 	unsigned n = 0;
 
-	TAILQ_FOREACH(ri, &imports, link)
+	TAILQ_FOREACH(ri, &imports, link) {
+		/* Not handed out yet: the try's end tells the client. */
+		if (ri->node == node && ri->state == RMT_PROBING) {
+			ri->state = RMT_GONE;
+			ri->im->reason = RSMERR_REMOTE_NODE_UNREACHABLE;
+		}
 		if (ri->node == node && ri->state == RMT_LIVE) {
 			tell_revoked(rs, ri->im, RSMERR_CONN_ABORTED);
 			n++;
 		}
+	}
 	if (n)
 		log_info("node %u down: revoked %u import%s of its segments",
 		    node, n, n == 1 ? "" : "s");

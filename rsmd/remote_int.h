@@ -25,6 +25,9 @@ int	 rmt_serve_connect(struct rsmd *, uint32_t node, uint32_t type,
 	    const void *body, size_t len, void *reply, size_t *reply_len);
 int	 rmt_serve_disconnect(struct rsmd *, uint32_t node, uint32_t type,
 	    const void *body, size_t len, void *reply, size_t *reply_len);
+/* UNREACHABLE: the importing node cannot reach our data port. */
+int	 rmt_serve_unreachable(struct rsmd *, uint32_t node, uint32_t type,
+	    const void *body, size_t len, void *reply, size_t *reply_len);
 int	 rmt_ring_exporter(struct rsmd *, uint32_t node, uint64_t handle,
 	    uint32_t flags);
 void	 rmt_export_node_down(struct rsmd *, uint32_t node);

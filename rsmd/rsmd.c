@@ -460,6 +460,7 @@ main(int argc, char *argv[])
 		run(&rs);
 
 	/* Peers first: their pending calls may still answer local clients. */
+	remote_stop(&rs);
 	peer_shutdown(&rs);
 	control_shutdown(&rs);
 	services_stop(&rs);

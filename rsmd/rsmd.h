@@ -58,7 +58,7 @@ struct rsmd_config {
 	uint64_t	 quota_imports;
 	/* Cluster: peer daemons (peer.c). */
 	struct rsmd_addr *listen;		/* NULL: accept no peers */
-	/* The data server (serve_tcp.c); NULL: RSMD_DEFAULT_DATA_LISTEN. */
+	/* The data server (serve_tcp.c); NULL: see config_data_listen(). */
 	struct rsmd_addr *data_listen;
 	/* The rdma_cm listener of the verbs data path; NULL: none. */
 	struct rsmd_addr *verbs_listen;
@@ -95,6 +95,12 @@ int	 config_load(const char *file, struct rsmd_config *cf, int missing_ok,
 void	 config_print(const struct rsmd_config *, FILE *);
 void	 config_free(struct rsmd_config *);
 int	 config_parse_level(const char *, int *);
+/*
+ * Where tcp0's data port listens: data_listen; without it the host of
+ * listen with port 0 (peers reach this node there); else 127.0.0.1:0.
+ * 1 when the administrator chose it (it must work), 0 for the default.
+ */
+int	 config_data_listen(const struct rsmd_config *, struct rsmd_addr *);
 /* A numeric HOST:PORT (see struct rsmd_addr); -1 with *why on error. */
 int	 config_parse_addr(const char *, struct rsmd_addr *, const char **why);
 const char *config_level_name(int);

@@ -145,20 +145,10 @@ open_port(struct dataserv *ds, const struct rsmd_addr *a)
 static int
 data_start(struct rsmd *rs)
 {
-	struct rsmd_addr def;
-	const struct rsmd_addr *a = rs->conf.data_listen;
+	struct rsmd_addr a;
 	struct dataserv *ds;
-	const char *why;
+	int chosen = config_data_listen(&rs->conf, &a);
 
-	if (a == NULL) {
-		/* The default parses with port 1, then asks for any port. */
-		if (config_parse_addr("127.0.0.1:1", &def, &why) == -1)
-			return -1;
-		((struct sockaddr_in *)(void *)&def.sa)->sin_port = 0;
-		snprintf(def.text, sizeof(def.text), "%s",
-		    RSMD_DEFAULT_DATA_LISTEN);
-		a = &def;
-	}
 	if ((ds = calloc(1, sizeof(*ds))) == NULL) {
 		log_warn("data server");
 		return -1;
@@ -168,9 +158,9 @@ data_start(struct rsmd *rs)
 	    DS_LOG_PER_SEC);
 	TAILQ_INIT(&ds->conns);
 	TAILQ_INIT(&ds->dead);
-	if (open_port(ds, a) == -1) {
+	if (open_port(ds, &a) == -1) {
 		free(ds);
-		if (rs->conf.data_listen != NULL)
+		if (chosen)
 			return -1;
 		log_warnx("controller tcp0 is not available on this node");
 		return 0;

@@ -34,9 +34,10 @@ one(uint8_t which, const uint8_t *body, size_t len)
 	struct rsm_rmt_connect_reply r;
 	struct rsm_rmt_revoked rv;
 	struct rsm_rmt_signal sg;
+	struct rsm_rmt_unreachable un;
 	uint64_t h;
 
-	switch (which % 5) {
+	switch (which % 6) {
 	case 0:
 		if (rsm_rmt_connect_dec(body, len, &c) != 0)
 			return;
@@ -63,6 +64,14 @@ one(uint8_t which, const uint8_t *body, size_t len)
 		if (rsm_rmt_revoked_dec(body, len, &rv) != 0)
 			return;
 		same_bytes(body, len, rsm_rmt_revoked_enc(enc, &rv));
+		break;
+	case 4:
+		if (rsm_rmt_unreachable_dec(body, len, &un) != 0)
+			return;
+		if (un.port == 0 || (un.family != RSM_CAP_INET &&
+		    un.family != RSM_CAP_INET6))
+			abort();
+		same_bytes(body, len, rsm_rmt_unreachable_enc(enc, &un));
 		break;
 	default:
 		if (rsm_rmt_signal_dec(body, len, &sg) != 0)

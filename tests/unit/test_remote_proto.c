@@ -462,6 +462,60 @@ test_signal(void **state)
 	assert_int_equal(d.flags, UINT32_MAX);
 }
 
+static void
+test_unreachable(void **state)
+{
+	struct rsm_rmt_unreachable m = { .handle = 0x1122334455667788ull,
+	    .err = 111, .port = 41234, .family = RSM_CAP_INET6 }, d;
+	size_t len, i;
+
+	(void)state;
+	for (i = 0; i < sizeof(m.addr); i++)
+		m.addr[i] = (uint8_t)(0xa0 + i);
+	memset(b, 0xff, sizeof(b));
+	assert_int_equal(rsm_rmt_unreachable_enc(b, &m),
+	    RSM_RMT_UNREACHABLE_LEN);
+	assert_true(rsm_peer_get64(b) == m.handle);
+	assert_int_equal(rsm_peer_get32(b + 8), 111);
+	assert_int_equal(rsm_peer_get32(b + 12), 41234);
+	assert_int_equal(b[16], RSM_CAP_INET6);
+	assert_memory_equal(b + 20, m.addr, 16);
+	assert_int_equal(b[RSM_RMT_UNREACHABLE_LEN], 0xff);
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(rsm_rmt_unreachable_dec(b, RSM_RMT_UNREACHABLE_LEN,
+	    &d), 0);
+	assert_true(d.handle == m.handle);
+	assert_int_equal(d.err, 111);
+	assert_int_equal(d.port, 41234);
+	assert_int_equal(d.family, RSM_CAP_INET6);
+	assert_memory_equal(d.addr, m.addr, 16);
+	for (len = 0; len <= RSM_RMT_UNREACHABLE_LEN + 8; len++)
+		if (len != RSM_RMT_UNREACHABLE_LEN)
+			assert_int_equal(rsm_rmt_unreachable_dec(b, len, &d), -1);
+	/* Port 0, a port past 16 bits, an unknown family, padding: refused. */
+	rsm_peer_put32(b + 12, 0);
+	assert_int_equal(rsm_rmt_unreachable_dec(b, RSM_RMT_UNREACHABLE_LEN,
+	    &d), -1);
+	rsm_peer_put32(b + 12, 0x10000);
+	assert_int_equal(rsm_rmt_unreachable_dec(b, RSM_RMT_UNREACHABLE_LEN,
+	    &d), -1);
+	rsm_peer_put32(b + 12, 41234);
+	b[16] = 5;
+	assert_int_equal(rsm_rmt_unreachable_dec(b, RSM_RMT_UNREACHABLE_LEN,
+	    &d), -1);
+	b[16] = RSM_CAP_INET;
+	b[18] = 1;
+	assert_int_equal(rsm_rmt_unreachable_dec(b, RSM_RMT_UNREACHABLE_LEN,
+	    &d), -1);
+	b[18] = 0;
+	b[37] = 1;
+	assert_int_equal(rsm_rmt_unreachable_dec(b, RSM_RMT_UNREACHABLE_LEN,
+	    &d), -1);
+	b[37] = 0;
+	assert_int_equal(rsm_rmt_unreachable_dec(b, RSM_RMT_UNREACHABLE_LEN,
+	    &d), 0);
+}
+
 /* Every body fits a peer REQUEST/REPLY, the largest CONNECT included. */
 static void
 test_sizes(void **state)
@@ -471,6 +525,7 @@ test_sizes(void **state)
 	    RSM_PEER_BODY_MAX);
 	assert_true(RSM_RMT_CONNECT_REPLY_LEN <= RSM_PEER_BODY_MAX);
 	assert_true(RSM_RMT_CONNECT_REPLY_LEN >= 76);
+	assert_true(RSM_RMT_UNREACHABLE_LEN <= RSM_PEER_BODY_MAX);
 }
 
 int
@@ -487,6 +542,7 @@ main(void)
 		cmocka_unit_test(test_handle),
 		cmocka_unit_test(test_revoked),
 		cmocka_unit_test(test_signal),
+		cmocka_unit_test(test_unreachable),
 		cmocka_unit_test(test_sizes),
 	};
 
