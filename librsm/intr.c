@@ -136,13 +136,34 @@ handle_dead(const struct seg_ref *r)
 	return !rsm_epoch_live(r->epoch);
 }
 
+/*
+ * Take one wake-up of the handle's counter: 1 for a signal, 0 for none
+ * (or a revocation's).  A revocation marks the handle dead, then wakes
+ * the same counter: a wake-up that turns out to come from a dead handle
+ * is given back, so the descriptor stays readable and its next waiter, a
+ * wait_pollfd too, hears of the loss rather than sleeping out its
+ * timeout.
+ */
+static int
+take_signal(const struct seg_ref *r)
+{
+	uint64_t v;
+
+	if (read(r->evfd, &v, sizeof(v)) != (ssize_t)sizeof(v))
+		return 0;
+	if (!handle_dead(r))
+		return 1;
+	v = 1;
+	(void)!write(r->evfd, &v, sizeof(v));
+	return 0;
+}
+
 int
 rsm_intr_signal_wait(void *memseg, int timeout)
 {
 	struct seg_ref r;
 	struct pollfd pfd[2];
 	int64_t deadline = 0;
-	uint64_t v;
 	int rc, dfd, n;
 
 	rsm_handles_lock();
@@ -152,8 +173,10 @@ rsm_intr_signal_wait(void *memseg, int timeout)
 		return rc;
 	if (handle_dead(&r))
 		return RSMERR_CONN_ABORTED;
-	if (read(r.evfd, &v, sizeof(v)) == (ssize_t)sizeof(v))
+	if (take_signal(&r))
 		return RSM_SUCCESS;
+	if (handle_dead(&r))
+		return RSMERR_CONN_ABORTED;
 	if (timeout == 0)
 		return RSMERR_TIMEOUT;
 	if (timeout > 0)
@@ -192,8 +215,12 @@ rsm_intr_signal_wait(void *memseg, int timeout)
 			rc = RSMERR_CONN_ABORTED;
 			break;
 		}
-		if (read(r.evfd, &v, sizeof(v)) == (ssize_t)sizeof(v)) {
+		if (take_signal(&r)) {
 			rc = RSM_SUCCESS;
+			break;
+		}
+		if (handle_dead(&r)) {
+			rc = RSMERR_CONN_ABORTED;
 			break;
 		}
 		/* Another waiter took it: wait again. */
@@ -228,6 +255,18 @@ find_import_fd(void *slot, void *arg)
 		ff->found = 1;
 		ff->dead = atomic_load(&im->gen) != 0;
 	}
+}
+
+/* Whether fd is the poll descriptor of a revoked import (lock taken here). */
+static int
+pollfd_dead(int fd)
+{
+	struct fd_find ff = { fd, 0, 0 };
+
+	rsm_handles_lock();
+	rsm_slot_foreach(RSM_MAGIC_IMPORT, find_import_fd, &ff);
+	rsm_handles_unlock();
+	return ff.found && ff.dead;
 }
 
 /* Which of fds are RSM poll descriptors (lock taken here). */
@@ -322,7 +361,13 @@ rsm_intr_signal_wait_pollfd(struct pollfd fds[], nfds_t nfds, int timeout,
 			count++;
 		} else if ((pf[i].revents & POLLIN) &&
 		    read(fds[i].fd, &v, sizeof(v)) == (ssize_t)sizeof(v)) {
-			fds[i].revents = POLLRDNORM;
+			/* Revoked during the poll: the revocation's wake-up. */
+			if (pollfd_dead(fds[i].fd)) {
+				v = 1;
+				(void)!write(fds[i].fd, &v, sizeof(v));
+				fds[i].revents = POLLERR;
+			} else
+				fds[i].revents = POLLRDNORM;
 			count++;
 		} else {
 			fds[i].revents = 0;	/* lost the race */
