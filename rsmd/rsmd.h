@@ -19,6 +19,7 @@
 #include <sys/types.h>
 
 #include "rsm_proto.h"
+#include "rsm_ratelimit.h"
 
 #define RSMD_DEFAULT_CONFIG	"/etc/rsm/rsmd.conf"
 /* Where the data server (controller tcp0) listens unless configured. */
@@ -371,7 +372,15 @@ struct rsmd {
 	/* Each data service's state, by RSM_XPORT_* (service.h). */
 	void		*svc_state[RSMD_SERVICE_SLOTS];
 	struct cap_table *caps;		/* capability.h; NULL before the first */
+	/*
+	 * Refused requests, local and remote (log_refusal): whoever is
+	 * refused may ask again in a loop, so their lines are rate limited.
+	 */
+	struct rsm_ratelimit refusal_log;
 };
+
+/* At most 10 refusal lines a second, the rest counted. */
+#define RSMD_REFUSAL_LOG_INIT	RSM_RATELIMIT_INIT(1000, 10)
 
 /* Resolve the socket path, refuse to start beside a live daemon, listen. */
 int	 control_listen(struct rsmd *);
