@@ -284,6 +284,34 @@ struct reg_segment *reg_segment_by_segid(const struct registry *,
 	    uint32_t segid);
 const struct reg_usage *reg_usage_of(const struct registry *, uid_t);
 
+/* ---- refusal.c ---- */
+
+/*
+ * Why the registry refused, in words, for the line a handler logs: into
+ * buf, which is returned.  rc is what the registry (or the checks made
+ * before it) answered; the arguments are those of the refused call.
+ */
+const char *refusal_export_why(const struct registry *,
+	    const struct reg_owner *, uint64_t size, uint32_t flags, int rc,
+	    char *buf, size_t len);
+const char *refusal_publish_why(const struct registry *,
+	    const struct reg_segment *, uint32_t segid,
+	    const struct rsm_wire_ace *, uint32_t n, int rc, char *buf,
+	    size_t len);
+/* reg_import_connect_from() by o on node from, or reg_import_connect(). */
+const char *refusal_import_why(const struct registry *,
+	    const struct reg_owner *o, uint32_t from, uint32_t segid,
+	    uint32_t perm, int rc, char *buf, size_t len);
+
+/* RSM_PERM_READ, _WRITE, _RDWR as "read", "write", "read and write". */
+const char *refusal_perm(uint32_t perm);
+/*
+ * The level of a refusal's line: RSMD_LOG_INFO for a well-formed request
+ * refused (access denied, in use, a limit or quota), RSMD_LOG_WARN for
+ * input a working library never sends (bad flags, handles, lists).
+ */
+int	 refusal_level(int rc);
+
 /* ---- log.c: see log.h ---- */
 
 /* ---- loop.c ---- */
