@@ -440,9 +440,11 @@ refuse(struct rsmd *rs, struct client *c, const void *buf, ssize_t n,
 	} else
 		snprintf(msg, sizeof(msg), "refused a %zd-byte message: %s",
 		    n, why);
-	log_warnx("client pid %d uid %u: %s", (int)c->owner.pid,
+	/* One line, rate limited: a client can reconnect and refuse again. */
+	log_refusal(&rs->refusal_log, RSMD_LOG_WARN,
+	    "client pid %d uid %u: %s; disconnected", (int)c->owner.pid,
 	    (unsigned)c->owner.uid, msg);
-	client_kill(rs, c, "disconnected after a refused message");
+	client_kill(rs, c, NULL);
 }
 
 static void
@@ -463,9 +465,14 @@ serve(struct rsmd *rs, struct client *c, const void *buf, size_t n, int fd)
 	r.fd = fd;
 	r.outfd = -1;
 	rs->requests++;
-	if ((fn = handler_for(h.type)) == NULL)
+	if ((fn = handler_for(h.type)) == NULL) {
 		status = RSMERR_INTERNAL_ERROR;
-	else
+		log_refusal(&rs->refusal_log, RSMD_LOG_WARN,
+		    "client pid %d uid %u: %s (type %u) refused: %s: a "
+		    "notification, not a request", (int)c->owner.pid,
+		    (unsigned)c->owner.uid, rsm_msg_name(h.type), h.type,
+		    rsm_err_name(status));
+	} else
 		status = fn(&r);
 	if (r.fd >= 0)
 		close(r.fd);

@@ -30,8 +30,15 @@ h_hello(struct req *r)
 {
 	const struct rsm_msg_hello *m = r->p;
 
-	if (m->proto_version != RSM_PROTO_VERSION)
+	if (m->proto_version != RSM_PROTO_VERSION) {
+		log_refusal(&r->rs->refusal_log, RSMD_LOG_INFO,
+		    "client pid %d uid %u: HELLO refused: %s: its library "
+		    "speaks protocol version %u, this daemon %u",
+		    (int)r->c->owner.pid, (unsigned)r->c->owner.uid,
+		    rsm_err_name(RSMERR_BAD_LIBRARY_VERSION), m->proto_version,
+		    RSM_PROTO_VERSION);
 		return RSMERR_BAD_LIBRARY_VERSION;
+	}
 	r->out.hello.node_id = r->rs->conf.node_id;
 	r->out.hello.daemon_pid = (uint64_t)getpid();
 	r->out.hello.instance = r->rs->instance;

@@ -4,7 +4,7 @@ rsmd_rsmd_SOURCES = rsmd/rsmd.c rsmd/rsmd.h rsmd/loop.c rsmd/config.c \
 	rsmd/control.c rsmd/handler.h rsmd/handle_export.c \
 	rsmd/handle_import.c rsmd/handle_info.c rsmd/controllers.c \
 	rsmd/segment.c rsmd/sockets.c \
-	rsmd/registry.c rsmd/notify.c rsmd/log.c rsmd/log.h \
+	rsmd/registry.c rsmd/refusal.c rsmd/notify.c rsmd/log.c rsmd/log.h \
 	rsmd/capability.h rsmd/capability.c rsmd/service.h rsmd/services.c \
 	rsmd/serve_tcp.h rsmd/serve_tcp.c rsmd/serve_tcp_conn.c \
 	rsmd/peer.c rsmd/peer.h rsmd/peer_int.h rsmd/peer_conn.c \

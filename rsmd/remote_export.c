@@ -16,6 +16,7 @@
 #include <arpa/inet.h>
 #include <inttypes.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
@@ -78,16 +79,25 @@ rmt_serve_connect(struct rsmd *rs, uint32_t node, uint32_t type,
 	struct rsm_rmt_connect_reply r;
 	struct rmt_owner *ro;
 	struct reg_import *im;
+	char why[160];
 	uint32_t i;
 	int rc;
 
-	if (svc == NULL || !svc->serving(rs))
+	if (svc == NULL || !svc->serving(rs)) {
+		log_refusal(&rs->refusal_log, RSMD_LOG_INFO, "node %u: remote "
+		    "connect (type %u) refused: %s: %s", node, type,
+		    rsm_err_name(RSMERR_CTLR_NOT_PRESENT), svc == NULL ?
+		    "no data service of this node serves that type" :
+		    "its data service is not serving");
 		return RSMERR_CTLR_NOT_PRESENT;
+	}
 	/* About 2 KiB: not on the stack of the loop. */
 	if ((m = malloc(sizeof(*m))) == NULL)
 		return RSMERR_INSUFFICIENT_MEM;
 	if (rsm_rmt_connect_dec(body, len, m) == -1 || m->handle == 0) {
-		log_warnx("node %u: malformed remote connect refused", node);
+		log_refusal(&rs->refusal_log, RSMD_LOG_WARN, "node %u: remote "
+		    "connect refused: %s: malformed (%zu bytes)", node,
+		    rsm_err_name(RSMERR_BAD_ARGS_ERRORS), len);
 		free(m);
 		return RSMERR_BAD_ARGS_ERRORS;
 	}
@@ -110,15 +120,24 @@ rmt_serve_connect(struct rsmd *rs, uint32_t node, uint32_t type,
 	ro->their_handle = m->handle;
 	rc = reg_import_connect_from(&rs->reg, &ro->owner, node, m->segid,
 	    m->perm, &im);
-	if (rc == RSM_SUCCESS) {
+	if (rc != RSM_SUCCESS)
+		refusal_import_why(&rs->reg, &ro->owner, node, m->segid,
+		    m->perm, rc, why, sizeof(why));
+	else {
 		ro->im = im;
 		rc = cap_issue(rs, im, svc, &r.cap);
-		if (rc != RSM_SUCCESS)
+		if (rc != RSM_SUCCESS) {
 			reg_import_remove(&rs->reg, im);
+			snprintf(why, sizeof(why), "cannot issue a data token "
+			    "for %s", svc->name);
+		}
 	}
 	if (rc != RSM_SUCCESS) {
-		log_debug("node %u pid %u: remote connect to segment %#x: "
-		    "%s", node, m->pid, m->segid, rsm_err_name(rc));
+		/* Who as the importing daemon named it; the node as we know it. */
+		log_refusal(&rs->refusal_log, refusal_level(rc), "node %u pid "
+		    "%u uid %u: remote connect to segment %#x (%s) refused: "
+		    "%s: %s", node, m->pid, m->uid, m->segid,
+		    refusal_perm(m->perm), rsm_err_name(rc), why);
 		free(ro->owner.groups);
 		free(ro);
 		free(m);

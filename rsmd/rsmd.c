@@ -367,7 +367,10 @@ main(int argc, char *argv[])
 	TAILQ_INIT(&rs.clients);
 	TAILQ_INIT(&rs.closing);
 	TAILQ_INIT(&rs.timers);
-	log_init(1, rs.debug ? RSMD_LOG_DEBUG : RSMD_LOG_INFO);
+	rs.refusal_log = (struct rsm_ratelimit)RSMD_REFUSAL_LOG_INIT;
+	/* rsmd -n checks a file, as a command: its errors carry no time. */
+	log_init(1, foreground && !check_only,
+	    rs.debug ? RSMD_LOG_DEBUG : RSMD_LOG_INFO);
 
 	if (config_load(conf_file, &rs.conf, missing_ok, &missing) == -1)
 		return 1;
@@ -430,7 +433,7 @@ main(int argc, char *argv[])
 			control_close(&rs);
 			return 1;
 		}
-		log_init(0, rs.debug ? RSMD_LOG_DEBUG : rs.conf.log_level);
+		log_init(0, 0, rs.debug ? RSMD_LOG_DEBUG : rs.conf.log_level);
 		if (rs.conf.pidfile != NULL)
 			write_pidfile(rs.conf.pidfile);
 	}

@@ -19,6 +19,7 @@
 #include <sys/types.h>
 
 #include "rsm_proto.h"
+#include "rsm_ratelimit.h"
 
 #define RSMD_DEFAULT_CONFIG	"/etc/rsm/rsmd.conf"
 /* Where the data server (controller tcp0) listens unless configured. */
@@ -289,6 +290,34 @@ struct reg_segment *reg_segment_by_segid(const struct registry *,
 	    uint32_t segid);
 const struct reg_usage *reg_usage_of(const struct registry *, uid_t);
 
+/* ---- refusal.c ---- */
+
+/*
+ * Why the registry refused, in words, for the line a handler logs: into
+ * buf, which is returned.  rc is what the registry (or the checks made
+ * before it) answered; the arguments are those of the refused call.
+ */
+const char *refusal_export_why(const struct registry *,
+	    const struct reg_owner *, uint64_t size, uint32_t flags, int rc,
+	    char *buf, size_t len);
+const char *refusal_publish_why(const struct registry *,
+	    const struct reg_segment *, uint32_t segid,
+	    const struct rsm_wire_ace *, uint32_t n, int rc, char *buf,
+	    size_t len);
+/* reg_import_connect_from() by o on node from, or reg_import_connect(). */
+const char *refusal_import_why(const struct registry *,
+	    const struct reg_owner *o, uint32_t from, uint32_t segid,
+	    uint32_t perm, int rc, char *buf, size_t len);
+
+/* RSM_PERM_READ, _WRITE, _RDWR as "read", "write", "read and write". */
+const char *refusal_perm(uint32_t perm);
+/*
+ * The level of a refusal's line: RSMD_LOG_INFO for a well-formed request
+ * refused (access denied, in use, a limit or quota), RSMD_LOG_WARN for
+ * input a working library never sends (bad flags, handles, lists).
+ */
+int	 refusal_level(int rc);
+
 /* ---- log.c: see log.h ---- */
 
 /* ---- loop.c ---- */
@@ -377,7 +406,15 @@ struct rsmd {
 	/* Each data service's state, by RSM_XPORT_* (service.h). */
 	void		*svc_state[RSMD_SERVICE_SLOTS];
 	struct cap_table *caps;		/* capability.h; NULL before the first */
+	/*
+	 * Refused requests, local and remote (log_refusal): whoever is
+	 * refused may ask again in a loop, so their lines are rate limited.
+	 */
+	struct rsm_ratelimit refusal_log;
 };
+
+/* At most 10 refusal lines a second, the rest counted. */
+#define RSMD_REFUSAL_LOG_INIT	RSM_RATELIMIT_INIT(1000, 10)
 
 /* Resolve the socket path, refuse to start beside a live daemon, listen. */
 int	 control_listen(struct rsmd *);

@@ -131,15 +131,39 @@ timer_dconn(struct rsmd_timer *t)
 void
 ds_refused(struct rsmd *rs, const char *peer, const char *why)
 {
-	struct dataserv *ds = tcp_ds(rs);
-	unsigned dropped;
-
 	rs->refused++;
-	if (!rsm_ratelimit_allow(&ds->refusal_log, rsm_now_ms(), &dropped))
-		return;
-	if (dropped > 0)
-		log_warnx("data port: %u more refusals not logged", dropped);
-	log_warnx("data connection from %s refused: %s", peer, why);
+	log_refusal(&tcp_ds(rs)->refusal_log, RSMD_LOG_WARN,
+	    "data connection from %s refused: %s", peer, why);
+}
+
+/*
+ * Whom a connection serves once its HELLO passed: " (import H of segment
+ * S, pid P uid U)", the node first for a remote importer; else "".
+ */
+static const char *
+import_who(const struct rsmd_cap *cap, char *buf, size_t len)
+{
+	const struct reg_owner *o;
+	char node[24] = "";
+
+	if (cap == NULL || cap->im == NULL) {
+		buf[0] = '\0';
+		return buf;
+	}
+	o = cap->im->owner;
+	if (o->node != 0)
+		snprintf(node, sizeof(node), "node %u ", o->node);
+	snprintf(buf, len, " (import %#llx of segment %#x, %spid %d uid %u)",
+	    (unsigned long long)cap->im->handle,
+	    cap->im->seg != NULL ? cap->im->seg->segid : 0u, node,
+	    (int)o->pid, (unsigned)o->uid);
+	return buf;
+}
+
+static const char *
+dconn_who(const struct dconn *dc, char *buf, size_t len)
+{
+	return import_who(dc->cc.cap, buf, len);
 }
 
 static void
@@ -149,12 +173,18 @@ refuse(struct rsmd *rs, struct dconn *dc, const char *fmt, ...)
 static void
 refuse(struct rsmd *rs, struct dconn *dc, const char *fmt, ...)
 {
-	char why[160];
+	char why[320];
 	va_list ap;
+
+	char who[120];
+	size_t n;
 
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
+	n = strlen(why);
+	snprintf(why + n, sizeof(why) - n, "%s", dconn_who(dc, who,
+	    sizeof(who)));
 	ds_refused(rs, dc->peer, why);
 	dconn_close(rs, dc, NULL);
 }
@@ -394,14 +424,44 @@ entries_allowed(const struct rsmd_cap *cap, const struct rsm_data_vec *v,
 	return n;
 }
 
+/*
+ * A request answered with an error, the connection kept: rights the
+ * import lacks (info), or an entry out of bounds (warn: the library
+ * checks bounds itself).  Rate limited with the data port's refusals.
+ */
 static void
-start_get(struct dconn *dc, const struct rsm_data_vec *v, uint32_t n)
+entry_refused(struct rsmd *rs, struct dconn *dc, uint32_t status,
+    const struct rsm_data_vec *v, uint32_t k)
+{
+	const struct rsmd_cap *cap = dc->cc.cap;
+	char who[120], why[120];
+
+	if (status == RSMERR_PERM_DENIED)
+		snprintf(why, sizeof(why), "the import may not %s",
+		    dc->in.op == RSM_DOP_PUT || dc->in.op == RSM_DOP_PUTV ?
+		    "write" : "read");
+	else
+		snprintf(why, sizeof(why), "entry %u (%llu bytes at %llu) "
+		    "is outside the %llu-byte segment", k,
+		    (unsigned long long)v[k].len, (unsigned long long)v[k].off,
+		    (unsigned long long)cap->im->seg->size);
+	log_refusal(&tcp_ds(rs)->refusal_log, refusal_level((int)status),
+	    "data connection from %s%s: %s refused: %s: %s", dc->peer,
+	    dconn_who(dc, who, sizeof(who)), rsm_dop_name(dc->in.op),
+	    rsm_err_name((int)status), why);
+}
+
+static void
+start_get(struct rsmd *rs, struct dconn *dc, const struct rsm_data_vec *v,
+    uint32_t n)
 {
 	struct dreply *r;
 	uint32_t status, k, i;
 	uint64_t bytes = 0;
 
 	k = entries_allowed(dc->cc.cap, v, n, RSM_PERM_READ, &status);
+	if (status != RSM_SUCCESS)
+		entry_refused(rs, dc, status, v, k);
 	r = reply_new(dc, dc->in.op, status, k);
 	for (i = 0; i < k; i++) {
 		r->v[i] = v[i];
@@ -423,12 +483,15 @@ finish_put(struct dconn *dc)
 }
 
 static void
-start_put(struct dconn *dc, const struct rsm_data_vec *v, uint32_t n)
+start_put(struct rsmd *rs, struct dconn *dc, const struct rsm_data_vec *v,
+    uint32_t n)
 {
 	uint64_t keep = 0;
 	uint32_t i, k;
 
 	k = entries_allowed(dc->cc.cap, v, n, RSM_PERM_WRITE, &dc->pv_status);
+	if (dc->pv_status != RSM_SUCCESS)
+		entry_refused(rs, dc, dc->pv_status, v, k);
 	dc->pv_n = k;
 	dc->pv_i = 0;
 	dc->pv_done = 0;
@@ -457,10 +520,20 @@ do_hello(struct rsmd *rs, struct dconn *dc)
 
 	dc->in_state = DC_IN_HDR;
 	if (cap == NULL || cap_attach(cap, &dc->cc) == -1) {
-		ds_refused(rs, dc->peer, cap == NULL ? "unknown or revoked "
-		    "token" : "too many connections for one token");
-		reply_new(dc, RSM_DOP_HELLO, cap == NULL ?
-		    RSMERR_CONN_ABORTED : RSMERR_INSUFFICIENT_RESOURCES, 0);
+		uint32_t status = cap == NULL ? RSMERR_CONN_ABORTED :
+		    RSMERR_INSUFFICIENT_RESOURCES;
+		char who[120], why[200];
+
+		if (cap == NULL)
+			snprintf(why, sizeof(why), "HELLO: %s: unknown or "
+			    "revoked token", rsm_err_name((int)status));
+		else
+			snprintf(why, sizeof(why), "HELLO%s: %s: already %u "
+			    "connections for its token", import_who(cap, who,
+			    sizeof(who)), rsm_err_name((int)status),
+			    cap->nconns);
+		ds_refused(rs, dc->peer, why);
+		reply_new(dc, RSM_DOP_HELLO, status, 0);
 		dc->close_when_sent = 1;
 		return;
 	}
@@ -510,12 +583,12 @@ got_header(struct rsmd *rs, struct dconn *dc)
 	case RSM_DOP_PUT:
 		one.off = dc->in.off;
 		one.len = dc->in.len;
-		start_put(dc, &one, 1);
+		start_put(rs, dc, &one, 1);
 		return 0;
 	default:	/* GET */
 		one.off = dc->in.off;
 		one.len = dc->in.len;
-		start_get(dc, &one, 1);
+		start_get(rs, dc, &one, 1);
 		return 0;
 	}
 	dc->tab_got = 0;
@@ -540,9 +613,9 @@ got_table(struct rsmd *rs, struct dconn *dc)
 	}
 	memcpy(v, dc->tab.vec, dc->in.count * sizeof(v[0]));
 	if (dc->in.op == RSM_DOP_PUTV)
-		start_put(dc, v, dc->in.count);
+		start_put(rs, dc, v, dc->in.count);
 	else
-		start_get(dc, v, dc->in.count);
+		start_get(rs, dc, v, dc->in.count);
 	return 0;
 }
 

@@ -66,14 +66,49 @@ vs_conn_free(struct vs_conn *k, int disconnect)
 
 /* ---- the listener ---- */
 
+/*
+ * One refusal: the importer's address (id, when known), its import (c,
+ * once its token was found) and why; counted, and rate limited with the
+ * count of lines held back.
+ */
+static void
+refused(struct vserv *vs, struct rdma_cm_id *id, const struct rsmd_cap *c,
+    const char *why)
+{
+	const struct reg_owner *o;
+	char from[80] = "", imp[120] = "", node[24] = "";
+
+	vs->refused++;
+	if (id != NULL) {
+		strcpy(from, " from ");
+		rsmd_addr_text(&id->route.addr.dst_storage, from + 6,
+		    sizeof(from) - 6);
+	}
+	if (c != NULL && c->im != NULL) {
+		o = c->im->owner;
+		if (o->node != 0)
+			snprintf(node, sizeof(node), "node %u ", o->node);
+		snprintf(imp, sizeof(imp), " for import %#" PRIx64 " of "
+		    "segment %#x (%spid %d uid %u)", c->im->handle,
+		    c->im->seg != NULL ? c->im->seg->segid : 0u, node,
+		    (int)o->pid, (unsigned)o->uid);
+	}
+	log_refusal(&vs->refused_log, RSMD_LOG_WARN, "verbs listener: "
+	    "refused a connection%s%s: %s (%" PRIu64 " refused so far)",
+	    from, imp, why, vs->refused);
+}
+
 void
 vs_refused(struct vserv *vs, const char *why)
 {
-	vs->refused++;
-	if (rsm_ratelimit_allow(&vs->refused_log, rsm_now_ms(), NULL)) {
-		log_warnx("verbs listener: refused a connection: %s (%" PRIu64
-		    " refused so far)", why, vs->refused);
-	}
+	refused(vs, NULL, NULL, why);
+}
+
+/* A refusal on an established queue pair: its import is known. */
+static void
+conn_refused(struct vs_conn *k, const char *why)
+{
+	refused(k->vs, k->id, k->cc.cap, why);
 }
 
 static int
@@ -122,7 +157,7 @@ on_request(struct rsmd *rs, struct vserv *vs, struct rdma_cm_id *id,
 			why = "too many connections for one token";
 	}
 	if (why != NULL) {
-		vs_refused(vs, why);
+		refused(vs, id, c, why);
 		(void)vs->v->reject(id, NULL, 0);
 		(void)vs->v->destroy_id(id);
 		return;
@@ -133,7 +168,7 @@ on_request(struct rsmd *rs, struct vserv *vs, struct rdma_cm_id *id,
 	    NULL) {
 		if (k != NULL)
 			free(k);
-		vs_refused(vs, "out of memory");
+		refused(vs, id, c, "out of memory");
 		(void)vs->v->reject(id, NULL, 0);
 		(void)vs->v->destroy_id(id);
 		return;
@@ -158,7 +193,7 @@ on_request(struct rsmd *rs, struct vserv *vs, struct rdma_cm_id *id,
 	if (vs->v->create_qp(id, vs->pd, &qa) != 0 ||
 	    (k->rmr = vs->v->reg_mr(vs->pd, k->rbuf, (RSM_VERBS_RECV_DEPTH +
 	    1) * VS_RECV_SIZE, IBV_ACCESS_LOCAL_WRITE)) == NULL) {
-		vs_refused(vs, "cannot make a queue pair");
+		conn_refused(k, "cannot make a queue pair");
 		(void)vs->v->reject(id, NULL, 0);
 		vs_conn_free(k, 0);
 		return;
@@ -176,7 +211,7 @@ on_request(struct rsmd *rs, struct vserv *vs, struct rdma_cm_id *id,
 	ap.initiator_depth = 0;
 	ap.rnr_retry_count = 7;
 	if (i < RSM_VERBS_RECV_DEPTH || vs->v->accept(id, &ap) != 0) {
-		vs_refused(vs, "accept failed");
+		conn_refused(k, "accept failed");
 		vs_conn_free(k, 0);
 		return;
 	}
@@ -239,7 +274,7 @@ conn_ready(struct vs_conn *k)
 			rc = post_ready(k, k->rkey, RSM_VERBS_READY_WINDOW);
 	}
 	if (rc != 0) {
-		vs_refused(vs, "cannot bind a window or send the rkey");
+		conn_refused(k, "cannot bind a window or send the rkey");
 		vs_conn_free(k, 1);
 	}
 }
@@ -323,13 +358,13 @@ on_signal(struct rsmd *rs, struct vs_conn *k, const char *buf, uint32_t len)
 	struct reg_import *im = vs_conn_import(k);
 
 	if (len != sizeof(m)) {
-		vs_refused(k->vs, "malformed signal");
+		conn_refused(k, "malformed signal");
 		return;
 	}
 	memcpy(&m, buf, sizeof(m));
 	if (m.magic != RSM_VERBS_MAGIC ||
 	    (m.flags & ~(uint32_t)RSM_SIGPOST_NO_ACCUMULATE) != 0) {
-		vs_refused(k->vs, "malformed signal");
+		conn_refused(k, "malformed signal");
 		return;
 	}
 	if (im == NULL || im->seg == NULL)

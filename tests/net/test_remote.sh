@@ -35,6 +35,14 @@ for i in 1 2; do
 done
 check "nodes see each other up" wait_until 5000 all_up 1
 wait_until 5000 all_up 2
+# A foreground daemon stamps every line: UTC, ISO 8601, milliseconds.
+STAMP='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z rsmd: '
+check "node 1's first log line starts with a time stamp" \
+    grep -Eq "^$STAMP" <(head -1 "$(node_log 1)")
+check "no line of node 1's log lacks its time stamp" \
+    test "$(grep -c '^rsmd: ' "$(node_log 1)")" = 0
+# refused I PATTERN: node I logged a refusal matching PATTERN (grep -E).
+refused() { wait_until 2000 log_has "$1" "^$STAMP$2"; }
 fds2=$(rsmd_fds 2)
 
 # ---- connect, listing, data ----
@@ -73,6 +81,9 @@ check "second exporter (access list: node 3 only)" test \
 probe_start x 2 import 1 0x500002 r
 check_rc "node not in the access list refused" $E_NOT_TO_NODE \
     "$P_LAST"
+check "node 1 logs who, what and why of that refusal" refused 1 \
+    "node 2 pid [0-9]+ uid 0: remote connect to segment 0x500002 \(read\) \
+refused: RSMERR_SEG_NOT_PUBLISHED_TO_NODE: its access list does not name node 2"
 probe_close x
 probe_start exp600 1 export 0x500003 65536 2:0600
 check "third exporter (node 2 mode 0600)" test \
@@ -80,6 +91,10 @@ check "third exporter (node 2 mode 0600)" test \
 P_AS="setpriv --reuid=65534 --regid=65534 --clear-groups"
 probe_start x 2 import 1 0x500003 r
 check_rc "another uid refused" $E_PERM "$P_LAST"
+check "node 1 logs the uid refused, the segment and PERM_DENIED" refused 1 \
+    "node 2 pid [0-9]+ uid 65534: remote connect to segment 0x500003 \(read\) \
+refused: RSMERR_PERM_DENIED: mode 0600 for node 2 \(owner uid 0 gid 0\) does \
+not let uid 65534 gid 65534 read"
 P_AS=
 probe_close x
 probe_start x 2 import 1 0x500003 rw
@@ -89,6 +104,9 @@ probe_quit x
 probe_start x 2 import 1 0x5000ff r
 check_rc "unpublished segment id" $E_NOT_PUBLISHED \
     "$P_LAST"
+check "node 1 logs the unpublished segment id refused" refused 1 \
+    "node 2 pid [0-9]+ uid 0: remote connect to segment 0x5000ff .*refused: \
+RSMERR_SEG_NOT_PUBLISHED: no segment is published with that id"
 probe_close x
 t0=$(now_ms)
 probe_start x 2 import 9 $SEG r; a=$P_LAST

@@ -217,23 +217,123 @@ run(h_child_fn fn, void *arg)
 	check_daemon_clean(&g_d);
 }
 
-/* Run fn in a child against a private daemon with extra config lines. */
+/* ---- the daemon's log ---- */
+
+/* A line of the log holding both strings (b may be NULL). */
+struct logline {
+	const char	*a;
+	const char	*b;
+};
+
+/* How many lines of the log at path hold l->a and l->b. */
+static int
+log_count(const char *path, const struct logline *l)
+{
+	char line[2048];
+	FILE *fp = fopen(path, "r");
+	int n = 0;
+
+	if (fp == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), fp) != NULL)
+		if (strstr(line, l->a) != NULL &&
+		    (l->b == NULL || strstr(line, l->b) != NULL))
+			n++;
+	fclose(fp);
+	return n;
+}
+
+/* The log at path gets such a line within 3 s (polled). */
+static int
+log_wait(const char *path, const struct logline *l)
+{
+	uint64_t end = h_now_ms() + 3000;
+
+	while (log_count(path, l) == 0) {
+		if (h_now_ms() >= end) {
+			fprintf(stderr, "not in %s: a line with \"%s\"%s%s%s\n",
+			    path, l->a, l->b ? " and \"" : "",
+			    l->b ? l->b : "", l->b ? "\"" : "");
+			return 0;
+		}
+		h_sleep_ms(20);
+	}
+	return 1;
+}
+
+/*
+ * A foreground daemon's lines start with the time, UTC with milliseconds:
+ * "2026-12-02T14:03:07.123Z rsmd: ".
+ */
+static int
+stamped(const char *line)
+{
+	static const char shape[] = "####-##-##T##:##:##.###Z rsmd: ";
+	size_t i;
+
+	for (i = 0; shape[i] != '\0'; i++) {
+		if (shape[i] == '#' ? line[i] < '0' || line[i] > '9' :
+		    line[i] != shape[i])
+			return 0;
+	}
+	return 1;
+}
+
+/* Every line of the log at path is stamped (and there is one). */
+static int
+log_all_stamped(const char *path)
+{
+	char line[2048];
+	FILE *fp = fopen(path, "r");
+	int n = 0, bad = 0;
+
+	if (fp == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		n++;
+		if (!stamped(line)) {
+			fprintf(stderr, "not stamped: %s", line);
+			bad++;
+		}
+	}
+	fclose(fp);
+	return n > 0 && bad == 0;
+}
+
+/*
+ * Run fn in a child against a private daemon with extra config lines;
+ * then the daemon's log must hold a line for each of want (NULL, or up to
+ * an entry whose a is NULL), every line of it stamped.
+ */
 static void
-run_with_daemon(const char *extra, h_child_fn fn, void *arg)
+run_with_daemon_logged(const char *extra, h_child_fn fn, void *arg,
+    const struct logline *want)
 {
 	struct h_rsmd d;
-	int rc;
+	int rc, logged = 1;
 
 	assert_int_equal(h_rsmd_start(&d, extra), 0);
 	rc = h_run_child(fn, arg, (uid_t)-1, CHILD_MS);
-	if (rc != 0)
-		h_rsmd_dump_log(&d);
-	else
+	if (rc == 0) {
 		check_daemon_clean(&d);
+		for (; want != NULL && want->a != NULL; want++)
+			logged &= log_wait(d.log, want);
+		logged &= log_all_stamped(d.log);
+	}
+	if (rc != 0 || !logged)
+		h_rsmd_dump_log(&d);
 	h_rsmd_cleanup(&d);
 	/* h_rsmd_start pointed the environment at d: back to the group's. */
 	setenv(RSM_SOCKET_ENV, g_d.sock, 1);
 	assert_int_equal(rc, 0);
+	assert_true(logged);
+}
+
+/* Run fn in a child against a private daemon with extra config lines. */
+static void
+run_with_daemon(const char *extra, h_child_fn fn, void *arg)
+{
+	run_with_daemon_logged(extra, fn, arg, NULL);
 }
 
 /* ==== controllers ==== */
@@ -2055,11 +2155,23 @@ c_quota_segments_held(void *arg)
 static void
 test_quota_segments(void **state)
 {
+	char what[64], quota[96];
+	struct logline want[2] = { { what, quota }, { NULL, NULL } };
+
 	(void)state;
-	run_with_daemon("quota_segments = 2", c_quota_segments, NULL);
+	/* Refusals are logged: who, what and why. */
+	snprintf(what, sizeof(what), "uid %u: EXPORT_CREATE of %zu bytes ",
+	    (unsigned)getuid(), pg);
+	snprintf(quota, sizeof(quota), "refused: RSMERR_INSUFFICIENT_RESOURCES:"
+	    " uid %u holds quota_segments (2) segments", (unsigned)getuid());
+	run_with_daemon_logged("quota_segments = 2", c_quota_segments, NULL,
+	    want);
 	run_with_daemon("quota_segments = 2", c_quota_segments_held, NULL);
 	/* The node-wide limit counts every user. */
-	run_with_daemon("max_segments = 2", c_quota_segments, NULL);
+	snprintf(quota, sizeof(quota), "refused: RSMERR_INSUFFICIENT_RESOURCES:"
+	    " the node holds max_segments (2) segments");
+	run_with_daemon_logged("max_segments = 2", c_quota_segments, NULL,
+	    want);
 }
 
 static int
@@ -2094,8 +2206,15 @@ test_quota_bytes(void **state)
 	char conf[64];
 
 	(void)state;
+	char why[128];
+	struct logline want[2] = { { "EXPORT_CREATE of ", why },
+	    { NULL, NULL } };
+
 	snprintf(conf, sizeof(conf), "quota_bytes = %zuK", 3 * pg / 1024);
-	run_with_daemon(conf, c_quota_bytes, NULL);
+	snprintf(why, sizeof(why), "refused: RSMERR_INSUFFICIENT_MEM: uid %u "
+	    "holds %zu bytes; %zu more is above quota_bytes %zu",
+	    (unsigned)getuid(), 2 * pg, 2 * pg, 3 * pg);
+	run_with_daemon_logged(conf, c_quota_bytes, NULL, want);
 }
 
 static int
@@ -2169,8 +2288,111 @@ test_max_segment_size(void **state)
 	char conf[64];
 
 	(void)state;
+	char why[128];
+	struct logline want[2] = { { "EXPORT_CREATE of ", why },
+	    { NULL, NULL } };
+
 	snprintf(conf, sizeof(conf), "max_segment_size = %zuK", pg / 1024);
-	run_with_daemon(conf, c_max_segment_size, NULL);
+	snprintf(why, sizeof(why), "refused: RSMERR_BAD_LENGTH: size %zu is "
+	    "above max_segment_size %zu", 2 * pg, pg);
+	run_with_daemon_logged(conf, c_max_segment_size, NULL, want);
+}
+
+/*
+ * Publish refusals the daemon alone can decide: an id in use, an id
+ * outside the node's segid_min..segid_max.
+ */
+static int
+c_publish_refusals(void *arg)
+{
+	rsmapi_controller_handle_t c;
+	struct seg a, b;
+	rsm_memseg_id_t id;
+
+	(void)arg;
+	H_CHECK(ctlrs(&c, NULL) == 0);
+	H_CHECK(seg_make(c, 1, 0, 0, &a) == 0);
+	H_CHECK(seg_make(c, 1, 0, 0, &b) == 0);
+	id = 0x500123;
+	H_CHECK_RC(rsm_memseg_export_publish(a.ex, &id, NULL, 0), RSM_SUCCESS);
+	H_CHECK_RC(rsm_memseg_export_publish(b.ex, &id, NULL, 0),
+	    RSMERR_SEGID_IN_USE);
+	id = 0x400200;
+	H_CHECK_RC(rsm_memseg_export_publish(b.ex, &id, NULL, 0),
+	    RSMERR_RESERVED_SEGID);
+	H_CHECK(seg_drop(&a) == 0);
+	H_CHECK(seg_drop(&b) == 0);
+	return 0;
+}
+
+/*
+ * A client repeating a refused request in a loop: the refusal lines are
+ * bounded (10 a second) and the ones held back are counted in the log.
+ * arg: the daemon's log, polled until that count shows.
+ */
+#define FLOOD_N	200
+static int
+c_refusal_flood(void *arg)
+{
+	static const struct logline more = { "more refusals not logged", NULL };
+	rsmapi_controller_handle_t c;
+	rsm_memseg_export_handle_t e;
+	struct seg a;
+	uint64_t end;
+	char *p;
+	int i;
+
+	H_CHECK(ctlrs(&c, NULL) == 0);
+	H_CHECK(seg_make(c, 1, 0, 0, &a) == 0);
+	H_CHECK((p = pattern_pages(1, 7)) != NULL);
+	for (i = 0; i < FLOOD_N; i++)
+		H_CHECK_RC(rsm_memseg_export_create(c, &e, p, pg, 0),
+		    RSMERR_INSUFFICIENT_RESOURCES);
+	/* The count is told with the first line let through afterwards. */
+	end = h_now_ms() + 5000;
+	while (log_count(arg, &more) == 0 && h_now_ms() < end) {
+		H_CHECK_RC(rsm_memseg_export_create(c, &e, p, pg, 0),
+		    RSMERR_INSUFFICIENT_RESOURCES);
+		h_sleep_ms(20);
+	}
+	H_CHECK(log_count(arg, &more) > 0);
+	h_pages_free(p, pg);
+	H_CHECK(seg_drop(&a) == 0);
+	return 0;
+}
+
+static void
+test_refusals_logged(void **state)
+{
+	static const struct logline publish[] = {
+		{ "PUBLISH of handle ", "as segment 0x500123 (0 access list "
+		    "entries) refused: RSMERR_SEGID_IN_USE: segment id "
+		    "0x500123 is published already" },
+		{ "PUBLISH of handle ", "as segment 0x400200 (0 access list "
+		    "entries) refused: RSMERR_RESERVED_SEGID: segment id "
+		    "0x400200 is outside segid_min..segid_max "
+		    "(0x500000..0x5fffff)" },
+		{ NULL, NULL },
+	};
+	static const struct logline refused = { "EXPORT_CREATE of ",
+	    "refused: RSMERR_INSUFFICIENT_RESOURCES" };
+	struct h_rsmd d;
+	int rc, n;
+
+	(void)state;
+	run_with_daemon_logged("segid_min = 0x500000\nsegid_max = 0x5fffff",
+	    c_publish_refusals, NULL, publish);
+
+	assert_int_equal(h_rsmd_start(&d, "max_segments = 1"), 0);
+	rc = h_run_child(c_refusal_flood, d.log, (uid_t)-1, CHILD_MS);
+	n = log_count(d.log, &refused);
+	if (rc != 0 || n >= FLOOD_N / 4)
+		h_rsmd_dump_log(&d);
+	h_rsmd_cleanup(&d);
+	setenv(RSM_SOCKET_ENV, g_d.sock, 1);
+	assert_int_equal(rc, 0);
+	/* 200 refusals in well under a second, then one every 20 ms. */
+	assert_true(n >= 1 && n < FLOOD_N / 4);
 }
 
 /* ---- group ---- */
@@ -2218,6 +2440,7 @@ main(void)
 		T(test_quota_bytes),
 		T(test_quota_imports),
 		T(test_max_segment_size),
+		T(test_refusals_logged),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
