@@ -20,8 +20,12 @@
 #include "service.h"
 #include "remote.h"
 
-int
-h_import_connect(struct req *r)
+/*
+ * The connect itself; *why says in words why it was refused when that is
+ * not the registry's decision (refusal_import_why() tells that one).
+ */
+static int
+import_connect(struct req *r, const char **why)
 {
 	const struct rsm_msg_connect *m = r->p;
 	struct rsm_msg_connect_reply *o = &r->out.connect;
@@ -30,19 +34,28 @@ h_import_connect(struct req *r)
 	struct reg_import *im;
 	int rc, fd;
 
-	if (t == NULL || !ctlr_present(r->rs, t))
+	*why = NULL;
+	if (t == NULL || !ctlr_present(r->rs, t)) {
+		*why = "no controller of that type on this node";
 		return RSMERR_CTLR_NOT_PRESENT;
+	}
 	svc = served_by(t);
 	/*
 	 * Another node's segment: a type that reaches other nodes asks that
 	 * node's daemon, which issues the capability.
 	 */
-	if (t->rmt_connect != 0 && m->node != r->rs->conf.node_id)
-		return remote_connect(r->rs, r->c, r->h->id, m->node, m->segid,
+	if (t->rmt_connect != 0 && m->node != r->rs->conf.node_id) {
+		rc = remote_connect(r->rs, r->c, r->h->id, m->node, m->segid,
 		    m->perm, t);
+		if (rc == RSMERR_REMOTE_NODE_UNREACHABLE)
+			*why = "that node is not a peer whose link is up";
+		return rc;
+	}
 	/* Our own segment through a data service: only while it serves. */
-	if (svc != NULL && !svc->serving(r->rs))
+	if (svc != NULL && !svc->serving(r->rs)) {
+		*why = "its data service does not serve imports";
 		return RSMERR_CTLR_NOT_PRESENT;
+	}
 	rc = reg_import_connect(&r->rs->reg, &r->c->owner, m->node, m->segid,
 	    m->perm, &im);
 	if (rc)
@@ -51,12 +64,14 @@ h_import_connect(struct req *r)
 	if (svc != NULL) {
 		if ((rc = cap_issue(r->rs, im, svc, &o->cap)) != RSM_SUCCESS) {
 			reg_import_remove(&r->rs->reg, im);
+			*why = "no data capability could be issued";
 			return rc;
 		}
 		fd = -1;
 	} else if ((fd = segment_fd_for(im->seg, im->perm,
 	    &r->outfd_owned)) < 0) {
 		reg_import_remove(&r->rs->reg, im);
+		*why = "the segment's memory cannot be opened for it";
 		return RSMERR_INSUFFICIENT_RESOURCES;
 	}
 	o->handle = im->handle;
@@ -68,6 +83,27 @@ h_import_connect(struct req *r)
 	r->outlen = sizeof(*o);
 	r->outfd = fd;
 	return RSM_SUCCESS;
+}
+
+int
+h_import_connect(struct req *r)
+{
+	const struct rsm_msg_connect *m = r->p;
+	const char *why;
+	char buf[200];
+	int rc;
+
+	if ((rc = import_connect(r, &why)) == RSM_SUCCESS ||
+	    rc == RSMD_DEFERRED)
+		return rc;
+	log_refusal(&r->rs->refusal_log, refusal_level(rc), "client pid %d "
+	    "uid %u: IMPORT_CONNECT to segment %#x of node %u (%s) refused: "
+	    "%s: %s", (int)r->c->owner.pid, (unsigned)r->c->owner.uid,
+	    m->segid, m->node, refusal_perm(m->perm), rsm_err_name(rc),
+	    why != NULL ? why : refusal_import_why(&r->rs->reg, &r->c->owner,
+	    m->node == r->rs->conf.node_id ? r->rs->conf.node_id : m->node,
+	    m->segid, m->perm, rc, buf, sizeof(buf)));
+	return rc;
 }
 
 int

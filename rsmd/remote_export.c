@@ -206,7 +206,8 @@ rmt_serve_unreachable(struct rsmd *rs, uint32_t node, uint32_t type,
 	rsmd_addr_text(&ss, where, sizeof(where));
 	if ((ro = find(rs, node, m.handle)) == NULL)
 		return RSM_SUCCESS;
-	log_warnx("node %u cannot reach this node's data port at %s (%s): "
+	log_refusal(&rs->refusal_log, RSMD_LOG_WARN, "node %u cannot reach "
+	    "this node's data port at %s (%s): "
 	    "its import %#" PRIx64 " of segment %#x dropped (check "
 	    "data_listen, rsmd.conf(5))", node, where,
 	    m.err == 0 || m.err > 4095 ? "no answer" : strerror((int)m.err),

@@ -235,8 +235,9 @@ probe_finish(struct rsmd *rs, struct rmt_probe *pr, int err)
 	if (im->remote->state == RMT_PROBING) {
 		/* The node is there, its data port is not: both sides say so. */
 		rsmd_addr_text(&pr->ss, where, sizeof(where));
-		log_warnx("pid %d: segment %#x of node %u: its data port %s "
-		    "cannot be reached (%s): connect answered %s", (int)c->owner.pid,
+		log_refusal(&rs->refusal_log, RSMD_LOG_WARN, "client pid %d: "
+		    "segment %#x of node %u: its data port %s cannot be "
+		    "reached (%s): connect answered %s", (int)c->owner.pid,
 		    pr->segid, pr->node, where, err == ETIMEDOUT ?
 		    "no answer" : strerror(err),
 		    rsm_err_name(RSMERR_REMOTE_NODE_UNREACHABLE));
@@ -395,6 +396,11 @@ connect_done(struct rsmd *rs, void *arg, int status, const void *body,
 		return;
 	}
 	if (status != RSM_SUCCESS) {
+		/* The reason in words is in the exporting node's log. */
+		log_refusal(&rs->refusal_log, refusal_level(status), "client pid "
+		    "%d uid %u: IMPORT_CONNECT to segment %#x of node %u refused "
+		    "there: %s", (int)c->owner.pid, (unsigned)c->owner.uid,
+		    im->remote->segid, w->node, rsm_err_name(status));
 		if (granted)
 			rmt_send(rs, w->node, RSM_RMT_DISCONNECT, dbody,
 			    rsm_rmt_handle_enc(dbody, r.handle));
