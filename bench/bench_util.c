@@ -162,7 +162,7 @@ bench_import(const char *prog, char *ctlr_name, const char *node_s,
 
 	if ((rc = rsm_get_controller(ctlr_name, &ctlr)) != RSM_SUCCESS ||
 	    (rc = rsm_memseg_import_connect(ctlr,
-	    (rsm_node_id_t)bench_number(prog, node_s, 0, 64),
+	    (rsm_node_id_t)bench_number(prog, node_s, 0, 65535),
 	    (rsm_memseg_id_t)bench_number(prog, segid_s, 1, 0x7fffffff),
 	    RSM_PERM_RDWR, imp)) != RSM_SUCCESS ||
 	    (rc = rsm_memseg_import_init_barrier(*imp, RSM_BAR_DEFAULT, bar)) !=

@@ -421,12 +421,12 @@ main(int argc, char *argv[])
 			if (!exporting || nadmit == MAX_ADMIT)
 				usage();
 			admit[nadmit++] = (rsm_node_id_t)parse_num(argv[i + 1],
-			    0, 64);
+			    0, 65535);
 			break;
 		case 'n':
 			if (exporting)
 				usage();
-			node = parse_num(argv[i + 1], 0, 64);
+			node = parse_num(argv[i + 1], 0, 65535);
 			break;
 		case 'l':
 			if (exporting)

@@ -30,9 +30,14 @@
 #define RSM_MSG_MAX		4096u		/* largest packet either side sends */
 #define RSM_CTLR_NAME_MAX	32u		/* including the NUL */
 #define RSM_ACL_MAX		64u		/* access-list entries */
-#define RSM_NODE_ID_MAX		64u		/* node ids usable in access lists */
+/*
+ * Node ids are 0..RSM_NODE_ID_MAX in rsmd.conf, access lists, imports and
+ * peer links.  The illumos kernel agent stops at 64; every node field on
+ * the wire is 32 bits, so the larger range changes no layout.
+ */
+#define RSM_NODE_ID_MAX		65535u
 #define RSM_TOPO_CTLR_MAX	8u
-#define RSM_TOPO_REMOTE_MAX	64u
+#define RSM_TOPO_REMOTE_MAX	64u		/* and so the peers a node may have */
 #define RSM_INFO_IMPORTERS_MAX	8u		/* importer pids listed per segment */
 
 /* Default socket; librsm and rsmd both honour $RSM_DAEMON_SOCKET. */

@@ -144,7 +144,8 @@ text_nodes(const struct adm_nodes *l)
 	for (i = 0; i < l->n; i++)
 		if ((int)strlen(l->node[i].addr) > waddr)
 			waddr = (int)strlen(l->node[i].addr);
-	printf("%-4s  %-*s  %-10s  %12s  %10s  %12s\n", "NODE", waddr,
+	/* Five columns: the widest node id, 65535. */
+	printf("%-5s  %-*s  %-10s  %12s  %10s  %12s\n", "NODE", waddr,
 	    "ADDRESS", "STATE", "HEARTBEAT", "RTT", "UP");
 	for (i = 0; i < l->n; i++) {
 		const struct rsm_msg_nodeinfo *n = &l->node[i];
@@ -164,7 +165,7 @@ text_nodes(const struct adm_nodes *l)
 			    n->up_ms / 1000, n->up_ms % 1000);
 		else
 			snprintf(up, sizeof(up), "-");
-		printf("%-4" PRIu32 "  %-*s  %-10s  %12s  %10s  %12s\n",
+		printf("%-5" PRIu32 "  %-*s  %-10s  %12s  %10s  %12s\n",
 		    n->node, waddr, n->addr, adm_node_state_name(n->state), hb,
 		    rtt, up);
 	}

@@ -24,6 +24,12 @@
 #define CONF_DEFAULT_MAX_SEGSIZE	(64ull << 30)
 #define CONF_DEFAULT_HEARTBEAT_MS	100u
 #define CONF_DEFAULT_DEAD_AFTER_MS	1000u
+/*
+ * Peers are not bounded by the node ids (0..RSM_NODE_ID_MAX): every peer
+ * is a remote of rsm_get_interconnect_topology(), whose one reply lists at
+ * most RSM_TOPO_REMOTE_MAX, and each one is heartbeaten on every tick.
+ */
+#define CONF_PEERS_MAX			RSM_TOPO_REMOTE_MAX
 
 enum conf_type {
 	CT_NODE,
@@ -84,7 +90,7 @@ struct conf_parse {
 	int			 errors;
 	unsigned		 seen[NKEYS];
 	int			 line_of[NKEYS];	/* last line setting each key */
-	int			 peer_line[RSM_NODE_ID_MAX + 1];
+	int			 peer_line[CONF_PEERS_MAX];	/* by peer index */
 	struct rsmd_config	*cf;
 };
 
@@ -373,8 +379,8 @@ conf_peer(struct conf_parse *p, const char *value)
 			    "%d)", id, p->peer_line[i]);
 			return 0;
 		}
-	if (cf->npeers >= RSM_NODE_ID_MAX) {
-		conf_error(p, "peer: more than %u peers", RSM_NODE_ID_MAX);
+	if (cf->npeers >= CONF_PEERS_MAX) {
+		conf_error(p, "peer: more than %u peers", CONF_PEERS_MAX);
 		return 0;
 	}
 	a.node_id = (uint32_t)v;

@@ -111,10 +111,11 @@ tests_net_remote_probe_SOURCES = tests/net/remote_probe.c
 tests_net_remote_probe_LDADD = librsm.la libproto.la $(PTHREAD_LIBS)
 TESTS += tests/net/test_peers.sh tests/net/test_cluster.sh \
 	tests/net/test_remote.sh tests/net/test_remote4.sh \
-	tests/net/test_manual.sh
+	tests/net/test_manual.sh tests/net/test_node_ids.sh
 EXTRA_DIST += tests/net/test_manual.sh
 EXTRA_DIST += tests/net/lib.sh tests/net/test_peers.sh tests/net/test_cluster.sh \
-	tests/net/remote_lib.sh tests/net/test_remote.sh tests/net/test_remote4.sh
+	tests/net/remote_lib.sh tests/net/test_remote.sh tests/net/test_remote4.sh \
+	tests/net/test_node_ids.sh
 
 # config/: golden files of rsmd -nv for good and bad rsmd.conf files
 # (test_config.sh --update rewrites them).  good/ and bad/ are listed as

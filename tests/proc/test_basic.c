@@ -1194,7 +1194,8 @@ acl_exp(struct pair *p, int fd)
 	acl[0].ae_permission = 0700;
 	H_CHECK_RC(rsm_memseg_export_publish(a.h, &id, acl, 1),
 	    RSMERR_BAD_ACL);
-	acl[0].ae_node = 65;
+	/* Node ids end at 65535 (the kernel agent's 64 is no limit). */
+	acl[0].ae_node = 65536;
 	acl[0].ae_permission = 0600;
 	H_CHECK_RC(rsm_memseg_export_publish(b.h, &id, acl, 1),
 	    RSMERR_BAD_ACL);

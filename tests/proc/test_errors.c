@@ -969,6 +969,11 @@ c_publish(void *arg)
 	    RSMERR_BAD_ACL);
 	acl[0].ae_node = RSM_NODE_ID_MAX + 1;
 	H_CHECK_RC(rsm_memseg_export_publish(a.ex, &id, acl, 1), RSMERR_BAD_ACL);
+	acl[0].ae_node = 65536;
+	H_CHECK_RC(rsm_memseg_export_publish(a.ex, &id, acl, 1), RSMERR_BAD_ACL);
+	/* Ids are compared whole: 0x1000ffff is not 65535. */
+	acl[0].ae_node = 0x1000ffffu;
+	H_CHECK_RC(rsm_memseg_export_publish(a.ex, &id, acl, 1), RSMERR_BAD_ACL);
 	acl[0].ae_node = UINT32_MAX;
 	H_CHECK_RC(rsm_memseg_export_publish(a.ex, &id, acl, 1), RSMERR_BAD_ACL);
 	acl[0].ae_node = H_NODE_ID;
@@ -1019,12 +1024,14 @@ c_publish(void *arg)
 
 	/* republish: bad lists refused, the old list still in force. */
 	H_CHECK_RC(rsm_memseg_export_republish(a.ex, NULL, 3), RSMERR_BAD_ACL);
-	acl[2].ae_node = 65;
+	acl[2].ae_node = 65536;
 	acl[2].ae_permission = 0;
 	H_CHECK_RC(rsm_memseg_export_republish(a.ex, acl, 3), RSMERR_BAD_ACL);
 	H_CHECK_RC(rsm_memseg_export_republish(a.ex, acl, RSM_ACL_MAX + 1),
 	    RSMERR_BAD_ACL);
 	H_CHECK_RC(rsm_memseg_export_republish(l.ex, acl, 2), RSMERR_BAD_ACL);
+	acl[2].ae_node = RSM_NODE_ID_MAX;
+	H_CHECK_RC(rsm_memseg_export_republish(a.ex, acl, 3), RSM_SUCCESS);
 	H_CHECK_RC(rsm_memseg_export_republish(a.ex, acl, 2), RSM_SUCCESS);
 
 	/* unpublish twice; an unpublished id is free again. */

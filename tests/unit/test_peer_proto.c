@@ -193,6 +193,41 @@ test_auth_input(void **state)
 	assert_string_equal(rsm_peer_type_name(99), "UNKNOWN");
 }
 
+/*
+ * Node ids up to RSM_NODE_ID_MAX travel whole in HELLO and in what AUTH
+ * MACs: 65535 reads back as itself, and ids that share their low 16 bits
+ * (65536 and 0) still make different MAC inputs.
+ */
+static void
+test_high_node_ids(void **state)
+{
+	static const uint32_t ids[] = { 0, 64, 65, 1000, 65534, 65535,
+	    65536, UINT32_MAX };
+	struct rsm_peer_hello h;
+	uint8_t nonce[RSM_PEER_NONCE_LEN];
+	uint8_t x[RSM_PEER_AUTH_INPUT_LEN], y[RSM_PEER_AUTH_INPUT_LEN];
+	size_t i, n;
+
+	(void)state;
+	memset(nonce, 7, sizeof(nonce));
+	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		rsm_peer_hello_fill(&h, ids[i], 99, nonce);
+		n = rsm_peer_encode(f, RSM_PEER_HELLO, 0, 0, 0, &h, sizeof(h));
+		/* The frame check leaves the id to the configured peers. */
+		assert_int_equal(rsm_peer_check(f, n), 0);
+		assert_int_equal(rsm_peer_get32(f + HDR +
+		    offsetof(struct rsm_peer_hello, node_id)), ids[i]);
+	}
+	rsm_peer_auth_input(x, nonce, nonce, 1000, 65535);
+	rsm_peer_auth_input(y, nonce, nonce, 65535, 1000);
+	assert_memory_not_equal(x, y, sizeof(x));
+	rsm_peer_auth_input(y, nonce, nonce, 1000, 65534);
+	assert_memory_not_equal(x, y, sizeof(x));
+	rsm_peer_auth_input(x, nonce, nonce, 1000, 0);
+	rsm_peer_auth_input(y, nonce, nonce, 1000, 65536);
+	assert_memory_not_equal(x, y, sizeof(x));
+}
+
 int
 main(void)
 {
@@ -201,6 +236,7 @@ main(void)
 		cmocka_unit_test(test_header_faults),
 		cmocka_unit_test(test_payload_faults),
 		cmocka_unit_test(test_auth_input),
+		cmocka_unit_test(test_high_node_ids),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -454,6 +454,57 @@ test_publish_list_faults(void **state)
 	assert_int_equal(rsm_msg_check(p.b, n, 1, 0), RSM_MSGCHK_FDS);
 }
 
+/* Storing v in the field keeps it whole. */
+#define HOLDS(type, field, v) do {					\
+	type m_;							\
+	memset(&m_, 0, sizeof(m_));					\
+	m_.field = (v);							\
+	assert_true(m_.field == (v));					\
+} while (0)
+
+/*
+ * Node ids 0..65535: every node field of the protocol holds the largest,
+ * and the message check leaves ids to the daemon (an access list naming
+ * 65536 is refused there, as RSMERR_BAD_ACL, not as a malformed message).
+ */
+static void
+test_node_id_range(void **state)
+{
+	struct rsm_msg_connect c;
+	struct rsm_wire_ace ace[2] = { { RSM_NODE_ID_MAX, 0644 },
+	    { RSM_NODE_ID_MAX + 1, 0600 } };
+	union pkt p;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(RSM_NODE_ID_MAX, 65535);
+	HOLDS(struct rsm_wire_ace, node, RSM_NODE_ID_MAX);
+	HOLDS(struct rsm_msg_connect, node, RSM_NODE_ID_MAX);
+	HOLDS(struct rsm_msg_hello_reply, node_id, RSM_NODE_ID_MAX);
+	HOLDS(struct rsm_msg_topology, node_id, RSM_NODE_ID_MAX);
+	HOLDS(struct rsm_msg_topology, remote[0].node, RSM_NODE_ID_MAX);
+	HOLDS(struct rsm_msg_status, node_id, RSM_NODE_ID_MAX);
+	HOLDS(struct rsm_msg_nodeinfo, node, RSM_NODE_ID_MAX);
+	HOLDS(struct rsm_msg_ping, node, RSM_NODE_ID_MAX);
+	HOLDS(struct rsm_msg_ping_reply, node, RSM_NODE_ID_MAX);
+	HOLDS(struct rsm_msg_seginfo, importer_node[0], RSM_NODE_ID_MAX);
+	/* And the public type the library copies them from and into. */
+	HOLDS(rsmapi_access_entry_t, ae_node, RSM_NODE_ID_MAX);
+
+	n = build_request(&p, RSM_MSG_IMPORT_CONNECT);
+	memset(&c, 0, sizeof(c));
+	c.node = RSM_NODE_ID_MAX;
+	c.perm = RSM_PERM_RDWR;
+	memcpy(p.b + HDR, &c, sizeof(c));
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), 0);
+	for (size_t i = 0; i < 2; i++) {
+		n = build_publish(&p, RSM_MSG_PUBLISH, 1, 1, 0);
+		memcpy(p.b + HDR + sizeof(struct rsm_msg_publish), &ace[i],
+		    sizeof(ace[i]));
+		assert_int_equal(rsm_msg_check(p.b, n, 0, 0), 0);
+	}
+}
+
 static void
 test_fd_counts(void **state)
 {
@@ -924,6 +975,7 @@ main(void)
 		cmocka_unit_test(test_reply_direction_faults),
 		cmocka_unit_test(test_wrong_payload_sizes),
 		cmocka_unit_test(test_publish_list_faults),
+		cmocka_unit_test(test_node_id_range),
 		cmocka_unit_test(test_fd_counts),
 		cmocka_unit_test(test_unterminated_names),
 		cmocka_unit_test(test_descriptions),

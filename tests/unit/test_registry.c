@@ -216,7 +216,16 @@ test_acl_validation(void **state)
 	    RSM_SUCCESS);
 	assert_int_equal(reg_acl_check(&f->reg, tcp, acl, RSM_ACL_MAX + 1),
 	    RSMERR_BAD_ACL);
+	/* Node ids go up to 65535, not the kernel agent's 64. */
+	acl[5].node = 65;
+	assert_int_equal(reg_acl_check(&f->reg, tcp, acl, 8), RSM_SUCCESS);
+	acl[5].node = 65535;
+	assert_int_equal(reg_acl_check(&f->reg, tcp, acl, 8), RSM_SUCCESS);
+	acl[5].node = 65536;
+	assert_int_equal(reg_acl_check(&f->reg, tcp, acl, 8), RSMERR_BAD_ACL);
 	acl[5].node = RSM_NODE_ID_MAX + 1;
+	assert_int_equal(reg_acl_check(&f->reg, tcp, acl, 8), RSMERR_BAD_ACL);
+	acl[5].node = UINT32_MAX;
 	assert_int_equal(reg_acl_check(&f->reg, tcp, acl, 8), RSMERR_BAD_ACL);
 	acl[5].node = 5;
 	/* Numeric, not bitwise: 0667 > 0666 but 0077 is fine. */
@@ -342,6 +351,43 @@ test_permission_classes(void **state)
 	assert_int_equal(mode, 0666);
 	assert_int_equal(reg_access(&f->reg, s, &f->owner, 2, RSM_PERM_READ,
 	    &mode), RSMERR_SEG_NOT_PUBLISHED_TO_NODE);
+}
+
+/*
+ * The highest node ids are matched whole: a list naming 65535 admits that
+ * node and no neighbour, and one naming 65534 keeps 65535 out.
+ */
+static void
+test_high_node_ids(void **state)
+{
+	struct fixture *f = *state;
+	struct reg_segment *s = new_seg(&f->reg, &f->owner, 0600,
+	    RSM_XPORT_TCP);
+	struct rsm_wire_ace acl[2] = { { 65535, 0644 }, { 1000, 0600 } };
+	uint32_t id = 0x400400, mode = 1;
+
+	assert_int_equal(reg_publish(&f->reg, s, &id, acl, 2), RSM_SUCCESS);
+	assert_int_equal(reg_access(&f->reg, s, &f->owner, 65535,
+	    RSM_PERM_RDWR, &mode), RSM_SUCCESS);
+	assert_int_equal(mode, 0644);
+	assert_int_equal(reg_access(&f->reg, s, &f->owner, 1000,
+	    RSM_PERM_RDWR, &mode), RSM_SUCCESS);
+	assert_int_equal(mode, 0600);
+	assert_int_equal(reg_access(&f->reg, s, &f->owner, 65534,
+	    RSM_PERM_READ, &mode), RSMERR_SEG_NOT_PUBLISHED_TO_NODE);
+	/* 65535 + 1 as a 16-bit id would be node 0. */
+	assert_int_equal(reg_access(&f->reg, s, &f->owner, 0,
+	    RSM_PERM_READ, &mode), RSMERR_SEG_NOT_PUBLISHED_TO_NODE);
+	acl[0].node = 65534;
+	assert_int_equal(reg_republish(&f->reg, s, acl, 1), RSM_SUCCESS);
+	assert_int_equal(reg_access(&f->reg, s, &f->owner, 65535,
+	    RSM_PERM_READ, &mode), RSMERR_SEG_NOT_PUBLISHED_TO_NODE);
+	assert_int_equal(reg_access(&f->reg, s, &f->owner, 65534,
+	    RSM_PERM_READ, &mode), RSM_SUCCESS);
+	/* A refused list leaves the one in force. */
+	acl[0].node = 65536;
+	assert_int_equal(reg_republish(&f->reg, s, acl, 1), RSMERR_BAD_ACL);
+	assert_int_equal(s->acl[0].node, 65534);
 }
 
 static void
@@ -611,6 +657,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_permission_0624, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_permission_classes, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_high_node_ids, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_connect_checks, setup,
 		    teardown),
