@@ -600,12 +600,27 @@ check_cluster(struct conf_parse *p)
 	int hb = key_index("heartbeat_ms"), dead = key_index("dead_after_ms");
 	size_t i;
 
-	for (i = 0; i < cf->npeers; i++)
+	/*
+	 * Node 0 is the node of a daemon without a configuration, and the
+	 * daemon's records use it for "this node": no cluster member has it.
+	 */
+	for (i = 0; i < cf->npeers; i++) {
 		if (p->seen[0] && cf->peers[i].node_id == cf->node_id) {
 			p->line = p->peer_line[i];
 			conf_error(p, "peer %u is this node's own node_id",
 			    cf->node_id);
+		} else if (cf->peers[i].node_id == 0) {
+			p->line = p->peer_line[i];
+			conf_error(p, "peer 0: node 0 cannot be a peer (cluster "
+			    "node ids are 1..%u)", RSM_NODE_ID_MAX);
 		}
+	}
+	if (p->seen[0] && cf->node_id == 0 &&
+	    (cf->listen != NULL || cf->npeers > 0)) {
+		p->line = p->line_of[0];
+		conf_error(p, "node_id 0 cannot be in a cluster (listen, peer): "
+		    "cluster node ids are 1..%u", RSM_NODE_ID_MAX);
+	}
 	if (cf->dead_after_ms < 2 * cf->heartbeat_ms) {
 		p->line = p->line_of[p->seen[dead] ? dead : hb];
 		conf_error(p, "dead_after_ms (%" PRIu64 ") must be at least "
