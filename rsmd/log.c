@@ -89,55 +89,26 @@ vlog(int level, int pri, const char *fmt, va_list ap, int with_errno)
 	errno = saved;
 }
 
-void
-log_errx(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog(RSMD_LOG_ERROR, LOG_ERR, fmt, ap, 0);
-	va_end(ap);
+/*
+ * The printf-like entry points differ only in their level, the syslog
+ * priority and whether strerror(errno) is appended (the _x forms do not).
+ */
+#define LOG_FN(name, level, pri, with_errno)		\
+void							\
+name(const char *fmt, ...)				\
+{							\
+	va_list ap;					\
+							\
+	va_start(ap, fmt);				\
+	vlog((level), (pri), fmt, ap, (with_errno));	\
+	va_end(ap);					\
 }
 
-void
-log_warn(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog(RSMD_LOG_WARN, LOG_WARNING, fmt, ap, 1);
-	va_end(ap);
-}
-
-void
-log_warnx(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog(RSMD_LOG_WARN, LOG_WARNING, fmt, ap, 0);
-	va_end(ap);
-}
-
-void
-log_info(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog(RSMD_LOG_INFO, LOG_INFO, fmt, ap, 0);
-	va_end(ap);
-}
-
-void
-log_debug(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog(RSMD_LOG_DEBUG, LOG_DEBUG, fmt, ap, 0);
-	va_end(ap);
-}
+LOG_FN(log_errx, RSMD_LOG_ERROR, LOG_ERR, 0)
+LOG_FN(log_warn, RSMD_LOG_WARN, LOG_WARNING, 1)
+LOG_FN(log_warnx, RSMD_LOG_WARN, LOG_WARNING, 0)
+LOG_FN(log_info, RSMD_LOG_INFO, LOG_INFO, 0)
+LOG_FN(log_debug, RSMD_LOG_DEBUG, LOG_DEBUG, 0)
 
 static int
 syslog_pri(int level)
@@ -183,24 +154,17 @@ log_refusal(struct rsm_ratelimit *rl, int level, const char *fmt, ...)
 	va_end(ap);
 }
 
-void
-fatal(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog(RSMD_LOG_ERROR, LOG_CRIT, fmt, ap, 1);
-	va_end(ap);
-	exit(1);
+#define FATAL_FN(name, with_errno)			\
+void							\
+name(const char *fmt, ...)				\
+{							\
+	va_list ap;					\
+							\
+	va_start(ap, fmt);				\
+	vlog(RSMD_LOG_ERROR, LOG_CRIT, fmt, ap, (with_errno));	\
+	va_end(ap);					\
+	exit(1);					\
 }
 
-void
-fatalx(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog(RSMD_LOG_ERROR, LOG_CRIT, fmt, ap, 0);
-	va_end(ap);
-	exit(1);
-}
+FATAL_FN(fatal, 1)
+FATAL_FN(fatalx, 0)

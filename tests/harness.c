@@ -847,3 +847,20 @@ h_rsmd_cleanup(struct h_rsmd *d)
 	rmdir(d->dir);
 	d->dir[0] = '\0';
 }
+
+struct h_rsmd h_daemon;
+
+int
+h_group_setup(void **state)
+{
+	(void)state;
+	return h_rsmd_start(&h_daemon, NULL) == 0 ? 0 : -1;
+}
+
+int
+h_group_teardown(void **state)
+{
+	(void)state;
+	h_rsmd_cleanup(&h_daemon);
+	return 0;
+}

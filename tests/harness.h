@@ -55,6 +55,13 @@ int	h_rsmd_stop(struct h_rsmd *d);
 void	h_rsmd_kill9(struct h_rsmd *d);
 /* Stop if running and remove the temp dir. */
 void	h_rsmd_cleanup(struct h_rsmd *d);
+/*
+ * The daemon most test groups share, and the group set-up and tear-down
+ * that start and stop it (cmocka_run_group_tests).
+ */
+extern struct h_rsmd h_daemon;
+int	h_group_setup(void **state);
+int	h_group_teardown(void **state);
 /* Print the daemon's log to stderr (for failure diagnosis). */
 void	h_rsmd_dump_log(const struct h_rsmd *d);
 

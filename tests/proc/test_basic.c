@@ -44,7 +44,6 @@
 #define TAG_DONE	0x444f4e45u
 #define TAG_OK		0x4f4b4f4bu
 
-static struct h_rsmd g_d;
 /* Application segment ids: one fresh id per pair of children. */
 static uint32_t g_next_segid = 0x400010u;
 
@@ -162,27 +161,12 @@ run_pair(pair_fn exp, pair_fn imp, uid_t imp_uid, const void *arg)
 
 	assert_int_equal(h_pair_run(&hp), 0);
 	if (hp.exp_status != 0 || hp.imp_status != 0)
-		h_rsmd_dump_log(&g_d);
+		h_rsmd_dump_log(&h_daemon);
 	assert_int_equal(hp.exp_status, 0);
 	assert_int_equal(hp.imp_status, 0);
 }
 
 /* ---- group set-up ---- */
-
-static int
-group_setup(void **state)
-{
-	(void)state;
-	return h_rsmd_start(&g_d, NULL) == 0 ? 0 : -1;
-}
-
-static int
-group_teardown(void **state)
-{
-	(void)state;
-	h_rsmd_cleanup(&g_d);
-	return 0;
-}
 
 /* ======================================================================
  * Controllers, topology, segment-id ranges (in the test process itself)
@@ -277,7 +261,7 @@ write_segid_file(void)
 	FILE *f;
 
 	snprintf(g_segid_file, sizeof(g_segid_file), "%s/rsm.segmentid",
-	    g_d.dir);
+	    h_daemon.dir);
 	f = fopen(g_segid_file, "w");
 	assert_non_null(f);
 	fprintf(f, "# application segment ids\n");
@@ -329,9 +313,9 @@ segid_exp(struct pair *p, int fd)
 	id = RSM_HPC_ID_BASE + 0x3ff;
 	H_CHECK_RC(rsm_memseg_export_publish(d.h, &id, NULL, 0), RSM_SUCCESS);
 
-	H_CHECK(h_rsmd_find_segid(&g_d, base + 5, NULL) >= 0);
-	H_CHECK(h_rsmd_find_segid(&g_d, 0x7fffffffu, NULL) >= 0);
-	H_CHECK(h_rsmd_find_segid(&g_d, aid, NULL) >= 0);
+	H_CHECK(h_rsmd_find_segid(&h_daemon, base + 5, NULL) >= 0);
+	H_CHECK(h_rsmd_find_segid(&h_daemon, 0x7fffffffu, NULL) >= 0);
+	H_CHECK(h_rsmd_find_segid(&h_daemon, aid, NULL) >= 0);
 	H_CHECK(h_send_u32(fd, base + 5) == 0);
 	H_CHECK(h_send_u32(fd, id) == 0);
 	H_CHECK(h_send_u32(fd, 0x7fffffffu) == 0);
@@ -1201,13 +1185,13 @@ acl_exp(struct pair *p, int fd)
 	    RSMERR_BAD_ACL);
 	H_CHECK_RC(rsm_memseg_export_publish(a.h, &id, NULL, 1),
 	    RSMERR_BAD_ACL);
-	H_CHECK(h_rsmd_find_segid(&g_d, p->segid, NULL) < 0);
+	H_CHECK(h_rsmd_find_segid(&h_daemon, p->segid, NULL) < 0);
 
 	/* Owner rw, group r, other nothing. */
 	acl[0].ae_node = H_NODE_ID;
 	acl[0].ae_permission = 0640;
 	H_CHECK(xp_publish(&a, p->segid, acl, 1) == 0);
-	H_CHECK(h_rsmd_find_segid(&g_d, p->segid, &si) >= 0);
+	H_CHECK(h_rsmd_find_segid(&h_daemon, p->segid, &si) >= 0);
 	H_CHECK(si.acl_len == 1 && si.published == 1);
 	/* shm0 may list other nodes, which leaves this one out. */
 	acl[0].ae_node = 5;
@@ -1225,7 +1209,7 @@ acl_exp(struct pair *p, int fd)
 	/* Empty list: the creator's default mode, 0755. */
 	H_CHECK(expect_u32(fd, TAG_DONE) == 0);
 	H_CHECK_RC(rsm_memseg_export_republish(a.h, NULL, 0), RSM_SUCCESS);
-	H_CHECK(h_rsmd_find_segid(&g_d, p->segid, &si) >= 0);
+	H_CHECK(h_rsmd_find_segid(&h_daemon, p->segid, &si) >= 0);
 	H_CHECK(si.acl_len == 0);
 	H_CHECK(h_send_u32(fd, TAG_GO) == 0);
 	H_CHECK(expect_u32(fd, TAG_DONE) == 0);
@@ -1334,14 +1318,14 @@ rebind_exp(struct pair *p, int fd)
 	/* Republish keeps the id and the live connection. */
 	H_CHECK(expect_u32(fd, TAG_DONE) == 0);
 	H_CHECK_RC(rsm_memseg_export_republish(x.h, &acl, 1), RSM_SUCCESS);
-	H_CHECK(h_rsmd_find_segid(&g_d, p->segid, &si) >= 0);
+	H_CHECK(h_rsmd_find_segid(&h_daemon, p->segid, &si) >= 0);
 	H_CHECK(si.acl_len == 1 && si.nimporters == 1);
 	H_CHECK(h_send_u32(fd, TAG_GO) == 0);
 
 	/* Unpublish: the importer is cut off, the id is free. */
 	H_CHECK(expect_u32(fd, TAG_DONE) == 0);
 	H_CHECK_RC(rsm_memseg_export_unpublish(x.h), RSM_SUCCESS);
-	H_CHECK(h_rsmd_find_segid(&g_d, p->segid, NULL) < 0);
+	H_CHECK(h_rsmd_find_segid(&h_daemon, p->segid, NULL) < 0);
 	H_CHECK_RC(rsm_memseg_export_unpublish(x.h), RSMERR_SEG_NOT_PUBLISHED);
 	H_CHECK_RC(rsm_memseg_export_republish(x.h, NULL, 0),
 	    RSMERR_SEG_NOT_PUBLISHED);
@@ -1459,7 +1443,7 @@ destroy_exp(struct pair *p, int fd)
 
 	H_CHECK_RC(rsm_memseg_export_destroy(x.h), RSM_SUCCESS);
 	H_CHECK_RC(rsm_memseg_export_destroy(x.h), RSMERR_BAD_SEG_HNDL);
-	H_CHECK(h_rsmd_find_segid(&g_d, p->segid, NULL) < 0);
+	H_CHECK(h_rsmd_find_segid(&h_daemon, p->segid, NULL) < 0);
 	/* Same address, same contents, including the importer's writes. */
 	h_fill(want, sz, 40);
 	memcpy(want + pg + 10, "from the importer", 18);
@@ -1538,7 +1522,7 @@ static int
 count_owned(pid_t owner)
 {
 	struct rsm_msg_seginfo segs[64];
-	int n = h_rsmd_segments(&g_d, segs, 64), k = 0;
+	int n = h_rsmd_segments(&h_daemon, segs, 64), k = 0;
 
 	if (n < 0)
 		return -1;
@@ -1561,7 +1545,7 @@ rsmadm_shows(uint32_t segid, pid_t importer)
 		fprintf(stderr, "RSMADM_BIN is not set\n");
 		return -1;
 	}
-	snprintf(cmd, sizeof(cmd), "%s -s %s segments", bin, g_d.sock);
+	snprintf(cmd, sizeof(cmd), "%s -s %s segments", bin, h_daemon.sock);
 	snprintf(id, sizeof(id), "%#010" PRIx32, segid);
 	snprintf(imp, sizeof(imp), "1 (%d)", (int)importer);
 	if ((f = popen(cmd, "r")) == NULL)
@@ -1584,9 +1568,9 @@ list_exp(struct pair *p, int fd)
 	H_CHECK(xp_create(&x, NULL, 3 * h_pagesize(), 0) == 0);
 	/* Listed from creation on, unpublished. */
 	H_CHECK(count_owned(getpid()) == 1);
-	H_CHECK(h_rsmd_find_segid(&g_d, p->segid, NULL) < 0);
+	H_CHECK(h_rsmd_find_segid(&h_daemon, p->segid, NULL) < 0);
 	H_CHECK(xp_publish(&x, p->segid, NULL, 0) == 0);
-	H_CHECK(h_rsmd_find_segid(&g_d, p->segid, &si) >= 0);
+	H_CHECK(h_rsmd_find_segid(&h_daemon, p->segid, &si) >= 0);
 	H_CHECK(si.owner_pid == (uint32_t)getpid());
 	H_CHECK(si.owner_uid == (uint32_t)getuid());
 	H_CHECK(si.size == 3 * h_pagesize());
@@ -1595,7 +1579,7 @@ list_exp(struct pair *p, int fd)
 
 	H_CHECK(expect_u32(fd, TAG_DONE) == 0);
 	H_CHECK_RC(rsm_memseg_export_destroy(x.h), RSM_SUCCESS);
-	H_CHECK(h_rsmd_find_segid(&g_d, p->segid, NULL) < 0);
+	H_CHECK(h_rsmd_find_segid(&h_daemon, p->segid, NULL) < 0);
 	H_CHECK(count_owned(getpid()) == 0);
 	H_CHECK(h_send_u32(fd, TAG_OK) == 0);
 	return 0;
@@ -1610,17 +1594,17 @@ list_imp(struct pair *p, int fd)
 
 	H_CHECK(h_recv_u32(fd, &owner, T_MSG) == 0);
 	H_CHECK(h_imp_connect(&m, NULL, p->segid, RSM_PERM_READ) == 0);
-	H_CHECK(h_rsmd_find_segid(&g_d, p->segid, &si) >= 0);
+	H_CHECK(h_rsmd_find_segid(&h_daemon, p->segid, &si) >= 0);
 	H_CHECK(si.owner_pid == owner);
 	H_CHECK(si.nimporters == 1);
 	H_CHECK(si.importer_pid[0] == (uint32_t)getpid());
 	H_CHECK(rsmadm_shows(p->segid, getpid()) == 0);
 	H_CHECK_RC(rsm_memseg_import_disconnect(m.h), RSM_SUCCESS);
-	H_CHECK(h_rsmd_find_segid(&g_d, p->segid, &si) >= 0);
+	H_CHECK(h_rsmd_find_segid(&h_daemon, p->segid, &si) >= 0);
 	H_CHECK(si.nimporters == 0);
 	H_CHECK(h_send_u32(fd, TAG_DONE) == 0);
 	H_CHECK(expect_u32(fd, TAG_OK) == 0);
-	H_CHECK(h_rsmd_find_segid(&g_d, p->segid, NULL) < 0);
+	H_CHECK(h_rsmd_find_segid(&h_daemon, p->segid, NULL) < 0);
 	return 0;
 }
 
@@ -1647,7 +1631,7 @@ discon_exp(struct pair *p, int fd)
 	/* The refused disconnect left the mapping working. */
 	H_CHECK(wait_byte((volatile unsigned char *)x.mem, 'm') == 0);
 	H_CHECK(expect_u32(fd, TAG_DONE) == 0);
-	H_CHECK(h_rsmd_find_segid(&g_d, p->segid, &si) >= 0);
+	H_CHECK(h_rsmd_find_segid(&h_daemon, p->segid, &si) >= 0);
 	H_CHECK(si.nimporters == 0);
 	H_CHECK(memcmp(x.mem + 8, "implicit", 9) == 0);
 	return 0;
@@ -1702,7 +1686,7 @@ rsmd_nfds(void)
 	DIR *dir;
 	int n = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)g_d.pid);
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)h_daemon.pid);
 	if ((dir = opendir(path)) == NULL)
 		return -1;
 	while ((e = readdir(dir)) != NULL)
@@ -1810,5 +1794,5 @@ main(void)
 	};
 
 	signal(SIGPIPE, SIG_IGN);
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, h_group_setup, h_group_teardown);
 }

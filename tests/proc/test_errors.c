@@ -36,7 +36,6 @@
 #define OTHER_NODE	5u
 
 /* The group's daemon (default limits). */
-static struct h_rsmd g_d;
 
 static size_t pg;
 
@@ -214,7 +213,7 @@ static void
 run(h_child_fn fn, void *arg)
 {
 	run_child(fn, arg, (uid_t)-1);
-	check_daemon_clean(&g_d);
+	check_daemon_clean(&h_daemon);
 }
 
 /* ---- the daemon's log ---- */
@@ -324,7 +323,7 @@ run_with_daemon_logged(const char *extra, h_child_fn fn, void *arg,
 		h_rsmd_dump_log(&d);
 	h_rsmd_cleanup(&d);
 	/* h_rsmd_start pointed the environment at d: back to the group's. */
-	setenv(RSM_SOCKET_ENV, g_d.sock, 1);
+	setenv(RSM_SOCKET_ENV, h_daemon.sock, 1);
 	assert_int_equal(rc, 0);
 	assert_true(logged);
 }
@@ -444,7 +443,7 @@ static void
 test_no_daemon(void **state)
 {
 	(void)state;
-	run(c_no_daemon, g_d.dir);
+	run(c_no_daemon, h_daemon.dir);
 }
 
 /* ==== bad handles of every kind, for every function family ==== */
@@ -1364,7 +1363,7 @@ test_connect_permissions(void **state)
 	assert_int_equal(h_wait(exp, CHILD_MS), 0);
 	h_chan_close(&ch);
 	assert_int_equal(rc, 0);
-	check_daemon_clean(&g_d);
+	check_daemon_clean(&h_daemon);
 }
 
 /* ==== disconnect, map, unmap ==== */
@@ -2098,7 +2097,7 @@ static void
 test_topology_segid_file(void **state)
 {
 	(void)state;
-	run(c_segid_file, g_d.dir);
+	run(c_segid_file, h_daemon.dir);
 }
 
 /* ==== limits and quotas (doc/internals.md) ==== */
@@ -2396,7 +2395,7 @@ test_refusals_logged(void **state)
 	if (rc != 0 || n >= FLOOD_N / 4)
 		h_rsmd_dump_log(&d);
 	h_rsmd_cleanup(&d);
-	setenv(RSM_SOCKET_ENV, g_d.sock, 1);
+	setenv(RSM_SOCKET_ENV, h_daemon.sock, 1);
 	assert_int_equal(rc, 0);
 	/* 200 refusals in well under a second, then one every 20 ms. */
 	assert_true(n >= 1 && n < FLOOD_N / 4);
@@ -2409,15 +2408,7 @@ group_setup(void **state)
 {
 	(void)state;
 	pg = h_pagesize();
-	return h_rsmd_start(&g_d, NULL) == 0 ? 0 : -1;
-}
-
-static int
-group_teardown(void **state)
-{
-	(void)state;
-	h_rsmd_cleanup(&g_d);
-	return 0;
+	return h_group_setup(state);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, h_test_setup, h_test_teardown)
@@ -2450,5 +2441,5 @@ main(void)
 		T(test_refusals_logged),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, group_setup, h_group_teardown);
 }

@@ -52,7 +52,6 @@ static const uint64_t seeds[] = {
 #define DATA_PAGES	(MAX_SEG_PAGES + 4)
 #define LM_MAX_PAGES	4	/* local memory handles cover at most this */
 
-static struct h_rsmd g_d;
 static size_t pg;
 
 /* ---- the 42 functions and the codes documented for each ---- */
@@ -1186,7 +1185,7 @@ garbage_child(void *arg)
 	memset(r->name_edge, 'l', RSM_CTLR_NAME_MAX);
 
 	snprintf(r->segid_file, sizeof(r->segid_file), "%s/segid.%d",
-	    g_d.dir, (int)getpid());
+	    h_daemon.dir, (int)getpid());
 	H_CHECK((f = fopen(r->segid_file, "w")) != NULL);
 	fputs("# test\nreserved app 400000 100\nreserved other 500000 1\n", f);
 	H_CHECK(fclose(f) == 0);
@@ -1248,12 +1247,12 @@ test_garbage(void **state)
 		    (uid_t)-1, CHILD_MS);
 
 		if (rc != 0)
-			h_rsmd_dump_log(&g_d);
+			h_rsmd_dump_log(&h_daemon);
 		assert_int_equal(rc, 0);
 		/* The daemon survived, refused nothing, and cleaned up. */
 		end = h_now_ms() + 3000;
 		for (;;) {
-			assert_int_equal(h_rsmd_status(&g_d, &st), 0);
+			assert_int_equal(h_rsmd_status(&h_daemon, &st), 0);
 			if (st.segments == 0 && st.imports == 0)
 				break;
 			assert_true(h_now_ms() < end);
@@ -1268,15 +1267,7 @@ group_setup(void **state)
 {
 	(void)state;
 	pg = h_pagesize();
-	return h_rsmd_start(&g_d, NULL) == 0 ? 0 : -1;
-}
-
-static int
-group_teardown(void **state)
-{
-	(void)state;
-	h_rsmd_cleanup(&g_d);
-	return 0;
+	return h_group_setup(state);
 }
 
 int
@@ -1286,5 +1277,5 @@ main(void)
 		cmocka_unit_test(test_garbage),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, group_setup, h_group_teardown);
 }

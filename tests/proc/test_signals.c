@@ -40,7 +40,6 @@
 /* Signals sent in a row in the counting test, each way. */
 #define NMANY		1000
 
-static struct h_rsmd g_d;
 static uint32_t g_next_segid = 0x500100u;
 
 /* ---- helpers (children) ---- */
@@ -150,7 +149,7 @@ run_pair2(pair_fn exp, pair_fn imp, int exp_status)
 	p.hp = &hp;
 	assert_int_equal(h_pair_run(&hp), 0);
 	if (hp.exp_status != exp_status || hp.imp_status != 0)
-		h_rsmd_dump_log(&g_d);
+		h_rsmd_dump_log(&h_daemon);
 	assert_int_equal(hp.exp_status, exp_status);
 	assert_int_equal(hp.imp_status, 0);
 }
@@ -159,21 +158,6 @@ static void
 run_pair(pair_fn exp, pair_fn imp)
 {
 	run_pair2(exp, imp, 0);
-}
-
-static int
-group_setup(void **state)
-{
-	(void)state;
-	return h_rsmd_start(&g_d, NULL) == 0 ? 0 : -1;
-}
-
-static int
-group_teardown(void **state)
-{
-	(void)state;
-	h_rsmd_cleanup(&g_d);
-	return 0;
 }
 
 /* ======================================================================
@@ -738,7 +722,7 @@ dead_imp(struct pair *p, int fd)
 	    RSM_SUCCESS);
 	H_CHECK(n == 1 && (pf.revents & POLLERR));
 	H_CHECK_RC(rsm_memseg_release_pollfd(m.h), RSM_SUCCESS);
-	H_CHECK(h_rsmd_find_segid(&g_d, p->segid, NULL) < 0);
+	H_CHECK(h_rsmd_find_segid(&h_daemon, p->segid, NULL) < 0);
 	H_CHECK_RC(rsm_memseg_import_disconnect(m.h), RSM_SUCCESS);
 	return 0;
 }
@@ -771,5 +755,5 @@ main(void)
 	};
 
 	signal(SIGPIPE, SIG_IGN);
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, h_group_setup, h_group_teardown);
 }

@@ -63,7 +63,6 @@ struct pair {
 	const struct h_pair *hp;	/* run_pair's children */
 };
 
-static struct h_rsmd g_d;
 static uint32_t g_next_segid = 0x400300u;
 
 /* ---- exporter child ---- */
@@ -214,7 +213,7 @@ run_pair(struct pair *p, int (*imp)(struct pair *, int), size_t size,
 	p->hp = &hp;
 	assert_int_equal(h_pair_run(&hp), 0);
 	if (hp.imp_status != 0)
-		h_rsmd_dump_log(&g_d);
+		h_rsmd_dump_log(&h_daemon);
 	assert_int_equal(hp.imp_status, 0);
 	/* Killed on purpose by some tests. */
 	assert_true(hp.exp_status == 0 || hp.exp_status == 128 + SIGKILL);
@@ -731,14 +730,14 @@ test_importer_death(void **state)
 	ip = start_pair(&p, &k, imp_then_die, exporter);
 	assert_int_equal(h_recv_u32(k.fd[0], &tag, T_MSG), 0);
 	assert_int_equal(tag, 0x494e4e4eu);
-	assert_true(h_rsmd_find_segid(&g_d, p.segid, &si) >= 0);
+	assert_true(h_rsmd_find_segid(&h_daemon, p.segid, &si) >= 0);
 	assert_int_equal(si.nimporters, 1);
 	assert_int_equal(si.importer_pid[0], (uint32_t)ip);
 	kill(ip, SIGKILL);
 	assert_int_equal(h_wait(ip, T_CHILD), 128 + SIGKILL);
 	end = h_now_ms() + T_PROMPT_MS;
 	do {
-		assert_true(h_rsmd_find_segid(&g_d, p.segid, &si) >= 0);
+		assert_true(h_rsmd_find_segid(&h_daemon, p.segid, &si) >= 0);
 		if (si.nimporters == 0)
 			break;
 		h_sleep_ms(5);
@@ -802,7 +801,7 @@ test_daemon_kill9(void **state)
 	ip = start_pair(&p, &k, imp_daemon_killed, exporter);
 	assert_int_equal(h_recv_u32(k.fd[0], &tag, T_MSG), 0);
 	assert_int_equal(tag, 0x4b494c4cu);
-	h_rsmd_kill9(&g_d);
+	h_rsmd_kill9(&h_daemon);
 	assert_int_equal(h_send_u32(k.fd[0], 1), 0);
 	assert_int_equal(h_wait(ip, T_CHILD), 0);
 	kill(p.exp_pid, SIGKILL);
@@ -810,7 +809,7 @@ test_daemon_kill9(void **state)
 	close(p.fds[0]);
 	close(p.fds[1]);
 	h_chan_close(&k);
-	assert_int_equal(h_rsmd_restart(&g_d), 0);
+	assert_int_equal(h_rsmd_restart(&h_daemon), 0);
 }
 
 /* ---- setup ---- */
@@ -820,15 +819,7 @@ group_setup(void **state)
 {
 	(void)state;
 	signal(SIGPIPE, SIG_IGN);
-	return h_rsmd_start(&g_d, NULL) == 0 ? 0 : -1;
-}
-
-static int
-group_teardown(void **state)
-{
-	(void)state;
-	h_rsmd_cleanup(&g_d);
-	return 0;
+	return h_group_setup(state);
 }
 
 int
@@ -859,5 +850,5 @@ main(void)
 		    h_test_setup, h_test_teardown),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, group_setup, h_group_teardown);
 }

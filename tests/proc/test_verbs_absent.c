@@ -19,7 +19,6 @@
 #include "rsmapi.h"
 #include "../harness.h"
 
-static struct h_rsmd g_d;
 
 static int
 has_rdma_device(void)
@@ -42,7 +41,7 @@ log_has(const char *what)
 	FILE *f;
 	int found = 0;
 
-	if ((f = fopen(g_d.log, "r")) == NULL)
+	if ((f = fopen(h_daemon.log, "r")) == NULL)
 		return 0;
 	while (!found && fgets(line, sizeof(line), f) != NULL)
 		found = strstr(line, what) != NULL;
@@ -97,22 +96,7 @@ test_verbs_listen_refused(void **state)
 	assert_int_equal(h_rsmd_start(&d, "verbs_listen = 127.0.0.1:0\n"), -1);
 	h_rsmd_cleanup(&d);
 	/* h_rsmd_start exported its socket: point back at the group's. */
-	setenv("RSM_DAEMON_SOCKET", g_d.sock, 1);
-}
-
-static int
-group_setup(void **state)
-{
-	(void)state;
-	return h_rsmd_start(&g_d, NULL) == 0 ? 0 : -1;
-}
-
-static int
-group_teardown(void **state)
-{
-	(void)state;
-	h_rsmd_cleanup(&g_d);
-	return 0;
+	setenv("RSM_DAEMON_SOCKET", h_daemon.sock, 1);
 }
 
 int
@@ -128,5 +112,5 @@ main(void)
 		printf("SKIP: this machine has an RDMA device\n");
 		return 77;
 	}
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, h_group_setup, h_group_teardown);
 }
