@@ -109,6 +109,9 @@ rsm_memseg_import_close_barrier(rsmapi_barrier_t *barrier)
 	 */
 	if (gen != 0 || (rsm_gnum_t)gen != barrier->gnum)
 		return RSMERR_CONN_ABORTED;
+	/* The exporter gave the memory up: what was written may be lost. */
+	if (rsm_import_abandoned(im))
+		return RSMERR_CONN_ABORTED;
 	/*
 	 * A transport whose stream to the segment broke (tcp: the data
 	 * server closed it, or died) lost the connection, even if the

@@ -71,7 +71,8 @@ xfer(rsm_memseg_import_handle_t h, off_t offset, void *buf, size_t len,
 		 */
 		if (rc == RSM_SUCCESS)
 			rc = ops->flush(&w);
-		if (atomic_load_explicit(&im->gen, memory_order_acquire) != 0)
+		if (atomic_load_explicit(&im->gen, memory_order_acquire) != 0 ||
+		    rsm_import_abandoned(im))
 			return RSMERR_CONN_ABORTED;
 	}
 	return rc;
@@ -149,7 +150,8 @@ rsm_import_xferv(struct rsm_import *im, const struct rsm_xport_iov *iov,
 	if (implicit) {
 		if (rc == RSM_SUCCESS)
 			rc = ops->flush(&w);
-		if (atomic_load_explicit(&im->gen, memory_order_acquire) != 0)
+		if (atomic_load_explicit(&im->gen, memory_order_acquire) != 0 ||
+		    rsm_import_abandoned(im))
 			rc = RSMERR_CONN_ABORTED;
 	}
 	*done = rc == RSM_SUCCESS ? k : d;

@@ -110,7 +110,8 @@ rsm_memseg_export_create(rsmapi_controller_handle_t controller,
 	if ((e = rsm_slot_alloc(RSM_MAGIC_EXPORT)) == NULL)
 		return RSMERR_INSUFFICIENT_MEM;
 	e->evfd = -1;	/* made on first use: a process may hold thousands of handles */
-	if ((rc = rsm_memfd_move_in(vaddr, size, &fd)) != RSM_SUCCESS) {
+	if ((rc = rsm_memfd_move_in(vaddr, size, &fd, &e->status)) !=
+	    RSM_SUCCESS) {
 		rsm_handles_lock();
 		rsm_slot_free(e);
 		rsm_handles_unlock();
@@ -135,6 +136,8 @@ rsm_memseg_export_create(rsmapi_controller_handle_t controller,
 		close(call.reply_fd);
 	if (rc != RSM_SUCCESS) {
 		(void)rsm_memfd_move_out(vaddr, size);
+		rsm_memfd_status_unmap(e->status);
+		e->status = NULL;
 		rsm_handles_lock();
 		if (e->evfd >= 0)
 			close(e->evfd);
@@ -180,12 +183,25 @@ rsm_memseg_export_destroy(rsm_memseg_export_handle_t memseg)
 	req.handle = e->hdr.dh;
 	rsm_handles_unlock();
 
-	/* Our pages go private first: importers cannot see later writes. */
+	/*
+	 * Importers hear first that this memory is given up (a barrier after
+	 * this fails), then our pages go private: importers cannot see later
+	 * writes, and none of theirs a barrier acknowledged is lost, even
+	 * with no daemon left to revoke them (rsm_int.h, memfd_move.c).
+	 */
+	if (e->status != NULL) {
+		atomic_store(e->status, RSM_SEG_ABANDONED);
+		atomic_thread_fence(memory_order_seq_cst);
+	}
 	rc = rsm_memfd_move_out(e->vaddr, e->size);
 	if (rc != RSM_SUCCESS) {
+		if (e->status != NULL)
+			atomic_store(e->status, 0);
 		atomic_store(&e->hdr.magic, RSM_MAGIC_EXPORT);
 		return rc;
 	}
+	rsm_memfd_status_unmap(e->status);
+	e->status = NULL;
 	/*
 	 * A stale handle (daemon gone, or a forked child's copy) is destroyed
 	 * locally only; the daemon already forgot it or it is not ours.
@@ -210,6 +226,7 @@ rsm_memseg_export_rebind(rsm_memseg_export_handle_t memseg, void *vaddr,
 	struct rsm_export *e;
 	size_t pg = rsm_pagesize();
 	uintptr_t a, b;
+	_Atomic uint32_t *status;
 	int rc, fd;
 
 	(void)off;	/* unused, as in the spec */
@@ -234,7 +251,7 @@ rsm_memseg_export_rebind(rsm_memseg_export_handle_t memseg, void *vaddr,
 		return RSMERR_BAD_ADDR;
 	if (!rsm_epoch_live(e->hdr.epoch))
 		return RSMERR_CONN_ABORTED;
-	if ((rc = rsm_memfd_move_in(vaddr, size, &fd)) != RSM_SUCCESS)
+	if ((rc = rsm_memfd_move_in(vaddr, size, &fd, &status)) != RSM_SUCCESS)
 		return rc;
 	req.handle = e->hdr.dh;
 	req.size = size;
@@ -243,12 +260,20 @@ rsm_memseg_export_rebind(rsm_memseg_export_handle_t memseg, void *vaddr,
 	close(fd);
 	if (rc != RSM_SUCCESS) {
 		(void)rsm_memfd_move_out(vaddr, size);
+		rsm_memfd_status_unmap(status);
 		return rc;
 	}
-	/* Importers now see the new pages; the old range gets its own back. */
+	/*
+	 * Importers now see the new pages; the old range gets its own back.
+	 * The old memory is not marked given up: importers follow the new
+	 * pages at REBOUND (spec 6.4), so a write of theirs that lands in the
+	 * old pages meanwhile is lost (doc/internals.md, "Memory").
+	 */
 	(void)rsm_memfd_move_out(e->vaddr, size);
+	rsm_memfd_status_unmap(e->status);
 	rsm_handles_lock();
 	e->vaddr = vaddr;
+	e->status = status;
 	rsm_handles_unlock();
 	return RSM_SUCCESS;
 }

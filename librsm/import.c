@@ -160,8 +160,12 @@ rsm_memseg_import_connect(rsmapi_controller_handle_t controller,
 		;	/* a capability type: the capability is all there is */
 	else if (im->fd >= 0 || atomic_load(&im->gen) != 0)
 		close(call.reply_fd);
-	else
+	else {
 		im->fd = call.reply_fd;
+		/* Whether the exporter gives the memory up (memfd_move.c). */
+		im->status = rsm_memfd_status_map(im->fd, im->size, PROT_READ,
+		    NULL);
+	}
 	rsm_handles_unlock();
 	/*
 	 * An eager type (verbs) connects its data path now rather than at
@@ -216,6 +220,8 @@ rsm_memseg_import_disconnect(rsm_memseg_import_handle_t im_memseg)
 	if (im->fd >= 0)
 		close(im->fd);
 	im->fd = -1;
+	rsm_memfd_status_unmap(im->status);
+	im->status = NULL;
 	if (im->evfd >= 0)
 		close(im->evfd);
 	rsm_slot_free(im);
@@ -459,6 +465,14 @@ rsm_import_rebound(uint64_t epoch, uint64_t dh, uint64_t size, int fd)
 	else if (atomic_load(&im->view) == RSM_VIEW_EXPLICIT)
 		(void)mmap(im->map_addr, im->map_len, im->map_prot,
 		    MAP_SHARED | MAP_FIXED, fd, (off_t)im->win_off);
+	/* The new memory's status page, in place of the old one's. */
+	if (im->status != NULL) {
+		if (rsm_memfd_status_map(fd, im->size, PROT_READ,
+		    (void *)im->status) == NULL)
+			im->status = NULL;	/* MAP_FIXED failed: gone */
+	} else
+		im->status = rsm_memfd_status_map(fd, im->size, PROT_READ,
+		    NULL);
 	if (im->fd >= 0)
 		close(im->fd);
 	im->fd = fd;

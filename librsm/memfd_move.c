@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "rsm_maps.h"
@@ -90,20 +91,44 @@ map_errno(int e)
 	    RSMERR_INSUFFICIENT_RESOURCES;
 }
 
+_Atomic uint32_t *
+rsm_memfd_status_map(int fd, size_t size, int prot, void *fixed)
+{
+	struct stat st;
+	void *p;
+
+	/* A memfd without the page (an older exporter): nothing to watch. */
+	if (fstat(fd, &st) != 0 || (uint64_t)st.st_size < size + rsm_pagesize())
+		return NULL;
+	p = mmap(fixed, rsm_pagesize(), prot, MAP_SHARED |
+	    (fixed != NULL ? MAP_FIXED : 0), fd, (off_t)size);
+	return p == MAP_FAILED ? NULL : (_Atomic uint32_t *)p;
+}
+
+void
+rsm_memfd_status_unmap(_Atomic uint32_t *status)
+{
+	if (status != NULL)
+		(void)munmap((void *)status, rsm_pagesize());
+}
+
 int
-rsm_memfd_move_in(void *vaddr, size_t size, int *fdp)
+rsm_memfd_move_in(void *vaddr, size_t size, int *fdp,
+    _Atomic uint32_t **statusp)
 {
 	uintptr_t start = (uintptr_t)vaddr;
 	int fd, rc;
 
 	*fdp = -1;
+	*statusp = NULL;
 	if (start + size < start)
 		return RSMERR_BAD_ADDR;
 	if ((rc = check_range(start, start + size)) != RSM_SUCCESS)
 		return rc;
 	if ((fd = memfd_create("rsm-segment", MFD_CLOEXEC | MFD_ALLOW_SEALING)) < 0)
 		return map_errno(errno);
-	if (ftruncate(fd, (off_t)size) != 0) {
+	/* The segment, then its status page (zero: in use). */
+	if (ftruncate(fd, (off_t)(size + rsm_pagesize())) != 0) {
 		rc = map_errno(errno == EFBIG || errno == ENOSPC ? ENOMEM : errno);
 		close(fd);
 		return rc;
@@ -128,9 +153,17 @@ rsm_memfd_move_in(void *vaddr, size_t size, int *fdp)
 		}
 		done += (size_t)n;
 	}
+	if ((*statusp = rsm_memfd_status_map(fd, size, PROT_READ | PROT_WRITE,
+	    NULL)) == NULL) {
+		rc = RSMERR_INSUFFICIENT_MEM;
+		close(fd);
+		return rc;
+	}
 	if (mmap(vaddr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
 	    fd, 0) == MAP_FAILED) {
 		rc = map_errno(errno);
+		rsm_memfd_status_unmap(*statusp);
+		*statusp = NULL;
 		close(fd);
 		return rc;
 	}

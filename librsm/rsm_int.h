@@ -17,6 +17,9 @@
 #include "rsm_proto.h"
 #include "transport.h"
 
+/* The status page word of a segment the exporter gave up (memfd_move.c). */
+#define RSM_SEG_ABANDONED	1u
+
 #pragma GCC visibility push(hidden)
 
 /* ---- handle slots (handles.c) ---- */
@@ -60,6 +63,7 @@ struct rsm_export {
 	uint32_t	 segid;
 	int		 evfd;		/* event counter (semaphore eventfd) */
 	unsigned	 poll_refs;
+	_Atomic uint32_t *status;	/* the memfd's status page (memfd_move.c) */
 };
 
 /* Which mapping serves put/get. */
@@ -99,7 +103,24 @@ struct rsm_import {
 	int		 map_prot;
 	int		 evfd;
 	unsigned	 poll_refs;
+	/*
+	 * The memfd's status page, read-only, or NULL (a capability import,
+	 * or a memfd without one): set at connect, replaced in place
+	 * (MAP_FIXED) on rebind, unmapped at disconnect.
+	 */
+	_Atomic uint32_t *status;
 };
+
+/* Whether the exporter gave the memory of this import up (memfd_move.c). */
+static inline int
+rsm_import_abandoned(const struct rsm_import *im)
+{
+	if (im->status == NULL)
+		return 0;
+	atomic_thread_fence(memory_order_seq_cst);
+	return atomic_load_explicit(im->status, memory_order_relaxed) ==
+	    RSM_SEG_ABANDONED;
+}
 
 struct rsm_localmem {
 	struct rsm_slot_hdr hdr;
@@ -209,8 +230,26 @@ struct rsm_ctlr *rsm_ctlr_get(rsmapi_controller_handle_t h);
 int	 rsm_ctlr_is_loopback(const struct rsm_ctlr *c);
 
 /* ---- memfd_move.c ---- */
-/* Move [vaddr, vaddr+size) into a new memfd; *fdp gets it. */
-int	 rsm_memfd_move_in(void *vaddr, size_t size, int *fdp);
+/*
+ * A segment's memfd holds one page more than the segment: its status
+ * page.  The exporter sets RSM_SEG_ABANDONED in the page's first word,
+ * with a full fence, before its memory stops being the segment's
+ * (destroy, which gives the exporter private pages back); an importer's
+ * barrier loads it after its own fence.  Either the exporter's copy sees
+ * the importer's writes, or the importer sees the mark and its barrier
+ * fails: no write a barrier acknowledged is lost, even when the daemon
+ * that would have revoked the import is already gone.
+ */
+/*
+ * Move [vaddr, vaddr+size) into a new memfd (size plus the status page);
+ * *fdp gets it, *statusp the exporter's mapping of the status page.
+ */
+int	 rsm_memfd_move_in(void *vaddr, size_t size, int *fdp,
+	    _Atomic uint32_t **statusp);
+/* Map the status page of a segment memfd of `size` bytes; NULL: none. */
+_Atomic uint32_t *rsm_memfd_status_map(int fd, size_t size, int prot,
+	    void *fixed);
+void	 rsm_memfd_status_unmap(_Atomic uint32_t *status);
 /* Put private anonymous memory with the current contents back. */
 int	 rsm_memfd_move_out(void *vaddr, size_t size);
 

@@ -41,7 +41,8 @@ segment_destroy(struct rsmd *rs, struct reg_segment *s)
 
 /*
  * Map a received segment descriptor after checking it is a regular file
- * (a memfd) of the right size.  exact: rebind wants exactly size bytes.
+ * (a memfd) of the right size.  exact: rebind wants exactly size bytes
+ * (and the status page the library puts after them, librsm/rsm_int.h).
  */
 int
 segment_fd_check(int fd, uint64_t size, int exact)
@@ -50,8 +51,10 @@ segment_fd_check(int fd, uint64_t size, int exact)
 
 	if (fd < 0 || fstat(fd, &st) == -1 || !S_ISREG(st.st_mode))
 		return RSMERR_BAD_ADDR;
-	if ((uint64_t)st.st_size < size ||
-	    (exact && (uint64_t)st.st_size != size))
+	/* The library's memfds carry a status page after the segment. */
+	if ((uint64_t)st.st_size < size || (exact &&
+	    (uint64_t)st.st_size != size &&
+	    (uint64_t)st.st_size != size + (uint64_t)sysconf(_SC_PAGESIZE)))
 		return RSMERR_BAD_LENGTH;
 	return RSM_SUCCESS;
 }

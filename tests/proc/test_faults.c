@@ -997,6 +997,110 @@ test_rsmd_kill9_pending(void **state)
 	h_pages_free((void *)ca.rounds, sizeof(*ca.rounds));
 }
 
+/* ---- the exporter gives its memory up while no daemon can tell ---- */
+
+struct giveup_arg {
+	struct h_chan	 ch;
+	uint32_t	 segid;
+};
+
+#define GIVEUP_SEGID	0x510042u
+
+/* Export and publish; on CMD_GO destroy (the daemon is stopped meanwhile). */
+static int
+giveup_exporter(void *p)
+{
+	struct giveup_arg *a = p;
+	rsmapi_controller_handle_t ctlr;
+	rsm_memseg_export_handle_t h;
+	rsm_memseg_id_t id = GIVEUP_SEGID;
+	size_t size = SEG_PAGES * h_pagesize();
+	void *mem;
+	int fd;
+
+	h_chan_side(&a->ch, 1);
+	fd = a->ch.fd[1];
+	H_CHECK((mem = h_pages(size)) != NULL);
+	H_CHECK_RC(rsm_get_controller("loopback", &ctlr), RSM_SUCCESS);
+	H_CHECK_RC(rsm_memseg_export_create(ctlr, &h, mem, size, 0),
+	    RSM_SUCCESS);
+	H_CHECK_RC(rsm_memseg_export_publish(h, &id, NULL, 0), RSM_SUCCESS);
+	H_CHECK(h_send_u32(fd, 1) == 0);
+	H_CHECK(h_expect_u32(fd, CMD_GO, MSG_MS) == 0);
+	/* Gives the pages up at once, then waits for the stopped daemon. */
+	(void)rsm_memseg_export_destroy(h);
+	return 0;
+}
+
+/*
+ * Write and close a barrier until it fails: it must, once the exporter
+ * has given its memory up, although the stopped daemon can revoke nothing.
+ */
+static int
+giveup_importer(void *p)
+{
+	struct giveup_arg *a = p;
+	rsmapi_controller_handle_t ctlr;
+	rsm_memseg_import_handle_t h;
+	rsmapi_barrier_t bar;
+	uint64_t end;
+	uint32_t v = 0;
+	int fd, rc;
+
+	h_chan_side(&a->ch, 1);
+	fd = a->ch.fd[1];
+	H_CHECK_RC(rsm_get_controller("loopback", &ctlr), RSM_SUCCESS);
+	H_CHECK_RC(rsm_memseg_import_connect(ctlr, H_NODE_ID, GIVEUP_SEGID,
+	    RSM_PERM_RDWR, &h), RSM_SUCCESS);
+	H_CHECK_RC(rsm_memseg_import_init_barrier(h, RSM_BAR_DEFAULT, &bar),
+	    RSM_SUCCESS);
+	H_CHECK_RC(rsm_memseg_import_set_mode(h, RSM_BARRIER_MODE_EXPLICIT),
+	    RSM_SUCCESS);
+	H_CHECK(h_send_u32(fd, 1) == 0);
+	H_CHECK(h_expect_u32(fd, CMD_GO, MSG_MS) == 0);
+	end = h_now_ms() + NOTICE_MS;
+	do {
+		v++;
+		H_CHECK_RC(rsm_memseg_import_open_barrier(&bar), RSM_SUCCESS);
+		H_CHECK_RC(rsm_memseg_import_put32(h, 0, &v, 1), RSM_SUCCESS);
+		rc = rsm_memseg_import_close_barrier(&bar);
+	} while (rc == RSM_SUCCESS && h_now_ms() < end);
+	H_CHECK(h_send_u32(fd, (uint32_t)rc) == 0);
+	return 0;
+}
+
+static void
+test_exporter_gives_up_daemon_stopped(void **state)
+{
+	struct h_rsmd *d = *state;
+	struct giveup_arg ea, ia;
+	pid_t epid, ipid;
+	uint32_t msg;
+
+	assert_int_equal(h_chan_open(&ea.ch), 0);
+	assert_int_equal(h_chan_open(&ia.ch), 0);
+	epid = h_spawn(giveup_exporter, &ea, (uid_t)-1, 28);
+	assert_true(epid > 0);
+	h_chan_side(&ea.ch, 0);
+	assert_int_equal(h_expect_u32(ea.ch.fd[0], 1, MSG_MS), 0);
+	ipid = h_spawn(giveup_importer, &ia, (uid_t)-1, 28);
+	assert_true(ipid > 0);
+	h_chan_side(&ia.ch, 0);
+	assert_int_equal(h_expect_u32(ia.ch.fd[0], 1, MSG_MS), 0);
+
+	/* No daemon to revoke anyone: only the memory itself can tell. */
+	assert_int_equal(kill(d->pid, SIGSTOP), 0);
+	assert_int_equal(h_send_u32(ea.ch.fd[0], CMD_GO), 0);
+	assert_int_equal(h_send_u32(ia.ch.fd[0], CMD_GO), 0);
+	assert_int_equal(h_recv_u32(ia.ch.fd[0], &msg, MSG_MS), 0);
+	assert_int_equal(kill(d->pid, SIGCONT), 0);
+	assert_int_equal(msg, RSMERR_CONN_ABORTED);
+	assert_int_equal(h_wait(epid, MSG_MS), 0);
+	assert_int_equal(h_wait(ipid, MSG_MS), 0);
+	h_chan_close(&ea.ch);
+	h_chan_close(&ia.ch);
+}
+
 int
 main(void)
 {
@@ -1011,6 +1115,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_rsmd_kill9_pending, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_exporter_gives_up_daemon_stopped, setup, teardown),
 	};
 
 	/* A dead peer on a channel must be an error, not a signal. */
