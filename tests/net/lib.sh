@@ -184,16 +184,21 @@ node_conf() {
 	} >"$conf"
 }
 
-# node_start I: start node I's rsmd (config written first if missing) and
-# wait until its control socket answers.
-node_start() {
+# node_spawn I: start node I's rsmd (config written first if missing)
+# without waiting for it, so that several can start at the same moment.
+node_spawn() {
 	local i=$1
 	[ -f "$(node_dir "$i")/rsmd.conf" ] || node_conf "$i"
 	# Not through on_node: $! must be rsmd itself (ip netns exec execs it).
 	ip netns exec "$(node_ns "$i")" "$RSMD_BIN" -f \
 	    -c "$(node_dir "$i")/rsmd.conf" >>"$(node_log "$i")" 2>&1 &
 	echo $! >"$(node_dir "$i")/pid"
-	wait_until 5000 adm "$i" status >/dev/null
+}
+
+# node_start I: node_spawn, then wait until its control socket answers.
+node_start() {
+	node_spawn "$1"
+	wait_until 5000 adm "$1" status >/dev/null
 }
 
 node_pid() { cat "$(node_dir "$1")/pid"; }
