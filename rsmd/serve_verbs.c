@@ -127,10 +127,11 @@ verbs_issue(struct rsmd *rs, struct rsmd_cap *cap, struct rsm_wire_cap *w)
 	if (vs == NULL || !vs->serving)
 		return RSMERR_CTLR_NOT_PRESENT;
 	/*
-	 * Registered here on every device served, whichever the importer
-	 * picks: a segment that cannot be pinned fails the connect itself.
+	 * Registered here on every device the capability lists, whichever
+	 * the importer picks: a segment that cannot be pinned fails the
+	 * connect itself.
 	 */
-	for (i = 0; i < vs->nsrv; i++)
+	for (i = 0; i < vs->nsrv && i < RSM_CAP_ADDRS_MAX; i++)
 		if ((rc = vs_seg_mr(&vs->srv[i], cap->im->seg, cap->im->perm,
 		    &mr)) != RSM_SUCCESS)
 			return rc;
