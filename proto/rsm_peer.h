@@ -33,7 +33,7 @@
 #include <stdint.h>
 
 #define RSM_PEER_MAGIC		0x5052u		/* "RP" */
-#define RSM_PEER_VERSION	1u
+#define RSM_PEER_VERSION	2u	/* 2: CONNECT replies list addresses */
 #define RSM_PEER_FRAME_MAX	4096u		/* header + payload, bytes */
 #define RSM_PEER_NONCE_LEN	32u
 #define RSM_PEER_MAC_LEN	32u		/* HMAC-SHA256 */

@@ -133,6 +133,34 @@ check_publish(const void *payload, size_t plen)
 }
 
 /*
+ * A capability's further addresses: at most RSM_CAP_ADDRS_MAX - 1, each
+ * with a known family and a port, zero padding, unused entries all zero.
+ */
+static int
+check_more(const struct rsm_wire_cap *c)
+{
+	static const struct rsm_wire_capaddr zero;
+	unsigned i;
+
+	if (c->nmore > RSM_CAP_ADDRS_MAX - 1 || c->pad[0] != 0 ||
+	    c->pad[1] != 0 || c->pad[2] != 0)
+		return -1;
+	if (c->nmore != 0 && c->family == RSM_CAP_NONE)
+		return -1;
+	for (i = 0; i < RSM_CAP_ADDRS_MAX - 1; i++) {
+		const struct rsm_wire_capaddr *a = &c->more[i];
+
+		if (i >= c->nmore) {
+			if (memcmp(a, &zero, sizeof(zero)) != 0)
+				return -1;
+		} else if ((a->family != RSM_CAP_INET &&
+		    a->family != RSM_CAP_INET6) || a->port == 0 || a->pad != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
  * A connect reply carries either an fd (shm) or a capability (tcp, verbs),
  * never both; a capability names a known family, kind and a port, and only
  * a verbs one carries an rkey.
@@ -145,7 +173,9 @@ check_connect_reply(const void *payload, int nfds)
 	memcpy(&r, payload, sizeof(r));
 	if (r.cap.kind != RSM_CAPK_TCP && r.cap.kind != RSM_CAPK_VERBS)
 		return RSM_MSGCHK_FIELD;
-	if (r.cap.kind == RSM_CAPK_TCP && r.cap.rkey != 0)
+	if (r.cap.kind == RSM_CAPK_TCP && (r.cap.rkey != 0 || r.cap.nmore != 0))
+		return RSM_MSGCHK_FIELD;
+	if (check_more(&r.cap) != 0)
 		return RSM_MSGCHK_FIELD;
 	switch (r.cap.family) {
 	case RSM_CAP_NONE:

@@ -26,7 +26,7 @@
 #include <sys/types.h>
 
 #define RSM_PROTO_MAGIC		0x5253u		/* "RS" */
-#define RSM_PROTO_VERSION	1u
+#define RSM_PROTO_VERSION	2u	/* 2: a capability lists several addresses */
 #define RSM_MSG_MAX		4096u		/* largest packet either side sends */
 #define RSM_CTLR_NAME_MAX	32u		/* including the NUL */
 #define RSM_ACL_MAX		64u		/* access-list entries */
@@ -208,6 +208,21 @@ struct rsm_msg_connect {
 #define RSM_CAPK_TCP		0u
 #define RSM_CAPK_VERBS		1u
 
+/*
+ * A verbs capability lists every address the exporting daemon serves
+ * RDMA on (one per device, at most RSM_CAP_ADDRS_MAX): the first in addr,
+ * port and family, the others in more[0 .. nmore).  The importer connects
+ * to the one on its own device's network.  A tcp capability has one.
+ */
+#define RSM_CAP_ADDRS_MAX	4u
+
+struct rsm_wire_capaddr {
+	uint8_t  addr[16];	/* as in rsm_wire_cap */
+	uint16_t port;		/* host order, non-zero */
+	uint8_t  family;	/* RSM_CAP_INET or RSM_CAP_INET6 */
+	uint8_t  pad;		/* zero */
+};
+
 struct rsm_wire_cap {
 	uint8_t  token[RSM_CAP_TOKEN_LEN];
 	uint8_t  addr[16];	/* network order; IPv4 in the first 4 bytes */
@@ -215,6 +230,10 @@ struct rsm_wire_cap {
 	uint8_t  family;	/* RSM_CAP_* */
 	uint8_t  kind;		/* RSM_CAPK_*: which data path */
 	uint32_t rkey;		/* RSM_CAPK_VERBS: the segment's rkey; else 0 */
+	uint8_t  nmore;		/* RSM_CAPK_VERBS: entries of more[] used; else 0 */
+	uint8_t  pad[3];	/* zero */
+	/* Unused entries are all zero. */
+	struct rsm_wire_capaddr more[RSM_CAP_ADDRS_MAX - 1];
 };
 
 /*

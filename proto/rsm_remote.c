@@ -59,6 +59,7 @@ size_t
 rsm_rmt_connect_reply_enc(void *out, const struct rsm_rmt_connect_reply *m)
 {
 	uint8_t *b = out;
+	size_t i, n;
 
 	P64(b, 0, m->handle);
 	P64(b, 8, m->size);
@@ -77,6 +78,17 @@ rsm_rmt_connect_reply_enc(void *out, const struct rsm_rmt_connect_reply *m)
 	b[71] = 0;
 	P32(b, 72, m->cap.rkey);
 	memset(b + 76, 0, RSM_RMT_CONNECT_REPLY_LEN - 76);
+	n = m->cap.nmore < RSM_CAP_ADDRS_MAX ? m->cap.nmore :
+	    RSM_CAP_ADDRS_MAX - 1;
+	b[76] = (uint8_t)n;
+	for (i = 0; i < n; i++) {
+		uint8_t *e = b + 80 + 20 * i;
+
+		memcpy(e, m->cap.more[i].addr, 16);
+		e[16] = (uint8_t)(m->cap.more[i].port & 0xff);
+		e[17] = (uint8_t)(m->cap.more[i].port >> 8);
+		e[18] = m->cap.more[i].family;
+	}
 	return RSM_RMT_CONNECT_REPLY_LEN;
 }
 
@@ -86,7 +98,7 @@ rsm_rmt_connect_reply_dec(const void *in, size_t len,
 {
 	const uint8_t *b = in;
 	uint32_t port;
-	size_t i;
+	size_t i, n;
 
 	if (len != RSM_RMT_CONNECT_REPLY_LEN)
 		return -1;
@@ -98,7 +110,19 @@ rsm_rmt_connect_reply_dec(const void *in, size_t len,
 	if ((b[69] != RSM_CAPK_TCP && b[69] != RSM_CAPK_VERBS) ||
 	    (b[69] == RSM_CAPK_TCP && G32(b, 72) != 0) || b[70] || b[71])
 		return -1;
-	for (i = 76; i < RSM_RMT_CONNECT_REPLY_LEN; i++)
+	/* Further addresses: verbs only, each whole, the rest zeros. */
+	n = b[76];
+	if (n > RSM_CAP_ADDRS_MAX - 1 || (b[69] == RSM_CAPK_TCP && n != 0) ||
+	    b[77] || b[78] || b[79])
+		return -1;
+	for (i = 0; i < n; i++) {
+		const uint8_t *e = b + 80 + 20 * i;
+
+		if ((e[16] == 0 && e[17] == 0) || e[19] != 0 ||
+		    (e[18] != RSM_CAP_INET && e[18] != RSM_CAP_INET6))
+			return -1;
+	}
+	for (i = 80 + 20 * n; i < RSM_RMT_CONNECT_REPLY_LEN; i++)
 		if (b[i] != 0)
 			return -1;
 	memset(m, 0, sizeof(*m));
@@ -114,6 +138,14 @@ rsm_rmt_connect_reply_dec(const void *in, size_t len,
 	m->cap.family = b[68];
 	m->cap.kind = b[69];
 	m->cap.rkey = G32(b, 72);
+	m->cap.nmore = (uint8_t)n;
+	for (i = 0; i < n; i++) {
+		const uint8_t *e = b + 80 + 20 * i;
+
+		memcpy(m->cap.more[i].addr, e, 16);
+		m->cap.more[i].port = (uint16_t)(e[16] | e[17] << 8);
+		m->cap.more[i].family = e[18];
+	}
 	return 0;
 }
 

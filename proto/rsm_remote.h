@@ -83,7 +83,12 @@ struct rsm_rmt_signal {
 
 /* Wire sizes. */
 #define RSM_RMT_CONNECT_FIXED	32u	/* plus 4 bytes per group */
-#define RSM_RMT_CONNECT_REPLY_LEN (40u + 40u)
+/*
+ * CONNECT reply: the fixed part, the first address, then bytes 76..79
+ * (nmore, zeros) and RSM_CAP_ADDRS_MAX - 1 further addresses of 20 bytes
+ * (address, port little-endian in 2 bytes, family, zero).
+ */
+#define RSM_RMT_CONNECT_REPLY_LEN (40u + 40u + 20u * (RSM_CAP_ADDRS_MAX - 1u))
 #define RSM_RMT_HANDLE_LEN	8u
 #define RSM_RMT_REVOKED_LEN	16u
 #define RSM_RMT_SIGNAL_LEN	16u

@@ -5,6 +5,7 @@
 if HAVE_VERBS
 noinst_LTLIBRARIES += librdma_rsm.la
 librdma_rsm_la_SOURCES = rdma/verbs_dl.h rdma/verbs_dl.c \
-	rdma/verbs_dev.h rdma/verbs_dev.c
+	rdma/verbs_dev.h rdma/verbs_dev.c \
+	rdma/verbs_addr.h rdma/verbs_addr.c
 librdma_rsm_la_CPPFLAGS = $(BASE_CPPFLAGS) $(I_RDMA)
 endif

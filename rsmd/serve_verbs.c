@@ -8,11 +8,14 @@
  *
  * The node's RDMA devices are the controllers verbs0, verbs1, ... in
  * ibv_get_device_list order, found once at start (libraries loaded with
- * dlopen, so a node without them simply has no verbsN).  With
- * verbs_listen configured, the daemon also serves verbs imports of its
- * own segments: it registers a segment's mapping (iova 0, so remote
- * addresses are offsets) and hands the importer a capability carrying a
- * random token and the rdma_cm listener's address.  The listener accepts
+ * dlopen, so a node without them simply has no verbsN).  The daemon
+ * also serves verbs imports of its own segments, on every device that
+ * has an IP address (an rdma_cm listener on one address of each), or
+ * with verbs_listen on that address's device alone: it registers a
+ * segment's mapping (iova 0, so remote addresses are offsets) on each
+ * device served and hands the importer a capability carrying a random
+ * token and every listener's address; the importer connects to the one
+ * on its own device's network.  The listener accepts
  * an RC queue pair only for a live token, then sends the importer its
  * rkey: where the device has type 2 memory windows (and verbs_windows is
  * 1), a window bound to that queue pair alone with the import's rights,
@@ -28,7 +31,9 @@
  * hardware.  A rebind moves the windows to the new memory before the
  * daemon answers (vs_seg_rebound).
  */
+#include <arpa/inet.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
@@ -38,6 +43,7 @@
 #include "capability.h"
 #include "service.h"
 #include "serve_verbs.h"
+#include "verbs_addr.h"
 #include "log.h"
 
 /* ---- controllers ---- */
@@ -115,16 +121,29 @@ verbs_issue(struct rsmd *rs, struct rsmd_cap *cap, struct rsm_wire_cap *w)
 {
 	struct vserv *vs = verbs_vs(rs);
 	struct ibv_mr *mr;
+	unsigned i;
 	int rc;
 
 	if (vs == NULL || !vs->serving)
 		return RSMERR_CTLR_NOT_PRESENT;
-	if ((rc = vs_seg_mr(vs, cap->im->seg, cap->im->perm, &mr)) !=
-	    RSM_SUCCESS)
-		return rc;
-	memcpy(w->addr, vs->addr, sizeof(w->addr));
-	w->port = vs->port;
-	w->family = vs->family;
+	/*
+	 * Registered here on every device the capability lists, whichever
+	 * the importer picks: a segment that cannot be pinned fails the
+	 * connect itself.
+	 */
+	for (i = 0; i < vs->nsrv && i < RSM_CAP_ADDRS_MAX; i++)
+		if ((rc = vs_seg_mr(&vs->srv[i], cap->im->seg, cap->im->perm,
+		    &mr)) != RSM_SUCCESS)
+			return rc;
+	memcpy(w->addr, vs->srv[0].addr, sizeof(w->addr));
+	w->port = vs->srv[0].port;
+	w->family = vs->srv[0].family;
+	for (i = 1; i < vs->nsrv && i < RSM_CAP_ADDRS_MAX; i++) {
+		memcpy(w->more[i - 1].addr, vs->srv[i].addr, 16);
+		w->more[i - 1].port = vs->srv[i].port;
+		w->more[i - 1].family = vs->srv[i].family;
+	}
+	w->nmore = (uint8_t)(i - 1);
 	w->kind = RSM_CAPK_VERBS;
 	/* The rkey comes on the queue pair, once connected (rsm_verbs_wire.h). */
 	w->rkey = 0;
@@ -163,6 +182,67 @@ verbs_segment_rebound(struct rsmd *rs, struct reg_segment *s)
 
 static void verbs_stop(struct rsmd *);
 
+/*
+ * The address a device is served on: its first IPv4 address, else its
+ * first IPv6 one (verbs_addr.c's order); -1 when it has none.
+ */
+static int
+dev_listen_addr(struct vserv *vs, unsigned unit, struct sockaddr_storage *ss,
+    char *text, size_t len)
+{
+	struct verbs_ifaddr a[VERBS_ADDRS_MAX];
+	char name[64], host[INET6_ADDRSTRLEN];
+	int n, i, pick = -1;
+
+	n = verbs_dev_addrs(vs->v, unit, AF_UNSPEC, a, VERBS_ADDRS_MAX, name,
+	    sizeof(name));
+	for (i = 0; i < n; i++)
+		if (pick == -1 || (a[i].sa.ss_family == AF_INET &&
+		    a[pick].sa.ss_family != AF_INET))
+			pick = i;
+	if (pick == -1)
+		return -1;
+	*ss = a[pick].sa;
+	if (ss->ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)ss)->
+		    sin6_addr, host, sizeof(host));
+	else
+		inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)ss)->
+		    sin_addr, host, sizeof(host));
+	snprintf(text, len, "%s", host);
+	return 0;
+}
+
+/*
+ * No verbs_listen: serve every device with an address, one listener on
+ * one address of each; a device that cannot be served is logged and left
+ * out (its controller verbsN still exists, for imports from here).
+ */
+static void
+serve_all(struct rsmd *rs, struct vserv *vs)
+{
+	struct sockaddr_storage ss;
+	char text[INET6_ADDRSTRLEN + 4];
+	unsigned i;
+
+	for (i = 0; i < vs->ndev; i++) {
+		if (dev_listen_addr(vs, i, &ss, text, sizeof(text)) == -1) {
+			log_info("verbs%u (%s): no IP address: not served",
+			    i, vs->dev[i].name);
+			continue;
+		}
+		if (vs_listen_start(rs, vs, &ss, text) == -1)
+			log_warnx("verbs%u (%s): not served", i,
+			    vs->dev[i].name);
+	}
+	if (vs->nsrv > RSM_CAP_ADDRS_MAX)
+		log_warnx("verbs: %u devices served, capabilities list the "
+		    "first %u", vs->nsrv, RSM_CAP_ADDRS_MAX);
+	if (vs->nsrv == 0)
+		log_info("verbs: no RDMA device with an IP address: verbs "
+		    "imports of this node's segments are not served");
+}
+
 /* Only after daemon(): RDMA resources do not survive fork. */
 static int
 verbs_start(struct rsmd *rs)
@@ -179,12 +259,30 @@ verbs_start(struct rsmd *rs)
 	vs->absent_log = (struct rsm_ratelimit)RSM_RATELIMIT_INIT(10000, 1);
 	rs->svc_state[RSM_XPORT_VERBS] = vs;
 	find_devices(vs);
-	if (rs->conf.verbs_listen == NULL)
+	if (rs->conf.verbs_listen != NULL) {
+		/* The override: that address's device alone, or no start. */
+		if (vs->v == NULL || vs->ndev == 0) {
+			log_warnx("verbs_listen %s: no RDMA device or library",
+			    rs->conf.verbs_listen->text);
+			verbs_stop(rs);
+			return -1;
+		}
+		if (vs_listen_init(rs, vs) == -1 ||
+		    vs_listen_start(rs, vs, &rs->conf.verbs_listen->sa,
+		    rs->conf.verbs_listen->text) == -1) {
+			verbs_stop(rs);
+			return -1;
+		}
 		return 0;
-	if (vs_listen_start(rs, vs, rs->conf.verbs_listen) == -1) {
-		verbs_stop(rs);
-		return -1;
 	}
+	if (vs->v == NULL || vs->ndev == 0)
+		return 0;
+	if (vs_listen_init(rs, vs) == -1) {
+		/* The controllers are still there; nothing is served. */
+		vs_listen_close(rs, vs);
+		return 0;
+	}
+	serve_all(rs, vs);
 	return 0;
 }
 

@@ -42,11 +42,36 @@
 
 struct vserv;
 
+/*
+ * A device the service listens on: its rdma_cm listener, bound to one
+ * of its addresses (so the listener and every queue pair it accepts are
+ * on that device), and its protection domain and completion queue.
+ */
+struct vs_dev {
+	struct vserv	*vs;
+	unsigned	 unit;		/* controller verbsN */
+	struct rdma_cm_id *listen_id;	/* context: this vs_dev */
+	struct ibv_context *ctx;
+	struct ibv_pd	*pd;
+	struct ibv_comp_channel *cch;
+	struct ibv_cq	*cq;
+	struct rsmd_io	 cch_io;
+	int		 watched;
+	int		 windows;	/* type 2 windows per queue pair */
+	unsigned	 nconns;
+	unsigned	 conns_max;	/* VS_CONNS_MAX, or what the CQ holds */
+	uint8_t		 addr[16];
+	uint16_t	 port;
+	uint8_t		 family;
+	char		 name[96];
+};
+
 /* An importer's queue pair. */
 struct vs_conn {
 	TAILQ_ENTRY(vs_conn) link;
 	LIST_ENTRY(vs_conn) serial_link;
 	struct vserv	*vs;		/* the service it belongs to */
+	struct vs_dev	*vd;		/* the device it arrived on */
 	struct rdma_cm_id *id;
 	struct cap_conn	 cc;		/* its capability (capability.h) */
 	uint64_t	 serial;	/* in wr_id: finds it, or not, later */
@@ -58,39 +83,38 @@ struct vs_conn {
 	unsigned	 sends;		/* own sends not completed yet */
 };
 
-/* The memory regions of one segment. */
-struct vs_seg {
-	LIST_ENTRY(vs_seg) link;
-	struct reg_segment *s;
-	void		*map;		/* the mapping they were made on */
+/* The memory regions of one segment on one device. */
+struct vs_segmr {
 	/* Without windows: one region per access kind, remote access. */
 	struct ibv_mr	*mr[VS_MR_KINDS];
 	/* Windows: the one region they bind to, with no remote access. */
 	struct ibv_mr	*bind_mr;
 };
 
+/* The memory regions of one segment, by served device (vserv's srv). */
+struct vs_seg {
+	LIST_ENTRY(vs_seg) link;
+	struct reg_segment *s;
+	void		*map;		/* the mapping they were made on */
+	struct vs_segmr	 d[VS_DEV_MAX];
+};
+
 struct vserv {
 	const struct verbs_dl *v;
 	unsigned	 ndev;
 	struct verbs_devinfo dev[VS_DEV_MAX];
-	/* Listener (verbs_listen). */
+	/*
+	 * The devices served (verbs_listen's alone, or every device with an
+	 * address), in unit order; one event channel for their listeners.
+	 */
 	int		 serving;
-	int		 windows;	/* type 2 windows per queue pair */
+	unsigned	 nsrv;
+	struct vs_dev	 srv[VS_DEV_MAX];
 	struct rdma_event_channel *ech;
-	struct rdma_cm_id *listen_id;
-	struct ibv_context *ctx;
-	struct ibv_pd	*pd;
-	struct ibv_comp_channel *cch;
-	struct ibv_cq	*cq;
-	struct rsmd_io	 ech_io, cch_io;
-	int		 watched;
-	uint8_t		 addr[16];
-	uint16_t	 port;
-	uint8_t		 family;
-	char		 name[80];
+	struct rsmd_io	 ech_io;
+	int		 ech_watched;
 	TAILQ_HEAD(, vs_conn) conns;
 	unsigned	 nconns;
-	unsigned	 conns_max;	/* VS_CONNS_MAX, or what the CQ holds */
 	uint64_t	 next_serial;
 	/* Every completion names its connection by serial (wr_id). */
 	LIST_HEAD(, vs_conn) by_serial[VS_SERIAL_BUCKETS];
@@ -115,10 +139,16 @@ vs_conn_import(const struct vs_conn *k)
 }
 
 /* verbs_listen.c */
-/* Open the rdma_cm listener on a, and the device resources it serves. */
+/* Open the event channel the listeners share. */
+int	 vs_listen_init(struct rsmd *, struct vserv *);
+/*
+ * Serve the device of address sa (text names it in logs): a listener on
+ * it and the device resources it serves, as vs->srv[vs->nsrv++]; 0, or
+ * -1 (logged) with nothing left open.
+ */
 int	 vs_listen_start(struct rsmd *, struct vserv *,
-	    const struct rsmd_addr *a);
-/* Close what vs_listen_start opened (its queue pairs are gone). */
+	    const struct sockaddr_storage *sa, const char *text);
+/* Close what vs_listen_init and vs_listen_start opened (queue pairs gone). */
 void	 vs_listen_close(struct rsmd *, struct vserv *);
 /* The connection a capability's cap_conn is embedded in. */
 struct vs_conn *vs_conn_of(struct cap_conn *);
@@ -129,17 +159,17 @@ struct vs_conn *vs_conn_by_serial(struct vserv *, uint64_t serial);
  * importer hears DISCONNECTED first.
  */
 void	 vs_conn_free(struct vs_conn *, int disconnect);
-/* Retire the completions of every queue pair. */
-void	 vs_cq_drain(struct rsmd *, struct vserv *);
+/* Retire the completions of every queue pair of a device. */
+void	 vs_cq_drain(struct rsmd *, struct vs_dev *);
 /* Count and log (rate limited) a refused connection or message. */
 void	 vs_refused(struct vserv *, const char *why);
 
 /* verbs_mem.c */
 /*
- * The region an import with `perm` reaches segment s through, registered
- * at first need: RSM_SUCCESS, or an RSMERR_* (logged).
+ * The region an import with `perm` reaches segment s through on device
+ * vd, registered at first need: RSM_SUCCESS, or an RSMERR_* (logged).
  */
-int	 vs_seg_mr(struct vserv *, struct reg_segment *s, uint32_t perm,
+int	 vs_seg_mr(struct vs_dev *vd, struct reg_segment *s, uint32_t perm,
 	    struct ibv_mr **mrp);
 /* Bind k's window over mr; again: it is bound already (a rebind). */
 int	 vs_post_bind(struct vs_conn *k, struct ibv_mr *mr, uint64_t size,

@@ -7,8 +7,10 @@
  * live token, then sends the importer its rkey (a window bound to that
  * queue pair, or the segment's region: verbs_mem.c).  The queue pair then
  * carries RDMA READ/WRITE from the importer (the daemon's CPU is not
- * involved) and SENDs that ring the exporter.  All queue pairs share one
- * completion queue; every completion names its queue pair by serial.
+ * involved) and SENDs that ring the exporter.  There is a listener per
+ * device served, bound to one of its addresses, all on one event channel;
+ * the queue pairs of a device share its completion queue, and every
+ * completion names its queue pair by serial.
  *
  * Revocation is synchronous like tcp0's: the import's queue pairs are
  * disconnected and destroyed (their windows freed) before the daemon
@@ -48,6 +50,7 @@ vs_conn_free(struct vs_conn *k, int disconnect)
 	TAILQ_REMOVE(&vs->conns, k, link);
 	LIST_REMOVE(k, serial_link);
 	vs->nconns--;
+	k->vd->nconns--;
 	cap_detach(&k->cc);
 	/* The importer hears DISCONNECTED; its requests fail from now on. */
 	if (disconnect && k->established)
@@ -128,9 +131,10 @@ post_recv(struct vs_conn *k, unsigned slot)
 }
 
 static void
-on_request(struct rsmd *rs, struct vserv *vs, struct rdma_cm_id *id,
+on_request(struct rsmd *rs, struct vs_dev *vd, struct rdma_cm_id *id,
     const struct rdma_conn_param *cp)
 {
+	struct vserv *vs = vd->vs;
 	struct rsm_verbs_hello h;
 	struct rdma_conn_param ap;
 	struct ibv_qp_init_attr qa;
@@ -149,9 +153,9 @@ on_request(struct rsmd *rs, struct vserv *vs, struct rdma_cm_id *id,
 		else if ((c = cap_find(rs, &rsmd_serve_verbs, h.token)) ==
 		    NULL)
 			why = "token not live";
-		else if (id->verbs != vs->ctx)
+		else if (id->verbs != vd->ctx)
 			why = "another device";
-		else if (vs->nconns >= vs->conns_max)
+		else if (vd->nconns >= vd->conns_max)
 			why = "too many connections";
 		else if (c->nconns >= CAP_CONNS_MAX)
 			why = "too many connections for one token";
@@ -174,6 +178,7 @@ on_request(struct rsmd *rs, struct vserv *vs, struct rdma_cm_id *id,
 		return;
 	}
 	k->vs = vs;
+	k->vd = vd;
 	k->id = id;
 	id->context = k;
 	k->serial = ++vs->next_serial;
@@ -181,17 +186,18 @@ on_request(struct rsmd *rs, struct vserv *vs, struct rdma_cm_id *id,
 	LIST_INSERT_HEAD(&vs->by_serial[k->serial % VS_SERIAL_BUCKETS], k,
 	    serial_link);
 	vs->nconns++;
+	vd->nconns++;
 	/* Room was checked above: nothing ran in between. */
 	(void)cap_attach(c, &k->cc);
 	memset(&qa, 0, sizeof(qa));
-	qa.send_cq = qa.recv_cq = vs->cq;
+	qa.send_cq = qa.recv_cq = vd->cq;
 	qa.qp_type = IBV_QPT_RC;
 	qa.cap.max_send_wr = VS_SEND_DEPTH;
 	qa.cap.max_recv_wr = RSM_VERBS_RECV_DEPTH;
 	qa.cap.max_send_sge = 1;
 	qa.cap.max_recv_sge = 1;
-	if (vs->v->create_qp(id, vs->pd, &qa) != 0 ||
-	    (k->rmr = vs->v->reg_mr(vs->pd, k->rbuf, (RSM_VERBS_RECV_DEPTH +
+	if (vs->v->create_qp(id, vd->pd, &qa) != 0 ||
+	    (k->rmr = vs->v->reg_mr(vd->pd, k->rbuf, (RSM_VERBS_RECV_DEPTH +
 	    1) * VS_RECV_SIZE, IBV_ACCESS_LOCAL_WRITE)) == NULL) {
 		conn_refused(k, "cannot make a queue pair");
 		(void)vs->v->reject(id, NULL, 0);
@@ -258,15 +264,16 @@ static void
 conn_ready(struct vs_conn *k)
 {
 	struct vserv *vs = k->vs;
+	struct vs_dev *vd = k->vd;
 	struct reg_import *im = vs_conn_import(k);
 	struct ibv_mr *mr;
 	int rc = -1;
 
 	if (im != NULL && im->seg != NULL &&
-	    vs_seg_mr(vs, im->seg, im->perm, &mr) == RSM_SUCCESS) {
-		if (!vs->windows)
+	    vs_seg_mr(vd, im->seg, im->perm, &mr) == RSM_SUCCESS) {
+		if (!vd->windows)
 			rc = post_ready(k, mr->rkey, 0);
-		else if ((k->mw = ibv_alloc_mw(vs->pd, IBV_MW_TYPE_2)) ==
+		else if ((k->mw = ibv_alloc_mw(vd->pd, IBV_MW_TYPE_2)) ==
 		    NULL)
 			log_warn("import %#" PRIx64 ": ibv_alloc_mw",
 			    im->handle);
@@ -291,6 +298,18 @@ vs_conn_by_serial(struct vserv *vs, uint64_t serial)
 	return NULL;
 }
 
+/* Whether id is one of the listeners (its context is a vs_dev, not a vs_conn). */
+static int
+is_listener(const struct vserv *vs, const struct rdma_cm_id *id)
+{
+	unsigned i;
+
+	for (i = 0; i < vs->nsrv; i++)
+		if (vs->srv[i].listen_id == id)
+			return 1;
+	return 0;
+}
+
 static void
 ech_ready(struct rsmd *rs, struct rsmd_io *io, uint32_t events)
 {
@@ -301,7 +320,7 @@ ech_ready(struct rsmd *rs, struct rsmd_io *io, uint32_t events)
 	(void)io;
 	(void)events;
 	for (burst = 0; burst < 64; burst++) {
-		struct rdma_cm_id *id;
+		struct rdma_cm_id *id, *lid;
 		struct rdma_conn_param cp;
 		enum rdma_cm_event_type t;
 		uint8_t priv[256];
@@ -310,6 +329,7 @@ ech_ready(struct rsmd *rs, struct rsmd_io *io, uint32_t events)
 			return;
 		t = ev->event;
 		id = ev->id;
+		lid = ev->listen_id;
 		cp = ev->param.conn;
 		/* Ack first: destroying an id waits for its events' acks. */
 		if (t == RDMA_CM_EVENT_CONNECT_REQUEST &&
@@ -321,10 +341,16 @@ ech_ready(struct rsmd *rs, struct rsmd_io *io, uint32_t events)
 		(void)vs->v->ack_cm_event(ev);
 		switch (t) {
 		case RDMA_CM_EVENT_CONNECT_REQUEST:
-			on_request(rs, vs, id, &cp);
+			/* A new id's context is its listener's: the vs_dev. */
+			if (lid != NULL && is_listener(vs, lid))
+				on_request(rs, lid->context, id, &cp);
+			else {
+				(void)vs->v->reject(id, NULL, 0);
+				(void)vs->v->destroy_id(id);
+			}
 			break;
 		case RDMA_CM_EVENT_ESTABLISHED:
-			if (id != vs->listen_id && id->context != NULL) {
+			if (!is_listener(vs, id) && id->context != NULL) {
 				struct vs_conn *k = id->context;
 
 				k->established = 1;
@@ -336,7 +362,7 @@ ech_ready(struct rsmd *rs, struct rsmd_io *io, uint32_t events)
 		case RDMA_CM_EVENT_UNREACHABLE:
 		case RDMA_CM_EVENT_REJECTED:
 			/* The importer went away (or never came). */
-			if (id != vs->listen_id && id->context != NULL)
+			if (!is_listener(vs, id) && id->context != NULL)
 				vs_conn_free(id->context, 0);
 			break;
 		case RDMA_CM_EVENT_DEVICE_REMOVAL:
@@ -382,12 +408,13 @@ on_signal(struct rsmd *rs, struct vs_conn *k, const char *buf, uint32_t len)
  * loses its connection (the importer hears DISCONNECTED).
  */
 void
-vs_cq_drain(struct rsmd *rs, struct vserv *vs)
+vs_cq_drain(struct rsmd *rs, struct vs_dev *vd)
 {
+	struct vserv *vs = vd->vs;
 	struct ibv_wc wc[16];
 	int n, i;
 
-	while ((n = ibv_poll_cq(vs->cq, 16, wc)) > 0) {
+	while ((n = ibv_poll_cq(vd->cq, 16, wc)) > 0) {
 		for (i = 0; i < n; i++) {
 			struct vs_conn *k = vs_conn_by_serial(vs,
 			    wc[i].wr_id >> 8);
@@ -428,16 +455,16 @@ vs_cq_drain(struct rsmd *rs, struct vserv *vs)
 static void
 cch_ready(struct rsmd *rs, struct rsmd_io *io, uint32_t events)
 {
-	struct vserv *vs = verbs_vs(rs);
+	struct vs_dev *vd = (struct vs_dev *)(void *)((char *)io -
+	    offsetof(struct vs_dev, cch_io));
 	struct ibv_cq *cq;
 	void *ctx;
 
-	(void)io;
 	(void)events;
-	while (vs->v->get_cq_event(vs->cch, &cq, &ctx) == 0)
-		vs->v->ack_cq_events(cq, 1);
-	(void)ibv_req_notify_cq(vs->cq, 0);
-	vs_cq_drain(rs, vs);
+	while (vd->vs->v->get_cq_event(vd->cch, &cq, &ctx) == 0)
+		vd->vs->v->ack_cq_events(cq, 1);
+	(void)ibv_req_notify_cq(vd->cq, 0);
+	vs_cq_drain(rs, vd);
 }
 
 /* ---- opening and closing ---- */
@@ -451,118 +478,163 @@ set_nonblock(int fd)
 }
 
 int
-vs_listen_start(struct rsmd *rs, struct vserv *vs, const struct rsmd_addr *a)
+vs_listen_init(struct rsmd *rs, struct vserv *vs)
 {
 	const struct verbs_dl *v = vs->v;
-	struct sockaddr_storage ss;
-	struct ibv_device_attr da;
-	int cqe;
 
-	if (v == NULL || vs->ndev == 0) {
-		log_warnx("verbs_listen %s: no RDMA device or library", a->text);
-		return -1;
-	}
 	if (verbs_dl_fork_safe(v) != 0)
 		log_warnx("verbs: ibv_fork_init failed");
-	ss = a->sa;
 	if ((vs->ech = v->create_event_channel()) == NULL ||
-	    set_nonblock(vs->ech->fd) != 0 ||
-	    v->create_id(vs->ech, &vs->listen_id, NULL, RDMA_PS_TCP) != 0) {
-		log_warn("verbs_listen %s: rdma_cm", a->text);
+	    set_nonblock(vs->ech->fd) != 0) {
+		log_warn("verbs listener: rdma_cm event channel");
 		return -1;
 	}
-	if (v->bind_addr(vs->listen_id, (struct sockaddr *)&ss) != 0 ||
-	    v->listen(vs->listen_id, 128) != 0) {
-		log_warn("verbs_listen %s: bind/listen", a->text);
+	vs->ech_io.fd = vs->ech->fd;
+	vs->ech_io.ready = ech_ready;
+	if (rsmd_io_add(rs, &vs->ech_io, EPOLLIN) == -1) {
+		log_warn("verbs listener: epoll_ctl");
 		return -1;
+	}
+	vs->ech_watched = 1;
+	return 0;
+}
+
+static void
+dev_close(struct rsmd *rs, struct vs_dev *vd)
+{
+	const struct verbs_dl *v = vd->vs->v;
+
+	if (vd->watched)
+		rsmd_io_del(rs, &vd->cch_io);
+	if (vd->cq != NULL)
+		(void)v->destroy_cq(vd->cq);
+	if (vd->cch != NULL)
+		(void)v->destroy_comp_channel(vd->cch);
+	if (vd->pd != NULL)
+		(void)v->dealloc_pd(vd->pd);
+	if (vd->listen_id != NULL)
+		(void)v->destroy_id(vd->listen_id);
+	memset(vd, 0, sizeof(*vd));
+}
+
+int
+vs_listen_start(struct rsmd *rs, struct vserv *vs,
+    const struct sockaddr_storage *sa, const char *text)
+{
+	const struct verbs_dl *v = vs->v;
+	struct sockaddr_storage ss = *sa;
+	struct ibv_device_attr da;
+	struct vs_dev *vd;
+	const char *dname;
+	unsigned i;
+	int cqe;
+
+	if (vs->nsrv >= VS_DEV_MAX)
+		return -1;
+	vd = &vs->srv[vs->nsrv];
+	memset(vd, 0, sizeof(*vd));
+	vd->vs = vs;
+	if (v->create_id(vs->ech, &vd->listen_id, vd, RDMA_PS_TCP) != 0) {
+		vd->listen_id = NULL;
+		log_warn("verbs listener %s: rdma_cm", text);
+		goto fail;
+	}
+	if (v->bind_addr(vd->listen_id, (struct sockaddr *)&ss) != 0 ||
+	    v->listen(vd->listen_id, 128) != 0) {
+		log_warn("verbs listener %s: bind/listen", text);
+		goto fail;
 	}
 	/* A listener bound to one address belongs to that address's device. */
-	if ((vs->ctx = vs->listen_id->verbs) == NULL) {
-		log_warnx("verbs_listen %s: not an address of an RDMA device "
-		    "(a wildcard cannot be used)", a->text);
-		return -1;
+	if ((vd->ctx = vd->listen_id->verbs) == NULL) {
+		log_warnx("verbs listener %s: not an address of an RDMA device "
+		    "(a wildcard cannot be used)", text);
+		goto fail;
 	}
+	dname = v->get_device_name(vd->ctx->device);
+	for (i = 0; i < vs->ndev && strcmp(vs->dev[i].name, dname) != 0; i++)
+		;
+	for (unsigned j = 0; j < vs->nsrv; j++)
+		if (vs->srv[j].ctx != NULL && vs->srv[j].unit == i)
+			i = vs->ndev;
+	if (i >= vs->ndev) {
+		log_warnx("verbs listener %s: device %s is not a controller "
+		    "verbsN, or is served already", text, dname);
+		goto fail;
+	}
+	vd->unit = i;
 	/*
 	 * Room for every receive and send of every queue pair: destroying
 	 * many at once flushes them all here, and an overrun would break
 	 * them all.
 	 */
 	memset(&da, 0, sizeof(da));
-	(void)v->query_device(vs->ctx, &da);
+	(void)v->query_device(vd->ctx, &da);
 	cqe = (int)(VS_CONNS_MAX * (RSM_VERBS_RECV_DEPTH + VS_SEND_DEPTH));
 	if (da.max_cqe > 0 && da.max_cqe < cqe)
 		cqe = da.max_cqe;
-	vs->conns_max = (unsigned)cqe / (RSM_VERBS_RECV_DEPTH + VS_SEND_DEPTH);
-	vs->windows = rs->conf.verbs_windows != 0 && da.max_mw > 0 &&
+	vd->conns_max = (unsigned)cqe / (RSM_VERBS_RECV_DEPTH + VS_SEND_DEPTH);
+	vd->windows = rs->conf.verbs_windows != 0 && da.max_mw > 0 &&
 	    (da.device_cap_flags & (IBV_DEVICE_MEM_WINDOW_TYPE_2A |
 	    IBV_DEVICE_MEM_WINDOW_TYPE_2B)) != 0;
-	if ((vs->pd = v->alloc_pd(vs->ctx)) == NULL ||
-	    (vs->cch = v->create_comp_channel(vs->ctx)) == NULL ||
-	    set_nonblock(vs->cch->fd) != 0 ||
-	    (vs->cq = v->create_cq(vs->ctx, cqe, NULL, vs->cch, 0)) == NULL ||
-	    ibv_req_notify_cq(vs->cq, 0) != 0) {
-		log_warn("verbs_listen %s: device resources", a->text);
-		return -1;
+	if ((vd->pd = v->alloc_pd(vd->ctx)) == NULL ||
+	    (vd->cch = v->create_comp_channel(vd->ctx)) == NULL ||
+	    set_nonblock(vd->cch->fd) != 0 ||
+	    (vd->cq = v->create_cq(vd->ctx, cqe, NULL, vd->cch, 0)) == NULL ||
+	    ibv_req_notify_cq(vd->cq, 0) != 0) {
+		log_warn("verbs listener %s: device resources", text);
+		goto fail;
 	}
-	memset(vs->addr, 0, sizeof(vs->addr));
-	if (a->sa.ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const void *)&a->sa;
+	memset(vd->addr, 0, sizeof(vd->addr));
+	if (sa->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)sa;
 
-		vs->family = RSM_CAP_INET6;
-		memcpy(vs->addr, &s6->sin6_addr, 16);
+		vd->family = RSM_CAP_INET6;
+		memcpy(vd->addr, &s6->sin6_addr, 16);
 	} else {
-		const struct sockaddr_in *s4 = (const void *)&a->sa;
+		const struct sockaddr_in *s4 = (const void *)sa;
 
-		vs->family = RSM_CAP_INET;
-		memcpy(vs->addr, &s4->sin_addr, 4);
+		vd->family = RSM_CAP_INET;
+		memcpy(vd->addr, &s4->sin_addr, 4);
 	}
 	{
-		const struct sockaddr *la = rdma_get_local_addr(vs->listen_id);
+		const struct sockaddr *la = rdma_get_local_addr(vd->listen_id);
 
-		vs->port = ntohs(la->sa_family == AF_INET6 ?
+		vd->port = ntohs(la->sa_family == AF_INET6 ?
 		    ((const struct sockaddr_in6 *)(const void *)la)->sin6_port :
 		    ((const struct sockaddr_in *)(const void *)la)->sin_port);
 	}
-	snprintf(vs->name, sizeof(vs->name), "%s port %u", a->text, vs->port);
-	vs->ech_io.fd = vs->ech->fd;
-	vs->ech_io.ready = ech_ready;
-	vs->cch_io.fd = vs->cch->fd;
-	vs->cch_io.ready = cch_ready;
-	if (rsmd_io_add(rs, &vs->ech_io, EPOLLIN) == -1 ||
-	    rsmd_io_add(rs, &vs->cch_io, EPOLLIN) == -1) {
+	snprintf(vd->name, sizeof(vd->name), "%s port %u (verbs%u, %s)", text,
+	    vd->port, vd->unit, dname);
+	vd->cch_io.fd = vd->cch->fd;
+	vd->cch_io.ready = cch_ready;
+	if (rsmd_io_add(rs, &vd->cch_io, EPOLLIN) == -1) {
 		log_warn("verbs listener: epoll_ctl");
-		return -1;
+		goto fail;
 	}
-	vs->watched = 1;
+	vd->watched = 1;
+	vs->nsrv++;
 	vs->serving = 1;
-	log_info("verbs data path: rdma_cm listener %s, %s", vs->name,
-	    vs->windows ? "a memory window per importer queue pair" :
+	log_info("verbs data path: rdma_cm listener %s, %s", vd->name,
+	    vd->windows ? "a memory window per importer queue pair" :
 	    rs->conf.verbs_windows ? "memory regions (the device has no "
 	    "type 2 memory windows)" : "memory regions (verbs_windows 0)");
 	return 0;
+fail:
+	dev_close(rs, vd);
+	return -1;
 }
 
 void
 vs_listen_close(struct rsmd *rs, struct vserv *vs)
 {
-	if (vs->watched) {
+	while (vs->nsrv > 0)
+		dev_close(rs, &vs->srv[--vs->nsrv]);
+	vs->serving = 0;
+	if (vs->ech_watched) {
 		rsmd_io_del(rs, &vs->ech_io);
-		rsmd_io_del(rs, &vs->cch_io);
-		vs->watched = 0;
+		vs->ech_watched = 0;
 	}
-	if (vs->cq != NULL)
-		(void)vs->v->destroy_cq(vs->cq);
-	if (vs->cch != NULL)
-		(void)vs->v->destroy_comp_channel(vs->cch);
-	if (vs->pd != NULL)
-		(void)vs->v->dealloc_pd(vs->pd);
-	if (vs->listen_id != NULL)
-		(void)vs->v->destroy_id(vs->listen_id);
 	if (vs->ech != NULL)
 		vs->v->destroy_event_channel(vs->ech);
-	vs->cq = NULL;
-	vs->cch = NULL;
-	vs->pd = NULL;
-	vs->listen_id = NULL;
 	vs->ech = NULL;
 }

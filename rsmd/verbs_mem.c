@@ -3,7 +3,8 @@
  * regions of segments and the importers' memory windows.
  *
  * The daemon registers a segment's mapping (iova 0, so remote addresses
- * are offsets).  Where the device has type 2 memory windows (and
+ * are offsets), on each device it serves, the first time a capability
+ * is issued for the segment while that device is served.  Where the device has type 2 memory windows (and
  * verbs_windows is 1), each importer's queue pair gets a window bound to
  * that queue pair alone with the import's rights, over one region that
  * grants no remote access itself; else the importer gets the rkey of the
@@ -37,15 +38,15 @@ seg_of(const struct vserv *vs, const struct reg_segment *s)
 	return NULL;
 }
 
-/* Register [map, map + size) at iova 0; logs why it cannot. */
+/* Register [map, map + size) at iova 0 on vd; logs why it cannot. */
 static int
-region(struct vserv *vs, const struct reg_segment *s, void *map, int access,
+region(struct vs_dev *vd, const struct reg_segment *s, void *map, int access,
     struct ibv_mr **mrp)
 {
 	struct ibv_mr *mr;
 	int e;
 
-	mr = vs->v->reg_mr_iova(vs->pd, map, (size_t)s->size, 0, access);
+	mr = vd->vs->v->reg_mr_iova(vd->pd, map, (size_t)s->size, 0, access);
 	if (mr == NULL) {
 		e = errno;
 		if (e == ENOMEM || e == EAGAIN || e == EPERM) {
@@ -76,9 +77,10 @@ region(struct vserv *vs, const struct reg_segment *s, void *map, int access,
  * registered at first need.
  */
 int
-vs_seg_mr(struct vserv *vs, struct reg_segment *s, uint32_t perm,
+vs_seg_mr(struct vs_dev *vd, struct reg_segment *s, uint32_t perm,
     struct ibv_mr **mrp)
 {
+	struct vserv *vs = vd->vs;
 	static const int access[VS_MR_KINDS] = {
 		IBV_ACCESS_REMOTE_READ,
 		IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE,
@@ -105,8 +107,9 @@ vs_seg_mr(struct vserv *vs, struct reg_segment *s, uint32_t perm,
 		g->map = s->map;
 		LIST_INSERT_HEAD(&vs->segs, g, link);
 	}
-	slot = vs->windows ? &g->bind_mr : &g->mr[k];
-	if (*slot == NULL && (rc = region(vs, s, s->map, vs->windows ?
+	slot = vd->windows ? &g->d[vd - vs->srv].bind_mr :
+	    &g->d[vd - vs->srv].mr[k];
+	if (*slot == NULL && (rc = region(vd, s, s->map, vd->windows ?
 	    VS_BIND_ACCESS : access[k], slot)) != RSM_SUCCESS)
 		return rc;
 	*mrp = *slot;
@@ -130,7 +133,7 @@ void
 vs_seg_release(struct vserv *vs, struct reg_segment *s)
 {
 	struct vs_seg *g = seg_of(vs, s);
-	unsigned k;
+	unsigned k, d;
 
 	if (g == NULL)
 		return;
@@ -139,12 +142,15 @@ vs_seg_release(struct vserv *vs, struct reg_segment *s)
 	 * still bound would keep its region registered, so make sure.
 	 */
 	seg_conns_free(vs, s);
-	for (k = 0; k < VS_MR_KINDS; k++)
-		if (g->mr[k] != NULL)
-			(void)vs->v->dereg_mr(g->mr[k]);
-	if (g->bind_mr != NULL && vs->v->dereg_mr(g->bind_mr) != 0)
-		log_warnx("segment %#x: cannot deregister its memory region",
-		    s->segid);
+	for (d = 0; d < VS_DEV_MAX; d++) {
+		for (k = 0; k < VS_MR_KINDS; k++)
+			if (g->d[d].mr[k] != NULL)
+				(void)vs->v->dereg_mr(g->d[d].mr[k]);
+		if (g->d[d].bind_mr != NULL &&
+		    vs->v->dereg_mr(g->d[d].bind_mr) != 0)
+			log_warnx("segment %#x: cannot deregister its memory "
+			    "region", s->segid);
+	}
 	LIST_REMOVE(g, link);
 	free(g);
 	log_debug("segment %#x: memory regions deregistered", s->segid);
@@ -201,28 +207,51 @@ vs_post_bind(struct vs_conn *k, struct ibv_mr *mr, uint64_t size, int again)
 }
 
 /*
- * With windows, register the new memory, move every importer's window
- * onto it with the rkey it has (invalidate, bind), wait (bounded) for
- * that, and deregister the old memory: importers keep working.  Without
- * windows, or when the new memory cannot be registered, -1: their rkeys
- * name the old pages, which the regions pin, so they are cut off.
+ * With windows, register the new memory (on every device holding the
+ * segment), move every importer's window onto it with the rkey it has
+ * (invalidate, bind), wait (bounded) for that, and deregister the old
+ * memory: importers keep working.  Without windows, or when the new
+ * memory cannot be registered, -1: their rkeys name the old pages, which
+ * the regions pin, so they are cut off.
  */
 int
 vs_seg_rebound(struct rsmd *rs, struct vserv *vs, struct reg_segment *s)
 {
 	struct vs_seg *g = seg_of(vs, s);
 	struct vs_conn *k, *next;
-	struct ibv_mr *mr = NULL, *old;
+	struct ibv_mr *mr[VS_DEV_MAX], *old[VS_DEV_MAX];
 	uint64_t *moving, end;
 	size_t nmoving = 0, i, left;
+	unsigned d, j;
 
 	if (g == NULL || g->map == s->map)
 		return 0;
-	if (!vs->windows || g->bind_mr == NULL ||
-	    region(vs, s, s->map, VS_BIND_ACCESS, &mr) != RSM_SUCCESS)
+	memset(mr, 0, sizeof(mr));
+	for (d = 0; d < vs->nsrv; d++) {
+		const struct vs_segmr *m = &g->d[d];
+
+		for (j = 0; j < VS_MR_KINDS; j++)
+			if (m->mr[j] != NULL)
+				break;
+		/* Regions with remote access: their rkeys are out there. */
+		if (j < VS_MR_KINDS || (m->bind_mr != NULL &&
+		    !vs->srv[d].windows))
+			break;
+		if (m->bind_mr != NULL && region(&vs->srv[d], s, s->map,
+		    VS_BIND_ACCESS, &mr[d]) != RSM_SUCCESS)
+			break;
+	}
+	if (d < vs->nsrv) {
+		while (d-- > 0)
+			if (mr[d] != NULL)
+				(void)vs->v->dereg_mr(mr[d]);
 		return -1;
-	old = g->bind_mr;
-	g->bind_mr = mr;
+	}
+	for (d = 0; d < vs->nsrv; d++) {
+		old[d] = g->d[d].bind_mr;
+		if (mr[d] != NULL)
+			g->d[d].bind_mr = mr[d];
+	}
 	g->map = s->map;
 	moving = calloc(vs->nconns + 1, sizeof(*moving));
 	for (k = TAILQ_FIRST(&vs->conns); k != NULL; k = next) {
@@ -230,7 +259,9 @@ vs_seg_rebound(struct rsmd *rs, struct vserv *vs, struct reg_segment *s)
 		if (vs_conn_import(k) == NULL || vs_conn_import(k)->seg != s ||
 		    k->mw == NULL)
 			continue;
-		if (moving == NULL || vs_post_bind(k, mr, s->size, 1) != 0) {
+		d = (unsigned)(k->vd - vs->srv);
+		if (moving == NULL || mr[d] == NULL ||
+		    vs_post_bind(k, mr[d], s->size, 1) != 0) {
 			vs_conn_free(k, 1);
 			continue;
 		}
@@ -247,7 +278,9 @@ vs_seg_rebound(struct rsmd *rs, struct vserv *vs, struct reg_segment *s)
 	for (;;) {
 		const struct timespec pause = { 0, 50000 };
 
-		vs_cq_drain(rs, vs);
+		for (d = 0; d < vs->nsrv; d++)
+			if (mr[d] != NULL)
+				vs_cq_drain(rs, &vs->srv[d]);
 		for (i = 0, left = 0; i < nmoving; i++)
 			if ((k = vs_conn_by_serial(vs, moving[i])) != NULL &&
 			    k->sends > 0)
@@ -265,9 +298,10 @@ vs_seg_rebound(struct rsmd *rs, struct vserv *vs, struct reg_segment *s)
 			vs_conn_free(k, 1);
 		}
 	free(moving);
-	if (vs->v->dereg_mr(old) != 0)
-		log_warnx("segment %#x: cannot deregister the old memory "
-		    "region", s->segid);
+	for (d = 0; d < vs->nsrv; d++)
+		if (mr[d] != NULL && vs->v->dereg_mr(old[d]) != 0)
+			log_warnx("segment %#x: cannot deregister the old "
+			    "memory region", s->segid);
 	log_debug("segment %#x: %zu windows moved to the new memory",
 	    s->segid, nmoving);
 	return 0;

@@ -51,8 +51,15 @@ one(uint8_t which, const uint8_t *body, size_t len)
 			return;
 		if (len != RSM_RMT_CONNECT_REPLY_LEN || r.cap.port == 0 ||
 		    (r.cap.family != RSM_CAP_INET &&
-		    r.cap.family != RSM_CAP_INET6))
+		    r.cap.family != RSM_CAP_INET6) ||
+		    r.cap.nmore > RSM_CAP_ADDRS_MAX - 1 ||
+		    (r.cap.kind == RSM_CAPK_TCP && r.cap.nmore != 0))
 			abort();
+		for (size_t i = 0; i < r.cap.nmore; i++)
+			if (r.cap.more[i].port == 0 ||
+			    (r.cap.more[i].family != RSM_CAP_INET &&
+			    r.cap.more[i].family != RSM_CAP_INET6))
+				abort();
 		same_bytes(body, len, rsm_rmt_connect_reply_enc(enc, &r));
 		break;
 	case 2:

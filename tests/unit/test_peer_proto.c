@@ -95,7 +95,7 @@ test_header_faults(void **state)
 	assert_int_equal(rsm_peer_frame_len(f, n), RSM_PEERCHK_MAGIC);
 	assert_int_equal(rsm_peer_check(f, n), RSM_PEERCHK_MAGIC);
 	n = hello();
-	f[offsetof(struct rsm_peer_hdr, version)] = 2;
+	f[offsetof(struct rsm_peer_hdr, version)] = RSM_PEER_VERSION + 1;
 	assert_int_equal(rsm_peer_check(f, n), RSM_PEERCHK_VERSION);
 	n = hello();
 	rsm_peer_put32(f + offsetof(struct rsm_peer_hdr, len),

@@ -239,7 +239,9 @@ test_short_and_header_faults(void **state)
 	n = build_request(&p, RSM_MSG_HELLO);
 	p.h.version = 0;
 	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), RSM_MSGCHK_VERSION);
-	p.h.version = 2;
+	p.h.version = RSM_PROTO_VERSION - 1;
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), RSM_MSGCHK_VERSION);
+	p.h.version = RSM_PROTO_VERSION + 1;
 	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), RSM_MSGCHK_VERSION);
 
 	/* len field disagreeing with the packet, both ways. */
@@ -655,6 +657,75 @@ test_connect_reply_capability(void **state)
 	assert_int_equal(rsm_msg_check(p.b, n, 1, 1), RSM_MSGCHK_FIELD);
 }
 
+/* The further addresses of a verbs capability: counted, whole, zeros after. */
+static size_t
+build_verbs_reply(union pkt *p, unsigned nmore)
+{
+	struct rsm_msg_connect_reply r;
+	size_t n = build_connect_reply(p, RSM_CAP_INET, 4711);
+	unsigned i;
+
+	memcpy(&r, p->b + HDR, sizeof(r));
+	r.cap.kind = RSM_CAPK_VERBS;
+	r.cap.nmore = (uint8_t)nmore;
+	for (i = 0; i < nmore; i++) {
+		r.cap.more[i].addr[0] = 10;
+		r.cap.more[i].addr[3] = (uint8_t)(i + 2);
+		r.cap.more[i].port = (uint16_t)(5000 + i);
+		r.cap.more[i].family = i % 2 ? RSM_CAP_INET6 : RSM_CAP_INET;
+	}
+	memcpy(p->b + HDR, &r, sizeof(r));
+	return n;
+}
+
+#define CAPB(f)	(HDR + offsetof(struct rsm_msg_connect_reply, cap) + \
+	offsetof(struct rsm_wire_cap, f))
+
+static void
+test_connect_reply_addresses(void **state)
+{
+	union pkt p;
+	size_t n, more = sizeof(struct rsm_wire_capaddr);
+	unsigned k;
+
+	(void)state;
+	for (k = 0; k < RSM_CAP_ADDRS_MAX; k++) {
+		n = build_verbs_reply(&p, k);
+		assert_int_equal(rsm_msg_check(p.b, n, 0, 1), 0);
+	}
+	/* More than fit. */
+	n = build_verbs_reply(&p, RSM_CAP_ADDRS_MAX - 1);
+	p.b[CAPB(nmore)] = RSM_CAP_ADDRS_MAX;
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FIELD);
+	p.b[CAPB(nmore)] = 0xff;
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FIELD);
+	/* A tcp capability lists one address. */
+	n = build_verbs_reply(&p, 1);
+	p.b[CAPB(kind)] = RSM_CAPK_TCP;
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FIELD);
+	/* A used entry with no port, an unknown family, dirty padding. */
+	n = build_verbs_reply(&p, 2);
+	p.b[CAPB(more) + more + 16] = 0;
+	p.b[CAPB(more) + more + 17] = 0;
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FIELD);
+	n = build_verbs_reply(&p, 2);
+	p.b[CAPB(more) + more + 18] = 5;
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FIELD);
+	n = build_verbs_reply(&p, 2);
+	p.b[CAPB(more) + 19] = 1;
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FIELD);
+	n = build_verbs_reply(&p, 2);
+	p.b[CAPB(pad) + 1] = 1;
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FIELD);
+	/* Any byte of an unused entry. */
+	for (k = 0; k < more; k++) {
+		n = build_verbs_reply(&p, 2);
+		p.b[CAPB(more) + 2 * more + k] = 0x80;
+		assert_int_equal(rsm_msg_check(p.b, n, 0, 1),
+		    RSM_MSGCHK_FIELD);
+	}
+}
+
 /* ---- the data protocol's header checks ---- */
 
 static void
@@ -985,6 +1056,7 @@ main(void)
 		cmocka_unit_test(test_truncated_packet),
 		cmocka_unit_test(test_send_errors),
 		cmocka_unit_test(test_connect_reply_capability),
+		cmocka_unit_test(test_connect_reply_addresses),
 		cmocka_unit_test(test_data_request_checks),
 		cmocka_unit_test(test_data_reply_checks),
 	};

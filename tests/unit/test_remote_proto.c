@@ -350,6 +350,90 @@ test_reply_faults(void **state)
 	reply_refused(RSM_RMT_CONNECT_REPLY_LEN);
 }
 
+/* A verbs capability's further addresses (one per device served). */
+static void
+test_reply_addresses(void **state)
+{
+	struct rsm_rmt_connect_reply m, d;
+	size_t n, i, k;
+
+	(void)state;
+	reply_fill(&m, RSM_CAP_INET, RSM_CAPK_VERBS);
+	m.cap.nmore = RSM_CAP_ADDRS_MAX - 1;
+	for (k = 0; k < RSM_CAP_ADDRS_MAX - 1; k++) {
+		memset(m.cap.more[k].addr, (int)(k + 1), 16);
+		m.cap.more[k].port = (uint16_t)(0x1234 + k);
+		m.cap.more[k].family = k == 1 ? RSM_CAP_INET6 : RSM_CAP_INET;
+	}
+	memset(b, 0xff, sizeof(b));
+	n = rsm_rmt_connect_reply_enc(b, &m);
+	assert_int_equal(n, RSM_RMT_CONNECT_REPLY_LEN);
+	assert_int_equal(b[76], RSM_CAP_ADDRS_MAX - 1);
+	assert_int_equal(b[77] | b[78] | b[79], 0);
+	for (k = 0; k < RSM_CAP_ADDRS_MAX - 1; k++) {
+		assert_memory_equal(b + 80 + 20 * k, m.cap.more[k].addr, 16);
+		assert_int_equal(b[80 + 20 * k + 16], (0x34 + k) & 0xff);
+		assert_int_equal(b[80 + 20 * k + 17], 0x12);
+		assert_int_equal(b[80 + 20 * k + 18], m.cap.more[k].family);
+		assert_int_equal(b[80 + 20 * k + 19], 0);
+	}
+	assert_int_equal(b[RSM_RMT_CONNECT_REPLY_LEN], 0xff);
+	/* Every count round-trips; the unused entries decode as zeros. */
+	for (i = 0; i < RSM_CAP_ADDRS_MAX; i++) {
+		m.cap.nmore = (uint8_t)i;
+		n = rsm_rmt_connect_reply_enc(b, &m);
+		memset(&d, 0xee, sizeof(d));
+		assert_int_equal(rsm_rmt_connect_reply_dec(b, n, &d), 0);
+		assert_int_equal(d.cap.nmore, i);
+		for (k = 0; k < RSM_CAP_ADDRS_MAX - 1; k++) {
+			struct rsm_wire_capaddr z;
+
+			memset(&z, 0, sizeof(z));
+			if (k < i) {
+				assert_memory_equal(d.cap.more[k].addr,
+				    m.cap.more[k].addr, 16);
+				assert_int_equal(d.cap.more[k].port,
+				    m.cap.more[k].port);
+				assert_int_equal(d.cap.more[k].family,
+				    m.cap.more[k].family);
+			} else
+				assert_memory_equal(&d.cap.more[k], &z,
+				    sizeof(z));
+		}
+	}
+	/* Faults, from two good entries. */
+	m.cap.nmore = 2;
+	rsm_rmt_connect_reply_enc(b, &m);
+	b[76] = RSM_CAP_ADDRS_MAX;
+	reply_refused(RSM_RMT_CONNECT_REPLY_LEN);
+	b[76] = 2;
+	/* A tcp capability lists one address. */
+	b[69] = RSM_CAPK_TCP;
+	rsm_peer_put32(b + 72, 0);
+	reply_refused(RSM_RMT_CONNECT_REPLY_LEN);
+	b[69] = RSM_CAPK_VERBS;
+	/* A used entry without a port, of an unknown family, padded. */
+	b[80 + 20 + 16] = 0;
+	b[80 + 20 + 17] = 0;
+	reply_refused(RSM_RMT_CONNECT_REPLY_LEN);
+	b[80 + 20 + 17] = 0x12;
+	b[80 + 18] = 5;
+	reply_refused(RSM_RMT_CONNECT_REPLY_LEN);
+	b[80 + 18] = RSM_CAP_INET;
+	b[80 + 19] = 1;
+	reply_refused(RSM_RMT_CONNECT_REPLY_LEN);
+	b[80 + 19] = 0;
+	/* Any byte of the unused entry. */
+	for (i = 80 + 40; i < RSM_RMT_CONNECT_REPLY_LEN; i++) {
+		b[i] = 1;
+		reply_refused(RSM_RMT_CONNECT_REPLY_LEN);
+		b[i] = 0;
+	}
+	assert_int_equal(rsm_rmt_connect_reply_dec(b,
+	    RSM_RMT_CONNECT_REPLY_LEN, &d), 0);
+	assert_int_equal(d.cap.nmore, 2);
+}
+
 /* ---- DISCONNECT (a bare handle) ---- */
 
 static void
@@ -539,6 +623,7 @@ main(void)
 		cmocka_unit_test(test_reply_layout),
 		cmocka_unit_test(test_reply_roundtrip),
 		cmocka_unit_test(test_reply_faults),
+		cmocka_unit_test(test_reply_addresses),
 		cmocka_unit_test(test_handle),
 		cmocka_unit_test(test_revoked),
 		cmocka_unit_test(test_signal),

@@ -70,7 +70,7 @@ node_conf() {
 		echo "log_level = debug"
 		echo "listen = $(node_addr "$i"):$PEER_PORT"
 		echo "data_listen = $(node_addr "$i"):0"
-		echo "verbs_listen = $(node_addr "$i"):0"
+		# No verbs_listen: rsmd serves every RDMA device with an address.
 		echo "cluster_key_file = $(node_dir "$i")/key"
 		echo "heartbeat_ms = $HEARTBEAT_MS"
 		echo "dead_after_ms = $DEAD_AFTER_MS"
@@ -216,8 +216,8 @@ check "guest a answers ping over eth0" timeout 30 busybox ping -c 2 -W 10 \
 check "node 2 sees node 1 up" wait_until 20000 is_state 2 1 up
 on_a 'wait_until 20000 is_state 1 2 up && echo up'
 check "node 1 sees node 2 up" test "$A_OUT" = up
-on_a 'grep -c "rdma_cm listener" "$(node_log 1)"'
-check "node 1 serves verbs" test "${A_OUT:-0}" -gt 0
+on_a 'grep -c "rdma_cm listener $(node_addr 1) port .*(verbs0, rxe0)" "$(node_log 1)"'
+check "node 1 serves rxe0 on its address (no verbs_listen)" test "${A_OUT:-0}" -gt 0
 check "the controller listing shows verbs0" \
     eval "adm 2 controllers | grep -qw verbs0"
 

@@ -20,11 +20,16 @@
 # RLIMIT_MEMLOCK, a small one still works; last, node 1 with
 # verbs_windows = 0: data moves, a stolen rkey writes, and a rebind cuts
 # the importer off.  The controller listing and the topology show verbs0.
-# Last, a second device, rxe1 on its own veth, listed after rxe0: node 1
-# serves it, and an import through verbs1 moves its packets on rxe1 and
-# none on rxe0, while one through verbs0 (which does not reach rxe1) is
-# refused, or else sends its requests out by rxe0: verbsN is device N,
-# whatever the route to the daemon says.
+# The daemons have no verbs_listen: each serves every RDMA device with an
+# address.  Last, a second device, rxe1 on its own veth and network,
+# listed after rxe0: node 1 serves both, its capabilities list both
+# addresses, and an import through verbs1 moves its packets on rxe1 and
+# none on rxe0, one through verbs0 on rxe0 and none on rxe1 (each connects
+# to the address on its own device's network).  Then node 1 again with
+# verbs_listen on rxe1's address: the override serves rxe1 alone, and an
+# import through verbs0 (which does not reach rxe1) is refused, or else
+# sends its requests out by rxe0: verbsN is device N, whatever the route
+# to the daemon says.
 #
 # Outside the guest this script re-runs itself through run-in-guest.sh.
 set -u
@@ -89,7 +94,8 @@ node_conf() {
 		echo "log_level = debug"
 		echo "listen = $ADDR:$((PEER_PORT + i))"
 		echo "data_listen = $ADDR:0"
-		echo "verbs_listen = ${VERBS_ADDR:-$ADDR}:0"
+		# No verbs_listen: every RDMA device with an address is served.
+		[ -n "${VERBS_ADDR:-}" ] && echo "verbs_listen = $VERBS_ADDR:0"
 		echo "cluster_key_file = $(node_dir "$i")/key"
 		echo "heartbeat_ms = $HEARTBEAT_MS"
 		echo "dead_after_ms = $DEAD_AFTER_MS"
@@ -328,15 +334,55 @@ if ip link add veth2 type veth peer name veth3 &&
     ip addr add "$ADDR2/24" dev veth2 && ip link set veth2 up &&
     ip link set veth3 up && rdma link add rxe1 type rxe netdev veth2 &&
     wait_until 10000 eval "rdma link show rxe1/1 | grep -q ACTIVE"; then
-	# Both daemons again, so that they list rxe1; node 1 serves it.
+	# Both daemons again, so that they list rxe1; node 1 serves both.
 	node_kill9 1
 	node_kill9 2
-	VERBS_ADDR=$ADDR2 node_start 1 || nok "node 1 starts on rxe1"
+	node_start 1 || nok "node 1 starts with two devices"
 	node_start 2 || nok "node 2 starts again"
 	check "nodes see each other up" wait_until 15000 all_up
 	check "node 2 lists verbs1" eval "adm 2 controllers | grep -qw verbs1"
-	check "node 1 serves rxe1" grep -q "rdma_cm listener $ADDR2" \
-	    "$(node_log 1)"
+	check "node 1 serves rxe0 (no verbs_listen)" grep -q \
+	    "rdma_cm listener $ADDR port [0-9]* (verbs0, rxe0)" "$(node_log 1)"
+	check "node 1 serves rxe1 (no verbs_listen)" grep -q \
+	    "rdma_cm listener $ADDR2 port [0-9]* (verbs1, rxe1)" "$(node_log 1)"
+	RSM_PROBE_CTLR=verbs1 probe_start exp 1 export $SEG $MIB 2:0666
+	check "an exporter through verbs1" test "$P_LAST" = ready
+	s0=$(sent rxe0) s1=$(sent rxe1)
+	RSM_PROBE_CTLR=verbs1 probe_start imp 2 import 1 $SEG rw
+	check_rc "node 2 imports through verbs1" 0 "$P_LAST"
+	a=$(probe_say imp "put 4093 70000 41")
+	b=$(probe_say exp "sum 4093 70000")
+	check "its puts land" eval '[ "$(rc_of "$a")" = 0 ] &&
+	    [ "$(sum_of "$a")" = "$(sum_of "$b")" ]'
+	d0=$(( $(sent rxe0) - s0 )) d1=$(( $(sent rxe1) - s1 ))
+	echo "# through verbs1: rxe0 sent $d0 packets, rxe1 $d1"
+	check "through verbs1 the packets go by rxe1, none by rxe0" \
+	    eval '[ "$d1" -ge 70 ] && [ "$d0" -eq 0 ]'
+	probe_quit imp
+	s0=$(sent rxe0) s1=$(sent rxe1)
+	RSM_PROBE_CTLR=verbs0 probe_start imp 2 import 1 $SEG rw
+	check_rc "node 2 imports the same segment through verbs0" 0 "$P_LAST"
+	a=$(probe_say imp "put 0 70000 42")
+	b=$(probe_say exp "sum 0 70000")
+	check "its puts land" eval '[ "$(rc_of "$a")" = 0 ] &&
+	    [ "$(sum_of "$a")" = "$(sum_of "$b")" ]'
+	d0=$(( $(sent rxe0) - s0 )) d1=$(( $(sent rxe1) - s1 ))
+	echo "# through verbs0: rxe0 sent $d0 packets, rxe1 $d1"
+	check "through verbs0 the packets go by rxe0, none by rxe1" \
+	    eval '[ "$d0" -ge 70 ] && [ "$d1" -eq 0 ]'
+	probe_quit imp
+	probe_quit exp
+
+	# The override: verbs_listen on rxe1's address serves rxe1 alone.
+	node_kill9 1
+	l0=$(wc -l <"$(node_log 1)")
+	since() { tail -n +$((l0 + 1)) "$(node_log 1)"; }
+	VERBS_ADDR=$ADDR2 node_start 1 || nok "node 1 starts on rxe1"
+	check "nodes see each other up" wait_until 15000 all_up
+	check "verbs_listen: node 1 serves rxe1" eval \
+	    "since | grep -q 'rdma_cm listener $ADDR2:0 port [0-9]* (verbs1, rxe1)'"
+	check "verbs_listen: node 1 does not serve rxe0" eval \
+	    "! since | grep -q 'rdma_cm listener .*(verbs0, rxe0)'"
 	RSM_PROBE_CTLR=verbs1 probe_start exp 1 export $SEG $MIB 2:0666
 	check "an exporter through verbs1" test "$P_LAST" = ready
 	s0=$(sent rxe0) s1=$(sent rxe1)

@@ -30,6 +30,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include "transport.h"
@@ -160,13 +161,21 @@ void	 verbs_sge_copy(const struct vplan_sge *s, uint32_t n, size_t off,
 	    char *buf, size_t len, int to_pieces);
 
 /*
- * verbs_src.c: an address of device `unit` (ibv_get_device_list order)
- * of the given family to connect from, so that rdma_cm puts the queue
- * pair on that device; its name in name.  0, or -1 when there is no such
- * device or it has no such address.
+ * verbs_src.c: where an import through device `unit` (ibv_get_device_list
+ * order) may connect, best first: a listed address of the capability on
+ * the same network as one of the device's addresses, from that address,
+ * then the other listed addresses, from the device's first address of
+ * their family.  Binding a source address of the device makes rdma_cm
+ * put the queue pair on it.  The device's name goes to name.  The number
+ * of routes in out (at most RSM_CAP_ADDRS_MAX): 0 when there is no such
+ * device or it has no address of a listed family.
  */
-int	 verbs_src_addr(const struct verbs_dl *v, unsigned unit, int family,
-	    struct sockaddr_storage *src, char *name, size_t namelen);
+struct verbs_route {
+	struct sockaddr_storage src, dst;
+};
+unsigned verbs_route_plan(const struct verbs_dl *v, unsigned unit,
+	    const struct rsm_wire_cap *cap, struct verbs_route *out,
+	    char *name, size_t namelen);
 
 /* verbs_vma.c */
 int	 verbs_vma_query(uintptr_t addr, struct vrc_vma *out);

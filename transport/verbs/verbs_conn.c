@@ -520,62 +520,71 @@ cm_wait(struct verbs_conn *c, enum rdma_cm_event_type want, int ms,
 	}
 }
 
-static socklen_t
-cap_sockaddr(const struct rsm_wire_cap *cap, struct sockaddr_storage *ss)
+/*
+ * Resolve one route onto device `want`: c->id is left bound to it, or
+ * destroyed.  A route that would leave through another device is refused
+ * rather than followed.
+ */
+static int
+resolve(struct verbs_conn *c, const struct verbs_route *r, const char *want)
 {
-	memset(ss, 0, sizeof(*ss));
-	if (cap->family == RSM_CAP_INET) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)(void *)ss;
+	const struct verbs_dl *v = c->v;
+	enum rdma_cm_event_type got;
+	struct sockaddr_storage src = r->src, dst = r->dst;
 
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(cap->port);
-		memcpy(&s4->sin_addr, cap->addr, 4);
-		return sizeof(*s4);
+	if (v->create_id(c->ech, &c->id, c, RDMA_PS_TCP) != 0) {
+		c->id = NULL;
+		return RSMERR_INSUFFICIENT_RESOURCES;
 	}
-	{
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)(void *)ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(cap->port);
-		memcpy(&s6->sin6_addr, cap->addr, 16);
-		return sizeof(*s6);
-	}
+	if (v->resolve_addr(c->id, (struct sockaddr *)&src,
+	    (struct sockaddr *)&dst, VERBS_CONNECT_MS / 2) == 0 &&
+	    cm_wait(c, RDMA_CM_EVENT_ADDR_RESOLVED, VERBS_CONNECT_MS,
+	    &got) == 0 && c->id->verbs != NULL &&
+	    strcmp(v->get_device_name(c->id->verbs->device), want) == 0 &&
+	    v->resolve_route(c->id, VERBS_CONNECT_MS / 2) == 0 &&
+	    cm_wait(c, RDMA_CM_EVENT_ROUTE_RESOLVED, VERBS_CONNECT_MS,
+	    &got) == 0)
+		return RSM_SUCCESS;
+	(void)v->destroy_id(c->id);
+	c->id = NULL;
+	return RSMERR_CONN_ABORTED;
 }
 
 /*
  * Everything up to the queue pair; the caller tears down on failure.
  * The queue pair goes on device `unit`: rdma_cm binds to one of its
- * addresses, and a route to the daemon that leaves through another
- * device is refused rather than followed.
+ * addresses.  The daemon lists an address per device it serves: the one
+ * on the device's network is tried first, then the others while the
+ * connect's time lasts (verbs_src.c).
  */
 static int
 setup(struct verbs_conn *c, const struct rsm_wire_cap *cap, unsigned unit)
 {
 	const struct verbs_dl *v = c->v;
-	struct sockaddr_storage ss, src;
+	struct verbs_route routes[RSM_CAP_ADDRS_MAX];
 	char want[64];
 	struct ibv_device_attr da;
 	struct ibv_port_attr pa;
 	struct ibv_qp_init_attr qa;
-	enum rdma_cm_event_type got;
 	size_t blen = (size_t)VERBS_BOUNCE_SLOT * VERBS_BOUNCE_SLOTS;
+	uint64_t end = rsm_now_coarse_ms() + VERBS_CONNECT_MS;
+	unsigned nr, i;
+	int rc = RSMERR_CONN_ABORTED;
 
 	if ((c->ech = v->create_event_channel()) == NULL ||
-	    set_nonblock(c->ech->fd) != 0 ||
-	    v->create_id(c->ech, &c->id, c, RDMA_PS_TCP) != 0)
+	    set_nonblock(c->ech->fd) != 0)
 		return RSMERR_INSUFFICIENT_RESOURCES;
-	(void)cap_sockaddr(cap, &ss);
-	if (verbs_src_addr(v, unit, ss.ss_family, &src, want,
-	    sizeof(want)) != 0)
+	if ((nr = verbs_route_plan(v, unit, cap, routes, want,
+	    sizeof(want))) == 0)
 		return RSMERR_CTLR_NOT_PRESENT;
-	if (v->resolve_addr(c->id, (struct sockaddr *)&src,
-	    (struct sockaddr *)&ss, VERBS_CONNECT_MS / 2) != 0 ||
-	    cm_wait(c, RDMA_CM_EVENT_ADDR_RESOLVED, VERBS_CONNECT_MS, &got) ||
-	    c->id->verbs == NULL ||
-	    strcmp(v->get_device_name(c->id->verbs->device), want) != 0 ||
-	    v->resolve_route(c->id, VERBS_CONNECT_MS / 2) != 0 ||
-	    cm_wait(c, RDMA_CM_EVENT_ROUTE_RESOLVED, VERBS_CONNECT_MS, &got))
-		return RSMERR_CONN_ABORTED;
+	for (i = 0; i < nr; i++) {
+		if (i > 0 && rsm_now_coarse_ms() >= end)
+			break;
+		if ((rc = resolve(c, &routes[i], want)) != RSMERR_CONN_ABORTED)
+			break;
+	}
+	if (rc != RSM_SUCCESS)
+		return rc;
 	memset(&da, 0, sizeof(da));
 	memset(&pa, 0, sizeof(pa));
 	if (v->query_device(c->id->verbs, &da) != 0 ||
