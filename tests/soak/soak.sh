@@ -32,7 +32,7 @@ SEED=${SOAK_SEED:-$(( $(date +%s%N) / 1000 % 1000000000 ))}
 BUDGET_MS=${SOAK_BUDGET_MS:-5000}
 read -r GAP_MIN GAP_MAX <<<"${SOAK_GAP_MS:-30 300}"
 MAX_S=${SOAK_MAX_S:-$(( 30 + FAULTS * 3 / 5 ))}
-RSS_SLACK_KB=${SOAK_RSS_SLACK_KB:-8192}
+RSS_SLACK_KB=${SOAK_RSS_SLACK_KB:-2048}
 WORKER=${SOAK_WORKER:-$(cd "$(dirname "$RSMD_BIN")/../tests/soak" && pwd)/soak_worker}
 MAN=${SOAK_MAN:-$here/../../man}
 SEG_BASE=0x600000
@@ -81,7 +81,8 @@ worker_start() {
 	   args=(import tcp0 "$t" "$(seg_of "$t")" "$i") ;;
 	esac
 	(
-		export RSM_DAEMON_SOCKET SOAK_BUDGET_MS=$BUDGET_MS
+		export RSM_DAEMON_SOCKET SOAK_BUDGET_MS=$BUDGET_MS \
+		    SOAK_INJECT=${SOAK_INJECT:-}
 		RSM_DAEMON_SOCKET=$(node_sock "$i")
 		exec ip netns exec "$(node_ns "$i")" "$WORKER" "${args[@]}" \
 		    "$(stats_dir)/$name.$gen" "$seed"

@@ -110,6 +110,8 @@ struct stats {
 
 static struct stats *st;
 static uint64_t budget_ms = 5000;
+/* $SOAK_INJECT: "corrupt" or "hang", to see the checks fail (README). */
+static const char *inject = "";
 static atomic_int stopping;
 static uint64_t rng;
 static const char *who = "worker";
@@ -270,6 +272,8 @@ start(const char *path, const char *seed)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (b != NULL && *b != '\0')
 		budget_ms = strtoull(b, NULL, 0);
+	if ((b = getenv("SOAK_INJECT")) != NULL)
+		inject = b;
 	rng = strtoull(seed, NULL, 0) * 0x9e3779b97f4a7c15ull + 1;
 	if ((st = stats_open(path, 1)) == NULL) {
 		perror(path);
@@ -670,6 +674,8 @@ verify(const unsigned *pos, unsigned k, int how)
 
 		if (!kn->valid)
 			continue;
+		if (strcmp(inject, "corrupt") == 0 && rnd_below(500) == 0)
+			r->payload[0] ^= 1;
 		if (r->magic == REC_MAGIC && r->pos == pos[i] &&
 		    r->writer == im.writer && r->seq == kn->seq &&
 		    r->sum == kn->sum &&
@@ -712,6 +718,14 @@ final_sweep(void)
 			return;
 		}
 	}
+}
+
+/* SOAK_INJECT=hang: a call that overruns the budget. */
+static int
+stall(void)
+{
+	pace_us((unsigned)(budget_ms + 500) * 1000);
+	return RSM_SUCCESS;
 }
 
 static int
@@ -789,6 +803,8 @@ importer(int argc, char **argv)
 			teardown();
 			continue;
 		}
+		if (strcmp(inject, "hang") == 0 && rnd_below(2000) == 0)
+			(void)CALL(map_write, 0, stall());
 		rc = CALL(rsm_intr_signal_wait, 0, rsm_intr_signal_wait(im.h, 0));
 		if (rc == RSM_SUCCESS)
 			st->signals++;
