@@ -196,6 +196,17 @@ maintain() {
 	done
 }
 
+# running_from I KIND: the first worker of KIND (e, l, r) that runs, from
+# node I on (a crashed node has none); KINDI when none runs.
+running_from() {
+	local i=$1 t
+	for t in $(seq 0 $(( NODES - 1 ))); do
+		[ -n "${W_PID[$2$(( (i + t - 1) % NODES + 1 ))]:-}" ] &&
+		    { echo "$2$(( (i + t - 1) % NODES + 1 ))"; return; }
+	done
+	echo "$2$i"
+}
+
 impaired() {
 	local i n=0
 	for i in $(seq 1 "$NODES"); do
@@ -229,9 +240,11 @@ inject() {
 	esac
 	case $kind in
 	kill_exporter)
-		w=e$i; worker_kill9 "$w"; echo "# fault $f: kill -9 exporter $w" ;;
+		w=$(running_from "$i" e)
+		worker_kill9 "$w"; echo "# fault $f: kill -9 exporter $w" ;;
 	kill_importer)
-		pick 2; [ "$R" = 0 ] && w=l$i || w=r$i
+		pick 2; [ "$R" = 0 ] && w=l || w=r
+		w=$(running_from "$i" "$w")
 		worker_kill9 "$w"; echo "# fault $f: kill -9 importer $w" ;;
 	kill_daemon|crash_node)
 		node_kill9 "$i"
@@ -252,6 +265,8 @@ inject() {
 		echo "# fault $f: link of node $i down for $R ms" ;;
 	esac
 	FAULT_N[$kind]=$(( ${FAULT_N[$kind]:-0} + 1 ))
+	# The workers' logs use the same clock: a finding is placed by it.
+	echo "#   (at $(now_ms))"
 }
 
 acked_of() { "$WORKER" report "$1" 2>/dev/null | awk '$1 == "acked" { print $2 }'; }

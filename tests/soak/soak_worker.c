@@ -125,6 +125,16 @@ now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* The log's clock: the driver prints its faults on the same one. */
+static uint64_t
+realtime_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 static uint64_t
 rnd(void)
 {
@@ -159,7 +169,7 @@ event(const char *fmt, ...)
 {
 	va_list ap;
 
-	printf("%" PRIu64 " %s[%d] ", now_ms(), who, (int)getpid());
+	printf("%" PRIu64 " %s[%d] ", realtime_ms(), who, (int)getpid());
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
@@ -428,6 +438,7 @@ exporter(int argc, char **argv)
 struct known {
 	uint64_t seq;
 	uint64_t sum;
+	uint64_t conn;			/* the connection it was written on */
 	int valid;
 };
 
@@ -443,6 +454,10 @@ static struct {
 	int have_bar;
 	char *map;
 	uint64_t writer, seq, incarnation;
+	uint64_t conn;			/* connections made so far */
+	uint64_t lost_ms[8];		/* when connection N%8 was lost... */
+	int lost_rc[8];			/* ...and by which error */
+	int last_rc;
 	struct known known[NPOS];
 	struct rec out[MAX_BATCH], in[MAX_BATCH];
 } im;
@@ -484,6 +499,8 @@ static void
 teardown(void)
 {
 	if (im.h != NULL) {
+		im.lost_ms[im.conn % 8] = realtime_ms();
+		im.lost_rc[im.conn % 8] = im.last_rc;
 		if (im.map != NULL)
 			(void)CALL(rsm_memseg_import_unmap, 0,
 			    rsm_memseg_import_unmap(im.h));
@@ -544,6 +561,8 @@ connect_import(void)
 		}
 		return -1;
 	}
+	im.conn++;
+	im.last_rc = RSM_SUCCESS;
 	if (CALL(rsm_memseg_import_init_barrier, 0,
 	    rsm_memseg_import_init_barrier(im.h, RSM_BAR_DEFAULT, &im.bar)) !=
 	    RSM_SUCCESS)
@@ -693,6 +712,11 @@ verify(const unsigned *pos, unsigned k, int how)
 		    im.incarnation, kn->seq, kn->sum, r->magic, r->pos,
 		    r->writer, r->seq, r->sum,
 		    fnv(r, offsetof(struct rec, sum)));
+		if (kn->conn != im.conn)
+			event("CORRUPT ... written on connection %" PRIu64
+			    ", lost at %" PRIu64 " by %s; read on connection %"
+			    PRIu64, kn->conn, im.lost_ms[kn->conn % 8],
+			    rsm_err_name(im.lost_rc[kn->conn % 8]), im.conn);
 		/* Counted once: its next good write replaces it. */
 		kn->valid = 0;
 	}
@@ -778,16 +802,19 @@ importer(int argc, char **argv)
 			struct known *kn = &im.known[pos[i]];
 
 			kn->valid = rc == RSM_SUCCESS;
+			kn->conn = im.conn;
 			kn->seq = im.out[i].seq;
 			kn->sum = im.out[i].sum;
 		}
 		if (rc != RSM_SUCCESS) {
+			im.last_rc = rc;
 			teardown();
 			continue;
 		}
 		st->acked += k;
 		if (CALL(rsm_intr_signal_post, 0,
 		    rsm_intr_signal_post(im.h, 0)) != RSM_SUCCESS) {
+			im.last_rc = RSMERR_CONN_ABORTED;
 			teardown();
 			continue;
 		}
@@ -798,8 +825,9 @@ importer(int argc, char **argv)
 			;
 		if (i == n && n < MAX_BATCH)
 			n++;
-		if (verify(pos, n, (int)rnd_below(im.shm ? 3 : 2)) !=
+		if ((rc = verify(pos, n, (int)rnd_below(im.shm ? 3 : 2))) !=
 		    RSM_SUCCESS) {
+			im.last_rc = rc;
 			teardown();
 			continue;
 		}
@@ -809,6 +837,7 @@ importer(int argc, char **argv)
 		if (rc == RSM_SUCCESS)
 			st->signals++;
 		else if (rc != RSMERR_TIMEOUT) {
+			im.last_rc = rc;
 			teardown();
 			continue;
 		}
