@@ -263,7 +263,6 @@ post_ready(struct vs_conn *k, uint32_t rkey, uint32_t flags)
 static void
 conn_ready(struct vs_conn *k)
 {
-	struct vserv *vs = k->vs;
 	struct vs_dev *vd = k->vd;
 	struct reg_import *im = vs_conn_import(k);
 	struct ibv_mr *mr;
