@@ -203,6 +203,17 @@ node_start() {
 
 node_pid() { cat "$(node_dir "$1")/pid"; }
 
+# node_stop I [NAME]: SIGTERM node I's rsmd and check that it exits
+# cleanly (NAME: how the check names the node; default "node I").
+node_stop() {
+	local pid
+	pid=$(node_pid "$1")
+	kill "$pid"
+	wait "$pid"
+	check "${2:-node $1} exits cleanly on SIGTERM" test $? -eq 0
+	rm -f "$(node_dir "$1")/pid"
+}
+
 node_kill9() {
 	local pid
 	pid=$(node_pid "$1")

@@ -128,11 +128,7 @@ dt=$(( $(now_ms) - t0 ))
 check "after link up node 2 is up again everywhere ($dt ms)" every_up
 
 for i in 1 2 3 4; do
-	pid=$(node_pid "$i")
-	kill "$pid"
-	wait "$pid"
-	check "node $i exits cleanly on SIGTERM" test $? -eq 0
-	rm -f "$(node_dir "$i")/pid"
+	node_stop "$i"
 done
 
 net_summary

@@ -122,11 +122,7 @@ ping_after=$(adm 2 ping 1)
 check "ping after the flood ($ping_after)" grep -q "round trip" <<<"$ping_after"
 
 for i in 1 2; do
-	pid=$(node_pid "$i")
-	kill "$pid"
-	wait "$pid"
-	check "node $i exits cleanly on SIGTERM" test $? -eq 0
-	rm -f "$(node_dir "$i")/pid"
+	node_stop "$i"
 done
 
 net_summary

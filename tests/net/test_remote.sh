@@ -237,10 +237,6 @@ check "rsmd 2 descriptors back to $fds2 ($(rsmd_fds 2))" \
     wait_until 2000 eval '[ "$(rsmd_fds 2)" -le "$fds2" ]'
 
 for i in 1 2; do
-	pid=$(node_pid "$i")
-	kill "$pid"
-	wait "$pid"
-	check "node $i exits cleanly on SIGTERM" test $? -eq 0
-	rm -f "$(node_dir "$i")/pid"
+	node_stop "$i"
 done
 net_summary

@@ -88,10 +88,6 @@ for i in 1 2 3; do
 	    [ \"\$(status_of $i segments)\" = 0 ]"
 done
 for i in 1 2 3 4; do
-	pid=$(node_pid "$i")
-	kill "$pid"
-	wait "$pid"
-	check "node $i exits cleanly on SIGTERM" test $? -eq 0
-	rm -f "$(node_dir "$i")/pid"
+	node_stop "$i"
 done
 net_summary

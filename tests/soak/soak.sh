@@ -425,11 +425,7 @@ echo "# the workers' own reports of hangs, corruption and undocumented codes:"
 grep -h -E ' (HANG|CORRUPT|UNDOCUMENTED) ' "$(wlog_dir)"/*.log | head -20 | sed 's/^/#   /'
 
 for i in $(seq 1 "$NODES"); do
-	pid=$(node_pid "$i")
-	kill "$pid"
-	wait "$pid"
-	check "node $i's rsmd exits cleanly on SIGTERM" test $? -eq 0
-	rm -f "$(node_dir "$i")/pid"
+	node_stop "$i" "node $i's rsmd"
 done
 
 check "no hangs ($hangs)" test "$hangs" = 0
