@@ -668,7 +668,8 @@ build_verbs_reply(union pkt *p, unsigned nmore)
 	memcpy(&r, p->b + HDR, sizeof(r));
 	r.cap.kind = RSM_CAPK_VERBS;
 	r.cap.nmore = (uint8_t)nmore;
-	for (i = 0; i < nmore; i++) {
+	/* A count past the array is for the check to refuse: fill no more. */
+	for (i = 0; i < nmore && i < RSM_CAP_ADDRS_MAX - 1; i++) {
 		r.cap.more[i].addr[0] = 10;
 		r.cap.more[i].addr[3] = (uint8_t)(i + 2);
 		r.cap.more[i].port = (uint16_t)(5000 + i);
