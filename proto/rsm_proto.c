@@ -6,6 +6,8 @@
 
 #include <errno.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -401,4 +403,26 @@ rsm_msg_recv(int sock, void *buf, size_t cap, int *fdp, int *nfdsp)
 		return -1;
 	}
 	return n;
+}
+
+unsigned
+rsm_wire_sockaddr(uint8_t family, const uint8_t addr[16], uint16_t port,
+    struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (family == RSM_CAP_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)(void *)ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		memcpy(&s6->sin6_addr, addr, 16);
+		return sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)(void *)ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		memcpy(&s4->sin_addr, addr, 4);
+		return sizeof(*s4);
+	}
 }

@@ -373,6 +373,14 @@ ssize_t rsm_msg_reply_size(uint16_t type);
 int rsm_msg_wants_fd(uint16_t type, int is_reply);
 const char *rsm_msg_name(uint16_t type);
 
+struct sockaddr_storage;
+/*
+ * The socket address a capability's (family, addr, port) names: IPv4
+ * (RSM_CAP_INET, the first 4 bytes of addr) or IPv6.  Returns its length.
+ */
+unsigned rsm_wire_sockaddr(uint8_t family, const uint8_t addr[16],
+	    uint16_t port, struct sockaddr_storage *ss);
+
 /*
  * Validate a received packet of n bytes that came with nfds descriptors.
  * (RSM_MSG_MORE is legal only on LIST_* and NODES replies.)

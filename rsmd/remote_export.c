@@ -189,23 +189,10 @@ rmt_serve_unreachable(struct rsmd *rs, uint32_t node, uint32_t type,
 	*reply_len = 0;
 	if (rsm_rmt_unreachable_dec(body, len, &m) == -1)
 		return RSMERR_BAD_ARGS_ERRORS;
-	memset(&ss, 0, sizeof(ss));
-	if (m.family == RSM_CAP_INET6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-		s6->sin6_family = AF_INET6;
-		memcpy(&s6->sin6_addr, m.addr, 16);
-		s6->sin6_port = htons(m.port);
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-
-		s4->sin_family = AF_INET;
-		memcpy(&s4->sin_addr, m.addr, 4);
-		s4->sin_port = htons(m.port);
-	}
-	rsmd_addr_text(&ss, where, sizeof(where));
 	if ((ro = find(rs, node, m.handle)) == NULL)
 		return RSM_SUCCESS;
+	(void)rsm_wire_sockaddr(m.family, m.addr, m.port, &ss);
+	rsmd_addr_text(&ss, where, sizeof(where));
 	log_refusal(&rs->refusal_log, RSMD_LOG_WARN, "node %u cannot reach "
 	    "this node's data port at %s (%s): "
 	    "its import %#" PRIx64 " of segment %#x dropped (check "

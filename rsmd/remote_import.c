@@ -83,6 +83,7 @@ struct rmt_probe {
 	uint32_t	 node;
 	uint32_t	 segid;
 	struct sockaddr_storage ss;	/* where */
+	socklen_t	 sslen;
 	struct rsm_msg_connect_reply o;	/* the reply once it answers */
 };
 
@@ -171,26 +172,6 @@ reply_ok(const struct rsmd *rs, const struct rsm_rmt_connect_reply *r,
 	return r->handle != 0 && r->size != 0 && pg != 0 &&
 	    r->size % pg == 0 && r->granted == perm && r->node_mode <= 0777 &&
 	    r->cap.kind == kind;
-}
-
-/* Where the capability says its data port is, as a socket address. */
-static void
-cap_sockaddr(const struct rsm_wire_cap *cap, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (cap->family == RSM_CAP_INET6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-
-		s6->sin6_family = AF_INET6;
-		memcpy(&s6->sin6_addr, cap->addr, 16);
-		s6->sin6_port = htons(cap->port);
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-
-		s4->sin_family = AF_INET;
-		memcpy(&s4->sin_addr, cap->addr, 4);
-		s4->sin_port = htons(cap->port);
-	}
 }
 
 /*
@@ -319,7 +300,8 @@ probe_start(struct rsmd *rs, const struct rmt_wait *w, uint32_t segid,
 	pr->io.fd = -1;
 	pr->io.ready = probe_ready;
 	pr->timer.fire = probe_timeout;
-	cap_sockaddr(&o->cap, &pr->ss);
+	pr->sslen = (socklen_t)rsm_wire_sockaddr(o->cap.family, o->cap.addr,
+	    o->cap.port, &pr->ss);
 	TAILQ_INSERT_TAIL(&probes, pr, link);
 	fd = socket(pr->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0);
@@ -329,9 +311,7 @@ probe_start(struct rsmd *rs, const struct rmt_wait *w, uint32_t segid,
 	}
 	pr->io.fd = fd;
 	do {
-		rc = connect(fd, (struct sockaddr *)&pr->ss,
-		    pr->ss.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
-		    sizeof(struct sockaddr_in));
+		rc = connect(fd, (struct sockaddr *)&pr->ss, pr->sslen);
 	} while (rc == -1 && errno == EINTR);
 	if (rc == 0 || errno != EINPROGRESS) {
 		probe_finish(rs, pr, rc == 0 ? 0 : errno);

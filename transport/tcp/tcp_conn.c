@@ -304,22 +304,8 @@ dial(const struct rsm_wire_cap *cap)
 	struct pollfd pfd;
 	int fd, one = 1, err = 0, r;
 
-	memset(&ss, 0, sizeof(ss));
-	if (cap->family == RSM_CAP_INET) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)(void *)&ss;
-
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(cap->port);
-		memcpy(&s4->sin_addr, cap->addr, 4);
-		sl = sizeof(*s4);
-	} else {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)(void *)&ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(cap->port);
-		memcpy(&s6->sin6_addr, cap->addr, 16);
-		sl = sizeof(*s6);
-	}
+	sl = (socklen_t)rsm_wire_sockaddr(cap->family, cap->addr, cap->port,
+	    &ss);
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0);
 	if (fd < 0)
