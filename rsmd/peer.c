@@ -103,7 +103,11 @@ peer_of_retry(struct rsmd_timer *t)
 static void
 retry_fire(struct rsmd *rs, struct rsmd_timer *t)
 {
-	dial(rs, peer_of_retry(t));
+	struct peer *peer = peer_of_retry(t);
+
+	/* On demand: the calls it was for may have expired meanwhile. */
+	if (!peer->on_demand || pcall_queued(peer))
+		dial(rs, peer);
 }
 
 static void
@@ -333,6 +337,20 @@ peer_conn_gone(struct rsmd *rs, struct pconn *pc, const char *why)
 		return;
 	if (peer->dialing == pc) {
 		peer->dialing = NULL;
+		/*
+		 * Connected, then closed or timed out in the handshake: the
+		 * peer lives, and may have closed it for its own dial, which
+		 * would lose to ours on its side if it were lower, or is on
+		 * its way to us.  Calls waiting keep waiting (their deadline
+		 * bounds it) and the dial is retried; only a connect that
+		 * failed answers them at once.
+		 */
+		if (peer->on_demand && pc->state == PC_HANDSHAKE &&
+		    pcall_queued(peer) && !P->stopping) {
+			rsmd_timer_set(rs, &peer->retry, rsm_now_ms() +
+			    PEER_BACKOFF_MIN_MS);
+			return;
+		}
 		schedule_dial(rs, peer);
 		return;
 	}

@@ -94,6 +94,7 @@ struct peer {
 	int		 idle_closing;	/* we are closing it for being idle */
 	uint64_t	 drain_since_ms;
 	uint64_t	 last_used_ms;	/* last call made or served */
+	uint64_t	 next_ask_ms;	/* after a "no", ask again from then */
 };
 
 struct peers {
