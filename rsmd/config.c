@@ -25,11 +25,10 @@
 #define CONF_DEFAULT_HEARTBEAT_MS	100u
 #define CONF_DEFAULT_DEAD_AFTER_MS	1000u
 /*
- * Peers are not bounded by the node ids (0..RSM_NODE_ID_MAX): every peer
- * is a remote of rsm_get_interconnect_topology(), whose one reply lists at
- * most RSM_TOPO_REMOTE_MAX, and each one is heartbeaten on every tick.
+ * Peers are not bounded by the node ids (0..RSM_NODE_ID_MAX): each one is
+ * heartbeaten on every tick and found by a linear scan for every frame.
  */
-#define CONF_PEERS_MAX			RSM_TOPO_REMOTE_MAX
+#define CONF_PEERS_MAX			64u
 
 enum conf_type {
 	CT_NODE,

@@ -560,16 +560,15 @@ peer_info(const struct rsmd *rs, size_t i, struct rsm_msg_nodeinfo *ni)
 	ni->up_ms = peer->link ? now - peer->up_since_ms : 0;
 }
 
-void
-peer_topology(const struct rsmd *rs, struct rsm_msg_topology *t,
-    uint32_t local_ctlr, const char *name)
+size_t
+peer_topology(const struct rsmd *rs, size_t first, struct rsm_wire_remote *out,
+    size_t max, uint32_t local_ctlr, const char *name)
 {
-	size_t i;
+	size_t i, n = 0;
 
-	for (i = 0; i < peer_count(rs) && t->nremote < RSM_TOPO_REMOTE_MAX;
-	    i++) {
+	for (i = first; i < peer_count(rs) && n < max; i++) {
 		const struct peer *peer = &rs->peers->peer[i];
-		struct rsm_wire_remote *r = &t->remote[t->nremote++];
+		struct rsm_wire_remote *r = &out[n++];
 
 		memset(r, 0, sizeof(*r));
 		r->node = peer->node_id;
@@ -579,4 +578,5 @@ peer_topology(const struct rsmd *rs, struct rsm_msg_topology *t,
 		snprintf(r->name, sizeof(r->name), "%s", name);
 		r->hwaddr = peer->node_id;
 	}
+	return n;
 }

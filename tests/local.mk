@@ -35,6 +35,14 @@ tests_unit_test_remote_proto_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_remote_proto_LDADD = libproto.la $(CMOCKA_LIBS)
 TESTS += tests/unit/test_remote_proto
 
+# The library's end of the TOPOLOGY stream, alone (no daemon).
+check_PROGRAMS += tests/unit/test_topo_stream
+tests_unit_test_topo_stream_SOURCES = tests/unit/test_topo_stream.c \
+	librsm/topo_stream.c librsm/topo_stream.h
+tests_unit_test_topo_stream_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_topo_stream_LDADD = $(CMOCKA_LIBS)
+TESTS += tests/unit/test_topo_stream
+
 check_PROGRAMS += tests/unit/test_ctlr
 tests_unit_test_ctlr_SOURCES = tests/unit/test_ctlr.c
 tests_unit_test_ctlr_CFLAGS = $(TEST_CFLAGS)
