@@ -88,7 +88,10 @@ int	 peer_is_up(const struct rsmd *, uint32_t node);
 struct sockaddr_storage;
 int	 peer_addr(const struct rsmd *, uint32_t node,
 	    struct sockaddr_storage *);
-/* For NODES: the number of configured peers and each one's state. */
+/*
+ * For NODES: the number of configured peers and each one's state, peer i
+ * being the i-th in node id order.
+ */
 size_t	 peer_count(const struct rsmd *);
 void	 peer_info(const struct rsmd *, size_t i, struct rsm_msg_nodeinfo *);
 /*
