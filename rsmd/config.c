@@ -24,11 +24,8 @@
 #define CONF_DEFAULT_MAX_SEGSIZE	(64ull << 30)
 #define CONF_DEFAULT_HEARTBEAT_MS	100u
 #define CONF_DEFAULT_DEAD_AFTER_MS	1000u
-/*
- * Peers are not bounded by the node ids (0..RSM_NODE_ID_MAX): each one is
- * heartbeaten on every tick and found by a linear scan for every frame.
- */
-#define CONF_PEERS_MAX			64u
+/* The peers a node may have: RSM_PEERS_MAX (rsmd.h) says why so many. */
+#define CONF_PEERS_MAX			RSM_PEERS_MAX
 
 enum conf_type {
 	CT_NODE,

@@ -78,7 +78,7 @@ usage(FILE *fp)
 "  listen = HOST:PORT     where peer daemons connect (none); numeric IPv4,\n"
 "                         [IPv6] or *:PORT\n"
 "  peer = ID HOST:PORT    a peer node (id 0..65535) and its listen address;\n"
-"                         repeatable, up to 64 peers\n"
+"                         repeatable, up to 4096 peers\n"
 "  cluster_key_file = PATH  shared key of the cluster, mode 0600 or\n"
 "                         stricter, 32 to 4096 bytes; needed with listen/peer\n"
 "  heartbeat_ms = N       heartbeat interval to peers, 10..60000 (100)\n"
