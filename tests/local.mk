@@ -98,6 +98,14 @@ tests_proc_test_tcp_hostile_LDADD = $(TEST_PROC_LIBS)
 
 TESTS += tests/proc/test_tcp tests/proc/test_tcp_hostile
 
+# A node with hundreds of peers, and the library against a daemon whose
+# topology stream lies.
+check_PROGRAMS += tests/proc/test_topology
+tests_proc_test_topology_SOURCES = tests/proc/test_topology.c
+tests_proc_test_topology_CFLAGS = $(TEST_CFLAGS)
+tests_proc_test_topology_LDADD = $(TEST_PROC_LIBS)
+TESTS += tests/proc/test_topology
+
 TESTS += tests/unit/test_proto tests/proc/test_basic tests/proc/test_errors \
 	tests/proc/test_signals tests/proc/test_faults tests/proc/test_garbage
 
