@@ -209,7 +209,8 @@ evict_oldest(struct rsmd *rs)
 
 	if (now - P->last_flood_log_ms >= 1000) {
 		log_warnx("peer port: %d unauthenticated connections: "
-		    "dropping the oldest for each new one", PEER_UNAUTH_MAX);
+		    "dropping the oldest for each new one",
+		    (int)(PEER_UNAUTH_MAX + P->npeers));
 		P->last_flood_log_ms = now;
 	}
 	pconn_kill(rs, TAILQ_FIRST(&P->unauth), NULL);
@@ -234,7 +235,7 @@ listen_ready(struct rsmd *rs, struct rsmd_io *io, uint32_t events)
 				P->accept_paused = 1;
 			return;
 		}
-		if (P->nunauth >= PEER_UNAUTH_MAX)
+		if (P->nunauth >= PEER_UNAUTH_MAX + P->npeers)
 			evict_oldest(rs);
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		rsmd_addr_text(&ss, who, sizeof(who));
