@@ -13,6 +13,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <unistd.h>
@@ -24,6 +25,8 @@
 char *_Atomic rsm_arena;
 
 static pthread_mutex_t handles_mtx = PTHREAD_MUTEX_INITIALIZER;
+/* An import's connect finished (rsm_handles_wait). */
+static pthread_cond_t handles_cv = PTHREAD_COND_INITIALIZER;
 static uint32_t high_water;		/* slots ever handed out */
 static uint32_t free_head = NO_SLOT, free_tail = NO_SLOT, free_count;
 static uintptr_t token_key;
@@ -47,6 +50,27 @@ rsm_handles_unlock(void)
 }
 
 void
+rsm_handles_wait(void)
+{
+	struct timespec ts;
+
+	/* Bounded anyway: a wake-up lost would cost 100 ms, not a hang. */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += 100 * 1000 * 1000;
+	if (ts.tv_nsec >= 1000 * 1000 * 1000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000 * 1000 * 1000;
+	}
+	(void)pthread_cond_timedwait(&handles_cv, &handles_mtx, &ts);
+}
+
+void
+rsm_handles_wake(void)
+{
+	pthread_cond_broadcast(&handles_cv);
+}
+
+void
 rsm_handles_atfork_prepare(void)
 {
 	pthread_mutex_lock(&handles_mtx);
@@ -62,6 +86,7 @@ void
 rsm_handles_atfork_child(void)
 {
 	pthread_mutex_init(&handles_mtx, NULL);
+	pthread_cond_init(&handles_cv, NULL);
 }
 
 static struct rsm_slot_hdr *

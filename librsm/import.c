@@ -6,6 +6,7 @@
 #include "rsm_int.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -214,6 +215,16 @@ rsm_memseg_import_disconnect(rsm_memseg_import_handle_t im_memseg)
 		rsm_handles_unlock();
 		return RSMERR_POLLFD_IN_USE;
 	}
+	/* A connect of another thread: cancel it, wait for its end. */
+	if (im->connecting) {
+		atomic_store(&im->connect_cancel, 1);
+		while (im->connecting && rsm_import_get(im_memseg) == im)
+			rsm_handles_wait();
+		if (rsm_import_get(im_memseg) != im) {
+			rsm_handles_unlock();
+			return RSMERR_BAD_SEG_HNDL;
+		}
+	}
 	drop_implicit(im);
 	epoch = im->hdr.epoch;
 	dh = im->hdr.dh;
@@ -235,27 +246,77 @@ rsm_memseg_import_disconnect(rsm_memseg_import_handle_t im_memseg)
 	return RSM_SUCCESS;
 }
 
-/* Lock held. */
+/*
+ * Lock held, and held again on return; the transport's connect runs
+ * without it, so that a data server that takes seconds to answer holds
+ * up neither the other handles nor the notification that revokes this
+ * one (which cancels the connect).  Others wanting the same import wait
+ * for that connect; so does a disconnect, after cancelling it.
+ */
 static int
 implicit_map_locked(struct rsm_import *im)
 {
 	struct rsm_xport_target t;
-	int v = atomic_load(&im->view), rc;
+	struct rsm_wire_cap cap;
+	struct rsm_xport_seg xs;
+	uint64_t dh = im->hdr.dh;
+	unsigned rebinds;
+	int rc;
 
-	if (v != RSM_VIEW_NONE)
-		return RSM_SUCCESS;
-	if ((im->fd < 0 && im->cap.family == RSM_CAP_NONE) ||
-	    atomic_load(&im->gen) != 0)
-		return RSMERR_CONN_ABORTED;
+again:
+	for (;;) {
+		if (rsm_slot_check(im, RSM_MAGIC_IMPORT) == NULL ||
+		    im->hdr.dh != dh)
+			return RSMERR_BAD_SEG_HNDL;
+		if (atomic_load(&im->view) != RSM_VIEW_NONE)
+			return RSM_SUCCESS;
+		if ((im->fd < 0 && im->cap.family == RSM_CAP_NONE) ||
+		    atomic_load(&im->gen) != 0)
+			return RSMERR_CONN_ABORTED;
+		if (!im->connecting)
+			break;
+		rsm_handles_wait();
+	}
+	cap = im->cap;
 	t.ctlr = im->ctlr->name;
 	t.fd = im->fd;
-	t.cap = im->cap.family != RSM_CAP_NONE ? &im->cap : NULL;
+	t.cap = cap.family != RSM_CAP_NONE ? &cap : NULL;
 	t.size = im->size;
 	t.prot = perm_to_prot(im->granted);
 	t.perm = im->granted;
-	rc = im->ctlr->ops->connect(&im->xs, &t);
+	t.cancel = &im->connect_cancel;
+	rebinds = im->rebinds;
+	memset(&xs, 0, sizeof(xs));
+	im->connecting = 1;
+	/*
+	 * The fd stays open meanwhile: whoever closes it under the lock
+	 * (revocation, rebind) waits for nothing, so the transport gets a
+	 * duplicate of its own.
+	 */
+	if (t.fd >= 0 && (t.fd = fcntl(t.fd, F_DUPFD_CLOEXEC, 0)) < 0) {
+		im->connecting = 0;
+		return RSMERR_INSUFFICIENT_RESOURCES;
+	}
+	rsm_handles_unlock();
+	rc = im->ctlr->ops->connect(&xs, &t);
+	if (t.fd >= 0)
+		close(t.fd);
+	rsm_handles_lock();
+	im->connecting = 0;
+	rsm_handles_wake();
 	if (rc != RSM_SUCCESS)
-		return rc;
+		return atomic_load(&im->gen) != 0 ? RSMERR_CONN_ABORTED : rc;
+	/* Revoked or disconnected meanwhile: the connection is not wanted. */
+	if (atomic_load(&im->gen) != 0 || atomic_load(&im->connect_cancel)) {
+		im->ctlr->ops->disconnect(&xs);
+		return RSMERR_CONN_ABORTED;
+	}
+	/* Rebound meanwhile: that was the old memory. */
+	if (im->rebinds != rebinds) {
+		im->ctlr->ops->disconnect(&xs);
+		goto again;
+	}
+	im->xs = xs;
 	im->win_base = im->xs.base;
 	im->win_off = 0;
 	im->win_len = im->size;
@@ -410,6 +471,7 @@ revoke_locked(struct rsm_import *im)
 {
 	/* Bump first, so a copy racing with the swap is reported. */
 	atomic_fetch_add(&im->gen, 1);
+	atomic_store(&im->connect_cancel, 1);
 	/* A data stream to a silent node would hold a call for seconds. */
 	if (atomic_load(&im->view) == RSM_VIEW_IMPLICIT &&
 	    im->ctlr->ops->abort != NULL)
@@ -476,6 +538,7 @@ rsm_import_rebound(uint64_t epoch, uint64_t dh, uint64_t size, int fd)
 	if (im->fd >= 0)
 		close(im->fd);
 	im->fd = fd;
+	im->rebinds++;
 	rsm_handles_unlock();
 }
 
@@ -492,6 +555,10 @@ link_died_one(void *slot, void *arg)
 
 	if (im->hdr.epoch != 0 && im->hdr.epoch <= da->epoch) {
 		atomic_fetch_add(&im->gen, 1);
+		atomic_store(&im->connect_cancel, 1);
+		/* The fork child (no wake): no thread of it is connecting. */
+		if (!da->wake)
+			im->connecting = 0;
 		if (da->wake && im->evfd >= 0) {
 			uint64_t one = 1;
 

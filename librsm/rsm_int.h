@@ -109,6 +109,15 @@ struct rsm_import {
 	 * (MAP_FIXED) on rebind, unmapped at disconnect.
 	 */
 	_Atomic uint32_t *status;
+	/*
+	 * The transport's connect runs without the lock (a data server
+	 * behind a cut link can take seconds to refuse): `connecting` says
+	 * one is under way, so others wait for it (rsm_handles_wait), and
+	 * `connect_cancel`, set by a revocation or a disconnect, ends it.
+	 */
+	int		 connecting;
+	_Atomic int	 connect_cancel;
+	unsigned	 rebinds;	/* REBOUNDs so far: a connect's fd is stale */
 };
 
 /* Whether the exporter gave the memory of this import up (memfd_move.c). */
@@ -173,6 +182,12 @@ uintptr_t rsm_barrier_token_new(void);
  */
 void	 rsm_handles_lock(void);
 void	 rsm_handles_unlock(void);
+/*
+ * Lock held: wait (at most 100 ms) for rsm_handles_wake(), which an
+ * import's connect made without the lock calls once it is done.
+ */
+void	 rsm_handles_wait(void);
+void	 rsm_handles_wake(void);
 void	 rsm_handles_atfork_prepare(void);
 void	 rsm_handles_atfork_parent(void);
 void	 rsm_handles_atfork_child(void);

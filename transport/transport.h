@@ -14,6 +14,7 @@
 #ifndef RSM_TRANSPORT_H
 #define RSM_TRANSPORT_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,6 +41,12 @@ struct rsm_xport_target {
 	size_t		 size;		/* segment size, bytes */
 	int		 prot;		/* PROT_* wanted */
 	uint32_t	 perm;		/* RSM_PERM_* granted */
+	/*
+	 * Non-zero once the caller no longer wants the connection (the
+	 * import was revoked or is being disconnected): a connect that
+	 * waits on the network checks it and gives up. NULL: never.
+	 */
+	const _Atomic int *cancel;
 };
 
 /* One registered local memory range (local memory handles). */

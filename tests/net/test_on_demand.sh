@@ -184,6 +184,22 @@ check "within $NODE_DEATH_LIMIT_MS ms" test "$t" -lt "$NODE_DEATH_LIMIT_MS"
 check "node 2 logs node 1 down" wait_until 2000 log_has 2 "node 1 down"
 ip -n "$NET_SW" link set p1 up
 probe_quit imp
+
+# ---- a link cut before an import's first data access ----
+# The data connection is opened by the first get, towards a node that no
+# longer answers: the revocation must end that get, not the connect's
+# own timeout.
+probe_start imp 2 import 1 $SEG rw; a=$P_LAST
+check_rc "node 2 imports once the link is back" 0 "$a"
+ip -n "$NET_SW" link set p1 down
+t0=$(now_ms)
+a=$(probe_say imp "get 0 64")
+t=$(( $(now_ms) - t0 ))
+check_rc "its first get, after the link is cut, fails aborted ($t ms)" \
+    $E_ABORTED "$a"
+check "within $NODE_DEATH_LIMIT_MS ms" test "$t" -lt "$NODE_DEATH_LIMIT_MS"
+ip -n "$NET_SW" link set p1 up
+probe_quit imp
 probe_quit exp
 
 node_stop 1

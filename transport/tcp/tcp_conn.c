@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "rsmapi.h"
+#include "rsm_clock.h"
 #include "rsm_forkgen.h"
 #include "rsm_iov.h"
 
@@ -295,10 +296,18 @@ tcp_leave(struct tcp_conn *c)
 	pthread_mutex_unlock(&c->mtx);
 }
 
-/* Non-blocking connect, bounded by TCP_CONNECT_MS. */
+/* A slice of the connect's wait: how soon a cancel is seen. */
+#define TCP_CANCEL_POLL_MS	20
+
+/*
+ * Non-blocking connect, bounded by TCP_CONNECT_MS, and given up as soon
+ * as *cancel is set (the import was revoked: a node whose link is cut
+ * answers no SYN, and the revocation must not wait for the bound).
+ */
 static int
-dial(const struct rsm_wire_cap *cap)
+dial(const struct rsm_wire_cap *cap, const _Atomic int *cancel)
 {
+	uint64_t end;
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	struct pollfd pfd;
@@ -319,9 +328,14 @@ dial(const struct rsm_wire_cap *cap)
 	}
 	pfd.fd = fd;
 	pfd.events = POLLOUT;
+	end = rsm_now_ms() + TCP_CONNECT_MS;
 	do {
-		r = poll(&pfd, 1, TCP_CONNECT_MS);
-	} while (r < 0 && errno == EINTR);
+		if (cancel != NULL && atomic_load(cancel)) {
+			r = 0;
+			break;
+		}
+		r = poll(&pfd, 1, TCP_CANCEL_POLL_MS);
+	} while ((r == 0 && rsm_now_ms() < end) || (r < 0 && errno == EINTR));
 	sl = sizeof(err);
 	if (r <= 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &sl) != 0 ||
 	    err != 0) {
@@ -363,7 +377,7 @@ tcp_conn_open(struct rsm_xport_seg *seg, const struct rsm_xport_target *t)
 	    (t->cap->family != RSM_CAP_INET && t->cap->family != RSM_CAP_INET6))
 		return RSMERR_BAD_ADDR;
 	/* The data server is unreachable: the connection is as good as lost. */
-	if ((fd = dial(t->cap)) < 0)
+	if ((fd = dial(t->cap, t->cancel)) < 0)
 		return errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
 		    errno == ENOMEM ? RSMERR_INSUFFICIENT_RESOURCES :
 		    RSMERR_CONN_ABORTED;
