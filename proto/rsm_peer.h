@@ -40,6 +40,14 @@
 /* What the MAC covers starts with this label (no NUL). */
 #define RSM_PEER_AUTH_LABEL	"rsm-peer-auth-v1"
 
+/*
+ * Inner types below 0x100 belong to the link itself (rsm_remote.h has the
+ * rest).  IDLE: "nothing uses this link on my side; may it close?", empty
+ * body, answered RSM_SUCCESS (yes: neither side sends another call on it,
+ * the asker closes it) or an error (no: it stays).
+ */
+#define RSM_PEER_INNER_IDLE	0x001u
+
 /* Header flags. */
 #define RSM_PEERF_REPLY		0x01u		/* PONG and REPLY, and only they */
 

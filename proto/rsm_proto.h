@@ -297,6 +297,7 @@ struct rsm_msg_status {
 #define RSM_NODE_STATE_DOWN		0u
 #define RSM_NODE_STATE_CONNECTING	1u
 #define RSM_NODE_STATE_UP		2u
+#define RSM_NODE_STATE_IDLE		3u	/* on demand: no link, none needed */
 #define RSM_NODE_ADDR_MAX		64u	/* including the NUL */
 #define RSM_NODE_NEVER			UINT64_MAX
 

@@ -375,7 +375,7 @@ take_node(struct adm_conn *c, void *ctx, const void *p, size_t len,
 	}
 	if (!more)
 		return fault(c, "node list ended without its closing message");
-	if (ni.state > RSM_NODE_STATE_UP)
+	if (ni.state > RSM_NODE_STATE_IDLE)
 		return fault(c, "node list: unknown state");
 	if ((rc = grow(c, (void **)&l->node, l->n, sizeof(ni))) != 0)
 		return rc;

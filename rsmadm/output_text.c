@@ -130,6 +130,8 @@ adm_node_state_name(uint32_t state)
 		return "connecting";
 	case RSM_NODE_STATE_UP:
 		return "up";
+	case RSM_NODE_STATE_IDLE:
+		return "idle";
 	default:
 		return "unknown";
 	}

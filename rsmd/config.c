@@ -24,6 +24,7 @@
 #define CONF_DEFAULT_MAX_SEGSIZE	(64ull << 30)
 #define CONF_DEFAULT_HEARTBEAT_MS	100u
 #define CONF_DEFAULT_DEAD_AFTER_MS	1000u
+#define CONF_DEFAULT_PEER_IDLE_S	30u
 /*
  * Peers are not bounded by the node ids (0..RSM_NODE_ID_MAX): every peer
  * is a remote of rsm_get_interconnect_topology(), whose one reply lists at
@@ -42,6 +43,7 @@ enum conf_type {
 	CT_ADDR,	/* numeric HOST:PORT */
 	CT_PEER,	/* NODE_ID HOST:PORT, repeatable */
 	CT_DATA_ADDR,	/* numeric HOST:PORT, port 0 = any free port */
+	CT_LINKS,	/* auto, always, on-demand */
 };
 
 struct conf_key {
@@ -77,10 +79,14 @@ static const struct conf_key conf_keys[] = {
 	{ "cluster_key_file", CT_PATH, OFF(cluster_key_file), 0, 0 },
 	{ "heartbeat_ms", CT_COUNT, OFF(heartbeat_ms), 10, 60000 },
 	{ "dead_after_ms", CT_COUNT, OFF(dead_after_ms), 20, 600000 },
+	{ "peers_file", CT_PATH, OFF(peers_file), 0, 0 },
+	{ "peer_links", CT_LINKS, OFF(peer_links), 0, 0 },
+	{ "peer_idle_timeout", CT_COUNT, OFF(peer_idle_timeout), 1, 86400 },
 };
 #define NKEYS	(sizeof(conf_keys) / sizeof(conf_keys[0]))
 
 static const char *level_names[] = { "error", "warn", "info", "debug" };
+static const char *links_names[] = { "auto", "always", "on-demand" };
 
 /* What the inih callbacks share: the line counter lives in the reader. */
 struct conf_parse {
@@ -110,6 +116,8 @@ config_defaults(struct rsmd_config *cf)
 	cf->max_segment_size = CONF_DEFAULT_MAX_SEGSIZE;
 	cf->heartbeat_ms = CONF_DEFAULT_HEARTBEAT_MS;
 	cf->dead_after_ms = CONF_DEFAULT_DEAD_AFTER_MS;
+	cf->peer_links = RSMD_LINKS_AUTO;
+	cf->peer_idle_timeout = CONF_DEFAULT_PEER_IDLE_S;
 }
 
 void
@@ -122,6 +130,8 @@ config_free(struct rsmd_config *cf)
 	free(cf->verbs_listen);
 	free(cf->peers);
 	free(cf->cluster_key_file);
+	free(cf->peers_file);
+	cf->peers_file = NULL;
 	cf->socket = NULL;
 	cf->pidfile = NULL;
 	cf->listen = NULL;
@@ -468,6 +478,16 @@ conf_handler(void *user, const char *section, const char *name,
 		}
 		*(int *)(void *)(base + k->off) = level;
 		return 1;
+	case CT_LINKS:
+		for (i = 0; i < sizeof(links_names) / sizeof(links_names[0]);
+		    i++)
+			if (strcmp(value, links_names[i]) == 0) {
+				*(int *)(void *)(base + k->off) = (int)i;
+				return 1;
+			}
+		conf_error(p, "%s: \"%s\" is not one of auto, always, "
+		    "on-demand", name, value);
+		return 0;
 	case CT_ADDR:
 		return conf_listen(p, value);
 	case CT_PEER:
@@ -592,6 +612,99 @@ key_index(const char *name)
 	return 0;
 }
 
+/*
+ * Whether a peers_file line is not one to add: this node's own (skipped
+ * quietly), or a node that a peer line already names (an error).  Any
+ * other fault of the line is conf_peer()'s to report.
+ */
+static int
+file_peer_skip(struct conf_parse *p, const char *s, const char *conf_file)
+{
+	const struct rsmd_config *cf = p->cf;
+	size_t len = strcspn(s, " \t"), i;
+	char id[16];
+	uint64_t v;
+
+	if (len >= sizeof(id) || s[len] == '\0')
+		return 0;
+	memcpy(id, s, len);
+	id[len] = '\0';
+	if (parse_number(id, 0, &v) == -1)
+		return 0;
+	if (p->seen[0] && v == cf->node_id)
+		return 1;
+	for (i = 0; i < cf->npeers_listed; i++)
+		if (cf->peers[i].node_id == v) {
+			conf_error(p, "node %s is also a peer line (%s:%d)",
+			    id, conf_file, p->peer_line[i]);
+			return 1;
+		}
+	return 0;
+}
+
+/*
+ * peers_file: one "NODE_ID HOST:PORT" per line, like a peer value; '#'
+ * starts a comment, blank lines are skipped.  The one file serves every
+ * node of a cluster, so the line of this node's own node_id is skipped.
+ * Errors name the peers file and its line.
+ */
+static void
+load_peers_file(struct conf_parse *p)
+{
+	struct rsmd_config *cf = p->cf;
+	const char *conf_file = p->file;
+	char line[512], *s, *e;
+	int conf_line = p->line_of[key_index("peers_file")], n = 0;
+	FILE *fp;
+
+	if ((fp = fopen(cf->peers_file, "re")) == NULL) {
+		p->line = conf_line;
+		conf_error(p, "peers_file = %s: %s", cf->peers_file,
+		    strerror(errno));
+		return;
+	}
+	p->file = cf->peers_file;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		p->line = ++n;
+		if (strchr(line, '\n') == NULL && !feof(fp)) {
+			int c;
+
+			conf_error(p, "line too long (at most %zu characters)",
+			    sizeof(line) - 2);
+			while ((c = getc(fp)) != EOF && c != '\n')
+				;
+			continue;
+		}
+		if ((e = strchr(line, '#')) != NULL)
+			*e = '\0';
+		for (s = line; *s == ' ' || *s == '\t'; s++)
+			;
+		for (e = s + strlen(s); e > s && (e[-1] == ' ' ||
+		    e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'); e--)
+			;
+		*e = '\0';
+		if (*s == '\0')
+			continue;
+		if (file_peer_skip(p, s, conf_file))
+			continue;
+		if (conf_peer(p, s) && cf->peers[cf->npeers - 1].node_id == 0) {
+			conf_error(p, "node 0 cannot be a peer (cluster node "
+			    "ids are 1..%u)", RSM_NODE_ID_MAX);
+		}
+	}
+	if (ferror(fp))
+		conf_error(p, "read error");
+	fclose(fp);
+	p->file = conf_file;
+}
+
+int
+config_links_on_demand(const struct rsmd_config *cf)
+{
+	return cf->peer_links == RSMD_LINKS_ON_DEMAND ||
+	    (cf->peer_links == RSMD_LINKS_AUTO && cf->peers_file != NULL);
+}
+
 /* Cross-key rules of the cluster keys, reported at the line that broke them. */
 static void
 check_cluster(struct conf_parse *p)
@@ -604,7 +717,7 @@ check_cluster(struct conf_parse *p)
 	 * Node 0 is the node of a daemon without a configuration, and the
 	 * daemon's records use it for "this node": no cluster member has it.
 	 */
-	for (i = 0; i < cf->npeers; i++) {
+	for (i = 0; i < cf->npeers_listed; i++) {
 		if (p->seen[0] && cf->peers[i].node_id == cf->node_id) {
 			p->line = p->peer_line[i];
 			conf_error(p, "peer %u is this node's own node_id",
@@ -616,9 +729,10 @@ check_cluster(struct conf_parse *p)
 		}
 	}
 	if (p->seen[0] && cf->node_id == 0 &&
-	    (cf->listen != NULL || cf->npeers > 0)) {
+	    (cf->listen != NULL || cf->npeers > 0 || cf->peers_file)) {
 		p->line = p->line_of[0];
-		conf_error(p, "node_id 0 cannot be in a cluster (listen, peer): "
+		conf_error(p, "node_id 0 cannot be in a cluster (listen, peer, "
+		    "peers_file): "
 		    "cluster node ids are 1..%u", RSM_NODE_ID_MAX);
 	}
 	if (cf->dead_after_ms < 2 * cf->heartbeat_ms) {
@@ -627,11 +741,13 @@ check_cluster(struct conf_parse *p)
 		    "twice heartbeat_ms (%" PRIu64 ")", cf->dead_after_ms,
 		    cf->heartbeat_ms);
 	}
-	if ((cf->listen != NULL || cf->npeers > 0) &&
+	if ((cf->listen != NULL || cf->npeers > 0 || cf->peers_file) &&
 	    cf->cluster_key_file == NULL) {
 		p->line = cf->listen ? p->line_of[key_index("listen")] :
-		    p->peer_line[0];
-		conf_error(p, "listen and peer need cluster_key_file");
+		    cf->npeers_listed ? p->peer_line[0] :
+		    p->line_of[key_index("peers_file")];
+		conf_error(p, "listen, peer and peers_file need "
+		    "cluster_key_file");
 	}
 }
 
@@ -680,6 +796,9 @@ config_load(const char *file, struct rsmd_config *cf, int missing_ok,
 		    cf->segid_min, cf->segid_max);
 		p.errors++;
 	}
+	cf->npeers_listed = cf->npeers;
+	if (cf->peers_file != NULL)
+		load_peers_file(&p);
 	check_cluster(&p);
 	if (p.errors) {
 		config_free(cf);
@@ -741,9 +860,19 @@ config_print(const struct rsmd_config *cf, FILE *fp)
 	else
 		fprintf(fp, "# verbs_listen: none\n");
 	fprintf(fp, "verbs_windows = %" PRIu64 "\n", cf->verbs_windows);
-	for (size_t i = 0; i < cf->npeers; i++)
+	for (size_t i = 0; i < cf->npeers_listed; i++)
 		fprintf(fp, "peer = %u %s\n", cf->peers[i].node_id,
 		    cf->peers[i].text);
+	if (cf->peers_file)
+		fprintf(fp, "peers_file = %s\n# peers_file: %zu peers\n",
+		    cf->peers_file, cf->npeers - cf->npeers_listed);
+	else
+		fprintf(fp, "# peers_file: none\n");
+	fprintf(fp, "peer_links = %s\n", links_names[cf->peer_links]);
+	fprintf(fp, "# peer links: %s\n", config_links_on_demand(cf) ?
+	    "on demand" : "always up");
+	fprintf(fp, "peer_idle_timeout = %" PRIu64 "\n",
+	    cf->peer_idle_timeout);
 	if (cf->cluster_key_file)
 		fprintf(fp, "cluster_key_file = %s\n", cf->cluster_key_file);
 	fprintf(fp, "heartbeat_ms = %" PRIu64 "\n", cf->heartbeat_ms);

@@ -129,7 +129,7 @@ h_ping(struct req *r)
 	const struct rsm_msg_ping *m = r->p;
 	struct ping_wait *w;
 
-	if (m->node == r->rs->conf.node_id || !peer_is_up(r->rs, m->node))
+	if (m->node == r->rs->conf.node_id || !peer_can_call(r->rs, m->node))
 		return RSMERR_REMOTE_NODE_UNREACHABLE;
 	if ((w = malloc(sizeof(*w))) == NULL)
 		return RSMERR_INSUFFICIENT_MEM;

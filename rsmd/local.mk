@@ -8,7 +8,7 @@ rsmd_rsmd_SOURCES = rsmd/rsmd.c rsmd/rsmd.h rsmd/loop.c rsmd/config.c \
 	rsmd/capability.h rsmd/capability.c rsmd/service.h rsmd/services.c \
 	rsmd/serve_tcp.h rsmd/serve_tcp.c rsmd/serve_tcp_conn.c \
 	rsmd/peer.c rsmd/peer.h rsmd/peer_int.h rsmd/peer_conn.c \
-	rsmd/peer_call.c rsmd/peer_key.c \
+	rsmd/peer_call.c rsmd/peer_idle.c rsmd/peer_key.c \
 	rsmd/remote.h rsmd/remote_int.h rsmd/remote.c \
 	rsmd/remote_export.c rsmd/remote_import.c
 if HAVE_VERBS

@@ -53,8 +53,8 @@ peer_by_node(const struct rsmd *rs, uint32_t node)
 	return NULL;
 }
 
-static uint64_t
-handshake_ms(const struct rsmd *rs)
+uint64_t
+peer_handshake_ms(const struct rsmd *rs)
 {
 	return rs->conf.dead_after_ms > PEER_HANDSHAKE_MIN_MS ?
 	    rs->conf.dead_after_ms : PEER_HANDSHAKE_MIN_MS;
@@ -111,6 +111,16 @@ schedule_dial(struct rsmd *rs, struct peer *peer)
 {
 	if (rs->peers->stopping || peer->link != NULL || peer->dialing != NULL)
 		return;
+	/*
+	 * An on-demand peer is dialed for the calls waiting, and a dial that
+	 * fails answers them: nothing waits on a node that cannot be
+	 * reached, and nothing dials it until the next call.
+	 */
+	if (peer->on_demand) {
+		peer->unreachable = 1;
+		pcall_fail_all(rs, peer);
+		return;
+	}
 	rsmd_timer_set(rs, &peer->retry, rsm_now_ms() + peer->backoff_ms);
 	peer->backoff_ms *= 2;
 	if (peer->backoff_ms > PEER_BACKOFF_MAX_MS)
@@ -155,6 +165,14 @@ dial(struct rsmd *rs, struct peer *peer)
 	pc->peer = peer;
 	peer->dialing = pc;
 	log_debug("peer %s: dialing", who);
+}
+
+void
+peer_want_link(struct rsmd *rs, struct peer *peer)
+{
+	if (peer->link == NULL && peer->dialing == NULL &&
+	    !peer->retry.armed)
+		dial(rs, peer);
 }
 
 /* ---- accepting ---- */
@@ -230,8 +248,17 @@ peer_accept_hello(struct rsmd *rs, struct pconn *pc, struct peer *peer,
 			    "opened", pc->who);
 			return 0;
 		}
-		/* Ours would lose, or has not even connected: drop it. */
-		pconn_kill(rs, peer->dialing, NULL);
+		/*
+		 * Ours would lose, or has not even connected: drop it.  It is
+		 * detached first, so its end is no failed dial: the calls
+		 * waiting go on this link.
+		 */
+		{
+			struct pconn *d = peer->dialing;
+
+			peer->dialing = NULL;
+			pconn_kill(rs, d, NULL);
+		}
 	}
 	return 1;
 }
@@ -255,7 +282,7 @@ peer_link_up(struct rsmd *rs, struct pconn *pc)
 		    peer->instance != pc->their_instance ? " (its rsmd "
 		    "restarted)" : "");
 		peer->link = NULL;
-		pcall_fail_all(rs, peer);
+		pcall_fail_sent(rs, peer);
 		/* Detached first, so closing it is not a second "down". */
 		pconn_kill(rs, old, NULL);
 		peer_hooks_run(rs, peer->node_id, 0);
@@ -266,13 +293,29 @@ peer_link_up(struct rsmd *rs, struct pconn *pc)
 	peer->last_rx_ms = pc->last_rx_ms;
 	peer->backoff_ms = PEER_BACKOFF_MIN_MS;
 	peer->fail_logged = 0;
+	peer->unreachable = 0;
+	peer->draining = peer->idle_agreed = peer->idle_closing = 0;
+	peer->last_used_ms = rsm_now_ms();
 	rsmd_timer_cancel(rs, &peer->retry);
-	if (peer->dialing != NULL)
-		pconn_kill(rs, peer->dialing, NULL);
+	if (peer->dialing != NULL) {
+		struct pconn *d = peer->dialing;
+
+		peer->dialing = NULL;
+		pconn_kill(rs, d, NULL);
+	}
 	log_info("node %u up: %s, %s", peer->node_id, pc->who,
 	    pc->outbound ? "this node connected" : "it connected");
 	peer_hooks_run(rs, peer->node_id, 1);
-	pcall_rtt_probe(rs, peer);
+	pcall_send_queued(rs, peer);
+	if (peer->link == pc)
+		pcall_rtt_probe(rs, peer);
+}
+
+void
+peer_close_idle(struct rsmd *rs, struct peer *peer)
+{
+	peer->idle_closing = 1;
+	pconn_kill(rs, peer->link, NULL);
 }
 
 void
@@ -300,13 +343,32 @@ peer_conn_gone(struct rsmd *rs, struct pconn *pc, const char *why)
 	if (P->stopping)
 		log_info("link to node %u closed: rsmd is stopping",
 		    peer->node_id);
-	else
+	else if (peer->idle_closing)
+		log_info("link to node %u closed: unused for %" PRIu64 " s",
+		    peer->node_id, rs->conf.peer_idle_timeout);
+	else if (peer->idle_agreed)
+		log_info("link to node %u closed by it: unused", peer->node_id);
+	else {
 		log_warnx("node %u down: %s", peer->node_id, why ? why :
 		    "link closed");
-	pcall_fail_all(rs, peer);
+		peer->unreachable = 1;
+	}
+	/*
+	 * Only calls sent on the link are lost with it; calls still waiting
+	 * for one go on the next link (on-demand peers), dialed right away.
+	 * The hooks run for an idle close too, though nothing should name
+	 * the node then: whatever does must not outlive the link.
+	 */
+	pcall_fail_sent(rs, peer);
 	peer_hooks_run(rs, peer->node_id, 0);
 	peer->backoff_ms = PEER_BACKOFF_MIN_MS;
 	peer->fail_logged = 0;
+	peer->draining = peer->idle_agreed = peer->idle_closing = 0;
+	if (peer->on_demand) {
+		if (pcall_queued(peer))
+			dial(rs, peer);
+		return;
+	}
 	schedule_dial(rs, peer);
 }
 
@@ -339,7 +401,7 @@ tick_fire(struct rsmd *rs, struct rsmd_timer *t)
 {
 	struct peers *P = rs->peers;
 	struct pconn *pc, *next;
-	uint64_t now = rsm_now_ms(), limit = handshake_ms(rs);
+	uint64_t now = rsm_now_ms(), limit = peer_handshake_ms(rs);
 	char why[96];
 	size_t i;
 
@@ -358,8 +420,9 @@ tick_fire(struct rsmd *rs, struct rsmd_timer *t)
 				    rs->conf.heartbeat_ms)
 					heartbeat(rs, pc);
 				if (now - peer->last_rtt_ms >=
-				    PEER_RTT_EVERY_MS)
+				    PEER_RTT_EVERY_MS && !peer->draining)
 					pcall_rtt_probe(rs, peer);
+				peer_idle_check(rs, peer, now);
 			}
 		}
 		if ((pc = peer->dialing) != NULL &&
@@ -431,6 +494,11 @@ peer_init(struct rsmd *rs)
 	TAILQ_INIT(&P->unauth);
 	TAILQ_INIT(&P->closing);
 	TAILQ_INIT(&P->done);
+	if (peer_idle_init() == -1) {
+		log_errx("peers: handler table full");
+		free(P);
+		return -1;
+	}
 	P->tick.fire = tick_fire;
 	P->reap.fire = reap_fire;
 	rs->peers = P;
@@ -451,6 +519,7 @@ peer_init(struct rsmd *rs)
 		peer->node_id = cf->peers[i].node_id;
 		peer->backoff_ms = PEER_BACKOFF_MIN_MS;
 		peer->retry.fire = retry_fire;
+		peer->on_demand = config_links_on_demand(cf);
 		TAILQ_INIT(&peer->calls);
 	}
 	if (cf->listen != NULL && listen_on(rs, P) == -1)
@@ -474,7 +543,12 @@ peer_start(struct rsmd *rs)
 		log_info("listening for peers on %s", rs->conf.listen->text);
 	}
 	for (i = 0; i < P->npeers; i++)
-		dial(rs, &P->peer[i]);
+		if (!P->peer[i].on_demand)
+			dial(rs, &P->peer[i]);
+	if (P->npeers > 0 && config_links_on_demand(&rs->conf))
+		log_info("%zu peers, linked on demand, idle links closed "
+		    "after %" PRIu64 " s", P->npeers,
+		    rs->conf.peer_idle_timeout);
 	if (P->listen_fd >= 0 || P->npeers > 0)
 		rsmd_timer_set(rs, &P->tick, rsm_now_ms() + tick_ms(rs));
 	return 0;
@@ -527,6 +601,14 @@ peer_is_up(const struct rsmd *rs, uint32_t node)
 }
 
 int
+peer_can_call(const struct rsmd *rs, uint32_t node)
+{
+	const struct peer *peer = peer_by_node(rs, node);
+
+	return peer != NULL && (peer->link != NULL || peer->on_demand);
+}
+
+int
 peer_addr(const struct rsmd *rs, uint32_t node, struct sockaddr_storage *ss)
 {
 	const struct peer *peer = peer_by_node(rs, node);
@@ -552,7 +634,8 @@ peer_info(const struct rsmd *rs, size_t i, struct rsm_msg_nodeinfo *ni)
 	memset(ni, 0, sizeof(*ni));
 	ni->node = peer->node_id;
 	ni->state = peer->link ? RSM_NODE_STATE_UP : peer->dialing ?
-	    RSM_NODE_STATE_CONNECTING : RSM_NODE_STATE_DOWN;
+	    RSM_NODE_STATE_CONNECTING : peer->on_demand &&
+	    !peer->unreachable ? RSM_NODE_STATE_IDLE : RSM_NODE_STATE_DOWN;
 	snprintf(ni->addr, sizeof(ni->addr), "%s", peer->addr.text);
 	ni->heartbeat_age_ms = peer->last_rx_ms ? now - peer->last_rx_ms :
 	    RSM_NODE_NEVER;
@@ -573,7 +656,9 @@ peer_topology(const struct rsmd *rs, struct rsm_msg_topology *t,
 
 		memset(r, 0, sizeof(*r));
 		r->node = peer->node_id;
-		r->state = peer->link ? RSM_CONNECTION_ACTIVE :
+		/* An idle on-demand peer is reachable: a connect links it. */
+		r->state = peer->link || (peer->on_demand &&
+		    !peer->unreachable) ? RSM_CONNECTION_ACTIVE :
 		    RSM_TOPO_STATE_DOWN;
 		r->local_ctlr = local_ctlr;
 		snprintf(r->name, sizeof(r->name), "%s", name);

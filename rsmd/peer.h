@@ -26,6 +26,7 @@ struct rsmd;
 #define PEER_STATE_DOWN		0	/* no link, none being set up */
 #define PEER_STATE_CONNECTING	1	/* a link is being set up */
 #define PEER_STATE_UP		2	/* authenticated and heartbeating */
+#define PEER_STATE_IDLE		3	/* on demand: no link, none needed */
 
 /* Reply to a peer_call(): status, and on success the reply's body. */
 typedef void (*peer_reply_fn)(struct rsmd *, void *arg, int status,
@@ -43,6 +44,8 @@ typedef int (*peer_request_fn)(struct rsmd *, uint32_t node, uint32_t type,
     const void *body, size_t len, void *reply, size_t *reply_len);
 /* A node went up (up = 1) or down (up = 0). */
 typedef void (*peer_state_fn)(struct rsmd *, uint32_t node, int up);
+/* Whether anything of the caller's names node (keeps its link open). */
+typedef int (*peer_busy_fn)(struct rsmd *, uint32_t node);
 
 /*
  * Read the cluster key and bind `listen` (before rsmd detaches, so that a
@@ -78,9 +81,20 @@ int	 peer_ping(struct rsmd *, uint32_t node, peer_ping_fn, void *arg);
 int	 peer_handle(uint32_t inner_type, peer_request_fn);
 /* Register a hook called on every node state change; -1 when full. */
 int	 peer_on_state(peer_state_fn);
+/*
+ * Register a check of whether node is in use, asked before an on-demand
+ * link is closed for being idle; -1 when full.
+ */
+int	 peer_on_busy(peer_busy_fn);
 
 /* Whether node is up now. */
 int	 peer_is_up(const struct rsmd *, uint32_t node);
+/*
+ * Whether a call to node can be made: its link is up, or it is an
+ * on-demand peer, which a call links to (the call fails unreachable if
+ * that cannot be done in time).
+ */
+int	 peer_can_call(const struct rsmd *, uint32_t node);
 /*
  * The configured address of node (its `peer` line): where this node
  * reaches it.  0, or -1 when node is not a configured peer.

@@ -31,6 +31,10 @@ struct pcall {
 	uint32_t	 node;
 	uint32_t	 inner_type;	/* REQUEST; 0 for a PING */
 	int		 probe;		/* internal round-trip probe: no callback */
+	int		 idle;		/* our IDLE question (peer_idle.c) */
+	int		 queued;	/* not sent yet: no link to use */
+	uint8_t		*held;		/* queued: its whole frame */
+	size_t		 held_len;
 	uint64_t	 deadline_ms;
 	uint64_t	 sent_us;
 	int		 status;	/* once answered with a failure */
@@ -151,9 +155,16 @@ static void
 deliver(struct rsmd *rs, struct pcall *c, int status, const void *body,
     size_t len, uint64_t rtt_us)
 {
+	free(c->held);
 	if (c->probe)
 		free(c);
-	else if (c->ping != NULL) {
+	else if (c->idle) {
+		struct peer *peer = peer_by_node(rs, c->node);
+
+		if (peer != NULL)
+			peer_idle_answer(rs, peer, status);
+		free(c);
+	} else if (c->ping != NULL) {
 		c->ping(rs, c->arg, status, rtt_us);
 		free(c);
 	} else {
@@ -186,6 +197,42 @@ pcall_fail_all(struct rsmd *rs, struct peer *peer)
 }
 
 void
+pcall_fail_sent(struct rsmd *rs, struct peer *peer)
+{
+	struct pcall *c, *next;
+
+	for (c = TAILQ_FIRST(&peer->calls); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, link);
+		if (!c->queued) {
+			TAILQ_REMOVE(&peer->calls, c, link);
+			fail(rs, c, RSMERR_REMOTE_NODE_UNREACHABLE);
+		}
+	}
+}
+
+int
+pcall_user_pending(const struct peer *peer)
+{
+	const struct pcall *c;
+
+	TAILQ_FOREACH(c, &peer->calls, link)
+		if (!c->probe && !c->idle)
+			return 1;
+	return 0;
+}
+
+int
+pcall_queued(const struct peer *peer)
+{
+	const struct pcall *c;
+
+	TAILQ_FOREACH(c, &peer->calls, link)
+		if (c->queued)
+			return 1;
+	return 0;
+}
+
+void
 pcall_expire(struct rsmd *rs, struct peer *peer, uint64_t now)
 {
 	struct pcall *c;
@@ -194,8 +241,14 @@ pcall_expire(struct rsmd *rs, struct peer *peer, uint64_t now)
 	while ((c = TAILQ_FIRST(&peer->calls)) != NULL &&
 	    c->deadline_ms <= now) {
 		TAILQ_REMOVE(&peer->calls, c, link);
-		log_info("node %u: no answer to call %" PRIu64 " within %"
-		    PRIu64 " ms", peer->node_id, c->id, call_timeout_ms(rs));
+		if (c->queued)
+			log_info("node %u: no link for call %" PRIu64 " within "
+			    "%" PRIu64 " ms", peer->node_id, c->id,
+			    call_timeout_ms(rs));
+		else
+			log_info("node %u: no answer to call %" PRIu64 " within "
+			    "%" PRIu64 " ms", peer->node_id, c->id,
+			    call_timeout_ms(rs));
 		fail(rs, c, RSMERR_REMOTE_NODE_UNREACHABLE);
 	}
 }
@@ -212,35 +265,93 @@ call_new(uint32_t node, uint32_t inner_type)
 	return c;
 }
 
+/* The frame of a call: a PING, or a REQUEST with its body. */
+static size_t
+call_frame(struct pcall *c, uint8_t *frame, const void *body, size_t len)
+{
+	struct rsm_peer_ping ping;
+
+	c->sent_us = rsm_now_us();
+	if (c->inner_type == 0) {
+		rsm_peer_put64(&ping.stamp, c->sent_us);
+		return rsm_peer_encode(frame, RSM_PEER_PING, 0, 0, c->id, &ping,
+		    sizeof(ping));
+	}
+	return rsm_peer_encode_request(frame, RSM_PEER_REQUEST, 0, c->id,
+	    c->inner_type, body, len);
+}
+
 /*
- * Put the call on its peer's list and send its frame; or, with no link,
- * answer it unreachable.  The list comes first, so a send that kills the
- * link answers this call too.
+ * Put the call on its peer's list and send its frame.  With no link to
+ * use, an on-demand peer keeps it (with its body) until a link comes up or
+ * its deadline passes; any other peer answers it unreachable now.  The
+ * list comes first, so a send that kills the link answers this call too.
  */
 static void
 call_send(struct rsmd *rs, struct pcall *c, const void *body, size_t len)
 {
 	uint8_t frame[RSM_PEER_FRAME_MAX];
 	struct peer *peer = peer_by_node(rs, c->node);
-	struct rsm_peer_ping ping;
+	int internal = c->probe || c->idle;
+	int usable = peer != NULL && peer->link != NULL &&
+	    (!peer->draining || c->idle);
 	size_t n;
 
-	if (peer == NULL || peer->link == NULL) {
+	if (peer == NULL || rs->peers->stopping ||
+	    (!usable && (internal || !peer->on_demand))) {
 		fail(rs, c, RSMERR_REMOTE_NODE_UNREACHABLE);
 		return;
 	}
 	c->id = ++rs->peers->next_id;
 	c->deadline_ms = rsm_now_ms() + call_timeout_ms(rs);
-	c->sent_us = rsm_now_us();
-	if (c->inner_type == 0) {
-		rsm_peer_put64(&ping.stamp, c->sent_us);
-		n = rsm_peer_encode(frame, RSM_PEER_PING, 0, 0, c->id, &ping,
-		    sizeof(ping));
-	} else
-		n = rsm_peer_encode_request(frame, RSM_PEER_REQUEST, 0, c->id,
-		    c->inner_type, body, len);
+	if (!internal)
+		peer_used(peer);
+	if (!usable) {
+		/* A call body is at most RSM_PEER_BODY_MAX: keep the frame. */
+		if ((c->held = malloc(RSM_PEER_FRAME_MAX)) == NULL) {
+			fail(rs, c, RSMERR_INSUFFICIENT_MEM);
+			return;
+		}
+		c->held_len = call_frame(c, c->held, body, len);
+		c->queued = 1;
+		TAILQ_INSERT_TAIL(&peer->calls, c, link);
+		peer_want_link(rs, peer);
+		return;
+	}
+	n = call_frame(c, frame, body, len);
 	TAILQ_INSERT_TAIL(&peer->calls, c, link);
 	pconn_send(rs, peer->link, frame, n);
+}
+
+void
+pcall_send_queued(struct rsmd *rs, struct peer *peer)
+{
+	struct pcall *c;
+
+	/* A send may kill the link, which fails what was sent so far. */
+	while (peer->link != NULL && !peer->draining) {
+		TAILQ_FOREACH(c, &peer->calls, link)
+			if (c->queued)
+				break;
+		if (c == NULL)
+			return;
+		c->queued = 0;
+		c->sent_us = rsm_now_us();
+		pconn_send(rs, peer->link, c->held, c->held_len);
+		free(c->held);
+		c->held = NULL;
+	}
+}
+
+void
+pcall_idle_ask(struct rsmd *rs, struct peer *peer)
+{
+	struct pcall *c;
+
+	if ((c = call_new(peer->node_id, RSM_PEER_INNER_IDLE)) == NULL)
+		return;
+	c->idle = 1;
+	call_send(rs, c, NULL, 0);
 }
 
 int
@@ -313,6 +424,8 @@ serve_request(struct rsmd *rs, struct pconn *pc, uint64_t id,
 	size_t i, rlen = 0, n;
 	int status = RSMERR_UNSUPPORTED_OPERATION;
 
+	if (inner_type != RSM_PEER_INNER_IDLE)
+		peer_used(pc->peer);
 	for (i = 0; i < PEER_HANDLERS_MAX && handlers[i].fn != NULL; i++)
 		if (handlers[i].inner_type == inner_type) {
 			status = handlers[i].fn(rs, pc->peer->node_id,

@@ -80,7 +80,20 @@ struct peer {
 	uint64_t	 last_rtt_ms;	/* when the round trip was last measured */
 	uint64_t	 rtt_us;
 	uint64_t	 instance;	/* the linked daemon's */
-	TAILQ_HEAD(, pcall) calls;	/* waiting for their reply */
+	/*
+	 * Waiting for their reply, in deadline order; on an on-demand link
+	 * also the calls not sent yet (while dialing, or while the link is
+	 * draining), which go out in order once there is a link to use.
+	 */
+	TAILQ_HEAD(, pcall) calls;
+	/* On-demand links (peer_idle.c). */
+	int		 on_demand;	/* linked when needed, closed when idle */
+	int		 unreachable;	/* the last dial or link failed */
+	int		 draining;	/* idle close agreed or asked: send nothing */
+	int		 idle_agreed;	/* we said yes to the peer's IDLE */
+	int		 idle_closing;	/* we are closing it for being idle */
+	uint64_t	 drain_since_ms;
+	uint64_t	 last_used_ms;	/* last call made or served */
 };
 
 struct peers {
@@ -104,6 +117,12 @@ struct peers {
 
 /* peer.c */
 struct peer *peer_by_node(const struct rsmd *, uint32_t node);
+/* An on-demand peer has a call to send: dial it if nothing is under way. */
+void	 peer_want_link(struct rsmd *, struct peer *);
+/* Close the link, agreed idle by both sides (peer_idle.c). */
+void	 peer_close_idle(struct rsmd *, struct peer *);
+/* The handshake limit, also what a drained link waits for its close. */
+uint64_t peer_handshake_ms(const struct rsmd *);
 /* A connection finished its handshake: make it the peer's link. */
 void	 peer_link_up(struct rsmd *, struct pconn *);
 /*
@@ -136,6 +155,15 @@ void	 pcall_frame(struct rsmd *, struct pconn *,
 	    const struct rsm_peer_hdr *, const uint8_t *payload);
 /* Fail every call waiting on this peer (link lost). */
 void	 pcall_fail_all(struct rsmd *, struct peer *);
+/* Fail the calls sent on a link that is gone; the unsent ones stay. */
+void	 pcall_fail_sent(struct rsmd *, struct peer *);
+/* Send the calls waiting for a link, now that there is one. */
+void	 pcall_send_queued(struct rsmd *, struct peer *);
+/* Whether calls wait: sent ones other than internal probes, or unsent. */
+int	 pcall_user_pending(const struct peer *);
+int	 pcall_queued(const struct peer *);
+/* Ask the peer whether the link may close; the answer goes to peer_idle.c. */
+void	 pcall_idle_ask(struct rsmd *, struct peer *);
 /* Fail calls whose deadline passed. */
 void	 pcall_expire(struct rsmd *, struct peer *, uint64_t now);
 /* Run the callbacks of answered calls. */
@@ -146,6 +174,16 @@ void	 peer_hooks_run(struct rsmd *, uint32_t node, int up);
 int	 peer_hooks_run_pending(struct rsmd *);
 /* Measure the round trip, recorded in peer->rtt_us, no callback. */
 void	 pcall_rtt_probe(struct rsmd *, struct peer *);
+
+/* peer_idle.c */
+/* Register the IDLE server (peer_init). */
+int	 peer_idle_init(void);
+/* From the tick: ask to close an on-demand link unused for long enough. */
+void	 peer_idle_check(struct rsmd *, struct peer *, uint64_t now);
+/* The answer to our IDLE question. */
+void	 peer_idle_answer(struct rsmd *, struct peer *, int status);
+/* A call was made or served on this link: it is in use. */
+void	 peer_used(struct peer *);
 
 /* peer_key.c */
 int	 peer_key_load(const char *path, uint8_t **key, size_t *len);

@@ -72,6 +72,14 @@ serve_signal(struct rsmd *rs, uint32_t node, uint32_t type, const void *body,
 	}
 }
 
+/* What keeps an on-demand link open: imports either way. */
+static int
+node_busy(struct rsmd *rs, uint32_t node)
+{
+	(void)rs;
+	return rmt_import_uses(node) || rmt_export_uses(node);
+}
+
 static void
 node_state(struct rsmd *rs, uint32_t node, int up)
 {
@@ -100,7 +108,8 @@ remote_init(void)
 	    peer_handle(RSM_RMT_UNREACHABLE, rmt_serve_unreachable) == -1 ||
 	    peer_handle(RSM_RMT_REVOKED, rmt_serve_revoked) == -1 ||
 	    peer_handle(RSM_RMT_SIGNAL, serve_signal) == -1 ||
-	    peer_on_state(node_state) == -1) {
+	    peer_on_state(node_state) == -1 ||
+	    peer_on_busy(node_busy) == -1) {
 		log_errx("remote imports: peer tables full");
 		return -1;
 	}

@@ -255,6 +255,17 @@ remote_post_to_importer(struct rsmd *rs, struct reg_import *im,
 	rmt_send(rs, ro->owner.node, RSM_RMT_SIGNAL, body, n);
 }
 
+int
+rmt_export_uses(uint32_t node)
+{
+	const struct rmt_owner *ro;
+
+	LIST_FOREACH(ro, &owners, link)
+		if (ro->owner.node == node)
+			return 1;
+	return 0;
+}
+
 void
 rmt_export_node_down(struct rsmd *rs, uint32_t node)
 {

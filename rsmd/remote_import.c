@@ -431,8 +431,11 @@ remote_connect(struct rsmd *rs, struct client *c, uint64_t id, uint32_t node,
 	if (perm != RSM_PERM_READ && perm != RSM_PERM_WRITE &&
 	    perm != RSM_PERM_RDWR)
 		return RSMERR_PERM_DENIED;
-	/* Unknown or down: say so now rather than after a timeout. */
-	if (!peer_is_up(rs, node))
+	/*
+	 * Unknown or down: say so now rather than after a timeout.  An
+	 * on-demand peer is linked by the CONNECT itself.
+	 */
+	if (!peer_can_call(rs, node))
 		return RSMERR_REMOTE_NODE_UNREACHABLE;
 	if ((rc = reg_import_add_remote(&rs->reg, &c->owner, perm, &im)))
 		return rc;
@@ -572,6 +575,18 @@ rmt_ring_importer(struct rsmd *rs, uint32_t node, uint64_t handle,
 	notify_event(rs, client_of(im->owner), RSM_HKIND_IMPORT, flags,
 	    im->handle);
 	return RSM_SUCCESS;
+}
+
+int
+rmt_import_uses(uint32_t node)
+{
+	const struct rmt_import *ri;
+
+	/* A gone import waits only for its client's disconnect. */
+	TAILQ_FOREACH(ri, &imports, link)
+		if (ri->node == node && ri->state != RMT_GONE)
+			return 1;
+	return 0;
 }
 
 void

@@ -31,6 +31,8 @@ int	 rmt_serve_unreachable(struct rsmd *, uint32_t node, uint32_t type,
 int	 rmt_ring_exporter(struct rsmd *, uint32_t node, uint64_t handle,
 	    uint32_t flags);
 void	 rmt_export_node_down(struct rsmd *, uint32_t node);
+/* Whether a remote importer on node holds one of our segments. */
+int	 rmt_export_uses(uint32_t node);
 
 /* remote_import.c */
 int	 rmt_serve_revoked(struct rsmd *, uint32_t node, uint32_t type,
@@ -38,5 +40,7 @@ int	 rmt_serve_revoked(struct rsmd *, uint32_t node, uint32_t type,
 int	 rmt_ring_importer(struct rsmd *, uint32_t node, uint64_t handle,
 	    uint32_t flags);
 void	 rmt_import_node_down(struct rsmd *, uint32_t node);
+/* Whether an import of ours from node is live or on its way. */
+int	 rmt_import_uses(uint32_t node);
 
 #endif /* RSMD_REMOTE_INT_H */

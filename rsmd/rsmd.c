@@ -79,6 +79,11 @@ usage(FILE *fp)
 "                         [IPv6] or *:PORT\n"
 "  peer = ID HOST:PORT    a peer node (id 0..65535) and its listen address;\n"
 "                         repeatable, up to 64 peers\n"
+"  peers_file = PATH      more peers, one \"ID HOST:PORT\" per line (none);\n"
+"                         this node's own line is skipped\n"
+"  peer_links = WHEN      always, on-demand or auto: on-demand with a\n"
+"                         peers_file, else always (auto)\n"
+"  peer_idle_timeout = S  an on-demand link unused this long closes (30)\n"
 "  cluster_key_file = PATH  shared key of the cluster, mode 0600 or\n"
 "                         stricter, 32 to 4096 bytes; needed with listen/peer\n"
 "  heartbeat_ms = N       heartbeat interval to peers, 10..60000 (100)\n"
@@ -151,17 +156,30 @@ keep_cluster(struct rsmd_config *nc, struct rsmd_config *old)
 	    (nc->listen == NULL) == (old->listen == NULL) &&
 	    (nc->listen == NULL || strcmp(nc->listen->text,
 	    old->listen->text) == 0) &&
-	    same_str(nc->cluster_key_file, old->cluster_key_file);
+	    same_str(nc->cluster_key_file, old->cluster_key_file) &&
+	    same_str(nc->peers_file, old->peers_file) &&
+	    config_links_on_demand(nc) == config_links_on_demand(old);
 
 	for (n = 0; same && n < nc->npeers; n++)
 		same = nc->peers[n].node_id == old->peers[n].node_id &&
 		    strcmp(nc->peers[n].text, old->peers[n].text) == 0;
 	if (!same)
-		log_warnx("listen, peer and cluster_key_file changes need a "
-		    "restart: keeping the running ones");
+		log_warnx("listen, peer, peers_file, peer_links and "
+		    "cluster_key_file changes need a restart: keeping the "
+		    "running ones");
 	a = nc->listen; nc->listen = old->listen; old->listen = a;
 	a = nc->peers; nc->peers = old->peers; old->peers = a;
 	n = nc->npeers; nc->npeers = old->npeers; old->npeers = n;
+	n = nc->npeers_listed; nc->npeers_listed = old->npeers_listed;
+	old->npeers_listed = n;
+	k = nc->peers_file; nc->peers_file = old->peers_file;
+	old->peers_file = k;
+	{
+		int l = nc->peer_links;
+
+		nc->peer_links = old->peer_links;
+		old->peer_links = l;
+	}
 	k = nc->cluster_key_file; nc->cluster_key_file = old->cluster_key_file;
 	old->cluster_key_file = k;
 }

@@ -66,12 +66,32 @@ struct rsmd_config {
 	/* 1: one memory window per importer queue pair, where the device
 	 * has them; 0: the segment's memory regions' rkeys (serve_verbs.c). */
 	uint64_t	 verbs_windows;
-	struct rsmd_addr *peers;		/* npeers entries */
+	/*
+	 * npeers entries: the peer lines first (npeers_listed of them), then
+	 * the lines of peers_file other than this node's own.
+	 */
+	struct rsmd_addr *peers;
 	size_t		 npeers;
+	size_t		 npeers_listed;
+	char		*peers_file;		/* NULL: none */
+	int		 peer_links;		/* RSMD_LINKS_* as written */
+	uint64_t	 peer_idle_timeout;	/* seconds, on-demand links */
 	char		*cluster_key_file;	/* required with listen or peers */
 	uint64_t	 heartbeat_ms;
 	uint64_t	 dead_after_ms;
 };
+
+/*
+ * peer_links: whether a peer's link is kept up all the time, or made when
+ * something needs it and closed once idle; auto is on-demand with a
+ * peers_file (a cluster-wide list, possibly hundreds of nodes) and always
+ * with only peer lines.
+ */
+#define RSMD_LINKS_AUTO		0
+#define RSMD_LINKS_ALWAYS	1
+#define RSMD_LINKS_ON_DEMAND	2
+/* Whether links are made on demand under this configuration. */
+int	 config_links_on_demand(const struct rsmd_config *);
 
 /*
  * A numeric "HOST:PORT" (IPv4, or [IPv6]) from the config; peers also

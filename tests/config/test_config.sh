@@ -2,7 +2,7 @@
 # test_config.sh - golden tests of rsmd's configuration parser
 # (rsmd/config.c), through "rsmd -nv -c FILE".
 #
-#   good/NAME.conf  a valid file.  good/NAME.ok is what rsmd -nv prints
+#   good/NAME.conf  a valid file (NAME.peers beside it: its peers_file).  good/NAME.ok is what rsmd -nv prints
 #                   for it; it must exit 0 with nothing on stderr, and what
 #                   it printed must parse back to the very same output.
 #   bad/NAME.conf   an invalid file.  bad/NAME.err holds what rsmd prints
@@ -93,11 +93,15 @@ same() {
 	fi
 }
 
-# The scratch copy of case DIR/NAME (none for a missing .conf).
+# The scratch copy of case DIR/NAME (none for a missing .conf), and of
+# its peers file DIR/NAME.peers if it has one (peers_file =
+# @DIR@/DIR/NAME.peers).
 stage() {
 	local conf=$src/$1/$2.conf
 	[ -f "$conf" ] || return 0
 	sed "s|@DIR@|$tmp|g" "$conf" >"$tmp/$1/$2.conf"
+	[ -f "$src/$1/$2.peers" ] && cp "$src/$1/$2.peers" "$tmp/$1/$2.peers"
+	return 0
 }
 
 ngood=0
