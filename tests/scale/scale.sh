@@ -39,6 +39,10 @@ LAT_COUNT=${SCALE_LAT_COUNT:-50}
 LAT_ROUNDS=${SCALE_LAT_ROUNDS:-5}
 IDLE_LINKS_MAX=${SCALE_IDLE_LINKS_MAX:-2}
 LOG_LEVEL=${SCALE_LOG_LEVEL:-warn}
+# How long an unused link stays (rsmd's default unless SCALE_CONF sets it):
+# the bound of the wait for every link to close.
+IDLE_TIMEOUT_S=$(sed -n 's/.*peer_idle_timeout *= *\([0-9]*\).*/\1/p' <<<"${SCALE_CONF:-}")
+IDLE_TIMEOUT_S=${IDLE_TIMEOUT_S:-30}
 WORKER=${SCALE_WORKER:-$(cd "$(dirname "$RSMD_BIN")/../tests/scale" && pwd)/scale_worker}
 SEG=0x5c0001
 # The reference pair: two more namespaces on the same bridge, a cluster
@@ -179,6 +183,23 @@ pending_linked() {
 }
 # Peer links node I has up.
 links_of() { adm "$1" nodes 2>/dev/null | awk '$3 == "up" { n++ } END { print n + 0 }'; }
+# The links still up, and what the two nodes hold that names each other.
+show_open_links() {
+	local i j n=0
+	for i in $(seq 1 "$NODES"); do
+		for j in $(adm "$i" nodes 2>/dev/null | awk '$3 == "up" { print $1 }'); do
+			[ "$j" -gt "$i" ] || continue
+			n=$((n + 1))
+			[ "$n" -le 10 ] || continue
+			echo "#   link $i-$j still up; imports on $i: $(status_of "$i" imports), on $j: $(status_of "$j" imports)"
+			echo "#     $i sees $j: $(adm "$i" nodes | awk -v n="$j" '$1 == n')"
+			adm "$i" segments | awk -v n="$j" 'NR > 1 && $0 ~ "@" n "[,)]" { print "#     segment of " n "'"'"'s importers on '"$i"': " $0 }'
+			adm "$j" segments | awk -v n="$i" 'NR > 1 && $0 ~ "@" n "[,)]" { print "#     segment of " n "'"'"'s importers: " $0 }'
+		done
+	done
+	[ "$n" -eq 0 ] || echo "#   $n links still up"
+}
+status_of() { adm "$1" status | awk -v k="$2:" '$1 == k { print $2 }'; }
 all_links_gone() {
 	local i
 	for i in $(seq 1 "$NODES"); do
@@ -494,11 +515,12 @@ idle_interval busy
 if [ "$PEERS" = file ]; then
 	# On demand, every link closes once idle for peer_idle_timeout.
 	td=$(now_ms)
-	wait_until 120000 all_links_gone
+	wait_until $(( IDLE_TIMEOUT_S * 3000 + 20000 )) all_links_gone
 	td=$(( $(now_ms) - td ))
 	check "on demand, every link closes once idle (${td} ms after the idle interval)" \
 	    all_links_gone
 	record links_gone_ms "$td"
+	show_open_links
 	idle_interval idle
 fi
 check_daemons "after the idle intervals"
