@@ -206,14 +206,15 @@ all_links_gone() {
 		[ "$(links_of "$i")" -eq 0 ] || return 1
 	done
 }
-# The daemons that are no longer running (reaped or zombie).
+# The daemons that are no longer running (reaped or zombie).  A run
+# forks tens of thousands of processes and pids wrap, so a pid counts
+# only while it still names an rsmd.
 dead_daemons() {
 	local i s dead=
 	for i in $(seq 1 "$TOTAL"); do
 		s=
 		read -r s 2>/dev/null <"/proc/${PID[$i]}/stat"
-		s=${s##*) }
-		[ -n "$s" ] && [ "${s%% *}" != Z ] || dead="$dead $i"
+		[[ $s == *"(rsmd) "[!Z]* ]] || dead="$dead $i"
 	done
 	echo "$dead"
 }
@@ -534,11 +535,13 @@ done
 EXP_PID=()
 check "every exporter unpublishes and exits on SIGTERM ($bad failed)" test "$bad" -eq 0
 # Every daemon exits cleanly on SIGTERM: all signalled, then each reaped.
+# Nothing forks until all are reaped: a new child could take the pid of
+# one that exited, and bash then forgets that one's status.
 for i in $(seq 1 "$TOTAL"); do kill "${PID[$i]}" 2>/dev/null; done
 bad=
 for i in $(seq 1 "$TOTAL"); do
 	wait "${PID[$i]}" || bad="$bad $i"
-	rm -f "$(node_dir "$i")/pid"
 done
+rm -f "$NET_DIR"/n*/pid
 check "every rsmd exits cleanly on SIGTERM${bad:+ (not:$bad)}" test -z "$bad"
 net_summary
