@@ -4,7 +4,7 @@
 # node I+1's segment) and an all-to-one (every node imports node 1's)
 # move checksummed records through tcp0, and the daemons' cost is
 # measured: RSS, CPU over idle intervals, peer links, the time for the
-# cluster to come up, and connect latency beside a two-node cluster on
+# cluster to come up, and connect latency beside two-node clusters on
 # the same bridge, in the same run.  See tests/scale/README.
 #
 #   scale.sh [-n NODES] [-o RESULTS]
@@ -45,11 +45,13 @@ IDLE_TIMEOUT_S=$(sed -n 's/.*peer_idle_timeout *= *\([0-9]*\).*/\1/p' <<<"${SCAL
 IDLE_TIMEOUT_S=${IDLE_TIMEOUT_S:-30}
 WORKER=${SCALE_WORKER:-$(cd "$(dirname "$RSMD_BIN")/../tests/scale" && pwd)/scale_worker}
 SEG=0x5c0001
-# The reference pair: two more namespaces on the same bridge, a cluster
-# of their own (they list only each other).
-REF_A=$(( NODES + 1 ))
-REF_B=$(( NODES + 2 ))
-TOTAL=$(( NODES + 2 ))
+# The reference pairs: two more namespaces on the same bridge per
+# latency round, each pair a cluster of its own (they list only each
+# other), so that every round's first connect makes a new link in the
+# pair as in the big cluster.  Pair R is nodes ref_a R and ref_b R.
+ref_a() { echo $(( NODES + 2 * $1 - 1 )); }
+ref_b() { echo $(( NODES + 2 * $1 )); }
+TOTAL=$(( NODES + 2 * LAT_ROUNDS ))
 
 [ -x "$WORKER" ] || { echo "no scale_worker at $WORKER"; exit 99; }
 case $PEERS in
@@ -301,7 +303,7 @@ idle_interval() {
 }
 
 # ---- the cluster ----
-echo "# scale: $NODES nodes (peers: $PEERS) + a reference pair, $(nproc) cores, $(uname -r)"
+echo "# scale: $NODES nodes (peers: $PEERS) + $LAT_ROUNDS reference pairs, $(nproc) cores, $(uname -r)"
 t_setup=$(now_ms)
 net_setup "$TOTAL" || { echo "network setup failed"; exit 1; }
 trap 'rc=$?; scale_cleanup; net_teardown; exit $rc' EXIT
@@ -310,12 +312,15 @@ FIG=$NET_DIR/figures
 : >"$FIG"
 mkdir -p "$NET_DIR/w"
 peers_of 1 "$NODES" >"$NET_DIR/peers"
-peers_of "$REF_A" "$REF_B" >"$NET_DIR/peers.ref"
 for i in $(seq 1 "$NODES"); do
 	scale_conf "$i" 1 "$NODES" "$NET_DIR/peers"
 done
-for i in "$REF_A" "$REF_B"; do
-	scale_conf "$i" "$REF_A" "$REF_B" "$NET_DIR/peers.ref"
+for r in $(seq 1 "$LAT_ROUNDS"); do
+	a=$(ref_a "$r"); b=$(ref_b "$r")
+	peers_of "$a" "$b" >"$NET_DIR/peers.ref$r"
+	for i in "$a" "$b"; do
+		scale_conf "$i" "$a" "$b" "$NET_DIR/peers.ref$r"
+	done
 done
 if ! "$RSMD_BIN" -n -c "$(node_dir 1)/rsmd.conf" >"$NET_DIR/conf-check" 2>&1; then
 	sed 's/^/#   /' "$NET_DIR/conf-check"
@@ -359,12 +364,13 @@ if [ "$PEERS" = lines ]; then
 	    test "${#PENDING[@]}" -eq 0
 	record linked_ms "$t_linked"
 fi
-for i in "$REF_A" "$REF_B"; do
+PENDING=()
+for i in $(seq $(( NODES + 1 )) "$TOTAL"); do
 	node_spawn "$i"
 	PID[$i]=$!
+	PENDING+=("$i")
 done
-PENDING=("$REF_A" "$REF_B")
-check "the reference pair answers" wait_until 10000 pending_answer
+check "the $LAT_ROUNDS reference pairs answer" wait_until 20000 pending_answer
 
 # Links of the idle cluster, before any work: none on demand.
 for i in $(seq 1 "$NODES"); do
@@ -470,9 +476,19 @@ check "all-to-one: node 1 holds all $NODES records, the others theirs" \
     expect_reports 2 all_report_ok
 check_daemons "after the workload"
 
+# Right after the all-to-one, node 1 holds a link to every node: the
+# first idle interval has them open (on demand they close only after
+# peer_idle_timeout).
+for i in $(seq 1 "$NODES"); do
+	fig links_work "$(links_of "$i")" "$i"
+done
+echo "# links after the workload: $(summary links_work)"
+idle_interval busy
+
 # ---- connect latency: the big cluster against the reference pair ----
-# Paired rounds, the order alternating; in the big cluster every round
-# is a new pair of nodes half the cluster apart.
+# Paired rounds, the order alternating; every round is a new pair of
+# nodes: one of the reference pairs, and two nodes half the big cluster
+# apart.
 lat_run() {	# lat_run NAME FROM TO
 	worker "$1" "$2" lat "$3" "$SEG" "$LAT_COUNT"
 	wait $! || true
@@ -485,8 +501,8 @@ for r in $(seq 1 "$LAT_ROUNDS"); do
 	[ "$t" = "$s" ] && t=$(( s % NODES + 1 ))
 	for which in $( [ $((r % 2)) = 1 ] && echo "ref big" || echo "big ref"); do
 		if [ "$which" = ref ]; then
-			out=$(lat_run "lat_ref$r" "$REF_B" "$REF_A")
-			from=$REF_B
+			from=$(ref_b "$r")
+			out=$(lat_run "lat_ref$r" "$from" "$(ref_a "$r")")
 		else
 			out=$(lat_run "lat_big$r" "$s" "$t")
 			from=$s
@@ -508,17 +524,12 @@ echo "# connect+disconnect us, $NODES nodes: $(summary lat_big_us); first of a r
 echo "# connect+disconnect us, 2 nodes:  $(summary lat_ref_us); first of a run: $(summary lat_ref_first_us)"
 
 # ---- idle ----
-for i in $(seq 1 "$NODES"); do
-	fig links_work "$(links_of "$i")" "$i"
-done
-echo "# links after the workload: $(summary links_work)"
-idle_interval busy
 if [ "$PEERS" = file ]; then
 	# On demand, every link closes once idle for peer_idle_timeout.
 	td=$(now_ms)
 	wait_until $(( IDLE_TIMEOUT_S * 3000 + 20000 )) all_links_gone
 	td=$(( $(now_ms) - td ))
-	check "on demand, every link closes once idle (${td} ms after the idle interval)" \
+	check "on demand, every link closes once idle (${td} ms after the latency runs)" \
 	    all_links_gone
 	record links_gone_ms "$td"
 	show_open_links
