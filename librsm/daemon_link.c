@@ -8,7 +8,8 @@
  *
  * Reading the socket is a role held by one thread at a time (the
  * "reader"): whoever holds it reads packets, checks each with
- * rsm_msg_check(), completes the waiting request with the same id and runs
+ * rsm_msg_check(), completes the waiting request with the same id and type
+ * (handing a stream's RSM_MSGF_MORE replies to its collector first) and runs
  * notifications (REVOKED, EVENT, REBOUND) in the order they arrive.  A
  * caller that sends a request takes the role when nobody holds it, so in
  * the common case it reads its own reply: one wake-up per request instead
@@ -248,15 +249,19 @@ role_release_locked(struct link *l, struct death *d)
 }
 
 /*
- * A reply: complete the request with its id.  Returns the request it
- * completed (only compared, never dereferenced), or NULL.
+ * A reply: complete the request with its id, or, a MORE reply of a
+ * stream, hand it to the request's collector.  *done is the request it
+ * completed (only compared, never dereferenced), or NULL.  Returns -1
+ * when the daemon broke the protocol: a reply of another type than its
+ * request's, or a MORE reply to a request that takes one reply.
  */
-static struct pending *
+static int
 handle_reply(struct link *l, const struct rsm_msg_hdr *h, const void *payload,
-    size_t plen, int rfd)
+    size_t plen, int rfd, struct pending **done)
 {
 	struct pending *p;
 
+	*done = NULL;
 	pthread_mutex_lock(&link_st.mtx);
 	for (p = link_st.pending; p != NULL; p = p->next)
 		if (p->id == h->id && p->link == l)
@@ -266,13 +271,29 @@ handle_reply(struct link *l, const struct rsm_msg_hdr *h, const void *payload,
 		pthread_mutex_unlock(&link_st.mtx);
 		if (rfd >= 0)
 			close(rfd);
-		return NULL;
+		return 0;
+	}
+	if (h->type != p->call->type ||
+	    ((h->flags & RSM_MSGF_MORE) && p->call->more == NULL)) {
+		pthread_mutex_unlock(&link_st.mtx);
+		if (rfd >= 0)
+			close(rfd);
+		return -1;
+	}
+	if (h->flags & RSM_MSGF_MORE) {
+		/* rsm_msg_check(): a MORE reply succeeded and has no fd. */
+		p->call->more(p->call->more_arg, payload, plen);
+		pthread_mutex_unlock(&link_st.mtx);
+		if (rfd >= 0)
+			close(rfd);
+		return 0;
 	}
 	pending_remove(p);
 	p->status = h->status;
 	if (h->status == RSM_SUCCESS) {
 		struct rsm_call *c = p->call;
 
+		c->reply_len = plen;
 		if (plen > c->reply_cap)
 			plen = c->reply_cap;
 		if (c->reply != NULL)
@@ -298,7 +319,8 @@ handle_reply(struct link *l, const struct rsm_msg_hdr *h, const void *payload,
 	pthread_mutex_unlock(&link_st.mtx);
 	if (rfd >= 0)
 		close(rfd);
-	return p;
+	*done = p;
+	return 0;
 }
 
 static void
@@ -362,9 +384,14 @@ read_one(struct link *l, const struct pending *self)
 		return 0;
 	}
 	memcpy(&h, l->buf.b, sizeof(h));
-	if (h.flags & RSM_MSGF_REPLY)
-		return handle_reply(l, &h, l->buf.b + sizeof(h),
-		    (size_t)n - sizeof(h), rfd) == self && self != NULL;
+	if (h.flags & RSM_MSGF_REPLY) {
+		struct pending *done;
+
+		if (handle_reply(l, &h, l->buf.b + sizeof(h),
+		    (size_t)n - sizeof(h), rfd, &done) != 0)
+			return -1;
+		return done == self && self != NULL;
+	}
 	handle_notification(l->epoch, &h, l->buf.b + sizeof(h), rfd);
 	return 0;
 }
@@ -682,6 +709,7 @@ rsm_link_call(struct rsm_call *c)
 	int rc;
 
 	c->reply_fd = -1;
+	c->reply_len = 0;
 	memset(&p, 0, sizeof(p));
 	pthread_cond_init(&p.cv, NULL);
 	p.call = c;

@@ -15,6 +15,8 @@ librsm_la_SOURCES = \
 	librsm/barrier.c \
 	librsm/intr.c \
 	librsm/topology.c \
+	librsm/topo_stream.h \
+	librsm/topo_stream.c \
 	librsm/segid.c
 librsm_la_CPPFLAGS = $(BASE_CPPFLAGS) $(I_PROTO) $(I_UTIL) $(I_TRANSPORT)
 librsm_la_LIBADD = libtransport_rsm.la libproto.la libutil_rsm.la \

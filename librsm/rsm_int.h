@@ -193,6 +193,16 @@ struct rsm_call {
 	uint64_t	 epoch;		/* in: 0 = any (connect if needed); out: used */
 	/* in: slot whose hdr.dh the link's reader fills from a handle reply */
 	struct rsm_slot_hdr *slot;
+	/*
+	 * in: for a request answered by a stream (TOPOLOGY): the link's
+	 * reader hands the payload of each RSM_MSGF_MORE reply to
+	 * more(more_arg, ...), in order, with the link's lock held, so it
+	 * must only take a copy.  NULL: the request takes a single reply,
+	 * and a MORE one breaks the protocol.
+	 */
+	void		(*more)(void *arg, const void *payload, size_t len);
+	void		*more_arg;
+	size_t		 reply_len;	/* out: payload bytes of the last reply */
 };
 
 /*

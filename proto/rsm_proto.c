@@ -199,6 +199,77 @@ check_name(const char *name)
 	return memchr(name, '\0', RSM_CTLR_NAME_MAX) ? 0 : RSM_MSGCHK_FIELD;
 }
 
+/* The largest HEAD and PART fit a packet, entries right after the fixed part. */
+_Static_assert(offsetof(struct rsm_msg_topology_head, ctlr) ==
+    sizeof(struct rsm_msg_topology), "HEAD entries follow the fixed part");
+_Static_assert(offsetof(struct rsm_msg_topology_part, remote) ==
+    sizeof(struct rsm_msg_topology), "PART entries follow the fixed part");
+_Static_assert(sizeof(struct rsm_msg_hdr) +
+    sizeof(struct rsm_msg_topology_part) <= RSM_MSG_MAX, "a PART fits");
+_Static_assert(sizeof(struct rsm_msg_hdr) +
+    sizeof(struct rsm_msg_topology_head) <= RSM_MSG_MAX, "a HEAD fits");
+
+/*
+ * One message of a TOPOLOGY stream, alone (rsm_proto.h): its kind goes
+ * with the MORE flag, its counts are in range and its size exact for
+ * them, the fields its kind does not use are zero, every name ends.  The
+ * receiver checks how the messages fit together.
+ */
+static int
+check_topology(const void *payload, size_t plen, int more)
+{
+	struct rsm_msg_topology t;
+	const unsigned char *e = (const unsigned char *)payload + sizeof(t);
+	size_t esz = 0, i;
+
+	if (plen < sizeof(t))
+		return RSM_MSGCHK_SIZE;
+	memcpy(&t, payload, sizeof(t));
+	switch (t.kind) {
+	case RSM_TOPO_HEAD:
+		if (!more || t.count > RSM_TOPO_CTLR_MAX ||
+		    t.nremote > RSM_TOPO_REMOTE_MAX || t.first != 0 ||
+		    t.nparts != 0)
+			return RSM_MSGCHK_FIELD;
+		esz = sizeof(struct rsm_wire_ctlr);
+		break;
+	case RSM_TOPO_PART:
+		if (!more || t.count == 0 || t.count > RSM_TOPO_PART_MAX ||
+		    t.first > RSM_TOPO_REMOTE_MAX - t.count ||
+		    t.node_id != 0 || t.nremote != 0 || t.nparts != 0)
+			return RSM_MSGCHK_FIELD;
+		esz = sizeof(struct rsm_wire_remote);
+		break;
+	case RSM_TOPO_END:
+		if (more || t.count != 0 || t.node_id != 0 || t.first != 0 ||
+		    t.nremote > RSM_TOPO_REMOTE_MAX ||
+		    t.nparts > RSM_TOPO_REMOTE_MAX)
+			return RSM_MSGCHK_FIELD;
+		break;
+	default:
+		return RSM_MSGCHK_FIELD;
+	}
+	if (plen != sizeof(t) + (size_t)t.count * esz)
+		return RSM_MSGCHK_SIZE;
+	for (i = 0; i < t.count; i++) {
+		if (t.kind == RSM_TOPO_HEAD) {
+			struct rsm_wire_ctlr c;
+
+			memcpy(&c, e + i * esz, sizeof(c));
+			if (check_name(c.name) != 0)
+				return RSM_MSGCHK_FIELD;
+		} else {
+			struct rsm_wire_remote r;
+
+			memcpy(&r, e + i * esz, sizeof(r));
+			if (check_name(r.name) != 0 || r.pad != 0 ||
+			    r.local_ctlr >= RSM_TOPO_CTLR_MAX)
+				return RSM_MSGCHK_FIELD;
+		}
+	}
+	return 0;
+}
+
 int
 rsm_msg_check(const void *buf, size_t n, int nfds, int from_daemon)
 {
@@ -263,15 +334,24 @@ rsm_msg_check(const void *buf, size_t n, int nfds, int from_daemon)
 		if (!is_reply)
 			return RSM_MSGCHK_FLAGS;
 		if ((h.flags & RSM_MSGF_MORE) && h.type != RSM_MSG_LIST_SEGMENTS &&
-		    h.type != RSM_MSG_LIST_CTLRS && h.type != RSM_MSG_NODES)
+		    h.type != RSM_MSG_LIST_CTLRS && h.type != RSM_MSG_NODES &&
+		    h.type != RSM_MSG_TOPOLOGY)
 			return RSM_MSGCHK_FLAGS;
 		if (h.id == 0)
 			return RSM_MSGCHK_ID;
 		if (h.status != RSM_SUCCESS) {
-			/* An error reply is a bare header with no fd. */
+			/* An error reply ends its request: no MORE, no fd. */
+			if (h.flags & RSM_MSGF_MORE)
+				return RSM_MSGCHK_FLAGS;
 			if (plen != 0)
 				return RSM_MSGCHK_SIZE;
 			return nfds == 0 ? 0 : RSM_MSGCHK_FDS;
+		}
+		if (h.type == RSM_MSG_TOPOLOGY) {
+			if (nfds != 0)
+				return RSM_MSGCHK_FDS;
+			return check_topology(payload, plen,
+			    (h.flags & RSM_MSGF_MORE) != 0);
 		}
 		if ((ssize_t)plen != d->reply_size)
 			return RSM_MSGCHK_SIZE;

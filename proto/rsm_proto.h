@@ -3,13 +3,14 @@
  *
  * Transport: an AF_UNIX SOCK_SEQPACKET socket, one message per packet, so
  * framing is the kernel's.  Every message is a fixed header followed by a
- * payload whose size is exact for its type (or, for the two list-carrying
+ * payload whose size is exact for its type (or, for the list-carrying
  * types, exact for the count it declares).  File descriptors travel out of
  * band as SCM_RIGHTS, and only on the message types that declare one.
  *
  * Syslink rules: every request carries a non-zero id and gets exactly one
- * reply with the same id and RSM_MSGF_REPLY set (list requests get a stream
- * of replies, every one but the last flagged RSM_MSGF_MORE).  Notifications
+ * reply with the same id and type and RSM_MSGF_REPLY set (list requests
+ * or the topology get a stream of replies, every one but the last flagged
+ * RSM_MSGF_MORE; an error reply is always the last).  Notifications
  * from the daemon carry id 0.  A reply's status is RSM_SUCCESS or an
  * RSMERR_* value; an error reply carries no payload.  When the daemon goes
  * away the library answers every pending request itself, so nobody waits
@@ -26,7 +27,8 @@
 #include <sys/types.h>
 
 #define RSM_PROTO_MAGIC		0x5253u		/* "RS" */
-#define RSM_PROTO_VERSION	2u	/* 2: a capability lists several addresses */
+/* 2: a capability lists several addresses; 3: the topology is a stream */
+#define RSM_PROTO_VERSION	3u
 #define RSM_MSG_MAX		4096u		/* largest packet either side sends */
 #define RSM_CTLR_NAME_MAX	32u		/* including the NUL */
 #define RSM_ACL_MAX		64u		/* access-list entries */
@@ -37,7 +39,12 @@
  */
 #define RSM_NODE_ID_MAX		65535u
 #define RSM_TOPO_CTLR_MAX	8u
-#define RSM_TOPO_REMOTE_MAX	64u		/* and so the peers a node may have */
+/*
+ * Remote entries one TOPOLOGY stream may carry in all: what a library
+ * allocates for at most, so no more than this many peers per node.
+ */
+#define RSM_TOPO_REMOTE_MAX	4096u
+#define RSM_TOPO_PART_MAX	64u		/* remote entries per PART */
 #define RSM_INFO_IMPORTERS_MAX	8u		/* importer pids listed per segment */
 
 /* Default socket; librsm and rsmd both honour $RSM_DAEMON_SOCKET. */
@@ -74,7 +81,7 @@ struct rsm_msg_hdr {
  * X(name, value, request payload, reply payload, fd in request, fd in reply, dir)
  * dir: C = client request answered by the daemon, N = daemon notification.
  * A payload of "none" is empty.  The list-carrying types (PUBLISH,
- * REPUBLISH) are checked by count in rsm_msg_check().
+ * REPUBLISH, the TOPOLOGY replies) are checked by count in rsm_msg_check().
  */
 #define RSM_MSG_TYPES(X) \
 	X(HELLO,          1, hello,         hello_reply,   0, 0, C) \
@@ -257,23 +264,61 @@ struct rsm_msg_signal {
 	uint64_t handle;
 };
 
+/*
+ * TOPOLOGY: the answer is a stream of replies with the request's id, all
+ * but the last flagged RSM_MSGF_MORE, each a struct rsm_msg_topology
+ * followed by `count` entries, in this order:
+ *
+ *   HEAD  this node and its controllers (count ctlr entries, at most
+ *         RSM_TOPO_CTLR_MAX), and nremote, the remote entries to come
+ *         (at most RSM_TOPO_REMOTE_MAX);
+ *   PART  count remote entries (1 .. RSM_TOPO_PART_MAX), the first of
+ *         them entry number `first` of the whole list: the parts tile
+ *         0 .. nremote in order, so there is none when nremote is 0;
+ *   END   (no RSM_MSGF_MORE, no entries) nremote and nparts again, which
+ *         must match what came.
+ *
+ * rsm_msg_check() checks each message alone (kind against the MORE flag,
+ * counts in range, the size exact for the count, unused fields zero,
+ * names NUL-terminated); the receiver checks the stream (order, first,
+ * totals).  The daemon queues the whole stream at once: one snapshot.
+ */
+#define RSM_TOPO_HEAD		1u
+#define RSM_TOPO_PART		2u
+#define RSM_TOPO_END		3u
+
 struct rsm_msg_topology {
-	uint32_t node_id;
-	uint32_t nctlr;
-	struct rsm_wire_ctlr {
-		char     name[RSM_CTLR_NAME_MAX];
-		uint64_t hwaddr;
-	} ctlr[RSM_TOPO_CTLR_MAX];
-	uint32_t nremote;
+	uint32_t kind;		/* RSM_TOPO_HEAD, _PART or _END */
+	uint32_t count;		/* entries that follow: HEAD ctlrs, PART remotes, END 0 */
+	uint32_t node_id;	/* HEAD: this node; else 0 */
+	uint32_t nremote;	/* HEAD, END: remote entries of the stream; PART: 0 */
+	uint32_t first;		/* PART: index of its first entry; else 0 */
+	uint32_t nparts;	/* END: PARTs sent; else 0 */
+};
+
+struct rsm_wire_ctlr {
+	char     name[RSM_CTLR_NAME_MAX];
+	uint64_t hwaddr;
+};
+
+struct rsm_wire_remote {
+	uint32_t node;
+	uint32_t state;		/* RSM_CONNECTION_ACTIVE etc. */
+	uint32_t local_ctlr;	/* index into the HEAD's ctlr entries */
 	uint32_t pad;
-	struct rsm_wire_remote {
-		uint32_t node;
-		uint32_t state;		/* RSM_CONNECTION_ACTIVE etc. */
-		uint32_t local_ctlr;	/* index into ctlr[] */
-		uint32_t pad;
-		char     name[RSM_CTLR_NAME_MAX];
-		uint64_t hwaddr;
-	} remote[RSM_TOPO_REMOTE_MAX];
+	char     name[RSM_CTLR_NAME_MAX];
+	uint64_t hwaddr;
+};
+
+/* A HEAD or a PART at its largest; sent cut to its count. */
+struct rsm_msg_topology_head {
+	struct rsm_msg_topology t;
+	struct rsm_wire_ctlr     ctlr[RSM_TOPO_CTLR_MAX];
+};
+
+struct rsm_msg_topology_part {
+	struct rsm_msg_topology t;
+	struct rsm_wire_remote   remote[RSM_TOPO_PART_MAX];
 };
 
 struct rsm_msg_status {
@@ -384,7 +429,8 @@ unsigned rsm_wire_sockaddr(uint8_t family, const uint8_t addr[16],
 
 /*
  * Validate a received packet of n bytes that came with nfds descriptors.
- * (RSM_MSG_MORE is legal only on LIST_* and NODES replies.)
+ * (RSM_MSGF_MORE is legal only on successful LIST_*, NODES and TOPOLOGY
+ * replies.)
  * from_daemon: 1 when the library reads it (replies and notifications),
  * 0 when the daemon reads it (requests only).
  * Returns 0 when header, type, direction, size (exact) and fd count are all

@@ -25,12 +25,8 @@
 #define CONF_DEFAULT_HEARTBEAT_MS	100u
 #define CONF_DEFAULT_DEAD_AFTER_MS	1000u
 #define CONF_DEFAULT_PEER_IDLE_S	30u
-/*
- * Peers are not bounded by the node ids (0..RSM_NODE_ID_MAX): every peer
- * is a remote of rsm_get_interconnect_topology(), whose one reply lists at
- * most RSM_TOPO_REMOTE_MAX, and each one is heartbeaten on every tick.
- */
-#define CONF_PEERS_MAX			RSM_TOPO_REMOTE_MAX
+/* The peers a node may have: RSM_PEERS_MAX (rsmd.h) says why so many. */
+#define CONF_PEERS_MAX			RSM_PEERS_MAX
 
 enum conf_type {
 	CT_NODE,

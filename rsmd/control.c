@@ -304,10 +304,15 @@ client_kill(struct rsmd *rs, struct client *c, const char *why)
 	TAILQ_INSERT_TAIL(&rs->closing, c, link);
 }
 
+/* The longest list: LIST_SEGMENTS (a segment each) or NODES (a peer each). */
 static size_t
 outq_bound(const struct rsmd *rs)
 {
-	return OUTQ_SLACK + (size_t)rs->conf.max_segments + 2;
+	size_t list = (size_t)rs->conf.max_segments;
+
+	if (list < rs->conf.npeers)
+		list = rs->conf.npeers;
+	return OUTQ_SLACK + list + 2;
 }
 
 void

@@ -58,34 +58,60 @@ h_ctlr_query(struct req *r)
 	return RSM_SUCCESS;
 }
 
+/*
+ * TOPOLOGY: a HEAD with the controllers, the peers in PARTs, an END with
+ * the totals (proto/rsm_proto.h).  All of it is queued now, so the client
+ * gets one snapshot however the links change meanwhile.
+ */
 int
 h_topology(struct req *r)
 {
-	struct rsm_msg_topology *t = &r->out.topo;
+	struct rsm_msg_topology_head head;
+	struct rsm_msg_topology_part part;
+	struct rsm_msg_topology *t = &head.t;
 	struct ctlr_iter it;
 	char route_name[RSM_CTLR_NAME_MAX];
-	uint32_t route = 0;
+	uint32_t route = 0, nparts = 0;
+	size_t first, n, total = peer_count(r->rs);
 
+	memset(&head, 0, sizeof(head));
+	t->kind = RSM_TOPO_HEAD;
 	t->node_id = r->rs->conf.node_id;
-	t->nctlr = 0;
-	t->nremote = 0;
 	/* loopback is no way to another node: not part of the topology. */
 	ctlr_iter_init(&it);
-	while (t->nctlr < RSM_TOPO_CTLR_MAX && ctlr_next(r->rs, &it)) {
+	while (t->count < RSM_TOPO_CTLR_MAX && ctlr_next(r->rs, &it)) {
 		if (it.type->flags & RSM_CTLRF_THIS_NODE)
 			continue;
 		/* Peer links are reached through the first PEER_ROUTE one. */
 		if ((it.type->flags & RSM_CTLRF_PEER_ROUTE) && route == 0 &&
 		    it.unit == 0)
-			route = t->nctlr;
-		snprintf(t->ctlr[t->nctlr].name, sizeof(t->ctlr[0].name),
+			route = t->count;
+		snprintf(head.ctlr[t->count].name, sizeof(head.ctlr[0].name),
 		    "%s", it.name);
-		t->ctlr[t->nctlr++].hwaddr = r->rs->conf.node_id;
+		head.ctlr[t->count++].hwaddr = r->rs->conf.node_id;
 	}
+	t->nremote = (uint32_t)total;
+	req_send_more(r, &head, sizeof(*t) + t->count * sizeof(head.ctlr[0]));
 	/* Peer daemons link over TCP: they are reached through its unit 0. */
 	ctlr_peer_route(route_name, sizeof(route_name));
-	peer_topology(r->rs, t, route, route_name);
-	r->outlen = sizeof(*t);
+	for (first = 0; first < total; first += n) {
+		memset(&part, 0, sizeof(part));
+		n = peer_topology(r->rs, first, part.remote, RSM_TOPO_PART_MAX,
+		    route, route_name);
+		if (n == 0)
+			break;
+		part.t.kind = RSM_TOPO_PART;
+		part.t.count = (uint32_t)n;
+		part.t.first = (uint32_t)first;
+		req_send_more(r, &part, sizeof(part.t) +
+		    n * sizeof(part.remote[0]));
+		nparts++;
+	}
+	memset(&r->out.topo, 0, sizeof(r->out.topo));
+	r->out.topo.kind = RSM_TOPO_END;
+	r->out.topo.nremote = (uint32_t)total;
+	r->out.topo.nparts = nparts;
+	r->outlen = sizeof(r->out.topo);
 	return RSM_SUCCESS;
 }
 

@@ -39,18 +39,38 @@
 
 static void dial(struct rsmd *, struct peer *);
 
+/*
+ * Called for every frame received: a binary search, as P->peer is in node
+ * id order (peer_init) and node ids are unique (config.c).
+ */
 struct peer *
 peer_by_node(const struct rsmd *rs, uint32_t node)
 {
 	struct peers *P = rs->peers;
-	size_t i;
+	size_t lo = 0, hi, mid;
 
 	if (P == NULL)
 		return NULL;
-	for (i = 0; i < P->npeers; i++)
-		if (P->peer[i].node_id == node)
-			return &P->peer[i];
+	hi = P->npeers;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (P->peer[mid].node_id == node)
+			return &P->peer[mid];
+		if (P->peer[mid].node_id < node)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return NULL;
+}
+
+static int
+peer_node_cmp(const void *a, const void *b)
+{
+	uint32_t x = ((const struct peer *)a)->node_id;
+	uint32_t y = ((const struct peer *)b)->node_id;
+
+	return x < y ? -1 : x > y;
 }
 
 uint64_t
@@ -103,7 +123,11 @@ peer_of_retry(struct rsmd_timer *t)
 static void
 retry_fire(struct rsmd *rs, struct rsmd_timer *t)
 {
-	dial(rs, peer_of_retry(t));
+	struct peer *peer = peer_of_retry(t);
+
+	/* On demand: the calls it was for may have expired meanwhile. */
+	if (!peer->on_demand || pcall_queued(peer))
+		dial(rs, peer);
 }
 
 static void
@@ -185,7 +209,8 @@ evict_oldest(struct rsmd *rs)
 
 	if (now - P->last_flood_log_ms >= 1000) {
 		log_warnx("peer port: %d unauthenticated connections: "
-		    "dropping the oldest for each new one", PEER_UNAUTH_MAX);
+		    "dropping the oldest for each new one",
+		    (int)(PEER_UNAUTH_MAX + P->npeers));
 		P->last_flood_log_ms = now;
 	}
 	pconn_kill(rs, TAILQ_FIRST(&P->unauth), NULL);
@@ -210,7 +235,7 @@ listen_ready(struct rsmd *rs, struct rsmd_io *io, uint32_t events)
 				P->accept_paused = 1;
 			return;
 		}
-		if (P->nunauth >= PEER_UNAUTH_MAX)
+		if (P->nunauth >= PEER_UNAUTH_MAX + P->npeers)
 			evict_oldest(rs);
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		rsmd_addr_text(&ss, who, sizeof(who));
@@ -333,6 +358,20 @@ peer_conn_gone(struct rsmd *rs, struct pconn *pc, const char *why)
 		return;
 	if (peer->dialing == pc) {
 		peer->dialing = NULL;
+		/*
+		 * Connected, then closed or timed out in the handshake: the
+		 * peer lives, and may have closed it for its own dial, which
+		 * would lose to ours on its side if it were lower, or is on
+		 * its way to us.  Calls waiting keep waiting (their deadline
+		 * bounds it) and the dial is retried; only a connect that
+		 * failed answers them at once.
+		 */
+		if (peer->on_demand && pc->state == PC_HANDSHAKE &&
+		    pcall_queued(peer) && !P->stopping) {
+			rsmd_timer_set(rs, &peer->retry, rsm_now_ms() +
+			    PEER_BACKOFF_MIN_MS);
+			return;
+		}
 		schedule_dial(rs, peer);
 		return;
 	}
@@ -513,10 +552,15 @@ peer_init(struct rsmd *rs)
 	}
 	P->npeers = cf->npeers;
 	for (i = 0; i < P->npeers; i++) {
+		P->peer[i].addr = cf->peers[i];
+		P->peer[i].node_id = cf->peers[i].node_id;
+	}
+	/* In node id order for peer_by_node(), before anything points in. */
+	if (P->npeers > 1)
+		qsort(P->peer, P->npeers, sizeof(*P->peer), peer_node_cmp);
+	for (i = 0; i < P->npeers; i++) {
 		struct peer *peer = &P->peer[i];
 
-		peer->addr = cf->peers[i];
-		peer->node_id = cf->peers[i].node_id;
 		peer->backoff_ms = PEER_BACKOFF_MIN_MS;
 		peer->retry.fire = retry_fire;
 		peer->on_demand = config_links_on_demand(cf);
@@ -643,16 +687,15 @@ peer_info(const struct rsmd *rs, size_t i, struct rsm_msg_nodeinfo *ni)
 	ni->up_ms = peer->link ? now - peer->up_since_ms : 0;
 }
 
-void
-peer_topology(const struct rsmd *rs, struct rsm_msg_topology *t,
-    uint32_t local_ctlr, const char *name)
+size_t
+peer_topology(const struct rsmd *rs, size_t first, struct rsm_wire_remote *out,
+    size_t max, uint32_t local_ctlr, const char *name)
 {
-	size_t i;
+	size_t i, n = 0;
 
-	for (i = 0; i < peer_count(rs) && t->nremote < RSM_TOPO_REMOTE_MAX;
-	    i++) {
+	for (i = first; i < peer_count(rs) && n < max; i++) {
 		const struct peer *peer = &rs->peers->peer[i];
-		struct rsm_wire_remote *r = &t->remote[t->nremote++];
+		struct rsm_wire_remote *r = &out[n++];
 
 		memset(r, 0, sizeof(*r));
 		r->node = peer->node_id;
@@ -664,4 +707,5 @@ peer_topology(const struct rsmd *rs, struct rsm_msg_topology *t,
 		snprintf(r->name, sizeof(r->name), "%s", name);
 		r->hwaddr = peer->node_id;
 	}
+	return n;
 }

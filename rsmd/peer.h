@@ -102,14 +102,19 @@ int	 peer_can_call(const struct rsmd *, uint32_t node);
 struct sockaddr_storage;
 int	 peer_addr(const struct rsmd *, uint32_t node,
 	    struct sockaddr_storage *);
-/* For NODES: the number of configured peers and each one's state. */
+/*
+ * For NODES: the number of configured peers and each one's state, peer i
+ * being the i-th in node id order.
+ */
 size_t	 peer_count(const struct rsmd *);
 void	 peer_info(const struct rsmd *, size_t i, struct rsm_msg_nodeinfo *);
 /*
- * For TOPOLOGY: add every configured peer as a remote of local ctlr,
- * reached through its controller `name`.
+ * For TOPOLOGY: at most max peers from number `first` on (numbered as for
+ * peer_info), as remotes of local ctlr reached through its controller
+ * `name`.  Returns how many it wrote.
  */
-void	 peer_topology(const struct rsmd *, struct rsm_msg_topology *,
-	    uint32_t local_ctlr, const char *name);
+size_t	 peer_topology(const struct rsmd *, size_t first,
+	    struct rsm_wire_remote *out, size_t max, uint32_t local_ctlr,
+	    const char *name);
 
 #endif /* RSMD_PEER_H */

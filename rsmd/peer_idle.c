@@ -106,7 +106,7 @@ peer_idle_check(struct rsmd *rs, struct peer *peer, uint64_t now)
 		}
 		return;
 	}
-	if (!idle_here(rs, peer, now))
+	if (now < peer->next_ask_ms || !idle_here(rs, peer, now))
 		return;
 	log_debug("node %u: link unused for %" PRIu64 " s: asking to close "
 	    "it", peer->node_id, rs->conf.peer_idle_timeout);
@@ -123,7 +123,12 @@ peer_idle_answer(struct rsmd *rs, struct peer *peer, int status)
 	if (status != RSM_SUCCESS) {
 		/* In use over there (or an older rsmd): keep the link. */
 		log_debug("node %u: link stays (%d)", peer->node_id, status);
-		peer->last_used_ms = rsm_now_ms();
+		/*
+		 * Not a use: marking it one would refuse the peer's own
+		 * question a moment later, and two sides a little out of
+		 * phase would keep refusing each other.
+		 */
+		peer->next_ask_ms = rsm_now_ms() + idle_ms(rs);
 		undrain(rs, peer);
 		return;
 	}
@@ -150,8 +155,14 @@ serve_idle(struct rsmd *rs, uint32_t node, uint32_t type, const void *body,
 	 * Both asking at once: yes to each other, the first answer closes.
 	 * Otherwise only a link idle here too may close.
 	 */
-	if (!peer->draining && !idle_here(rs, peer, now))
+	if (!peer->draining && !idle_here(rs, peer, now)) {
+		log_debug("node %u asks to close the link: it stays (%s)",
+		    node, pcall_user_pending(peer) ? "calls waiting" :
+		    !peer->on_demand ? "always linked" :
+		    now - peer->last_used_ms < idle_ms(rs) ? "used lately" :
+		    "in use");
 		return RSMERR_INSUFFICIENT_RESOURCES;
+	}
 	if (!peer->draining)
 		peer->drain_since_ms = now;
 	peer->draining = 1;

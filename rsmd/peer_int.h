@@ -14,7 +14,11 @@
 #include "rsmd.h"
 #include "peer.h"
 
-/* Inbound connections not yet authenticated, at most; the oldest goes. */
+/*
+ * Inbound connections not yet authenticated, at most, beyond one per peer
+ * (every node of a large cluster may dial this one at once, as when all
+ * of them import its segment); the oldest goes.
+ */
 #define PEER_UNAUTH_MAX		64
 /* Connections accepted per readiness event, for fairness. */
 #define PEER_ACCEPT_BURST	32
@@ -94,6 +98,7 @@ struct peer {
 	int		 idle_closing;	/* we are closing it for being idle */
 	uint64_t	 drain_since_ms;
 	uint64_t	 last_used_ms;	/* last call made or served */
+	uint64_t	 next_ask_ms;	/* after a "no", ask again from then */
 };
 
 struct peers {

@@ -78,7 +78,7 @@ usage(FILE *fp)
 "  listen = HOST:PORT     where peer daemons connect (none); numeric IPv4,\n"
 "                         [IPv6] or *:PORT\n"
 "  peer = ID HOST:PORT    a peer node (id 0..65535) and its listen address;\n"
-"                         repeatable, up to 64 peers\n"
+"                         repeatable, up to 4096 peers\n"
 "  peers_file = PATH      more peers, one \"ID HOST:PORT\" per line (none);\n"
 "                         this node's own line is skipped\n"
 "  peer_links = WHEN      always, on-demand or auto: on-demand with a\n"

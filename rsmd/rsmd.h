@@ -34,6 +34,18 @@
 #define RSMD_RESERVED_SEGID_END	0x3fffffu
 /* The protections an access-list entry may carry (numeric check, spec 4.4). */
 #define RSMD_ACL_PERM_MAX	0666u
+/*
+ * The peers one node may have (`peer` lines): enough for clusters of
+ * hundreds of nodes, and bounded because each peer costs on every tick
+ * (its heartbeat and deadlines are walked), a descriptor or two (rsmd
+ * raises RLIMIT_NOFILE to its hard limit), a lookup per received frame
+ * (by node id, in a sorted array) and an entry of the TOPOLOGY stream,
+ * whose receiver takes at most RSM_TOPO_REMOTE_MAX.  Not bounded by the
+ * node ids, 0..RSM_NODE_ID_MAX.
+ */
+#define RSM_PEERS_MAX		4096u
+_Static_assert(RSM_PEERS_MAX <= RSM_TOPO_REMOTE_MAX,
+    "every peer is a remote of the topology");
 
 /* ---- config.c ---- */
 

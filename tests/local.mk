@@ -35,6 +35,14 @@ tests_unit_test_remote_proto_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_remote_proto_LDADD = libproto.la $(CMOCKA_LIBS)
 TESTS += tests/unit/test_remote_proto
 
+# The library's end of the TOPOLOGY stream, alone (no daemon).
+check_PROGRAMS += tests/unit/test_topo_stream
+tests_unit_test_topo_stream_SOURCES = tests/unit/test_topo_stream.c \
+	librsm/topo_stream.c librsm/topo_stream.h
+tests_unit_test_topo_stream_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_topo_stream_LDADD = $(CMOCKA_LIBS)
+TESTS += tests/unit/test_topo_stream
+
 check_PROGRAMS += tests/unit/test_ctlr
 tests_unit_test_ctlr_SOURCES = tests/unit/test_ctlr.c
 tests_unit_test_ctlr_CFLAGS = $(TEST_CFLAGS)
@@ -89,6 +97,14 @@ tests_proc_test_tcp_hostile_CFLAGS = $(TEST_CFLAGS)
 tests_proc_test_tcp_hostile_LDADD = $(TEST_PROC_LIBS)
 
 TESTS += tests/proc/test_tcp tests/proc/test_tcp_hostile
+
+# A node with hundreds of peers, and the library against a daemon whose
+# topology stream lies.
+check_PROGRAMS += tests/proc/test_topology
+tests_proc_test_topology_SOURCES = tests/proc/test_topology.c
+tests_proc_test_topology_CFLAGS = $(TEST_CFLAGS)
+tests_proc_test_topology_LDADD = $(TEST_PROC_LIBS)
+TESTS += tests/proc/test_topology
 
 TESTS += tests/unit/test_proto tests/proc/test_basic tests/proc/test_errors \
 	tests/proc/test_signals tests/proc/test_faults tests/proc/test_garbage

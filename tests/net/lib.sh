@@ -137,7 +137,7 @@ net_dump_logs() {
 	local i
 	for i in $(seq 1 "$NET_N"); do
 		echo "---- node $i log"
-		tail -30 "$(node_log "$i")" 2>/dev/null
+		tail -"${NET_LOG_LINES:-30}" "$(node_log "$i")" 2>/dev/null
 	done
 }
 

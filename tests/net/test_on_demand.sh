@@ -44,6 +44,7 @@ cluster_key_file = $(node_dir "$i")/key
 peers_file = $NET_DIR/peers
 peer_idle_timeout = $IDLE_S
 heartbeat_ms = $HEARTBEAT_MS
+log_level = ${LOG_LEVEL:-info}
 dead_after_ms = $DEAD_AFTER_MS
 EOF
 done
@@ -126,6 +127,28 @@ check "rsmadm ping 3 from node 1 links it ($out)" \
     eval "is_state 1 3 up && is_state 3 1 up"
 check "and the link goes idle again" \
     wait_until $((IDLE_S * 1000 + 5000)) is_state 1 3 idle
+
+# ---- both sides dial at the same moment ----
+# Pings from each side at once, ROUNDS times, each round from idle: every
+# ping answers, and the crossing dials settle on one link quietly.
+ROUNDS=${ROUNDS:-10}
+cross_fail=0
+for r in $(seq 1 "$ROUNDS"); do
+	wait_until $((IDLE_S * 1000 + 5000)) eval \
+	    "is_state 1 2 idle && is_state 2 1 idle" || {
+		cross_fail=$((cross_fail + 1))
+		echo "# round $r: not idle: 1 sees $(node_state 1 2), 2 sees $(node_state 2 1)"
+		continue
+	}
+	adm 1 ping 2 >"$NET_DIR/x1" 2>&1 & p1=$!
+	adm 2 ping 1 >"$NET_DIR/x2" 2>&1 & p2=$!
+	wait $p1 || { cross_fail=$((cross_fail + 1)); echo "# round $r 1->2 $(now_ms): $(cat "$NET_DIR/x1")"; }
+	wait $p2 || { cross_fail=$((cross_fail + 1)); echo "# round $r 2->1 $(now_ms): $(cat "$NET_DIR/x2")"; }
+done
+check "$ROUNDS rounds of crossing pings from idle all answer ($cross_fail failed)" \
+    test "$cross_fail" = 0
+check "and nobody logs the other down" \
+    eval "! log_has 1 'node 2 down' && ! log_has 2 'node 1 down'"
 
 # ---- a dead on-demand peer ----
 node_kill9 3

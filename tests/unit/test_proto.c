@@ -50,6 +50,14 @@ build(union pkt *p, uint16_t type, uint8_t flags, uint32_t status,
 	if ((type == RSM_MSG_CTLR_QUERY || type == RSM_MSG_LIST_CTLRS) &&
 	    plen >= 9)
 		memcpy(p->b + HDR, "loopback", 9);
+	/* A topology reply of the fixed size: the stream's closing END. */
+	if (type == RSM_MSG_TOPOLOGY && (flags & RSM_MSGF_REPLY) &&
+	    plen >= sizeof(struct rsm_msg_topology)) {
+		uint32_t kind = RSM_TOPO_END;
+
+		memcpy(p->b + HDR + offsetof(struct rsm_msg_topology, kind),
+		    &kind, sizeof(kind));
+	}
 	return HDR + plen;
 }
 
@@ -362,8 +370,13 @@ test_reply_direction_faults(void **state)
 		p.h.id = 0;
 		assert_int_equal(rsm_msg_check(p.b, n, fds, 1), RSM_MSGCHK_ID);
 		p.h.id = 7;
-		if (t != RSM_MSG_LIST_SEGMENTS && t != RSM_MSG_LIST_CTLRS &&
-		    t != RSM_MSG_NODES) {
+		if (t == RSM_MSG_TOPOLOGY) {
+			/* A stream, but its END is the last: never MORE. */
+			p.h.flags = RSM_MSGF_REPLY | RSM_MSGF_MORE;
+			assert_int_equal(rsm_msg_check(p.b, n, fds, 1),
+			    RSM_MSGCHK_FIELD);
+		} else if (t != RSM_MSG_LIST_SEGMENTS &&
+		    t != RSM_MSG_LIST_CTLRS && t != RSM_MSG_NODES) {
 			p.h.flags = RSM_MSGF_REPLY | RSM_MSGF_MORE;
 			assert_int_equal(rsm_msg_check(p.b, n, fds, 1),
 			    RSM_MSGCHK_FLAGS);
@@ -373,6 +386,9 @@ test_reply_direction_faults(void **state)
 		assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_SIZE);
 		n = build(&p, t, RSM_MSGF_REPLY, RSMERR_BAD_SEG_HNDL, 7, 0);
 		assert_int_equal(rsm_msg_check(p.b, n, 1, 1), RSM_MSGCHK_FDS);
+		/* ... and ends its request, stream or not. */
+		p.h.flags = RSM_MSGF_REPLY | RSM_MSGF_MORE;
+		assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FLAGS);
 	}
 }
 
@@ -484,7 +500,7 @@ test_node_id_range(void **state)
 	HOLDS(struct rsm_msg_connect, node, RSM_NODE_ID_MAX);
 	HOLDS(struct rsm_msg_hello_reply, node_id, RSM_NODE_ID_MAX);
 	HOLDS(struct rsm_msg_topology, node_id, RSM_NODE_ID_MAX);
-	HOLDS(struct rsm_msg_topology, remote[0].node, RSM_NODE_ID_MAX);
+	HOLDS(struct rsm_wire_remote, node, RSM_NODE_ID_MAX);
 	HOLDS(struct rsm_msg_status, node_id, RSM_NODE_ID_MAX);
 	HOLDS(struct rsm_msg_nodeinfo, node, RSM_NODE_ID_MAX);
 	HOLDS(struct rsm_msg_ping, node, RSM_NODE_ID_MAX);
@@ -569,6 +585,148 @@ test_unterminated_names(void **state)
 	n = build_reply(&p, RSM_MSG_LIST_CTLRS);
 	memset(p.b + HDR, 'C', RSM_CTLR_NAME_MAX);
 	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FIELD);
+}
+
+/* ---- the TOPOLOGY stream, one message at a time ---- */
+
+/* A topology reply: the fixed part t, then `entries` bytes of e. */
+static size_t
+build_topo(union pkt *p, const struct rsm_msg_topology *t, const void *e,
+    size_t elen, int more)
+{
+	build(p, RSM_MSG_TOPOLOGY, RSM_MSGF_REPLY | (more ? RSM_MSGF_MORE : 0),
+	    0, 7, sizeof(*t) + elen);
+	memcpy(p->b + HDR, t, sizeof(*t));
+	if (elen)
+		memcpy(p->b + HDR + sizeof(*t), e, elen);
+	return HDR + sizeof(*t) + elen;
+}
+
+#define TOPO_CHECK(t, e, elen, more, want)				\
+	do {								\
+		size_t n_ = build_topo(&p, (t), (e), (elen), (more));	\
+		assert_int_equal(rsm_msg_check(p.b, n_, 0, 1), (want));	\
+	} while (0)
+
+static void
+test_topology_messages(void **state)
+{
+	struct rsm_wire_ctlr c[RSM_TOPO_CTLR_MAX + 1];
+	struct rsm_wire_remote r[RSM_TOPO_PART_MAX + 1];
+	struct rsm_msg_topology t;
+	union pkt p;
+	size_t n;
+
+	(void)state;
+	memset(c, 0, sizeof(c));
+	memset(r, 0, sizeof(r));
+	strcpy(c[0].name, "shm0");
+	strcpy(c[1].name, "tcp0");
+	for (size_t i = 0; i <= RSM_TOPO_PART_MAX; i++) {
+		r[i].node = (uint32_t)i + 1;
+		r[i].local_ctlr = 1;
+		strcpy(r[i].name, "tcp0");
+	}
+
+	/* HEAD: under MORE, counts in range, unused fields zero. */
+	memset(&t, 0, sizeof(t));
+	t.kind = RSM_TOPO_HEAD;
+	t.count = 2;
+	t.node_id = 3;
+	t.nremote = RSM_TOPO_REMOTE_MAX;
+	TOPO_CHECK(&t, c, 2 * sizeof(c[0]), 1, 0);
+	TOPO_CHECK(&t, c, 2 * sizeof(c[0]), 0, RSM_MSGCHK_FIELD);
+	TOPO_CHECK(&t, c, 1 * sizeof(c[0]), 1, RSM_MSGCHK_SIZE);
+	TOPO_CHECK(&t, c, 3 * sizeof(c[0]), 1, RSM_MSGCHK_SIZE);
+	TOPO_CHECK(&t, c, 2 * sizeof(c[0]) + 1, 1, RSM_MSGCHK_SIZE);
+	t.nremote = RSM_TOPO_REMOTE_MAX + 1;
+	TOPO_CHECK(&t, c, 2 * sizeof(c[0]), 1, RSM_MSGCHK_FIELD);
+	t.nremote = 5;
+	t.first = 1;
+	TOPO_CHECK(&t, c, 2 * sizeof(c[0]), 1, RSM_MSGCHK_FIELD);
+	t.first = 0;
+	t.nparts = 1;
+	TOPO_CHECK(&t, c, 2 * sizeof(c[0]), 1, RSM_MSGCHK_FIELD);
+	t.nparts = 0;
+	t.count = RSM_TOPO_CTLR_MAX;
+	TOPO_CHECK(&t, c, RSM_TOPO_CTLR_MAX * sizeof(c[0]), 1, 0);
+	t.count = RSM_TOPO_CTLR_MAX + 1;
+	TOPO_CHECK(&t, c, (RSM_TOPO_CTLR_MAX + 1) * sizeof(c[0]), 1,
+	    RSM_MSGCHK_FIELD);
+	t.count = 2;
+	memset(c[1].name, 'x', sizeof(c[1].name));
+	TOPO_CHECK(&t, c, 2 * sizeof(c[0]), 1, RSM_MSGCHK_FIELD);
+	strcpy(c[1].name, "tcp0");
+	/* A topology reply carries no descriptor. */
+	n = build_topo(&p, &t, c, 2 * sizeof(c[0]), 1);
+	assert_int_equal(rsm_msg_check(p.b, n, 1, 1), RSM_MSGCHK_FDS);
+
+	/* PART: 1 .. RSM_TOPO_PART_MAX entries inside the whole list. */
+	memset(&t, 0, sizeof(t));
+	t.kind = RSM_TOPO_PART;
+	t.count = RSM_TOPO_PART_MAX;
+	TOPO_CHECK(&t, r, RSM_TOPO_PART_MAX * sizeof(r[0]), 1, 0);
+	TOPO_CHECK(&t, r, RSM_TOPO_PART_MAX * sizeof(r[0]), 0,
+	    RSM_MSGCHK_FIELD);
+	TOPO_CHECK(&t, r, (RSM_TOPO_PART_MAX - 1) * sizeof(r[0]), 1,
+	    RSM_MSGCHK_SIZE);
+	t.count = RSM_TOPO_PART_MAX + 1;
+	TOPO_CHECK(&t, r, (RSM_TOPO_PART_MAX + 1) * sizeof(r[0]), 1,
+	    RSM_MSGCHK_FIELD);
+	t.count = 0;
+	TOPO_CHECK(&t, r, 0, 1, RSM_MSGCHK_FIELD);
+	t.count = 2;
+	t.first = RSM_TOPO_REMOTE_MAX - 2;
+	TOPO_CHECK(&t, r, 2 * sizeof(r[0]), 1, 0);
+	t.first = RSM_TOPO_REMOTE_MAX - 1;
+	TOPO_CHECK(&t, r, 2 * sizeof(r[0]), 1, RSM_MSGCHK_FIELD);
+	t.first = UINT32_MAX;
+	TOPO_CHECK(&t, r, 2 * sizeof(r[0]), 1, RSM_MSGCHK_FIELD);
+	t.first = 0;
+	t.nremote = 2;
+	TOPO_CHECK(&t, r, 2 * sizeof(r[0]), 1, RSM_MSGCHK_FIELD);
+	t.nremote = 0;
+	t.node_id = 3;
+	TOPO_CHECK(&t, r, 2 * sizeof(r[0]), 1, RSM_MSGCHK_FIELD);
+	t.node_id = 0;
+	r[1].pad = 1;
+	TOPO_CHECK(&t, r, 2 * sizeof(r[0]), 1, RSM_MSGCHK_FIELD);
+	r[1].pad = 0;
+	r[1].local_ctlr = RSM_TOPO_CTLR_MAX;
+	TOPO_CHECK(&t, r, 2 * sizeof(r[0]), 1, RSM_MSGCHK_FIELD);
+	r[1].local_ctlr = 1;
+	memset(r[0].name, 'y', sizeof(r[0].name));
+	TOPO_CHECK(&t, r, 2 * sizeof(r[0]), 1, RSM_MSGCHK_FIELD);
+	strcpy(r[0].name, "tcp0");
+
+	/* END: the last reply, totals only. */
+	memset(&t, 0, sizeof(t));
+	t.kind = RSM_TOPO_END;
+	t.nremote = 300;
+	t.nparts = 5;
+	TOPO_CHECK(&t, NULL, 0, 0, 0);
+	TOPO_CHECK(&t, NULL, 0, 1, RSM_MSGCHK_FIELD);
+	TOPO_CHECK(&t, r, 1, 0, RSM_MSGCHK_SIZE);
+	t.count = 1;
+	TOPO_CHECK(&t, r, sizeof(r[0]), 0, RSM_MSGCHK_FIELD);
+	t.count = 0;
+	t.nremote = RSM_TOPO_REMOTE_MAX + 1;
+	TOPO_CHECK(&t, NULL, 0, 0, RSM_MSGCHK_FIELD);
+	t.nremote = 300;
+	t.nparts = RSM_TOPO_REMOTE_MAX + 1;
+	TOPO_CHECK(&t, NULL, 0, 0, RSM_MSGCHK_FIELD);
+
+	/* Unknown kinds and short messages. */
+	memset(&t, 0, sizeof(t));
+	TOPO_CHECK(&t, NULL, 0, 0, RSM_MSGCHK_FIELD);
+	t.kind = RSM_TOPO_END + 1;
+	TOPO_CHECK(&t, NULL, 0, 1, RSM_MSGCHK_FIELD);
+	n = build(&p, RSM_MSG_TOPOLOGY, RSM_MSGF_REPLY | RSM_MSGF_MORE, 0, 7,
+	    sizeof(t) - 1);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_SIZE);
+	/* The largest HEAD and PART fit a packet. */
+	assert_true(HDR + sizeof(struct rsm_msg_topology_part) <= RSM_MSG_MAX);
+	assert_true(HDR + sizeof(struct rsm_msg_topology_head) <= RSM_MSG_MAX);
 }
 
 static void
@@ -1050,6 +1208,7 @@ main(void)
 		cmocka_unit_test(test_node_id_range),
 		cmocka_unit_test(test_fd_counts),
 		cmocka_unit_test(test_unterminated_names),
+		cmocka_unit_test(test_topology_messages),
 		cmocka_unit_test(test_descriptions),
 		cmocka_unit_test(test_roundtrip_plain),
 		cmocka_unit_test(test_roundtrip_fd),
