@@ -97,8 +97,11 @@ END {
 	row("rsmd RSS MiB, idle", "rss_kb_" idle, 1024)
 	target("< 8 MiB (max)", mx("rss_kb_" idle) < 8192, cnt["rss_kb_" idle])
 	row("rsmd descriptors, idle", "fds_" idle, 1, 0); printf "\n"
+	row("links declared down (no failure injected)", "links_lost", 1, 0); printf "\n"
 	row("ring: connect ms (all at once)", "ring_connect_us", 1000); printf "\n"
 	row("all-to-one: connect ms (all at once)", "all_connect_us", 1000); printf "\n"
+	row("ring: rsmd CPU ms over the phase", "ring_cpu_ms", 1, 0); printf "\n"
+	row("all-to-one: rsmd CPU ms over the phase", "all_cpu_ms", 1, 0); printf "\n"
 	printf "%-46s %10d ms\n", "ring: whole phase", val["ring_ms", 1]
 	printf "%-46s %10d ms\n", "all-to-one: whole phase", val["all_ms", 1]
 	big = median("lat_big_us"); ref = median("lat_ref_us")

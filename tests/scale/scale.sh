@@ -15,8 +15,8 @@
 # SCALE_LAT_COUNT (50 connects per latency run), SCALE_LAT_ROUNDS (5
 # paired runs), SCALE_CONF (extra rsmd.conf lines, ";" separated),
 # SCALE_IDLE_LINKS_MAX (2: links a node may hold in an idle cluster),
-# SCALE_LOG_LEVEL (warn), SCALE_KEEP=1 (keep the run's directory), and
-# those of tests/net/lib.sh.  Checks print "ok"/"FAIL" lines and a
+# SCALE_LOG_LEVEL (warn), SCALE_NICE (10: the workers' niceness),
+# SCALE_KEEP=1 (keep the run's directory), and those of tests/net/lib.sh.  Checks print "ok"/"FAIL" lines and a
 # summary; the exit status is 0 only when every check passed.  RESULTS
 # gets the figures, one "KEY VALUE [NODE]" line each.
 set -u
@@ -39,6 +39,7 @@ LAT_COUNT=${SCALE_LAT_COUNT:-50}
 LAT_ROUNDS=${SCALE_LAT_ROUNDS:-5}
 IDLE_LINKS_MAX=${SCALE_IDLE_LINKS_MAX:-2}
 LOG_LEVEL=${SCALE_LOG_LEVEL:-warn}
+NICE=${SCALE_NICE:-10}
 # How long an unused link stays (rsmd's default unless SCALE_CONF sets it):
 # the bound of the wait for every link to close.
 IDLE_TIMEOUT_S=$(sed -n 's/.*peer_idle_timeout *= *\([0-9]*\).*/\1/p' <<<"${SCALE_CONF:-}")
@@ -229,10 +230,14 @@ check_daemons() {
 # Worker output: $NET_DIR/w/NAME.out.
 wout() { echo "$NET_DIR/w/$1.out"; }
 # worker NAME NODE ARGS...: a scale_worker in node's namespace; sets $!.
+# Workers run at nice $NICE: on a real cluster a node's daemon never
+# competes for a core with the other nodes' programs, here hundreds of
+# them share two cores with every daemon.
 worker() {
 	local name=$1 i=$2
 	shift 2
-	RSM_DAEMON_SOCKET=$(node_sock "$i") ip netns exec "$(node_ns "$i")" \
+	RSM_DAEMON_SOCKET=$(node_sock "$i") nice -n "$NICE" \
+	    ip netns exec "$(node_ns "$i")" \
 	    "$WORKER" "$@" >"$(wout "$name")" 2>&1 &
 }
 count_lines() {	# count_lines PATTERN NAME...: workers whose output matches
@@ -409,6 +414,8 @@ one_target() { echo 1; }
 report_seq=0
 phase() {
 	local name=$1 target_fn=$2 i t ws=() pids=() bad=0 w tp
+	local -a c0 c1
+	cpu_sample c0
 	tp=$(now_ms)
 	for i in $(seq 1 "$NODES"); do
 		t=$($target_fn "$i")
@@ -420,6 +427,11 @@ phase() {
 		wait "${pids[$i]}" || bad=$((bad + 1))
 	done
 	tp=$(( $(now_ms) - tp ))
+	cpu_sample c1
+	# What each daemon spent on the phase, in ms of CPU.
+	for i in $(seq 1 "$NODES"); do
+		fig "${name}_cpu_ms" $(( (c1[i] - c0[i]) * 1000 / CLK_TCK )) "$i"
+	done
 	n=$(count_lines '^ok ' "${ws[@]}")
 	check "$name: $n of $NODES importers wrote, read back and checked their data ($tp ms)" \
 	    test "$n" -eq "$NODES" -a "$bad" -eq 0
@@ -432,7 +444,7 @@ phase() {
 		    "$(wout "$w")"
 	done >>"$FIG"
 	grep "^${name}_connect_us" "$FIG" >>"$results"
-	echo "# $name connect us: $(summary "${name}_connect_us")"
+	echo "# $name connect us: $(summary "${name}_connect_us"); rsmd CPU ms: $(summary "${name}_cpu_ms")"
 	# What the exporters hold now.
 	report_seq=$((report_seq + 1))
 	for i in $(seq 1 "$NODES"); do kill -USR1 "${EXP_PID[$i]}"; done
@@ -536,6 +548,12 @@ if [ "$PEERS" = file ]; then
 	idle_interval idle
 fi
 check_daemons "after the idle intervals"
+# Links the daemons declared down (not an idle close): none should be,
+# in a cluster where no daemon or link failed.
+for i in $(seq 1 "$NODES"); do
+	fig links_lost "$(grep -Ec 'node [0-9]+ down:' "$(node_log "$i")")" "$i"
+done
+echo "# links declared down, per node: $(summary links_lost)"
 
 # ---- the end ----
 for i in $(seq 1 "$TOTAL"); do kill "${EXP_PID[$i]}" 2>/dev/null; done
