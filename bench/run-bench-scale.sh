@@ -89,6 +89,7 @@ END {
 	if (idle == "idle") {
 		row("peer links per node, idle again", "links_idle", 1, 0); printf "\n"
 		row("rsmd CPU % of a core, links still open", "cpu_pct_busy", 1, 3); printf "\n"
+		row("peer links per node, at the end of that", "links_busy", 1, 0); printf "\n"
 		row("rsmd RSS MiB, links still open", "rss_kb_busy", 1024); printf "\n"
 		printf "%-46s %10s ms\n", "every link closed, after the last connect", val["links_gone_ms", 1]
 	}

@@ -11,7 +11,8 @@
 #
 # Environment (defaults in brackets): SCALE_PEERS (file: one shared
 # peers_file; lines: a "peer =" line per peer, at most 64), SCALE_BATCH
-# (32 daemons started at once), SCALE_IDLE_S (15: each idle interval),
+# (32 daemons started at once), SCALE_IDLE_S (15: the idle interval),
+# SCALE_BUSY_S (10 at most: the one with the all-to-one's links open),
 # SCALE_LAT_COUNT (50 connects per latency run), SCALE_LAT_ROUNDS (5
 # paired runs), SCALE_CONF (extra rsmd.conf lines, ";" separated),
 # SCALE_IDLE_LINKS_MAX (2: links a node may hold in an idle cluster),
@@ -35,6 +36,9 @@ done
 PEERS=${SCALE_PEERS:-file}
 BATCH=${SCALE_BATCH:-32}
 IDLE_S=${SCALE_IDLE_S:-15}
+# The interval with the all-to-one's links open: shorter, so that it ends
+# before peer_idle_timeout closes them.
+BUSY_S=${SCALE_BUSY_S:-$(( IDLE_S < 10 ? IDLE_S : 10 ))}
 LAT_COUNT=${SCALE_LAT_COUNT:-50}
 LAT_ROUNDS=${SCALE_LAT_ROUNDS:-5}
 IDLE_LINKS_MAX=${SCALE_IDLE_LINKS_MAX:-2}
@@ -284,15 +288,15 @@ summary() {
 }
 fig() { echo "$*" >>"$FIG"; record "$@"; }
 
-# idle_interval TAG: CPU of every daemon over IDLE_S seconds of nothing
+# idle_interval TAG SECONDS: CPU of every daemon over SECONDS of nothing
 # but the daemons' own timers, then RSS, descriptors and links.
 idle_interval() {
-	local tag=$1 i t0 t1 dt
+	local tag=$1 secs=$2 i t0 t1 dt
 	local -a a b
 	cpu_sample a
 	t0=$(date +%s%N)
 	# The interval is the measurement itself, not a wait for an event.
-	sleep "$IDLE_S"
+	sleep "$secs"
 	cpu_sample b
 	t1=$(date +%s%N)
 	dt=$(( (t1 - t0) / 1000000 ))
@@ -495,7 +499,7 @@ for i in $(seq 1 "$NODES"); do
 	fig links_work "$(links_of "$i")" "$i"
 done
 echo "# links after the workload: $(summary links_work)"
-idle_interval busy
+idle_interval busy "$BUSY_S"
 
 # ---- connect latency: the big cluster against the reference pair ----
 # Paired rounds, the order alternating; every round is a new pair of
@@ -545,7 +549,7 @@ if [ "$PEERS" = file ]; then
 	    all_links_gone
 	record links_gone_ms "$td"
 	show_open_links
-	idle_interval idle
+	idle_interval idle "$IDLE_S"
 fi
 check_daemons "after the idle intervals"
 # Links the daemons declared down (not an idle close): none should be,
