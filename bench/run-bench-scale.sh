@@ -84,13 +84,12 @@ END {
 	if (cnt["linked_ms"])
 		printf "%-46s %10d ms\n", "cluster up: to every link up", val["linked_ms", 1]
 	row("peer links per node, idle after start", "links_start", 1, 0); printf "\n"
-	row("peer links per node, after the workload", "links_work", 1, 0); printf "\n"
+	row("peer links per node, " (cnt["cpu_pct_idle"] ? "all-to-one + " val["busy_s", 1] " s" : "after the workload"), "links_busy", 1, 0); printf "\n"
 	idle = cnt["cpu_pct_idle"] ? "idle" : "busy"
 	if (idle == "idle") {
 		row("peer links per node, idle again", "links_idle", 1, 0); printf "\n"
-		row("rsmd CPU % of a core, links still open", "cpu_pct_busy", 1, 3); printf "\n"
-		row("peer links per node, at the end of that", "links_busy", 1, 0); printf "\n"
-		row("rsmd RSS MiB, links still open", "rss_kb_busy", 1024); printf "\n"
+		row("rsmd CPU % of a core, those links open", "cpu_pct_busy", 1, 3); printf "\n"
+		row("rsmd RSS MiB, those links open", "rss_kb_busy", 1024); printf "\n"
 		printf "%-46s %10s ms\n", "every link closed, after the last connect", val["links_gone_ms", 1]
 	}
 	row("rsmd CPU % of a core, idle " idle_s " s", "cpu_pct_" idle, 1, 3)
