@@ -43,3 +43,12 @@ EXTRA_DIST += bench/run-bench-verbs.sh
 .PHONY: bench-verbs
 bench-verbs: bench/rsm_verbs_perf rsmd/rsmd rsmadm/rsmadm
 	bash $(top_srcdir)/bench/run-bench-verbs.sh $(abs_top_builddir)
+
+# The scale benchmark: $(NODES) rsmd in network namespaces on one bridge
+# (tests/scale), their RSS, idle CPU, links, start-up time and connect
+# latency beside a two-node cluster; `make bench-scale` (root).
+NODES = 256
+EXTRA_DIST += bench/run-bench-scale.sh
+.PHONY: bench-scale
+bench-scale: tests/scale/scale_worker rsmd/rsmd rsmadm/rsmadm
+	NODES='$(NODES)' bash $(top_srcdir)/bench/run-bench-scale.sh $(abs_top_builddir)

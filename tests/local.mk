@@ -196,3 +196,13 @@ endif
 # a transport kind (tests/test_layers.sh, doc/tree.md).
 TESTS += tests/test_layers.sh
 EXTRA_DIST += tests/test_layers.sh
+
+# scale/: many rsmd on one bridge, each exporting a segment, a ring and an
+# all-to-one of checksummed records, the daemons' cost measured (see
+# tests/scale/README).  make check runs test_scale.sh, 24 nodes (root
+# and ip netns, else skipped with 77); `make bench-scale` runs 256.
+check_PROGRAMS += tests/scale/scale_worker
+tests_scale_scale_worker_SOURCES = tests/scale/scale_worker.c
+tests_scale_scale_worker_LDADD = librsm.la libutil_rsm.la $(PTHREAD_LIBS)
+TESTS += tests/scale/test_scale.sh
+EXTRA_DIST += tests/scale/README tests/scale/scale.sh tests/scale/test_scale.sh

@@ -5,7 +5,8 @@
 # bridge in a switch namespace "rsmPID-sw", so nothing is added to the
 # machine's own namespace and deleting the namespaces removes every link.
 # Node I has address 10.77.X.I/24, where X comes from the PID, and its own
-# rsmd, config, cluster key, socket and log under a private directory.
+# rsmd, config, cluster key, socket and log under a private directory
+# (a script for more than 254 nodes redefines node_addr and NET_PREFIX).
 # net_setup installs an EXIT trap that tears all of it down, on failure too.
 #
 # Every wait is bounded (wait_until); results are counted by ok/nok and
@@ -25,6 +26,7 @@ NET_FAIL=0
 NET_NODES_UP=()
 HEARTBEAT_MS=${HEARTBEAT_MS:-100}
 DEAD_AFTER_MS=${DEAD_AFTER_MS:-1000}
+NET_PREFIX=24
 PEER_PORT=7700
 
 # Exit 77 (skipped) unless root with working network namespaces.
@@ -159,7 +161,7 @@ net_setup() {
 		ip -n "$NET_SW" link add "p$i" type veth peer name eth0 \
 		    netns "$ns" || return 1
 		ip -n "$NET_SW" link set "p$i" master br0 up
-		ip -n "$ns" addr add "$(node_addr "$i")/24" dev eth0
+		ip -n "$ns" addr add "$(node_addr "$i")/$NET_PREFIX" dev eth0
 		ip -n "$ns" link set eth0 up
 		ip -n "$ns" link set lo up
 	done
