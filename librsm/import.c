@@ -160,12 +160,8 @@ rsm_memseg_import_connect(rsmapi_controller_handle_t controller,
 		;	/* a capability type: the capability is all there is */
 	else if (im->fd >= 0 || atomic_load(&im->gen) != 0)
 		close(call.reply_fd);
-	else {
+	else
 		im->fd = call.reply_fd;
-		/* Whether the exporter gives the memory up (memfd_move.c). */
-		im->status = rsm_memfd_status_map(im->fd, im->size, PROT_READ,
-		    NULL);
-	}
 	rsm_handles_unlock();
 	/*
 	 * An eager type (verbs) connects its data path now rather than at
@@ -235,6 +231,23 @@ rsm_memseg_import_disconnect(rsm_memseg_import_handle_t im_memseg)
 	return RSM_SUCCESS;
 }
 
+/*
+ * Map the memfd's status page, which tells whether the exporter gave the
+ * memory up (memfd_move.c), before the first view of the segment (lock
+ * held).  Only an access through a view can be lost, so an import that
+ * is connected and disconnected without one never maps it: a connect
+ * costs no mmap and munmap.  Set before the view is published (release),
+ * so the data path, which reads the view first (acquire), sees it; kept
+ * until disconnect once mapped.
+ */
+static void
+status_attach_locked(struct rsm_import *im)
+{
+	if (im->status == NULL && im->fd >= 0)
+		im->status = rsm_memfd_status_map(im->fd, im->size, PROT_READ,
+		    NULL);
+}
+
 /* Lock held. */
 static int
 implicit_map_locked(struct rsm_import *im)
@@ -256,6 +269,7 @@ implicit_map_locked(struct rsm_import *im)
 	rc = im->ctlr->ops->connect(&im->xs, &t);
 	if (rc != RSM_SUCCESS)
 		return rc;
+	status_attach_locked(im);
 	im->win_base = im->xs.base;
 	im->win_off = 0;
 	im->win_len = im->size;
@@ -353,6 +367,7 @@ rsm_memseg_import_map(rsm_memseg_import_handle_t im_memseg, void **address,
 		rc = mmap_errno_to_rsm(errno);
 		goto out;
 	}
+	status_attach_locked(im);
 	im->map_addr = p;
 	im->map_len = length;
 	im->map_prot = perm_to_prot(perm);
@@ -466,16 +481,15 @@ rsm_import_rebound(uint64_t epoch, uint64_t dh, uint64_t size, int fd)
 		(void)mmap(im->map_addr, im->map_len, im->map_prot,
 		    MAP_SHARED | MAP_FIXED, fd, (off_t)im->win_off);
 	/* The new memory's status page, in place of the old one's. */
-	if (im->status != NULL) {
-		if (rsm_memfd_status_map(fd, im->size, PROT_READ,
-		    (void *)im->status) == NULL)
-			im->status = NULL;	/* MAP_FIXED failed: gone */
-	} else
-		im->status = rsm_memfd_status_map(fd, im->size, PROT_READ,
-		    NULL);
+	if (im->status != NULL && rsm_memfd_status_map(fd, im->size,
+	    PROT_READ, (void *)im->status) == NULL)
+		im->status = NULL;	/* MAP_FIXED failed: gone */
 	if (im->fd >= 0)
 		close(im->fd);
 	im->fd = fd;
+	/* Without a view yet, the first one maps it (im->size is known). */
+	if (atomic_load(&im->view) != RSM_VIEW_NONE)
+		status_attach_locked(im);
 	rsm_handles_unlock();
 }
 

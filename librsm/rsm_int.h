@@ -105,8 +105,9 @@ struct rsm_import {
 	unsigned	 poll_refs;
 	/*
 	 * The memfd's status page, read-only, or NULL (a capability import,
-	 * or a memfd without one): set at connect, replaced in place
-	 * (MAP_FIXED) on rebind, unmapped at disconnect.
+	 * a memfd without one, or no view made yet): set before the first
+	 * view is published (import.c), replaced in place (MAP_FIXED) on
+	 * rebind, unmapped at disconnect.
 	 */
 	_Atomic uint32_t *status;
 };
