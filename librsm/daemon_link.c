@@ -27,7 +27,10 @@
  * most one thread is ever in recv on the socket, and nobody can sleep on a
  * packet another thread already took.
  *
- * A reader takes what is queued in one system call (read_one).
+ * A request whose answer nobody needs (a disconnect) is posted: sent
+ * without a waiter, its reply dropped by whoever reads the link next
+ * (rsm_link_post).  At most RSM_LINK_OWED_MAX such replies are unread at
+ * a time.  A reader takes what is queued in one system call (read_one).
  *
  * Deaths: whoever sees EOF, a protocol violation, or a send fail because
  * the peer is gone declares the link dead at once: every pending request
@@ -70,6 +73,7 @@ struct link {
 	unsigned	 refs;		/* receiver + callers in a request */
 	int		 reader;	/* the role is held (or handed on) */
 	int		 armed;		/* fd may be armed in epfd */
+	unsigned	 owed;		/* replies to posts not read yet */
 	_Atomic int	 dead;		/* set under link_st.mtx */
 	/* Only the reader touches these: one batch per link is enough. */
 	union {
@@ -267,7 +271,12 @@ handle_reply(struct link *l, const struct rsm_msg_hdr *h, const void *payload,
 		if (p->id == h->id && p->link == l)
 			break;
 	if (p == NULL) {
-		/* A reply for a request that was abandoned: drop it. */
+		/*
+		 * A reply nobody waits for: to a post (rsm_link_post), the
+		 * only requests on a live link without a waiter.
+		 */
+		if (l->owed > 0)
+			l->owed--;
 		pthread_mutex_unlock(&link_st.mtx);
 		if (rfd >= 0)
 			close(rfd);
@@ -706,6 +715,50 @@ peer_gone(int err)
 {
 	return err == EPIPE || err == ECONNRESET || err == ENOTCONN ||
 	    err == ECONNREFUSED;
+}
+
+/*
+ * Send a request without waiting for its reply.  The daemon still answers
+ * it, in order with the process's other requests, and whoever reads the
+ * link next drops the answer: the caller holding the reader role, which
+ * reads up to its own later reply, or the receiver, because the socket is
+ * armed whenever nobody holds the role.  So nothing waits and nothing is
+ * left unread.  Posts whose replies are still unread are bounded: past
+ * RSM_LINK_OWED_MAX the post waits like a call, which reads them all, so
+ * a loop of posts cannot fill the daemon's queue to us while nobody reads.
+ */
+int
+rsm_link_post(struct rsm_call *c)
+{
+	struct rsm_msg_hdr h;
+	struct death d = { 0, 0, -1 };
+	struct link *l;
+	int rc = RSM_SUCCESS;
+
+	c->reply_fd = -1;
+	pthread_mutex_lock(&link_st.mtx);
+	l = link_st.cur;
+	if (l == NULL || c->epoch == 0 || c->epoch != l->epoch) {
+		pthread_mutex_unlock(&link_st.mtx);
+		return RSMERR_CONN_ABORTED;
+	}
+	if (l->owed >= RSM_LINK_OWED_MAX) {
+		pthread_mutex_unlock(&link_st.mtx);
+		return rsm_link_call(c);
+	}
+	rsm_msg_hdr_init(&h, c->type, 0, 0, link_st.next_id++, c->req_len);
+	if (link_st.next_id == 0)
+		link_st.next_id = 1;
+	if (rsm_msg_send(l->fd, &h, c->req, c->req_len, c->req_fd) == 0)
+		l->owed++;
+	else {
+		if (peer_gone(errno))
+			link_kill_locked(l, &d);
+		rc = RSMERR_CONN_ABORTED;
+	}
+	pthread_mutex_unlock(&link_st.mtx);
+	link_dead_finish(&d);
+	return rc;
 }
 
 int
