@@ -8,7 +8,8 @@ EXTRA_DIST += bench/bench_lib.sh
 # daemon's control path; `make bench` runs it against a private rsmd.
 noinst_PROGRAMS += bench/rsm_perf
 bench_rsm_perf_SOURCES = bench/rsm_perf.c bench/sock_baseline.c \
-	bench/sock_baseline.h $(bench_util_sources)
+	bench/sock_baseline.h bench/unix_baseline.c bench/unix_baseline.h \
+	$(bench_util_sources)
 bench_rsm_perf_CPPFLAGS = $(BASE_CPPFLAGS) $(I_UTIL) $(I_PROTO) \
 	-I$(top_srcdir)/rsmadm
 bench_rsm_perf_LDADD = librsm.la libadmclient.la libproto.la libutil_rsm.la \

@@ -14,7 +14,10 @@
  *
  * The connect-rate test loads the daemon from WORKERS processes: this
  * program re-executes itself as "rsm_perf --connect-worker", because a
- * forked child would share the parent's daemon connection.
+ * forked child would share the parent's daemon connection.  Its peer, in
+ * the same run, is as many processes making plain request/reply round
+ * trips with one epoll server over AF_UNIX SOCK_SEQPACKET
+ * (unix_baseline.h): the least one request through a daemon costs.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,6 +40,7 @@
 #include "rsmadm.h"
 #include "rsm_err.h"
 #include "sock_baseline.h"
+#include "unix_baseline.h"
 
 extern char **environ;
 
@@ -194,10 +198,11 @@ time_op(struct bench *b, op_fn fn, unsigned batch, double *ns_per_op)
 
 static int misses;
 
+/* base: what the baseline column holds in this table. */
 static void
-table_header(void)
+table_header(const char *base)
 {
-	printf("%-34s %14s %14s %9s  %-18s %s\n", "test", "rsm", "memcpy",
+	printf("%-34s %14s %14s %9s  %-18s %s\n", "test", "rsm", base,
 	    "ratio", "target", "result");
 	printf("%-34s %14s %14s %9s  %-18s %s\n", "----", "---", "------",
 	    "-----", "------", "------");
@@ -631,11 +636,11 @@ scale_rows(struct bench *b, uint32_t nseg, int nworkers, int ms)
 {
 	rsm_memseg_export_handle_t *h;
 	rsm_memseg_id_t *ids;
-	char test[64], rsm[64], tgt[32], err[128];
+	char test[64], rsm[64], base[32], ratio[32], tgt[32], err[128];
 	uint64_t t0, t1, td;
 	uint32_t i, made = 0;
 	long listed;
-	double rate;
+	double rate, peer;
 	char *mem;
 	int rc = RSM_SUCCESS;
 
@@ -689,8 +694,16 @@ scale_rows(struct bench *b, uint32_t nseg, int nworkers, int ms)
 		printf("%-34s %s\n", test, err);
 		misses++;
 	} else {
+		/* The peer right after, with as many processes for as long. */
+		base[0] = ratio[0] = '\0';
+		if (unixb_rate(nworkers, ms, &peer) == 0 && peer > 0) {
+			snprintf(base, sizeof(base), "%.0f/s", peer);
+			snprintf(ratio, sizeof(ratio), "%.0f%%",
+			    100.0 * rate / peer);
+		} else
+			snprintf(base, sizeof(base), "(failed)");
 		snprintf(rsm, sizeof(rsm), "%.0f/s", rate);
-		row(test, rsm, "", "", tgt, rate >= TGT_CONNECTS_PER_S);
+		row(test, rsm, base, ratio, tgt, rate >= TGT_CONNECTS_PER_S);
 	}
 
 	t0 = rsm_now_ns();
@@ -914,7 +927,7 @@ main(int argc, char *argv[])
 
 	printf("rsm_perf: shm path through the loopback controller, node %u; "
 	    "median of %d repetitions\n\n", b.node, b.reps);
-	table_header();
+	table_header("memcpy");
 	b.len = 8;
 	if ((rc = time_op(&b, op_memcpy, 1000, &memcpy8)) != 0)
 		return 1;
@@ -924,7 +937,7 @@ main(int argc, char *argv[])
 		tcp_rows(&b);
 	tcp_teardown(&b);
 	printf("\n");
-	table_header();
+	table_header("plain socket");
 	control_rows(&b);
 	scale_rows(&b, nseg, nworkers, ms);
 	teardown(&b);

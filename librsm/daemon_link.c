@@ -28,6 +28,11 @@
  * most one thread is ever in recv on the socket, and nobody can sleep on a
  * packet another thread already took.
  *
+ * A request whose answer nobody needs (a disconnect) is posted: sent
+ * without a waiter, its reply dropped by whoever reads the link next
+ * (rsm_link_post).  At most RSM_LINK_OWED_MAX such replies are unread at
+ * a time.  A reader takes what is queued in one system call (read_one).
+ *
  * Deaths: whoever sees EOF, a protocol violation, or a send fail because
  * the peer is gone declares the link dead at once: every pending request
  * is answered RSMERR_CONN_ABORTED, the socket is shut down (which also
@@ -52,6 +57,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+/* Packets one read takes when they are queued (read_one). */
+#define LINK_BATCH	4
+
 /* epoll_event.data of the two descriptors in a link's epoll set. */
 #define EV_SOCK		0u
 #define EV_DEATH	1u
@@ -66,12 +74,13 @@ struct link {
 	unsigned	 refs;		/* receiver + callers in a request */
 	int		 reader;	/* the role is held (or handed on) */
 	int		 armed;		/* fd may be armed in epfd */
+	unsigned	 owed;		/* replies to posts not read yet */
 	_Atomic int	 dead;		/* set under link_st.mtx */
-	/* Only the reader touches this: one buffer per link is enough. */
+	/* Only the reader touches these: one batch per link is enough. */
 	union {
 		unsigned char b[RSM_MSG_MAX];
 		uint64_t align;
-	} buf;
+	} buf[LINK_BATCH];
 };
 
 struct pending {
@@ -267,7 +276,12 @@ handle_reply(struct link *l, const struct rsm_msg_hdr *h, const void *payload,
 		if (p->id == h->id && p->link == l)
 			break;
 	if (p == NULL) {
-		/* A reply for a request that was abandoned: drop it. */
+		/*
+		 * A reply nobody waits for: to a post (rsm_link_post), the
+		 * only requests on a live link without a waiter.
+		 */
+		if (l->owed > 0)
+			l->owed--;
 		pthread_mutex_unlock(&link_st.mtx);
 		if (rfd >= 0)
 			close(rfd);
@@ -358,42 +372,72 @@ handle_notification(uint64_t epoch, const struct rsm_msg_hdr *h,
 }
 
 /*
- * Read and dispatch one packet; the caller holds the reader role.
- * Returns 1 if it completed `self`, 0 otherwise, -1 if the link is broken
- * (EOF, error, or a daemon that breaks the protocol: treated as dead).
+ * Dispatch one packet read by the reader: 1 if it completed `self`, 0
+ * otherwise, -1 if the link is broken (EOF, or a daemon that breaks the
+ * protocol: treated as dead).
  */
 static int
-read_one(struct link *l, const struct pending *self)
+dispatch_one(struct link *l, struct rsm_msg_in *in,
+    const struct pending *self)
 {
 	struct rsm_msg_hdr h;
-	ssize_t n;
-	int rfd, nfds;
+	const unsigned char *b = in->buf;
 
-	n = rsm_msg_recv(l->fd, l->buf.b, sizeof(l->buf.b), &rfd, &nfds);
-	if (n <= 0)
-		return -1;
-	if (rsm_msg_check(l->buf.b, (size_t)n, nfds, 1) != 0) {
-		if (rfd >= 0)
-			close(rfd);
+	if (in->len <= 0 || in->truncated ||
+	    rsm_msg_check(b, (size_t)in->len, in->nfds, 1) != 0) {
+		if (in->fd >= 0)
+			close(in->fd);
 		return -1;
 	}
 	/* Whatever was still queued when the link died belongs to no one. */
 	if (atomic_load(&l->dead)) {
-		if (rfd >= 0)
-			close(rfd);
+		if (in->fd >= 0)
+			close(in->fd);
 		return 0;
 	}
-	memcpy(&h, l->buf.b, sizeof(h));
+	memcpy(&h, b, sizeof(h));
 	if (h.flags & RSM_MSGF_REPLY) {
 		struct pending *done;
 
-		if (handle_reply(l, &h, l->buf.b + sizeof(h),
-		    (size_t)n - sizeof(h), rfd, &done) != 0)
+		if (handle_reply(l, &h, b + sizeof(h),
+		    (size_t)in->len - sizeof(h), in->fd, &done) != 0)
 			return -1;
 		return done == self && self != NULL;
 	}
-	handle_notification(l->epoch, &h, l->buf.b + sizeof(h), rfd);
+	handle_notification(l->epoch, &h, b + sizeof(h), in->fd);
 	return 0;
+}
+
+/*
+ * Read and dispatch the next packet, waiting for it, and those queued
+ * behind it (up to LINK_BATCH, in one system call); the caller holds the
+ * reader role.
+ * Returns 1 if they completed `self`, 0 otherwise, -1 if the link is
+ * broken (error, EOF, or a daemon that breaks the protocol).
+ */
+static int
+read_one(struct link *l, const struct pending *self)
+{
+	struct rsm_msg_in in[LINK_BATCH];
+	int i, n, r, done = 0, broken = 0;
+
+	for (i = 0; i < LINK_BATCH; i++)
+		in[i].buf = l->buf[i].b;
+	n = rsm_msg_recv_many(l->fd, in, LINK_BATCH, sizeof(l->buf[0].b), 1);
+	if (n <= 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (broken) {
+			if (in[i].fd >= 0)
+				close(in[i].fd);
+			continue;
+		}
+		if ((r = dispatch_one(l, &in[i], self)) < 0)
+			broken = 1;
+		else if (r > 0)
+			done = 1;
+	}
+	return broken ? -1 : done;
 }
 
 /*
@@ -697,6 +741,50 @@ peer_gone(int err)
 {
 	return err == EPIPE || err == ECONNRESET || err == ENOTCONN ||
 	    err == ECONNREFUSED;
+}
+
+/*
+ * Send a request without waiting for its reply.  The daemon still answers
+ * it, in order with the process's other requests, and whoever reads the
+ * link next drops the answer: the caller holding the reader role, which
+ * reads up to its own later reply, or the receiver, because the socket is
+ * armed whenever nobody holds the role.  So nothing waits and nothing is
+ * left unread.  Posts whose replies are still unread are bounded: past
+ * RSM_LINK_OWED_MAX the post waits like a call, which reads them all, so
+ * a loop of posts cannot fill the daemon's queue to us while nobody reads.
+ */
+int
+rsm_link_post(struct rsm_call *c)
+{
+	struct rsm_msg_hdr h;
+	struct death d = { 0, 0, -1 };
+	struct link *l;
+	int rc = RSM_SUCCESS;
+
+	c->reply_fd = -1;
+	pthread_mutex_lock(&link_st.mtx);
+	l = link_st.cur;
+	if (l == NULL || c->epoch == 0 || c->epoch != l->epoch) {
+		pthread_mutex_unlock(&link_st.mtx);
+		return RSMERR_CONN_ABORTED;
+	}
+	if (l->owed >= RSM_LINK_OWED_MAX) {
+		pthread_mutex_unlock(&link_st.mtx);
+		return rsm_link_call(c);
+	}
+	rsm_msg_hdr_init(&h, c->type, 0, 0, link_st.next_id++, c->req_len);
+	if (link_st.next_id == 0)
+		link_st.next_id = 1;
+	if (rsm_msg_send(l->fd, &h, c->req, c->req_len, c->req_fd) == 0)
+		l->owed++;
+	else {
+		if (peer_gone(errno))
+			link_kill_locked(l, &d);
+		rc = RSMERR_CONN_ABORTED;
+	}
+	pthread_mutex_unlock(&link_st.mtx);
+	link_dead_finish(&d);
+	return rc;
 }
 
 int

@@ -45,8 +45,15 @@ mmap_errno_to_rsm(int e)
 	}
 }
 
+/*
+ * Tell the daemon the import is over, without waiting for its answer,
+ * which could only say that the handle was already gone: the daemon
+ * drops the import before it serves any later request of this process,
+ * so a connect that follows sees the quota and the segment's importers
+ * as they are after it.  That saves the disconnect a round trip.
+ */
 static void
-disconnect_call(uint64_t epoch, uint64_t dh)
+disconnect_post(uint64_t epoch, uint64_t dh)
 {
 	struct rsm_msg_handle req = { dh };
 	struct rsm_call call;
@@ -57,7 +64,7 @@ disconnect_call(uint64_t epoch, uint64_t dh)
 	call.req_len = sizeof(req);
 	call.req_fd = -1;
 	call.epoch = epoch;
-	(void)rsm_link_call(&call);
+	(void)rsm_link_post(&call);
 	if (call.reply_fd >= 0)
 		close(call.reply_fd);
 }
@@ -128,7 +135,7 @@ rsm_memseg_import_connect(rsmapi_controller_handle_t controller,
 		if (bad || rep.size == 0 || rep.size % pg != 0 ||
 		    (rep.granted & ~(uint32_t)RSM_PERM_RDWR) != 0 ||
 		    (rep.granted & perm) != perm) {
-			disconnect_call(call.epoch, rep.handle);
+			disconnect_post(call.epoch, rep.handle);
 			rc = RSMERR_CONN_ABORTED;
 		}
 	}
@@ -161,12 +168,8 @@ rsm_memseg_import_connect(rsmapi_controller_handle_t controller,
 		;	/* a capability type: the capability is all there is */
 	else if (im->fd >= 0 || atomic_load(&im->gen) != 0)
 		close(call.reply_fd);
-	else {
+	else
 		im->fd = call.reply_fd;
-		/* Whether the exporter gives the memory up (memfd_move.c). */
-		im->status = rsm_memfd_status_map(im->fd, im->size, PROT_READ,
-		    NULL);
-	}
 	rsm_handles_unlock();
 	/*
 	 * An eager type (verbs) connects its data path now rather than at
@@ -239,11 +242,28 @@ rsm_memseg_import_disconnect(rsm_memseg_import_handle_t im_memseg)
 	rsm_handles_unlock();
 	/*
 	 * A revocation by unpublish leaves the connection in the daemon's
-	 * table, so the daemon is told whenever it still lives.
+	 * table, so the daemon is told whenever it still lives (a post to
+	 * an epoch that is over sends nothing).
 	 */
-	if (rsm_epoch_live(epoch))
-		disconnect_call(epoch, dh);
+	disconnect_post(epoch, dh);
 	return RSM_SUCCESS;
+}
+
+/*
+ * Map the memfd's status page, which tells whether the exporter gave the
+ * memory up (memfd_move.c), before the first view of the segment (lock
+ * held).  Only an access through a view can be lost, so an import that
+ * is connected and disconnected without one never maps it: a connect
+ * costs no mmap and munmap.  Set before the view is published (release),
+ * so the data path, which reads the view first (acquire), sees it; kept
+ * until disconnect once mapped.
+ */
+static void
+status_attach_locked(struct rsm_import *im)
+{
+	if (im->status == NULL && im->fd >= 0)
+		im->status = rsm_memfd_status_map(im->fd, im->size, PROT_READ,
+		    NULL);
 }
 
 /*
@@ -317,6 +337,7 @@ again:
 		goto again;
 	}
 	im->xs = xs;
+	status_attach_locked(im);
 	im->win_base = im->xs.base;
 	im->win_off = 0;
 	im->win_len = im->size;
@@ -414,6 +435,7 @@ rsm_memseg_import_map(rsm_memseg_import_handle_t im_memseg, void **address,
 		rc = mmap_errno_to_rsm(errno);
 		goto out;
 	}
+	status_attach_locked(im);
 	im->map_addr = p;
 	im->map_len = length;
 	im->map_prot = perm_to_prot(perm);
@@ -528,17 +550,16 @@ rsm_import_rebound(uint64_t epoch, uint64_t dh, uint64_t size, int fd)
 		(void)mmap(im->map_addr, im->map_len, im->map_prot,
 		    MAP_SHARED | MAP_FIXED, fd, (off_t)im->win_off);
 	/* The new memory's status page, in place of the old one's. */
-	if (im->status != NULL) {
-		if (rsm_memfd_status_map(fd, im->size, PROT_READ,
-		    (void *)im->status) == NULL)
-			im->status = NULL;	/* MAP_FIXED failed: gone */
-	} else
-		im->status = rsm_memfd_status_map(fd, im->size, PROT_READ,
-		    NULL);
+	if (im->status != NULL && rsm_memfd_status_map(fd, im->size,
+	    PROT_READ, (void *)im->status) == NULL)
+		im->status = NULL;	/* MAP_FIXED failed: gone */
 	if (im->fd >= 0)
 		close(im->fd);
 	im->fd = fd;
 	im->rebinds++;
+	/* Without a view yet, the first one maps it (im->size is known). */
+	if (atomic_load(&im->view) != RSM_VIEW_NONE)
+		status_attach_locked(im);
 	rsm_handles_unlock();
 }
 

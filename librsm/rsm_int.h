@@ -105,8 +105,9 @@ struct rsm_import {
 	unsigned	 poll_refs;
 	/*
 	 * The memfd's status page, read-only, or NULL (a capability import,
-	 * or a memfd without one): set at connect, replaced in place
-	 * (MAP_FIXED) on rebind, unmapped at disconnect.
+	 * a memfd without one, or no view made yet): set before the first
+	 * view is published (import.c), replaced in place (MAP_FIXED) on
+	 * rebind, unmapped at disconnect.
 	 */
 	_Atomic uint32_t *status;
 	/*
@@ -226,6 +227,15 @@ struct rsm_call {
  * handle's epoch is over).  An error reply closes nothing: reply_fd is -1.
  */
 int	 rsm_link_call(struct rsm_call *c);
+/*
+ * Send a request whose reply the caller does not need (the daemon still
+ * sends one; the link's next reader drops it).  c->epoch must be the
+ * current link's, else RSMERR_CONN_ABORTED.  Returns RSM_SUCCESS once
+ * sent; with RSM_LINK_OWED_MAX replies still unread it waits like
+ * rsm_link_call and returns the reply's status.
+ */
+int	 rsm_link_post(struct rsm_call *c);
+#define RSM_LINK_OWED_MAX	32u
 /* Make sure the link is up; *epoch and *node_id describe it. */
 int	 rsm_link_up(uint64_t *epoch, uint32_t *node_id);
 /* Whether handles of `epoch` still talk to a live daemon. */

@@ -386,37 +386,55 @@ rsm_msg_hdr_init(struct rsm_msg_hdr *h, uint16_t type, uint8_t flags,
 	h->id = id;
 }
 
+/* Room for the one descriptor a message may carry. */
+union msg_cmsg_out {
+	char buf[CMSG_SPACE(sizeof(int))];
+	struct cmsghdr align;
+};
+
+/* Room for descriptors a hostile sender adds, so they can be counted. */
+union msg_cmsg_in {
+	char buf[CMSG_SPACE(sizeof(int) * 8)];
+	struct cmsghdr align;
+};
+
+/* The msghdr of one outgoing message (iov[2], cm: the caller's storage). */
+static void
+msg_out_fill(struct msghdr *mh, struct iovec iov[2], union msg_cmsg_out *cm,
+    const struct rsm_msg_hdr *h, const void *payload, size_t payload_len,
+    int fd)
+{
+	memset(mh, 0, sizeof(*mh));
+	iov[0].iov_base = (void *)(uintptr_t)h;
+	iov[0].iov_len = sizeof(*h);
+	iov[1].iov_base = (void *)(uintptr_t)payload;
+	iov[1].iov_len = payload_len;
+	mh->msg_iov = iov;
+	mh->msg_iovlen = payload_len ? 2 : 1;
+	if (fd >= 0) {
+		struct cmsghdr *c;
+
+		memset(cm, 0, sizeof(*cm));
+		mh->msg_control = cm->buf;
+		mh->msg_controllen = sizeof(cm->buf);
+		c = CMSG_FIRSTHDR(mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+}
+
 int
 rsm_msg_send(int sock, const struct rsm_msg_hdr *h, const void *payload,
     size_t payload_len, int fd)
 {
 	struct iovec iov[2];
 	struct msghdr mh;
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} cm;
+	union msg_cmsg_out cm;
 	ssize_t n;
 
-	memset(&mh, 0, sizeof(mh));
-	iov[0].iov_base = (void *)(uintptr_t)h;
-	iov[0].iov_len = sizeof(*h);
-	iov[1].iov_base = (void *)(uintptr_t)payload;
-	iov[1].iov_len = payload_len;
-	mh.msg_iov = iov;
-	mh.msg_iovlen = payload_len ? 2 : 1;
-	if (fd >= 0) {
-		struct cmsghdr *c;
-
-		memset(&cm, 0, sizeof(cm));
-		mh.msg_control = cm.buf;
-		mh.msg_controllen = sizeof(cm.buf);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
+	msg_out_fill(&mh, iov, &cm, h, payload, payload_len, fd);
 	do {
 		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
 	} while (n < 0 && errno == EINTR);
@@ -429,35 +447,50 @@ rsm_msg_send(int sock, const struct rsm_msg_hdr *h, const void *payload,
 	return 0;
 }
 
-ssize_t
-rsm_msg_recv(int sock, void *buf, size_t cap, int *fdp, int *nfdsp)
+int
+rsm_msg_send_many(int sock, const struct rsm_msg_out *out, unsigned n)
 {
-	struct iovec iov;
-	struct msghdr mh;
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * 8)];
-		struct cmsghdr align;
-	} cm;
+	struct mmsghdr mm[RSM_MSG_BATCH];
+	struct iovec iov[RSM_MSG_BATCH][2];
+	union msg_cmsg_out cm[RSM_MSG_BATCH];
+	unsigned i;
+	int r;
+
+	if (n > RSM_MSG_BATCH)
+		n = RSM_MSG_BATCH;
+	for (i = 0; i < n; i++) {
+		msg_out_fill(&mm[i].msg_hdr, iov[i], &cm[i], out[i].h,
+		    out[i].payload, out[i].len, out[i].fd);
+		mm[i].msg_len = 0;
+	}
+	do {
+		r = sendmmsg(sock, mm, n, MSG_NOSIGNAL);
+	} while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -1;
+	/* A packet is sent whole or not at all; anything else is an error. */
+	for (i = 0; i < (unsigned)r; i++)
+		if (mm[i].msg_len != sizeof(*out[i].h) + out[i].len)
+			break;
+	if (i == 0) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	return (int)i;
+}
+
+/*
+ * What came with a received packet: the first descriptor in *fdp (-1 if
+ * none), any others closed; returns how many there were.
+ */
+static int
+msg_in_fds(struct msghdr *mh, int *fdp)
+{
 	struct cmsghdr *c;
-	ssize_t n;
 	int nfds = 0;
 
 	*fdp = -1;
-	*nfdsp = 0;
-	memset(&mh, 0, sizeof(mh));
-	iov.iov_base = buf;
-	iov.iov_len = cap;
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = cm.buf;
-	mh.msg_controllen = sizeof(cm.buf);
-	do {
-		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -1;
-	/* Keep the first descriptor, close any others, count them all. */
-	for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
+	for (c = CMSG_FIRSTHDR(mh); c != NULL; c = CMSG_NXTHDR(mh, c)) {
 		size_t i, cnt;
 
 		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
@@ -474,15 +507,81 @@ rsm_msg_recv(int sock, void *buf, size_t cap, int *fdp, int *nfdsp)
 			nfds++;
 		}
 	}
-	*nfdsp = nfds;
-	if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
-		if (*fdp >= 0)
-			close(*fdp);
+	/* A truncated packet keeps nothing. */
+	if ((mh->msg_flags & (MSG_TRUNC | MSG_CTRUNC)) && *fdp >= 0) {
+		close(*fdp);
 		*fdp = -1;
+	}
+	return nfds;
+}
+
+ssize_t
+rsm_msg_recv(int sock, void *buf, size_t cap, int *fdp, int *nfdsp)
+{
+	struct iovec iov;
+	struct msghdr mh;
+	union msg_cmsg_in cm;
+	ssize_t n;
+
+	*fdp = -1;
+	*nfdsp = 0;
+	memset(&mh, 0, sizeof(mh));
+	iov.iov_base = buf;
+	iov.iov_len = cap;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cm.buf;
+	mh.msg_controllen = sizeof(cm.buf);
+	do {
+		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	*nfdsp = msg_in_fds(&mh, fdp);
+	if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
 		errno = EMSGSIZE;
 		return -1;
 	}
 	return n;
+}
+
+int
+rsm_msg_recv_many(int sock, struct rsm_msg_in *in, unsigned n, size_t cap,
+    int wait_first)
+{
+	struct mmsghdr mm[RSM_MSG_BATCH];
+	struct iovec iov[RSM_MSG_BATCH];
+	union msg_cmsg_in cm[RSM_MSG_BATCH];
+	unsigned i;
+	int r;
+
+	if (n > RSM_MSG_BATCH)
+		n = RSM_MSG_BATCH;
+	memset(mm, 0, n * sizeof(mm[0]));
+	for (i = 0; i < n; i++) {
+		iov[i].iov_base = in[i].buf;
+		iov[i].iov_len = cap;
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+		mm[i].msg_hdr.msg_control = cm[i].buf;
+		mm[i].msg_hdr.msg_controllen = sizeof(cm[i].buf);
+	}
+	do {
+		r = recvmmsg(sock, mm, n, MSG_CMSG_CLOEXEC |
+		    (wait_first ? MSG_WAITFORONE : MSG_DONTWAIT), NULL);
+	} while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -1;
+	for (i = 0; i < (unsigned)r; i++) {
+		in[i].nfds = msg_in_fds(&mm[i].msg_hdr, &in[i].fd);
+		in[i].len = (ssize_t)mm[i].msg_len;
+		in[i].truncated = (mm[i].msg_hdr.msg_flags &
+		    (MSG_TRUNC | MSG_CTRUNC)) != 0;
+		/* An orderly close ends the batch: nothing follows it. */
+		if (in[i].len == 0 && !in[i].truncated)
+			return (int)i + 1;
+	}
+	return r;
 }
 
 unsigned

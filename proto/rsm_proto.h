@@ -471,4 +471,46 @@ int rsm_msg_send(int sock, const struct rsm_msg_hdr *h, const void *payload,
  */
 ssize_t rsm_msg_recv(int sock, void *buf, size_t cap, int *fdp, int *nfdsp);
 
+/*
+ * Several messages in one system call, for the daemon's loop: the replies
+ * of a burst of requests, and the requests already queued.
+ */
+#define RSM_MSG_BATCH	8u
+
+struct rsm_msg_out {
+	const struct rsm_msg_hdr *h;
+	const void	*payload;
+	size_t		 len;		/* payload bytes */
+	int		 fd;		/* -1: none */
+};
+
+/*
+ * Send out[0..n) in order (n at most RSM_MSG_BATCH), as rsm_msg_send()
+ * sends each.  Returns how many were sent, at least 1; or -1 with errno
+ * when not even the first was (EAGAIN on a full non-blocking socket).
+ * After a partial batch, the error of the first unsent one (if it was
+ * not just a full socket) is reported by the next send.
+ */
+int rsm_msg_send_many(int sock, const struct rsm_msg_out *out, unsigned n);
+
+/* One packet of rsm_msg_recv_many(). */
+struct rsm_msg_in {
+	void		*buf;		/* in: cap bytes */
+	ssize_t		 len;		/* packet size; 0: orderly close */
+	int		 fd;		/* as rsm_msg_recv() */
+	int		 nfds;
+	int		 truncated;	/* above cap, or too many descriptors */
+};
+
+/*
+ * Receive up to n (at most RSM_MSG_BATCH) packets, each as rsm_msg_recv()
+ * would (a truncated one keeps no descriptor): those already queued, and
+ * with wait_first, on a blocking socket, the first one even if it has to
+ * be waited for.  Returns how many entries were filled, at least 1 (an
+ * orderly close fills the last one); fewer than n: nothing more could be
+ * read now.  -1 with errno when none could be read (EAGAIN: none queued).
+ */
+int rsm_msg_recv_many(int sock, struct rsm_msg_in *in, unsigned n,
+    size_t cap, int wait_first);
+
 #endif /* RSM_PROTO_H */

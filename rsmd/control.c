@@ -9,7 +9,8 @@
  * lacks RSM_MSGF_MORE).  Sends never block: what the socket will not take
  * now waits in the client's bounded output queue, and while a client has
  * output queued its requests are not read, so a client that does not read
- * its replies only slows itself.
+ * its replies only slows itself.  What a client has queued is read several
+ * requests per system call, and the replies leave together (the cork).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +34,12 @@
 
 /* Requests read from one client per loop round, for fairness. */
 #define CLIENT_BURST		64
+/*
+ * Replies without a descriptor held during a burst (struct client_cork):
+ * with the one that ends it, one system call's worth.
+ */
+#define CORK_MSGS		(RSM_MSG_BATCH - 1)
+#define CORK_BYTES		8192
 /* Queued messages a client may fall behind by, beyond one full list. */
 #define OUTQ_SLACK		1024
 #define CLIENT_EVENTS		(EPOLLIN | EPOLLRDHUP)
@@ -45,8 +52,29 @@ struct outmsg {
 	unsigned char	 payload[];
 };
 
+/*
+ * The replies to one burst of a client's requests, held until the burst
+ * has been read (client_read) so that they reach the client together: a
+ * client that sent two requests back to back (a disconnect it does not
+ * wait for, then a connect) is woken once, not once per reply.  Only
+ * messages without a descriptor wait here: a descriptor may be closed by
+ * a later request of the same burst, so a message with one first sends
+ * what is held, then itself, at once.  Order is kept: everything sent to
+ * the client while it is corked goes through the cork.
+ */
+struct client_cork {
+	unsigned	 n;
+	size_t		 used;
+	struct {
+		struct rsm_msg_hdr h;
+		size_t	 off, len;
+	} m[CORK_MSGS];
+	unsigned char	 buf[CORK_BYTES];
+};
 
 static void client_kill(struct rsmd *, struct client *, const char *);
+static void cork_flush(struct rsmd *, struct client *,
+    const struct rsm_msg_out *);
 
 /* Serials of clients, so a deferred reply never reaches a successor. */
 static uint64_t client_serial;
@@ -295,6 +323,10 @@ client_kill(struct rsmd *rs, struct client *c, const char *why)
 {
 	if (c->dead)
 		return;
+	/* What it was answered before it broke the rules still goes. */
+	cork_flush(rs, c, NULL);
+	if (c->dead)
+		return;
 	if (why != NULL)
 		log_info("client pid %d uid %u: %s", (int)c->owner.pid,
 		    (unsigned)c->owner.uid, why);
@@ -302,6 +334,23 @@ client_kill(struct rsmd *rs, struct client *c, const char *why)
 	rsmd_io_del(rs, &c->io);
 	TAILQ_REMOVE(&rs->clients, c, link);
 	TAILQ_INSERT_TAIL(&rs->closing, c, link);
+}
+
+/* Hold one message in the cork: 0, or -1 when it is full. */
+static int
+cork_add(struct client_cork *k, const struct rsm_msg_hdr *h,
+    const void *payload, size_t len)
+{
+	if (k->n == CORK_MSGS || len > sizeof(k->buf) - k->used)
+		return -1;
+	k->m[k->n].h = *h;
+	k->m[k->n].off = k->used;
+	k->m[k->n].len = len;
+	if (len)
+		memcpy(k->buf + k->used, payload, len);
+	k->used += len;
+	k->n++;
+	return 0;
 }
 
 /* The longest list: LIST_SEGMENTS (a segment each) or NODES (a peer each). */
@@ -315,46 +364,106 @@ outq_bound(const struct rsmd *rs)
 	return OUTQ_SLACK + list + 2;
 }
 
-void
-client_send(struct rsmd *rs, struct client *c, const struct rsm_msg_hdr *h,
-    const void *payload, size_t len, int fd)
+/* Queue one message the socket would not take now. */
+static void
+client_queue(struct rsmd *rs, struct client *c, const struct rsm_msg_out *o)
 {
 	struct outmsg *m;
 
-	if (c->dead)
-		return;
-	if (TAILQ_EMPTY(&c->outq)) {
-		if (rsm_msg_send(c->fd, h, payload, len, fd) == 0)
-			return;
-		if (errno != EAGAIN && errno != EWOULDBLOCK) {
-			client_kill(rs, c, errno == EPIPE ||
-			    errno == ECONNRESET ? "gone" : "send failed");
-			return;
-		}
-	}
 	if (c->outq_len >= outq_bound(rs)) {
 		client_kill(rs, c, "not reading: output queue full");
 		return;
 	}
-	if ((m = malloc(sizeof(*m) + len)) == NULL) {
+	if ((m = malloc(sizeof(*m) + o->len)) == NULL) {
 		client_kill(rs, c, "out of memory for its output queue");
 		return;
 	}
 	m->fd = -1;
-	if (fd >= 0 && (m->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3)) == -1) {
+	if (o->fd >= 0 && (m->fd = fcntl(o->fd, F_DUPFD_CLOEXEC, 3)) == -1) {
 		log_warn("dup");
 		free(m);
 		client_kill(rs, c, "cannot queue a descriptor");
 		return;
 	}
-	m->hdr = *h;
-	m->plen = len;
-	if (len)
-		memcpy(m->payload, payload, len);
+	m->hdr = *o->h;
+	m->plen = o->len;
+	if (o->len)
+		memcpy(m->payload, o->payload, o->len);
 	TAILQ_INSERT_TAIL(&c->outq, m, link);
 	c->outq_len++;
 	/* Stop reading its requests until it has read our replies. */
 	client_set_events(rs, c, EPOLLOUT | EPOLLRDHUP);
+}
+
+/* Send out[0..n) in order, one system call; what does not fit waits. */
+static void
+client_send_many(struct rsmd *rs, struct client *c,
+    const struct rsm_msg_out *out, unsigned n)
+{
+	unsigned i = 0;
+	int r;
+
+	if (c->dead)
+		return;
+	while (i < n && TAILQ_EMPTY(&c->outq)) {
+		if ((r = rsm_msg_send_many(c->fd, out + i, n - i)) >= 0) {
+			i += (unsigned)r;
+			continue;
+		}
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			break;
+		client_kill(rs, c, errno == EPIPE || errno == ECONNRESET ?
+		    "gone" : "send failed");
+		return;
+	}
+	for (; i < n && !c->dead; i++)
+		client_queue(rs, c, &out[i]);
+}
+
+/*
+ * Send what the cork holds, then `last` if not NULL, in order; the client
+ * stays corked.
+ */
+static void
+cork_flush(struct rsmd *rs, struct client *c, const struct rsm_msg_out *last)
+{
+	struct rsm_msg_out out[CORK_MSGS + 1];
+	struct client_cork *k = c->cork;
+	unsigned i, n = 0;
+
+	if (k != NULL)
+		for (i = 0; i < k->n; i++) {
+			out[n].h = &k->m[i].h;
+			out[n].payload = k->buf + k->m[i].off;
+			out[n].len = k->m[i].len;
+			out[n].fd = -1;
+			n++;
+		}
+	if (last != NULL)
+		out[n++] = *last;
+	if (k != NULL) {
+		/* Emptied first: a send that kills the client flushes again. */
+		k->n = 0;
+		k->used = 0;
+	}
+	client_send_many(rs, c, out, n);
+}
+
+void
+client_send(struct rsmd *rs, struct client *c, const struct rsm_msg_hdr *h,
+    const void *payload, size_t len, int fd)
+{
+	struct rsm_msg_out o = { h, payload, len, fd };
+
+	if (c->dead)
+		return;
+	if (c->cork != NULL) {
+		if (fd < 0 && cork_add(c->cork, h, payload, len) == 0)
+			return;
+		cork_flush(rs, c, &o);
+		return;
+	}
+	client_send_many(rs, c, &o, 1);
 }
 
 static void
@@ -521,45 +630,89 @@ control_reply(struct rsmd *rs, struct client *c, uint16_t type, uint64_t id,
 	client_send(rs, c, &h, len ? payload : NULL, len, -1);
 }
 
+/* One packet of a client's: refused, or served. */
 static void
-client_read(struct rsmd *rs, struct client *c)
+client_packet(struct rsmd *rs, struct client *c, struct rsm_msg_in *in)
+{
+	int rc;
+
+	if (c->dead) {
+		/* Read with the ones before it; nobody will serve it now. */
+		if (in->fd >= 0)
+			close(in->fd);
+		return;
+	}
+	if (in->len == 0) {
+		client_kill(rs, c, NULL);
+		return;
+	}
+	if (in->truncated) {
+		refuse(rs, c, NULL, 0, "truncated (above RSM_MSG_MAX bytes or "
+		    "too many descriptors)");
+		return;
+	}
+	if ((rc = rsm_msg_check(in->buf, (size_t)in->len, in->nfds, 0)) != 0) {
+		if (in->fd >= 0)
+			close(in->fd);
+		refuse(rs, c, in->buf, in->len, rsm_msgchk_str(rc));
+		return;
+	}
+	serve(rs, c, in->buf, (size_t)in->len, in->fd);
+}
+
+/*
+ * Read and serve up to CLIENT_BURST requests of one client, what is queued
+ * read RSM_MSG_BATCH at a time.  A batch is served whole even if the
+ * client's output queue fills meanwhile (OUTQ_SLACK covers it); no batch
+ * is read while it is not empty.
+ */
+static void
+client_read_burst(struct rsmd *rs, struct client *c)
 {
 	/* Aligned so the payload after the 24-byte header can be cast. */
 	union {
 		struct rsm_msg_hdr h;
 		uint64_t align;
 		unsigned char raw[RSM_MSG_MAX];
-	} buf;
-	int i, fd, nfds, rc;
-	ssize_t n;
+	} buf[RSM_MSG_BATCH];
+	struct rsm_msg_in in[RSM_MSG_BATCH];
+	unsigned i, want;
+	int done = 0, n;
 
-	for (i = 0; i < CLIENT_BURST && !c->dead && TAILQ_EMPTY(&c->outq);
-	    i++) {
-		n = rsm_msg_recv(c->fd, buf.raw, sizeof(buf.raw), &fd, &nfds);
-		if (n == 0) {
-			client_kill(rs, c, NULL);
-			return;
-		}
+	for (i = 0; i < RSM_MSG_BATCH; i++)
+		in[i].buf = buf[i].raw;
+	while (done < CLIENT_BURST && !c->dead && TAILQ_EMPTY(&c->outq)) {
+		want = CLIENT_BURST - done < (int)RSM_MSG_BATCH ?
+		    (unsigned)(CLIENT_BURST - done) : RSM_MSG_BATCH;
+		n = rsm_msg_recv_many(c->fd, in, want, sizeof(buf[0].raw),
+		    0);
 		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return;
-			if (errno == EMSGSIZE) {
-				refuse(rs, c, NULL, 0, "truncated (above "
-				    "RSM_MSG_MAX bytes or too many descriptors)");
-				return;
-			}
-			client_kill(rs, c, errno == ECONNRESET ? NULL :
-			    "receive failed");
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				client_kill(rs, c, errno == ECONNRESET ? NULL :
+				    "receive failed");
 			return;
 		}
-		if ((rc = rsm_msg_check(buf.raw, (size_t)n, nfds, 0)) != 0) {
-			if (fd >= 0)
-				close(fd);
-			refuse(rs, c, buf.raw, n, rsm_msgchk_str(rc));
+		for (i = 0; i < (unsigned)n; i++)
+			client_packet(rs, c, &in[i]);
+		done += n;
+		/* Fewer than asked for: nothing is left to read now. */
+		if ((unsigned)n < want)
 			return;
-		}
-		serve(rs, c, buf.raw, (size_t)n, fd);
 	}
+}
+
+/* A burst with its replies corked: they go out once it is read. */
+static void
+client_read(struct rsmd *rs, struct client *c)
+{
+	struct client_cork cork;
+
+	cork.n = 0;
+	cork.used = 0;
+	c->cork = &cork;
+	client_read_burst(rs, c);
+	cork_flush(rs, c, NULL);
+	c->cork = NULL;
 }
 
 void

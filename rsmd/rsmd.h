@@ -413,6 +413,8 @@ struct client {
 	TAILQ_HEAD(, outmsg) outq;
 	size_t		 outq_len;
 	uint64_t	 serial;	/* never reused: finds it again after a wait */
+	/* While its requests are read: replies held to go out together. */
+	struct client_cork *cork;
 };
 
 struct rsmd {

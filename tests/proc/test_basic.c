@@ -1696,6 +1696,22 @@ rsmd_nfds(void)
 	return n;
 }
 
+/*
+ * A disconnect does not wait for rsmd, which serves each process's
+ * requests in order: once a later request of this process is answered,
+ * rsmd has served the disconnects before it.
+ */
+static int
+rsmd_caught_up(void)
+{
+	rsm_topology_t *t;
+
+	if (rsm_get_interconnect_topology(&t) != RSM_SUCCESS)
+		return -1;
+	rsm_free_interconnect_topology(t);
+	return 0;
+}
+
 static int
 ro_exp(struct pair *p, int fd)
 {
@@ -1737,8 +1753,10 @@ ro_imp(struct pair *p, int fd)
 	/* Kept while the segment has importers, closed with the last one. */
 	H_CHECK_RC(rsm_memseg_import_disconnect(a.h), RSM_SUCCESS);
 	H_CHECK_RC(rsm_memseg_import_disconnect(b.h), RSM_SUCCESS);
+	H_CHECK(rsmd_caught_up() == 0);
 	H_CHECK(rsmd_nfds() == base + 1);
 	H_CHECK_RC(rsm_memseg_import_disconnect(rw.h), RSM_SUCCESS);
+	H_CHECK(rsmd_caught_up() == 0);
 	H_CHECK(rsmd_nfds() == base);
 	/* A new reader opens a new one, gone again with it. */
 	H_CHECK(h_imp_connect(&a, NULL, p->segid, RSM_PERM_READ) == 0);
@@ -1747,6 +1765,7 @@ ro_imp(struct pair *p, int fd)
 	    RSM_SUCCESS);
 	H_CHECK(memcmp(got, want, sizeof(got)) == 0);
 	H_CHECK_RC(rsm_memseg_import_disconnect(a.h), RSM_SUCCESS);
+	H_CHECK(rsmd_caught_up() == 0);
 	H_CHECK(rsmd_nfds() == base);
 	H_CHECK(h_send_u32(fd, TAG_DONE) == 0);
 	return 0;

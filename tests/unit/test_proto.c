@@ -1,7 +1,8 @@
 /*
  * test_proto.c - the wire codec: rsm_msg_check() accepts exactly the
  * well-formed messages of each direction, and rsm_msg_send/rsm_msg_recv
- * keep packets and descriptors intact over SOCK_SEQPACKET.
+ * and their batch forms keep packets and descriptors intact over
+ * SOCK_SEQPACKET.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -1172,6 +1173,94 @@ test_truncated_packet(void **state)
 	close(sv[1]);
 }
 
+/* Several messages each way in one call, in order, descriptors with them. */
+static void
+test_batches(void **state)
+{
+	struct rsm_msg_hdr h[3];
+	struct rsm_msg_connect c = { 3, 0x400001, RSM_PERM_RDWR, 1 };
+	struct rsm_msg_rebound rb = { 77, 8192 };
+	struct rsm_msg_out out[3];
+	struct rsm_msg_in in[RSM_MSG_BATCH];
+	union pkt p[RSM_MSG_BATCH];
+	int sv[2], pp[2], i, before;
+	char ch = 0;
+
+	(void)state;
+	seqpacket_pair(sv);
+	assert_int_equal(pipe(pp), 0);
+	for (i = 0; i < (int)RSM_MSG_BATCH; i++)
+		in[i].buf = p[i].b;
+	rsm_msg_hdr_init(&h[0], RSM_MSG_IMPORT_CONNECT, 0, 0, 1, sizeof(c));
+	rsm_msg_hdr_init(&h[1], RSM_MSG_STATUS, 0, 0, 2, 0);
+	rsm_msg_hdr_init(&h[2], RSM_MSG_REBOUND, 0, 0, 0, sizeof(rb));
+	out[0] = (struct rsm_msg_out){ &h[0], &c, sizeof(c), -1 };
+	out[1] = (struct rsm_msg_out){ &h[1], NULL, 0, -1 };
+	out[2] = (struct rsm_msg_out){ &h[2], &rb, sizeof(rb), pp[0] };
+
+	/* Nothing queued: no wait, EAGAIN. */
+	assert_int_equal(rsm_msg_recv_many(sv[1], in, RSM_MSG_BATCH,
+	    RSM_MSG_MAX, 0), -1);
+	assert_int_equal(errno, EAGAIN);
+
+	assert_int_equal(rsm_msg_send_many(sv[0], out, 3), 3);
+	/* Fewer than asked for: all that was queued, in order. */
+	assert_int_equal(rsm_msg_recv_many(sv[1], in, RSM_MSG_BATCH,
+	    RSM_MSG_MAX, 1), 3);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(in[i].len,
+		    (ssize_t)(HDR + out[i].len));
+		assert_memory_equal(p[i].b, &h[i], HDR);
+		assert_false(in[i].truncated);
+	}
+	assert_memory_equal(p[0].b + HDR, &c, sizeof(c));
+	assert_int_equal(in[0].fd, -1);
+	assert_int_equal(in[1].nfds, 0);
+	assert_int_equal(in[2].nfds, 1);
+	assert_true(in[2].fd >= 0);
+	assert_true(fcntl(in[2].fd, F_GETFD) & FD_CLOEXEC);
+	assert_int_equal(write(pp[1], "z", 1), 1);
+	assert_int_equal(read(in[2].fd, &ch, 1), 1);
+	assert_int_equal(ch, 'z');
+	close(in[2].fd);
+
+	/* As many as asked for, the rest left queued. */
+	assert_int_equal(rsm_msg_send_many(sv[0], out, 2), 2);
+	assert_int_equal(rsm_msg_recv_many(sv[1], in, 1, RSM_MSG_MAX, 0), 1);
+	assert_int_equal(in[0].len, (ssize_t)(HDR + sizeof(c)));
+	assert_int_equal(rsm_msg_recv_many(sv[1], in, 1, RSM_MSG_MAX, 0), 1);
+	assert_int_equal(in[0].len, (ssize_t)HDR);
+
+	/* A truncated packet keeps no descriptor; the next one is whole. */
+	before = open_fds();
+	assert_int_equal(rsm_msg_send_many(sv[0], &out[2], 1), 1);
+	assert_int_equal(rsm_msg_send_many(sv[0], &out[1], 1), 1);
+	assert_int_equal(rsm_msg_recv_many(sv[1], in, 2, HDR, 0), 2);
+	assert_true(in[0].truncated);
+	assert_int_equal(in[0].fd, -1);
+	assert_false(in[1].truncated);
+	assert_int_equal(in[1].len, (ssize_t)HDR);
+	assert_int_equal(open_fds(), before);
+
+	/* An orderly close ends a batch. */
+	assert_int_equal(rsm_msg_send_many(sv[0], &out[1], 1), 1);
+	close(sv[0]);
+	assert_int_equal(rsm_msg_recv_many(sv[1], in, RSM_MSG_BATCH,
+	    RSM_MSG_MAX, 0), 2);
+	assert_int_equal(in[0].len, (ssize_t)HDR);
+	assert_int_equal(in[1].len, 0);
+	close(sv[1]);
+
+	/* A peer that is gone: an error, never SIGPIPE. */
+	seqpacket_pair(sv);
+	close(sv[1]);
+	assert_int_equal(rsm_msg_send_many(sv[0], out, 2), -1);
+	assert_int_equal(errno, EPIPE);
+	close(sv[0]);
+	close(pp[0]);
+	close(pp[1]);
+}
+
 static void
 test_send_errors(void **state)
 {
@@ -1215,6 +1304,7 @@ main(void)
 		cmocka_unit_test(test_extra_fds_counted_and_closed),
 		cmocka_unit_test(test_truncated_packet),
 		cmocka_unit_test(test_send_errors),
+		cmocka_unit_test(test_batches),
 		cmocka_unit_test(test_connect_reply_capability),
 		cmocka_unit_test(test_connect_reply_addresses),
 		cmocka_unit_test(test_data_request_checks),
