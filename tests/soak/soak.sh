@@ -152,12 +152,16 @@ reap_crashed() {
 	done
 }
 
+# The workers still running, killed and reaped (the daemons are
+# net_teardown's: a bare wait would wait for them too).
 soak_cleanup() {
 	local w
 	for w in "${!W_PID[@]}"; do
 		[ -n "${W_PID[$w]}" ] && kill -9 "${W_PID[$w]}" 2>/dev/null
 	done
-	wait 2>/dev/null
+	for w in "${!W_PID[@]}"; do
+		[ -n "${W_PID[$w]}" ] && { wait "${W_PID[$w]}"; } 2>/dev/null
+	done
 	if [ "${SOAK_KEEP:-0}" = 1 ] && [ -n "$NET_DIR" ]; then
 		cp -a "$NET_DIR" "$NET_DIR.kept" && echo "# kept $NET_DIR.kept"
 	fi
@@ -242,12 +246,25 @@ netem_works() {
 	netem_gone 1
 }
 
+# daemon_start I: node I's rsmd (lib.sh's node_spawn), answering on its
+# socket within 5 s (times SOAK_SLOW); one that does not is killed, so
+# that a later start is not refused by a late one holding the socket.
+daemon_start() {
+	node_spawn "$1"
+	pid_of "$1"
+	wait_until $(( 5000 * SLOW )) adm "$1" status >/dev/null && return 0
+	kill -9 "$PID" 2>/dev/null
+	{ wait "$PID"; } 2>/dev/null
+	rm -f "$NET_DIR/n$1/pid"
+	return 1
+}
+
 # daemon_restart I: rsmd of node I again; when its workers died with it
 # (a node crash), its fresh figures are taken before they start again.
 daemon_restart() {
 	local i=$1 w
-	if ! node_start "$i"; then
-		nok "node $i's rsmd restarts"
+	if ! daemon_start "$i"; then
+		nok "node $i's rsmd restarts (its socket answers within $(( 5000 * SLOW )) ms)"
 		return 1
 	fi
 	D_UP[$i]=1
@@ -482,7 +499,7 @@ mkfifo "$NET_DIR/nap" && exec {NAP}<>"$NET_DIR/nap" ||
     { echo "no FIFO for the driver's pauses"; exit 1; }
 for (( i = 1; i <= NODES; i++ )); do
 	node_conf "$i" "data_listen = 0.0.0.0:0"
-	node_start "$i" || nok "node $i starts"
+	daemon_start "$i" || nok "node $i starts"
 	D_UP[$i]=1 L_UP[$i]=1 N_ON[$i]=0 CRASHED[$i]=0 DUE_D[$i]=0 DUE_L[$i]=0
 	DUE_N[$i]=0
 done
