@@ -150,9 +150,12 @@ EXTRA_DIST += tests/test_demo.sh
 # and netem, through tests/vm/run-in-guest.sh (see tests/vm/README);
 # skipped (77) when not root or with RSM_SKIP_VM=1.
 TESTS += tests/vm/test_netem.sh tests/vm/test_rxe_smoke.sh
+# The soak with netem faults (tests/soak); RSM_SKIP_SOAK=1 skips it too.
+TESTS += tests/vm/test_soak_netem.sh
 EXTRA_DIST += tests/vm/README tests/vm/run-in-guest.sh tests/vm/guest-init.sh \
 	tests/vm/guest-run.sh tests/vm/guest_lib.sh tests/vm/vm_lib.sh \
-	tests/vm/test_netem.sh tests/vm/test_rxe_smoke.sh
+	tests/vm/test_netem.sh tests/vm/test_rxe_smoke.sh \
+	tests/vm/test_soak_netem.sh
 clean-local: clean-vm-cache
 clean-vm-cache:
 	-rm -rf vm-cache

@@ -186,6 +186,39 @@ node_conf() {
 	} >"$conf"
 }
 
+# The configuration of rsmd.conf(5)'s EXAMPLES section, as a user copies
+# it (test_manual.sh over tcp0, tests/vm/test_roce2.sh over verbs0): the
+# page itself, so that the manual cannot drift from what is tested.
+MANUAL_PAGE=${MANUAL_PAGE:-${RSM_TEST_SRCDIR:-$(dirname "${BASH_SOURCE[0]}")/..}/../man/rsmd.conf.5}
+# manual_example: the lines between .EX and .EE of the EXAMPLES section.
+manual_example() {
+	sed -n '/^\.SH EXAMPLES/,/^\.SH /p' "$MANUAL_PAGE" |
+	    sed -n '/^\.EX/,/^\.EE/p' | sed '1d;$d'
+}
+# manual_conf I SUBNET: the example for node I of SUBNET.1..3.  The
+# example is node 1 of 10.0.0.1..3; node I's file is what its
+# administrator writes: its own node_id and listen, the other two as
+# peers, its pidfile and key where this test keeps them, and (not in the
+# example) the socket of node_sock.  No other key is added.
+manual_conf() {
+	local i=$1 net=$2 d
+	d=$(node_dir "$i")
+	manual_example | sed -e "s|^node_id = .*|node_id = $i|" \
+	    -e "s|^pidfile = .*|pidfile = $d/rsmd.pid|" \
+	    -e "s|/etc/rsm/cluster.key|$d/key|" \
+	    -e "s|10\.0\.0\.\([0-9]\)|$net.\1|g" |
+	awk -v me="$i" -v sub_="$net" '
+		/^listen = / { print "listen = " sub_ "." me ":7700"; next }
+		/^peer = / { next }
+		{ print }
+		END {
+			for (j = 1; j <= 3; j++)
+				if (j != me)
+					print "peer = " j " " sub_ "." j ":7700"
+		}'
+	echo "socket = $(node_sock "$i")"
+}
+
 # node_spawn I: start node I's rsmd (config written first if missing)
 # without waiting for it, so that several can start at the same moment.
 node_spawn() {

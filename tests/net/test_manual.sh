@@ -13,42 +13,18 @@ set -u
 E_UNREACH=39
 MIB=1048576
 SEG=0x400123
-PAGE=${RSM_TEST_SRCDIR:-$(dirname "$0")/..}/../man/rsmd.conf.5
 
 net_require
-[ -f "$PAGE" ] || { echo "FAIL - no $PAGE"; exit 1; }
+[ -f "$MANUAL_PAGE" ] || { echo "FAIL - no $MANUAL_PAGE"; exit 1; }
 net_setup 2 || { echo "network setup failed"; exit 1; }
 
-# The lines between .EX and .EE of the EXAMPLES section.
-example=$(sed -n '/^\.SH EXAMPLES/,/^\.SH /p' "$PAGE" |
-    sed -n '/^\.EX/,/^\.EE/p' | sed '1d;$d')
+# The example, as rsmd.conf(5) shows it (manual_example, lib.sh).
+example=$(manual_example)
 check "rsmd.conf(5) has an example with listen and peers" \
     eval 'grep -q "^listen = " <<<"$example" && grep -q "^peer = " <<<"$example"'
 
-# manual_conf I: the example for node I.  The example is node 1 of
-# 10.0.0.1..3; node 2's file is what its administrator writes: its own
-# node_id and listen, and the other two as peers.
-manual_conf() {
-	local i=$1 d
-	d=$(node_dir "$i")
-	sed -e "s|^node_id = .*|node_id = $i|" \
-	    -e "s|^pidfile = .*|pidfile = $d/rsmd.pid|" \
-	    -e "s|/etc/rsm/cluster.key|$d/key|" \
-	    -e "s|10\.0\.0\.\([0-9]\)|$NET_SUBNET.\1|g" <<<"$example" |
-	awk -v me="$i" -v sub_="$NET_SUBNET" '
-		/^listen = / { print "listen = " sub_ "." me ":7700"; next }
-		/^peer = / { next }
-		{ print }
-		END {
-			for (j = 1; j <= 3; j++)
-				if (j != me)
-					print "peer = " j " " sub_ "." j ":7700"
-		}'
-	# Not in the example: where this test's daemons put their sockets.
-	echo "socket = $(node_sock "$i")"
-}
 for i in 1 2; do
-	manual_conf "$i" >"$(node_dir "$i")/rsmd.conf"
+	manual_conf "$i" "$NET_SUBNET" >"$(node_dir "$i")/rsmd.conf"
 done
 check "no data_listen in the example" \
     eval '! grep -q data_listen "$(node_dir 1)/rsmd.conf"'

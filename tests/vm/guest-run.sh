@@ -19,6 +19,12 @@ for m in crc32_generic rdma_rxe ib_uverbs rdma_ucm veth bridge sch_netem \
 	timeout 60 modprobe "$m" >&3 2>&1 || echo "modprobe $m failed" >&3
 done
 timeout 10 ip link set lo up >&3 2>&1
+# What udev would add to a devtmpfs: bash's process substitution needs
+# /dev/fd.
+[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
+for f in stdin:0 stdout:1 stderr:2; do
+	[ -e "/dev/${f%:*}" ] || ln -s "/proc/self/fd/${f#*:}" "/dev/${f%:*}"
+done
 # run-two-guests.sh gives both of its guests one more writable share (tag
 # rsmshare) to coordinate through; it names the mount point.  Not cached
 # in the guest (no cache= option), so a file the other guest writes is

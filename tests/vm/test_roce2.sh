@@ -10,6 +10,12 @@
 # import that cannot put; then failures reaching the importer as
 # RSMERR_CONN_ABORTED within dead_after_ms and some slack (times printed):
 # node 1's rsmd killed (-9), and once it is back, guest b's eth0 going down.
+# Between the two, both nodes again on rsmd.conf(5)'s example as a user
+# copies it (tests/net/lib.sh's manual_conf: the EXAMPLES section of the
+# page, its addresses substituted, no key added, so no data_listen and no
+# verbs_listen): each serves its rxe0 by default, and put/get/putv/getv
+# through verbs0 keep their checksums and signals go both ways (the tcp0
+# half of that is tests/net/test_manual.sh); the failures run on it too.
 #
 # Guest b runs the test and prints the results.  Guest a sets up node 1,
 # then runs what guest b asks for (the exporter's probe, its rsmd) and
@@ -18,6 +24,13 @@
 #
 # Outside the guests this script re-runs itself through run-two-guests.sh.
 set -u
+# The test's own configuration: with one emulated CPU a guest moving RDMA
+# traffic in software (rxe) can go over a second without sending a
+# heartbeat (seen: "nothing received for 1451 ms" in the middle of the
+# transfers); twice the default, as in test_netem.sh.  The example's
+# configuration keeps its own dead_after_ms.
+DEAD_AFTER_MS=${DEAD_AFTER_MS:-2000}
+export DEAD_AFTER_MS
 if [ -z "${RSM_IN_GUEST:-}" ]; then
 	exec "$(dirname "$0")/run-two-guests.sh" \
 	    --timeout "${RSM_VM_TIMEOUT:-360}" "$0" "$@"
@@ -28,10 +41,12 @@ fi
 E_PERM=27
 E_ABORTED=40
 MIB=1048576
-SEG=0x700201
+# In the segid range of rsmd.conf(5)'s example too.
+SEG=0x400201
 SEGSIZE=$((8 * MIB))
-ADDR1=10.9.1.1
-ADDR2=10.9.1.2
+SUBNET=10.9.1
+ADDR1=$SUBNET.1
+ADDR2=$SUBNET.2
 # Generous under emulation, and t0 is taken before guest a gets the word.
 NODE_DEATH_LIMIT_MS=$(( DEAD_AFTER_MS + 5000 ))
 export RSM_PROBE_CTLR=verbs0
@@ -77,12 +92,17 @@ node_conf() {
 		echo "peer = $j $(node_addr "$j"):$PEER_PORT"
 	} >"$(node_dir "$i")/rsmd.conf"
 }
-node_start() {
+# rsmd_run I: node I's rsmd on the config in its directory.
+rsmd_run() {
 	local i=$1
-	node_conf "$i"
 	"$RSMD_BIN" -f -c "$(node_dir "$i")/rsmd.conf" >>"$(node_log "$i")" 2>&1 &
 	echo $! >"$(node_dir "$i")/pid"
 	wait_until 5000 adm "$i" status >/dev/null
+}
+node_start() { node_conf "$1"; rsmd_run "$1"; }
+# node_start_manual I: node I's rsmd on rsmd.conf(5)'s example.
+node_start_manual() {
+	manual_conf "$1" "$SUBNET" >"$(node_dir "$1")/rsmd.conf" && rsmd_run "$1"
 }
 # One namespace for all nodes: the probe runs here, given more time to
 # start under emulation.
@@ -130,6 +150,39 @@ on_a() {
 }
 # exp_say COMMAND: the exporter probe's answer line, in A_OUT.
 exp_say() { on_a "probe_say exp $(printf %q "$1")"; }
+
+# transfers LEN...: put/get/putv/getv of LEN bytes at offset 4093 between
+# the importer imp here and the exporter exp in guest a, each checked
+# against the exporter's checksum of the range: mismatches in $bad, the
+# bytes sent out and brought in (without the checks) in $out and $in.
+transfers() {
+	local len a b seed=1 off=4093
+	bad=0
+	out=0
+	in=0
+	for len in "$@"; do
+		seed=$((seed + 1))
+		a=$(probe_say imp "put $off $len $seed")
+		exp_say "sum $off $len"; b=$A_OUT
+		same_sum "put $len" "$a" "$b"
+		seed=$((seed + 1))
+		exp_say "fill $off $len $seed"
+		exp_say "sum $off $len"; b=$A_OUT
+		a=$(probe_say imp "get $off $len")
+		same_sum "get $len" "$a" "$b"
+		seed=$((seed + 1))
+		a=$(probe_say imp "putv $off $len $seed 7")
+		exp_say "sum $off $len"; b=$A_OUT
+		same_sum "putv $len" "$a" "$b"
+		seed=$((seed + 1))
+		exp_say "fill $off $len $seed"
+		exp_say "sum $off $len"; b=$A_OUT
+		a=$(probe_say imp "getv $off $len 5")
+		same_sum "getv $len" "$a" "$b"
+		out=$((out + 2 * len))
+		in=$((in + 2 * len))
+	done
+}
 
 # Guest a: serve commands until b is done or gone.  eval, in this shell:
 # probe_start keeps its FIFOs' descriptors here for the next command.
@@ -231,33 +284,7 @@ a_rx0=${A_OUT%%$'\n'*} a_tx0=${A_OUT##*$'\n'}
 b_tx0=$(counter $NETSTAT/tx_bytes) b_rx0=$(counter $NETSTAT/rx_bytes)
 b_sent0=$(counter $HWC/sent_pkts) b_rcvd0=$(counter $HWC/rcvd_pkts)
 t0=$(now_ms)
-bad=0
-out=0
-in=0
-seed=1
-off=4093
-for len in 1 4097 65537 $((MIB + 5)) $((4 * MIB)); do
-	seed=$((seed + 1))
-	a=$(probe_say imp "put $off $len $seed")
-	exp_say "sum $off $len"; b=$A_OUT
-	same_sum "put $len" "$a" "$b"
-	seed=$((seed + 1))
-	exp_say "fill $off $len $seed"
-	exp_say "sum $off $len"; b=$A_OUT
-	a=$(probe_say imp "get $off $len")
-	same_sum "get $len" "$a" "$b"
-	seed=$((seed + 1))
-	a=$(probe_say imp "putv $off $len $seed 7")
-	exp_say "sum $off $len"; b=$A_OUT
-	same_sum "putv $len" "$a" "$b"
-	seed=$((seed + 1))
-	exp_say "fill $off $len $seed"
-	exp_say "sum $off $len"; b=$A_OUT
-	a=$(probe_say imp "getv $off $len 5")
-	same_sum "getv $len" "$a" "$b"
-	out=$((out + 2 * len))
-	in=$((in + 2 * len))
-done
+transfers 1 4097 65537 $((MIB + 5)) $((4 * MIB))
 dt=$(( $(now_ms) - t0 ))
 check "put/get/putv/getv checksums, 1 B to 4 MiB, node 2 <-> node 1" test "$bad" = 0
 b_tx=$(( $(counter $NETSTAT/tx_bytes) - b_tx0 ))
@@ -303,6 +330,52 @@ check "the segment is unchanged" eval '[ -n "$(sum_of "$b")" ] &&
     [ "$(sum_of "$A_OUT")" = "$(sum_of "$b")" ]'
 probe_quit ro
 
+# ---- rsmd.conf(5)'s example on both nodes, through verbs0 ----
+# The page's own configuration, addresses substituted (manual_conf): no
+# data_listen, no verbs_listen; rsmd serves rxe0 because it has an address.
+probe_quit imp
+on_a "probe_quit exp; node_kill9 1; node_start_manual 1 && echo started"
+check "node 1's rsmd starts on rsmd.conf(5)'s example" test "$A_OUT" = started
+node_kill9 2
+node_start_manual 2 || nok "node 2's rsmd starts on rsmd.conf(5)'s example"
+check "the example has neither data_listen nor verbs_listen" eval \
+    '! grep -Eq "^(data|verbs)_listen" "$(node_dir 2)/rsmd.conf"'
+check "and a segid range, limits and heartbeats of its own" eval \
+    'grep -q "^segid_min = " "$(node_dir 2)/rsmd.conf" &&
+    grep -q "^heartbeat_ms = " "$(node_dir 2)/rsmd.conf"'
+check "example: node 2 sees node 1 up" wait_until 20000 is_state 2 1 up
+on_a 'wait_until 20000 is_state 1 2 up && echo up'
+check "example: node 1 sees node 2 up" test "$A_OUT" = up
+on_a 'grep -c "rdma_cm listener $(node_addr 1) port .*(verbs0, rxe0)" "$(node_log 1)"'
+check "example: node 1 serves rxe0 by default (${A_OUT:-0} listener lines)" \
+    test "${A_OUT:-0}" -gt 1
+check "example: the controller listing shows verbs0" \
+    eval "adm 2 controllers | grep -qw verbs0"
+on_a "probe_start exp 1 export $SEG $SEGSIZE 2:0666; echo \"\$P_LAST\""
+check "example: exporter on node 1 ready (verbs0)" test "$A_OUT" = ready
+probe_start imp 2 import 1 $SEG rw
+check_rc "example: node 2 imports through verbs0" 0 "$P_LAST"
+b_sent0=$(counter $HWC/sent_pkts) b_rcvd0=$(counter $HWC/rcvd_pkts)
+transfers 1 4097 $((256 * 1024 + 3))
+check "example: put/get/putv/getv checksums through verbs0, 1 B to 256 KiB" \
+    test "$bad" = 0
+b_sent=$(( $(counter $HWC/sent_pkts) - b_sent0 ))
+b_rcvd=$(( $(counter $HWC/rcvd_pkts) - b_rcvd0 ))
+echo "# example: $out bytes out, $in in; rxe0 sent +$b_sent rcvd +$b_rcvd packets"
+check "example: by RDMA, rxe0 carried it (sent +$b_sent, rcvd +$b_rcvd)" \
+    test "$b_sent" -ge $((out / 1024)) -a "$b_rcvd" -ge $((in / 1024))
+check_rc "example: importer on node 2 posts" 0 "$(probe_say imp post)"
+exp_say "wait 5000"
+check_rc "example: exporter on node 1 is woken" 0 "$A_OUT"
+exp_say post
+check_rc "example: exporter on node 1 posts" 0 "$A_OUT"
+check_rc "example: importer on node 2 is woken" 0 "$(probe_say imp "wait 5000")"
+# The failures below run on the example's configuration too, with this
+# exporter and importer, and are timed by its dead_after_ms.
+DEAD_AFTER_MS=$(sed -n 's/^dead_after_ms = //p' "$(node_dir 2)/rsmd.conf")
+check "the example sets dead_after_ms ($DEAD_AFTER_MS)" test -n "$DEAD_AFTER_MS"
+NODE_DEATH_LIMIT_MS=$(( ${DEAD_AFTER_MS:-1000} + 5000 ))
+
 # ---- rsmd kill -9 on node 1 ----
 check_rc "put before node 1's rsmd dies" 0 "$(probe_say imp "put 0 4096 6")"
 probe_send imp "until 20000"
@@ -316,7 +389,7 @@ check_rc "importer fails after node 1's rsmd died" $E_ABORTED "$a"
 check "within dead_after_ms + slack (under $NODE_DEATH_LIMIT_MS ms)" \
     test "$dt" -ge 0 -a "$dt" -lt "$NODE_DEATH_LIMIT_MS"
 probe_quit imp
-on_a "probe_kill9 exp; node_start 1 && echo started"
+on_a "probe_kill9 exp; node_start_manual 1 && echo started"
 check "node 1's rsmd restarts" test "$A_OUT" = started
 check "node 2 sees node 1 up again" wait_until 20000 is_state 2 1 up
 
