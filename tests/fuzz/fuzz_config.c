@@ -51,7 +51,12 @@ check_message(const char *fmt, va_list ap)
 	char *end;
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	/* Every message names the file first. */
+	/*
+	 * Every message names the file first: this one, or the peers_file
+	 * it names (an absolute path; the goldens judge those lines).
+	 */
+	if (msg[0] == '/' && strncmp(msg, conf_path, plen) != 0)
+		return;
 	if (strncmp(msg, conf_path, plen) != 0 || msg[plen] != ':')
 		abort();
 	if (msg[plen + 1] == ' ' || !lines_judged)
