@@ -253,6 +253,20 @@ listen_ready(struct rsmd *rs, struct rsmd_io *io, uint32_t events)
 
 /* ---- the one-link rule, link up and down ---- */
 
+/*
+ * Close our dial for another connection to the same peer.  Detached
+ * first, so its end is no failed dial: calls waiting for a link stay for
+ * the one that wins.
+ */
+static void
+drop_dial(struct rsmd *rs, struct peer *peer)
+{
+	struct pconn *d = peer->dialing;
+
+	peer->dialing = NULL;
+	pconn_kill(rs, d, NULL);
+}
+
 int
 peer_accept_hello(struct rsmd *rs, struct pconn *pc, struct peer *peer,
     uint64_t instance)
@@ -278,12 +292,7 @@ peer_accept_hello(struct rsmd *rs, struct pconn *pc, struct peer *peer,
 		 * detached first, so its end is no failed dial: the calls
 		 * waiting go on this link.
 		 */
-		{
-			struct pconn *d = peer->dialing;
-
-			peer->dialing = NULL;
-			pconn_kill(rs, d, NULL);
-		}
+		drop_dial(rs, peer);
 	}
 	return 1;
 }
@@ -322,12 +331,8 @@ peer_link_up(struct rsmd *rs, struct pconn *pc)
 	peer->draining = peer->idle_agreed = peer->idle_closing = 0;
 	peer->last_used_ms = rsm_now_ms();
 	rsmd_timer_cancel(rs, &peer->retry);
-	if (peer->dialing != NULL) {
-		struct pconn *d = peer->dialing;
-
-		peer->dialing = NULL;
-		pconn_kill(rs, d, NULL);
-	}
+	if (peer->dialing != NULL)
+		drop_dial(rs, peer);
 	log_info("node %u up: %s, %s", peer->node_id, pc->who,
 	    pc->outbound ? "this node connected" : "it connected");
 	peer_hooks_run(rs, peer->node_id, 1);

@@ -69,18 +69,24 @@ idle_ms(const struct rsmd *rs)
 	return rs->conf.peer_idle_timeout * 1000;
 }
 
-/* Idle on this side: nothing waits, nothing names the node, long enough. */
-static int
-idle_here(struct rsmd *rs, struct peer *peer, uint64_t now)
+/*
+ * Idle on this side: nothing waits, nothing names the node, long enough.
+ * NULL when it is, else why not.  A node still named counts as a use.
+ */
+static const char *
+not_idle_why(struct rsmd *rs, struct peer *peer, uint64_t now)
 {
-	if (!peer->on_demand || pcall_user_pending(peer) ||
-	    now - peer->last_used_ms < idle_ms(rs))
-		return 0;
+	if (!peer->on_demand)
+		return "always linked";
+	if (pcall_user_pending(peer))
+		return "calls waiting";
+	if (now - peer->last_used_ms < idle_ms(rs))
+		return "used lately";
 	if (busy(rs, peer->node_id)) {
 		peer->last_used_ms = now;
-		return 0;
+		return "in use";
 	}
-	return 1;
+	return NULL;
 }
 
 static void
@@ -106,7 +112,7 @@ peer_idle_check(struct rsmd *rs, struct peer *peer, uint64_t now)
 		}
 		return;
 	}
-	if (now < peer->next_ask_ms || !idle_here(rs, peer, now))
+	if (now < peer->next_ask_ms || not_idle_why(rs, peer, now) != NULL)
 		return;
 	log_debug("node %u: link unused for %" PRIu64 " s: asking to close "
 	    "it", peer->node_id, rs->conf.peer_idle_timeout);
@@ -142,6 +148,7 @@ serve_idle(struct rsmd *rs, uint32_t node, uint32_t type, const void *body,
 {
 	struct peer *peer = peer_by_node(rs, node);
 	uint64_t now = rsm_now_ms();
+	const char *why;
 
 	(void)type;
 	(void)body;
@@ -155,12 +162,9 @@ serve_idle(struct rsmd *rs, uint32_t node, uint32_t type, const void *body,
 	 * Both asking at once: yes to each other, the first answer closes.
 	 * Otherwise only a link idle here too may close.
 	 */
-	if (!peer->draining && !idle_here(rs, peer, now)) {
+	if (!peer->draining && (why = not_idle_why(rs, peer, now)) != NULL) {
 		log_debug("node %u asks to close the link: it stays (%s)",
-		    node, pcall_user_pending(peer) ? "calls waiting" :
-		    !peer->on_demand ? "always linked" :
-		    now - peer->last_used_ms < idle_ms(rs) ? "used lately" :
-		    "in use");
+		    node, why);
 		return RSMERR_INSUFFICIENT_RESOURCES;
 	}
 	if (!peer->draining)
