@@ -869,7 +869,7 @@ raise_fd_limit(void)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: rsm_perf [-r REPS] [-n SEGMENTS] "
+	fprintf(stderr, "usage: rsm_perf [-s] [-r REPS] [-n SEGMENTS] "
 	    "[-w WORKERS] [-t MS]\n");
 	exit(2);
 }
@@ -890,7 +890,7 @@ main(int argc, char *argv[])
 {
 	struct bench b;
 	uint32_t nseg = TGT_SEGMENTS;
-	int ch, nworkers = 4, ms = 2000;
+	int ch, nworkers = 4, ms = 2000, scale_only = 0;
 	double memcpy8;
 	int rc;
 
@@ -899,8 +899,12 @@ main(int argc, char *argv[])
 
 	memset(&b, 0, sizeof(b));
 	b.reps = 5;
-	while ((ch = getopt(argc, argv, "n:r:t:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "n:r:st:w:")) != -1) {
 		switch (ch) {
+		case 's':
+			/* Only the segment and connect rows, for tuning them. */
+			scale_only = 1;
+			break;
 		case 'n':
 			nseg = (uint32_t)number(optarg, 1, 60000);
 			break;
@@ -927,6 +931,14 @@ main(int argc, char *argv[])
 
 	printf("rsm_perf: shm path through the loopback controller, node %u; "
 	    "median of %d repetitions\n\n", b.node, b.reps);
+	if (scale_only) {
+		table_header("plain socket");
+		scale_rows(&b, nseg, nworkers, ms);
+		teardown(&b);
+		printf("\n%d target%s missed\n", misses,
+		    misses == 1 ? "" : "s");
+		return 0;
+	}
 	table_header("memcpy");
 	b.len = 8;
 	if ((rc = time_op(&b, op_memcpy, 1000, &memcpy8)) != 0)
