@@ -18,20 +18,27 @@
  * reply is the next the daemon sends) or, when none waits, back to the
  * receiver thread.
  *
- * The receiver thread sleeps in epoll_wait on the socket registered
- * EPOLLONESHOT.  The socket is armed only while nobody holds the role: a
- * caller taking the role disarms it first, so replies read by callers do
- * not wake the receiver, and the reader that gives the role back with
- * nobody waiting re-arms it (which wakes the receiver at once if a packet
- * is already queued).  The receiver reads only what is queued (poll with
- * no timeout before each recv) and never blocks holding the role.  So at
- * most one thread is ever in recv on the socket, and nobody can sleep on a
- * packet another thread already took.
+ * The receiver thread watches the socket in one of two ways.  Idle, it
+ * sleeps in epoll_wait on the socket registered EPOLLIN|EPOLLONESHOT
+ * ("armed"), so a notification wakes it at once and an idle process costs
+ * nothing.  A caller taking the role from an idle link disarms the socket,
+ * so replies read by callers do not wake the receiver, and kicks the
+ * receiver (an eventfd) into its busy way: it sleeps LINK_BUSY_MS at a
+ * time, and whenever it wakes with nobody holding the role it reads what
+ * is queued (a notification, or the reply to a post, waits at most that
+ * long while callers come and go).  After a whole period in which no
+ * caller took the role it arms the socket again and sleeps until woken.
+ * So a busy process makes no epoll_ctl per request and its receiver does
+ * not wake for the replies of posts, which callers read with their own.
+ * The receiver reads only what is queued (poll with no timeout before
+ * each recv) and never blocks holding the role.  So at most one thread is
+ * ever in recv on the socket, and nobody can sleep on a packet another
+ * thread already took.
  *
  * A request whose answer nobody needs (a disconnect) is posted: sent
- * without a waiter, its reply dropped by whoever reads the link next
- * (rsm_link_post).  At most RSM_LINK_OWED_MAX such replies are unread at
- * a time.  A reader takes what is queued in one system call (read_one).
+ * flagged RSM_MSGF_POSTED, without a waiter, and the daemon sends no reply
+ * (rsm_link_post).  A reader takes what is queued in one system call
+ * (read_one).
  *
  * Deaths: whoever sees EOF, a protocol violation, or a send fail because
  * the peer is gone declares the link dead at once: every pending request
@@ -60,9 +67,16 @@
 /* Packets one read takes when they are queued (read_one). */
 #define LINK_BATCH	4
 
-/* epoll_event.data of the two descriptors in a link's epoll set. */
+/* epoll_event.data of the three descriptors in a link's epoll set. */
 #define EV_SOCK		0u
 #define EV_DEATH	1u
+#define EV_KICK		2u
+
+/*
+ * While callers are using the link, the receiver looks at it this often
+ * (ms); a whole period with no caller puts it back to sleep on the socket.
+ */
+#define LINK_BUSY_MS	4
 
 struct link {
 	struct link	*next;		/* link_st.links */
@@ -70,11 +84,12 @@ struct link {
 	int		 epfd;		/* the receiver's epoll set */
 	int		 death_fd;	/* eventfd written at death; -1 after */
 	int		 rx_death_fd;	/* the receiver's dup of it, in epfd */
+	int		 kick_fd;	/* eventfd: wakes the receiver to busy */
 	uint64_t	 epoch;
 	unsigned	 refs;		/* receiver + callers in a request */
 	int		 reader;	/* the role is held (or handed on) */
 	int		 armed;		/* fd may be armed in epfd */
-	unsigned	 owed;		/* replies to posts not read yet */
+	uint64_t	 takes;		/* callers that took the role */
 	_Atomic int	 dead;		/* set under link_st.mtx */
 	/* Only the reader touches these: one batch per link is enough. */
 	union {
@@ -147,6 +162,7 @@ link_unref_locked(struct link *l)
 	close(l->fd);
 	close(l->epfd);
 	close(l->rx_death_fd);
+	close(l->kick_fd);
 	if (l->death_fd >= 0)
 		close(l->death_fd);
 	free(l);
@@ -207,34 +223,40 @@ link_dead_finish(struct death *d)
 	d->due = 0;
 }
 
-/* Take the reader role for a caller (lock held, role free). */
+/*
+ * Take the reader role for a caller (lock held, role free).  From an idle
+ * link (the socket armed, the receiver asleep on it) this is the one
+ * place that costs system calls: disarm, then kick the receiver into its
+ * busy way, in which it sleeps with a timeout instead of on the socket.
+ */
 static void
 role_take_locked(struct link *l)
 {
 	/* ONESHOT without EPOLLIN: HUP/ERR wake the receiver at most once. */
 	struct epoll_event ev = { .events = EPOLLONESHOT, .data.u32 = EV_SOCK };
+	uint64_t one = 1;
 
 	l->reader = 1;
+	l->takes++;
 	if (l->armed) {
 		/* A failure only costs the receiver a useless wake-up. */
 		(void)epoll_ctl(l->epfd, EPOLL_CTL_MOD, l->fd, &ev);
 		l->armed = 0;
+		/* A full eventfd is already a kick. */
+		(void)!write(l->kick_fd, &one, sizeof(one));
 	}
 }
 
 /*
  * Give the reader role up (lock held): to the oldest caller still waiting
- * for a reply on this link, else back to the receiver by arming the
- * socket.  A dead link needs no reader: its receiver is woken by the
- * death eventfd.
+ * for a reply on this link, else back to the receiver, which is in its
+ * busy way whenever the socket is not armed and so reads what comes
+ * within LINK_BUSY_MS.  A dead link needs no reader: its receiver is
+ * woken by the death eventfd.
  */
 static void
-role_release_locked(struct link *l, struct death *d)
+role_release_locked(struct link *l)
 {
-	struct epoll_event ev = {
-		.events = EPOLLIN | EPOLLONESHOT,
-		.data.u32 = EV_SOCK,
-	};
 	struct pending *p, *oldest = NULL;
 
 	if (!atomic_load(&l->dead)) {
@@ -248,13 +270,6 @@ role_release_locked(struct link *l, struct death *d)
 		return;
 	}
 	l->reader = 0;
-	if (atomic_load(&l->dead))
-		return;
-	if (epoll_ctl(l->epfd, EPOLL_CTL_MOD, l->fd, &ev) == 0)
-		l->armed = 1;
-	else
-		/* Nobody would read notifications: better dead than deaf. */
-		link_kill_locked(l, d);
 }
 
 /*
@@ -277,11 +292,9 @@ handle_reply(struct link *l, const struct rsm_msg_hdr *h, const void *payload,
 			break;
 	if (p == NULL) {
 		/*
-		 * A reply nobody waits for: to a post (rsm_link_post), the
-		 * only requests on a live link without a waiter.
+		 * A reply nobody waits for: a deferred answer to a post would
+		 * be one (rsm_link_post); it says nothing anyone needs.
 		 */
-		if (l->owed > 0)
-			l->owed--;
 		pthread_mutex_unlock(&link_st.mtx);
 		if (rfd >= 0)
 			close(rfd);
@@ -461,31 +474,69 @@ drain(struct link *l)
 	return 0;
 }
 
+/* Watch the socket again (lock held); -1 if it cannot be watched. */
+static int
+arm_locked(struct link *l)
+{
+	struct epoll_event ev = {
+		.events = EPOLLIN | EPOLLONESHOT,
+		.data.u32 = EV_SOCK,
+	};
+
+	if (epoll_ctl(l->epfd, EPOLL_CTL_MOD, l->fd, &ev) != 0)
+		return -1;
+	/* Wakes us at once if a packet is already queued. */
+	l->armed = 1;
+	return 0;
+}
+
 static void *
 receiver(void *arg)
 {
 	struct link *l = arg;
-	struct epoll_event ev[2];
+	struct epoll_event ev[3];
 	struct death d;
-	int n, err, broken;
+	uint64_t seen = 0, kicks;
+	int i, n, err, broken, timeout = -1;
 
 	for (;;) {
-		n = epoll_wait(l->epfd, ev, 2, -1);
+		n = epoll_wait(l->epfd, ev, 3, timeout);
 		err = n < 0 ? errno : 0;
 		memset(&d, 0, sizeof(d));
+		for (i = 0; i < n; i++)
+			if (ev[i].data.u32 == EV_KICK)
+				(void)!read(l->kick_fd, &kicks, sizeof(kicks));
 		pthread_mutex_lock(&link_st.mtx);
 		if (n < 0 && err != EINTR) {
 			/* Cannot watch the socket any more: give it up. */
 			link_kill_locked(l, &d);
 		}
-		/* A wake-up consumed the one-shot (or it did not matter). */
-		l->armed = 0;
+		for (i = 0; i < n; i++)
+			if (ev[i].data.u32 == EV_SOCK)
+				l->armed = 0;	/* the one-shot is spent */
 		if (atomic_load(&l->dead)) {
 			pthread_mutex_unlock(&link_st.mtx);
 			break;
 		}
+		if (l->armed) {
+			timeout = -1;
+			pthread_mutex_unlock(&link_st.mtx);
+			continue;
+		}
+		if (n == 0 && l->takes == seen) {
+			/* A period with no caller: sleep on the socket again. */
+			if (arm_locked(l) == 0)
+				timeout = -1;
+			else	/* Nobody would read notifications: better dead. */
+				link_kill_locked(l, &d);
+			pthread_mutex_unlock(&link_st.mtx);
+			link_dead_finish(&d);
+			continue;
+		}
+		seen = l->takes;
+		timeout = LINK_BUSY_MS;
 		if (l->reader) {
-			/* The holder re-arms the socket when it lets go. */
+			/* The holder reads; we look again after a period. */
 			pthread_mutex_unlock(&link_st.mtx);
 			continue;
 		}
@@ -495,7 +546,7 @@ receiver(void *arg)
 		pthread_mutex_lock(&link_st.mtx);
 		if (broken)
 			link_kill_locked(l, &d);
-		role_release_locked(l, &d);
+		role_release_locked(l);
 		pthread_mutex_unlock(&link_st.mtx);
 		link_dead_finish(&d);
 	}
@@ -575,6 +626,7 @@ atfork_child(void)
 		close(l->fd);
 		close(l->epfd);
 		close(l->rx_death_fd);
+		close(l->kick_fd);
 		if (l->death_fd >= 0)
 			close(l->death_fd);
 		free(l);
@@ -600,15 +652,19 @@ link_fds(struct link *l)
 		.data.u32 = EV_SOCK,
 	};
 	struct epoll_event dev = { .events = EPOLLIN, .data.u32 = EV_DEATH };
+	struct epoll_event kev = { .events = EPOLLIN, .data.u32 = EV_KICK };
 
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
 	l->death_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	l->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (l->death_fd >= 0)
 		l->rx_death_fd = fcntl(l->death_fd, F_DUPFD_CLOEXEC, 0);
-	if (l->epfd < 0 || l->death_fd < 0 || l->rx_death_fd < 0)
+	if (l->epfd < 0 || l->death_fd < 0 || l->rx_death_fd < 0 ||
+	    l->kick_fd < 0)
 		return -1;
 	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->fd, &sev) != 0 ||
-	    epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->rx_death_fd, &dev) != 0)
+	    epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->rx_death_fd, &dev) != 0 ||
+	    epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->kick_fd, &kev) != 0)
 		return -1;
 	l->armed = 1;
 	return 0;
@@ -655,7 +711,7 @@ link_connect_locked(void)
 		return RSMERR_INSUFFICIENT_RESOURCES;
 	}
 	l->fd = fd;
-	l->epfd = l->death_fd = l->rx_death_fd = -1;
+	l->epfd = l->death_fd = l->rx_death_fd = l->kick_fd = -1;
 	if (link_fds(l) != 0)
 		goto fail;
 	link_st.epoch++;
@@ -687,6 +743,8 @@ fail:
 		close(l->death_fd);
 	if (l->rx_death_fd >= 0)
 		close(l->rx_death_fd);
+	if (l->kick_fd >= 0)
+		close(l->kick_fd);
 	free(l);
 	return RSMERR_INSUFFICIENT_RESOURCES;
 }
@@ -744,14 +802,9 @@ peer_gone(int err)
 }
 
 /*
- * Send a request without waiting for its reply.  The daemon still answers
- * it, in order with the process's other requests, and whoever reads the
- * link next drops the answer: the caller holding the reader role, which
- * reads up to its own later reply, or the receiver, because the socket is
- * armed whenever nobody holds the role.  So nothing waits and nothing is
- * left unread.  Posts whose replies are still unread are bounded: past
- * RSM_LINK_OWED_MAX the post waits like a call, which reads them all, so
- * a loop of posts cannot fill the daemon's queue to us while nobody reads.
+ * Send a request nobody waits for, flagged RSM_MSGF_POSTED: the daemon
+ * serves it in order with the process's other requests and answers
+ * nothing, so there is no reply to read and nothing to wake for.
  */
 int
 rsm_link_post(struct rsm_call *c)
@@ -768,16 +821,11 @@ rsm_link_post(struct rsm_call *c)
 		pthread_mutex_unlock(&link_st.mtx);
 		return RSMERR_CONN_ABORTED;
 	}
-	if (l->owed >= RSM_LINK_OWED_MAX) {
-		pthread_mutex_unlock(&link_st.mtx);
-		return rsm_link_call(c);
-	}
-	rsm_msg_hdr_init(&h, c->type, 0, 0, link_st.next_id++, c->req_len);
+	rsm_msg_hdr_init(&h, c->type, RSM_MSGF_POSTED, 0, link_st.next_id++,
+	    c->req_len);
 	if (link_st.next_id == 0)
 		link_st.next_id = 1;
-	if (rsm_msg_send(l->fd, &h, c->req, c->req_len, c->req_fd) == 0)
-		l->owed++;
-	else {
+	if (rsm_msg_send(l->fd, &h, c->req, c->req_len, c->req_fd) != 0) {
 		if (peer_gone(errno))
 			link_kill_locked(l, &d);
 		rc = RSMERR_CONN_ABORTED;
@@ -866,7 +914,7 @@ rsm_link_call(struct rsm_call *c)
 			if (broken)
 				link_kill_locked(l, &d);
 			p.lead = 0;
-			role_release_locked(l, &d);
+			role_release_locked(l);
 			/* Completed by us, or failed by the link's death. */
 			continue;
 		}

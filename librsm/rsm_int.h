@@ -228,14 +228,12 @@ struct rsm_call {
  */
 int	 rsm_link_call(struct rsm_call *c);
 /*
- * Send a request whose reply the caller does not need (the daemon still
- * sends one; the link's next reader drops it).  c->epoch must be the
- * current link's, else RSMERR_CONN_ABORTED.  Returns RSM_SUCCESS once
- * sent; with RSM_LINK_OWED_MAX replies still unread it waits like
- * rsm_link_call and returns the reply's status.
+ * Send a request whose answer the caller does not need, flagged
+ * RSM_MSGF_POSTED so that the daemon sends none (only IMPORT_DISCONNECT).
+ * c->epoch must be the current link's, else RSMERR_CONN_ABORTED.
+ * Returns RSM_SUCCESS once sent.
  */
 int	 rsm_link_post(struct rsm_call *c);
-#define RSM_LINK_OWED_MAX	32u
 /* Make sure the link is up; *epoch and *node_id describe it. */
 int	 rsm_link_up(uint64_t *epoch, uint32_t *node_id);
 /* Whether handles of `epoch` still talk to a live daemon. */

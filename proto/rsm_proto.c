@@ -302,6 +302,10 @@ rsm_msg_check(const void *buf, size_t n, int nfds, int from_daemon)
 		/* The daemon accepts requests only. */
 		if (is_reply || (h.flags & RSM_MSGF_MORE) || d->notification)
 			return RSM_MSGCHK_FLAGS;
+		/* Only a request whose answer says nothing may go unanswered. */
+		if ((h.flags & RSM_MSGF_POSTED) &&
+		    h.type != RSM_MSG_IMPORT_DISCONNECT)
+			return RSM_MSGCHK_FLAGS;
 		if (h.id == 0)
 			return RSM_MSGCHK_ID;
 		if (h.status != 0)
@@ -323,6 +327,8 @@ rsm_msg_check(const void *buf, size_t n, int nfds, int from_daemon)
 	}
 
 	/* From the daemon: a reply to one of ours, or a notification. */
+	if (h.flags & RSM_MSGF_POSTED)
+		return RSM_MSGCHK_FLAGS;
 	if (d->notification) {
 		if (is_reply || h.id != 0 || h.status != 0 ||
 		    (h.flags & RSM_MSGF_MORE))

@@ -10,7 +10,10 @@
  * Syslink rules: every request carries a non-zero id and gets exactly one
  * reply with the same id and type and RSM_MSGF_REPLY set (list requests
  * or the topology get a stream of replies, every one but the last flagged
- * RSM_MSGF_MORE; an error reply is always the last).  Notifications
+ * RSM_MSGF_MORE; an error reply is always the last).  The one exception
+ * is a request its sender flags RSM_MSGF_POSTED: nobody waits for it, so
+ * the daemon serves it in order and sends nothing back (only
+ * IMPORT_DISCONNECT may be posted).  Notifications
  * from the daemon carry id 0.  A reply's status is RSM_SUCCESS or an
  * RSMERR_* value; an error reply carries no payload.  When the daemon goes
  * away the library answers every pending request itself, so nobody waits
@@ -27,8 +30,11 @@
 #include <sys/types.h>
 
 #define RSM_PROTO_MAGIC		0x5253u		/* "RS" */
-/* 2: a capability lists several addresses; 3: the topology is a stream */
-#define RSM_PROTO_VERSION	3u
+/*
+ * 2: a capability lists several addresses; 3: the topology is a stream;
+ * 4: a posted request gets no reply
+ */
+#define RSM_PROTO_VERSION	4u
 #define RSM_MSG_MAX		4096u		/* largest packet either side sends */
 #define RSM_CTLR_NAME_MAX	32u		/* including the NUL */
 #define RSM_ACL_MAX		64u		/* access-list entries */
@@ -54,7 +60,9 @@
 /* Header flags. */
 #define RSM_MSGF_REPLY		0x01u
 #define RSM_MSGF_MORE		0x02u	/* more replies follow for this id */
-#define RSM_MSGF_ALL		(RSM_MSGF_REPLY | RSM_MSGF_MORE)
+#define RSM_MSGF_POSTED		0x04u	/* request: send no reply */
+#define RSM_MSGF_ALL		(RSM_MSGF_REPLY | RSM_MSGF_MORE | \
+				    RSM_MSGF_POSTED)
 
 /* Transport kinds: controller types the daemon knows. */
 #define RSM_XPORT_SHM		1u	/* same-node shared memory */

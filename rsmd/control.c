@@ -6,7 +6,8 @@
  * Every packet passes rsm_msg_check() before any field is read; a refused
  * packet is logged, counted and costs the sender its connection.  Every
  * request gets exactly one reply (a list gets a stream whose last message
- * lacks RSM_MSGF_MORE).  Sends never block: what the socket will not take
+ * lacks RSM_MSGF_MORE), except a posted one (RSM_MSGF_POSTED: a
+ * disconnect), whose sender waits for nothing.  Sends never block: what the socket will not take
  * now waits in the client's bounded output queue, and while a client has
  * output queued its requests are not read, so a client that does not read
  * its replies only slows itself.  What a client has queued is read several
@@ -592,6 +593,16 @@ serve(struct rsmd *rs, struct client *c, const void *buf, size_t n, int fd)
 		close(r.fd);
 	if (status == RSMD_DEFERRED)
 		return;
+	if (h.flags & RSM_MSGF_POSTED) {
+		/* Its sender waits for nothing: an error is only ours to log. */
+		if (status != RSM_SUCCESS)
+			log_debug("client pid %d: posted %s -> %s",
+			    (int)c->owner.pid, rsm_msg_name(h.type),
+			    rsm_err_name(status));
+		if (r.outfd_owned)
+			close(r.outfd);
+		return;
+	}
 	if (status != RSM_SUCCESS) {
 		log_debug("client pid %d: %s -> %s", (int)c->owner.pid,
 		    rsm_msg_name(h.type), rsm_err_name(status));

@@ -321,6 +321,16 @@ test_request_direction_faults(void **state)
 		p.h.flags = 0x80;
 		assert_int_equal(rsm_msg_check(p.b, n, fds, 0),
 		    RSM_MSGCHK_FLAGS);
+		/* Only a disconnect may ask for no answer. */
+		p.h.flags = RSM_MSGF_POSTED;
+		if (t == RSM_MSG_IMPORT_DISCONNECT)
+			assert_int_equal(rsm_msg_check(p.b, n, fds, 0), 0);
+		else
+			assert_int_equal(rsm_msg_check(p.b, n, fds, 0),
+			    RSM_MSGCHK_FLAGS);
+		p.h.flags = RSM_MSGF_POSTED | RSM_MSGF_REPLY;
+		assert_int_equal(rsm_msg_check(p.b, n, fds, 0),
+		    RSM_MSGCHK_FLAGS);
 		p.h.flags = 0;
 		p.h.id = 0;
 		assert_int_equal(rsm_msg_check(p.b, n, fds, 0), RSM_MSGCHK_ID);
@@ -365,6 +375,10 @@ test_reply_direction_faults(void **state)
 		n = build_reply(&p, t);
 		/* A reply must say it is one. */
 		p.h.flags = 0;
+		assert_int_equal(rsm_msg_check(p.b, n, fds, 1),
+		    RSM_MSGCHK_FLAGS);
+		/* Posted is a request's word: no reply carries it. */
+		p.h.flags = RSM_MSGF_REPLY | RSM_MSGF_POSTED;
 		assert_int_equal(rsm_msg_check(p.b, n, fds, 1),
 		    RSM_MSGCHK_FLAGS);
 		p.h.flags = RSM_MSGF_REPLY;
