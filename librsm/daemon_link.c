@@ -77,6 +77,12 @@
  * (ms); a whole period with no caller puts it back to sleep on the socket.
  */
 #define LINK_BUSY_MS	4
+/*
+ * Calls that find the receiver asleep on the socket before it is kicked
+ * into its busy way: a few calls now and then, or calls between events
+ * (each of which wakes the receiver anyway), keep it asleep.
+ */
+#define LINK_KICK_TAKES	8
 
 struct link {
 	struct link	*next;		/* link_st.links */
@@ -90,6 +96,8 @@ struct link {
 	int		 reader;	/* the role is held (or handed on) */
 	int		 armed;		/* fd may be armed in epfd */
 	uint64_t	 takes;		/* callers that took the role */
+	int		 rx_asleep;	/* the receiver sleeps on the socket */
+	unsigned	 sleepy_takes;	/* takes since it fell asleep */
 	_Atomic int	 dead;		/* set under link_st.mtx */
 	/* Only the reader touches these: one batch per link is enough. */
 	union {
@@ -125,6 +133,7 @@ static struct {
 	uint32_t	 node_id;
 	uint64_t	 next_id;
 	struct pending	*pending;	/* newest first */
+	unsigned	 watchers;	/* event waits and poll fds (rsm_link_watch) */
 } link_st = {
 	.mtx = PTHREAD_MUTEX_INITIALIZER,
 	.next_id = 1,
@@ -223,11 +232,30 @@ link_dead_finish(struct death *d)
 	d->due = 0;
 }
 
+/* Watch the socket again (lock held); -1 if it cannot be watched. */
+static int
+arm_locked(struct link *l)
+{
+	struct epoll_event ev = {
+		.events = EPOLLIN | EPOLLONESHOT,
+		.data.u32 = EV_SOCK,
+	};
+
+	if (l->armed)
+		return 0;
+	if (epoll_ctl(l->epfd, EPOLL_CTL_MOD, l->fd, &ev) != 0)
+		return -1;
+	/* Wakes the receiver at once if a packet is already queued. */
+	l->armed = 1;
+	return 0;
+}
+
 /*
- * Take the reader role for a caller (lock held, role free).  From an idle
- * link (the socket armed, the receiver asleep on it) this is the one
- * place that costs system calls: disarm, then kick the receiver into its
- * busy way, in which it sleeps with a timeout instead of on the socket.
+ * Take the reader role for a caller (lock held, role free).  On an armed
+ * socket this disarms it, so that the replies the caller reads do not
+ * wake the receiver; after LINK_KICK_TAKES such calls a receiver asleep
+ * on the socket is kicked into its busy way, in which it sleeps with a
+ * timeout instead.  On a busy link it costs no system call.
  */
 static void
 role_take_locked(struct link *l)
@@ -242,20 +270,27 @@ role_take_locked(struct link *l)
 		/* A failure only costs the receiver a useless wake-up. */
 		(void)epoll_ctl(l->epfd, EPOLL_CTL_MOD, l->fd, &ev);
 		l->armed = 0;
-		/* A full eventfd is already a kick. */
-		(void)!write(l->kick_fd, &one, sizeof(one));
+		/*
+		 * Else the release re-arms.  Someone waiting for events needs
+		 * the socket armed anyway; a full eventfd is already a kick.
+		 */
+		if (l->rx_asleep && link_st.watchers == 0 &&
+		    ++l->sleepy_takes >= LINK_KICK_TAKES)
+			(void)!write(l->kick_fd, &one, sizeof(one));
 	}
 }
 
 /*
  * Give the reader role up (lock held): to the oldest caller still waiting
- * for a reply on this link, else back to the receiver, which is in its
- * busy way whenever the socket is not armed and so reads what comes
- * within LINK_BUSY_MS.  A dead link needs no reader: its receiver is
- * woken by the death eventfd.
+ * for a reply on this link, else back to the receiver.  The socket is
+ * armed again when someone waits for an event (link_st.watchers: the
+ * receiver must hand it over at once) or when the receiver sleeps on the
+ * socket; otherwise the busy receiver reads what comes within
+ * LINK_BUSY_MS.  A dead link needs no reader: its receiver is woken by
+ * the death eventfd.
  */
 static void
-role_release_locked(struct link *l)
+role_release_locked(struct link *l, struct death *d)
 {
 	struct pending *p, *oldest = NULL;
 
@@ -270,6 +305,12 @@ role_release_locked(struct link *l)
 		return;
 	}
 	l->reader = 0;
+	if (atomic_load(&l->dead) ||
+	    (link_st.watchers == 0 && !l->rx_asleep))
+		return;
+	if (arm_locked(l) != 0)
+		/* Nobody would read notifications: better dead than deaf. */
+		link_kill_locked(l, d);
 }
 
 /*
@@ -474,22 +515,6 @@ drain(struct link *l)
 	return 0;
 }
 
-/* Watch the socket again (lock held); -1 if it cannot be watched. */
-static int
-arm_locked(struct link *l)
-{
-	struct epoll_event ev = {
-		.events = EPOLLIN | EPOLLONESHOT,
-		.data.u32 = EV_SOCK,
-	};
-
-	if (epoll_ctl(l->epfd, EPOLL_CTL_MOD, l->fd, &ev) != 0)
-		return -1;
-	/* Wakes us at once if a packet is already queued. */
-	l->armed = 1;
-	return 0;
-}
-
 static void *
 receiver(void *arg)
 {
@@ -497,7 +522,7 @@ receiver(void *arg)
 	struct epoll_event ev[3];
 	struct death d;
 	uint64_t seen = 0, kicks;
-	int i, n, err, broken, timeout = -1;
+	int i, n, err, busy, timeout = -1;
 
 	for (;;) {
 		n = epoll_wait(l->epfd, ev, 3, timeout);
@@ -507,6 +532,8 @@ receiver(void *arg)
 			if (ev[i].data.u32 == EV_KICK)
 				(void)!read(l->kick_fd, &kicks, sizeof(kicks));
 		pthread_mutex_lock(&link_st.mtx);
+		l->rx_asleep = 0;
+		l->sleepy_takes = 0;
 		if (n < 0 && err != EINTR) {
 			/* Cannot watch the socket any more: give it up. */
 			link_kill_locked(l, &d);
@@ -514,39 +541,30 @@ receiver(void *arg)
 		for (i = 0; i < n; i++)
 			if (ev[i].data.u32 == EV_SOCK)
 				l->armed = 0;	/* the one-shot is spent */
+		busy = l->takes != seen;
+		seen = l->takes;
+		/* Something may be queued: a packet woke us, or callers came. */
+		if (!atomic_load(&l->dead) && !l->reader && (n > 0 || busy)) {
+			l->reader = 1;
+			pthread_mutex_unlock(&link_st.mtx);
+			i = drain(l);
+			pthread_mutex_lock(&link_st.mtx);
+			if (i != 0)
+				link_kill_locked(l, &d);
+			role_release_locked(l, &d);
+		}
 		if (atomic_load(&l->dead)) {
 			pthread_mutex_unlock(&link_st.mtx);
 			break;
 		}
-		if (l->armed) {
-			timeout = -1;
-			pthread_mutex_unlock(&link_st.mtx);
-			continue;
-		}
-		if (n == 0 && l->takes == seen) {
-			/* A period with no caller: sleep on the socket again. */
-			if (arm_locked(l) == 0)
-				timeout = -1;
-			else	/* Nobody would read notifications: better dead. */
-				link_kill_locked(l, &d);
-			pthread_mutex_unlock(&link_st.mtx);
-			link_dead_finish(&d);
-			continue;
-		}
-		seen = l->takes;
-		timeout = LINK_BUSY_MS;
-		if (l->reader) {
-			/* The holder reads; we look again after a period. */
-			pthread_mutex_unlock(&link_st.mtx);
-			continue;
-		}
-		l->reader = 1;
-		pthread_mutex_unlock(&link_st.mtx);
-		broken = drain(l);
-		pthread_mutex_lock(&link_st.mtx);
-		if (broken)
+		/* A period with no caller: sleep on the socket again. */
+		if (n == 0 && !busy && arm_locked(l) != 0)
 			link_kill_locked(l, &d);
-		role_release_locked(l);
+		if (l->armed) {
+			l->rx_asleep = 1;
+			timeout = -1;
+		} else
+			timeout = LINK_BUSY_MS;
 		pthread_mutex_unlock(&link_st.mtx);
 		link_dead_finish(&d);
 	}
@@ -555,6 +573,32 @@ receiver(void *arg)
 	link_unref_locked(l);
 	pthread_mutex_unlock(&link_st.mtx);
 	return NULL;
+}
+
+/*
+ * Someone starts (delta 1) or stops (-1) waiting for events: a signal
+ * wait, or a poll descriptor handed out.  Events arrive as notifications,
+ * so while anyone waits the socket is armed whenever nobody holds the
+ * reader role, and an event wakes the receiver at once instead of within
+ * LINK_BUSY_MS.
+ */
+void
+rsm_link_watch(int delta)
+{
+	struct death d = { 0, 0, -1 };
+	struct link *l;
+
+	pthread_mutex_lock(&link_st.mtx);
+	if (delta > 0)
+		link_st.watchers++;
+	else if (link_st.watchers > 0)
+		link_st.watchers--;
+	l = link_st.cur;
+	if (delta > 0 && l != NULL && !atomic_load(&l->dead) && !l->reader &&
+	    arm_locked(l) != 0)
+		link_kill_locked(l, &d);
+	pthread_mutex_unlock(&link_st.mtx);
+	link_dead_finish(&d);
 }
 
 /* HELLO on a fresh socket, before the receiver exists: plain recv. */
@@ -633,6 +677,8 @@ atfork_child(void)
 	}
 	link_st.cur = NULL;
 	link_st.pending = NULL;
+	/* The parent's waits and poll descriptors are not the child's. */
+	link_st.watchers = 0;
 	link_st.dead_upto = old;
 	rsm_imports_link_died(old, 0);
 }
@@ -667,6 +713,7 @@ link_fds(struct link *l)
 	    epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->kick_fd, &kev) != 0)
 		return -1;
 	l->armed = 1;
+	l->rx_asleep = 1;	/* the receiver starts asleep on the socket */
 	return 0;
 }
 
@@ -914,7 +961,7 @@ rsm_link_call(struct rsm_call *c)
 			if (broken)
 				link_kill_locked(l, &d);
 			p.lead = 0;
-			role_release_locked(l);
+			role_release_locked(l, &d);
 			/* Completed by us, or failed by the link's death. */
 			continue;
 		}

@@ -183,6 +183,8 @@ rsm_intr_signal_wait(void *memseg, int timeout)
 		deadline = (int64_t)rsm_now_ms() + timeout;
 	if ((dfd = rsm_link_death_fd(r.epoch)) < 0)
 		return RSMERR_CONN_ABORTED;
+	/* From here an event is read as soon as it arrives. */
+	rsm_link_watch(1);
 	for (;;) {
 		int left = -1;
 
@@ -225,6 +227,7 @@ rsm_intr_signal_wait(void *memseg, int timeout)
 		}
 		/* Another waiter took it: wait again. */
 	}
+	rsm_link_watch(-1);
 	close(dfd);
 	return rc;
 }
@@ -409,6 +412,9 @@ rsm_memseg_get_pollfd(void *memseg, struct pollfd *fd)
 		}
 	}
 	rsm_handles_unlock();
+	/* Whoever polls it must hear events at once (after the lock). */
+	if (rc == RSM_SUCCESS)
+		rsm_link_watch(1);
 	return rc;
 }
 
@@ -416,16 +422,21 @@ int
 rsm_memseg_release_pollfd(void *memseg)
 {
 	struct seg_ref r;
-	int rc;
+	int rc, dropped = 0;
 
 	rsm_handles_lock();
 	if ((rc = seg_resolve(memseg, &r, 0)) == RSM_SUCCESS) {
-		if (r.ex != NULL && r.ex->poll_refs > 0)
+		if (r.ex != NULL && r.ex->poll_refs > 0) {
 			r.ex->poll_refs--;
-		else if (r.im != NULL && r.im->poll_refs > 0)
+			dropped = 1;
+		} else if (r.im != NULL && r.im->poll_refs > 0) {
 			r.im->poll_refs--;
+			dropped = 1;
+		}
 	}
 	rsm_handles_unlock();
+	if (dropped)
+		rsm_link_watch(-1);
 	return rc;
 }
 

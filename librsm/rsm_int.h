@@ -234,6 +234,13 @@ int	 rsm_link_call(struct rsm_call *c);
  * Returns RSM_SUCCESS once sent.
  */
 int	 rsm_link_post(struct rsm_call *c);
+/*
+ * A thread starts (1) or stops (-1) waiting for events, or a poll
+ * descriptor is handed out or given back: events then reach their
+ * eventfds at once rather than at the link's next busy look.  Called
+ * without handles_mtx.
+ */
+void	 rsm_link_watch(int delta);
 /* Make sure the link is up; *epoch and *node_id describe it. */
 int	 rsm_link_up(uint64_t *epoch, uint32_t *node_id);
 /* Whether handles of `epoch` still talk to a live daemon. */
