@@ -10,7 +10,8 @@ rsmd_rsmd_SOURCES = rsmd/rsmd.c rsmd/rsmd.h rsmd/loop.c rsmd/config.c \
 	rsmd/peer.c rsmd/peer.h rsmd/peer_int.h rsmd/peer_conn.c \
 	rsmd/peer_call.c rsmd/peer_idle.c rsmd/peer_key.c \
 	rsmd/remote.h rsmd/remote_int.h rsmd/remote.c \
-	rsmd/remote_export.c rsmd/remote_import.c
+	rsmd/remote_export.c rsmd/remote_import.c \
+	rsmd/svcmgr.h rsmd/svcmgr.c
 if HAVE_VERBS
 rsmd_rsmd_SOURCES += rsmd/serve_verbs.h rsmd/serve_verbs.c \
 	rsmd/verbs_listen.c rsmd/verbs_mem.c
@@ -20,8 +21,9 @@ endif
 EXTRA_DIST += rsmd/serve_verbs_none.c rsmd/serve_verbs.h rsmd/serve_verbs.c \
 	rsmd/verbs_listen.c rsmd/verbs_mem.c
 rsmd_rsmd_CPPFLAGS = $(BASE_CPPFLAGS) $(I_PROTO) $(I_UTIL) $(I_RDMA)
-rsmd_rsmd_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS) $(SODIUM_CFLAGS)
-rsmd_rsmd_LDADD = libproto.la libutil_rsm.la $(INIH_LIBS) $(SODIUM_LIBS) $(PTHREAD_LIBS)
+rsmd_rsmd_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS) $(SODIUM_CFLAGS) $(SYSTEMD_CFLAGS)
+rsmd_rsmd_LDADD = libproto.la libutil_rsm.la $(INIH_LIBS) $(SODIUM_LIBS) \
+	$(SYSTEMD_LIBS) $(PTHREAD_LIBS)
 if HAVE_VERBS
 rsmd_rsmd_LDADD += librdma_rsm.la
 endif

@@ -24,6 +24,7 @@
 #include "peer.h"
 #include "remote.h"
 #include "service.h"
+#include "svcmgr.h"
 #include "rsm_clock.h"
 
 #define MAX_EVENTS		64
@@ -271,11 +272,15 @@ signals_ready(struct rsmd *rs, struct rsmd_io *io, uint32_t events)
 	while (read(io->fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		switch (si.ssi_signo) {
 		case SIGHUP:
+			/* Kept or replaced, the configuration is whole again. */
+			svcmgr_reloading();
 			reconfigure(rs);
+			svcmgr_ready(rs->conf.node_id, rs->socket_path);
 			break;
 		case SIGTERM:
 		case SIGINT:
 			log_info("signal %u: exiting", si.ssi_signo);
+			svcmgr_stopping();
 			quit_requested = 1;
 			break;
 		default:
@@ -473,10 +478,14 @@ main(int argc, char *argv[])
 	 * Data services start serving only now: RDMA resources do not
 	 * survive daemon()'s fork.
 	 */
-	if ((svc_failed = services_start(&rs) == -1))
+	if ((svc_failed = services_start(&rs) == -1)) {
 		log_warnx("a data service cannot start, stopping");
+		svcmgr_failed("a data service cannot start");
+	}
 	log_info("node %u listening on %s (pid %d)", rs.conf.node_id,
 	    rs.socket_path, (int)getpid());
+	if (!svc_failed)
+		svcmgr_ready(rs.conf.node_id, rs.socket_path);
 
 	if (!svc_failed)
 		run(&rs);

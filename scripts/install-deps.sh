@@ -7,10 +7,12 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
 	build-essential autoconf automake libtool pkg-config \
-	libcmocka-dev libjson-c-dev libinih-dev libsodium-dev \
+	libcmocka-dev libjson-c-dev libinih-dev libsodium-dev libsystemd-dev \
 	libibverbs-dev librdmacm-dev \
 	clang libclang-rt-14-dev \
 	iproute2 procps python3 groff-base man-db >/dev/null
+# systemd-analyze, for the units' checks (tests/systemd).
+$SUDO apt-get install -y -qq --no-install-recommends systemd >/dev/null
 # ucx_perftest, the UCX figures of bench/run-bench-net.sh (optional there).
 $SUDO apt-get install -y -qq --no-install-recommends ucx-utils >/dev/null
 # The guest tests (tests/vm): QEMU, Debian's kernel and its modules (rxe,

@@ -10,7 +10,8 @@ AM_TESTS_ENVIRONMENT = \
 	RSMD_BIN='$(abs_top_builddir)/rsmd/rsmd'; \
 	RSMADM_BIN='$(abs_top_builddir)/rsmadm/rsmadm'; \
 	RSM_TEST_SRCDIR='$(abs_top_srcdir)/tests'; \
-	export RSMD_BIN RSMADM_BIN RSM_TEST_SRCDIR; \
+	RSM_TEST_BUILDDIR='$(abs_top_builddir)'; \
+	export RSMD_BIN RSMADM_BIN RSM_TEST_SRCDIR RSM_TEST_BUILDDIR; \
 	unset RSM_DAEMON_SOCKET RSM_SEGMENTID_FILE;
 
 if HAVE_CMOCKA
@@ -139,6 +140,10 @@ EXTRA_DIST += tests/net/lib.sh tests/net/test_peers.sh tests/net/test_cluster.sh
 # directories, so a new case is distributed without a line here; not
 # tests/config itself, whose copy in the build tree holds the test's log.
 TESTS += tests/config/test_config.sh
+
+# systemd/: the units pass systemd-analyze, and rsmd speaks sd_notify.
+TESTS += tests/systemd/test_units.sh
+EXTRA_DIST += tests/systemd/test_units.sh
 EXTRA_DIST += tests/config/test_config.sh tests/config/good tests/config/bad
 
 # The demo (scripts/demo.sh, make demo): examples/run-demo.sh against this
