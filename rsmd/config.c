@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <ini.h>
 #include <netdb.h>
+#include <pwd.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -40,6 +41,7 @@ enum conf_type {
 	CT_PEER,	/* NODE_ID HOST:PORT, repeatable */
 	CT_DATA_ADDR,	/* numeric HOST:PORT, port 0 = any free port */
 	CT_LINKS,	/* auto, always, on-demand */
+	CT_USER,	/* an existing user's name */
 };
 
 struct conf_key {
@@ -58,6 +60,7 @@ static const struct conf_key conf_keys[] = {
 	{ "socket_mode", CT_MODE, OFF(socket_mode), 0, 0777 },
 	{ "log_level", CT_LEVEL, OFF(log_level), 0, 0 },
 	{ "pidfile", CT_PATH, OFF(pidfile), 0, 0 },
+	{ "user", CT_USER, OFF(user), 0, 0 },
 	{ "segid_min", CT_SEGID, OFF(segid_min), RSMD_RESERVED_SEGID_END + 1,
 	    RSMD_AUTO_SEGID_BASE - 1 },
 	{ "segid_max", CT_SEGID, OFF(segid_max), RSMD_RESERVED_SEGID_END + 1,
@@ -121,6 +124,8 @@ config_free(struct rsmd_config *cf)
 {
 	free(cf->socket);
 	free(cf->pidfile);
+	free(cf->user);
+	cf->user = NULL;
 	free(cf->listen);
 	free(cf->data_listen);
 	free(cf->verbs_listen);
@@ -444,6 +449,23 @@ conf_handler(void *user, const char *section, const char *name,
 	p->line_of[i] = p->line;
 
 	switch (k->type) {
+	case CT_USER:
+		errno = 0;
+		if (getpwnam(value) == NULL) {
+			conf_error(p, "%s: no user \"%s\"%s%s", name, value,
+			    errno ? ": " : "", errno ? strerror(errno) : "");
+			return 0;
+		}
+		{
+			char **dst = (char **)(void *)(base + k->off);
+			char *copy = strdup(value);
+
+			if (copy == NULL)
+				fatal("strdup");
+			free(*dst);
+			*dst = copy;
+		}
+		return 1;
 	case CT_PATH:
 		if (value[0] != '/') {
 			conf_error(p, "%s: \"%s\" is not an absolute path",
@@ -834,6 +856,10 @@ config_print(const struct rsmd_config *cf, FILE *fp)
 		fprintf(fp, "pidfile = %s\n", cf->pidfile);
 	else
 		fprintf(fp, "# pidfile: none\n");
+	if (cf->user)
+		fprintf(fp, "user = %s\n", cf->user);
+	else
+		fprintf(fp, "# user: none\n");
 	fprintf(fp, "segid_min = %#x\n", cf->segid_min);
 	fprintf(fp, "segid_max = %#x\n", cf->segid_max);
 	fprintf(fp, "max_segments = %" PRIu64 "\n", cf->max_segments);

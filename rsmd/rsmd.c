@@ -25,6 +25,7 @@
 #include "remote.h"
 #include "service.h"
 #include "svcmgr.h"
+#include "privdrop.h"
 #include "rsm_clock.h"
 
 #define MAX_EVENTS		64
@@ -218,6 +219,12 @@ reconfigure(struct rsmd *rs)
 		free(nc.pidfile);
 		nc.pidfile = rs->conf.pidfile ? strdup(rs->conf.pidfile) :
 		    NULL;
+	}
+	if (!same_str(nc.user, rs->conf.user)) {
+		log_warnx("user change needs a restart: keeping %s",
+		    rs->conf.user ? rs->conf.user : "none");
+		free(nc.user);
+		nc.user = rs->conf.user ? strdup(rs->conf.user) : NULL;
 	}
 	config_free(&rs->conf);
 	rs->conf = nc;
@@ -481,6 +488,12 @@ main(int argc, char *argv[])
 	if ((svc_failed = services_start(&rs) == -1)) {
 		log_warnx("a data service cannot start, stopping");
 		svcmgr_failed("a data service cannot start");
+	}
+	/* Sockets, keys and RDMA devices are open: root is no longer needed. */
+	if (!svc_failed && rs.conf.user != NULL &&
+	    (svc_failed = privdrop(rs.conf.user, rs.socket_path) == -1)) {
+		log_warnx("cannot run as %s, stopping", rs.conf.user);
+		svcmgr_failed("cannot drop privileges");
 	}
 	log_info("node %u listening on %s (pid %d)", rs.conf.node_id,
 	    rs.socket_path, (int)getpid());

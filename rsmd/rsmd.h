@@ -62,6 +62,7 @@ struct rsmd_config {
 	uint32_t	 socket_mode;
 	int		 log_level;
 	char		*pidfile;		/* NULL: none */
+	char		*user;			/* NULL: stay as started */
 	uint32_t	 segid_min;
 	uint32_t	 segid_max;
 	uint64_t	 max_segments;

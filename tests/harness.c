@@ -671,6 +671,10 @@ write_conf(const struct h_rsmd *d, const char *extra)
 	fprintf(f, "socket = %s\n", d->sock);
 	fprintf(f, "log_level = %s\n", getenv("RSM_TEST_DEBUG") ?
 	    "debug" : "info");
+	/* tests/proc/test_unprivileged.sh: every daemon drops root. */
+	if (getenv("RSM_TEST_RSMD_USER") != NULL &&
+	    *getenv("RSM_TEST_RSMD_USER") != '\0')
+		fprintf(f, "user = %s\n", getenv("RSM_TEST_RSMD_USER"));
 	if (extra != NULL)
 		fprintf(f, "%s\n", extra);
 	return fclose(f);

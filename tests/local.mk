@@ -110,6 +110,11 @@ TESTS += tests/proc/test_topology
 TESTS += tests/unit/test_proto tests/proc/test_basic tests/proc/test_errors \
 	tests/proc/test_signals tests/proc/test_faults tests/proc/test_garbage
 
+# The process and two cluster tests again, against daemons that dropped
+# root (user = nobody).
+TESTS += tests/proc/test_unprivileged.sh
+EXTRA_DIST += tests/proc/test_unprivileged.sh
+
 endif
 
 # The error list of util/rsm_err.h covers every code of rsmapi.h.

@@ -182,6 +182,8 @@ node_conf() {
 		for j in $(seq 1 "$NET_N"); do
 			[ "$j" = "$i" ] || echo "peer = $j $(node_addr "$j"):$PEER_PORT"
 		done
+		# tests/proc/test_unprivileged.sh: every daemon drops root.
+		[ -n "${RSM_TEST_RSMD_USER:-}" ] && echo "user = $RSM_TEST_RSMD_USER"
 		[ -n "${2:-}" ] && echo "$2"
 	} >"$conf"
 }
