@@ -291,3 +291,21 @@ rsm_peer_auth_input(uint8_t *out, const uint8_t their_nonce[RSM_PEER_NONCE_LEN],
 	rsm_peer_put32(out + off, my_node);
 	rsm_peer_put32(out + off + 4, their_node);
 }
+
+void
+rsm_peer_seal_input(uint8_t *out, const uint8_t sender_nonce[RSM_PEER_NONCE_LEN],
+    const uint8_t receiver_nonce[RSM_PEER_NONCE_LEN], uint32_t sender_node,
+    uint32_t receiver_node)
+{
+	size_t off = sizeof(RSM_PEER_SEAL_LABEL) - 1;
+
+	_Static_assert(sizeof(RSM_PEER_SEAL_LABEL) ==
+	    sizeof(RSM_PEER_AUTH_LABEL), "one input length for both");
+	memcpy(out, RSM_PEER_SEAL_LABEL, off);
+	memcpy(out + off, sender_nonce, RSM_PEER_NONCE_LEN);
+	off += RSM_PEER_NONCE_LEN;
+	memcpy(out + off, receiver_nonce, RSM_PEER_NONCE_LEN);
+	off += RSM_PEER_NONCE_LEN;
+	rsm_peer_put32(out + off, sender_node);
+	rsm_peer_put32(out + off + 4, receiver_node);
+}

@@ -13,8 +13,17 @@
  * HMAC-SHA256 under the cluster key over the label, the other side's nonce,
  * its own nonce, its own node id and the other's (rsm_peer_auth_input()).
  * Only HELLO and AUTH are legal until both sides have checked the other's
- * AUTH; neither is legal afterwards.  This authenticates the daemons; it
- * neither hides nor signs the frames that follow.
+ * AUTH; neither is legal afterwards.  This authenticates the daemons.
+ *
+ * Every frame after a side's AUTH is sealed: on the wire a 32-bit length
+ * of what follows, then the frame encrypted and authenticated with
+ * ChaCha20-Poly1305 (IETF), the length as additional data, the nonce a
+ * 64-bit count of the frames sent that way on this link.  Each direction
+ * has its own key, an HMAC-SHA256 under the cluster key of
+ * rsm_peer_seal_input() (the sender's nonce first), so the keys are new
+ * for every link and nobody without the cluster key can read, change,
+ * replay, reorder or inject a frame: the receiver's count would not
+ * match, and the frame fails to open.
  *
  * Syslink rules, as on the control socket: PING and REQUEST carry a
  * non-zero id and are answered by exactly one PONG or REPLY with the same
@@ -33,12 +42,19 @@
 #include <stdint.h>
 
 #define RSM_PEER_MAGIC		0x5052u		/* "RP" */
-#define RSM_PEER_VERSION	2u	/* 2: CONNECT replies list addresses */
+/* 2: CONNECT replies list addresses; 3: frames after AUTH are sealed */
+#define RSM_PEER_VERSION	3u
 #define RSM_PEER_FRAME_MAX	4096u		/* header + payload, bytes */
 #define RSM_PEER_NONCE_LEN	32u
 #define RSM_PEER_MAC_LEN	32u		/* HMAC-SHA256 */
 /* What the MAC covers starts with this label (no NUL). */
 #define RSM_PEER_AUTH_LABEL	"rsm-peer-auth-v1"
+/* What a direction's sealing key is derived from starts with this one. */
+#define RSM_PEER_SEAL_LABEL	"rsm-peer-seal-v1"
+#define RSM_PEER_SEAL_KEY_LEN	32u	/* ChaCha20-Poly1305 key */
+#define RSM_PEER_SEAL_TAG_LEN	16u	/* Poly1305 tag */
+/* A sealed frame: 4 length bytes, the frame, the tag. */
+#define RSM_PEER_SEAL_OVERHEAD	(4u + RSM_PEER_SEAL_TAG_LEN)
 
 /*
  * Inner types below 0x100 belong to the link itself (rsm_remote.h has the
@@ -181,5 +197,16 @@ void	 rsm_peer_auth_input(uint8_t *out,
 	    const uint8_t their_nonce[RSM_PEER_NONCE_LEN],
 	    const uint8_t my_nonce[RSM_PEER_NONCE_LEN],
 	    uint32_t my_node, uint32_t their_node);
+
+/*
+ * What one direction's sealing key is made of: label, the sending side's
+ * nonce, the receiving side's nonce, the sender's node id, the
+ * receiver's.  out holds RSM_PEER_AUTH_INPUT_LEN bytes (the labels are
+ * the same length).
+ */
+void	 rsm_peer_seal_input(uint8_t *out,
+	    const uint8_t sender_nonce[RSM_PEER_NONCE_LEN],
+	    const uint8_t receiver_nonce[RSM_PEER_NONCE_LEN],
+	    uint32_t sender_node, uint32_t receiver_node);
 
 #endif /* RSM_PEER_H */

@@ -64,7 +64,42 @@ void
 pconn_free(struct pconn *pc)
 {
 	free(pc->wbuf);
+	sodium_memzero(pc->tx_key, sizeof(pc->tx_key));
+	sodium_memzero(pc->rx_key, sizeof(pc->rx_key));
 	free(pc);
+}
+
+/* The nonce of a direction's n-th sealed frame. */
+static void
+seal_nonce(uint8_t nonce[crypto_aead_chacha20poly1305_IETF_NPUBBYTES],
+    uint64_t n)
+{
+	memset(nonce, 0, crypto_aead_chacha20poly1305_IETF_NPUBBYTES);
+	rsm_peer_put64(nonce + 4, n);
+}
+
+/*
+ * Both directions' keys, from the cluster key and this link's nonces
+ * (rsm_peer_seal_input); from now on every frame is sealed.
+ */
+static void
+seal_start(struct rsmd *rs, struct pconn *pc)
+{
+	uint8_t in[RSM_PEER_AUTH_INPUT_LEN];
+
+	_Static_assert(RSM_PEER_SEAL_KEY_LEN == RSM_PEER_MAC_LEN &&
+	    RSM_PEER_SEAL_KEY_LEN == crypto_aead_chacha20poly1305_IETF_KEYBYTES,
+	    "a key is one HMAC-SHA256");
+	_Static_assert(RSM_PEER_SEAL_TAG_LEN ==
+	    crypto_aead_chacha20poly1305_IETF_ABYTES, "the tag");
+	rsm_peer_seal_input(in, pc->my_nonce, pc->their_nonce,
+	    rs->conf.node_id, pc->their_node);
+	peer_mac(rs->peers, in, sizeof(in), pc->tx_key);
+	rsm_peer_seal_input(in, pc->their_nonce, pc->my_nonce,
+	    pc->their_node, rs->conf.node_id);
+	peer_mac(rs->peers, in, sizeof(in), pc->rx_key);
+	pc->tx_count = pc->rx_count = 0;
+	pc->sealed = 1;
 }
 
 static void
@@ -139,8 +174,24 @@ pconn_send(struct rsmd *rs, struct pconn *pc, const void *frame, size_t len)
 {
 	size_t need;
 
+	uint8_t sealed[RSM_PEER_FRAME_MAX + RSM_PEER_SEAL_OVERHEAD];
+	uint8_t nonce[crypto_aead_chacha20poly1305_IETF_NPUBBYTES];
+	unsigned long long clen;
+
 	if (pc->state == PC_DEAD || len == 0)
 		return;
+	if (pc->sealed) {
+		if (len > RSM_PEER_FRAME_MAX) {
+			pconn_kill(rs, pc, "frame too long to seal");
+			return;
+		}
+		rsm_peer_put32(sealed, (uint32_t)(len + RSM_PEER_SEAL_TAG_LEN));
+		seal_nonce(nonce, pc->tx_count++);
+		crypto_aead_chacha20poly1305_ietf_encrypt(sealed + 4, &clen,
+		    frame, len, sealed, 4, NULL, nonce, pc->tx_key);
+		frame = sealed;
+		len = 4 + (size_t)clen;
+	}
 	if (pc->woff > 0 && pc->woff == pc->wlen)
 		pc->woff = pc->wlen = 0;
 	need = pc->wlen + len;
@@ -256,6 +307,8 @@ got_auth(struct rsmd *rs, struct pconn *pc, const uint8_t *p)
 		    "key?)");
 		return;
 	}
+	/* Our AUTH went out before theirs could arrive: both seal now. */
+	seal_start(rs, pc);
 	pc->state = PC_UP;
 	peer_link_up(rs, pc);
 }
@@ -301,36 +354,98 @@ frame(struct rsmd *rs, struct pconn *pc, const uint8_t *buf)
 	}
 }
 
+/*
+ * Open the sealed frame at the front of buf (avail bytes) into plain:
+ * its wire length, 0 while incomplete, or -1 after refusing the link.
+ */
+static long
+unseal(struct rsmd *rs, struct pconn *pc, const uint8_t *buf, size_t avail,
+    uint8_t *plain, size_t *plen)
+{
+	uint8_t nonce[crypto_aead_chacha20poly1305_IETF_NPUBBYTES];
+	unsigned long long n;
+	uint32_t clen;
+	char why[96];
+
+	if (avail < 4)
+		return 0;
+	clen = rsm_peer_get32(buf);
+	if (clen < sizeof(struct rsm_peer_hdr) + RSM_PEER_SEAL_TAG_LEN ||
+	    clen > RSM_PEER_FRAME_MAX + RSM_PEER_SEAL_TAG_LEN) {
+		snprintf(why, sizeof(why), "a sealed frame of %u bytes",
+		    (unsigned)clen);
+		pconn_refuse(rs, pc, why);
+		return -1;
+	}
+	if (avail - 4 < clen)
+		return 0;
+	seal_nonce(nonce, pc->rx_count);
+	if (crypto_aead_chacha20poly1305_ietf_decrypt(plain, &n, NULL,
+	    buf + 4, clen, buf, 4, nonce, pc->rx_key) != 0) {
+		pconn_refuse(rs, pc, "a frame failed authentication (changed, "
+		    "replayed, reordered or injected on the way)");
+		return -1;
+	}
+	pc->rx_count++;
+	*plen = (size_t)n;
+	return 4 + (long)clen;
+}
+
 /* Cut whole frames off the front of rbuf; stops when the connection dies. */
 static void
 parse(struct rsmd *rs, struct pconn *pc)
 {
-	long flen;
+	uint8_t plain[RSM_PEER_FRAME_MAX];
+	const uint8_t *f;
+	size_t plen;
+	long flen, wire;
 	size_t off = 0;
 	int rc;
 	char why[96];
 
 	while (pc->state != PC_DEAD && pc->state != PC_CONNECTING) {
-		flen = rsm_peer_frame_len(pc->rbuf + off, pc->rlen - off);
+		if (pc->sealed) {
+			wire = unseal(rs, pc, pc->rbuf + off, pc->rlen - off,
+			    plain, &plen);
+			if (wire < 0)
+				return;
+			if (wire == 0)
+				break;
+			/* Authentic, but still only a frame once checked. */
+			flen = rsm_peer_frame_len(plain, plen);
+			if (flen != (long)plen) {
+				snprintf(why, sizeof(why), "bad sealed frame: "
+				    "%s", flen < 0 ? rsm_peerchk_str((int)flen) :
+				    "its length is not the header's");
+				pconn_refuse(rs, pc, why);
+				return;
+			}
+			f = plain;
+		} else {
+			flen = rsm_peer_frame_len(pc->rbuf + off,
+			    pc->rlen - off);
+			f = pc->rbuf + off;
+			wire = flen;
+		}
 		if (flen < 0) {
 			snprintf(why, sizeof(why), "bad frame header: %s",
 			    rsm_peerchk_str((int)flen));
 			pconn_refuse(rs, pc, why);
 			return;
 		}
-		if (flen == 0 || (size_t)flen > pc->rlen - off)
+		if (flen == 0 || (size_t)wire > pc->rlen - off)
 			break;
-		if ((rc = rsm_peer_check(pc->rbuf + off, (size_t)flen)) != 0) {
+		if ((rc = rsm_peer_check(f, (size_t)flen)) != 0) {
 			struct rsm_peer_hdr h;
 
-			rsm_peer_hdr_decode(pc->rbuf + off, &h);
+			rsm_peer_hdr_decode(f, &h);
 			snprintf(why, sizeof(why), "bad %s frame: %s",
 			    rsm_peer_type_name(h.type), rsm_peerchk_str(rc));
 			pconn_refuse(rs, pc, why);
 			return;
 		}
-		frame(rs, pc, pc->rbuf + off);
-		off += (size_t)flen;
+		frame(rs, pc, f);
+		off += (size_t)wire;
 	}
 	if (pc->state == PC_DEAD)
 		return;

@@ -63,8 +63,13 @@ struct pconn {
 	uint64_t	 their_instance;
 	uint8_t		 my_nonce[RSM_PEER_NONCE_LEN];
 	uint8_t		 their_nonce[RSM_PEER_NONCE_LEN];
+	/* Set once the other's AUTH checked: every frame on is sealed. */
+	int		 sealed;
+	uint64_t	 tx_count, rx_count;	/* the sealing nonces */
+	uint8_t		 tx_key[RSM_PEER_SEAL_KEY_LEN];
+	uint8_t		 rx_key[RSM_PEER_SEAL_KEY_LEN];
 	size_t		 rlen;
-	uint8_t		 rbuf[RSM_PEER_FRAME_MAX];
+	uint8_t		 rbuf[RSM_PEER_FRAME_MAX + RSM_PEER_SEAL_OVERHEAD];
 	uint8_t		*wbuf;
 	size_t		 woff, wlen, wcap;
 };

@@ -134,8 +134,10 @@ tests_net_remote_probe_LDADD = librsm.la libproto.la $(PTHREAD_LIBS)
 TESTS += tests/net/test_peers.sh tests/net/test_cluster.sh \
 	tests/net/test_remote.sh tests/net/test_remote4.sh \
 	tests/net/test_manual.sh tests/net/test_node_ids.sh \
-	tests/net/test_simul.sh tests/net/test_on_demand.sh
-EXTRA_DIST += tests/net/test_manual.sh tests/net/test_simul.sh tests/net/test_on_demand.sh
+	tests/net/test_simul.sh tests/net/test_on_demand.sh \
+	tests/net/test_peer_tamper.sh
+EXTRA_DIST += tests/net/test_manual.sh tests/net/test_simul.sh tests/net/test_on_demand.sh \
+	tests/net/test_peer_tamper.sh tests/net/tamper_proxy.py
 EXTRA_DIST += tests/net/lib.sh tests/net/test_peers.sh tests/net/test_cluster.sh \
 	tests/net/remote_lib.sh tests/net/test_remote.sh tests/net/test_remote4.sh \
 	tests/net/test_node_ids.sh
