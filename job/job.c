@@ -75,8 +75,8 @@ collect(struct rsm_job *job, int err, const void *val, size_t len)
 
 		if (e->status == 0)
 			continue;
-		if (r == job->rank && err != 0)
-			return err;	/* said already */
+		if (err != 0)
+			return err;	/* this rank said why already */
 		if (e->len == 0 || e->status == RSMERR_TIMEOUT ||
 		    e->status == RSMERR_CONN_ABORTED)
 			return job_fail(job, e->status, "rank %u %s", r,
@@ -161,9 +161,11 @@ find_nodes(struct rsm_job *job)
 	uint32_t r, far = 0;
 	int err;
 
+	/* The topology call fails only when the node's rsmd does not answer. */
 	err = rsm_get_interconnect_topology(&t);
 	if (err != 0)
-		job_fail(job, err, "no rsmd answers on this node (%s%s): RSMERR %d",
+		err = job_fail(job, RSMERR_CTLR_NOT_PRESENT, "no rsmd answers on "
+		    "this node (%s%s): rsm_get_interconnect_topology: RSMERR %d",
 		    sock != NULL ? "RSM_DAEMON_SOCKET=" : "the default socket",
 		    sock != NULL ? sock : "", err);
 	else {

@@ -24,11 +24,15 @@
 #include "rsm/rsm_job.h"
 
 static uint32_t rank, nranks;
+static int joined;
 
 static void
 die(const char *what, int rc)
 {
-	fprintf(stderr, "stencil: rank %u: %s: RSMERR %d\n", rank, what, rc);
+	if (joined)
+		fprintf(stderr, "stencil: rank %u: %s: RSMERR %d\n", rank, what, rc);
+	else
+		fprintf(stderr, "stencil: %s: RSMERR %d\n", what, rc);
 	exit(2);
 }
 
@@ -89,6 +93,7 @@ main(int argc, char **argv)
 	}
 	if ((rc = rsm_job_init(&job, 0)) != 0)
 		die("rsm_job_init", rc);
+	joined = 1;
 	rsm_job_rank(job, &rank);
 	rsm_job_size(job, &nranks);
 	if (ny < nranks) {

@@ -45,7 +45,7 @@ rc=$?
 echo "$out" | sed "s/^/# /"
 check "stencil with 2 ranks per node on 2 nodes exits 0" test "$rc" = 0
 check "and names nodes 1,1,2,2" \
-    eval 'echo "$out" | grep -q "ranks on nodes 1,1,2,2,"'
+    eval 'echo "$out" | grep -q "ranks on nodes 1,1,2,2 (started by PMIx).*equal to one process"'
 
 for i in 1 2 3 4; do
 	node_stop "$i"
