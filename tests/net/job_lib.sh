@@ -9,6 +9,10 @@
 # that host's namespace under that host name.
 JOB_BIN=${JOB_BIN:-$(cd "$NET_BIN/../../examples/job" && pwd)}
 JOB_TIMEOUT_S=${JOB_TIMEOUT_S:-60}
+# The launcher (mpirun, or oshrun) and extra arguments it is given
+# (--mca ..., -x ...), for the benchmark's several paths.
+JOB_LAUNCH=${JOB_LAUNCH:-mpirun}
+JOB_MPI_ARGS=()
 
 # job_files: the agent and the wrapper, in $NET_DIR.
 job_files() {
@@ -37,12 +41,12 @@ job_mpirun() {
 		hosts="$hosts${hosts:+,}n$i:$per"
 	done
 	on_node 1 unshare --uts sh -c 'hostname n1; exec "$@"' sh \
-	    timeout "$JOB_TIMEOUT_S" mpirun --allow-run-as-root --oversubscribe \
+	    timeout "$JOB_TIMEOUT_S" "$JOB_LAUNCH" --allow-run-as-root --oversubscribe \
 	    --host "$hosts" -np $((nodes * per)) --bind-to none \
 	    --mca plm_rsh_agent "$NET_DIR/agent" \
 	    --mca oob_tcp_if_include "$NET_SUBNET.0/$NET_PREFIX" \
 	    --mca btl_tcp_if_include "$NET_SUBNET.0/$NET_PREFIX" \
-	    "$NET_DIR/wrap" "$@" 2>&1
+	    "${JOB_MPI_ARGS[@]}" "$NET_DIR/wrap" "$@" 2>&1
 }
 
 # job_rank_bg I RANK SIZE OUT PROGRAM [ARGS]: rank RANK of SIZE by hand
