@@ -4,14 +4,19 @@
  * when the environment says such a launcher started the process
  * (PMIX_NAMESPACE), so neither librsm_job nor its programs depend on it.
  * An exchange is PMIx_Put of a byte object under a key of its own,
- * PMIx_Commit, PMIx_Fence with PMIX_COLLECT_DATA and PMIX_TIMEOUT, then
- * PMIx_Get of every rank's key, which is local after that fence.
+ * PMIx_Commit, PMIx_Fence_nb with PMIX_COLLECT_DATA and PMIX_TIMEOUT,
+ * then PMIx_Get of every rank's key, which is local after that fence.
+ * The fence is waited for with our own deadline too, so a server that
+ * ignores PMIX_TIMEOUT cannot make a rank hang.
  * PMIx's node numbering is not used: under Open MPI 4.1.4 a peer's
  * PMIX_NODEID does not resolve, and the node that matters is rsm's.
  */
 #include "config.h"
 
 #include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +36,21 @@ job_pmix_open(struct rsm_job *job)
 
 #else
 
+#include <time.h>
+
 #include <pmix.h>
+
+/*
+ * One fence in flight.  Its info must live until PMIx calls back, which
+ * after our own timeout may be never or later: then it is left behind.
+ */
+struct fence {
+	pthread_mutex_t	lock;
+	pthread_cond_t	cv;
+	int		done;
+	pmix_status_t	status;
+	pmix_info_t	info[2];
+};
 
 struct pmix_be {
 	void		*dl;
@@ -40,8 +59,8 @@ struct pmix_be {
 	pmix_status_t	(*finalize)(const pmix_info_t *, size_t);
 	pmix_status_t	(*put)(pmix_scope_t, const char *, pmix_value_t *);
 	pmix_status_t	(*commit)(void);
-	pmix_status_t	(*fence)(const pmix_proc_t *, size_t,
-			    const pmix_info_t *, size_t);
+	pmix_status_t	(*fence_nb)(const pmix_proc_t *, size_t,
+			    const pmix_info_t *, size_t, pmix_op_cbfunc_t, void *);
 	pmix_status_t	(*get)(const pmix_proc_t *, const char *,
 			    const pmix_info_t *, size_t, pmix_value_t **);
 	void		(*value_destruct)(pmix_value_t *);
@@ -63,13 +82,68 @@ info_set(pmix_info_t *info, const char *key, pmix_data_type_t type)
 	info->value.type = type;
 }
 
+static void
+fence_done(pmix_status_t status, void *arg)
+{
+	struct fence *f = arg;
+
+	pthread_mutex_lock(&f->lock);
+	f->status = status;
+	f->done = 1;
+	pthread_cond_signal(&f->cv);
+	pthread_mutex_unlock(&f->lock);
+}
+
+/* The collecting fence within timeout_ms: a PMIx status or PMIX_ERR_TIMEOUT. */
+static pmix_status_t
+fence(struct pmix_be *be, int timeout_ms)
+{
+	struct fence *f = calloc(1, sizeof(*f));
+	pthread_condattr_t ca;
+	struct timespec until;
+	pmix_status_t st;
+	int rc = 0, done;
+
+	if (f == NULL)
+		return PMIX_ERR_NOMEM;
+	pthread_mutex_init(&f->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&f->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	info_set(&f->info[0], PMIX_COLLECT_DATA, PMIX_BOOL);
+	f->info[0].value.data.flag = true;
+	info_set(&f->info[1], PMIX_TIMEOUT, PMIX_INT);
+	f->info[1].value.data.integer = (timeout_ms + 999) / 1000;
+	st = be->fence_nb(NULL, 0, f->info, 2, fence_done, f);
+	if (st != PMIX_SUCCESS) {
+		free(f);
+		return st;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&f->lock);
+	while (!f->done && rc != ETIMEDOUT)
+		rc = pthread_cond_timedwait(&f->cv, &f->lock, &until);
+	done = f->done;
+	st = done ? f->status : PMIX_ERR_TIMEOUT;
+	pthread_mutex_unlock(&f->lock);
+	if (done)
+		free(f);
+	return st;
+}
+
 static int
 pmix_exchange(struct rsm_job *job, const struct job_entry *mine)
 {
 	struct pmix_be *be = job->be;
 	char key[32];
 	pmix_value_t v;
-	pmix_info_t info[2];
 	pmix_status_t st;
 	uint32_t r;
 
@@ -83,11 +157,7 @@ pmix_exchange(struct rsm_job *job, const struct job_entry *mine)
 	    (st = be->commit()) != PMIX_SUCCESS)
 		return job_fail(job, RSMERR_INTERNAL_ERROR, "PMIx_Put/Commit: %s",
 		    be->error_string(st));
-	info_set(&info[0], PMIX_COLLECT_DATA, PMIX_BOOL);
-	info[0].value.data.flag = true;
-	info_set(&info[1], PMIX_TIMEOUT, PMIX_INT);
-	info[1].value.data.integer = (job->timeout_ms + 999) / 1000;
-	st = be->fence(NULL, 0, info, 2);
+	st = fence(be, job->timeout_ms);
 	if (st == PMIX_ERR_TIMEOUT)
 		return job_fail(job, RSMERR_TIMEOUT, "PMIx_Fence of exchange %u "
 		    "did not complete within %d ms", job->seq, job->timeout_ms);
@@ -158,7 +228,7 @@ job_pmix_open(struct rsm_job *job)
 #define SYM(f, n) (*(void **)&be->f = dlsym(be->dl, n)) == NULL
 	if (SYM(init, "PMIx_Init") || SYM(finalize, "PMIx_Finalize") ||
 	    SYM(put, "PMIx_Put") || SYM(commit, "PMIx_Commit") ||
-	    SYM(fence, "PMIx_Fence") || SYM(get, "PMIx_Get") ||
+	    SYM(fence_nb, "PMIx_Fence_nb") || SYM(get, "PMIx_Get") ||
 	    SYM(value_destruct, "PMIx_Value_destruct") ||
 	    SYM(error_string, "PMIx_Error_string")) {
 		free(be);

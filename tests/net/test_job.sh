@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test_job.sh - rsm jobs without a launcher, and a job's failures.
 #
-# A 2-rank stencil started by hand on two namespace nodes with
+# The argument checks in a job of one; a 2-rank stencil started by hand on two namespace nodes with
 # RSM_JOB_RANK/RSM_JOB_SIZE/RSM_JOB_ROOT; then the failures that must
 # reach every rank as the documented error within the timeout, never a
 # hang: no rsmd on one rank's node (RSMERR_CTLR_NOT_PRESENT), a node the
@@ -45,6 +45,13 @@ for i in 1 2; do
 	node_start "$i" >/dev/null || nok "node $i starts"
 done
 check "nodes see each other up" wait_until 8000 all_up 1
+
+# ---- a job of one: every argument check ----
+out=$(RSM_DAEMON_SOCKET=$(node_sock 1) on_node 1 "$NET_BIN/job_args" 2>/dev/null)
+rc=$?
+echo "$out" | grep FAIL
+check "rsm_job's argument checks ($(echo "$out" | grep -c '^ok') ok)" \
+    test "$rc" = 0
 
 # ---- by hand ----
 run2 "$o0" "$o1" 2 2
