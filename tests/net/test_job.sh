@@ -53,6 +53,15 @@ echo "$out" | grep FAIL
 check "rsm_job's argument checks ($(echo "$out" | grep -c '^ok') ok)" \
     test "$rc" = 0
 
+# ---- a PMIx launcher named, but no libpmix ----
+out=$(PMIX_NAMESPACE=none RSM_JOB_PMIX_LIB=/nonexistent/libpmix.so.2 \
+    RSM_DAEMON_SOCKET=$(node_sock 1) on_node 1 "$JOB_BIN/stencil" 2>&1)
+rc=$?
+echo "$out" | sed 's/^/# /'
+check "PMIX_NAMESPACE without a loadable libpmix: RSMERR_BAD_CONF" eval \
+    "[ $rc = 2 ] && echo \"\$out\" | grep -q 'rsm_job_init: RSMERR $E_BAD_CONF' &&
+    echo \"\$out\" | grep -q 'cannot be loaded'"
+
 # ---- by hand ----
 run2 "$o0" "$o1" 2 2
 sed 's/^/# /' "$o0" "$o1"
