@@ -53,3 +53,32 @@ EXTRA_DIST += bench/run-bench-scale.sh
 .PHONY: bench-scale
 bench-scale: tests/scale/scale_worker rsmd/rsmd rsmadm/rsmadm
 	NODES='$(NODES)' bash $(top_srcdir)/bench/run-bench-scale.sh $(abs_top_builddir)
+
+# The one-sided benchmark: rsm beside MPI RMA (osc pt2pt over btl tcp,
+# osc ucx over UCX tcp) and OpenSHMEM (UCX tcp), every path started by
+# mpirun across two namespace nodes, the same four tests (onesided.h);
+# run by `make bench-net` after its own part, or alone by `make bench-mpi`.
+EXTRA_DIST += bench/onesided.h bench/run-bench-mpi.sh
+noinst_PROGRAMS += bench/rsm_job_perf
+bench_rsm_job_perf_SOURCES = bench/rsm_job_perf.c bench/onesided.h
+bench_rsm_job_perf_LDADD = librsm_job.la librsm.la
+bench_mpi_deps = bench/rsm_job_perf
+if HAVE_MPI
+noinst_PROGRAMS += bench/mpi_rma_perf
+bench_mpi_rma_perf_SOURCES = bench/mpi_rma_perf.c bench/onesided.h
+bench_mpi_rma_perf_CFLAGS = $(AM_CFLAGS) $(MPI_CFLAGS)
+bench_mpi_rma_perf_LDADD = $(MPI_LIBS)
+bench_mpi_deps += bench/mpi_rma_perf
+endif
+if HAVE_OSHMEM
+noinst_PROGRAMS += bench/shmem_perf
+bench_shmem_perf_SOURCES = bench/shmem_perf.c bench/onesided.h
+bench_shmem_perf_CFLAGS = $(AM_CFLAGS) $(MPI_CFLAGS)
+bench_shmem_perf_LDADD = $(OSHMEM_LIBS)
+bench_mpi_deps += bench/shmem_perf
+endif
+bench-net: $(bench_mpi_deps)
+
+.PHONY: bench-mpi
+bench-mpi: $(bench_mpi_deps) rsmd/rsmd rsmadm/rsmadm
+	bash $(top_srcdir)/bench/run-bench-mpi.sh $(abs_top_builddir)

@@ -17,6 +17,8 @@
 #                  barrier) and get bandwidth
 #   failures       exporter kill -9, rsmd kill -9 and link down on node
 #                  1, to the first failing barrier of the importer
+#   one-sided      then bench/run-bench-mpi.sh: rsm beside MPI RMA (osc
+#                  pt2pt, osc ucx) and OpenSHMEM, all under mpirun
 # Every figure is the median over ROUNDS rounds (default 5) that
 # interleave the three paths, so a noisy machine weighs on all alike;
 # each rsm and socket figure of a round is itself the median of REPS
@@ -330,4 +332,9 @@ END {
 	printf "%-44s %10s  %s\n", "link down (dead_after_ms " dead ")", ms(median("fail_link_ms")), all("fail_link_ms")
 	printf "\n%d target%s missed\n", misses, misses == 1 ? "" : "s"
 }' "$results"
+
+# One-sided beside MPI RMA and OpenSHMEM, every path under mpirun
+# (bench/run-bench-mpi.sh; skipped without mpirun); its own namespaces.
+echo
+bash "$here/run-bench-mpi.sh" "$build"
 exit 0

@@ -50,4 +50,15 @@ dist_man_MANS += \
 	man/rsmadm.8 \
 	man/rsmapi.3rsm \
 	man/rsmd.8 \
-	man/rsmd.conf.5
+	man/rsmd.conf.5 \
+	man/rsm_job.3rsm \
+	man/rsm_job_init.3rsm \
+	man/rsm_job_finalize.3rsm \
+	man/rsm_job_rank.3rsm \
+	man/rsm_job_size.3rsm \
+	man/rsm_job_launcher.3rsm \
+	man/rsm_job_node.3rsm \
+	man/rsm_job_allgather.3rsm \
+	man/rsm_job_barrier.3rsm \
+	man/rsm_job_export.3rsm \
+	man/rsm_job_message.3rsm

@@ -15,6 +15,11 @@ $SUDO apt-get install -y -qq --no-install-recommends \
 $SUDO apt-get install -y -qq --no-install-recommends systemd >/dev/null
 # ucx_perftest, the UCX figures of bench/run-bench-net.sh (optional there).
 $SUDO apt-get install -y -qq --no-install-recommends ucx-utils >/dev/null
+# rsm jobs (librsm_job, examples/job, tests/net/test_job*.sh): Open MPI's
+# mpirun and PMIx headers (libpmix.so.2 itself is loaded at run time),
+# and the peers of make bench-net: MPI RMA and Open MPI's OpenSHMEM over UCX.
+$SUDO apt-get install -y -qq --no-install-recommends \
+	openmpi-bin libopenmpi-dev libpmix-dev libucx-dev >/dev/null
 # The guest tests (tests/vm): QEMU, Debian's kernel and its modules (rxe,
 # netem; only files here, booted by QEMU), busybox for the initramfs, and
 # the RDMA tools used inside the guest.

@@ -31,6 +31,7 @@ allowed() {
 	transport/*/*)	echo "include proto util rdma transport/transport.h ${1%/*}" ;;
 	transport/*)	echo "include proto util rdma transport" ;;
 	librsm/*)	echo "include proto util librsm transport/transport.h" ;;
+	job/*)		echo "include job" ;;
 	rsmd/*)		echo "include proto util rdma rsmd" ;;
 	rsmadm/*)	echo "include proto util rsmadm" ;;
 	bench/*)	echo "include util proto rsmadm/rsmadm.h bench" ;;
@@ -46,7 +47,7 @@ resolve() {	# resolve FILE NAME
 	done
 }
 
-for f in $(find include proto util rdma transport librsm rsmd rsmadm bench examples \
+for f in $(find include proto util rdma transport librsm job rsmd rsmadm bench examples \
     -name '*.[ch]' | sort); do
 	ok=$(allowed "$f")
 	while IFS= read -r name; do

@@ -1,0 +1,8 @@
+# examples/job: programs of rsm jobs (rsm_job(3RSM)), each started by
+# mpirun across namespace nodes by tests/net/test_job_mpi.sh, which runs
+# every program built here; by hand with RSM_JOB_RANK/RSM_JOB_SIZE/
+# RSM_JOB_ROOT.  Adding one: its .c file (its own check, exit status 0
+# only when right) and its line below.
+JOB_EXAMPLE_LDADD = librsm_job.la librsm.la
+noinst_PROGRAMS += examples/job/stencil
+examples_job_stencil_LDADD = $(JOB_EXAMPLE_LDADD)

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# test_job_mpi.sh - every program of examples/job, started by mpirun
+# across 2 and then 4 namespace nodes (one rsmd each, one rank per
+# node), bootstrapping through PMIx: each must exit 0 (its answer
+# checked against one process) and say so.  Skipped (77) without root,
+# ip netns or mpirun.
+set -u
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/job_lib.sh"
+
+net_require
+command -v mpirun >/dev/null || { echo "SKIP: no mpirun (openmpi-bin)"; exit 77; }
+net_setup 4 || { echo "network setup failed"; exit 1; }
+job_files
+for i in 1 2 3 4; do
+	node_conf "$i"
+	node_spawn "$i"
+done
+for i in 1 2 3 4; do
+	check "node $i starts" wait_until 5000 eval "adm $i status >/dev/null"
+done
+for i in 1 2 3 4; do
+	check "node $i sees the others up" wait_until 8000 all_up "$i"
+done
+
+progs=$(find "$JOB_BIN" -maxdepth 1 -type f -perm -u+x ! -name '*.*' | sort)
+check "examples/job has programs" test -n "$progs"
+for nodes in 2 4; do
+	for p in $progs; do
+		name=$(basename "$p")
+		t0=$(now_ms)
+		out=$(job_mpirun "$nodes" 1 "$p")
+		rc=$?
+		dt=$(( $(now_ms) - t0 ))
+		echo "$out" | sed "s/^/# /"
+		check "$name under mpirun on $nodes nodes exits 0 ($dt ms)" \
+		    test "$rc" = 0
+		check "$name on $nodes nodes: rank 0 reports the right answer" \
+		    eval 'echo "$out" | grep -q "^$name: $nodes ranks on nodes .*(started by PMIx).*equal to one process"'
+	done
+done
+# Two ranks on each of two nodes: two ranks of one node import from it.
+out=$(job_mpirun 2 2 "$JOB_BIN/stencil" 64 64 20)
+rc=$?
+echo "$out" | sed "s/^/# /"
+check "stencil with 2 ranks per node on 2 nodes exits 0" test "$rc" = 0
+check "and names nodes 1,1,2,2" \
+    eval 'echo "$out" | grep -q "ranks on nodes 1,1,2,2 (started by PMIx).*equal to one process"'
+
+for i in 1 2 3 4; do
+	node_stop "$i"
+done
+net_summary
