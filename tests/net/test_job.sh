@@ -100,8 +100,9 @@ LATE
 	rc=$?
 	dt=$(( $(now_ms) - t0 ))
 	echo "$out" | sed 's/^/# /'
+	# mpirun's own start and teardown come on top (seconds when loaded).
 	check "under mpirun a late rank makes the job fail ($dt ms)" \
-	    test "$rc" != 0 -a "$dt" -lt "$LIMIT_MS"
+	    test "$rc" != 0 -a "$dt" -lt $((LIMIT_MS + 6000))
 	check "rank 0 says RSMERR_TIMEOUT" eval \
 	    "echo \"\$out\" | grep -q 'rsm_job_init: RSMERR $E_TIMEOUT'"
 fi
