@@ -6,7 +6,8 @@
 # The guest tests (tests/vm: QEMU in emulation, about 3 minutes a pass)
 # run in the plain pass only: RSM_SKIP_VM=1 skips them in the sanitizer
 # pass and in distcheck.  So does the soak (tests/soak: a 200-fault chaos
-# run on a 4-node cluster, about a minute): RSM_SKIP_SOAK=1.
+# run on a 4-node cluster, about a minute): RSM_SKIP_SOAK=1, and the
+# Debian packages (tests/pkg: a package build, about a minute): RSM_SKIP_DEB=1.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 pass=0 fail=0 status=0
@@ -38,7 +39,7 @@ run_suite() {	# run_suite NAME DIR [configure args]
 }
 
 run_suite plain "$top/build"
-RSM_SKIP_VM=1 RSM_SKIP_SOAK=1 run_suite sanitizers "$top/build-san" --enable-sanitizers
+RSM_SKIP_VM=1 RSM_SKIP_SOAK=1 RSM_SKIP_DEB=1 run_suite sanitizers "$top/build-san" --enable-sanitizers
 
 # libFuzzer targets (tests/fuzz/), $FUZZ_SECONDS each; skipped without clang.
 echo "== fuzz"
@@ -57,7 +58,7 @@ fi
 
 if [ "${RSM_SKIP_DISTCHECK:-0}" != 1 ]; then
 	echo "== make distcheck"
-	if RSM_SKIP_VM=1 RSM_SKIP_SOAK=1 make -C "$top/build" -s distcheck \
+	if RSM_SKIP_VM=1 RSM_SKIP_SOAK=1 RSM_SKIP_DEB=1 make -C "$top/build" -s distcheck \
 	    >"$top/build/distcheck.out" 2>&1; then
 		pass=$((pass + 1))
 	else

@@ -11,8 +11,10 @@ $SUDO apt-get install -y -qq --no-install-recommends \
 	libibverbs-dev librdmacm-dev \
 	clang libclang-rt-14-dev \
 	iproute2 procps python3 groff-base man-db >/dev/null
-# systemd-analyze, for the units' checks (tests/systemd).
-$SUDO apt-get install -y -qq --no-install-recommends systemd >/dev/null
+# systemd-analyze, for the units' checks (tests/systemd); the Debian
+# packaging tools, for tests/pkg.
+$SUDO apt-get install -y -qq --no-install-recommends systemd \
+	debhelper dpkg-dev fakeroot lintian >/dev/null
 # ucx_perftest, the UCX figures of bench/run-bench-net.sh (optional there).
 $SUDO apt-get install -y -qq --no-install-recommends ucx-utils >/dev/null
 # rsm jobs (librsm_job, examples/job, tests/net/test_job*.sh): Open MPI's

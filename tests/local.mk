@@ -159,6 +159,10 @@ TESTS += tests/config/test_config.sh
 # systemd/: the units pass systemd-analyze, and rsmd speaks sd_notify.
 TESTS += tests/systemd/test_units.sh
 EXTRA_DIST += tests/systemd/test_units.sh
+
+# pkg/: the Debian packages build, pass lintian, and run the demo.
+TESTS += tests/pkg/test_deb.sh
+EXTRA_DIST += tests/pkg/test_deb.sh debian
 EXTRA_DIST += tests/config/test_config.sh tests/config/good tests/config/bad
 
 # The demo (scripts/demo.sh, make demo): examples/run-demo.sh against this
