@@ -220,5 +220,11 @@ main(int argc, char **argv)
 	rsm_memseg_export_destroy(seg);
 	rsm_release_controller(ctlr);
 	rsm_job_finalize(job);
+	munmap(cur, bytes);
+	free(tmp);
+	free(ref);
+	free(rtmp);
+	free(segs);
+	free(diffs);
 	return bad;
 }
