@@ -422,6 +422,24 @@ verbs_signal(struct rsm_xport_seg *seg, uint32_t flags,
 }
 
 /*
+ * The WRITEs, waited for (their completion means the responder has
+ * placed the bytes), then the SEND the exporting daemon turns into the
+ * exporter's wake-up: on one RC queue pair it is executed after them, and
+ * one queue pair's SENDs arrive in order.
+ */
+static int
+verbs_put_signal(struct rsm_xport_seg *seg, size_t off, const void *src,
+    size_t len, uint32_t flags, rsm_xport_post_fn post, void *arg)
+{
+	int rc;
+
+	if ((rc = verbs_put(seg, off, src, len)) == RSM_SUCCESS &&
+	    (rc = verbs_flush(seg)) == RSM_SUCCESS)
+		rc = verbs_signal(seg, flags, post, arg);
+	return rc;
+}
+
+/*
  * The import was revoked: flush the queue pair so no access reaches the
  * segment any more and wake a caller waiting on it.  Frees nothing.
  */
@@ -451,4 +469,7 @@ const struct rsm_transport_ops rsm_verbs_ops = {
 	rsm_xport_deregister_plain,
 	verbs_signal,
 	verbs_abort,
+	/* IBV_WR_ATOMIC_* need REMOTE_ATOMIC regions: not yet. */
+	rsm_xport_atomic_unsupported,
+	verbs_put_signal,
 };
