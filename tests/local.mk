@@ -75,6 +75,11 @@ tests_proc_test_signals_SOURCES = tests/proc/test_signals.c
 tests_proc_test_signals_CFLAGS = $(TEST_CFLAGS)
 tests_proc_test_signals_LDADD = $(TEST_PROC_LIBS)
 
+check_PROGRAMS += tests/proc/test_atomic
+tests_proc_test_atomic_SOURCES = tests/proc/test_atomic.c
+tests_proc_test_atomic_CFLAGS = $(TEST_CFLAGS)
+tests_proc_test_atomic_LDADD = $(TEST_PROC_LIBS)
+
 check_PROGRAMS += tests/proc/test_faults
 tests_proc_test_faults_SOURCES = tests/proc/test_faults.c
 tests_proc_test_faults_CFLAGS = $(TEST_CFLAGS)
@@ -107,7 +112,8 @@ tests_proc_test_topology_LDADD = $(TEST_PROC_LIBS)
 TESTS += tests/proc/test_topology
 
 TESTS += tests/unit/test_proto tests/proc/test_basic tests/proc/test_errors \
-	tests/proc/test_signals tests/proc/test_faults tests/proc/test_garbage
+	tests/proc/test_signals tests/proc/test_faults tests/proc/test_garbage \
+	tests/proc/test_atomic
 
 endif
 
