@@ -129,12 +129,15 @@ tests_net_peer_poke_SOURCES = tests/net/peer_poke.c
 tests_net_peer_poke_LDADD = libproto.la
 tests_net_topo_probe_SOURCES = tests/net/topo_probe.c
 tests_net_topo_probe_LDADD = librsm.la libproto.la $(PTHREAD_LIBS)
-tests_net_remote_probe_SOURCES = tests/net/remote_probe.c
+tests_net_remote_probe_SOURCES = tests/net/remote_probe.c \
+	tests/net/probe_atomic.c tests/net/probe_atomic.h
 tests_net_remote_probe_LDADD = librsm.la libproto.la $(PTHREAD_LIBS)
 TESTS += tests/net/test_peers.sh tests/net/test_cluster.sh \
 	tests/net/test_remote.sh tests/net/test_remote4.sh \
 	tests/net/test_manual.sh tests/net/test_node_ids.sh \
-	tests/net/test_simul.sh tests/net/test_on_demand.sh
+	tests/net/test_simul.sh tests/net/test_on_demand.sh \
+	tests/net/test_atomic.sh
+EXTRA_DIST += tests/net/test_atomic.sh
 EXTRA_DIST += tests/net/test_manual.sh tests/net/test_simul.sh tests/net/test_on_demand.sh
 EXTRA_DIST += tests/net/lib.sh tests/net/test_peers.sh tests/net/test_cluster.sh \
 	tests/net/remote_lib.sh tests/net/test_remote.sh tests/net/test_remote4.sh \
