@@ -101,7 +101,7 @@ rsm_memseg_import_fetch_add32(rsm_memseg_import_handle_t im_memseg,
     off_t offset, uint32_t addend, uint32_t *oldp)
 {
 	uint64_t old = 0;
-	int rc = do_atomic(im_memseg, offset, RSM_XPORT_AOP_FADD, 4, addend,
+	int rc = do_atomic(im_memseg, offset, RSM_AOP_FADD, 4, addend,
 	    0, &old);
 
 	if (rc == RSM_SUCCESS && oldp != NULL)
@@ -114,7 +114,7 @@ rsm_memseg_import_fetch_add64(rsm_memseg_import_handle_t im_memseg,
     off_t offset, uint64_t addend, uint64_t *oldp)
 {
 	uint64_t old = 0;
-	int rc = do_atomic(im_memseg, offset, RSM_XPORT_AOP_FADD, 8, addend,
+	int rc = do_atomic(im_memseg, offset, RSM_AOP_FADD, 8, addend,
 	    0, &old);
 
 	if (rc == RSM_SUCCESS && oldp != NULL)
@@ -127,7 +127,7 @@ rsm_memseg_import_cas32(rsm_memseg_import_handle_t im_memseg, off_t offset,
     uint32_t expected, uint32_t desired, uint32_t *oldp)
 {
 	uint64_t old = 0;
-	int rc = do_atomic(im_memseg, offset, RSM_XPORT_AOP_CAS, 4, desired,
+	int rc = do_atomic(im_memseg, offset, RSM_AOP_CAS, 4, desired,
 	    expected, &old);
 
 	if (rc == RSM_SUCCESS && oldp != NULL)
@@ -140,7 +140,7 @@ rsm_memseg_import_cas64(rsm_memseg_import_handle_t im_memseg, off_t offset,
     uint64_t expected, uint64_t desired, uint64_t *oldp)
 {
 	uint64_t old = 0;
-	int rc = do_atomic(im_memseg, offset, RSM_XPORT_AOP_CAS, 8, desired,
+	int rc = do_atomic(im_memseg, offset, RSM_AOP_CAS, 8, desired,
 	    expected, &old);
 
 	if (rc == RSM_SUCCESS && oldp != NULL)
@@ -153,7 +153,7 @@ rsm_memseg_import_swap32(rsm_memseg_import_handle_t im_memseg, off_t offset,
     uint32_t value, uint32_t *oldp)
 {
 	uint64_t old = 0;
-	int rc = do_atomic(im_memseg, offset, RSM_XPORT_AOP_SWAP, 4, value, 0,
+	int rc = do_atomic(im_memseg, offset, RSM_AOP_SWAP, 4, value, 0,
 	    &old);
 
 	if (rc == RSM_SUCCESS && oldp != NULL)
@@ -166,7 +166,7 @@ rsm_memseg_import_swap64(rsm_memseg_import_handle_t im_memseg, off_t offset,
     uint64_t value, uint64_t *oldp)
 {
 	uint64_t old = 0;
-	int rc = do_atomic(im_memseg, offset, RSM_XPORT_AOP_SWAP, 8, value, 0,
+	int rc = do_atomic(im_memseg, offset, RSM_AOP_SWAP, 8, value, 0,
 	    &old);
 
 	if (rc == RSM_SUCCESS && oldp != NULL)

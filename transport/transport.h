@@ -74,9 +74,9 @@ typedef int (*rsm_xport_post_fn)(void *arg, uint32_t flags);
  * Values of a 4-byte word travel in the low 32 bits.  The library has
  * checked the handle, rights (read and write), alignment and bounds.
  */
-#define RSM_XPORT_AOP_FADD	1u
-#define RSM_XPORT_AOP_CAS	2u
-#define RSM_XPORT_AOP_SWAP	3u
+#define RSM_AOP_FADD	1u
+#define RSM_AOP_CAS	2u
+#define RSM_AOP_SWAP	3u
 
 /*
  * Slots are in a fixed order; dummy.c fills them positionally so that a
@@ -120,7 +120,7 @@ struct rsm_transport_ops {
 	 */
 	void	(*abort)(struct rsm_xport_seg *seg);
 	/*
-	 * One atomic operation (RSM_XPORT_AOP_*, see above), done and its
+	 * One atomic operation (RSM_AOP_*, see above), done and its
 	 * old value known when it returns; atomic with respect to every
 	 * other atomic of any importer on the same word.  Earlier puts of
 	 * this import reach the segment before it (the data path is in

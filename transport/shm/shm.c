@@ -136,15 +136,15 @@ shm_atomic(struct rsm_xport_seg *seg, size_t off, unsigned op, unsigned width,
 		uint32_t v = (uint32_t)operand, c = (uint32_t)compare;
 
 		switch (op) {
-		case RSM_XPORT_AOP_FADD:
+		case RSM_AOP_FADD:
 			c = __atomic_fetch_add(w, v, __ATOMIC_SEQ_CST);
 			break;
-		case RSM_XPORT_AOP_CAS:
+		case RSM_AOP_CAS:
 			/* On failure c is the value found; either way the old. */
 			(void)__atomic_compare_exchange_n(w, &c, v, 0,
 			    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 			break;
-		case RSM_XPORT_AOP_SWAP:
+		case RSM_AOP_SWAP:
 			c = __atomic_exchange_n(w, v, __ATOMIC_SEQ_CST);
 			break;
 		default:
@@ -156,14 +156,14 @@ shm_atomic(struct rsm_xport_seg *seg, size_t off, unsigned op, unsigned width,
 		uint64_t c = compare;
 
 		switch (op) {
-		case RSM_XPORT_AOP_FADD:
+		case RSM_AOP_FADD:
 			c = __atomic_fetch_add(w, operand, __ATOMIC_SEQ_CST);
 			break;
-		case RSM_XPORT_AOP_CAS:
+		case RSM_AOP_CAS:
 			(void)__atomic_compare_exchange_n(w, &c, operand, 0,
 			    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 			break;
-		case RSM_XPORT_AOP_SWAP:
+		case RSM_AOP_SWAP:
 			c = __atomic_exchange_n(w, operand, __ATOMIC_SEQ_CST);
 			break;
 		default:

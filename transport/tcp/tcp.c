@@ -255,9 +255,9 @@ tcp_getv(struct rsm_xport_seg *seg, const struct rsm_xport_iov *iov,
 	return xferv(seg, iov, n, done, 0);
 }
 
-_Static_assert(RSM_DATA_AOP_FADD == RSM_XPORT_AOP_FADD &&
-    RSM_DATA_AOP_CAS == RSM_XPORT_AOP_CAS &&
-    RSM_DATA_AOP_SWAP == RSM_XPORT_AOP_SWAP, "atomic op numbers");
+_Static_assert(RSM_DATA_AOP_FADD == RSM_AOP_FADD &&
+    RSM_DATA_AOP_CAS == RSM_AOP_CAS &&
+    RSM_DATA_AOP_SWAP == RSM_AOP_SWAP, "atomic op numbers");
 
 /*
  * An ATOMIC frame, executed by the segment's home daemon on its mapping
@@ -287,7 +287,7 @@ tcp_atomic(struct rsm_xport_seg *seg, size_t off, unsigned op,
 	a.op = (uint8_t)op;
 	a.width = (uint8_t)width;
 	a.operand = width == 4 ? (uint32_t)operand : operand;
-	a.compare = op != RSM_XPORT_AOP_CAS ? 0 :
+	a.compare = op != RSM_AOP_CAS ? 0 :
 	    width == 4 ? (uint32_t)compare : compare;
 	memset(&p, 0, sizeof(p));
 	p.op = RSM_DOP_ATOMIC;
