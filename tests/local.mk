@@ -186,6 +186,8 @@ tests_unit_test_verbs_plan_LDADD = $(CMOCKA_LIBS)
 TESTS += tests/unit/test_verbs_plan
 endif
 TESTS += tests/vm/test_verbs.sh
+# Not in the default suite (a guest boot): put-with-signal over verbs0.
+EXTRA_DIST += tests/vm/test_verbs_atomic.sh
 # Two guests, an rxe device each, joined by a QEMU socket link.
 TESTS += tests/vm/test_roce2.sh
 # A read-only importer that uses another queue pair's rkey.
