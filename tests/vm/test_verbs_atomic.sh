@@ -5,9 +5,10 @@
 #
 # put-with-signal from node 2: on every signal the exporter on node 1
 # sees, that message is whole in its memory (WRITEs completed, then the
-# SEND).  The atomics over verbs0 answer RSMERR_UNSUPPORTED_OPERATION
-# (not done over verbs yet), and the same segment's counters still work
-# through tcp0 beside it.
+# SEND).  Atomics by IB atomics (rxe: IBV_ATOMIC_HCA): two importers
+# hammer a 32-bit and a 64-bit counter (exact at the end), and take a cas
+# lock that guards a get + put increment (never two holders, exact); a
+# read-only import may not; tcp0 beside it on the same segment.
 #
 # Not in the default suite (a guest boot); run it with
 #   RSMD_BIN=build/rsmd/rsmd RSMADM_BIN=build/rsmadm/rsmadm \
@@ -108,8 +109,7 @@ check "nodes see each other up" wait_until 10000 all_up
 check "node 1 serves verbs" grep -q 'rdma_cm listener' "$(node_log 1)"
 
 NMSG=200
-E_UNSUPPORTED=127
-probe_start exp 1 export $SEG 131072 2:0666
+probe_start exp 1 export $SEG 262144 2:0666
 check "exporter on node 1 ready (verbs0)" test "$P_LAST" = ready
 probe_start imp 2 import 1 $SEG rw; a=$P_LAST
 check_rc "node 2 connects through verbs0" 0 "$a"
@@ -121,15 +121,45 @@ check_rc "node 2 puts $NMSG messages with signals over verbs0" 0 "$a"
 a=$(probe_read exp)
 check_rc "the exporter sees each message whole on its signal, in order ($a)" 0 "$a"
 
-# ---- atomics: not over verbs yet; tcp0 beside it ----
-check_rc "fetch_add over verbs0 is not supported" $E_UNSUPPORTED \
-    "$(probe_say imp "fadd 0 64 1")"
+# ---- atomics over verbs0 ----
+N=300
+LOCKS=40
+val_of() { sed -n 's/.*val=\([0-9]*\).*/\1/p' <<<"$1"; }
+probe_start imp2 2 import 1 $SEG rw
+check_rc "a second importer through verbs0" 0 "$P_LAST"
+probe_send imp "fadd 131008 32 $N"
+a=$(probe_say imp2 "fadd 131008 32 $N"); b=$(probe_read imp)
+check "2 x $N fetch_add32 over verbs0 ($a / $b)" \
+    test "$(rc_of "$a")$(rc_of "$b")" = 00
+a=$(probe_say exp "word 131008 32")
+check "the 32-bit counter is exact ($(val_of "$a"), want $((2 * N)))" \
+    test "$(val_of "$a")" = $((2 * N))
+probe_send imp "fadd 131016 64 $N"
+a=$(probe_say imp2 "fadd 131016 64 $N"); b=$(probe_read imp)
+check "2 x $N fetch_add64 over verbs0 ($a / $b)" \
+    test "$(rc_of "$a")$(rc_of "$b")" = 00
+a=$(probe_say exp "word 131016 64")
+check "the 64-bit counter is exact ($(val_of "$a"), want $((2 * N << 33)))" \
+    test "$(val_of "$a")" = $((2 * N << 33))
+probe_send imp "lock 131072 $LOCKS"
+a=$(probe_say imp2 "lock 131072 $LOCKS"); b=$(probe_read imp)
+check "2 x $LOCKS rounds of a cas lock over verbs0, never two holders ($a / $b)" \
+    test "$(rc_of "$a")$(rc_of "$b")" = 00
+a=$(probe_say exp "word 131088 64")
+check "the word the lock guards is exact ($(val_of "$a"), want $((2 * LOCKS)))" \
+    test "$(val_of "$a")" = $((2 * LOCKS))
+probe_start ro 2 import 1 $SEG r
+check_rc "a read-only import through verbs0" 0 "$P_LAST"
+check_rc "may not fetch_add" $E_PERM "$(probe_say ro "fadd 131008 32 1")"
+a=$(probe_say exp "word 131008 32")
+check "and the counter did not move" test "$(val_of "$a")" = $((2 * N))
+
+# ---- tcp0 beside it ----
 RSM_PROBE_CTLR=tcp0 probe_start t2 2 import 1 $SEG rw
 check_rc "node 2 imports the same segment through tcp0" 0 "$P_LAST"
-check_rc "500 fetch_add64 through tcp0" 0 "$(probe_say t2 "fadd 131008 64 500")"
-a=$(probe_say exp "word 131008 64")
-check "the counter is exact ($a)" \
-    test "$(sed -n 's/.*val=\([0-9]*\).*/\1/p' <<<"$a")" = $((500 << 33))
+check_rc "500 fetch_add64 through tcp0" 0 "$(probe_say t2 "fadd 131032 64 500")"
+a=$(probe_say exp "word 131032 64")
+check "the counter is exact ($a)" test "$(val_of "$a")" = $((500 << 33))
 
-for p in t2 imp exp; do probe_quit "$p"; done
+for p in t2 ro imp2 imp exp; do probe_quit "$p"; done
 net_summary
