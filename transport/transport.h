@@ -121,10 +121,13 @@ struct rsm_transport_ops {
 	void	(*abort)(struct rsm_xport_seg *seg);
 	/*
 	 * One atomic operation (RSM_AOP_*, see above), done and its
-	 * old value known when it returns; atomic with respect to every
-	 * other atomic of any importer on the same word.  Earlier puts of
-	 * this import reach the segment before it (the data path is in
-	 * order, as for fence).  RSMERR_UNSUPPORTED_OPERATION: not here.
+	 * old value known when it returns.  Atomic with respect to every
+	 * importer's atomics on the word through the same kind of data
+	 * path, and with CPU atomics on the memfd where the transport ends
+	 * in them (shm, tcp's data server; verbs only on IBV_ATOMIC_GLOB
+	 * devices): say which on the man page.  Earlier puts of this
+	 * import reach the segment before it (as for fence).
+	 * RSMERR_UNSUPPORTED_OPERATION: not here (or not on this device).
 	 */
 	int	(*atomic)(struct rsm_xport_seg *seg, size_t off, unsigned op,
 		    unsigned width, uint64_t operand, uint64_t compare,
