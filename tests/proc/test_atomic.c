@@ -6,7 +6,8 @@
  * - argument checks and their errors, and what each operation returns;
  * - four importers hammering one 32-bit and one 64-bit counter while the
  *   exporter adds to the same words with CPU atomics: the final values
- *   are exact;
+ *   are exact (also with two importers through shm0 and two through tcp0
+ *   on the same words);
  * - a spin lock made of cas/swap whose critical section counts its
  *   holders (never more than one) and does a plain get + put increment
  *   that only mutual exclusion keeps exact;
@@ -465,6 +466,38 @@ run_counter(const char *ctlr)
 	assert_int_equal(s->c64, want64);
 }
 
+/*
+ * Two importers through shm0 (CPU atomics on their mapping) and two
+ * through tcp0 (the data server's atomics on its own), with the
+ * exporter's CPU atomics, on one word: atomic with each other.
+ */
+static void
+test_counter_mixed(void **st)
+{
+	static const char *ctlr[NIMP] = { "shm0", "tcp0", "shm0", "tcp0" };
+	pid_t exp, imps[NIMP];
+	struct started_arg sa;
+	struct shared *s;
+	int i;
+
+	(void)st;
+	s = start_exporter("shm0", EXP_ADD, h_pagesize(), &exp);
+	s->n = N_TCP;
+	s->n_exp = N_TCP;
+	for (i = 0; i < NIMP; i++) {
+		snprintf(g_imp_ctlr, sizeof(g_imp_ctlr), "%s", ctlr[i]);
+		assert_true((imps[i] = h_spawn(imp_counter, s, (uid_t)-1,
+		    T_CHILD_S)) > 0);
+	}
+	sa.s = s;
+	sa.want = NIMP;
+	assert_int_equal(h_wait_until(all_started, &sa, T_WAIT), 0);
+	atomic_store(&s->go, 1);
+	finish(s, imps, NIMP, exp);
+	assert_int_equal(s->c32, (uint64_t)(NIMP + 1) * s->n);
+	assert_int_equal(s->c64, ((uint64_t)(NIMP + 1) * s->n) << 33);
+}
+
 static void
 run_lock(const char *ctlr)
 {
@@ -522,6 +555,7 @@ main(void)
 		T(test_counter_loopback),
 		T(test_counter_shm0),
 		T(test_counter_tcp0),
+		T(test_counter_mixed),
 		T(test_lock_loopback),
 		T(test_lock_shm0),
 		T(test_lock_tcp0),
