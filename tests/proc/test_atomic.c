@@ -367,6 +367,31 @@ imp_args(void *arg)
 	H_CHECK_RC(rsm_memseg_import_fetch_add64(ip.h, 32, 1, &o64),
 	    RSM_SUCCESS);
 	H_CHECK(o64 == 1000);
+	/* An explicit mapping of the second page: its window, its words. */
+	if (strncmp(g_imp_ctlr, "tcp", 3) != 0) {
+		void *addr = NULL;
+		off_t pg = (off_t)h_pagesize();
+		struct h_imp mp;
+
+		if ((rc = h_imp_connect(&mp, g_imp_ctlr, s->segid,
+		    RSM_PERM_RDWR)))
+			return rc;
+		H_CHECK_RC(rsm_memseg_import_map(mp.h, &addr, RSM_MAP_NONE,
+		    RSM_PERM_RDWR, pg, (size_t)pg), RSM_SUCCESS);
+		H_CHECK_RC(rsm_memseg_import_fetch_add32(mp.h, pg + 4, 5,
+		    &o32), RSM_SUCCESS);
+		H_CHECK(o32 == 0);
+		H_CHECK(__atomic_load_n((uint32_t *)addr + 1,
+		    __ATOMIC_SEQ_CST) == 5);
+		H_CHECK_RC(rsm_memseg_import_fetch_add32(mp.h, 0, 1, &o32),
+		    RSMERR_BAD_OFFSET);
+		H_CHECK_RC(rsm_memseg_import_swap64(mp.h, 2 * pg, 1, &o64),
+		    RSMERR_BAD_OFFSET);
+		H_CHECK_RC(rsm_memseg_import_put_signal(mp.h, pg - 4, b, 8,
+		    0), RSMERR_BAD_OFFSET);
+		H_CHECK_RC(rsm_memseg_import_unmap(mp.h), RSM_SUCCESS);
+		H_CHECK_RC(rsm_memseg_import_disconnect(mp.h), RSM_SUCCESS);
+	}
 	/* Revoked: the exporter unpublishes. */
 	atomic_store(&s->unpublish, 1);
 	H_CHECK(wait_flag(&s->unpublished) == 0);
