@@ -79,6 +79,7 @@ check_PROGRAMS += tests/proc/test_atomic
 tests_proc_test_atomic_SOURCES = tests/proc/test_atomic.c
 tests_proc_test_atomic_CFLAGS = $(TEST_CFLAGS)
 tests_proc_test_atomic_LDADD = $(TEST_PROC_LIBS)
+TESTS += tests/proc/test_atomic
 
 check_PROGRAMS += tests/proc/test_faults
 tests_proc_test_faults_SOURCES = tests/proc/test_faults.c
@@ -112,8 +113,7 @@ tests_proc_test_topology_LDADD = $(TEST_PROC_LIBS)
 TESTS += tests/proc/test_topology
 
 TESTS += tests/unit/test_proto tests/proc/test_basic tests/proc/test_errors \
-	tests/proc/test_signals tests/proc/test_faults tests/proc/test_garbage \
-	tests/proc/test_atomic
+	tests/proc/test_signals tests/proc/test_faults tests/proc/test_garbage
 
 endif
 
