@@ -132,12 +132,13 @@ tests_net_topo_probe_LDADD = librsm.la libproto.la $(PTHREAD_LIBS)
 tests_net_remote_probe_SOURCES = tests/net/remote_probe.c \
 	tests/net/probe_atomic.c tests/net/probe_atomic.h
 tests_net_remote_probe_LDADD = librsm.la libproto.la $(PTHREAD_LIBS)
+# The extensions (rsm/rsm_atomic.h) through tcp0 across nodes.
+TESTS += tests/net/test_atomic.sh
+EXTRA_DIST += tests/net/test_atomic.sh
 TESTS += tests/net/test_peers.sh tests/net/test_cluster.sh \
 	tests/net/test_remote.sh tests/net/test_remote4.sh \
 	tests/net/test_manual.sh tests/net/test_node_ids.sh \
-	tests/net/test_simul.sh tests/net/test_on_demand.sh \
-	tests/net/test_atomic.sh
-EXTRA_DIST += tests/net/test_atomic.sh
+	tests/net/test_simul.sh tests/net/test_on_demand.sh
 EXTRA_DIST += tests/net/test_manual.sh tests/net/test_simul.sh tests/net/test_on_demand.sh
 EXTRA_DIST += tests/net/lib.sh tests/net/test_peers.sh tests/net/test_cluster.sh \
 	tests/net/remote_lib.sh tests/net/test_remote.sh tests/net/test_remote4.sh \
