@@ -11,8 +11,9 @@
  *           psig N           N put_signals, message i in slot i (512 B):
  *                            its number i+1, then 300 bytes of pattern i
  *   export: word OFF W       "rc=0 val=V": the word in the exporter's memory
- *           cpuadd OFF W N   N CPU atomic adds, the increments of fadd,
- *                            each after an importer's add changed the word
+ *           cpuadd OFF W N US
+ *                            N CPU atomic adds, the increments of fadd,
+ *                            a pause of US microseconds after every 64
  *           sigcheck N MS    wait for N signals; on each, message i must
  *                            be in memory, whole ("rc=90 at=I" if not)
  */
@@ -136,26 +137,23 @@ probe_atomic_export(rsm_memseg_export_handle_t h, char *mem, size_t size,
 		    (mem + off), __ATOMIC_SEQ_CST);
 		printf("rc=0 val=%" PRIu64 "\n", v);
 	} else if (strcmp(cmd, "cpuadd") == 0 && sscanf(rest, "%" SCNu64
-	    " %u %u", &off, &w, &n) == 3 && (w == 32 || w == 64) &&
+	    " %u %u %u", &off, &w, &n, &ms) == 4 && (w == 32 || w == 64) &&
 	    off % (w / 8) == 0 && off + w / 8 <= size) {
 		/*
-		 * Interleaved with the importers: each add waits until the
-		 * word changed since the last one (an importer's add came
-		 * between), for at most 10 s in all.
+		 * Spread over the importers' run: a pause of MS us after every
+		 * 64 adds (a pace, not a synchronisation: the count is exact
+		 * however the adds fall among theirs).
 		 */
-		uint64_t inc = w == 32 ? 1 : (uint64_t)1 << 33, seen;
-		time_t end = time(NULL) + 10;
-
 		for (i = 0; i < n; i++) {
-			seen = w == 32 ? __atomic_add_fetch((uint32_t *)(void *)
-			    (mem + off), 1u, __ATOMIC_SEQ_CST) :
-			    __atomic_add_fetch((uint64_t *)(void *)(mem + off),
-			    inc, __ATOMIC_SEQ_CST);
-			while (time(NULL) < end && (w == 32 ?
-			    __atomic_load_n((uint32_t *)(void *)(mem + off),
-			    __ATOMIC_SEQ_CST) : __atomic_load_n((uint64_t *)
-			    (void *)(mem + off), __ATOMIC_SEQ_CST)) == seen)
-				usleep(20);	/* the poll interval */
+			if (w == 32)
+				__atomic_fetch_add((uint32_t *)(void *)
+				    (mem + off), 1u, __ATOMIC_SEQ_CST);
+			else
+				__atomic_fetch_add((uint64_t *)(void *)
+				    (mem + off), (uint64_t)1 << 33,
+				    __ATOMIC_SEQ_CST);
+			if (ms > 0 && i % 64 == 63)
+				usleep(ms);
 		}
 		printf("rc=0\n");
 	} else if (strcmp(cmd, "sigcheck") == 0 &&

@@ -49,6 +49,7 @@ all_rc() {
 		a=$(probe_read "$p")
 		[ "$(rc_of "$a")" = 0 ] || { echo "# $p: $1: $a"; bad=$((bad + 1)); }
 	done
+	IMP_DONE_MS=$(now_ms)
 	if [ -n "${EXP_CMD:-}" ]; then
 		a=$(probe_read exp)
 		[ "$(rc_of "$a")" = 0 ] || { echo "# exp: $EXP_CMD: $a"; bad=$((bad + 1)); }
@@ -58,13 +59,13 @@ val_of() { sed -n 's/.*val=\([0-9]*\).*/\1/p' <<<"$1"; }
 
 # ---- counters ----
 t0=$(now_ms)
-EXP_CMD="cpuadd 0 32 $N" all_rc "fadd 0 32 $N"
-t1=$(now_ms)
+EXP_CMD="cpuadd 0 32 $N 100" all_rc "fadd 0 32 $N"
+t1=$IMP_DONE_MS
 check "4 x $N fetch_add32 and $N CPU adds answered" test "$bad" = 0
 a=$(probe_say exp "word 0 32")
 check "32-bit counter exact ($(val_of "$a"), want $((5 * N)))" \
     test "$(val_of "$a")" = $((5 * N))
-EXP_CMD="cpuadd 8 64 $N" all_rc "fadd 8 64 $N"
+EXP_CMD="cpuadd 8 64 $N 100" all_rc "fadd 8 64 $N"
 check "4 x $N fetch_add64 and $N CPU adds answered" test "$bad" = 0
 a=$(probe_say exp "word 8 64")
 check "64-bit counter exact ($(val_of "$a"), want $((5 * N << 33)))" \
