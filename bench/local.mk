@@ -20,6 +20,18 @@ EXTRA_DIST += bench/run-bench.sh
 bench: bench/rsm_perf rsmd/rsmd
 	$(SHELL) $(top_srcdir)/bench/run-bench.sh $(abs_top_builddir)
 
+# The extensions (rsm/rsm_atomic.h) beside the get/put they replace, on
+# shm0 and tcp0 of one node; `make bench-atomic`.
+noinst_PROGRAMS += bench/rsm_atomic_perf
+bench_rsm_atomic_perf_SOURCES = bench/rsm_atomic_perf.c $(bench_util_sources)
+bench_rsm_atomic_perf_CPPFLAGS = $(BASE_CPPFLAGS) $(I_UTIL)
+bench_rsm_atomic_perf_LDADD = librsm.la libproto.la $(PTHREAD_LIBS)
+
+.PHONY: bench-atomic
+bench-atomic: bench/rsm_atomic_perf rsmd/rsmd
+	RSM_PERF=$(abs_top_builddir)/bench/rsm_atomic_perf \
+	    $(SHELL) $(top_srcdir)/bench/run-bench.sh $(abs_top_builddir)
+
 # The cluster benchmark: tcp0 between two network namespaces beside a
 # plain socket and UCX on the same link; `make bench-net` (root).
 noinst_PROGRAMS += bench/rsm_net_perf

@@ -98,6 +98,12 @@ post_cb(void *arg, uint32_t flags)
 }
 
 int
+rsm_signal_post_daemon(struct rsm_import *im, uint32_t flags)
+{
+	return post(RSM_HKIND_IMPORT, im->hdr.epoch, im->hdr.dh, flags);
+}
+
+int
 rsm_signal_post_import(struct rsm_import *im, uint32_t flags)
 {
 	struct post_arg pa = { RSM_HKIND_IMPORT, im->hdr.epoch, im->hdr.dh };

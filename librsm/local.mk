@@ -14,6 +14,7 @@ librsm_la_SOURCES = \
 	librsm/sg.c \
 	librsm/barrier.c \
 	librsm/intr.c \
+	librsm/atomic.c \
 	librsm/topology.c \
 	librsm/topo_stream.h \
 	librsm/topo_stream.c \

@@ -310,6 +310,8 @@ int	 rsm_import_xferv(struct rsm_import *im, const struct rsm_xport_iov *iov,
 
 /* ---- intr.c ---- */
 int	 rsm_signal_post_import(struct rsm_import *im, uint32_t flags);
+/* The post of a signal on an import over the daemon link (intr.c). */
+int	 rsm_signal_post_daemon(struct rsm_import *im, uint32_t flags);
 /* A new event counter for a handle. */
 int	 rsm_evfd_get(int *evfdp);
 

@@ -1,5 +1,6 @@
 # man: one page per function family, a .so link page for every other
-# function name (so that every one of the 42 names has a page), and the
+# function name (so that every one of the 42 names has a page, and each
+# extension of include/rsm/), and the
 # pages of the daemon, its configuration file and the admin tool.
 # Pages in section 3rsm install into man3, as automake takes the section
 # from the first character of the suffix.
@@ -26,6 +27,10 @@ dist_man_MANS += \
 	man/rsm_memseg_import_connect.3rsm \
 	man/rsm_memseg_import_destroy_barrier.3rsm \
 	man/rsm_memseg_import_disconnect.3rsm \
+	man/rsm_memseg_import_cas32.3rsm \
+	man/rsm_memseg_import_cas64.3rsm \
+	man/rsm_memseg_import_fetch_add32.3rsm \
+	man/rsm_memseg_import_fetch_add64.3rsm \
 	man/rsm_memseg_import_get.3rsm \
 	man/rsm_memseg_import_get16.3rsm \
 	man/rsm_memseg_import_get32.3rsm \
@@ -42,8 +47,11 @@ dist_man_MANS += \
 	man/rsm_memseg_import_put32.3rsm \
 	man/rsm_memseg_import_put64.3rsm \
 	man/rsm_memseg_import_put8.3rsm \
+	man/rsm_memseg_import_put_signal.3rsm \
 	man/rsm_memseg_import_putv.3rsm \
 	man/rsm_memseg_import_set_mode.3rsm \
+	man/rsm_memseg_import_swap32.3rsm \
+	man/rsm_memseg_import_swap64.3rsm \
 	man/rsm_memseg_import_unmap.3rsm \
 	man/rsm_memseg_release_pollfd.3rsm \
 	man/rsm_release_controller.3rsm \

@@ -14,6 +14,8 @@
 
 _Static_assert(sizeof(struct rsm_data_hdr) == 32, "data header size");
 _Static_assert(RSM_DATA_VEC_MAX == RSM_MAX_SGIOREQS, "vector limit");
+_Static_assert(sizeof(struct rsm_data_atomic) == 24, "atomic body size");
+_Static_assert(sizeof(struct rsm_data_signal) == 8, "signal body size");
 
 void
 rsm_data_hdr_init(struct rsm_data_hdr *h, uint8_t op, uint32_t status,
@@ -70,9 +72,46 @@ rsm_data_check_req(const struct rsm_data_hdr *h)
 		if (h->count == 0 || h->count > RSM_DATA_VEC_MAX)
 			return RSM_DCHK_COUNT;
 		return h->off == 0 ? 0 : RSM_DCHK_FIELD;
+	case RSM_DOP_ATOMIC:
+		if (h->len != sizeof(struct rsm_data_atomic))
+			return RSM_DCHK_LEN;
+		return h->count == 0 ? 0 : RSM_DCHK_COUNT;
+	case RSM_DOP_SIGNAL:
+		if (h->len != sizeof(struct rsm_data_signal))
+			return RSM_DCHK_LEN;
+		if (h->count != 0)
+			return RSM_DCHK_COUNT;
+		return h->off == 0 ? 0 : RSM_DCHK_FIELD;
 	default:
 		return RSM_DCHK_OP;
 	}
+}
+
+int
+rsm_data_check_atomic(const struct rsm_data_atomic *a)
+{
+	if (a == NULL)
+		return RSM_DCHK_FIELD;
+	if (a->op < RSM_DATA_AOP_FADD || a->op > RSM_DATA_AOP_SWAP)
+		return RSM_DCHK_OP;
+	if (a->width != 4 && a->width != 8)
+		return RSM_DCHK_LEN;
+	if (a->pad0 != 0 || a->pad1 != 0)
+		return RSM_DCHK_FIELD;
+	if (a->op != RSM_DATA_AOP_CAS && a->compare != 0)
+		return RSM_DCHK_FIELD;
+	if (a->width == 4 && ((a->operand | a->compare) >> 32) != 0)
+		return RSM_DCHK_FIELD;
+	return 0;
+}
+
+int
+rsm_data_check_signal(const struct rsm_data_signal *s)
+{
+	if (s == NULL || s->pad != 0 ||
+	    (s->flags & ~(uint32_t)RSM_SIGPOST_NO_ACCUMULATE) != 0)
+		return RSM_DCHK_FIELD;
+	return 0;
 }
 
 int
@@ -121,7 +160,12 @@ rsm_data_check_reply(const struct rsm_data_hdr *h, uint8_t op, uint64_t id,
 		return 0;
 	case RSM_DOP_PUT:
 	case RSM_DOP_PUTV:
+	case RSM_DOP_SIGNAL:
 		return h->len == 0 ? 0 : RSM_DCHK_LEN;
+	case RSM_DOP_ATOMIC:
+		if (h->len != (ok ? sizeof(uint64_t) : 0))
+			return RSM_DCHK_LEN;
+		return 0;
 	case RSM_DOP_GET:
 		if (h->len != (ok ? want_len : 0))
 			return RSM_DCHK_LEN;
@@ -163,6 +207,8 @@ rsm_dop_name(uint8_t op)
 	case RSM_DOP_GET: return "GET";
 	case RSM_DOP_PUTV: return "PUTV";
 	case RSM_DOP_GETV: return "GETV";
+	case RSM_DOP_ATOMIC: return "ATOMIC";
+	case RSM_DOP_SIGNAL: return "SIGNAL";
 	default: return "UNKNOWN";
 	}
 }

@@ -17,6 +17,11 @@
  *          (len = their sum);                         reply: header only
  *   GETV   count entries;                             reply: the bytes of
  *          the entries done, in order (len = their sum)
+ *   ATOMIC off, struct rsm_data_atomic;               reply: the word's
+ *          old value as a uint64_t on success (len 8), else nothing
+ *   SIGNAL struct rsm_data_signal;                    reply: header only;
+ *          the server rings the segment's exporter when it reaches it,
+ *          so after every earlier request's bytes are in the segment
  * Syslink rules: every request has a non-zero id, strictly increasing on
  * its connection, and gets exactly one reply with the same op, id and
  * RSM_DOPF_REPLY.  The server handles a connection's requests strictly in
@@ -56,6 +61,8 @@
 #define RSM_DOP_GET		3u
 #define RSM_DOP_PUTV		4u
 #define RSM_DOP_GETV		5u
+#define RSM_DOP_ATOMIC		6u
+#define RSM_DOP_SIGNAL		7u
 #define RSM_DOPF_REPLY		0x80u
 
 struct rsm_data_hdr {
@@ -72,6 +79,25 @@ struct rsm_data_hdr {
 struct rsm_data_vec {
 	uint64_t off;
 	uint64_t len;
+};
+
+/* ATOMIC: the same operations and values as transport.h's AOP slot. */
+#define RSM_DATA_AOP_FADD	1u
+#define RSM_DATA_AOP_CAS	2u
+#define RSM_DATA_AOP_SWAP	3u
+
+struct rsm_data_atomic {
+	uint8_t  op;		/* RSM_DATA_AOP_* */
+	uint8_t  width;		/* 4 or 8; off is a multiple of it */
+	uint16_t pad0;		/* 0 */
+	uint32_t pad1;		/* 0 */
+	uint64_t operand;	/* width 4: the upper 32 bits are 0 */
+	uint64_t compare;	/* CAS only, else 0; width 4 as operand */
+};
+
+struct rsm_data_signal {
+	uint32_t flags;		/* 0 or RSM_SIGPOST_NO_ACCUMULATE */
+	uint32_t pad;		/* 0 */
 };
 
 struct rsm_data_hello {
@@ -109,6 +135,16 @@ int	 rsm_data_check_req(const struct rsm_data_hdr *h);
  */
 int	 rsm_data_check_vec(const struct rsm_data_hdr *h,
 	    const struct rsm_data_vec *v);
+
+/*
+ * An ATOMIC body against its header: known op and width, zero padding,
+ * values that fit the width, compare 0 unless CAS.  Alignment and bounds
+ * of h->off are the server's answered checks (RSMERR_BAD_OFFSET), not
+ * faults of the frame.
+ */
+int	 rsm_data_check_atomic(const struct rsm_data_atomic *a);
+/* A SIGNAL body: flags within RSM_SIGPOST_NO_ACCUMULATE, zero padding. */
+int	 rsm_data_check_signal(const struct rsm_data_signal *s);
 
 /*
  * A reply header as the library reads it, against the request it answers:

@@ -69,6 +69,7 @@ enum dc_in {
 struct dreply {
 	struct rsm_data_hdr h;
 	struct rsm_data_hello_reply hello;	/* HELLO replies only */
+	uint64_t	 old;			/* ATOMIC replies only */
 	uint32_t	 n;			/* segment ranges after h */
 	struct rsm_data_vec v[RSM_DATA_VEC_MAX];
 };
@@ -90,6 +91,8 @@ struct dconn {
 	union {
 		struct rsm_data_hello hello;
 		struct rsm_data_vec vec[RSM_DATA_VEC_MAX];
+		struct rsm_data_atomic atomic;
+		struct rsm_data_signal signal;
 	} tab;
 	size_t		 tab_need;
 	size_t		 tab_got;
@@ -338,6 +341,11 @@ gather_out(struct dconn *dc, struct iovec *iov)
 			iov[niov].iov_base = &r->hello;
 			iov[niov++].iov_len = sizeof(r->hello);
 		}
+		if (r->h.op == (RSM_DOP_ATOMIC | RSM_DOPF_REPLY) &&
+		    r->h.len != 0) {
+			iov[niov].iov_base = &r->old;
+			iov[niov++].iov_len = sizeof(r->old);
+		}
 		/* A capability is attached whenever data is queued. */
 		for (i = 0; i < r->n && map != NULL; i++) {
 			iov[niov].iov_base = map + r->v[i].off;
@@ -438,6 +446,7 @@ entry_refused(struct rsmd *rs, struct dconn *dc, uint32_t status,
 
 	if (status == RSMERR_PERM_DENIED)
 		snprintf(why, sizeof(why), "the import may not %s",
+		    dc->in.op == RSM_DOP_ATOMIC ? "both read and write" :
 		    dc->in.op == RSM_DOP_PUT || dc->in.op == RSM_DOP_PUTV ?
 		    "write" : "read");
 	else
@@ -548,6 +557,103 @@ do_hello(struct rsmd *rs, struct dconn *dc)
 	    (unsigned long long)cap->im->handle);
 }
 
+/*
+ * ATOMIC: done on the daemon's mapping of the memfd with the same
+ * __atomic builtins a same-node importer uses on its own mapping of the
+ * same pages, so every rsm atomic on the word (any transport, any node)
+ * and every CPU atomic on it are atomic with each other.  The loop is
+ * single-threaded, and a connection's earlier PUT bytes are already in
+ * the mapping (requests are served in order).
+ */
+static uint64_t
+atomic_apply(char *p, const struct rsm_data_atomic *a)
+{
+	if (a->width == 4) {
+		uint32_t *w = (uint32_t *)(void *)p;
+		uint32_t c = (uint32_t)a->compare, v = (uint32_t)a->operand;
+
+		if (a->op == RSM_DATA_AOP_FADD)
+			return __atomic_fetch_add(w, v, __ATOMIC_SEQ_CST);
+		if (a->op == RSM_DATA_AOP_SWAP)
+			return __atomic_exchange_n(w, v, __ATOMIC_SEQ_CST);
+		(void)__atomic_compare_exchange_n(w, &c, v, 0,
+		    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+		return c;
+	} else {
+		uint64_t *w = (uint64_t *)(void *)p;
+		uint64_t c = a->compare;
+
+		if (a->op == RSM_DATA_AOP_FADD)
+			return __atomic_fetch_add(w, a->operand,
+			    __ATOMIC_SEQ_CST);
+		if (a->op == RSM_DATA_AOP_SWAP)
+			return __atomic_exchange_n(w, a->operand,
+			    __ATOMIC_SEQ_CST);
+		(void)__atomic_compare_exchange_n(w, &c, a->operand, 0,
+		    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+		return c;
+	}
+}
+
+static int
+do_atomic(struct rsmd *rs, struct dconn *dc)
+{
+	const struct rsm_data_atomic *a = &dc->tab.atomic;
+	const struct rsmd_cap *cap = dc->cc.cap;
+	struct rsm_data_vec one = { dc->in.off, a->width };
+	struct dreply *r;
+	uint32_t status = RSM_SUCCESS;
+	int rc;
+
+	dc->in_state = DC_IN_HDR;
+	if ((rc = rsm_data_check_atomic(a)) != 0) {
+		refuse(rs, dc, "ATOMIC body: %s", rsm_dchk_str(rc));
+		return -1;
+	}
+	/* It reads and writes the word: both rights. */
+	if ((cap->perm & RSM_PERM_RDWR) != RSM_PERM_RDWR) {
+		status = RSMERR_PERM_DENIED;
+		entry_refused(rs, dc, status, &one, 0);
+	} else if ((dc->in.off & (a->width - 1u)) != 0 ||
+	    !rsm_data_in_bounds(dc->in.off, a->width, cap->im->seg->size)) {
+		status = RSMERR_BAD_OFFSET;
+		entry_refused(rs, dc, RSMERR_BAD_LENGTH, &one, 0);
+	}
+	r = reply_new(dc, RSM_DOP_ATOMIC, status, status == RSM_SUCCESS);
+	if (status == RSM_SUCCESS) {
+		r->old = atomic_apply((char *)cap->im->seg->map + dc->in.off, a);
+		r->h.len = sizeof(r->old);
+	}
+	return 0;
+}
+
+/*
+ * SIGNAL: ring the exporter now.  Every earlier request of this
+ * connection is done (its bytes are in the mapping, which the exporter
+ * maps too), so the exporter's wake-up comes after the data; and the
+ * exporter's link is one ordered stream, so one connection's signals
+ * arrive in order.
+ */
+static int
+do_signal(struct rsmd *rs, struct dconn *dc)
+{
+	const struct rsm_data_signal *sg = &dc->tab.signal;
+	struct reg_import *im = dc->cc.cap->im;
+	int rc;
+
+	dc->in_state = DC_IN_HDR;
+	if ((rc = rsm_data_check_signal(sg)) != 0) {
+		refuse(rs, dc, "SIGNAL body: %s", rsm_dchk_str(rc));
+		return -1;
+	}
+	/* Exporters are always clients of this daemon. */
+	if (im != NULL && im->seg != NULL)
+		notify_event(rs, (struct client *)(void *)im->seg->owner,
+		    RSM_HKIND_EXPORT, sg->flags, im->seg->handle);
+	reply_new(dc, RSM_DOP_SIGNAL, RSM_SUCCESS, 1);
+	return 0;
+}
+
 /* A whole header is in: check it and decide what follows. */
 static int
 got_header(struct rsmd *rs, struct dconn *dc)
@@ -580,6 +686,11 @@ got_header(struct rsmd *rs, struct dconn *dc)
 	case RSM_DOP_GETV:
 		dc->tab_need = dc->in.count * sizeof(struct rsm_data_vec);
 		break;
+	case RSM_DOP_ATOMIC:
+	case RSM_DOP_SIGNAL:
+		/* Checked: exactly the size of its body. */
+		dc->tab_need = dc->in.len;
+		break;
 	case RSM_DOP_PUT:
 		one.off = dc->in.off;
 		one.len = dc->in.len;
@@ -606,6 +717,10 @@ got_table(struct rsmd *rs, struct dconn *dc)
 		do_hello(rs, dc);
 		return 0;
 	}
+	if (dc->in.op == RSM_DOP_ATOMIC)
+		return do_atomic(rs, dc);
+	if (dc->in.op == RSM_DOP_SIGNAL)
+		return do_signal(rs, dc);
 	if ((rc = rsm_data_check_vec(&dc->in, dc->tab.vec)) != 0) {
 		refuse(rs, dc, "%s frame: %s", rsm_dop_name(dc->in.op),
 		    rsm_dchk_str(rc));

@@ -58,6 +58,8 @@ struct vs_dev {
 	struct rsmd_io	 cch_io;
 	int		 watched;
 	int		 windows;	/* type 2 windows per queue pair */
+	/* The device does atomics: read-write imports get REMOTE_ATOMIC. */
+	int		 atomics;
 	unsigned	 nconns;
 	unsigned	 conns_max;	/* VS_CONNS_MAX, or what the CQ holds */
 	uint8_t		 addr[16];

@@ -572,6 +572,7 @@ vs_listen_start(struct rsmd *rs, struct vserv *vs,
 	if (da.max_cqe > 0 && da.max_cqe < cqe)
 		cqe = da.max_cqe;
 	vd->conns_max = (unsigned)cqe / (RSM_VERBS_RECV_DEPTH + VS_SEND_DEPTH);
+	vd->atomics = da.atomic_cap != IBV_ATOMIC_NONE;
 	vd->windows = rs->conf.verbs_windows != 0 && da.max_mw > 0 &&
 	    (da.device_cap_flags & (IBV_DEVICE_MEM_WINDOW_TYPE_2A |
 	    IBV_DEVICE_MEM_WINDOW_TYPE_2B)) != 0;

@@ -81,11 +81,16 @@ vs_seg_mr(struct vs_dev *vd, struct reg_segment *s, uint32_t perm,
     struct ibv_mr **mrp)
 {
 	struct vserv *vs = vd->vs;
-	static const int access[VS_MR_KINDS] = {
+	/*
+	 * Read-write imports may also do atomics (rsm/rsm_atomic.h), where
+	 * the device has them.
+	 */
+	const int access[VS_MR_KINDS] = {
 		IBV_ACCESS_REMOTE_READ,
 		IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE,
 		IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
-		    IBV_ACCESS_REMOTE_READ,
+		    IBV_ACCESS_REMOTE_READ |
+		    (vd->atomics ? IBV_ACCESS_REMOTE_ATOMIC : 0),
 	};
 	unsigned k = perm == RSM_PERM_READ ? 0 : perm == RSM_PERM_WRITE ? 1 :
 	    perm == RSM_PERM_RDWR ? 2 : VS_MR_KINDS;
@@ -157,10 +162,12 @@ vs_seg_release(struct vserv *vs, struct reg_segment *s)
 }
 
 static int
-window_access(uint32_t perm)
+window_access(const struct vs_dev *vd, uint32_t perm)
 {
 	return ((perm & RSM_PERM_READ) ? IBV_ACCESS_REMOTE_READ : 0) |
-	    ((perm & RSM_PERM_WRITE) ? IBV_ACCESS_REMOTE_WRITE : 0);
+	    ((perm & RSM_PERM_WRITE) ? IBV_ACCESS_REMOTE_WRITE : 0) |
+	    (perm == RSM_PERM_RDWR && vd->atomics ?
+	    IBV_ACCESS_REMOTE_ATOMIC : 0);
 }
 
 /*
@@ -193,7 +200,7 @@ vs_post_bind(struct vs_conn *k, struct ibv_mr *mr, uint64_t size, int again)
 	wr[n].bind_mw.bind_info.addr = 0;
 	wr[n].bind_mw.bind_info.length = size;
 	wr[n].bind_mw.bind_info.mw_access_flags =
-	    window_access(vs_conn_import(k)->perm);
+	    window_access(k->vd, vs_conn_import(k)->perm);
 	if (ibv_post_send(k->id->qp, wr, &bad) != 0)
 		return -1;
 	/*

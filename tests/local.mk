@@ -76,6 +76,12 @@ tests_proc_test_signals_SOURCES = tests/proc/test_signals.c
 tests_proc_test_signals_CFLAGS = $(TEST_CFLAGS)
 tests_proc_test_signals_LDADD = $(TEST_PROC_LIBS)
 
+check_PROGRAMS += tests/proc/test_atomic
+tests_proc_test_atomic_SOURCES = tests/proc/test_atomic.c
+tests_proc_test_atomic_CFLAGS = $(TEST_CFLAGS)
+tests_proc_test_atomic_LDADD = $(TEST_PROC_LIBS)
+TESTS += tests/proc/test_atomic
+
 check_PROGRAMS += tests/proc/test_faults
 tests_proc_test_faults_SOURCES = tests/proc/test_faults.c
 tests_proc_test_faults_CFLAGS = $(TEST_CFLAGS)
@@ -129,8 +135,12 @@ tests_net_peer_poke_SOURCES = tests/net/peer_poke.c
 tests_net_peer_poke_LDADD = libproto.la
 tests_net_topo_probe_SOURCES = tests/net/topo_probe.c
 tests_net_topo_probe_LDADD = librsm.la libproto.la $(PTHREAD_LIBS)
-tests_net_remote_probe_SOURCES = tests/net/remote_probe.c
+tests_net_remote_probe_SOURCES = tests/net/remote_probe.c \
+	tests/net/probe_atomic.c tests/net/probe_atomic.h
 tests_net_remote_probe_LDADD = librsm.la libproto.la $(PTHREAD_LIBS)
+# The extensions (rsm/rsm_atomic.h) through tcp0 across nodes.
+TESTS += tests/net/test_atomic.sh
+EXTRA_DIST += tests/net/test_atomic.sh
 TESTS += tests/net/test_peers.sh tests/net/test_cluster.sh \
 	tests/net/test_remote.sh tests/net/test_remote4.sh \
 	tests/net/test_manual.sh tests/net/test_node_ids.sh \
@@ -201,6 +211,8 @@ tests_unit_test_verbs_plan_LDADD = $(CMOCKA_LIBS)
 TESTS += tests/unit/test_verbs_plan
 endif
 TESTS += tests/vm/test_verbs.sh
+# Not in the default suite (a guest boot): put-with-signal over verbs0.
+EXTRA_DIST += tests/vm/test_verbs_atomic.sh
 # Two guests, an rxe device each, joined by a QEMU socket link.
 TESTS += tests/vm/test_roce2.sh
 # A read-only importer that uses another queue pair's rkey.

@@ -70,6 +70,33 @@ dummy_signal(struct rsm_xport_seg *seg, uint32_t flags, rsm_xport_post_fn post,
 	return RSMERR_UNSUPPORTED_OPERATION;
 }
 
+static int
+dummy_atomic(struct rsm_xport_seg *seg, size_t off, unsigned op,
+    unsigned width, uint64_t operand, uint64_t compare, uint64_t *old)
+{
+	(void)seg; (void)off; (void)op; (void)width; (void)operand;
+	(void)compare; (void)old;
+	return RSMERR_UNSUPPORTED_OPERATION;
+}
+
+static int
+dummy_put_signal(struct rsm_xport_seg *seg, size_t off, const void *src,
+    size_t len, uint32_t flags, rsm_xport_post_fn post, void *arg)
+{
+	(void)seg; (void)off; (void)src; (void)len; (void)flags; (void)post;
+	(void)arg;
+	return RSMERR_UNSUPPORTED_OPERATION;
+}
+
+/* The stubs of the extension slots, for tables that lack them. */
+int
+rsm_xport_atomic_unsupported(struct rsm_xport_seg *seg, size_t off,
+    unsigned op, unsigned width, uint64_t operand, uint64_t compare,
+    uint64_t *old)
+{
+	return dummy_atomic(seg, off, op, width, operand, compare, old);
+}
+
 const struct rsm_transport_ops rsm_dummy_ops = {
 	"unsupported",
 	0,			/* xport: serves no controller type */
@@ -85,4 +112,6 @@ const struct rsm_transport_ops rsm_dummy_ops = {
 	dummy_deregister,
 	dummy_signal,
 	NULL,			/* abort */
+	dummy_atomic,
+	dummy_put_signal,
 };

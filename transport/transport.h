@@ -66,6 +66,19 @@ struct rsm_xport_iov {
 typedef int (*rsm_xport_post_fn)(void *arg, uint32_t flags);
 
 /*
+ * The atomic slot's operations (rsm/rsm_atomic.h): on the aligned word of
+ * `width` bytes (4 or 8) at `off`, `*old` = its value before, and
+ *   FADD: word += operand (modulo 2^width*8)
+ *   CAS:  word = operand if word == compare
+ *   SWAP: word = operand
+ * Values of a 4-byte word travel in the low 32 bits.  The library has
+ * checked the handle, rights (read and write), alignment and bounds.
+ */
+#define RSM_AOP_FADD	1u
+#define RSM_AOP_CAS	2u
+#define RSM_AOP_SWAP	3u
+
+/*
  * Slots are in a fixed order; dummy.c fills them positionally so that a
  * missing slot in any table breaks the build.
  */
@@ -106,6 +119,30 @@ struct rsm_transport_ops {
 	 * anything (disconnect still does that).  NULL: nothing can block.
 	 */
 	void	(*abort)(struct rsm_xport_seg *seg);
+	/*
+	 * One atomic operation (RSM_AOP_*, see above), done and its
+	 * old value known when it returns.  Atomic with respect to every
+	 * importer's atomics on the word through the same kind of data
+	 * path, and with CPU atomics on the memfd where the transport ends
+	 * in them (shm, tcp's data server; verbs only on IBV_ATOMIC_GLOB
+	 * devices): say which on the man page.  Earlier puts of this
+	 * import reach the segment before it (as for fence).
+	 * RSMERR_UNSUPPORTED_OPERATION: not here (or not on this device).
+	 */
+	int	(*atomic)(struct rsm_xport_seg *seg, size_t off, unsigned op,
+		    unsigned width, uint64_t operand, uint64_t compare,
+		    uint64_t *old);
+	/*
+	 * put(off, src, len), then a signal to the exporter that is seen
+	 * only once those bytes (and every earlier put of this import) are
+	 * visible in the segment; signals of one import arrive in the
+	 * order they were posted.  Returns once the put is complete and
+	 * the signal posted (its errors first).  post() is the control-
+	 * channel path, as for signal.
+	 */
+	int	(*put_signal)(struct rsm_xport_seg *seg, size_t off,
+		    const void *src, size_t len, uint32_t flags,
+		    rsm_xport_post_fn post, void *arg);
 };
 
 extern const struct rsm_transport_ops rsm_shm_ops;
@@ -144,5 +181,9 @@ void	rsm_xport_seg_reset(struct rsm_xport_seg *seg);
 int	rsm_xport_deregister_plain(struct rsm_xport_mem *mem);
 int	rsm_xport_signal_via_daemon(struct rsm_xport_seg *seg,
 	    uint32_t flags, rsm_xport_post_fn post, void *arg);
+/* An atomic slot for a transport that has none (dummy.c). */
+int	rsm_xport_atomic_unsupported(struct rsm_xport_seg *seg, size_t off,
+	    unsigned op, unsigned width, uint64_t operand, uint64_t compare,
+	    uint64_t *old);
 
 #endif /* RSM_TRANSPORT_H */

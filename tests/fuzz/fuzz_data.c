@@ -2,7 +2,9 @@
  * fuzz_data.c - libFuzzer target for the data protocol's checks, fed a
  * TCP byte stream as rsmd's data server reads it: a header, checked with
  * rsm_data_check_req(); for a vector request its table, checked with
- * rsm_data_check_vec(); then the payload it declares is skipped.  The
+ * rsm_data_check_vec(); for ATOMIC and SIGNAL their bodies, checked
+ * with rsm_data_check_atomic() and rsm_data_check_signal(); then the
+ * payload it declares is skipped.  The
  * same bytes are also read as replies, the way the library's tcp
  * transport checks them.  Every accepted header's promises are verified
  * here, so a check that lets a bad frame through aborts.
@@ -11,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rsmapi.h"
 #include "rsm_data.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -25,6 +28,32 @@ check_accepted_req(const struct rsm_data_hdr *h)
 		abort();
 	if (h->op == RSM_DOP_HELLO && h->len != sizeof(struct rsm_data_hello))
 		abort();
+	if (h->op == RSM_DOP_ATOMIC && h->len != sizeof(struct rsm_data_atomic))
+		abort();
+	if (h->op == RSM_DOP_SIGNAL && h->len != sizeof(struct rsm_data_signal))
+		abort();
+}
+
+/* What an accepted body promises the server. */
+static void
+check_accepted_body(const struct rsm_data_hdr *h, const uint8_t *p)
+{
+	struct rsm_data_atomic a;
+	struct rsm_data_signal sg;
+
+	if (h->op == RSM_DOP_ATOMIC) {
+		memcpy(&a, p, sizeof(a));
+		if (rsm_data_check_atomic(&a) != 0)
+			return;
+		if ((a.width != 4 && a.width != 8) || a.op < RSM_DATA_AOP_FADD ||
+		    a.op > RSM_DATA_AOP_SWAP ||
+		    (a.width == 4 && ((a.operand | a.compare) >> 32) != 0))
+			abort();
+	} else if (h->op == RSM_DOP_SIGNAL) {
+		memcpy(&sg, p, sizeof(sg));
+		if (rsm_data_check_signal(&sg) == 0 && (sg.flags & ~(uint32_t)RSM_SIGPOST_NO_ACCUMULATE) != 0)
+			abort();
+	}
 }
 
 int
@@ -39,7 +68,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The first header as a reply to each kind of request. */
 	if (size >= sizeof(h)) {
 		memcpy(&h, data, sizeof(h));
-		for (i = RSM_DOP_HELLO; i <= RSM_DOP_GETV; i++)
+		for (i = RSM_DOP_HELLO; i <= RSM_DOP_SIGNAL; i++)
 			if (rsm_data_check_reply(&h, (uint8_t)i, h.id, 4096,
 			    4) == 0 && (h.len > 4096 || h.count > 4))
 				abort();
@@ -68,6 +97,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			continue;	/* the request carries no payload */
 		if (size - off < h.len)
 			break;
+		check_accepted_body(&h, data + off);
 		off += h.len;
 	}
 	return 0;

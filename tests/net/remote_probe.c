@@ -34,6 +34,8 @@
  *                                 a get succeeded (the loop is running)
  *           disconnect
  *
+ * And the commands of probe_atomic.c (atomics, put-with-signal).
+ *
  * The pattern depends on the absolute offset, so a misplaced byte shows.
  * $RSM_PROBE_CTLR names the controller both ends use (default tcp0; the
  * guest tests use verbs0).
@@ -49,6 +51,7 @@
 #include <unistd.h>
 
 #include "rsmapi.h"
+#include "probe_atomic.h"
 
 static char *mem;		/* exporter: the segment; importer: a buffer */
 static size_t memsize;
@@ -252,7 +255,8 @@ exporter(int argc, char **argv)
 		if (sscanf(line, "%31s", cmd) != 1)
 			continue;
 		rest = line + strlen(cmd);
-		if (both(cmd, rest))
+		if (both(cmd, rest) ||
+		    probe_atomic_export(exp_h, mem, memsize, cmd, rest))
 			;
 		else if (strcmp(cmd, "sum") == 0 &&
 		    sscanf(rest, "%" SCNu64 " %" SCNu64, &off, &len) == 2 &&
@@ -342,7 +346,7 @@ importer(int argc, char **argv)
 		if (sscanf(line, "%31s", cmd) != 1)
 			continue;
 		rest = line + strlen(cmd);
-		if (both(cmd, rest))
+		if (both(cmd, rest) || probe_atomic_import(imp_h, cmd, rest))
 			;
 		else if (strcmp(cmd, "put") == 0 && sscanf(rest, "%" SCNu64
 		    " %" SCNu64 " %" SCNu64, &off, &len, &seed) == 3 &&

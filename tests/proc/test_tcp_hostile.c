@@ -170,6 +170,35 @@ raw_get(struct raw *r, uint64_t off, void *buf, uint32_t len)
 	return (int)rh.status;
 }
 
+/* ATOMIC on the word at off; the reply's status, the old value in *old. */
+static int
+raw_atomic(struct raw *r, uint64_t off, uint8_t op, uint8_t width,
+    uint64_t operand, uint64_t compare, uint64_t *old)
+{
+	struct {
+		struct rsm_data_hdr h;
+		struct rsm_data_atomic a;
+	} f;
+	struct rsm_data_hdr rh;
+	uint64_t id = r->next_id++;
+
+	rsm_data_hdr_init(&f.h, RSM_DOP_ATOMIC, 0, id, off, sizeof(f.a), 0);
+	memset(&f.a, 0, sizeof(f.a));
+	f.a.op = op;
+	f.a.width = width;
+	f.a.operand = operand;
+	f.a.compare = compare;
+	if (h_send(r->fd, &f, sizeof(f)) != 0 ||
+	    h_recv(r->fd, &rh, sizeof(rh), TU_IO_MS) != 0)
+		return -1;
+	if (rsm_data_check_reply(&rh, RSM_DOP_ATOMIC, id, 8, 1) != 0)
+		return -2;
+	if (rh.status == RSM_SUCCESS &&
+	    h_recv(r->fd, old, sizeof(*old), TU_IO_MS) != 0)
+		return -1;
+	return (int)rh.status;
+}
+
 /* ---- malformed frames ---- */
 
 static void
@@ -250,6 +279,41 @@ test_bad_frames(void **state)
 		rsm_data_hdr_init(&t.h, RSM_DOP_PUT, 0, 9, 0, 200, 0);
 		memset(t.b, 1, sizeof(t.b));
 		expect_refused_frame(&t, sizeof(t), 1, 1);
+	}
+	/* ATOMIC and SIGNAL bodies: unknown op, bad width, padding, flags. */
+	{
+		struct {
+			struct rsm_data_hdr h;
+			struct rsm_data_atomic a;
+		} fa;
+		struct {
+			struct rsm_data_hdr h;
+			struct rsm_data_signal s;
+		} fs;
+
+		rsm_data_hdr_init(&fa.h, RSM_DOP_ATOMIC, 0, 9, 0,
+		    sizeof(fa.a), 0);
+		memset(&fa.a, 0, sizeof(fa.a));
+		fa.a.op = 9;
+		fa.a.width = 8;
+		expect_refused_frame(&fa, sizeof(fa), 1, 0);
+		fa.a.op = RSM_DATA_AOP_FADD;
+		fa.a.width = 3;
+		expect_refused_frame(&fa, sizeof(fa), 1, 0);
+		fa.a.width = 4;
+		fa.a.operand = (uint64_t)1 << 40;
+		expect_refused_frame(&fa, sizeof(fa), 1, 0);
+		fa.a.operand = 0;
+		fa.a.pad0 = 1;
+		expect_refused_frame(&fa, sizeof(fa), 1, 0);
+		rsm_data_hdr_init(&fa.h, RSM_DOP_ATOMIC, 0, 9, 0,
+		    sizeof(fa.a) - 8, 0);
+		expect_refused_frame(&fa, sizeof(fa.h), 1, 0);
+		rsm_data_hdr_init(&fs.h, RSM_DOP_SIGNAL, 0, 9, 0,
+		    sizeof(fs.s), 0);
+		fs.s.flags = 0x80;
+		fs.s.pad = 0;
+		expect_refused_frame(&fs, sizeof(fs), 1, 0);
 	}
 	assert_true(log_has("refused"));
 }
@@ -380,6 +444,26 @@ test_bounds_and_rights(void **state)
 	assert_int_equal(h_recv(r.fd, chk, 8, TU_IO_MS), 0);
 	assert_int_equal(raw_get(&r, 0, buf, 8), RSM_SUCCESS);
 	assert_memory_equal(buf, chk, 8);
+	/* ATOMIC: misaligned and outside answered, the link kept. */
+	{
+		uint64_t old = 0, v = 40;
+
+		assert_int_equal(raw_put(&r, 64, &v, 8), RSM_SUCCESS);
+		assert_int_equal(raw_atomic(&r, 68, RSM_DATA_AOP_FADD, 8, 1,
+		    0, &old), RSMERR_BAD_OFFSET);
+		assert_int_equal(raw_atomic(&r, g_size, RSM_DATA_AOP_FADD, 4,
+		    1, 0, &old), RSMERR_BAD_OFFSET);
+		assert_int_equal(raw_atomic(&r, UINT64_MAX - 7,
+		    RSM_DATA_AOP_SWAP, 8, 1, 0, &old), RSMERR_BAD_OFFSET);
+		assert_int_equal(raw_atomic(&r, 64, RSM_DATA_AOP_FADD, 8, 2,
+		    0, &old), RSM_SUCCESS);
+		assert_int_equal(old, 40);
+		assert_int_equal(raw_atomic(&r, 64, RSM_DATA_AOP_CAS, 8, 7,
+		    42, &old), RSM_SUCCESS);
+		assert_int_equal(old, 42);
+		assert_int_equal(raw_get(&r, 64, &v, 8), RSM_SUCCESS);
+		assert_int_equal(v, 7);
+	}
 	raw_close(&r);
 
 	/* A read-only token: the server refuses writes, keeps the link. */
@@ -389,6 +473,15 @@ test_bounds_and_rights(void **state)
 	assert_int_equal(raw_put(&r, 0, buf, 64), RSMERR_PERM_DENIED);
 	assert_int_equal(raw_get(&r, 0, buf, 64), RSM_SUCCESS);
 	assert_memory_equal(buf, chk, 64);
+	/* An atomic writes too: refused, the word unchanged. */
+	{
+		uint64_t old = 0;
+
+		assert_int_equal(raw_atomic(&r, 0, RSM_DATA_AOP_SWAP, 8, 1, 0,
+		    &old), RSMERR_PERM_DENIED);
+		assert_int_equal(raw_get(&r, 0, buf, 64), RSM_SUCCESS);
+		assert_memory_equal(buf, chk, 64);
+	}
 	raw_close(&r);
 }
 

@@ -958,6 +958,90 @@ test_data_request_checks(void **state)
 	assert_false(rsm_data_in_bounds(4097, 0, 4096));
 }
 
+/* ATOMIC and SIGNAL frames: exact body sizes, every body field. */
+static void
+test_data_atomic_checks(void **state)
+{
+	struct rsm_data_atomic a;
+	struct rsm_data_signal sg;
+	struct rsm_data_hdr h;
+
+	(void)state;
+	rsm_data_hdr_init(&h, RSM_DOP_ATOMIC, 0, 5, 64, sizeof(a), 0);
+	assert_int_equal(rsm_data_check_req(&h), 0);
+	h.len = sizeof(a) + 1;
+	assert_int_equal(rsm_data_check_req(&h), RSM_DCHK_LEN);
+	h.len = sizeof(a);
+	h.count = 1;
+	assert_int_equal(rsm_data_check_req(&h), RSM_DCHK_COUNT);
+	rsm_data_hdr_init(&h, RSM_DOP_SIGNAL, 0, 6, 0, sizeof(sg), 0);
+	assert_int_equal(rsm_data_check_req(&h), 0);
+	h.off = 8;
+	assert_int_equal(rsm_data_check_req(&h), RSM_DCHK_FIELD);
+	h.off = 0;
+	h.len = 0;
+	assert_int_equal(rsm_data_check_req(&h), RSM_DCHK_LEN);
+
+	memset(&a, 0, sizeof(a));
+	a.op = RSM_DATA_AOP_CAS;
+	a.width = 8;
+	a.operand = UINT64_MAX;
+	a.compare = 3;
+	assert_int_equal(rsm_data_check_atomic(&a), 0);
+	a.width = 4;
+	assert_int_equal(rsm_data_check_atomic(&a), RSM_DCHK_FIELD);
+	a.operand = UINT32_MAX;
+	assert_int_equal(rsm_data_check_atomic(&a), 0);
+	a.compare = (uint64_t)1 << 32;
+	assert_int_equal(rsm_data_check_atomic(&a), RSM_DCHK_FIELD);
+	a.compare = 0;
+	a.width = 2;
+	assert_int_equal(rsm_data_check_atomic(&a), RSM_DCHK_LEN);
+	a.width = 4;
+	a.op = 0;
+	assert_int_equal(rsm_data_check_atomic(&a), RSM_DCHK_OP);
+	a.op = RSM_DATA_AOP_SWAP + 1;
+	assert_int_equal(rsm_data_check_atomic(&a), RSM_DCHK_OP);
+	a.op = RSM_DATA_AOP_FADD;
+	a.compare = 1;
+	assert_int_equal(rsm_data_check_atomic(&a), RSM_DCHK_FIELD);
+	a.compare = 0;
+	a.pad1 = 1;
+	assert_int_equal(rsm_data_check_atomic(&a), RSM_DCHK_FIELD);
+	a.pad1 = 0;
+	assert_int_equal(rsm_data_check_atomic(&a), 0);
+
+	memset(&sg, 0, sizeof(sg));
+	assert_int_equal(rsm_data_check_signal(&sg), 0);
+	sg.flags = RSM_SIGPOST_NO_ACCUMULATE;
+	assert_int_equal(rsm_data_check_signal(&sg), 0);
+	sg.flags = RSM_SIGPOST_NO_ACCUMULATE << 1;
+	assert_int_equal(rsm_data_check_signal(&sg), RSM_DCHK_FIELD);
+	sg.flags = 0;
+	sg.pad = 1;
+	assert_int_equal(rsm_data_check_signal(&sg), RSM_DCHK_FIELD);
+
+	/* Replies: the old value on success only; SIGNAL header only. */
+	rsm_data_hdr_init(&h, RSM_DOP_ATOMIC | RSM_DOPF_REPLY, 0, 5, 0, 8, 1);
+	assert_int_equal(rsm_data_check_reply(&h, RSM_DOP_ATOMIC, 5, 8, 1), 0);
+	h.len = 0;
+	assert_int_equal(rsm_data_check_reply(&h, RSM_DOP_ATOMIC, 5, 8, 1),
+	    RSM_DCHK_LEN);
+	rsm_data_hdr_init(&h, RSM_DOP_ATOMIC | RSM_DOPF_REPLY,
+	    RSMERR_PERM_DENIED, 5, 0, 0, 0);
+	assert_int_equal(rsm_data_check_reply(&h, RSM_DOP_ATOMIC, 5, 8, 1), 0);
+	h.len = 8;
+	assert_int_equal(rsm_data_check_reply(&h, RSM_DOP_ATOMIC, 5, 8, 1),
+	    RSM_DCHK_LEN);
+	rsm_data_hdr_init(&h, RSM_DOP_SIGNAL | RSM_DOPF_REPLY, 0, 6, 0, 0, 1);
+	assert_int_equal(rsm_data_check_reply(&h, RSM_DOP_SIGNAL, 6, 0, 1), 0);
+	h.len = 4;
+	assert_int_equal(rsm_data_check_reply(&h, RSM_DOP_SIGNAL, 6, 0, 1),
+	    RSM_DCHK_LEN);
+	assert_string_equal(rsm_dop_name(RSM_DOP_ATOMIC), "ATOMIC");
+	assert_string_equal(rsm_dop_name(RSM_DOP_SIGNAL), "SIGNAL");
+}
+
 static void
 test_data_reply_checks(void **state)
 {
@@ -1323,6 +1407,7 @@ main(void)
 		cmocka_unit_test(test_connect_reply_addresses),
 		cmocka_unit_test(test_data_request_checks),
 		cmocka_unit_test(test_data_reply_checks),
+		cmocka_unit_test(test_data_atomic_checks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -119,6 +119,82 @@ shm_putv(struct rsm_xport_seg *seg, const struct rsm_xport_iov *iov, size_t n,
 }
 
 /*
+ * CPU atomics on the shared mapping: the memfd's pages are the ones the
+ * exporter, every same-node importer and the daemon's tcp0 server map,
+ * so these are atomic with each of them (all use __atomic on the word).
+ * Sequentially consistent, so the operation is also a full fence: puts
+ * before it are visible before it, accesses after it come after.
+ */
+static int
+shm_atomic(struct rsm_xport_seg *seg, size_t off, unsigned op, unsigned width,
+    uint64_t operand, uint64_t compare, uint64_t *old)
+{
+	if (!rsm_shm_in_bounds(seg, off, width) || (off & (width - 1)) != 0)
+		return RSMERR_BAD_OFFSET;
+	if (width == 4) {
+		uint32_t *w = (uint32_t *)(void *)(seg->base + off);
+		uint32_t v = (uint32_t)operand, c = (uint32_t)compare;
+
+		switch (op) {
+		case RSM_AOP_FADD:
+			c = __atomic_fetch_add(w, v, __ATOMIC_SEQ_CST);
+			break;
+		case RSM_AOP_CAS:
+			/* On failure c is the value found; either way the old. */
+			(void)__atomic_compare_exchange_n(w, &c, v, 0,
+			    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+			break;
+		case RSM_AOP_SWAP:
+			c = __atomic_exchange_n(w, v, __ATOMIC_SEQ_CST);
+			break;
+		default:
+			return RSMERR_BAD_ARGS_ERRORS;
+		}
+		*old = c;
+	} else if (width == 8) {
+		uint64_t *w = (uint64_t *)(void *)(seg->base + off);
+		uint64_t c = compare;
+
+		switch (op) {
+		case RSM_AOP_FADD:
+			c = __atomic_fetch_add(w, operand, __ATOMIC_SEQ_CST);
+			break;
+		case RSM_AOP_CAS:
+			(void)__atomic_compare_exchange_n(w, &c, operand, 0,
+			    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+			break;
+		case RSM_AOP_SWAP:
+			c = __atomic_exchange_n(w, operand, __ATOMIC_SEQ_CST);
+			break;
+		default:
+			return RSMERR_BAD_ARGS_ERRORS;
+		}
+		*old = c;
+	} else {
+		return RSMERR_BAD_LENGTH;
+	}
+	return RSM_SUCCESS;
+}
+
+/*
+ * The bytes, a full fence, then the post: the daemon rings the exporter
+ * only after this call's stores are globally visible.  The post waits
+ * for the daemon's answer, which it gives after queueing the event, so
+ * one importer's signals stay in order.
+ */
+static int
+shm_put_signal(struct rsm_xport_seg *seg, size_t off, const void *src,
+    size_t len, uint32_t flags, rsm_xport_post_fn post, void *arg)
+{
+	int rc;
+
+	if ((rc = shm_put(seg, off, src, len)) != RSM_SUCCESS)
+		return rc;
+	rsm_shm_fence();
+	return rsm_xport_signal_via_daemon(seg, flags, post, arg);
+}
+
+/*
  * loopback and shm share one data path; each type has its own table so
  * that the lookup by RSM_XPORT_* value stays one match.  Positional, as
  * every ops table (see dummy.c).
@@ -140,6 +216,8 @@ shm_putv(struct rsm_xport_seg *seg, const struct rsm_xport_iov *iov, size_t n,
 	/* Same-node peers are rung by the daemon, which routes. */	\
 	rsm_xport_signal_via_daemon,					\
 	NULL,			/* abort: a mapping never blocks */	\
+	shm_atomic,							\
+	shm_put_signal,							\
 }
 
 const struct rsm_transport_ops rsm_shm_ops = SHM_OPS("shm", RSM_XPORT_SHM);

@@ -255,6 +255,111 @@ tcp_getv(struct rsm_xport_seg *seg, const struct rsm_xport_iov *iov,
 	return xferv(seg, iov, n, done, 0);
 }
 
+_Static_assert(RSM_DATA_AOP_FADD == RSM_AOP_FADD &&
+    RSM_DATA_AOP_CAS == RSM_AOP_CAS &&
+    RSM_DATA_AOP_SWAP == RSM_AOP_SWAP, "atomic op numbers");
+
+/*
+ * An ATOMIC frame, executed by the segment's home daemon on its mapping
+ * of the memfd, after every earlier request of this connection; the
+ * call waits for the old value.
+ */
+static int
+tcp_atomic(struct rsm_xport_seg *seg, size_t off, unsigned op,
+    unsigned width, uint64_t operand, uint64_t compare, uint64_t *old)
+{
+	struct tcp_conn *c = to_tcp_conn(seg);
+	struct tcp_wait w = { RSM_SUCCESS, 0 };
+	struct rsm_data_atomic a;
+	struct rsm_data_hdr h;
+	struct tcp_pend p;
+	struct iovec pay;
+	uint64_t val = 0;
+	int rc;
+
+	if ((rc = tcp_enter(c)) != RSM_SUCCESS)
+		return rc;
+	if ((rc = check_range(c, off, width)) != RSM_SUCCESS) {
+		tcp_leave(c);
+		return RSMERR_BAD_OFFSET;
+	}
+	memset(&a, 0, sizeof(a));
+	a.op = (uint8_t)op;
+	a.width = (uint8_t)width;
+	a.operand = width == 4 ? (uint32_t)operand : operand;
+	a.compare = op != RSM_AOP_CAS ? 0 :
+	    width == 4 ? (uint32_t)compare : compare;
+	memset(&p, 0, sizeof(p));
+	p.op = RSM_DOP_ATOMIC;
+	p.want_len = sizeof(val);
+	p.want_count = 1;
+	p.ndst = 1;
+	p.dst[0].iov_base = &val;
+	p.dst[0].iov_len = sizeof(val);
+	p.wait = &w;
+	rsm_data_hdr_init(&h, RSM_DOP_ATOMIC, 0, 0, off, sizeof(a), 0);
+	pay.iov_base = &a;
+	pay.iov_len = sizeof(a);
+	if ((rc = tcp_post(c, &h, NULL, 0, &pay, 1, &p)) == RSM_SUCCESS &&
+	    (rc = tcp_wait_until(c, 0)) == RSM_SUCCESS)
+		rc = w.status;
+	/* Earlier posted puts' failures are this call's too. */
+	if (rc == RSM_SUCCESS && c->first_err != RSM_SUCCESS) {
+		rc = c->first_err;
+		c->first_err = RSM_SUCCESS;
+	}
+	if (rc == RSM_SUCCESS)
+		*old = width == 4 ? (uint32_t)val : val;
+	tcp_leave(c);
+	return rc;
+}
+
+/*
+ * PUT frames, then a SIGNAL frame on the same stream: the server stores
+ * the bytes before it reads the SIGNAL, and rings the exporter when it
+ * does.  The call collects every reply, so a refused put is reported
+ * (and the exporter may then have been rung for data that did not all
+ * land: the reply says which).
+ */
+static int
+tcp_put_signal(struct rsm_xport_seg *seg, size_t off, const void *src,
+    size_t len, uint32_t flags, rsm_xport_post_fn post, void *arg)
+{
+	struct tcp_conn *c = to_tcp_conn(seg);
+	struct tcp_wait w = { RSM_SUCCESS, 0 };
+	struct rsm_data_signal sg;
+	struct rsm_data_hdr h;
+	struct tcp_pend p;
+	struct iovec pay;
+	int rc;
+
+	(void)post; (void)arg;
+	if ((rc = tcp_enter(c)) != RSM_SUCCESS)
+		return rc;
+	if ((rc = check_range(c, off, len)) != RSM_SUCCESS ||
+	    (rc = post_put(c, off, src, len, &w, 0)) != RSM_SUCCESS)
+		goto out;
+	memset(&sg, 0, sizeof(sg));
+	sg.flags = flags & RSM_SIGPOST_NO_ACCUMULATE;
+	memset(&p, 0, sizeof(p));
+	p.op = RSM_DOP_SIGNAL;
+	p.want_count = 1;
+	p.wait = &w;
+	rsm_data_hdr_init(&h, RSM_DOP_SIGNAL, 0, 0, 0, sizeof(sg), 0);
+	pay.iov_base = &sg;
+	pay.iov_len = sizeof(sg);
+	if ((rc = tcp_post(c, &h, NULL, 0, &pay, 1, &p)) == RSM_SUCCESS &&
+	    (rc = tcp_wait_until(c, 0)) == RSM_SUCCESS)
+		rc = w.status;
+	if (rc == RSM_SUCCESS && c->first_err != RSM_SUCCESS) {
+		rc = c->first_err;
+		c->first_err = RSM_SUCCESS;
+	}
+out:
+	tcp_leave(c);
+	return rc;
+}
+
 /*
  * A revoked import: a call may be blocked on a stream whose far end went
  * silent (a node whose link is down), so cut the stream under it.  No
@@ -286,4 +391,6 @@ const struct rsm_transport_ops rsm_tcp_ops = {
 	/* Signals travel over the node daemon's control channel. */
 	rsm_xport_signal_via_daemon,
 	tcp_abort,
+	tcp_atomic,
+	tcp_put_signal,
 };

@@ -422,6 +422,125 @@ verbs_signal(struct rsm_xport_seg *seg, uint32_t flags,
 }
 
 /*
+ * One 64-bit IB atomic on the segment word at `remote` (a segment offset:
+ * regions have iova 0), its old value into *old.  Fenced, so it comes
+ * after every earlier request of the queue pair; waited for.  The result
+ * lands in a bounce slot, read before the lock is let go.
+ */
+static int
+atomic64(struct verbs_conn *c, enum ibv_wr_opcode opcode, uint64_t remote,
+    uint64_t compare_add, uint64_t swap, uint64_t *old)
+{
+	struct verbs_wait w = { RSM_SUCCESS };
+	struct ibv_send_wr wr;
+	struct ibv_sge sg;
+	struct verbs_pend p;
+	char *buf;
+	int slot, rc;
+
+	if ((slot = verbs_slot_get(c)) < 0)
+		return c->err != RSM_SUCCESS ? c->err : RSMERR_CONN_ABORTED;
+	buf = c->bounce + (size_t)slot * VERBS_BOUNCE_SLOT;
+	memset(&wr, 0, sizeof(wr));
+	memset(&p, 0, sizeof(p));
+	wr.opcode = opcode;
+	wr.sg_list = &sg;
+	wr.num_sge = 1;
+	wr.send_flags = IBV_SEND_FENCE;
+	wr.wr.atomic.remote_addr = remote;
+	wr.wr.atomic.compare_add = compare_add;
+	wr.wr.atomic.swap = swap;
+	wr.wr.atomic.rkey = c->rkey;
+	sg.addr = (uintptr_t)buf;
+	sg.length = sizeof(uint64_t);
+	sg.lkey = c->bounce_mr->lkey;
+	p.slot = slot;
+	p.wait = &w;
+	p.len = sizeof(uint64_t);
+	if ((rc = verbs_post(c, &wr, &p)) != RSM_SUCCESS ||
+	    (rc = verbs_wait_until(c, 0)) != RSM_SUCCESS)
+		return rc;
+	if (w.status != RSM_SUCCESS)
+		return w.status;
+	memcpy(old, buf, sizeof(*old));
+	return RSM_SUCCESS;
+}
+
+/*
+ * IB atomics are 64-bit FETCH_AND_ADD and CMP_AND_SWP.  A 64-bit fetch-add
+ * and cas are one request; swap, and every 32-bit operation, is a cas
+ * loop on the aligned 64-bit word that holds the operand (the other half
+ * written back as it was), starting from a guess of 0 and retrying with
+ * the value each failed cas returns.  Atomic among the device's atomics
+ * (IBV_ATOMIC_HCA): not with the CPU or the tcp0 data server, unless the
+ * device says IBV_ATOMIC_GLOB.
+ */
+static int
+verbs_atomic(struct rsm_xport_seg *seg, size_t off, unsigned op,
+    unsigned width, uint64_t operand, uint64_t compare, uint64_t *old)
+{
+	struct verbs_conn *c = to_verbs_conn(seg);
+	uint64_t word = off & ~(size_t)7, guess = 0, got, mask, nv;
+	unsigned shift = (unsigned)(off - word) * 8;
+	int rc;
+
+	if (c == NULL)
+		return RSMERR_CONN_ABORTED;
+	if ((width != 4 && width != 8) || (off & (width - 1)) != 0 ||
+	    off > c->size || width > c->size - off)
+		return RSMERR_BAD_OFFSET;
+	if ((rc = verbs_enter(c)) != RSM_SUCCESS)
+		return rc;
+	if (!c->atomics || c->granted != RSM_PERM_RDWR) {
+		rc = RSMERR_UNSUPPORTED_OPERATION;
+	} else if (width == 8 && op == RSM_AOP_FADD) {
+		rc = atomic64(c, IBV_WR_ATOMIC_FETCH_AND_ADD, word, operand, 0,
+		    old);
+	} else if (width == 8 && op == RSM_AOP_CAS) {
+		rc = atomic64(c, IBV_WR_ATOMIC_CMP_AND_SWP, word, compare,
+		    operand, old);
+	} else {
+		mask = width == 8 ? UINT64_MAX : (uint64_t)UINT32_MAX << shift;
+		for (;;) {
+			uint64_t cur = (guess & mask) >> shift;
+
+			nv = op == RSM_AOP_FADD ? cur + operand :
+			    op == RSM_AOP_SWAP ? operand :
+			    cur == compare ? operand : cur;
+			nv = (guess & ~mask) | ((nv << shift) & mask);
+			if ((rc = atomic64(c, IBV_WR_ATOMIC_CMP_AND_SWP, word,
+			    guess, nv, &got)) != RSM_SUCCESS)
+				break;
+			if (got == guess) {
+				*old = cur;
+				break;
+			}
+			guess = got;
+		}
+	}
+	verbs_leave(c);
+	return rc;
+}
+
+/*
+ * The WRITEs, waited for (their completion means the responder has
+ * placed the bytes), then the SEND the exporting daemon turns into the
+ * exporter's wake-up: on one RC queue pair it is executed after them, and
+ * one queue pair's SENDs arrive in order.
+ */
+static int
+verbs_put_signal(struct rsm_xport_seg *seg, size_t off, const void *src,
+    size_t len, uint32_t flags, rsm_xport_post_fn post, void *arg)
+{
+	int rc;
+
+	if ((rc = verbs_put(seg, off, src, len)) == RSM_SUCCESS &&
+	    (rc = verbs_flush(seg)) == RSM_SUCCESS)
+		rc = verbs_signal(seg, flags, post, arg);
+	return rc;
+}
+
+/*
  * The import was revoked: flush the queue pair so no access reaches the
  * segment any more and wake a caller waiting on it.  Frees nothing.
  */
@@ -451,4 +570,6 @@ const struct rsm_transport_ops rsm_verbs_ops = {
 	rsm_xport_deregister_plain,
 	verbs_signal,
 	verbs_abort,
+	verbs_atomic,
+	verbs_put_signal,
 };

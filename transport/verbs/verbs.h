@@ -115,6 +115,7 @@ struct verbs_conn {
 	uint32_t	 depth;
 	uint32_t	 max_inline;
 	uint32_t	 max_sge;
+	int		 atomics;	/* device atomic_cap is not NONE */
 	uint64_t	 max_msg;
 	/* The remote side. */
 	uint32_t	 rkey;

@@ -595,6 +595,7 @@ setup(struct verbs_conn *c, const struct rsm_wire_cap *cap, unsigned unit)
 	c->max_sge = da.max_sge > 0 && (unsigned)da.max_sge < VPLAN_SGE_MAX ?
 	    (uint32_t)da.max_sge : VPLAN_SGE_MAX;
 	c->max_msg = pa.max_msg_sz != 0 ? pa.max_msg_sz : (1u << 20);
+	c->atomics = da.atomic_cap != IBV_ATOMIC_NONE;
 	if ((c->pd = v->alloc_pd(c->id->verbs)) == NULL ||
 	    (c->cch = v->create_comp_channel(c->id->verbs)) == NULL ||
 	    set_nonblock(c->cch->fd) != 0 ||
