@@ -1,8 +1,8 @@
 /*
  * mpi_rma_perf.c - the one-sided tests (onesided.h) with MPI RMA:
  * MPI_Win_allocate on every rank, a passive-target epoch
- * (MPI_Win_lock_all) for the whole run, MPI_Put/MPI_Get and
- * MPI_Win_flush for remote completion.  Which osc component serves it is
+ * (MPI_Win_lock_all) for the whole run, MPI_Put/MPI_Get/MPI_Fetch_and_op
+ * and MPI_Win_flush for remote completion.  Which osc component serves it is
  * mpirun's choice (run-bench-mpi.sh runs osc pt2pt and osc ucx).
  */
 #include <mpi.h>
@@ -38,6 +38,15 @@ put_mib(int n)
 }
 
 static void
+fadd8(void)
+{
+	uint64_t one = 1, old;
+
+	MPI_Fetch_and_op(&one, &old, MPI_UINT64_T, 0, 0, MPI_SUM, win);
+	MPI_Win_flush(0, win);
+}
+
+static void
 barrier(void)
 {
 	MPI_Barrier(MPI_COMM_WORLD);
@@ -46,7 +55,7 @@ barrier(void)
 int
 main(int argc, char **argv)
 {
-	struct os_ops o = { put8, get8, put_mib, barrier, 0 };
+	struct os_ops o = { put8, get8, put_mib, barrier, 0, fadd8 };
 	char *base;
 	int size;
 

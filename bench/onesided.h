@@ -1,5 +1,5 @@
 /*
- * onesided.h - the one-sided benchmark's four tests, written once for
+ * onesided.h - the one-sided benchmark's five tests, written once for
  * every library it compares (rsm_job_perf.c, mpi_rma_perf.c,
  * shmem_perf.c): each program fills a table of five operations and
  * calls os_run().  Two ranks: rank 1 (the origin) times, rank 0 (the
@@ -7,9 +7,9 @@
  * except in the busy test, where it computes for 1 s without a library
  * call while the origin does 10 gets.  Every figure is the median of
  * the batches; the origin prints one line:
- *   NAME put8_us=X get8_us=X put_mib_MBps=X busy_ms=X fadd8_us=-
- * fadd8_us is the slot of the 8 B fetch-and-add (rsm's atomics
- * extension), "-" until it exists.
+ *   NAME put8_us=X get8_us=X put_mib_MBps=X busy_ms=X fadd8_us=X
+ * fadd8_us is a 64-bit fetch-and-add on the target's word, its old value
+ * back at the origin ("-" for a library without one).
  */
 #ifndef RSM_BENCH_ONESIDED_H
 #define RSM_BENCH_ONESIDED_H
@@ -33,6 +33,7 @@ struct os_ops {
 	void	(*put_mib)(int n);	/* n 1 MiB puts, then remote completion */
 	void	(*barrier)(void);
 	int	rank;
+	void	(*fadd8)(void);		/* 8 B fetch-and-add, old value back */
 };
 
 static inline double
@@ -81,7 +82,9 @@ os_lat(void (*op)(void))
 static inline void
 os_run(const char *name, const struct os_ops *o)
 {
-	double put8 = 0, get8 = 0, bw[OS_BATCHES], busy[OS_BUSY_ROUNDS];
+	double put8 = 0, get8 = 0, fadd8 = -1, bw[OS_BATCHES];
+	double busy[OS_BUSY_ROUNDS];
+	char fadd[32] = "-";
 	int b, i;
 
 	o->barrier();
@@ -118,10 +121,16 @@ os_run(const char *name, const struct os_ops *o)
 		}
 	}
 	o->barrier();
+	if (o->fadd8 != NULL && o->rank == 1)
+		fadd8 = os_lat(o->fadd8);
+	o->barrier();
 	if (o->rank == 1) {
+		if (fadd8 >= 0)
+			snprintf(fadd, sizeof(fadd), "%.2f", fadd8);
 		printf("%s put8_us=%.2f get8_us=%.2f put_mib_MBps=%.0f "
-		    "busy_ms=%.1f fadd8_us=-\n", name, put8, get8,
-		    os_median(bw, OS_BATCHES), os_median(busy, OS_BUSY_ROUNDS));
+		    "busy_ms=%.1f fadd8_us=%s\n", name, put8, get8,
+		    os_median(bw, OS_BATCHES), os_median(busy, OS_BUSY_ROUNDS),
+		    fadd);
 		fflush(stdout);
 	}
 }

@@ -2,12 +2,14 @@
  * rsm_job_perf.c - the one-sided tests (onesided.h) with rsm: an rsm job
  * (rsm_job(3RSM)) exports 1 MiB on every rank, rank 1 imports rank 0's
  * through $RSM_JOB_CTLR (default tcp0); a put is complete when the
- * close barrier around it returns, a get when it returns.  The target's
+ * close barrier around it returns, a get or a fetch-and-add
+ * (rsm_atomic.h) when it returns.  The target's
  * CPU serves nothing: its rsmd does.
  */
 #include <string.h>
 #include <sys/mman.h>
 
+#include "rsm/rsm_atomic.h"
 #include "rsm/rsm_job.h"
 #include "onesided.h"
 
@@ -58,6 +60,16 @@ put_mib(int n)
 }
 
 static void
+fadd8(void)
+{
+	uint64_t old;
+	int rc = rsm_memseg_import_fetch_add64(imp, 0, 1, &old);
+
+	if (rc != 0)
+		fail("fetch_add64", rc);
+}
+
+static void
 barrier(void)
 {
 	int rc = rsm_job_barrier(job);
@@ -69,7 +81,7 @@ barrier(void)
 int
 main(int argc, char **argv)
 {
-	struct os_ops o = { put8, get8, put_mib, barrier, 0 };
+	struct os_ops o = { put8, get8, put_mib, barrier, 0, fadd8 };
 	const char *cname = getenv("RSM_JOB_CTLR");
 	rsmapi_controller_handle_t ctlr;
 	rsm_memseg_export_handle_t seg;

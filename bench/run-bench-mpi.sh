@@ -12,8 +12,9 @@
 #   shmem-ucx    bench/shmem_perf under oshrun, UCX tcp
 # Tests: 8 B put + flush/quiet (remote completion), 8 B get, 1 MiB put
 # bandwidth, and the busy target (10 gets while the target computes 1 s
-# without a library call).  8 B fetch-and-add: a column left for rsm's
-# atomics extension.  ROUNDS rounds (default 3) interleave the paths;
+# without a library call), and an 8 B fetch-and-add with its old value
+# back (rsm_atomic.h, MPI_Fetch_and_op, shmem_ulonglong_atomic_fetch_add).
+# ROUNDS rounds (default 3) interleave the paths;
 # figures are medians over the rounds, and each ratio says how many times
 # better rsm is (peer time / rsm time, rsm bandwidth / peer bandwidth).
 # A path whose programs are missing or fail is reported and skipped.
@@ -89,13 +90,13 @@ $2 ~ /=/ {
 }
 END {
 	np = split(paths, p, " ")
-	split("put8_us get8_us put_mib_MBps busy_ms", t, " ")
-	split("8 B put + flush/quiet (us)|8 B get (us)|1 MiB put (MB/s)|10 gets, target busy 1 s (ms)", lab, "|")
+	split("put8_us get8_us put_mib_MBps busy_ms fadd8_us", t, " ")
+	split("8 B put + flush/quiet (us)|8 B get (us)|1 MiB put (MB/s)|10 gets, target busy 1 s (ms)|8 B fetch-and-add (us)", lab, "|")
 	printf "\n%-32s", "test"
 	for (i = 1; i <= np; i++) printf " %10s", p[i]
 	for (i = 2; i <= np; i++) printf " %11s", "x vs " p[i]
 	printf "\n"
-	for (j = 1; j <= 4; j++) {
+	for (j = 1; j <= 5; j++) {
 		printf "%-32s", lab[j]
 		for (i = 1; i <= np; i++) {
 			m[i] = median(p[i] SUBSEP t[j])
@@ -108,9 +109,6 @@ END {
 		}
 		printf "\n"
 	}
-	printf "%-32s", "8 B fetch-and-add (us)"
-	for (i = 1; i <= np; i++) printf " %10s", "-"
-	printf "   (slot for the atomics extension)\n"
 	printf "x: how many times better rsm is (peer time / rsm time; rsm MB/s / peer MB/s)\n"
 }' "$NET_DIR/figures"
 

@@ -1,7 +1,8 @@
 /*
  * shmem_perf.c - the one-sided tests (onesided.h) with OpenSHMEM (Open
  * MPI's oshmem): a symmetric 1 MiB from shmem_malloc, shmem_putmem +
- * shmem_quiet for remote completion, shmem_getmem.
+ * shmem_quiet for remote completion, shmem_getmem,
+ * shmem_ulonglong_atomic_fetch_add.
  */
 #include <shmem.h>
 #include <string.h>
@@ -34,6 +35,14 @@ put_mib(int n)
 }
 
 static void
+fadd8(void)
+{
+	/* Open MPI 4.1 has the 1.4 names by C type, not by width. */
+	(void)shmem_ulonglong_atomic_fetch_add((unsigned long long *)(void *)sym,
+	    1, 0);
+}
+
+static void
 barrier(void)
 {
 	shmem_barrier_all();
@@ -42,7 +51,7 @@ barrier(void)
 int
 main(int argc, char **argv)
 {
-	struct os_ops o = { put8, get8, put_mib, barrier, 0 };
+	struct os_ops o = { put8, get8, put_mib, barrier, 0, fadd8 };
 
 	shmem_init();
 	o.rank = shmem_my_pe();
