@@ -5,6 +5,8 @@
  */
 #include "rsm_data.h"
 
+#include <sodium.h>
+
 #include <string.h>
 
 #include "rsmapi.h"
@@ -211,4 +213,76 @@ rsm_dop_name(uint8_t op)
 	case RSM_DOP_SIGNAL: return "SIGNAL";
 	default: return "UNKNOWN";
 	}
+}
+
+int
+rsm_data_check_challenge(const struct rsm_data_hdr *h)
+{
+	if (h == NULL)
+		return RSM_DCHK_FIELD;
+	if (h->magic != RSM_DATA_MAGIC)
+		return RSM_DCHK_MAGIC;
+	if (h->version != RSM_DATA_VERSION)
+		return RSM_DCHK_VERSION;
+	if (h->op != (RSM_DOP_CHALLENGE | RSM_DOPF_REPLY))
+		return RSM_DCHK_OP;
+	if (h->id != 0)
+		return RSM_DCHK_ID;
+	if (h->status != 0)
+		return RSM_DCHK_STATUS;
+	if (h->len != sizeof(struct rsm_data_challenge))
+		return RSM_DCHK_LEN;
+	if (h->count != 0)
+		return RSM_DCHK_COUNT;
+	return h->off == 0 ? 0 : RSM_DCHK_FIELD;
+}
+
+void
+rsm_data_cap_id(const uint8_t token[RSM_CAP_TOKEN_LEN],
+    uint8_t id[RSM_DATA_CAPID_LEN])
+{
+	_Static_assert(RSM_CAP_TOKEN_LEN >= crypto_generichash_KEYBYTES_MIN,
+	    "a token is a BLAKE2b key");
+	crypto_generichash(id, RSM_DATA_CAPID_LEN,
+	    (const unsigned char *)RSM_DATA_CAPID_LABEL,
+	    sizeof(RSM_DATA_CAPID_LABEL) - 1, token, RSM_CAP_TOKEN_LEN);
+}
+
+static void
+hello_mac(const uint8_t token[RSM_CAP_TOKEN_LEN],
+    const uint8_t nonce[RSM_DATA_NONCE_LEN],
+    const uint8_t id[RSM_DATA_CAPID_LEN], uint8_t mac[RSM_DATA_MAC_LEN])
+{
+	crypto_auth_hmacsha256_state st;
+
+	crypto_auth_hmacsha256_init(&st, token, RSM_CAP_TOKEN_LEN);
+	crypto_auth_hmacsha256_update(&st,
+	    (const unsigned char *)RSM_DATA_HELLO_LABEL,
+	    sizeof(RSM_DATA_HELLO_LABEL) - 1);
+	crypto_auth_hmacsha256_update(&st, nonce, RSM_DATA_NONCE_LEN);
+	crypto_auth_hmacsha256_update(&st, id, RSM_DATA_CAPID_LEN);
+	crypto_auth_hmacsha256_final(&st, mac);
+	sodium_memzero(&st, sizeof(st));
+}
+
+void
+rsm_data_hello_prove(const uint8_t token[RSM_CAP_TOKEN_LEN],
+    const uint8_t nonce[RSM_DATA_NONCE_LEN], struct rsm_data_hello *out)
+{
+	rsm_data_cap_id(token, out->cap_id);
+	hello_mac(token, nonce, out->cap_id, out->mac);
+}
+
+int
+rsm_data_hello_verify(const uint8_t token[RSM_CAP_TOKEN_LEN],
+    const uint8_t nonce[RSM_DATA_NONCE_LEN],
+    const struct rsm_data_hello *hello)
+{
+	uint8_t want[RSM_DATA_MAC_LEN];
+	int ok;
+
+	hello_mac(token, nonce, hello->cap_id, want);
+	ok = sodium_memcmp(want, hello->mac, RSM_DATA_MAC_LEN) == 0;
+	sodium_memzero(want, sizeof(want));
+	return ok;
 }

@@ -3,13 +3,20 @@
  * data server of the daemon that is home to a segment (controller tcp0).
  *
  * Transport: one TCP stream per import connection.  The importer opens it
- * to the (address, port) of a capability it was given by IMPORT_CONNECT
- * and presents the capability's 128-bit token in HELLO; after that every
- * frame names that one segment, with the rights the capability grants.
- * Nothing else identifies the importer: whoever holds the token holds the
- * rights, so tokens come from getrandom(2) and die with the import.
+ * to the (address, port) of a capability it was given by IMPORT_CONNECT.
+ * The server speaks first: CHALLENGE, 32 fresh random bytes.  The
+ * importer answers with HELLO, which proves it holds the capability's
+ * 128-bit token without sending it: the capability's public id (a keyed
+ * hash of the token) and an HMAC-SHA256 under the token of the challenge
+ * and that id (rsm_data_hello_prove()).  A HELLO seen on the wire is worth
+ * nothing on another connection, whose challenge differs, and the token
+ * never crosses the network in the clear (between daemons it travels on
+ * the sealed peer link).  After HELLO every frame names that one segment,
+ * with the rights the capability grants.  Whoever holds the token holds
+ * the rights, so tokens come from getrandom(2) and die with the import.
  *
  * Framing: every frame starts with a fixed 32-byte header.
+ *   CHALLENGE  (server, first, id 0) struct rsm_data_challenge
  *   HELLO  payload struct rsm_data_hello; reply struct rsm_data_hello_reply
  *   PUT    off, len, then len payload bytes;          reply: header only
  *   GET    off, len;                                  reply: len bytes
@@ -50,7 +57,7 @@
 #include "rsm_proto.h"
 
 #define RSM_DATA_MAGIC		0x5244u		/* "RD" */
-#define RSM_DATA_VERSION	1u
+#define RSM_DATA_VERSION	2u	/* 2: HELLO answers a CHALLENGE */
 /* Payload bytes one frame may carry; larger transfers are split. */
 #define RSM_DATA_FRAME_MAX	(4u << 20)
 /* Entries of a vector frame (RSM_MAX_SGIOREQS). */
@@ -63,6 +70,7 @@
 #define RSM_DOP_GETV		5u
 #define RSM_DOP_ATOMIC		6u
 #define RSM_DOP_SIGNAL		7u
+#define RSM_DOP_CHALLENGE	8u	/* sent by the server, never asked */
 #define RSM_DOPF_REPLY		0x80u
 
 struct rsm_data_hdr {
@@ -100,9 +108,40 @@ struct rsm_data_signal {
 	uint32_t pad;		/* 0 */
 };
 
-struct rsm_data_hello {
-	uint8_t  token[RSM_CAP_TOKEN_LEN];
+#define RSM_DATA_NONCE_LEN	32u
+#define RSM_DATA_CAPID_LEN	16u
+#define RSM_DATA_MAC_LEN	32u
+/* The labels that start what rsm_data_cap_id() and the MAC cover. */
+#define RSM_DATA_CAPID_LABEL	"rsm-data-capid-v1"
+#define RSM_DATA_HELLO_LABEL	"rsm-data-hello-v1"
+
+struct rsm_data_challenge {
+	uint8_t  nonce[RSM_DATA_NONCE_LEN];
 };
+
+struct rsm_data_hello {
+	uint8_t  cap_id[RSM_DATA_CAPID_LEN];	/* rsm_data_cap_id(token) */
+	uint8_t  mac[RSM_DATA_MAC_LEN];		/* rsm_data_hello_prove() */
+};
+
+/*
+ * A capability's public id: BLAKE2b-128 keyed with the token over
+ * RSM_DATA_CAPID_LABEL.  It names the capability without revealing it.
+ */
+void	 rsm_data_cap_id(const uint8_t token[RSM_CAP_TOKEN_LEN],
+	    uint8_t id[RSM_DATA_CAPID_LEN]);
+/*
+ * HELLO for the connection whose CHALLENGE carried nonce: the id, and
+ * HMAC-SHA256(token, RSM_DATA_HELLO_LABEL || nonce || id).
+ */
+void	 rsm_data_hello_prove(const uint8_t token[RSM_CAP_TOKEN_LEN],
+	    const uint8_t nonce[RSM_DATA_NONCE_LEN], struct rsm_data_hello *out);
+/* Whether hello proves token for nonce; compares in constant time. */
+int	 rsm_data_hello_verify(const uint8_t token[RSM_CAP_TOKEN_LEN],
+	    const uint8_t nonce[RSM_DATA_NONCE_LEN],
+	    const struct rsm_data_hello *hello);
+/* A CHALLENGE header: op, REPLY bit, id 0, no status, off or count. */
+int	 rsm_data_check_challenge(const struct rsm_data_hdr *h);
 
 struct rsm_data_hello_reply {
 	uint64_t size;		/* segment size */

@@ -9,17 +9,18 @@
 #include <sys/random.h>
 
 #include "rsmapi.h"
+#include "rsm_data.h"
 #include "capability.h"
 #include "service.h"
 #include "log.h"
 
+/* Buckets by public id (rsm_data_cap_id()), which hashes like random. */
 static size_t
-bucket_of(const uint8_t *token)
+bucket_of(const uint8_t *id)
 {
 	uint64_t k;
 
-	/* The token is uniformly random: any 64 bits of it hash well. */
-	memcpy(&k, token, sizeof(k));
+	memcpy(&k, id, sizeof(k));
 	return (size_t)(k & (CAP_BUCKETS - 1));
 }
 
@@ -54,28 +55,54 @@ fill_random(uint8_t *buf, size_t len)
 }
 
 static struct rsmd_cap *
-lookup(const struct cap_table *t, const uint8_t *token)
+lookup_id(const struct cap_table *t, const uint8_t *id)
 {
 	struct rsmd_cap *c;
 
 	if (t == NULL)
 		return NULL;
-	for (c = t->bucket[bucket_of(token)]; c != NULL; c = c->hnext)
-		if (token_eq(c->token, token))
+	for (c = t->bucket[bucket_of(id)]; c != NULL; c = c->hnext)
+		if (memcmp(c->id, id, sizeof(c->id)) == 0)
 			return c;
 	return NULL;
+}
+
+static struct rsmd_cap *
+lookup(const struct cap_table *t, const uint8_t *token)
+{
+	uint8_t id[RSM_DATA_CAPID_LEN];
+	struct rsmd_cap *c;
+
+	rsm_data_cap_id(token, id);
+	c = lookup_id(t, id);
+	return c != NULL && token_eq(c->token, token) ? c : NULL;
+}
+
+/* Another service's token opens nothing here, nor a dead import's. */
+static struct rsmd_cap *
+usable(struct rsmd_cap *c, const struct rsmd_service *svc)
+{
+	if (c == NULL || c->svc != svc || c->im == NULL || c->im->seg == NULL)
+		return NULL;
+	return c;
 }
 
 struct rsmd_cap *
 cap_find(const struct rsmd *rs, const struct rsmd_service *svc,
     const uint8_t *token)
 {
-	struct rsmd_cap *c = lookup(rs->caps, token);
+	return usable(lookup(rs->caps, token), svc);
+}
 
-	/* Another service's token opens nothing here. */
-	if (c == NULL || c->svc != svc || c->im == NULL || c->im->seg == NULL)
+struct rsmd_cap *
+cap_find_proof(const struct rsmd *rs, const struct rsmd_service *svc,
+    const struct rsm_data_hello *hello, const uint8_t *nonce)
+{
+	struct rsmd_cap *c = lookup_id(rs->caps, hello->cap_id);
+
+	if (c == NULL || !rsm_data_hello_verify(c->token, nonce, hello))
 		return NULL;
-	return c;
+	return usable(c, svc);
 }
 
 static void
@@ -83,7 +110,7 @@ unhash(struct cap_table *t, struct rsmd_cap *cap)
 {
 	struct rsmd_cap **pp;
 
-	for (pp = &t->bucket[bucket_of(cap->token)]; *pp != NULL;
+	for (pp = &t->bucket[bucket_of(cap->id)]; *pp != NULL;
 	    pp = &(*pp)->hnext) {
 		if (*pp == cap) {
 			*pp = cap->hnext;
@@ -114,7 +141,8 @@ cap_issue(struct rsmd *rs, struct reg_import *im,
 		return RSMERR_INSUFFICIENT_MEM;
 	/* A collision of 128 random bits means broken randomness: refuse. */
 	if (fill_random(cap->token, sizeof(cap->token)) == -1 ||
-	    lookup(rs->caps, cap->token) != NULL) {
+	    (rsm_data_cap_id(cap->token, cap->id),
+	    lookup_id(rs->caps, cap->id) != NULL)) {
 		log_warn("getrandom: cannot make a data token");
 		free(cap);
 		return RSMERR_INSUFFICIENT_RESOURCES;
@@ -130,7 +158,7 @@ cap_issue(struct rsmd *rs, struct reg_import *im,
 		return rc;
 	}
 	memcpy(w->token, cap->token, sizeof(w->token));
-	b = bucket_of(cap->token);
+	b = bucket_of(cap->id);
 	cap->hnext = rs->caps->bucket[b];
 	rs->caps->bucket[b] = cap;
 	rs->caps->count++;

@@ -41,8 +41,11 @@ struct cap_conn {
 	struct rsmd_cap	*cap;		/* NULL while not attached */
 };
 
+struct rsm_data_hello;
+
 struct rsmd_cap {
 	uint8_t		 token[RSM_CAP_TOKEN_LEN];
+	uint8_t		 id[16];	/* rsm_data_cap_id(token): public */
 	struct rsmd_cap	*hnext;		/* token hash chain */
 	struct reg_import *im;		/* the import it was issued for */
 	const struct rsmd_service *svc;	/* whose data path it opens */
@@ -74,6 +77,14 @@ void	 cap_revoke_service(struct rsmd *, const struct rsmd_service *svc);
  */
 struct rsmd_cap *cap_find(const struct rsmd *,
 	    const struct rsmd_service *svc, const uint8_t *token);
+/*
+ * The capability of service svc that a tcp0 HELLO names by its public id
+ * and proves it holds for this connection's challenge nonce (32 bytes,
+ * rsm_data_hello_verify()), with live import and segment; or NULL.
+ */
+struct rsmd_cap *cap_find_proof(const struct rsmd *,
+	    const struct rsmd_service *svc, const struct rsm_data_hello *hello,
+	    const uint8_t *nonce);
 /* Attach a connection to cap: -1 when it has CAP_CONNS_MAX already. */
 int	 cap_attach(struct rsmd_cap *cap, struct cap_conn *cc);
 /* Detach it again (nothing when it is not attached). */

@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -69,6 +70,7 @@ enum dc_in {
 struct dreply {
 	struct rsm_data_hdr h;
 	struct rsm_data_hello_reply hello;	/* HELLO replies only */
+	struct rsm_data_challenge challenge;	/* the CHALLENGE only */
 	uint64_t	 old;			/* ATOMIC replies only */
 	uint32_t	 n;			/* segment ranges after h */
 	struct rsm_data_vec v[RSM_DATA_VEC_MAX];
@@ -84,6 +86,7 @@ struct dconn {
 	uint32_t	 events;
 	uint64_t	 last_id;
 	char		 peer[80];
+	uint8_t		 nonce[RSM_DATA_NONCE_LEN];	/* its CHALLENGE */
 	/* input */
 	enum dc_in	 in_state;
 	struct rsm_data_hdr in;
@@ -117,6 +120,9 @@ struct dconn {
 };
 
 static void dconn_ready(struct rsmd *, struct rsmd_io *, uint32_t);
+static struct dreply *reply_new(struct dconn *, uint8_t, uint32_t, uint32_t);
+static int flush_out(struct rsmd *, struct dconn *);
+static void set_events(struct rsmd *, struct dconn *);
 
 static struct dconn *
 to_dconn(struct rsmd_io *io)
@@ -220,6 +226,7 @@ void
 dconn_accept(struct rsmd *rs, int fd, const char *peer)
 {
 	struct dataserv *ds = tcp_ds(rs);
+	struct dreply *r;
 	struct dconn *dc;
 
 	if ((dc = calloc(1, sizeof(*dc))) == NULL) {
@@ -243,6 +250,19 @@ dconn_accept(struct rsmd *rs, int fd, const char *peer)
 	ds->nhello++;
 	rsmd_timer_set(rs, &dc->hello_timer, rsm_now_ms() + DS_HELLO_MS);
 	log_debug("data connection from %s", peer);
+	/* The server speaks first: a fresh challenge the HELLO must answer. */
+	if (getrandom(dc->nonce, sizeof(dc->nonce), 0) !=
+	    (ssize_t)sizeof(dc->nonce)) {
+		log_warn("getrandom: no challenge for %s", peer);
+		dconn_close(rs, dc, "no challenge");
+		return;
+	}
+	r = reply_new(dc, RSM_DOP_CHALLENGE, RSM_SUCCESS, 0);
+	r->h.id = 0;
+	r->h.len = sizeof(r->challenge);
+	memcpy(r->challenge.nonce, dc->nonce, sizeof(dc->nonce));
+	if (flush_out(rs, dc) == 0)
+		set_events(rs, dc);
 }
 
 /*
@@ -340,6 +360,10 @@ gather_out(struct dconn *dc, struct iovec *iov)
 		    r->h.len != 0) {
 			iov[niov].iov_base = &r->hello;
 			iov[niov++].iov_len = sizeof(r->hello);
+		}
+		if (r->h.op == (RSM_DOP_CHALLENGE | RSM_DOPF_REPLY)) {
+			iov[niov].iov_base = &r->challenge;
+			iov[niov++].iov_len = sizeof(r->challenge);
 		}
 		if (r->h.op == (RSM_DOP_ATOMIC | RSM_DOPF_REPLY) &&
 		    r->h.len != 0) {
@@ -523,8 +547,8 @@ start_put(struct rsmd *rs, struct dconn *dc, const struct rsm_data_vec *v,
 static void
 do_hello(struct rsmd *rs, struct dconn *dc)
 {
-	struct rsmd_cap *cap = cap_find(rs, &rsmd_serve_tcp,
-	    dc->tab.hello.token);
+	struct rsmd_cap *cap = cap_find_proof(rs, &rsmd_serve_tcp,
+	    &dc->tab.hello, dc->nonce);
 	struct dreply *r;
 
 	dc->in_state = DC_IN_HDR;
@@ -534,8 +558,9 @@ do_hello(struct rsmd *rs, struct dconn *dc)
 		char who[120], why[200];
 
 		if (cap == NULL)
-			snprintf(why, sizeof(why), "HELLO: %s: unknown or "
-			    "revoked token", rsm_err_name((int)status));
+			snprintf(why, sizeof(why), "HELLO: %s: no proof of a "
+			    "live token for this connection's challenge",
+			    rsm_err_name((int)status));
 		else
 			snprintf(why, sizeof(why), "HELLO%s: %s: already %u "
 			    "connections for its token", import_who(cap, who,

@@ -105,9 +105,21 @@ tu_closed_within(int fd, int ms)
 	}
 }
 
-/* Send HELLO with token; the reply's status, or -1. */
+/* Read the server's CHALLENGE, which it sends first; 0 on success. */
 static inline int
-tu_hello(int fd, const uint8_t *token, uint64_t id,
+tu_challenge(int fd, uint8_t nonce[RSM_DATA_NONCE_LEN])
+{
+	struct rsm_data_hdr h;
+
+	if (h_recv(fd, &h, sizeof(h), TU_IO_MS) != 0 ||
+	    rsm_data_check_challenge(&h) != 0)
+		return -1;
+	return h_recv(fd, nonce, RSM_DATA_NONCE_LEN, TU_IO_MS);
+}
+
+/* Send this HELLO as it is; the reply's status, or -1. */
+static inline int
+tu_hello_raw(int fd, const struct rsm_data_hello *b, uint64_t id,
     struct rsm_data_hello_reply *hr)
 {
 	struct {
@@ -117,7 +129,7 @@ tu_hello(int fd, const uint8_t *token, uint64_t id,
 	struct rsm_data_hdr r;
 
 	rsm_data_hdr_init(&m.h, RSM_DOP_HELLO, 0, id, 0, sizeof(m.b), 0);
-	memcpy(m.b.token, token, sizeof(m.b.token));
+	m.b = *b;
 	if (h_send(fd, &m, sizeof(m)) != 0 ||
 	    h_recv(fd, &r, sizeof(r), TU_IO_MS) != 0)
 		return -1;
@@ -127,6 +139,34 @@ tu_hello(int fd, const uint8_t *token, uint64_t id,
 	    h_recv(fd, hr, sizeof(*hr), TU_IO_MS) != 0)
 		return -1;
 	return (int)r.status;
+}
+
+/*
+ * Read the CHALLENGE and answer it with a HELLO proving token, as the
+ * library does (*sent: what went out, may be NULL); the reply's status,
+ * or -1.
+ */
+static inline int
+tu_hello_as(int fd, const uint8_t *token, uint64_t id,
+    struct rsm_data_hello_reply *hr, struct rsm_data_hello *sent)
+{
+	uint8_t nonce[RSM_DATA_NONCE_LEN];
+	struct rsm_data_hello b;
+
+	if (tu_challenge(fd, nonce) != 0)
+		return -1;
+	rsm_data_hello_prove(token, nonce, &b);
+	if (sent != NULL)
+		*sent = b;
+	return tu_hello_raw(fd, &b, id, hr);
+}
+
+/* Read the CHALLENGE, then HELLO with token; the reply's status, or -1. */
+static inline int
+tu_hello(int fd, const uint8_t *token, uint64_t id,
+    struct rsm_data_hello_reply *hr)
+{
+	return tu_hello_as(fd, token, id, hr, NULL);
 }
 
 #endif /* RSM_TEST_TCP_UTIL_H */

@@ -353,6 +353,42 @@ test_tokens(void **state)
 	assert_true(tu_closed_within(r.fd, T_CLOSE_MS));
 	raw_close(&r);
 
+	/*
+	 * Seen on the wire: a HELLO that opened one connection opens no
+	 * other, whose challenge differs; the bare token is no HELLO at all.
+	 */
+	{
+		struct rsm_data_hello seen, bare;
+		uint8_t nonce[RSM_DATA_NONCE_LEN];
+		int fd2;
+
+		raw_open(&r, RSM_PERM_RDWR, 0);
+		assert_int_equal(tu_hello_as(r.fd, r.rep.cap.token, 1, &hr,
+		    &seen), RSM_SUCCESS);
+		r.next_id = 2;
+		fd2 = tu_data_open(&r.rep.cap);
+		assert_true(fd2 >= 0);
+		assert_int_equal(tu_challenge(fd2, nonce), 0);
+		before = refused_now();
+		assert_int_equal(tu_hello_raw(fd2, &seen, 1, &hr),
+		    RSMERR_CONN_ABORTED);
+		assert_true(tu_closed_within(fd2, T_CLOSE_MS));
+		assert_refused_after(before);
+		close(fd2);
+		fd2 = tu_data_open(&r.rep.cap);
+		assert_true(fd2 >= 0);
+		assert_int_equal(tu_challenge(fd2, nonce), 0);
+		memset(&bare, 0, sizeof(bare));
+		memcpy(bare.cap_id, r.rep.cap.token, sizeof(r.rep.cap.token));
+		assert_int_equal(tu_hello_raw(fd2, &bare, 1, &hr),
+		    RSMERR_CONN_ABORTED);
+		close(fd2);
+		/* The first connection is untouched by the attempts. */
+		assert_int_equal(raw_get(&r, 0, buf, sizeof(buf)),
+		    RSM_SUCCESS);
+		raw_close(&r);
+	}
+
 	/* A live connection dies when its import is disconnected. */
 	raw_open(&r, RSM_PERM_RDWR, 1);
 	assert_int_equal(raw_get(&r, 0, buf, sizeof(buf)), RSM_SUCCESS);

@@ -902,6 +902,50 @@ test_connect_reply_addresses(void **state)
 
 /* ---- the data protocol's header checks ---- */
 
+/* tcp0's HELLO proves the token for one challenge, and names it by id. */
+static void
+test_data_hello_proof(void **state)
+{
+	uint8_t token[RSM_CAP_TOKEN_LEN], other[RSM_CAP_TOKEN_LEN];
+	uint8_t nonce[RSM_DATA_NONCE_LEN], id[RSM_DATA_CAPID_LEN];
+	struct rsm_data_hello hello;
+	struct rsm_data_hdr h;
+
+	(void)state;
+	memset(token, 0x5a, sizeof(token));
+	memcpy(other, token, sizeof(other));
+	other[15] ^= 1;
+	memset(nonce, 0xc3, sizeof(nonce));
+	rsm_data_hello_prove(token, nonce, &hello);
+	rsm_data_cap_id(token, id);
+	assert_memory_equal(hello.cap_id, id, sizeof(id));
+	/* The id is not the token, nor a prefix of it. */
+	assert_memory_not_equal(hello.cap_id, token, sizeof(id));
+	assert_true(rsm_data_hello_verify(token, nonce, &hello));
+	assert_false(rsm_data_hello_verify(other, nonce, &hello));
+	nonce[0] ^= 1;
+	assert_false(rsm_data_hello_verify(token, nonce, &hello));
+	nonce[0] ^= 1;
+	hello.mac[31] ^= 1;
+	assert_false(rsm_data_hello_verify(token, nonce, &hello));
+
+	rsm_data_hdr_init(&h, RSM_DOP_CHALLENGE | RSM_DOPF_REPLY, 0, 0, 0,
+	    sizeof(struct rsm_data_challenge), 0);
+	assert_int_equal(rsm_data_check_challenge(&h), 0);
+	h.id = 1;
+	assert_int_equal(rsm_data_check_challenge(&h), RSM_DCHK_ID);
+	h.id = 0;
+	h.len = 8;
+	assert_int_equal(rsm_data_check_challenge(&h), RSM_DCHK_LEN);
+	h.len = sizeof(struct rsm_data_challenge);
+	h.op = RSM_DOP_CHALLENGE;
+	assert_int_equal(rsm_data_check_challenge(&h), RSM_DCHK_OP);
+	/* A client never sends one. */
+	assert_int_equal(rsm_data_check_req(&h), RSM_DCHK_ID);
+	h.id = 3;
+	assert_int_equal(rsm_data_check_req(&h), RSM_DCHK_OP);
+}
+
 static void
 test_data_request_checks(void **state)
 {
@@ -1405,6 +1449,7 @@ main(void)
 		cmocka_unit_test(test_batches),
 		cmocka_unit_test(test_connect_reply_capability),
 		cmocka_unit_test(test_connect_reply_addresses),
+		cmocka_unit_test(test_data_hello_proof),
 		cmocka_unit_test(test_data_request_checks),
 		cmocka_unit_test(test_data_reply_checks),
 		cmocka_unit_test(test_data_atomic_checks),

@@ -361,9 +361,39 @@ set_blocking(int fd)
 	return 0;
 }
 
+/*
+ * The CHALLENGE the server sends first, within the socket's receive
+ * timeout (TCP_STALL_MS); 0 when it is one.
+ */
+static int
+read_challenge(int fd, struct rsm_data_challenge *chal)
+{
+	struct {
+		struct rsm_data_hdr h;
+		struct rsm_data_challenge c;
+	} m;
+	size_t got = 0;
+	ssize_t n;
+
+	_Static_assert(sizeof(m) == sizeof(m.h) + sizeof(m.c), "no padding");
+	while (got < sizeof(m)) {
+		n = recv(fd, (char *)&m + got, sizeof(m) - got, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		got += (size_t)n;
+	}
+	if (rsm_data_check_challenge(&m.h) != 0)
+		return -1;
+	memcpy(chal, &m.c, sizeof(*chal));
+	return 0;
+}
+
 int
 tcp_conn_open(struct rsm_xport_seg *seg, const struct rsm_xport_target *t)
 {
+	struct rsm_data_challenge chal;
 	struct rsm_data_hello hello;
 	struct rsm_data_hello_reply rep;
 	struct rsm_data_hdr h;
@@ -394,7 +424,15 @@ tcp_conn_open(struct rsm_xport_seg *seg, const struct rsm_xport_target *t)
 	c->fork_gen = rsm_forkgen_arm();
 	c->next_id = 1;
 
-	memcpy(hello.token, t->cap->token, sizeof(hello.token));
+	/*
+	 * The server's challenge first; the HELLO proves the token for it
+	 * and for nothing else, so the token never crosses the wire.
+	 */
+	if (read_challenge(fd, &chal) != 0) {
+		tcp_conn_close(c);
+		return RSMERR_CONN_ABORTED;
+	}
+	rsm_data_hello_prove(t->cap->token, chal.nonce, &hello);
 	rsm_data_hdr_init(&h, RSM_DOP_HELLO, 0, 0, 0, sizeof(hello), 0);
 	memset(&p, 0, sizeof(p));
 	p.op = RSM_DOP_HELLO;
