@@ -387,8 +387,13 @@ ucx_signal(struct rsm_xport_seg *seg, uint32_t flags, rsm_xport_post_fn post,
 	struct ucx_conn *c;
 	int rc;
 
-	(void)post;
-	(void)arg;
+	/* The exporter's side has no endpoint: the control channel. */
+	if (seg == NULL || seg->priv == NULL) {
+		if (post == NULL)
+			return RSMERR_BAD_ADDR;
+		return post(arg, flags);
+	}
+	m.flags = flags & RSM_SIGPOST_NO_ACCUMULATE;
 	if ((rc = enter(seg, &c)) != RSM_SUCCESS)
 		return rc;
 	memset(&ap, 0, sizeof(ap));
