@@ -8,10 +8,12 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
 	build-essential autoconf automake libtool pkg-config \
 	libcmocka-dev libjson-c-dev libinih-dev libsodium-dev \
-	libibverbs-dev librdmacm-dev \
+	libibverbs-dev librdmacm-dev libucx-dev \
 	clang libclang-rt-14-dev \
 	iproute2 procps python3 groff-base man-db >/dev/null
-# ucx_perftest, the UCX figures of bench/run-bench-net.sh (optional there).
+# ucx_perftest, the UCX figures of bench/run-bench-net.sh (optional there);
+# libucx-dev above gives the headers of controller ucx0 (./configure
+# --without-ucx builds without them; libucp itself is loaded at run time).
 $SUDO apt-get install -y -qq --no-install-recommends ucx-utils >/dev/null
 # The guest tests (tests/vm): QEMU, Debian's kernel and its modules (rxe,
 # netem; only files here, booted by QEMU), busybox for the initramfs, and
