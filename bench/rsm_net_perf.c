@@ -79,6 +79,7 @@ client(int argc, char **argv)
 	struct bench_imp c;
 	struct sockb sock;
 	const char *only = "";
+	char *ctlr;
 	int ch, rc, reps = 5;
 
 	memset(&c, 0, sizeof(c));
@@ -108,7 +109,11 @@ client(int argc, char **argv)
 		    argv[0], argv[1], strerror(errno));
 		return 1;
 	}
-	if ((rc = bench_import(PROG, "tcp0", argv[2], argv[3], &c.imp,
+	/* $RSM_BENCH_CTLR: the importer's controller (ucx0 beside tcp0). */
+	ctlr = getenv("RSM_BENCH_CTLR");
+	if (ctlr == NULL || *ctlr == '\0')
+		ctlr = "tcp0";
+	if ((rc = bench_import(PROG, ctlr, argv[2], argv[3], &c.imp,
 	    &c.bar)) != RSM_SUCCESS) {
 		fprintf(stderr, "rsm_net_perf: import of %s on node %s: %d\n",
 		    argv[3], argv[2], rc);

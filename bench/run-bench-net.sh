@@ -15,6 +15,9 @@
 #   rsm tcp0       8 B put completed by the close barrier (explicit
 #                  mode: open, put, close), 8 B get, 1 MiB put (16 per
 #                  barrier) and get bandwidth
+#   rsm ucx0       the same figures through ucx0 (the same segment, the
+#                  same UCX_TLS=tcp as ucx_perftest, in rsmd too), when
+#                  both nodes have it
 #   failures       exporter kill -9, rsmd kill -9 and link down on node
 #                  1, to the first failing barrier of the importer
 #   one-sided      then bench/run-bench-mpi.sh: rsm beside MPI RMA (osc
@@ -105,6 +108,11 @@ done
 head -c 64 /dev/urandom >"$tmp/key"
 chmod 600 "$tmp/key"
 
+# UCX as ucx_perftest uses it: TCP on the veth.  rsmd and the ucx0
+# client take TCP without naming the device: rsmd's context also serves
+# its node's own importers (on lo); the route takes node 2 over the veth.
+ucx_env=(env UCX_TLS=tcp UCX_NET_DEVICES=eth0 UCX_WARN_UNUSED_ENV_VARS=n)
+rsm_ucx_env=(env UCX_TLS=tcp UCX_WARN_UNUSED_ENV_VARS=n)
 start_rsmd() {
 	local i=$1 j=$(( 3 - $1 ))
 	cat >"$tmp/n$i.conf" <<-CONF
@@ -117,7 +125,7 @@ start_rsmd() {
 	dead_after_ms = $DEAD_AFTER_MS
 	data_listen = $(addr_of "$i"):0
 	CONF
-	ip netns exec "$(ns_of "$i")" "$RSMD" -f -c "$tmp/n$i.conf" \
+	ip netns exec "$(ns_of "$i")" "${rsm_ucx_env[@]}" "$RSMD" -f -c "$tmp/n$i.conf" \
 	    >>"$tmp/n$i.log" 2>&1 &
 	rsmd_pid[$i]=$!
 	if ! wait_until 5000 adm "$i" status >/dev/null; then
@@ -160,7 +168,6 @@ start_exporter
 
 # ---- UCX: server on node 1, client on node 2 ----
 ucx_port=13400
-ucx_env=(env UCX_TLS=tcp UCX_NET_DEVICES=eth0 UCX_WARN_UNUSED_ENV_VARS=n)
 # ucx TEST SIZE ITERS FIELD: one field of the client's "Final:" line.
 ucx() {
 	local port=$((ucx_port++)) spid out
@@ -190,6 +197,15 @@ for r in $(seq 1 "$ROUNDS"); do
 		die "the client on node 2 could not run"
 	fi
 	cat "$tmp/client.out" >>"$results"
+	# ucx0 when node 2 has it; its socket figures are not counted twice.
+	if RSM_BENCH_CTLR=ucx0 RSM_DAEMON_SOCKET=$(sock_of 2) ip netns exec \
+	    "$nsB" "${rsm_ucx_env[@]}" timeout 300 "$NETPERF" client -r "$REPS" \
+	    "$addrA" $SOCK_PORT 1 "$seg" >"$tmp/client.out" \
+	    2>"$tmp/client.err"; then
+		sed -n 's/^rsm_/ucx0_/p' "$tmp/client.out" >>"$results"
+	else
+		sed 's/^/    ucx0 client: /' "$tmp/client.err" | head -5 >&2
+	fi
 	if [ -n "$UCX" ]; then
 		# Latency: field 3, the median iteration (half a round trip
 		# for put_lat): both UCX processes spin, and on a small
@@ -262,6 +278,13 @@ awk -v have_ucx="${UCX:+1}" -v dead="$DEAD_AFTER_MS" "$bench_awk_lib"'
 function ms(x) { return x == "" ? "n/a" : x ~ /^[0-9.]+$/ ? sprintf("%.1f ms", x) : x }
 function us(x) { return x == "" ? "n/a" : sprintf("%.1f us", x) }
 function gbs(x) { return x == "" ? "n/a" : sprintf("%.2f GB/s", x / 1e9) }
+# A ratio printed without a target.
+function beside(desc, ratio) {
+	if (ratio == "")
+		printf "%-30s %12s  %-34s %7s  %s\n", "", "", desc, "n/a", "-"
+	else
+		printf "%-30s %12s  %-34s %6.2fx  %s\n", "", "", desc, ratio, "-"
+}
 function target(name, fig, desc, ratio, ok,    v) {
 	if (ratio == "") {
 		printf "%-30s %12s  %-34s %7s  %s\n", name, fig, desc, "n/a", "-"
@@ -322,6 +345,28 @@ END {
 	printf "%-30s %12s\n", "get 1 MiB bandwidth", gbs(gbw)
 	target("", "", ">= 1.5x UCX ucp_put_bw", gbw == "" || ubw == "" ? "" : gbw / ubw, gbw >= 1.5 * ubw)
 	target("", "", ">= 0.70x plain TCP stream 1 -> 2", gbw == "" ? "" : gbw / sfr, gbw >= 0.7 * sfr)
+	uput8 = median("ucx0_put8_close_ns"); if (uput8 != "") uput8 /= 1000
+	uget8 = median("ucx0_get8_ns"); if (uget8 != "") uget8 /= 1000
+	upbw = median("ucx0_put_bw_Bps")
+	ugbw = median("ucx0_get_bw_Bps")
+	if (uput8 == "")
+		printf "\nrsm ucx0: not measured (no ucx0 on node 2, or its client failed)\n"
+	else {
+		printf "\n%-30s %12s  %-34s %7s  %s\n", "rsm ucx0 (node 2 -> node 1)", "median", "target", "ratio", "result"
+		printf "%-30s %12s\n", "put 8 B + close barrier", us(uput8)
+		target("", "", "<= 1.1x UCX put round trip", urtt == "" ? "" : uput8 / urtt, uput8 <= 1.1 * urtt)
+		beside("beside tcp0", put8 == "" ? "" : uput8 / put8)
+		printf "%-30s %12s\n", "get 8 B", us(uget8)
+		target("", "", "<= 1.3x plain TCP round trip", uget8 / rtt, uget8 <= 1.3 * rtt)
+		beside("beside UCX ucp_get", uget == "" ? "" : uget8 / uget)
+		beside("beside tcp0", get8 == "" ? "" : uget8 / get8)
+		printf "%-30s %12s\n", "put 1 MiB bandwidth", gbs(upbw)
+		target("", "", ">= 1.0x UCX ucp_put_bw", ubw == "" ? "" : upbw / ubw, upbw >= ubw)
+		beside("beside tcp0", pbw == "" ? "" : upbw / pbw)
+		printf "%-30s %12s\n", "get 1 MiB bandwidth", gbs(ugbw)
+		target("", "", ">= 1.0x UCX ucp_put_bw", ubw == "" ? "" : ugbw / ubw, ugbw >= ubw)
+		beside("beside tcp0", gbw == "" ? "" : ugbw / gbw)
+	}
 	for (k in err)
 		if (k !~ /^fail_/)
 			printf "  %s: %s\n", k, err[k]

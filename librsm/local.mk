@@ -25,6 +25,9 @@ librsm_la_LIBADD = libtransport_rsm.la libproto.la libutil_rsm.la \
 if HAVE_VERBS
 librsm_la_LIBADD += librdma_rsm.la
 endif
+if HAVE_UCX
+librsm_la_LIBADD += libucx_rsm.la
+endif
 librsm_la_LDFLAGS = $(AM_LDFLAGS) -version-info 2:0:0 \
 	-Wl,--version-script=$(top_srcdir)/librsm/librsm.map
 EXTRA_librsm_la_DEPENDENCIES = librsm/librsm.map

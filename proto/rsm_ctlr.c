@@ -25,6 +25,10 @@ const struct rsm_ctlr_type rsm_ctlr_types[] = {
 	    RSM_CTLRF_EAGER | RSM_CTLRF_UNITS | RSM_CTLRF_SERVED,
 	    RSM_CAPK_VERBS, RSM_RMT_CONNECT_VERBS,
 	    "RDMA (verbs) to the exporting daemon's memory" },
+	{ "ucx", RSM_XPORT_UCX,
+	    RSM_CTLRF_EAGER | RSM_CTLRF_SERVED,
+	    RSM_CAPK_UCX, RSM_RMT_CONNECT_UCX,
+	    "UCX (libucp) to the exporting daemon's memory" },
 };
 
 const size_t rsm_ctlr_ntypes = sizeof(rsm_ctlr_types) /

@@ -173,9 +173,11 @@ check_connect_reply(const void *payload, int nfds)
 	struct rsm_msg_connect_reply r;
 
 	memcpy(&r, payload, sizeof(r));
-	if (r.cap.kind != RSM_CAPK_TCP && r.cap.kind != RSM_CAPK_VERBS)
+	if (r.cap.kind != RSM_CAPK_TCP && r.cap.kind != RSM_CAPK_VERBS &&
+	    r.cap.kind != RSM_CAPK_UCX)
 		return RSM_MSGCHK_FIELD;
-	if (r.cap.kind == RSM_CAPK_TCP && (r.cap.rkey != 0 || r.cap.nmore != 0))
+	if (r.cap.kind != RSM_CAPK_VERBS && (r.cap.rkey != 0 ||
+	    r.cap.nmore != 0))
 		return RSM_MSGCHK_FIELD;
 	if (check_more(&r.cap) != 0)
 		return RSM_MSGCHK_FIELD;

@@ -69,6 +69,7 @@
 #define RSM_XPORT_TCP		2u
 #define RSM_XPORT_VERBS		3u
 #define RSM_XPORT_LOOPBACK	4u	/* shm, restricted to this node (spec 4.4) */
+#define RSM_XPORT_UCX		5u	/* UCX (libucp) to the exporting daemon */
 
 /* Which kind of handle a signal or event names. */
 #define RSM_HKIND_EXPORT	1u
@@ -222,6 +223,12 @@ struct rsm_msg_connect {
  */
 #define RSM_CAPK_TCP		0u
 #define RSM_CAPK_VERBS		1u
+/*
+ * Controller ucx0: the exporting daemon's UCP listener at addr:port; the
+ * token is presented in an active message on the endpoint, answered with
+ * the packed rkey (proto/rsm_ucx_wire.h).  One address, no rkey field.
+ */
+#define RSM_CAPK_UCX		2u
 
 /*
  * A verbs capability lists every address the exporting daemon serves

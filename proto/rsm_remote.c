@@ -107,12 +107,13 @@ rsm_rmt_connect_reply_dec(const void *in, size_t len,
 	    (b[68] != RSM_CAP_INET && b[68] != RSM_CAP_INET6))
 		return -1;
 	/* Only a verbs capability carries an rkey. */
-	if ((b[69] != RSM_CAPK_TCP && b[69] != RSM_CAPK_VERBS) ||
-	    (b[69] == RSM_CAPK_TCP && G32(b, 72) != 0) || b[70] || b[71])
+	if ((b[69] != RSM_CAPK_TCP && b[69] != RSM_CAPK_VERBS &&
+	    b[69] != RSM_CAPK_UCX) ||
+	    (b[69] != RSM_CAPK_VERBS && G32(b, 72) != 0) || b[70] || b[71])
 		return -1;
 	/* Further addresses: verbs only, each whole, the rest zeros. */
 	n = b[76];
-	if (n > RSM_CAP_ADDRS_MAX - 1 || (b[69] == RSM_CAPK_TCP && n != 0) ||
+	if (n > RSM_CAP_ADDRS_MAX - 1 || (b[69] != RSM_CAPK_VERBS && n != 0) ||
 	    b[77] || b[78] || b[79])
 		return -1;
 	for (i = 0; i < n; i++) {

@@ -37,6 +37,8 @@
  * and drops the import, as for DISCONNECT.
  */
 #define RSM_RMT_UNREACHABLE	0x105u
+/* B -> A: as CONNECT, for a capability of the ucx0 data path. */
+#define RSM_RMT_CONNECT_UCX	0x106u
 
 /* Supplementary groups a CONNECT carries at most (the body cap allows it). */
 #define RSM_RMT_GROUPS_MAX	512u

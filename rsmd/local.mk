@@ -18,6 +18,12 @@ rsmd_rsmd_SOURCES += rsmd/serve_verbs.h rsmd/serve_verbs.c \
 else
 rsmd_rsmd_SOURCES += rsmd/serve_verbs_none.c
 endif
+if HAVE_UCX
+rsmd_rsmd_SOURCES += rsmd/serve_ucx.c
+else
+rsmd_rsmd_SOURCES += rsmd/serve_ucx_none.c
+endif
+EXTRA_DIST += rsmd/serve_ucx.c rsmd/serve_ucx_none.c
 EXTRA_DIST += rsmd/serve_verbs_none.c rsmd/serve_verbs.h rsmd/serve_verbs.c \
 	rsmd/verbs_listen.c rsmd/verbs_mem.c
 rsmd_rsmd_CPPFLAGS = $(BASE_CPPFLAGS) $(I_PROTO) $(I_UTIL) $(I_RDMA)
@@ -26,6 +32,9 @@ rsmd_rsmd_LDADD = libproto.la libutil_rsm.la $(INIH_LIBS) $(SODIUM_LIBS) \
 	$(SYSTEMD_LIBS) $(PTHREAD_LIBS)
 if HAVE_VERBS
 rsmd_rsmd_LDADD += librdma_rsm.la
+endif
+if HAVE_UCX
+rsmd_rsmd_LDADD += libucx_rsm.la
 endif
 
 # The registry is plain data: its unit test links it alone.

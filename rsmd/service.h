@@ -87,5 +87,7 @@ int	 service_segment_followed(struct rsmd *, struct reg_segment *);
 extern const struct rsmd_service rsmd_serve_tcp;
 /* Built without the RDMA headers: serve_verbs_none.c, no controllers. */
 extern const struct rsmd_service rsmd_serve_verbs;
+/* Built without the UCX headers: serve_ucx_none.c, no controller ucx0. */
+extern const struct rsmd_service rsmd_serve_ucx;
 
 #endif /* RSMD_SERVICE_H */

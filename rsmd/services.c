@@ -13,6 +13,7 @@
 static const struct rsmd_service *const services[] = {
 	&rsmd_serve_tcp,
 	&rsmd_serve_verbs,	/* serve_verbs_none.c without the RDMA headers */
+	&rsmd_serve_ucx,	/* serve_ucx_none.c without the UCX headers */
 };
 
 #define NSERVICES	(sizeof(services) / sizeof(services[0]))

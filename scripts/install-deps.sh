@@ -8,14 +8,16 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
 	build-essential autoconf automake libtool pkg-config \
 	libcmocka-dev libjson-c-dev libinih-dev libsodium-dev libsystemd-dev \
-	libibverbs-dev librdmacm-dev \
+	libibverbs-dev librdmacm-dev libucx-dev \
 	clang libclang-rt-14-dev \
 	iproute2 procps python3 groff-base man-db >/dev/null
 # systemd-analyze, for the units' checks (tests/systemd); the Debian
 # packaging tools, for tests/pkg.
 $SUDO apt-get install -y -qq --no-install-recommends systemd \
 	debhelper dpkg-dev fakeroot lintian >/dev/null
-# ucx_perftest, the UCX figures of bench/run-bench-net.sh (optional there).
+# ucx_perftest, the UCX figures of bench/run-bench-net.sh (optional there);
+# libucx-dev above gives the headers of controller ucx0 (./configure
+# --without-ucx builds without them; libucp itself is loaded at run time).
 $SUDO apt-get install -y -qq --no-install-recommends ucx-utils >/dev/null
 # rsm jobs (librsm_job, examples/job, tests/net/test_job*.sh): Open MPI's
 # mpirun and PMIx headers (libpmix.so.2 itself is loaded at run time),

@@ -22,5 +22,11 @@ libtransport_rsm_la_SOURCES += \
 	transport/verbs/verbs_src.c \
 	transport/verbs/verbs.c
 endif
+if HAVE_UCX
+libtransport_rsm_la_SOURCES += \
+	transport/ucx/ucx.h \
+	transport/ucx/ucx_proc.c \
+	transport/ucx/ucx.c
+endif
 libtransport_rsm_la_CPPFLAGS = $(BASE_CPPFLAGS) $(I_PROTO) $(I_UTIL) \
 	$(I_RDMA) $(I_TRANSPORT)

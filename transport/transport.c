@@ -17,6 +17,9 @@ static const struct rsm_transport_ops *const built_in[] = {
 #ifdef HAVE_VERBS
 	&rsm_verbs_ops,
 #endif
+#ifdef HAVE_UCX
+	&rsm_ucx_ops,
+#endif
 };
 
 const struct rsm_transport_ops *

@@ -152,6 +152,8 @@ extern const struct rsm_transport_ops rsm_tcp_ops;
 extern const struct rsm_transport_ops rsm_dummy_ops;
 /* Built only with the RDMA headers (HAVE_VERBS); libraries load at run time. */
 extern const struct rsm_transport_ops rsm_verbs_ops;
+/* Built only with the UCX headers (HAVE_UCX); libucp loads at run time. */
+extern const struct rsm_transport_ops rsm_ucx_ops;
 
 /*
  * The ops of a controller type (rsm_ctlr_parse() of its name): the built-in

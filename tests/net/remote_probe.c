@@ -20,6 +20,7 @@
  *           quit
  *   export: sum OFF LEN           "rc=0 sum=HEX" of the exporter's memory
  *           fill OFF LEN SEED     write the pattern of SEED locally
+ *           spin MS               busy for MS ms without any rsm call
  *           unpublish | destroy | republish [NODE:PERM ...]
  *           rebind SEED           rebind the whole segment to new memory
  *                                 holding the pattern of SEED
@@ -32,6 +33,7 @@
  *                                 MS pass: "rc=N at=REALTIME_MS"; with
  *                                 "started", first a line "started" once
  *                                 a get succeeded (the loop is running)
+ *           gets N                N gets of 8 bytes: "rc=N n=DONE ms=T"
  *           disconnect
  *
  * And the commands of probe_atomic.c (atomics, put-with-signal).
@@ -262,7 +264,15 @@ exporter(int argc, char **argv)
 		    sscanf(rest, "%" SCNu64 " %" SCNu64, &off, &len) == 2 &&
 		    off <= memsize && len <= memsize - off)
 			printf("rc=0 sum=%016" PRIx64 "\n", sum(mem + off, len));
-		else if (strcmp(cmd, "fill") == 0 &&
+		else if (strcmp(cmd, "spin") == 0 &&
+		    sscanf(rest, "%" SCNu64, &len) == 1) {
+			/* Busy, and no rsm call: imports are the daemon's. */
+			uint64_t end = realtime_ms() + len, spins = 0;
+
+			while (realtime_ms() < end)
+				spins++;
+			printf("rc=0 spins=%" PRIu64 "\n", spins);
+		} else if (strcmp(cmd, "fill") == 0 &&
 		    sscanf(rest, "%" SCNu64 " %" SCNu64 " %" SCNu64, &off, &len,
 		    &seed) == 3 && off <= memsize && len <= memsize - off) {
 			fill(mem + off, off, len, seed);
@@ -390,6 +400,16 @@ importer(int argc, char **argv)
 			(void)rsm_memseg_import_set_mode(imp_h,
 			    RSM_BARRIER_MODE_IMPLICIT);
 			printf("rc=%d sum=%016" PRIx64 "\n", rc, sum(p, len));
+		} else if (strcmp(cmd, "gets") == 0 &&
+		    sscanf(rest, "%" SCNu64, &len) == 1) {
+			uint64_t i, v, t0 = realtime_ms();
+
+			for (rc = RSM_SUCCESS, i = 0; i < len &&
+			    rc == RSM_SUCCESS; i++)
+				rc = rsm_memseg_import_get(imp_h, 0, &v,
+				    sizeof(v));
+			printf("rc=%d n=%" PRIu64 " ms=%" PRIu64 "\n", rc,
+			    rc == RSM_SUCCESS ? i : i - 1, realtime_ms() - t0);
 		} else if (strcmp(cmd, "until") == 0 &&
 		    sscanf(rest, "%" SCNu64, &ms) == 1) {
 			uint64_t end = realtime_ms() + ms, v;

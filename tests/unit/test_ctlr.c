@@ -103,6 +103,7 @@ test_known_names(void **state)
 		{ "tcp0",	RSM_XPORT_TCP,		0 },
 		{ "verbs0",	RSM_XPORT_VERBS,	0 },
 		{ "verbs12",	RSM_XPORT_VERBS,	12 },
+		{ "ucx0",	RSM_XPORT_UCX,		0 },
 		/* rsm_get_controller(3rsm): loopback takes any digits. */
 		{ "loopback007", RSM_XPORT_LOOPBACK,	7 },
 	};
@@ -117,7 +118,8 @@ static void
 test_refused_names(void **state)
 {
 	static const char *const names[] = {
-		"shm1", "tcp1", "tcp", "shm", "verbs", "verbs-1", "verbs 1",
+		"shm1", "tcp1", "ucx1", "ucx", "ucx00", "tcp", "shm", "verbs",
+		"verbs-1", "verbs 1",
 		"verbs+1", "verbsx", "verbs1x", "verbs 0", "", "loop",
 		"loopbackx", "loopback-1", " loopback", "Loopback", "shm0 ",
 		"tcp0\n", "udp0", "0",
@@ -198,7 +200,8 @@ test_rows_consistent(void **state)
 		} else {
 			/* A kind the wire accepts, of this row alone. */
 			assert_true(t->cap_kind == RSM_CAPK_TCP ||
-			    t->cap_kind == RSM_CAPK_VERBS);
+			    t->cap_kind == RSM_CAPK_VERBS ||
+			    t->cap_kind == RSM_CAPK_UCX);
 			for (j = 0; j < rsm_ctlr_ntypes; j++)
 				if (j != i &&
 				    !(rsm_ctlr_types[j].flags & RSM_CTLRF_FD))

@@ -821,7 +821,7 @@ test_connect_reply_capability(void **state)
 	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), 0);
 	assert_int_equal(rsm_msg_check(p.b, n, 1, 1), RSM_MSGCHK_FDS);
 	p.b[HDR + offsetof(struct rsm_msg_connect_reply, cap) +
-	    offsetof(struct rsm_wire_cap, kind)] = 2;
+	    offsetof(struct rsm_wire_cap, kind)] = 3;
 	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FIELD);
 	/* No family (shm) with a verbs kind. */
 	n = build_connect_reply(&p, RSM_CAP_NONE, 0);

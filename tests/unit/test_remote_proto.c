@@ -230,7 +230,8 @@ static void
 test_reply_roundtrip(void **state)
 {
 	static const uint8_t fams[] = { RSM_CAP_INET, RSM_CAP_INET6 };
-	static const uint8_t kinds[] = { RSM_CAPK_TCP, RSM_CAPK_VERBS };
+	static const uint8_t kinds[] = { RSM_CAPK_TCP, RSM_CAPK_VERBS,
+	    RSM_CAPK_UCX };
 	static const uint16_t ports[] = { 1, 40000, 65535 };
 	struct rsm_rmt_connect_reply m, d;
 	size_t i, j, k, n;
@@ -277,7 +278,7 @@ static void
 test_reply_faults(void **state)
 {
 	static const uint8_t bad_fams[] = { RSM_CAP_NONE, 1, 5, 7, 0xff };
-	static const uint8_t bad_kinds[] = { 2, 3, 0x80, 0xff };
+	static const uint8_t bad_kinds[] = { 3, 4, 0x80, 0xff };
 	struct rsm_rmt_connect_reply m, d;
 	size_t i, len;
 

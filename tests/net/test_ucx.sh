@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# test_ucx.sh - two nodes, controller ucx0 with UCX_TLS=tcp: a process on
+# node 2 imports segments a process on node 1 exports, and moves data
+# with UCX one-sided puts and gets served by node 1's rsmd.
+#
+# ucx0 in the controller listing and the topology; put/get/putv/getv and
+# explicit barriers with checksums from 1 byte to 16 MiB; a get past the
+# end; signals both ways; a read-only import that cannot write; the
+# access list decided on node 1; a busy exporter (it spins without any
+# rsm call for 1 s while the importer completes 1,000 gets); unpublish
+# and destroy reaching the importer as RSMERR_CONN_ABORTED; exporter
+# kill -9 and rsmd kill -9 on node 1 (times printed); and a daemon whose
+# UCX is missing (RSM_UCX_DISABLE) answering ucx0 RSMERR_CTLR_NOT_PRESENT
+# with a log line, its tcp0 still working.
+set -u
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/remote_lib.sh"
+
+E_NOT_TO_NODE=8
+E_PERM=27
+E_ABORTED=40
+E_NOT_PRESENT=4
+EXPORTER_DEATH_LIMIT_MS=2000
+NODE_DEATH_LIMIT_MS=$(( DEAD_AFTER_MS + 2000 ))
+MIB=1048576
+SEG=0x700001
+
+export UCX_TLS=tcp RSM_PROBE_CTLR=ucx0
+net_require
+net_setup 2 || { echo "network setup failed"; exit 1; }
+for i in 1 2; do
+	node_conf "$i" "data_listen = 0.0.0.0:0"
+	node_start "$i" || nok "node $i starts"
+done
+check "nodes see each other up" wait_until 5000 all_up 1
+wait_until 5000 all_up 2
+check "node 1 logs its UCP listener and what UCX selected" \
+    wait_until 2000 log_has 1 'controller ucx0: UCP listener on port [0-9]+ \(.*tcp/'
+check "rsmadm controllers lists ucx0" eval "adm 1 controllers | grep -q ucx0"
+
+# ---- connect, data ----
+probe_start exp 1 export $SEG $((16 * MIB)) 2:0666
+check "exporter on node 1 ready" test "$P_LAST" = ready
+check "the topology lists ucx0" eval \
+    "probe_say exp topo | grep -q 'ucx0'"
+probe_start imp 2 import 1 $SEG rw
+check_rc "node 2 connects through ucx0" 0 "$P_LAST"
+probe_checksums $((16 * MIB)) 1 7 4096 4097 65536 $((MIB - 1)) $MIB \
+    $((3 * MIB + 5)) $((16 * MIB))
+check "put/get/putv/getv/barrier checksums from 1 B to 16 MiB" test "$bad" = 0
+a=$(probe_say imp "get $((16 * MIB - 4)) 8")
+check "a get past the end is refused" test "$(rc_of "$a")" != 0
+
+# ---- signals ----
+check_rc "importer posts" 0 "$(probe_say imp post)"
+check_rc "exporter is woken" 0 "$(probe_say exp "wait 3000")"
+check_rc "exporter posts" 0 "$(probe_say exp post)"
+check_rc "importer is woken" 0 "$(probe_say imp "wait 3000")"
+a=$(probe_say imp "put 0 4096 9")
+check_rc "importer puts then posts" 0 "$(probe_say imp post)"
+check_rc "exporter woken by it" 0 "$(probe_say exp "wait 3000")"
+b=$(probe_say exp "sum 0 4096")
+check "the put before the signal is in the exporter's memory" \
+    test "$(sum_of "$a")" = "$(sum_of "$b")"
+
+# ---- a busy exporter ----
+probe_send exp "spin 1000"
+a=$(probe_say imp "gets 1000")
+b=$(probe_read exp)
+echo "# 1000 gets while the exporter spins: $a (exporter: $b)"
+check_rc "1,000 gets while the exporter spins without rsm calls" 0 "$a"
+check "they finished within the spin" test "$(sed -n 's/.*ms=\([0-9]*\).*/\1/p' <<<"$a")" -lt 1000
+
+# ---- permissions ----
+probe_start ro 2 import 1 $SEG r
+check_rc "a read-only import" 0 "$P_LAST"
+check_rc "it reads" 0 "$(probe_say ro "get 0 8")"
+check_rc "it cannot write" $E_PERM "$(probe_say ro "put 0 8 1")"
+probe_quit ro
+probe_start exp3 1 export 0x700002 65536 3:0666
+probe_start x 2 import 1 0x700002 r
+check_rc "node not in the access list refused" $E_NOT_TO_NODE "$P_LAST"
+probe_close x
+
+# ---- unpublish and destroy ----
+probe_start x 2 import 1 $SEG rw
+check_rc "second import" 0 "$P_LAST"
+probe_start exp4 1 export 0x700003 65536 2:0666
+probe_start y 2 import 1 0x700003 rw
+check_rc "import for unpublish" 0 "$P_LAST"
+check_rc "it works" 0 "$(probe_say y "get 0 8")"
+check_rc "unpublish" 0 "$(probe_say exp4 unpublish)"
+check_rc "importer gets CONN_ABORTED after unpublish" $E_ABORTED \
+    "$(probe_say y "get 0 8")"
+check_rc "and at its barrier" $E_ABORTED "$(probe_say y "bput 0 8 1")"
+check_rc "disconnect after revocation succeeds" 0 "$(probe_say y disconnect)"
+probe_quit y
+check_rc "the other segment's import still works" 0 "$(probe_say x "get 0 8")"
+probe_quit x
+probe_start y 2 import 1 0x700002 r
+probe_close y
+check_rc "republish to node 2" 0 "$(probe_say exp3 "republish 2:0666")"
+probe_start y 2 import 1 0x700002 rw
+check_rc "import for destroy" 0 "$P_LAST"
+check_rc "destroy" 0 "$(probe_say exp3 destroy)"
+check_rc "importer gets CONN_ABORTED after destroy" $E_ABORTED \
+    "$(probe_say y "get 0 8")"
+probe_quit y
+probe_quit exp3
+probe_quit exp4
+
+# ---- exporter kill -9 ----
+probe_send imp "until 10000 started"
+check "the importer streams gets" test "$(probe_read imp)" = started
+t0=$(now_ms)
+probe_kill9 exp
+a=$(probe_read imp)
+dt=$(( $(at_of "$a") - t0 ))
+echo "# exporter kill -9 on node 1 reached the importer after $dt ms"
+check_rc "importer sees the exporter's death" $E_ABORTED "$a"
+check "within $EXPORTER_DEATH_LIMIT_MS ms ($dt ms)" \
+    test "$dt" -ge 0 -a "$dt" -lt "$EXPORTER_DEATH_LIMIT_MS"
+probe_quit imp
+
+# ---- rsmd kill -9 on node 1 ----
+probe_start exp 1 export $SEG $MIB 2:0666
+probe_start imp 2 import 1 $SEG rw
+check_rc "import again" 0 "$P_LAST"
+probe_send imp "until 15000 started"
+check "the importer streams gets" test "$(probe_read imp)" = started
+t0=$(now_ms)
+node_kill9 1
+a=$(probe_read imp)
+dt=$(( $(at_of "$a") - t0 ))
+echo "# rsmd kill -9 on node 1 reached the importer after $dt ms"
+check_rc "importer sees rsmd 1 die" $E_ABORTED "$a"
+check "within $NODE_DEATH_LIMIT_MS ms ($dt ms)" \
+    test "$dt" -ge 0 -a "$dt" -lt "$NODE_DEATH_LIMIT_MS"
+probe_quit imp
+probe_kill9 exp
+
+# ---- without UCX ----
+RSM_UCX_DISABLE=1 node_start 1 || nok "node 1 restarts without UCX"
+check "node 1 rejoins" wait_until 8000 all_up 2
+check "its log says why ucx0 is missing" wait_until 2000 log_has 1 \
+    'controller ucx0 is not available on this node: disabled by RSM_UCX_DISABLE'
+probe_start exp 1 export $SEG $MIB 2:0666
+check_rc "ucx0 is not present there" $E_NOT_PRESENT "rc=$(sed -n 's/.*rc=\(-\{0,1\}[0-9]*\).*/\1/p' <<<"$P_LAST")"
+probe_close exp
+RSM_PROBE_CTLR=tcp0 probe_start exp 1 export $SEG $MIB 2:0666
+check "tcp0 still exports there" test "$P_LAST" = ready
+RSM_PROBE_CTLR=tcp0 probe_start imp 2 import 1 $SEG rw
+check_rc "and is imported" 0 "$P_LAST"
+probe_quit imp
+probe_quit exp
+
+net_summary
