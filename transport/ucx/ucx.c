@@ -407,6 +407,21 @@ ucx_signal(struct rsm_xport_seg *seg, uint32_t flags, rsm_xport_post_fn post,
 	return rc;
 }
 
+/*
+ * The put, then the signal: ucx_signal flushes the endpoint before its
+ * active message, so the exporter hears it only once the bytes are there.
+ */
+static int
+ucx_put_signal(struct rsm_xport_seg *seg, size_t off, const void *src,
+    size_t len, uint32_t flags, rsm_xport_post_fn post, void *arg)
+{
+	int rc;
+
+	if (len > 0 && (rc = ucx_put(seg, off, src, len)) != RSM_SUCCESS)
+		return rc;
+	return ucx_signal(seg, flags, post, arg);
+}
+
 /* Lock-free: the waiter sees the flag and force-closes the endpoint. */
 static void
 ucx_abort(struct rsm_xport_seg *seg)
@@ -433,4 +448,7 @@ const struct rsm_transport_ops rsm_ucx_ops = {
 	rsm_xport_deregister_plain,
 	ucx_signal,
 	ucx_abort,
+	/* No atomics over ucx0 yet (ucp_atomic_op_nbx is the way). */
+	rsm_xport_atomic_unsupported,
+	ucx_put_signal,
 };
