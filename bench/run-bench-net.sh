@@ -124,6 +124,7 @@ start_rsmd() {
 	cluster_key_file = $tmp/key
 	dead_after_ms = $DEAD_AFTER_MS
 	data_listen = $(addr_of "$i"):0
+	ucx = 1
 	CONF
 	ip netns exec "$(ns_of "$i")" "${rsm_ucx_env[@]}" "$RSMD" -f -c "$tmp/n$i.conf" \
 	    >>"$tmp/n$i.log" 2>&1 &

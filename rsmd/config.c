@@ -74,6 +74,7 @@ static const struct conf_key conf_keys[] = {
 	{ "data_listen", CT_DATA_ADDR, OFF(data_listen), 0, 0 },
 	{ "verbs_listen", CT_DATA_ADDR, OFF(verbs_listen), 0, 0 },
 	{ "verbs_windows", CT_COUNT, OFF(verbs_windows), 0, 1 },
+	{ "ucx", CT_COUNT, OFF(ucx), 0, 1 },
 	{ "peer", CT_PEER, OFF(peers), 0, RSM_NODE_ID_MAX },
 	{ "cluster_key_file", CT_PATH, OFF(cluster_key_file), 0, 0 },
 	{ "heartbeat_ms", CT_COUNT, OFF(heartbeat_ms), 10, 60000 },
@@ -882,6 +883,7 @@ config_print(const struct rsmd_config *cf, FILE *fp)
 	else
 		fprintf(fp, "# verbs_listen: none\n");
 	fprintf(fp, "verbs_windows = %" PRIu64 "\n", cf->verbs_windows);
+	fprintf(fp, "ucx = %" PRIu64 "\n", cf->ucx);
 	for (size_t i = 0; i < cf->npeers_listed; i++)
 		fprintf(fp, "peer = %u %s\n", cf->peers[i].node_id,
 		    cf->peers[i].text);

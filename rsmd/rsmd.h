@@ -79,6 +79,7 @@ struct rsmd_config {
 	/* 1: one memory window per importer queue pair, where the device
 	 * has them; 0: the segment's memory regions' rkeys (serve_verbs.c). */
 	uint64_t	 verbs_windows;
+	uint64_t	 ucx;		/* 1: serve ucx0 (off: no rkey checks) */
 	/*
 	 * npeers entries: the peer lines first (npeers_listed of them), then
 	 * the lines of peers_file other than this node's own.

@@ -449,6 +449,16 @@ us_start(struct rsmd *rs)
 	ucs_status_t st;
 	const char *what = NULL;
 
+	/*
+	 * Off unless asked for: UCX's tcp transport does not check remote
+	 * keys at the target, so whoever reaches the listener could write
+	 * to a mapped segment before rsmd has seen its HELLO.
+	 */
+	if (!rs->conf.ucx) {
+		log_info("controller ucx0 is off (ucx = 1 in rsmd.conf "
+		    "serves it on a trusted network)");
+		return 0;
+	}
 	if (u == NULL) {
 		log_info("controller ucx0 is not available on this node: %s",
 		    ucx_dl_why());

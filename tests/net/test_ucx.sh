@@ -29,7 +29,8 @@ export UCX_TLS=tcp RSM_PROBE_CTLR=ucx0
 net_require
 net_setup 2 || { echo "network setup failed"; exit 1; }
 for i in 1 2; do
-	node_conf "$i" "data_listen = 0.0.0.0:0"
+	node_conf "$i" "data_listen = 0.0.0.0:0
+ucx = 1"
 	node_start "$i" || nok "node $i starts"
 done
 check "nodes see each other up" wait_until 5000 all_up 1
