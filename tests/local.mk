@@ -4,14 +4,15 @@
 # tests/harness.c, found with $RSMD_BIN, and uses rsmadm through
 # $RSMADM_BIN.
 
-EXTRA_DIST += tests/harness.h
+EXTRA_DIST += tests/harness.h tests/lsan.supp
 
 AM_TESTS_ENVIRONMENT = \
 	RSMD_BIN='$(abs_top_builddir)/rsmd/rsmd'; \
 	RSMADM_BIN='$(abs_top_builddir)/rsmadm/rsmadm'; \
 	RSM_TEST_SRCDIR='$(abs_top_srcdir)/tests'; \
 	RSM_TEST_BUILDDIR='$(abs_top_builddir)'; \
-	export RSMD_BIN RSMADM_BIN RSM_TEST_SRCDIR RSM_TEST_BUILDDIR; \
+	LSAN_OPTIONS='suppressions=$(abs_top_srcdir)/tests/lsan.supp:print_suppressions=0'; \
+	export RSMD_BIN RSMADM_BIN RSM_TEST_SRCDIR RSM_TEST_BUILDDIR LSAN_OPTIONS; \
 	unset RSM_DAEMON_SOCKET RSM_SEGMENTID_FILE;
 
 if HAVE_CMOCKA

@@ -62,7 +62,10 @@ for p in librsm2 librsm-dev rsmd rsm-tools; do
 	dpkg-deb -x "$tmp/${p}_"*.deb "$root"
 done
 libdir=$(dirname "$(find "$root/usr/lib" -name 'librsm.so.2' | head -1)")
-PKG_CONFIG_SYSROOT_DIR=$root PKG_CONFIG_LIBDIR=$libdir/pkgconfig \
+# librsm.pc names libsodium in Requires.private (librsm-dev depends on
+# libsodium-dev): the system's own .pc files stay on the path.
+PKG_CONFIG_SYSROOT_DIR=$root \
+    PKG_CONFIG_LIBDIR=$libdir/pkgconfig:$(pkg-config --variable pc_path pkg-config) \
     pkg-config --exists librsm && ok "pkg-config finds librsm in the root" ||
     bad "no librsm.pc in the root"
 mkdir -p "$tmp/demo/examples"
