@@ -10,3 +10,5 @@ noinst_PROGRAMS += examples/job/ring
 examples_job_ring_LDADD = $(JOB_EXAMPLE_LDADD)
 noinst_PROGRAMS += examples/job/counter
 examples_job_counter_LDADD = $(JOB_EXAMPLE_LDADD)
+noinst_PROGRAMS += examples/job/kvs
+examples_job_kvs_LDADD = $(JOB_EXAMPLE_LDADD)
