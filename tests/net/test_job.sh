@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_job.sh - rsm jobs without a launcher, and a job's failures.
 #
-# The argument checks in a job of one; a 2-rank stencil started by hand on two namespace nodes with
+# The argument checks in a job of one; a 2-rank stencil and a 2-rank ring
+# started by hand on two namespace nodes with
 # RSM_JOB_RANK/RSM_JOB_SIZE/RSM_JOB_ROOT; then the failures that must
 # reach every rank as the documented error within the timeout, never a
 # hang: no rsmd on one rank's node (RSMERR_CTLR_NOT_PRESENT), a node the
@@ -68,6 +69,16 @@ sed 's/^/# /' "$o0" "$o1"
 check "a 2-rank job by hand exits 0 on both ranks" test "$rc0$rc1" = 00
 check "rank 0 reports nodes 1,2 and the right answer" grep -q \
     "^stencil: 2 ranks on nodes 1,2 (started by RSM_JOB_RANK).*equal to one process" "$o0"
+
+# The ring's put_signal between ranks that no launcher started.
+job_rank_bg 1 0 2 "$o0" "$JOB_BIN/ring"; p0=$!
+job_rank_bg 2 1 2 "$o1" "$JOB_BIN/ring"; p1=$!
+wait "$p0"; rc0=$?
+wait "$p1"; rc1=$?
+sed 's/^/# /' "$o0" "$o1"
+check "a 2-rank ring by hand exits 0 on both ranks" test "$rc0$rc1" = 00
+check "rank 0 reports nodes 1,2 and the final token" grep -q \
+    "^ring: 2 ranks on nodes 1,2 (started by RSM_JOB_RANK).*equal to one process" "$o0"
 
 # ---- mismatched sizes ----
 run2 "$o0" "$o1" 2 3
