@@ -6,8 +6,13 @@
  * the arena and compares the token, so privdata is never dereferenced and
  * a stale or foreign barrier is refused.  Open snapshots the generation,
  * order is a full fence, close fences and compares the generation.
+ *
+ * A remote map (rmap.h) adds release consistency for loads and stores
+ * through it: order and close write its stores back first, open drops
+ * its clean pages so that later loads fetch what others published.
  */
 #include "rsm_int.h"
+#include "rmap.h"
 
 
 /* Validate a barrier: pointer, handle, token. */
@@ -68,13 +73,32 @@ int
 rsm_memseg_import_open_barrier(rsmapi_barrier_t *barrier)
 {
 	struct rsm_import *im;
+	struct rsm_rmap *r;
 	int rc;
 
 	if ((rc = barrier_import(barrier, &im)) != RSM_SUCCESS)
 		return rc;
 	barrier->gnum = (rsm_gnum_t)atomic_load_explicit(&im->gen,
 	    memory_order_acquire);
+	if ((r = rsm_import_rmap_get(im)) != NULL) {
+		rsm_rmap_refresh(r);
+		rsm_rmap_unref(r);
+	}
 	return RSM_SUCCESS;
+}
+
+/* Write a remote map's stores back, if im has one. */
+static int
+rmap_writeback(struct rsm_import *im)
+{
+	struct rsm_rmap *r = rsm_import_rmap_get(im);
+	int rc;
+
+	if (r == NULL)
+		return RSM_SUCCESS;
+	rc = rsm_rmap_writeback(r);
+	rsm_rmap_unref(r);
+	return rc;
 }
 
 int
@@ -84,6 +108,8 @@ rsm_memseg_import_order_barrier(rsmapi_barrier_t *barrier)
 	int rc;
 
 	if ((rc = barrier_import(barrier, &im)) != RSM_SUCCESS)
+		return rc;
+	if ((rc = rmap_writeback(im)) != RSM_SUCCESS)
 		return rc;
 	if (im->ctlr->ops->fence(&im->xs) != RSM_SUCCESS)
 		return RSMERR_BARRIER_FAILURE;
@@ -95,12 +121,16 @@ rsm_memseg_import_close_barrier(rsmapi_barrier_t *barrier)
 {
 	struct rsm_import *im;
 	uint32_t gen;
-	int rc;
+	int rc, rc_map;
 
 	if ((rc = barrier_import(barrier, &im)) != RSM_SUCCESS)
 		return rc;
+	/* Stores through a remote map travel now (and are waited for). */
+	rc_map = rmap_writeback(im);
 	/* Every access since the open must have completed (spec 5.3). */
 	rc = im->ctlr->ops->flush(&im->xs);
+	if (rc == RSM_SUCCESS)
+		rc = rc_map;
 	gen = atomic_load_explicit(&im->gen, memory_order_acquire);
 	/*
 	 * The generation is 0 for as long as the connection lives, so a

@@ -4,6 +4,7 @@
  * import's mappings.
  */
 #include "rsm_int.h"
+#include "rmap.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -210,7 +211,7 @@ rsm_memseg_import_disconnect(rsm_memseg_import_handle_t im_memseg)
 		rsm_handles_unlock();
 		return RSMERR_BAD_SEG_HNDL;
 	}
-	if (atomic_load(&im->view) == RSM_VIEW_EXPLICIT) {
+	if (atomic_load(&im->view) == RSM_VIEW_EXPLICIT || im->rmap != NULL) {
 		rsm_handles_unlock();
 		return RSMERR_SEG_STILL_MAPPED;
 	}
@@ -266,6 +267,21 @@ status_attach_locked(struct rsm_import *im)
 		    NULL);
 }
 
+/* Where the transport's connect of im starts (lock held); cap is t's. */
+static void
+target_locked(struct rsm_import *im, struct rsm_xport_target *t,
+    struct rsm_wire_cap *cap)
+{
+	*cap = im->cap;
+	t->ctlr = im->ctlr->name;
+	t->fd = im->fd;
+	t->cap = cap->family != RSM_CAP_NONE ? cap : NULL;
+	t->size = im->size;
+	t->prot = perm_to_prot(im->granted);
+	t->perm = im->granted;
+	t->cancel = &im->connect_cancel;
+}
+
 /*
  * Lock held, and held again on return; the transport's connect runs
  * without it, so that a data server that takes seconds to answer holds
@@ -297,14 +313,7 @@ again:
 			break;
 		rsm_handles_wait();
 	}
-	cap = im->cap;
-	t.ctlr = im->ctlr->name;
-	t.fd = im->fd;
-	t.cap = cap.family != RSM_CAP_NONE ? &cap : NULL;
-	t.size = im->size;
-	t.prot = perm_to_prot(im->granted);
-	t.perm = im->granted;
-	t.cancel = &im->connect_cancel;
+	target_locked(im, &t, &cap);
 	rebinds = im->rebinds;
 	memset(&xs, 0, sizeof(xs));
 	im->connecting = 1;
@@ -361,6 +370,74 @@ rsm_import_implicit_map(struct rsm_import *im)
 	return rc;
 }
 
+/*
+ * Map [off, off+len) of a capability import remotely (rmap.h).  Lock
+ * held, and held again on return; like implicit_map_locked, the data
+ * path's connect runs without it and a revocation or disconnect cancels
+ * it.  *address: the hint (or the address, fixed) in, the map's out.
+ */
+static int
+remote_map_locked(struct rsm_import *im, uint32_t perm, size_t off,
+    size_t len, void **address, int fixed)
+{
+	struct rsm_xport_target t;
+	struct rsm_wire_cap cap;
+	struct rsm_rmap *r;
+	uint64_t dh = im->hdr.dh;
+	size_t pg = rsm_pagesize();
+	void *addr = *address;
+	int rc;
+
+	for (;;) {
+		if (rsm_slot_check(im, RSM_MAGIC_IMPORT) == NULL ||
+		    im->hdr.dh != dh)
+			return RSMERR_BAD_SEG_HNDL;
+		if (im->rmap != NULL)
+			return RSMERR_SEG_ALREADY_MAPPED;
+		if (atomic_load(&im->gen) != 0)
+			return RSMERR_CONN_ABORTED;
+		if (!im->connecting)
+			break;
+		rsm_handles_wait();
+	}
+	target_locked(im, &t, &cap);
+	im->connecting = 1;
+	rsm_handles_unlock();
+	/* The segment is whole pages (connect checked): so is the map. */
+	rc = rsm_rmap_create(&r, im->ctlr->ops, &t, off,
+	    (len + pg - 1) / pg * pg, perm_to_prot(perm), &addr, fixed);
+	rsm_handles_lock();
+	im->connecting = 0;
+	rsm_handles_wake();
+	if (rc != RSM_SUCCESS)
+		return atomic_load(&im->gen) != 0 ? RSMERR_CONN_ABORTED : rc;
+	if (atomic_load(&im->gen) != 0 || atomic_load(&im->connect_cancel) ||
+	    im->rmap != NULL) {
+		rc = im->rmap != NULL ? RSMERR_SEG_ALREADY_MAPPED :
+		    RSMERR_CONN_ABORTED;
+		rsm_handles_unlock();
+		rsm_rmap_unref(r);
+		rsm_handles_lock();
+		return rc;
+	}
+	im->rmap = r;
+	*address = addr;
+	return RSM_SUCCESS;
+}
+
+struct rsm_rmap *
+rsm_import_rmap_get(struct rsm_import *im)
+{
+	struct rsm_rmap *r = NULL;
+
+	rsm_handles_lock();
+	if (rsm_slot_check(im, RSM_MAGIC_IMPORT) != NULL &&
+	    (r = im->rmap) != NULL)
+		rsm_rmap_ref(r);
+	rsm_handles_unlock();
+	return r;
+}
+
 int
 rsm_memseg_import_map(rsm_memseg_import_handle_t im_memseg, void **address,
     rsm_attribute_t attr, rsm_permission_t perm, off_t offset, size_t length)
@@ -368,7 +445,7 @@ rsm_memseg_import_map(rsm_memseg_import_handle_t im_memseg, void **address,
 	struct rsm_import *im;
 	size_t pg = rsm_pagesize();
 	void *hint, *p;
-	int flags = MAP_SHARED, rc = RSM_SUCCESS;
+	int flags = MAP_SHARED, rc = RSM_SUCCESS, remote;
 
 	rsm_handles_lock();
 	if ((im = rsm_import_get(im_memseg)) == NULL) {
@@ -380,18 +457,18 @@ rsm_memseg_import_map(rsm_memseg_import_handle_t im_memseg, void **address,
 		goto out;
 	}
 	/*
-	 * A segment reached through a type without RSM_CTLRF_MAP (tcp0: a
-	 * daemon's data server; verbsN: RDMA) or through a capability at all
-	 * cannot be reached by CPU loads and stores (remote map is a later
-	 * capability), so it can never be mapped; put/get work.  Its data
-	 * connection is not a mapping, hence before the next check.
+	 * A segment reached through a capability (tcp0, verbsN, ucx0) is
+	 * mapped remotely (rmap.h): a cache of its own beside the implicit
+	 * view of put/get, which therefore does not count as a mapping.
+	 * Any other type maps the memfd, and only with RSM_CTLRF_MAP.
 	 */
-	if (!(im->ctlr->type->flags & RSM_CTLRF_MAP) ||
-	    im->cap.family != RSM_CAP_NONE) {
+	remote = im->cap.family != RSM_CAP_NONE;
+	if (!remote && !(im->ctlr->type->flags & RSM_CTLRF_MAP)) {
 		rc = RSMERR_MAP_FAILED;
 		goto out;
 	}
-	if (atomic_load(&im->view) != RSM_VIEW_NONE) {
+	if (im->rmap != NULL ||
+	    (!remote && atomic_load(&im->view) != RSM_VIEW_NONE)) {
 		rc = RSMERR_SEG_ALREADY_MAPPED;
 		goto out;
 	}
@@ -425,6 +502,11 @@ rsm_memseg_import_map(rsm_memseg_import_handle_t im_memseg, void **address,
 			goto out;
 		}
 		flags |= MAP_FIXED;
+	}
+	if (remote) {
+		rc = remote_map_locked(im, perm, (size_t)offset, length,
+		    address, attr == RSM_MAP_FIXED);
+		goto out;
 	}
 	if (im->fd < 0 || atomic_load(&im->gen) != 0) {
 		rc = RSMERR_CONN_ABORTED;
@@ -460,6 +542,15 @@ rsm_memseg_import_unmap(rsm_memseg_import_handle_t im_memseg)
 	rsm_handles_lock();
 	if ((im = rsm_import_get(im_memseg)) == NULL) {
 		rc = RSMERR_BAD_SEG_HNDL;
+	} else if (im->rmap != NULL) {
+		struct rsm_rmap *r = im->rmap;
+
+		/* Its stores go to the exporter: not under the lock. */
+		im->rmap = NULL;
+		rsm_handles_unlock();
+		rsm_rmap_close(r);
+		rsm_rmap_unref(r);
+		return RSM_SUCCESS;
 	} else if (atomic_load(&im->view) == RSM_VIEW_EXPLICIT) {
 		atomic_store(&im->view, RSM_VIEW_NONE);
 		(void)munmap(im->map_addr, im->map_len);
@@ -494,6 +585,8 @@ revoke_locked(struct rsm_import *im)
 	/* Bump first, so a copy racing with the swap is reported. */
 	atomic_fetch_add(&im->gen, 1);
 	atomic_store(&im->connect_cancel, 1);
+	if (im->rmap != NULL)
+		rsm_rmap_revoke(im->rmap);
 	/* A data stream to a silent node would hold a call for seconds. */
 	if (atomic_load(&im->view) == RSM_VIEW_IMPLICIT &&
 	    im->ctlr->ops->abort != NULL)
@@ -577,6 +670,8 @@ link_died_one(void *slot, void *arg)
 	if (im->hdr.epoch != 0 && im->hdr.epoch <= da->epoch) {
 		atomic_fetch_add(&im->gen, 1);
 		atomic_store(&im->connect_cancel, 1);
+		if (im->rmap != NULL)
+			rsm_rmap_revoke(im->rmap);
 		/* The fork child (no wake): no thread of it is connecting. */
 		if (!da->wake)
 			im->connecting = 0;

@@ -10,6 +10,8 @@ librsm_la_SOURCES = \
 	librsm/memfd_move.c \
 	librsm/export.c \
 	librsm/import.c \
+	librsm/rmap.h \
+	librsm/rmap.c \
 	librsm/data.c \
 	librsm/sg.c \
 	librsm/barrier.c \

@@ -119,6 +119,13 @@ struct rsm_import {
 	int		 connecting;
 	_Atomic int	 connect_cancel;
 	unsigned	 rebinds;	/* REBOUNDs so far: a connect's fd is stale */
+	/*
+	 * A remote map (rmap.h): the explicit mapping of a capability
+	 * import, a cache of its own beside `view`, which then stays the
+	 * implicit one of put/get.  Set and cleared under the lock; a
+	 * barrier takes a reference (rsm_import_rmap_get).
+	 */
+	struct rsm_rmap	*rmap;
 };
 
 /* Whether the exporter gave the memory of this import up (memfd_move.c). */
@@ -297,6 +304,8 @@ int	 rsm_memfd_move_out(void *vaddr, size_t size);
 struct rsm_import *rsm_import_get(rsm_memseg_import_handle_t h);
 /* Map the whole segment for put/get on first use. */
 int	 rsm_import_implicit_map(struct rsm_import *im);
+/* The import's remote map with a reference taken, or NULL (no lock held). */
+struct rsm_rmap *rsm_import_rmap_get(struct rsm_import *im);
 
 /* ---- data.c ---- */
 int	 rsm_import_xfer(struct rsm_import *im, off_t offset, void *buf,

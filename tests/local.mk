@@ -137,7 +137,8 @@ tests_net_peer_poke_LDADD = libproto.la
 tests_net_topo_probe_SOURCES = tests/net/topo_probe.c
 tests_net_topo_probe_LDADD = librsm.la libproto.la $(PTHREAD_LIBS)
 tests_net_remote_probe_SOURCES = tests/net/remote_probe.c \
-	tests/net/probe_atomic.c tests/net/probe_atomic.h
+	tests/net/probe_atomic.c tests/net/probe_atomic.h \
+	tests/net/probe_map.c tests/net/probe_map.h
 tests_net_remote_probe_LDADD = librsm.la libproto.la $(PTHREAD_LIBS)
 # The extensions (rsm/rsm_atomic.h) through tcp0 across nodes.
 TESTS += tests/net/test_atomic.sh
@@ -149,6 +150,9 @@ TESTS += tests/net/test_peers.sh tests/net/test_cluster.sh \
 	tests/net/test_peer_tamper.sh
 EXTRA_DIST += tests/net/test_manual.sh tests/net/test_simul.sh tests/net/test_on_demand.sh \
 	tests/net/test_peer_tamper.sh tests/net/tamper_proxy.py
+# Remote map (rsm_memseg_import_map(3RSM)) over tcp0.
+TESTS += tests/net/test_rmap.sh
+EXTRA_DIST += tests/net/test_rmap.sh
 if HAVE_UCX
 TESTS += tests/net/test_ucx.sh
 endif

@@ -36,7 +36,8 @@
  *           gets N                N gets of 8 bytes: "rc=N n=DONE ms=T"
  *           disconnect
  *
- * And the commands of probe_atomic.c (atomics, put-with-signal).
+ * And the commands of probe_atomic.c (atomics, put-with-signal) and of
+ * probe_map.c (a mapped import: loads, stores, barriers).
  *
  * The pattern depends on the absolute offset, so a misplaced byte shows.
  * $RSM_PROBE_CTLR names the controller both ends use (default tcp0; the
@@ -54,6 +55,7 @@
 
 #include "rsmapi.h"
 #include "probe_atomic.h"
+#include "probe_map.h"
 
 static char *mem;		/* exporter: the segment; importer: a buffer */
 static size_t memsize;
@@ -95,6 +97,18 @@ sum(const char *p, uint64_t len)
 		h *= 0x100000001b3ull;
 	}
 	return h;
+}
+
+void
+probe_fill(char *p, uint64_t off, uint64_t len, uint64_t seed)
+{
+	fill(p, off, len, seed);
+}
+
+uint64_t
+probe_sum(const char *p, uint64_t len)
+{
+	return sum(p, len);
 }
 
 static uint64_t
@@ -356,7 +370,8 @@ importer(int argc, char **argv)
 		if (sscanf(line, "%31s", cmd) != 1)
 			continue;
 		rest = line + strlen(cmd);
-		if (both(cmd, rest) || probe_atomic_import(imp_h, cmd, rest))
+		if (both(cmd, rest) || probe_atomic_import(imp_h, cmd, rest) ||
+		    probe_map_import(imp_h, &bar, cmd, rest))
 			;
 		else if (strcmp(cmd, "put") == 0 && sscanf(rest, "%" SCNu64
 		    " %" SCNu64 " %" SCNu64, &off, &len, &seed) == 3 &&

@@ -535,9 +535,15 @@ imp_rights(struct pair *p, int fd)
 	    RSM_SUCCESS);
 	H_CHECK(ask(fd, CMD_CSUM, 0, sizeof(buf), 0, &cs) == 0);
 	H_CHECK(cs == h_csum(buf, sizeof(buf)));
-	/* Remote map is a later capability: documented refusal. */
+	/*
+	 * Remote map: loads through a read-only map see the segment; a
+	 * read-write map of a read-only connection is refused.
+	 */
 	H_CHECK_RC(rsm_memseg_import_map(ip.h, &addr, RSM_MAP_NONE,
-	    RSM_PERM_READ, 0, h_pagesize()), RSMERR_MAP_FAILED);
+	    RSM_PERM_RDWR, 0, h_pagesize()), RSMERR_BAD_PERMS);
+	H_CHECK_RC(rsm_memseg_import_map(ip.h, &addr, RSM_MAP_NONE,
+	    RSM_PERM_READ, 0, h_pagesize()), RSM_SUCCESS);
+	H_CHECK(h_csum(addr, sizeof(buf)) == cs);
 	/* Signals travel over the node daemon. */
 	H_CHECK(h_send(fd, &(struct cmd){ CMD_WAITSIG, 0, 0, 0, 0 },
 	    sizeof(struct cmd)) == 0);
@@ -561,7 +567,13 @@ imp_rights(struct pair *p, int fd)
 
 		h_fill(want, sizeof(want), 4242);
 		H_CHECK(memcmp(want, buf, sizeof(buf)) == 0);
+		/* The map follows the new memory at the next open barrier. */
+		H_CHECK_RC(rsm_memseg_import_open_barrier(&ip.bar),
+		    RSM_SUCCESS);
+		H_CHECK(memcmp(want, addr, sizeof(want)) == 0);
 	}
+	H_CHECK_RC(rsm_memseg_import_disconnect(ip.h), RSMERR_SEG_STILL_MAPPED);
+	H_CHECK_RC(rsm_memseg_import_unmap(ip.h), RSM_SUCCESS);
 	return ip_done(&ip, fd);
 }
 

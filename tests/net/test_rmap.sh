@@ -1,0 +1,205 @@
+#!/usr/bin/env bash
+# test_rmap.sh - remote map over tcp0: CPU loads and stores on a segment
+# of another node (rsm_memseg_import_map(3RSM)), default configurations.
+#
+# Node 1 exports; processes on nodes 2 and 3 map it.  Loads see what the
+# exporter wrote; stores reach it at close_barrier (and at unmap); two
+# importers writing disjoint halves of one page merge; open_barrier makes
+# another importer see them; a read-only map refuses stores (SIGSEGV in a
+# child); a fork child does not inherit the mapping; RSM_MAP_FIXED; a
+# 64 MiB segment through a 4 MiB cache, with checksums; write(2) and
+# read(2) on pages not fetched yet; an unprivileged importer
+# (user-mode-only faults: a syscall on an absent page fails EFAULT, as
+# documented); disconnect while mapped; and a thread blocked in a fault
+# when the link to the exporter is cut: it resumes (zero page) within the
+# node-death bound, and the next close_barrier says RSMERR_CONN_ABORTED.
+set -u
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/remote_lib.sh"
+
+E_ABORTED=40
+E_STILL_MAPPED=10
+E_ALREADY_MAPPED=9
+NODE_DEATH_LIMIT_MS=$(( DEAD_AFTER_MS + 2000 ))
+MIB=1048576
+SEG=0x500001
+PG=4096
+
+net_require
+net_setup 3 || { echo "network setup failed"; exit 1; }
+for i in 1 2 3; do
+	node_conf "$i"
+	node_start "$i" || nok "node $i starts"
+done
+for i in 1 2 3; do
+	check "node $i sees the others up" wait_until 8000 all_up "$i"
+done
+
+probe_start exp 1 export $SEG $((64 * MIB)) 2:0666 3:0666
+check "exporter on node 1 ready" test "$P_LAST" = ready
+e=$(probe_say exp "fill 0 $((64 * MIB)) 5")
+
+# ---- loads ----
+probe_start a 2 import 1 $SEG rw
+check_rc "node 2 connects" 0 "$P_LAST"
+a=$(probe_say a "map 0 $((64 * MIB)) rw")
+check_rc "node 2 maps the whole 64 MiB segment read-write" 0 "$a"
+check_rc "mapping it twice is refused" $E_ALREADY_MAPPED \
+    "$(probe_say a "map 0 $PG rw")"
+for r in "0 1" "1 8" "4095 2" "65536 4096" "$((3 * MIB + 5)) 100000" \
+    "$((64 * MIB - 4096)) 4096"; do
+	set -- $r
+	got=$(probe_say a "mload $1 $2")
+	want=$(probe_say exp "sum $1 $2")
+	check "loads at $1 (+$2) see the exporter's bytes" \
+	    test "$(sum_of "$got")" = "$(sum_of "$want")" -a "$(rc_of "$got")" = 0
+done
+got=$(probe_say a "mload 0 $((64 * MIB))")
+want=$(probe_say exp "sum 0 $((64 * MIB))")
+check "a sequential read of all 64 MiB checksums" \
+    test "$(sum_of "$got")" = "$(sum_of "$want")"
+
+# ---- stores and barriers ----
+probe_say a "mstore 8192 100 9" >/dev/null
+check "a store is not at the exporter before a barrier" \
+    test "$(sum_of "$(probe_say exp "sum 8192 100")")" != \
+    "$(sum_of "$(probe_say a "mload 8192 100")")"
+before=$(probe_say exp "sum 8192 100")
+check_rc "close_barrier" 0 "$(probe_say a bclose)"
+after=$(probe_say exp "sum 8192 100")
+check "after close_barrier the exporter holds the stores" \
+    test "$(sum_of "$after")" = "$(sum_of "$(probe_say a "mload 8192 100")")"
+check "and they changed its bytes" test "$(sum_of "$before")" != "$(sum_of "$after")"
+check "bytes next to the stores are untouched" \
+    test "$(sum_of "$(probe_say exp "sum 8292 3900")")" = \
+    "$(sum_of "$(probe_say a "mload 8292 3900")")"
+probe_say a "mstore $((5 * MIB)) 70000 11" >/dev/null
+check_rc "order_barrier writes back too" 0 "$(probe_say a border)"
+check "the exporter holds those after order_barrier" \
+    test "$(sum_of "$(probe_say exp "sum $((5 * MIB)) 70000")")" = \
+    "$(sum_of "$(probe_say a "mload $((5 * MIB)) 70000")")"
+
+# ---- two importers, disjoint halves of one page, and open_barrier ----
+probe_start b 3 import 1 $SEG rw
+check_rc "node 3 connects" 0 "$P_LAST"
+check_rc "node 3 maps the first MiB" 0 "$(probe_say b "map 0 $MIB rw")"
+probe_say a "mload 16384 4096" >/dev/null
+probe_say b "mload 16384 4096" >/dev/null
+probe_say a "mstore 16384 2048 21" >/dev/null
+probe_say b "mstore 18432 2048 22" >/dev/null
+check_rc "node 2 closes its barrier" 0 "$(probe_say a bclose)"
+check_rc "node 3 closes its barrier" 0 "$(probe_say b bclose)"
+ha=$(probe_say a "mload 16384 2048"); hb=$(probe_say b "mload 18432 2048")
+check "the exporter's page holds both halves (merged)" eval \
+    '[ "$(sum_of "$(probe_say exp "sum 16384 2048")")" = "$(sum_of "$ha")" ] &&
+     [ "$(sum_of "$(probe_say exp "sum 18432 2048")")" = "$(sum_of "$hb")" ]'
+check "before open_barrier node 2 still sees its stale second half" \
+    test "$(sum_of "$(probe_say a "mload 18432 2048")")" != "$(sum_of "$hb")"
+check_rc "node 2 opens a barrier" 0 "$(probe_say a bopen)"
+check "after open_barrier node 2 sees node 3's half" \
+    test "$(sum_of "$(probe_say a "mload 18432 2048")")" = "$(sum_of "$hb")"
+probe_say exp "fill $((2 * MIB)) 4096 31" >/dev/null
+check_rc "node 2 opens again" 0 "$(probe_say a bopen)"
+check "and sees what the exporter wrote meanwhile" \
+    test "$(sum_of "$(probe_say a "mload $((2 * MIB)) 4096")")" = \
+    "$(sum_of "$(probe_say exp "sum $((2 * MIB)) 4096")")"
+
+# ---- unmap writes back; disconnect while mapped ----
+check_rc "disconnect while mapped is refused" $E_STILL_MAPPED \
+    "$(probe_say b disconnect)"
+probe_say b "mstore 40000 500 41" >/dev/null
+s=$(probe_say b "mload 40000 500")
+check_rc "node 3 unmaps" 0 "$(probe_say b unmap)"
+check "its stores reached the exporter at unmap" \
+    test "$(sum_of "$(probe_say exp "sum 40000 500")")" = "$(sum_of "$s")"
+check_rc "then disconnects" 0 "$(probe_say b disconnect)"
+probe_quit b
+
+# ---- read-only map, fork, RSM_MAP_FIXED ----
+probe_start r 3 import 1 $SEG r
+check_rc "node 3 connects read-only" 0 "$P_LAST"
+check_rc "and maps read-only" 0 "$(probe_say r "map $MIB $MIB r")"
+check "loads through it work" test "$(sum_of "$(probe_say r "mload $MIB 4096")")" = \
+    "$(sum_of "$(probe_say exp "sum $MIB 4096")")"
+check "a store through it faults (SIGSEGV in a child)" \
+    test "$(probe_say r "storefault $((MIB + 100))")" = "rc=0 sig=11"
+check "a fork child has no remote mapping (SIGSEGV)" \
+    test "$(probe_say r "forkload $((MIB + 100))")" = "rc=0 sig=11"
+check_rc "unmap" 0 "$(probe_say r unmap)"
+f=$(probe_say r "mapfixed $((3 * MIB)) $MIB r")
+check "RSM_MAP_FIXED maps at the address asked for ($f)" test "$f" = "rc=0 same=1"
+check "and loads there see the segment" \
+    test "$(sum_of "$(probe_say r "mload $((3 * MIB)) $MIB")")" = \
+    "$(sum_of "$(probe_say exp "sum $((3 * MIB)) $MIB")")"
+probe_quit r
+
+# ---- syscalls on pages not fetched yet (a full userfaultfd: root) ----
+probe_start s 3 import 1 $SEG rw
+check_rc "node 3 connects again" 0 "$P_LAST"
+check_rc "maps" 0 "$(probe_say s "map 0 $((64 * MIB)) rw")"
+check "write(2) from unfetched pages carries the exporter's bytes" \
+    test "$(sum_of "$(probe_say s "sysw $((7 * MIB)) 300000")")" = \
+    "$(sum_of "$(probe_say exp "sum $((7 * MIB)) 300000")")"
+w=$(probe_say s "sysr $((9 * MIB)) 200000 51")
+check_rc "read(2) into unfetched pages" 0 "$w"
+check_rc "close_barrier" 0 "$(probe_say s bclose)"
+check "the exporter holds what read(2) stored" \
+    test "$(sum_of "$(probe_say exp "sum $((9 * MIB)) 200000")")" = "$(sum_of "$w")"
+probe_quit s
+
+# ---- a segment larger than the cache ----
+P_ENV_CACHE=4M
+probe_exec() { local n=$1; shift; RSM_MAP_CACHE=$P_ENV_CACHE exec ip netns exec "$(node_ns "$n")" "$@"; }
+probe_start c 3 import 1 $SEG rw
+check_rc "node 3 connects with a 4 MiB cache" 0 "$P_LAST"
+check_rc "and maps all 64 MiB" 0 "$(probe_say c "map 0 $((64 * MIB)) rw")"
+probe_say c "mstore $((10 * MIB)) $((20 * MIB)) 61" >/dev/null
+got=$(probe_say c "mload 0 $((64 * MIB))")
+check_rc "close_barrier after 20 MiB of stores through 4 MiB" 0 "$(probe_say c bclose)"
+check "the whole segment checksums alike on both sides" \
+    test "$(sum_of "$(probe_say exp "sum 0 $((64 * MIB))")")" = "$(sum_of "$got")"
+probe_quit c
+probe_exec() { local n=$1; shift; exec ip netns exec "$(node_ns "$n")" "$@"; }
+
+# ---- an unprivileged importer ----
+P_AS="setpriv --reuid=65534 --regid=65534 --clear-groups"
+probe_start u 3 import 1 $SEG rw
+P_AS=
+check_rc "uid 65534 on node 3 connects" 0 "$P_LAST"
+check_rc "and maps" 0 "$(probe_say u "map 0 $((64 * MIB)) rw")"
+check "its loads see the exporter's bytes" \
+    test "$(sum_of "$(probe_say u "mload $((12 * MIB)) 100000")")" = \
+    "$(sum_of "$(probe_say exp "sum $((12 * MIB)) 100000")")"
+probe_say u "mstore $((12 * MIB)) 1000 71" >/dev/null
+check_rc "its close_barrier" 0 "$(probe_say u bclose)"
+check "its stores reach the exporter" \
+    test "$(sum_of "$(probe_say exp "sum $((12 * MIB)) 1000")")" = \
+    "$(sum_of "$(probe_say u "mload $((12 * MIB)) 1000")")"
+check "write(2) from an unfetched page fails EFAULT (user-mode-only faults)" \
+    test "$(probe_say u "sysw $((30 * MIB)) 4096")" = "rc=-1 errno=14"
+probe_quit u
+
+# ---- a fault blocked on a cut link ----
+check_rc "node 2: a close_barrier before the cut" 0 "$(probe_say a bclose)"
+ip -n "$NET_SW" link set p1 down
+t0=$(now_ms)
+check_rc "a thread touches a page not fetched yet" 0 \
+    "$(probe_say a "tload $((50 * MIB))")"
+j=$(probe_say a "tjoin $((NODE_DEATH_LIMIT_MS + 3000))")
+t=$(( $(now_ms) - t0 ))
+check "the thread resumes with a zero page ($j, $t ms)" \
+    test "$j" = "rc=0 val=0000000000000000"
+check "within $NODE_DEATH_LIMIT_MS ms" test "$t" -lt "$NODE_DEATH_LIMIT_MS"
+check_rc "the next close_barrier reports the loss" $E_ABORTED \
+    "$(probe_say a bclose)"
+check "pages fetched before stay readable" \
+    test "$(rc_of "$(probe_say a "mload 0 4096")")" = 0
+check_rc "unmap" 0 "$(probe_say a unmap)"
+ip -n "$NET_SW" link set p1 up
+probe_quit a
+
+probe_quit exp
+for i in 1 2 3; do
+	node_stop "$i"
+done
+net_summary
