@@ -41,8 +41,15 @@ bench_rsm_net_perf_CPPFLAGS = $(BASE_CPPFLAGS) $(I_UTIL)
 bench_rsm_net_perf_LDADD = librsm.la libproto.la $(PTHREAD_LIBS)
 EXTRA_DIST += bench/run-bench-net.sh
 
+# Remote map (rsm_memseg_import_map of another node) beside get and putv
+# on the same import, in the same run of bench-net.
+noinst_PROGRAMS += bench/rsm_rmap_perf
+bench_rsm_rmap_perf_SOURCES = bench/rsm_rmap_perf.c $(bench_util_sources)
+bench_rsm_rmap_perf_CPPFLAGS = $(BASE_CPPFLAGS) $(I_UTIL)
+bench_rsm_rmap_perf_LDADD = librsm.la libproto.la $(PTHREAD_LIBS)
+
 .PHONY: bench-net
-bench-net: bench/rsm_net_perf rsmd/rsmd rsmadm/rsmadm
+bench-net: bench/rsm_net_perf bench/rsm_rmap_perf rsmd/rsmd rsmadm/rsmadm
 	bash $(top_srcdir)/bench/run-bench-net.sh $(abs_top_builddir)
 
 # The verbs benchmark: rsm over verbs0 beside perftest on the same

@@ -15,6 +15,9 @@
 #   rsm tcp0       8 B put completed by the close barrier (explicit
 #                  mode: open, put, close), 8 B get, 1 MiB put (16 per
 #                  barrier) and get bandwidth
+#   remote map     bench/rsm_rmap_perf: a first touch, a 64 MiB read, a
+#                  first store and close barriers through a map of a
+#                  64 MiB segment, beside get and putv of the same bytes
 #   rsm ucx0       the same figures through ucx0 (the same segment, the
 #                  same UCX_TLS=tcp as ucx_perftest, in rsmd too), when
 #                  both nodes have it
@@ -38,6 +41,8 @@ shift "$bench_shift"
 RSMD=${RSMD:-$build/rsmd/rsmd}
 RSMADM=${RSMADM:-$build/rsmadm/rsmadm}
 NETPERF=${RSM_NET_PERF:-$build/bench/rsm_net_perf}
+RMAPPERF=${RSM_RMAP_PERF:-$build/bench/rsm_rmap_perf}
+RMAP_SEG=0x5f0001
 UCX=${UCX_PERFTEST:-$(command -v ucx_perftest 2>/dev/null)}
 ROUNDS=${ROUNDS:-5}
 REPS=${REPS:-3}
@@ -51,7 +56,7 @@ die() {
 	done
 	exit 2
 }
-for p in "$RSMD" "$RSMADM" "$NETPERF"; do
+for p in "$RSMD" "$RSMADM" "$NETPERF" "$RMAPPERF"; do
 	[ -x "$p" ] || die "$p is missing: build first (make)"
 done
 [ "$(id -u)" -eq 0 ] || die "needs root (network namespaces)"
@@ -166,6 +171,10 @@ bg sock 1 "$NETPERF" sock-server "$addrA" $SOCK_PORT 1800
 wait_until 5000 eval "ip netns exec $nsA ss -Hltn 'sport = :$SOCK_PORT' | grep -q ." ||
     die "plain socket server did not start"
 start_exporter
+# Remote map's own 64 MiB segment.
+bg rmapexp 1 "$RMAPPERF" export $RMAP_SEG $((64 * 1048576)) 1800
+wait_until 10000 has_line rmapexp ready ||
+    { cat "$tmp/rmapexp.err" >&2; die "the remote map's exporter did not start"; }
 
 # ---- UCX: server on node 1, client on node 2 ----
 ucx_port=13400
@@ -206,6 +215,15 @@ for r in $(seq 1 "$ROUNDS"); do
 		sed -n 's/^rsm_/ucx0_/p' "$tmp/client.out" >>"$results"
 	else
 		sed 's/^/    ucx0 client: /' "$tmp/client.err" | head -5 >&2
+	fi
+	# Remote map beside get and putv on the same import and link.
+	if RSM_DEBUG=1 RSM_DAEMON_SOCKET=$(sock_of 2) ip netns exec "$nsB" \
+	    timeout 300 "$RMAPPERF" client -r "$REPS" 1 $RMAP_SEG \
+	    >"$tmp/rmap.out" 2>"$tmp/rmap.err"; then
+		cat "$tmp/rmap.out" >>"$results"
+		rmap_mode=$(sed -n 's/^librsm: remote map .*: //p' "$tmp/rmap.err" | head -1)
+	else
+		sed 's/^/    rmap client: /' "$tmp/rmap.err" | head -5 >&2
 	fi
 	if [ -n "$UCX" ]; then
 		# Latency: field 3, the median iteration (half a round trip
@@ -275,7 +293,7 @@ for r in $(seq 1 "$FAIL_ROUNDS"); do
 done
 
 # ---- the table ----
-awk -v have_ucx="${UCX:+1}" -v dead="$DEAD_AFTER_MS" "$bench_awk_lib"'
+awk -v have_ucx="${UCX:+1}" -v dead="$DEAD_AFTER_MS" -v rmap_mode="${rmap_mode:-}" "$bench_awk_lib"'
 function ms(x) { return x == "" ? "n/a" : x ~ /^[0-9.]+$/ ? sprintf("%.1f ms", x) : x }
 function us(x) { return x == "" ? "n/a" : sprintf("%.1f us", x) }
 function gbs(x) { return x == "" ? "n/a" : sprintf("%.2f GB/s", x / 1e9) }
@@ -367,6 +385,35 @@ END {
 		printf "%-30s %12s\n", "get 1 MiB bandwidth", gbs(ugbw)
 		target("", "", ">= 1.0x UCX ucp_put_bw", ubw == "" ? "" : ugbw / ubw, ugbw >= ubw)
 		beside("beside tcp0", gbw == "" ? "" : ugbw / gbw)
+	}
+	rf = median("rmap_fault_ns"); if (rf != "") rf /= 1000
+	g4 = median("get4k_ns"); if (g4 != "") g4 /= 1000
+	g64 = median("get64k_ns"); if (g64 != "") g64 /= 1000
+	rseq = median("rmap_seq_Bps")
+	gseq = median("get_seq_Bps")
+	rseqro = median("rmap_seq_ro_Bps")
+	rw1 = median("rmap_write1_ns"); if (rw1 != "") rw1 /= 1000
+	rc0 = median("rmap_close0_ns"); if (rc0 != "") rc0 /= 1000
+	rc1 = median("rmap_close1_ns"); if (rc1 != "") rc1 /= 1000
+	pv1 = median("putv1_ns"); if (pv1 != "") pv1 /= 1000
+	if (rf == "")
+		printf "\nrsm remote map: not measured (its client failed)\n"
+	else {
+		printf "\n%-30s %12s  %-34s %7s  %s\n", "rsm remote map, tcp0", "median", "target", "ratio", "result"
+		printf "(%s)\n", rmap_mode
+		printf "%-30s %12s\n", "first touch (one page)", us(rf)
+		target("", "", "<= 2.5x rsm get 4 KiB", g4 == "" ? "" : rf / g4, rf <= 2.5 * g4)
+		beside("beside rsm get 64 KiB", g64 == "" ? "" : rf / g64)
+		printf "%-30s %12s\n", "sequential read 64 MiB, rw map", gbs(rseq)
+		target("", "", ">= 0.8x rsm get 1 MiB, same bytes", gseq == "" ? "" : rseq / gseq, rseq >= 0.8 * gseq)
+		printf "%-30s %12s\n", "the same, read-only map", gbs(rseqro)
+		target("", "", ">= 0.8x rsm get 1 MiB, same bytes", gseq == "" ? "" : rseqro / gseq, rseqro >= 0.8 * gseq)
+		printf "%-30s %12s\n", "first store to a page", us(rw1)
+		target("", "", "< 2 us (ratio to 2 us)", rw1 / 2, rw1 < 2)
+		printf "%-30s %12s\n", "close, nothing dirty, 64 MiB", us(rc0)
+		target("", "", "< 50 us (ratio to 50 us)", rc0 / 50, rc0 < 50)
+		printf "%-30s %12s\n", "close, 1% of pages dirty", us(rc1)
+		target("", "", "<= 1.3x putv of the same bytes", pv1 == "" ? "" : rc1 / pv1, rc1 <= 1.3 * pv1)
 	}
 	for (k in err)
 		if (k !~ /^fail_/)

@@ -8,6 +8,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -422,6 +424,11 @@ remote_map_locked(struct rsm_import *im, uint32_t perm, size_t off,
 	}
 	im->rmap = r;
 	*address = addr;
+	/* Which fault and tracking machinery the kernel gave (rmap.h). */
+	if (getenv("RSM_DEBUG") != NULL)
+		fprintf(stderr, "librsm: remote map of segment %#x of node %u,"
+		    " %zu bytes at offset %zu: %s\n", (unsigned)im->segid,
+		    (unsigned)im->node, len, off, rsm_rmap_mode(r));
 	return RSM_SUCCESS;
 }
 

@@ -69,7 +69,10 @@ void	 rsm_rmap_close(struct rsm_rmap *r);
  */
 void	 rsm_rmap_ref(struct rsm_rmap *r);
 void	 rsm_rmap_unref(struct rsm_rmap *r);
-/* How faults are taken: "userfaultfd" or "userfaultfd user-mode-only". */
+/*
+ * How faults are taken and stores found: "userfaultfd" or "userfaultfd
+ * user-mode-only", then "wp-async", "twins" or "read-only".
+ */
 const char *rsm_rmap_mode(const struct rsm_rmap *r);
 
 #pragma GCC visibility pop

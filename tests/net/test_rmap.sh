@@ -25,6 +25,11 @@ MIB=1048576
 SEG=0x500001
 PG=4096
 
+# $P_ENV: the environment of the next probe (RSM_DEBUG=1 makes librsm
+# say which fault and write tracking a remote map uses).
+probe_exec() { local n=$1; shift; exec ip netns exec "$(node_ns "$n")" env ${P_ENV:-} "$@"; }
+P_ENV=RSM_DEBUG=1
+
 net_require
 net_setup 3 || { echo "network setup failed"; exit 1; }
 for i in 1 2 3; do
@@ -44,6 +49,14 @@ probe_start a 2 import 1 $SEG rw
 check_rc "node 2 connects" 0 "$P_LAST"
 a=$(probe_say a "map 0 $((64 * MIB)) rw")
 check_rc "node 2 maps the whole 64 MiB segment read-write" 0 "$a"
+check "librsm says how (RSM_DEBUG): $(tail -1 "$NET_DIR/a.err")" \
+    grep -q "remote map of segment $SEG of node 1, $((64 * MIB)) bytes at offset 0: userfaultfd" "$NET_DIR/a.err"
+# Linux 6.7 and later track stores with asynchronous write-protection.
+kv=$(uname -r | awk -F. '{ print $1 * 1000 + $2 }')
+if [ "$kv" -ge 6007 ]; then
+	check "on Linux $(uname -r) stores are tracked with wp-async" \
+	    grep -q ": userfaultfd, wp-async$" "$NET_DIR/a.err"
+fi
 check_rc "mapping it twice is refused" $E_ALREADY_MAPPED \
     "$(probe_say a "map 0 $PG rw")"
 for r in "0 1" "1 8" "4095 2" "65536 4096" "$((3 * MIB + 5)) 100000" \
@@ -147,9 +160,26 @@ check "the exporter holds what read(2) stored" \
     test "$(sum_of "$(probe_say exp "sum $((9 * MIB)) 200000")")" = "$(sum_of "$w")"
 probe_quit s
 
+# ---- stores found by comparing twins (kernels before 6.7) ----
+P_ENV="RSM_DEBUG=1 RSM_MAP_TRACK=twin"
+probe_start t 3 import 1 $SEG rw
+check_rc "node 3 connects (RSM_MAP_TRACK=twin)" 0 "$P_LAST"
+check_rc "maps" 0 "$(probe_say t "map 0 $((4 * MIB)) rw")"
+check "librsm says it compares twins" grep -q ": userfaultfd, twins$" "$NET_DIR/t.err"
+probe_say t "mload 0 $((4 * MIB))" >/dev/null
+probe_say t "mstore 300000 5000 81" >/dev/null
+probe_say t "mstore $((3 * MIB)) 3 82" >/dev/null
+check_rc "close_barrier" 0 "$(probe_say t bclose)"
+check "the exporter holds both stores" eval \
+    '[ "$(sum_of "$(probe_say exp "sum 300000 5000")")" = "$(sum_of "$(probe_say t "mload 300000 5000")")" ] &&
+     [ "$(sum_of "$(probe_say exp "sum $((3 * MIB)) 3")")" = "$(sum_of "$(probe_say t "mload $((3 * MIB)) 3")")" ]'
+check "and nothing else changed" test \
+    "$(sum_of "$(probe_say exp "sum 0 $((4 * MIB))")")" = \
+    "$(sum_of "$(probe_say t "mload 0 $((4 * MIB))")")"
+probe_quit t
+
 # ---- a segment larger than the cache ----
-P_ENV_CACHE=4M
-probe_exec() { local n=$1; shift; RSM_MAP_CACHE=$P_ENV_CACHE exec ip netns exec "$(node_ns "$n")" "$@"; }
+P_ENV="RSM_DEBUG=1 RSM_MAP_CACHE=4M"
 probe_start c 3 import 1 $SEG rw
 check_rc "node 3 connects with a 4 MiB cache" 0 "$P_LAST"
 check_rc "and maps all 64 MiB" 0 "$(probe_say c "map 0 $((64 * MIB)) rw")"
@@ -159,7 +189,7 @@ check_rc "close_barrier after 20 MiB of stores through 4 MiB" 0 "$(probe_say c b
 check "the whole segment checksums alike on both sides" \
     test "$(sum_of "$(probe_say exp "sum 0 $((64 * MIB))")")" = "$(sum_of "$got")"
 probe_quit c
-probe_exec() { local n=$1; shift; exec ip netns exec "$(node_ns "$n")" "$@"; }
+P_ENV=RSM_DEBUG=1
 
 # ---- an unprivileged importer ----
 P_AS="setpriv --reuid=65534 --regid=65534 --clear-groups"
@@ -167,6 +197,8 @@ probe_start u 3 import 1 $SEG rw
 P_AS=
 check_rc "uid 65534 on node 3 connects" 0 "$P_LAST"
 check_rc "and maps" 0 "$(probe_say u "map 0 $((64 * MIB)) rw")"
+check "librsm says its faults are user-mode only" \
+    grep -q ": userfaultfd user-mode-only" "$NET_DIR/u.err"
 check "its loads see the exporter's bytes" \
     test "$(sum_of "$(probe_say u "mload $((12 * MIB)) 100000")")" = \
     "$(sum_of "$(probe_say exp "sum $((12 * MIB)) 100000")")"
