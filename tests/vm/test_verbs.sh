@@ -6,7 +6,8 @@
 # (nodes 1 and 2, peers of each other).  A process on node 2 imports a
 # segment exported on node 1 through verbs0 and moves data by RDMA:
 # put/get/putv/getv and explicit barriers from 1 B to 16 MiB with
-# checksums, a signal carried by a SEND (also before any put/get, as the
+# checksums, a remote map (loads, stores, barriers through
+# rsm_memseg_import_map), a signal carried by a SEND (also before any put/get, as the
 # queue pair connects with the import), a read-only import that cannot
 # write, a read-only importer that steals a read-write importer's rkey
 # (verbs_forge: refused by the hardware, as each queue pair has its own
@@ -159,6 +160,29 @@ check_rc "the exporter is woken by it" 0 "$(probe_say exp "wait 5000")"
 check "that signal came over its queue pair" test \
     "$(grep -c 'signal over a verbs queue pair' "$(node_log 1)")" -gt "$nsig"
 probe_quit fresh
+
+# ---- remote map over verbs0: loads and stores through the mapping ----
+RSM_DEBUG=1 probe_start rm 2 import 1 $SEG rw
+check_rc "an import for a remote map connects" 0 "$P_LAST"
+check_rc "and maps all 16 MiB" 0 "$(probe_say rm "map 0 $((16 * MIB)) rw")"
+check "librsm says how: $(grep 'remote map' "$NET_DIR/rm.err" | tail -1)" \
+    grep -q "remote map of segment $SEG of node 1, $((16 * MIB)) bytes at offset 0: userfaultfd" "$NET_DIR/rm.err"
+a=$(probe_say rm "mload 0 $((16 * MIB))")
+check "loads of all 16 MiB see the exporter's bytes" \
+    test "$(sum_of "$a")" = "$(sum_of "$(probe_say exp "sum 0 $((16 * MIB))")")"
+probe_say rm "mstore 4100 3000 91" >/dev/null
+probe_say rm "mstore $((9 * MIB)) 70000 92" >/dev/null
+check_rc "close_barrier sends the stores" 0 "$(probe_say rm bclose)"
+check "the exporter holds them, and nothing else changed" \
+    test "$(sum_of "$(probe_say exp "sum 0 $((16 * MIB))")")" = \
+    "$(sum_of "$(probe_say rm "mload 0 $((16 * MIB))")")"
+probe_say exp "fill $MIB 4096 93" >/dev/null
+check_rc "open_barrier" 0 "$(probe_say rm bopen)"
+check "then loads see what the exporter wrote" \
+    test "$(sum_of "$(probe_say rm "mload $MIB 4096")")" = \
+    "$(sum_of "$(probe_say exp "sum $MIB 4096")")"
+check_rc "unmap" 0 "$(probe_say rm unmap)"
+probe_quit rm
 
 # ---- a read-only importer using a read-write importer's rkey ----
 a=$(RSM_DAEMON_SOCKET=$(node_sock 2) timeout 60 "$FORGE" 1 $SEG 2>&1)
