@@ -6,13 +6,15 @@
 # exporter wrote; stores reach it at close_barrier (and at unmap); two
 # importers writing disjoint halves of one page merge; open_barrier makes
 # another importer see them; a read-only map refuses stores (SIGSEGV in a
-# child); a fork child does not inherit the mapping; RSM_MAP_FIXED; a
-# 64 MiB segment through a 4 MiB cache, with checksums; write(2) and
+# child); a fork child does not inherit the mapping; RSM_MAP_FIXED;
+# stores found by twins (RSM_MAP_TRACK=twin); write(2) and
 # read(2) on pages not fetched yet; an unprivileged importer
 # (user-mode-only faults: a syscall on an absent page fails EFAULT, as
-# documented); disconnect while mapped; and a thread blocked in a fault
+# documented); disconnect while mapped; a thread blocked in a fault
 # when the link to the exporter is cut: it resumes (zero page) within the
-# node-death bound, and the next close_barrier says RSMERR_CONN_ABORTED.
+# node-death bound, and the next close_barrier says RSMERR_CONN_ABORTED;
+# the exporter killed with kill -9: the same.  A 256 MiB segment goes
+# through a 16 MiB cache with checksums.
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/remote_lib.sh"
@@ -178,17 +180,25 @@ check "and nothing else changed" test \
     "$(sum_of "$(probe_say t "mload 0 $((4 * MIB))")")"
 probe_quit t
 
-# ---- a segment larger than the cache ----
-P_ENV="RSM_DEBUG=1 RSM_MAP_CACHE=4M"
-probe_start c 3 import 1 $SEG rw
-check_rc "node 3 connects with a 4 MiB cache" 0 "$P_LAST"
-check_rc "and maps all 64 MiB" 0 "$(probe_say c "map 0 $((64 * MIB)) rw")"
-probe_say c "mstore $((10 * MIB)) $((20 * MIB)) 61" >/dev/null
-got=$(probe_say c "mload 0 $((64 * MIB))")
-check_rc "close_barrier after 20 MiB of stores through 4 MiB" 0 "$(probe_say c bclose)"
+# ---- a segment larger than the cache: 256 MiB through 16 MiB ----
+BIG=0x500002
+probe_start big 1 export $BIG $((256 * MIB)) 3:0666
+check "a 256 MiB exporter on node 1 ready" test "$P_LAST" = ready
+probe_say big "fill 0 $((256 * MIB)) 6" >/dev/null
+P_ENV="RSM_DEBUG=1 RSM_MAP_CACHE=16M"
+probe_start c 3 import 1 $BIG rw
+check_rc "node 3 connects with a 16 MiB cache" 0 "$P_LAST"
+check_rc "and maps all 256 MiB" 0 "$(probe_say c "map 0 $((256 * MIB)) rw")"
+probe_say c "mstore $((10 * MIB)) $((100 * MIB)) 61" >/dev/null
+got=$(probe_say c "mload 0 $((256 * MIB))")
+check_rc "close_barrier after 100 MiB of stores through 16 MiB" 0 "$(probe_say c bclose)"
 check "the whole segment checksums alike on both sides" \
-    test "$(sum_of "$(probe_say exp "sum 0 $((64 * MIB))")")" = "$(sum_of "$got")"
+    test "$(sum_of "$(probe_say big "sum 0 $((256 * MIB))")")" = "$(sum_of "$got")"
+check_rc "unmap" 0 "$(probe_say c unmap)"
+check "the cache dropped pages to stay within 16 MiB: $(grep 'remote map closed' "$NET_DIR/c.err" | tail -1)" \
+    grep -Eq "closed: .* [1-9][0-9]* pages dropped" "$NET_DIR/c.err"
 probe_quit c
+probe_quit big
 P_ENV=RSM_DEBUG=1
 
 # ---- an unprivileged importer ----
@@ -230,7 +240,23 @@ check_rc "unmap" 0 "$(probe_say a unmap)"
 ip -n "$NET_SW" link set p1 up
 probe_quit a
 
-probe_quit exp
+# ---- the exporter killed: a first touch gets a zero page, the barrier fails ----
+P_ENV=
+check "node 2 sees node 1 again after the cut" wait_until 10000 all_up 2
+probe_start k 2 import 1 $SEG rw
+check_rc "node 2 connects once more" 0 "$P_LAST"
+check_rc "and maps" 0 "$(probe_say k "map 0 $((64 * MIB)) rw")"
+check "a load before" test "$(rc_of "$(probe_say k "mload 0 4096")")" = 0
+probe_kill9 exp
+check "the revocation reaches the map: a first touch then gives a zero page" \
+    wait_until 3000 eval '[ "$(probe_say k "tload $((40 * MIB))" >/dev/null; probe_say k "tjoin 2000")" = "rc=0 val=0000000000000000" ]'
+check_rc "and close_barrier fails aborted" $E_ABORTED "$(probe_say k bclose)"
+check "pages fetched before stay readable" \
+    test "$(rc_of "$(probe_say k "mload 0 4096")")" = 0
+check_rc "unmap" 0 "$(probe_say k unmap)"
+check_rc "disconnect" 0 "$(probe_say k disconnect)"
+probe_quit k
+
 for i in 1 2 3; do
 	node_stop "$i"
 done
