@@ -87,7 +87,8 @@ meta_write(const char *dir, const struct dseg_meta *m)
 			close(fd);
 		return -1;
 	}
-	fprintf(f, "%s\nsegid %#" PRIx32 "\nsize %" PRIu64 "\nmode %04" PRIo32
+	/* Numbers as C writes them: base 0 reads each back (0 octal, 0x). */
+	fprintf(f, "%s\nsegid %#" PRIx32 "\nsize %" PRIu64 "\nmode %#" PRIo32
 	    "\nuid %" PRIu32 "\ngid %" PRIu32 "\nflags %" PRIu32 "\nacl %"
 	    PRIu32 "\n", META_MAGIC, m->segid, m->size, m->mode, m->uid,
 	    m->gid, m->flags, m->acl_len);
@@ -103,12 +104,40 @@ meta_write(const char *dir, const struct dseg_meta *m)
 }
 
 /*
- * Read back what meta_write wrote, line by line, every field required
- * and in order; anything else is not ours and is left alone.
+ * One "KEY NUMBER" line of a metadata file, the number whole and in
+ * range (base 0: as written, 0x hex, 0 octal).
+ */
+static int
+meta_field(FILE *f, const char *key, uint64_t max, uint64_t *v)
+{
+	char line[128], *end;
+	size_t klen = strlen(key);
+	unsigned long long x;
+
+	if (fgets(line, sizeof(line), f) == NULL ||
+	    strncmp(line, key, klen) != 0 || line[klen] != ' ' ||
+	    line[klen + 1] < '0' || line[klen + 1] > '9')
+		return -1;
+	errno = 0;
+	x = strtoull(line + klen + 1, &end, 0);
+	if (errno != 0 || strcmp(end, "\n") != 0 || x > max)
+		return -1;
+	*v = x;
+	return 0;
+}
+
+/*
+ * Read back what meta_write wrote, line by line, every field required,
+ * in order and in range; anything else is not ours and is left alone.
  */
 static int
 meta_read(const char *path, struct dseg_meta *m)
 {
+	uint64_t v[7], node, perm;
+	static const char *const keys[] = { "segid", "size", "mode", "uid",
+	    "gid", "flags", "acl" };
+	const uint64_t max[] = { UINT32_MAX, UINT64_MAX, 0777, UINT32_MAX,
+	    UINT32_MAX, RSM_DSEG_FLAGS, RSM_ACL_MAX };
 	char line[128];
 	FILE *f;
 	uint32_t i;
@@ -117,27 +146,38 @@ meta_read(const char *path, struct dseg_meta *m)
 	memset(m, 0, sizeof(*m));
 	if ((f = fopen(path, "re")) == NULL)
 		return -1;
-#define LINE(fmt, ...) (fgets(line, sizeof(line), f) != NULL && \
-	    sscanf(line, fmt "\n", __VA_ARGS__) == 1)
 	if (fgets(line, sizeof(line), f) == NULL ||
 	    strcmp(line, META_MAGIC "\n") != 0)
 		goto out;
-	if (!LINE("segid %" SCNx32, &m->segid) ||
-	    !LINE("size %" SCNu64, &m->size) ||
-	    !LINE("mode %" SCNo32, &m->mode) ||
-	    !LINE("uid %" SCNu32, &m->uid) || !LINE("gid %" SCNu32, &m->gid) ||
-	    !LINE("flags %" SCNu32, &m->flags) ||
-	    !LINE("acl %" SCNu32, &m->acl_len))
-		goto out;
-#undef LINE
-	if (m->mode > 0777 || m->acl_len > RSM_ACL_MAX ||
-	    (m->flags & ~RSM_DSEG_FLAGS) != 0)
-		goto out;
-	for (i = 0; i < m->acl_len; i++)
-		if (fgets(line, sizeof(line), f) == NULL ||
-		    sscanf(line, "ace %" SCNu32 " %" SCNo32 "\n",
-		    &m->acl[i].node, &m->acl[i].perm) != 2)
+	for (i = 0; i < 7; i++)
+		if (meta_field(f, keys[i], max[i], &v[i]) == -1)
 			goto out;
+	m->segid = (uint32_t)v[0];
+	m->size = v[1];
+	m->mode = (uint32_t)v[2];
+	m->uid = (uint32_t)v[3];
+	m->gid = (uint32_t)v[4];
+	m->flags = (uint32_t)v[5];
+	m->acl_len = (uint32_t)v[6];
+	for (i = 0; i < m->acl_len; i++) {
+		/* "ace NODE PERM": two fields, so two lines' worth of checks. */
+		char *sp, *end;
+
+		if (fgets(line, sizeof(line), f) == NULL ||
+		    strncmp(line, "ace ", 4) != 0)
+			goto out;
+		errno = 0;
+		node = strtoull(line + 4, &sp, 10);
+		if (sp == line + 4 || *sp != ' ' || errno != 0 ||
+		    node > RSM_NODE_ID_MAX)
+			goto out;
+		perm = strtoull(sp + 1, &end, 8);
+		if (end == sp + 1 || strcmp(end, "\n") != 0 || errno != 0 ||
+		    perm > RSMD_ACL_PERM_MAX)
+			goto out;
+		m->acl[i].node = (uint32_t)node;
+		m->acl[i].perm = (uint32_t)perm;
+	}
 	ok = fgets(line, sizeof(line), f) == NULL;
 out:
 	fclose(f);

@@ -149,6 +149,9 @@ TESTS += tests/net/test_peers.sh tests/net/test_cluster.sh \
 	tests/net/test_peer_tamper.sh
 EXTRA_DIST += tests/net/test_manual.sh tests/net/test_simul.sh tests/net/test_on_demand.sh \
 	tests/net/test_peer_tamper.sh tests/net/tamper_proxy.py
+# Daemon segments (rsmadm segment) imported on both nodes, and re-adopted.
+TESTS += tests/net/test_segment.sh
+EXTRA_DIST += tests/net/test_segment.sh
 if HAVE_UCX
 TESTS += tests/net/test_ucx.sh
 endif
