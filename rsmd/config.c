@@ -476,12 +476,6 @@ conf_handler(void *user, const char *section, const char *name,
 			    name, value);
 			return 0;
 		}
-		/* Room for the file names daemon segments add (dseg.c). */
-		if (strcmp(name, "segment_dir") == 0 && strlen(value) > 1024) {
-			conf_error(p, "%s: \"%s\" is longer than 1024 bytes",
-			    name, value);
-			return 0;
-		}
 		if (strcmp(name, "socket") == 0 &&
 		    strlen(value) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
 			conf_error(p, "%s: \"%s\" is too long for a socket path",
