@@ -18,6 +18,30 @@
 #include "rsmadm.h"
 #include "rsmapi.h"
 
+/*
+ * The connection, opened only once the command line has been parsed, so
+ * that a usage error is one with or without a daemon.
+ */
+struct seg_conn {
+	struct adm_conn	 c;
+	const char	*path;
+	int		 open;
+};
+
+static int
+conn(struct seg_conn *x, struct adm_conn **cp)
+{
+	int rc;
+
+	if (!x->open) {
+		if ((rc = adm_open(&x->c, x->path)) != 0)
+			return rc;
+		x->open = 1;
+	}
+	*cp = &x->c;
+	return 0;
+}
+
 static int
 usage_error(const char *fmt, const char *arg)
 {
@@ -163,8 +187,9 @@ parse_acl(const char *s, struct rsm_msg_dseg_create *m)
 }
 
 static int
-do_create(struct adm_conn *c, int argc, char *argv[])
+do_create(struct seg_conn *x, int argc, char *argv[])
 {
+	struct adm_conn *c;
 	union {
 		struct rsm_msg_dseg_create m;
 		unsigned char b[sizeof(struct rsm_msg_dseg_create) +
@@ -209,19 +234,25 @@ do_create(struct adm_conn *c, int argc, char *argv[])
 			return usage_error("\"%s\" is not an access list "
 			    "(NODE:PERM,..., at most 64)", a);
 	}
+	if ((i = conn(x, &c)) != 0)
+		return i;
 	return adm_call(c, RSM_MSG_DSEG_CREATE, &u, sizeof(u.m) +
 	    u.m.acl_len * sizeof(struct rsm_wire_ace), NULL, 0, NULL);
 }
 
 static int
-do_remove(struct adm_conn *c, int argc, char *argv[])
+do_remove(struct seg_conn *x, int argc, char *argv[])
 {
+	struct adm_conn *c;
 	struct rsm_msg_dseg_id m = { 0, 0 };
+	int rc;
 
 	if (argc != 1)
 		return usage_error("%s", "remove takes one ID");
 	if (parse_id(argv[0], &m.segid) != 0)
 		return ADM_EXIT_USAGE;
+	if ((rc = conn(x, &c)) != 0)
+		return rc;
 	return adm_call(c, RSM_MSG_DSEG_REMOVE, &m, sizeof(m), NULL, 0, NULL);
 }
 
@@ -251,8 +282,9 @@ read_chunk(struct adm_conn *c, uint32_t segid, uint64_t off, uint32_t len,
 }
 
 static int
-do_read(struct adm_conn *c, int argc, char *argv[])
+do_read(struct seg_conn *x, int argc, char *argv[])
 {
+	struct adm_conn *c;
 	unsigned char buf[RSM_DSEG_IO_MAX];
 	uint64_t off, len;
 	uint32_t segid, n;
@@ -267,6 +299,8 @@ do_read(struct adm_conn *c, int argc, char *argv[])
 	if (parse_u64(argv[2], 0, UINT64_MAX - off, &len) == -1 || len == 0)
 		return usage_error("\"%s\" is not a length (1 .. the end)",
 		    argv[2]);
+	if ((rc = conn(x, &c)) != 0)
+		return rc;
 	/*
 	 * Ask for the last byte first: a range past the end is refused
 	 * before anything reaches stdout.
@@ -311,8 +345,9 @@ dseg_size(struct adm_conn *c, uint32_t segid, uint64_t *size)
 }
 
 static int
-do_write(struct adm_conn *c, int argc, char *argv[])
+do_write(struct seg_conn *x, int argc, char *argv[])
 {
+	struct adm_conn *c;
 	union {
 		struct rsm_msg_dseg_io q;
 		unsigned char b[sizeof(struct rsm_msg_dseg_io) +
@@ -330,7 +365,7 @@ do_write(struct adm_conn *c, int argc, char *argv[])
 		return ADM_EXIT_USAGE;
 	if (parse_u64(argv[1], 0, UINT64_MAX, &off) == -1)
 		return usage_error("\"%s\" is not an offset", argv[1]);
-	if ((rc = dseg_size(c, segid, &size)) != 0)
+	if ((rc = conn(x, &c)) != 0 || (rc = dseg_size(c, segid, &size)) != 0)
 		return rc;
 	if (off >= size) {
 		fprintf(stderr, "rsmadm: offset %" PRIu64 " is past the end "
@@ -377,15 +412,16 @@ do_write(struct adm_conn *c, int argc, char *argv[])
 }
 
 static int
-do_list(struct adm_conn *c, int argc, const struct adm_output *out)
+do_list(struct seg_conn *x, int argc, const struct adm_output *out)
 {
+	struct adm_conn *c;
 	struct adm_segments l;
 	size_t i, k;
 	int rc;
 
 	if (argc != 0)
 		return usage_error("%s", "list takes no argument");
-	if ((rc = adm_get_segments(c, &l)) != 0)
+	if ((rc = conn(x, &c)) != 0 || (rc = adm_get_segments(c, &l)) != 0)
 		return rc;
 	/* The daemon's own: the segments whose owner is rsmd's pid. */
 	for (i = k = 0; i < l.n; i++)
@@ -403,7 +439,7 @@ adm_segment(int argc, char *argv[], const char *path,
 {
 	static const char *const words[] = { "create", "remove", "read",
 	    "write", "list", NULL };
-	struct adm_conn c;
+	struct seg_conn x = { .path = path, .open = 0 };
 	const char *w;
 	int i, rc;
 
@@ -414,18 +450,17 @@ adm_segment(int argc, char *argv[], const char *path,
 		;
 	if (words[i] == NULL)
 		return usage_error("unknown subcommand \"%s\"", w);
-	if ((rc = adm_open(&c, path)) != 0)
-		return rc;
 	argc -= 2;
 	argv += 2;
 	switch (i) {
-	case 0: rc = do_create(&c, argc, argv); break;
-	case 1: rc = do_remove(&c, argc, argv); break;
-	case 2: rc = do_read(&c, argc, argv); break;
-	case 3: rc = do_write(&c, argc, argv); break;
-	default: rc = do_list(&c, argc, out); break;
+	case 0: rc = do_create(&x, argc, argv); break;
+	case 1: rc = do_remove(&x, argc, argv); break;
+	case 2: rc = do_read(&x, argc, argv); break;
+	case 3: rc = do_write(&x, argc, argv); break;
+	default: rc = do_list(&x, argc, out); break;
 	}
-	adm_close(&c);
+	if (x.open)
+		adm_close(&x.c);
 	if (rc == -1 || fflush(stdout) != 0 || ferror(stdout)) {
 		perror("rsmadm: writing output");
 		rc = ADM_EXIT_USAGE;
