@@ -300,7 +300,8 @@ dseg_make(struct rsmd *rs, const struct dseg_meta *m, int fd,
 	}
 	if (fresh && (rc = memory_new(rs, m, &fd)) != RSM_SUCCESS) {
 		*why = rc == RSMERR_BAD_MODE ? "huge pages need a memfd, not "
-		    "segment_dir" : "no memory for it";
+		    "segment_dir" : rc == RSMERR_BAD_LENGTH ? "the size is "
+		    "not a multiple of the huge page size" : "no memory for it";
 		goto undo;
 	}
 	if ((rc = segment_map(fd, m->size, 0, &map)) != RSM_SUCCESS) {

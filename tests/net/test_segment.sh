@@ -191,6 +191,22 @@ check "a write to an unknown id" expect_fail 3 "no segment" \
     sh -c "echo x | $RSMADM_BIN -s $(node_sock 1) segment write 0x500099 0"
 check "huge pages with segment_dir" expect_fail 3 RSMERR_BAD_MODE \
     adm 1 segment create 0x500030 2M --hugepages
+# Huge pages (node 2: memfds): the size a multiple of the huge page size,
+# the pages reserved; without reserved ones, no memory.
+hp_free=$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)
+if [ -d /sys/kernel/mm/hugepages ]; then
+	check "huge pages for a size that is not a multiple of theirs" \
+	    expect_fail 3 RSMERR_BAD_LENGTH \
+	    adm 2 segment create 0x500031 4K --hugepages
+	if [ "${hp_free:-0}" = 0 ]; then
+		check "huge pages with none reserved" expect_fail 3 \
+		    RSMERR_INSUFFICIENT_MEM \
+		    adm 2 segment create 0x500031 2M --hugepages
+	else
+		check "huge pages" adm 2 segment create 0x500031 2M --hugepages
+		adm 2 segment remove 0x500031
+	fi
+fi
 check "an unknown subcommand" expect_fail 1 "unknown subcommand" \
     adm 1 segment frob
 check "rsmd 1 is still running, the same process" rsmd1_alive
