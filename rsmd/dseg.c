@@ -291,8 +291,11 @@ dseg_make(struct rsmd *rs, const struct dseg_meta *m, int fd,
 	reg_owner_init(&d->owner, (uid_t)m->uid, (gid_t)m->gid, getpid());
 	d->segid = m->segid;
 	d->flags = m->flags;
-	rc = reg_export_add(reg, &d->owner, m->size, 0, m->mode,
-	    RSM_XPORT_SHM, &s);
+	/*
+	 * No controller exported it (xport 0): it is no loopback segment,
+	 * so every controller reaches it.
+	 */
+	rc = reg_export_add(reg, &d->owner, m->size, 0, m->mode, 0, &s);
 	if (rc != RSM_SUCCESS) {
 		*why = "a node limit or the owner's quota";
 		free(d);
