@@ -282,6 +282,12 @@ a=$(probe_say impr "get 8188 4")
 check "and reads its bytes" test "$(sum_of "$a")" = \
     "$(printf kept | fnv)"
 probe_quit impr
+RSM_PROBE_CTLR=loopback P_AS=$NOBODY probe_start imprl 1 import 1 0x500012 r
+check_rc "and on node 1, read-only, through loopback" 0 "$P_LAST"
+a=$(probe_say imprl "get 8188 4")
+check "the read-only reopen of its file holds its bytes" \
+    test "$(sum_of "$a")" = "$(printf kept | fnv)"
+probe_quit imprl
 node_stop 2
 node_start 2 || nok "node 2 restarts"
 check "node 2's memfd segment died with its rsmd" \
