@@ -47,6 +47,10 @@ struct msg_desc {
 #define PSZ_event		sizeof(struct rsm_msg_event)
 #define PSZ_revoked		sizeof(struct rsm_msg_revoked)
 #define PSZ_rebound		sizeof(struct rsm_msg_rebound)
+#define PSZ_dseg_create		sizeof(struct rsm_msg_dseg_create)
+#define PSZ_dseg_id		sizeof(struct rsm_msg_dseg_id)
+#define PSZ_dseg_io		sizeof(struct rsm_msg_dseg_io)
+#define PSZ_dseg_data		sizeof(struct rsm_msg_dseg_data)
 
 static const struct msg_desc *
 desc_of(uint16_t type)
@@ -130,6 +134,82 @@ check_publish(const void *payload, size_t plen)
 	if (p->acl_len > RSM_ACL_MAX)
 		return RSM_MSGCHK_FIELD;
 	if (plen != sizeof(*p) + (size_t)p->acl_len * sizeof(struct rsm_wire_ace))
+		return RSM_MSGCHK_SIZE;
+	return 0;
+}
+
+_Static_assert(sizeof(struct rsm_msg_hdr) + sizeof(struct rsm_msg_dseg_io) +
+    RSM_DSEG_IO_MAX <= RSM_MSG_MAX, "a DSEG_WRITE fits");
+_Static_assert(sizeof(struct rsm_msg_hdr) + sizeof(struct rsm_msg_dseg_create)
+    + RSM_ACL_MAX * sizeof(struct rsm_wire_ace) <= RSM_MSG_MAX,
+    "a DSEG_CREATE fits");
+
+/*
+ * The daemon-segment requests: counted lists and data exact for their
+ * counts, flags and mode within their ranges, padding zero.  Ranges the
+ * daemon's configuration decides (segid, size) are the daemon's to check.
+ */
+static int
+check_dseg_req(uint16_t type, const void *payload, size_t plen)
+{
+	switch (type) {
+	case RSM_MSG_DSEG_CREATE: {
+		struct rsm_msg_dseg_create m;
+
+		if (plen < sizeof(m))
+			return RSM_MSGCHK_SIZE;
+		memcpy(&m, payload, sizeof(m));
+		if (m.acl_len > RSM_ACL_MAX || m.mode > 0777 ||
+		    (m.flags & ~RSM_DSEG_FLAGS) != 0)
+			return RSM_MSGCHK_FIELD;
+		if (plen != sizeof(m) + (size_t)m.acl_len *
+		    sizeof(struct rsm_wire_ace))
+			return RSM_MSGCHK_SIZE;
+		return 0;
+	}
+	case RSM_MSG_DSEG_REMOVE: {
+		struct rsm_msg_dseg_id m;
+
+		if (plen != sizeof(m))
+			return RSM_MSGCHK_SIZE;
+		memcpy(&m, payload, sizeof(m));
+		return m.pad == 0 ? 0 : RSM_MSGCHK_FIELD;
+	}
+	default: {	/* DSEG_READ, DSEG_WRITE */
+		struct rsm_msg_dseg_io m;
+
+		if (plen < sizeof(m))
+			return RSM_MSGCHK_SIZE;
+		memcpy(&m, payload, sizeof(m));
+		if (m.len == 0 || m.len > RSM_DSEG_IO_MAX)
+			return RSM_MSGCHK_FIELD;
+		if (plen != sizeof(m) + (type == RSM_MSG_DSEG_WRITE ?
+		    (size_t)m.len : 0))
+			return RSM_MSGCHK_SIZE;
+		return 0;
+	}
+	}
+}
+
+static int
+is_dseg(uint16_t type)
+{
+	return type == RSM_MSG_DSEG_CREATE || type == RSM_MSG_DSEG_REMOVE ||
+	    type == RSM_MSG_DSEG_READ || type == RSM_MSG_DSEG_WRITE;
+}
+
+/* DSEG_READ's reply: the data exact for its count, padding zero. */
+static int
+check_dseg_data(const void *payload, size_t plen)
+{
+	struct rsm_msg_dseg_data d;
+
+	if (plen < sizeof(d))
+		return RSM_MSGCHK_SIZE;
+	memcpy(&d, payload, sizeof(d));
+	if (d.len > RSM_DSEG_IO_MAX || d.pad != 0)
+		return RSM_MSGCHK_FIELD;
+	if (plen != sizeof(d) + d.len)
 		return RSM_MSGCHK_SIZE;
 	return 0;
 }
@@ -316,6 +396,10 @@ rsm_msg_check(const void *buf, size_t n, int nfds, int from_daemon)
 			int rc = check_publish(payload, plen);
 			if (rc)
 				return rc;
+		} else if (is_dseg(h.type)) {
+			int rc = check_dseg_req(h.type, payload, plen);
+			if (rc)
+				return rc;
 		} else if ((ssize_t)plen != d->req_size)
 			return RSM_MSGCHK_SIZE;
 		want = d->fd_req;
@@ -360,6 +444,11 @@ rsm_msg_check(const void *buf, size_t n, int nfds, int from_daemon)
 				return RSM_MSGCHK_FDS;
 			return check_topology(payload, plen,
 			    (h.flags & RSM_MSGF_MORE) != 0);
+		}
+		if (h.type == RSM_MSG_DSEG_READ) {
+			if (nfds != 0)
+				return RSM_MSGCHK_FDS;
+			return check_dseg_data(payload, plen);
 		}
 		if ((ssize_t)plen != d->reply_size)
 			return RSM_MSGCHK_SIZE;

@@ -90,7 +90,9 @@ struct rsm_msg_hdr {
  * X(name, value, request payload, reply payload, fd in request, fd in reply, dir)
  * dir: C = client request answered by the daemon, N = daemon notification.
  * A payload of "none" is empty.  The list-carrying types (PUBLISH,
- * REPUBLISH, the TOPOLOGY replies) are checked by count in rsm_msg_check().
+ * REPUBLISH, DSEG_CREATE, the TOPOLOGY replies) and the data-carrying
+ * ones (DSEG_WRITE, DSEG_READ's reply) are checked by count in
+ * rsm_msg_check().
  */
 #define RSM_MSG_TYPES(X) \
 	X(HELLO,          1, hello,         hello_reply,   0, 0, C) \
@@ -110,6 +112,10 @@ struct rsm_msg_hdr {
 	X(LIST_CTLRS,    15, none,          ctlr_reply,    0, 0, C) \
 	X(NODES,         20, none,          nodeinfo,      0, 0, C) \
 	X(PING,          21, ping,          ping_reply,    0, 0, C) \
+	X(DSEG_CREATE,   22, dseg_create,   none,          0, 0, C) \
+	X(DSEG_REMOVE,   23, dseg_id,       none,          0, 0, C) \
+	X(DSEG_READ,     24, dseg_io,       dseg_data,     0, 0, C) \
+	X(DSEG_WRITE,    25, dseg_io,       none,          0, 0, C) \
 	X(EVENT,         32, event,         none,          0, 0, N) \
 	X(REVOKED,       33, revoked,       none,          0, 0, N) \
 	X(REBOUND,       34, rebound,       none,          1, 0, N)
@@ -403,6 +409,53 @@ struct rsm_msg_seginfo {
 	uint32_t importer_node[RSM_INFO_IMPORTERS_MAX];	/* each one's node */
 	uint32_t last;		/* 1 on the closing message, whose other fields are 0 */
 	uint32_t count;		/* closing message: number of segments sent */
+};
+
+/*
+ * Daemon segments (rsmadm segment): segments rsmd itself owns, published
+ * under segid until removed, outliving every process.  Creating, removing
+ * and writing them is for root and the daemon's own uid; reading follows
+ * the segment's mode for the asker's credentials, as an import would.
+ */
+#define RSM_DSEG_HUGEPAGES	0x1u	/* back it with huge pages */
+#define RSM_DSEG_FLAGS		RSM_DSEG_HUGEPAGES
+/* Bytes one DSEG_READ or DSEG_WRITE moves: a request or reply fits a packet. */
+#define RSM_DSEG_IO_MAX		3072u
+
+/* DSEG_CREATE: followed by acl_len entries, exactly, as PUBLISH. */
+struct rsm_msg_dseg_create {
+	uint64_t size;		/* bytes, a multiple of the page size */
+	uint32_t segid;
+	uint32_t mode;		/* 0 .. 0777 */
+	uint32_t uid;		/* the owner: access checks and quotas */
+	uint32_t gid;
+	uint32_t flags;		/* RSM_DSEG_* */
+	uint32_t acl_len;	/* 0 .. RSM_ACL_MAX */
+	struct rsm_wire_ace acl[];
+};
+
+/* DSEG_REMOVE */
+struct rsm_msg_dseg_id {
+	uint32_t segid;
+	uint32_t pad;		/* zero */
+};
+
+/*
+ * DSEG_READ asks for len bytes at off (no data follows); DSEG_WRITE
+ * carries them, exactly len (1 .. RSM_DSEG_IO_MAX) after the fixed part.
+ */
+struct rsm_msg_dseg_io {
+	uint64_t off;
+	uint32_t segid;
+	uint32_t len;
+	uint8_t  data[];
+};
+
+/* DSEG_READ's reply: exactly len bytes follow. */
+struct rsm_msg_dseg_data {
+	uint32_t len;		/* 0 .. RSM_DSEG_IO_MAX */
+	uint32_t pad;		/* zero */
+	uint8_t  data[];
 };
 
 /* Notifications (id 0). */

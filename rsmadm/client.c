@@ -411,3 +411,41 @@ adm_ping(struct adm_conn *c, uint32_t node, struct rsm_msg_ping_reply *pr)
 		return fault(c, "ping answered for another node");
 	return 0;
 }
+
+/* One reply, copied out whole; its size in *len. */
+struct take_buf {
+	void	*buf;
+	size_t	 cap;
+	size_t	 len;
+};
+
+static int
+take_copy(struct adm_conn *c, void *ctx, const void *p, size_t len,
+    int more)
+{
+	struct take_buf *t = ctx;
+
+	(void)more;
+	if (len > t->cap)
+		return fault(c, "reply larger than its type allows");
+	if (len > 0)
+		memcpy(t->buf, p, len);
+	t->len = len;
+	return 0;
+}
+
+int
+adm_call(struct adm_conn *c, uint16_t type, const void *req, size_t reqlen,
+    void *rep, size_t repcap, size_t *replen)
+{
+	struct take_buf t = { rep, repcap, 0 };
+	int rc;
+
+	/* HELLO once per connection, before the first request. */
+	if (c->hello.daemon_pid == 0 && (rc = hello(c)) != 0)
+		return rc;
+	rc = transact(c, type, req, reqlen, take_copy, &t);
+	if (replen != NULL)
+		*replen = t.len;
+	return rc;
+}

@@ -4,7 +4,8 @@
  *
  * The command words live in one table that drives both parsing and the
  * help text, so the two cannot drift apart.  A word may be shortened to
- * any unique prefix ("seg" for "segments").
+ * any unique prefix ("seg" for "segments"), except "segment", which
+ * changes things and so is only taken spelled out.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -18,22 +19,25 @@ struct token {
 	enum adm_action	 action;
 	const char	*help;
 	const char	*arg;		/* the command's one argument, or NULL */
+	int		 exact;		/* never matched by a prefix */
 };
 
 /* Kept sorted: the help text and error messages list them in this order. */
 static const struct token commands[] = {
 	{ "controllers", ADM_CONTROLLERS,
-	    "list the node's controllers and their attributes", NULL },
-	{ "help", ADM_HELP, "show this text", NULL },
+	    "list the node's controllers and their attributes", NULL, 0 },
+	{ "help", ADM_HELP, "show this text", NULL, 0 },
 	{ "nodes", ADM_NODES,
-	    "list the peer nodes, their state and last heartbeat", NULL },
+	    "list the peer nodes, their state and last heartbeat", NULL, 0 },
 	{ "ping", ADM_PING, "measure the round trip to a peer node's rsmd",
-	    "NODE" },
+	    "NODE", 0 },
+	{ "segment", ADM_SEGMENT, "create, remove, read, write or list rsmd's "
+	    "own segments (see rsmadm(8))", "SUB ...", 1 },
 	{ "segments", ADM_SEGMENTS,
-	    "list exported segments, their owners and importers", NULL },
+	    "list exported segments, their owners and importers", NULL, 0 },
 	{ "status", ADM_STATUS, "show the daemon's identity and counters",
-	    NULL },
-	{ NULL, ADM_NONE, NULL, NULL },
+	    NULL, 0 },
+	{ NULL, ADM_NONE, NULL, NULL, 0 },
 };
 
 static void
@@ -78,7 +82,7 @@ match_command(const char *word)
 	for (t = commands; t->word != NULL && len > 0; t++) {
 		if (strcmp(t->word, word) == 0)
 			return t->action;
-		if (strncmp(t->word, word, len) == 0) {
+		if (!t->exact && strncmp(t->word, word, len) == 0) {
 			found = t;
 			matches++;
 		}
@@ -89,7 +93,7 @@ match_command(const char *word)
 		fprintf(stderr, "rsmadm: ambiguous command \"%s\": could be ",
 		    word);
 		for (t = commands, matches = 0; t->word != NULL; t++)
-			if (strncmp(t->word, word, len) == 0)
+			if (!t->exact && strncmp(t->word, word, len) == 0)
 				fprintf(stderr, "%s%s", matches++ ? ", " : "",
 				    t->word);
 		fputc('\n', stderr);
@@ -178,6 +182,30 @@ run(enum adm_action action, uint32_t node, const char *path,
 	return rc;
 }
 
+/* How many of argv getopt may see: all, or up to a "segment" command. */
+static int
+options_end(int argc, char *argv[])
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "-s") == 0 ||
+		    strcmp(argv[i], "--socket") == 0) {
+			i++;
+			continue;
+		}
+		if (argv[i][0] == '-')
+			continue;
+		if (strcmp(argv[i], "segment") == 0)
+			return i;
+		/* Another command: getopt finds options anywhere. */
+		break;
+	}
+	return argc;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -194,7 +222,12 @@ main(int argc, char *argv[])
 	uint32_t node = 0;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "hjs:", longopts, NULL)) != -1) {
+	/*
+	 * Options may follow the command word, except after "segment",
+	 * whose own options (--mode, ...) are not rsmadm's.
+	 */
+	while ((ch = getopt_long(options_end(argc, argv), argv, "hjs:",
+	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'j':
 			out = &adm_output_json;
@@ -222,6 +255,13 @@ main(int argc, char *argv[])
 	}
 	if ((action = match_command(argv[optind])) == ADM_NONE)
 		return ADM_EXIT_USAGE;
+	if (path == NULL)
+		path = getenv(RSM_SOCKET_ENV);
+	if (path == NULL || *path == '\0')
+		path = RSM_DEFAULT_SOCKET;
+	/* Its own words and arguments follow (cmd_segment.c). */
+	if (action == ADM_SEGMENT)
+		return adm_segment(argc - optind, argv + optind, path, out);
 	t = token_of(action);
 	if (t->arg != NULL && argc - optind < 2) {
 		fprintf(stderr, "rsmadm: %s needs %s\n", t->word, t->arg);
@@ -241,9 +281,5 @@ main(int argc, char *argv[])
 		usage(stdout);
 		return ADM_EXIT_OK;
 	}
-	if (path == NULL)
-		path = getenv(RSM_SOCKET_ENV);
-	if (path == NULL || *path == '\0')
-		path = RSM_DEFAULT_SOCKET;
 	return run(action, node, path, out);
 }

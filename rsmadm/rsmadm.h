@@ -28,6 +28,7 @@ enum adm_action {
 	ADM_HELP,
 	ADM_NODES,
 	ADM_PING,
+	ADM_SEGMENT,
 	ADM_SEGMENTS,
 	ADM_STATUS,
 };
@@ -82,6 +83,16 @@ int	adm_get_segments(struct adm_conn *, struct adm_segments *);
 int	adm_get_ctlrs(struct adm_conn *, struct adm_ctlrs *);
 int	adm_get_nodes(struct adm_conn *, struct adm_nodes *);
 int	adm_ping(struct adm_conn *, uint32_t node, struct rsm_msg_ping_reply *);
+/*
+ * Any one-reply request (after a HELLO, the first time): the reply's
+ * payload into rep (at most repcap bytes), its size in *replen.
+ */
+int	adm_call(struct adm_conn *, uint16_t type, const void *req,
+	    size_t reqlen, void *rep, size_t repcap, size_t *replen);
+
+/* cmd_segment.c: "rsmadm segment ...", argv[0] being "segment". */
+int	adm_segment(int argc, char *argv[], const char *path,
+	    const struct adm_output *out);
 
 /* output_text.c: names shared by both output tables. */
 const char *adm_xport_name(uint32_t xport);

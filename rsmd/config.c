@@ -82,6 +82,7 @@ static const struct conf_key conf_keys[] = {
 	{ "peers_file", CT_PATH, OFF(peers_file), 0, 0 },
 	{ "peer_links", CT_LINKS, OFF(peer_links), 0, 0 },
 	{ "peer_idle_timeout", CT_COUNT, OFF(peer_idle_timeout), 1, 86400 },
+	{ "segment_dir", CT_PATH, OFF(segment_dir), 0, 0 },
 };
 #define NKEYS	(sizeof(conf_keys) / sizeof(conf_keys[0]))
 
@@ -134,6 +135,8 @@ config_free(struct rsmd_config *cf)
 	free(cf->cluster_key_file);
 	free(cf->peers_file);
 	cf->peers_file = NULL;
+	free(cf->segment_dir);
+	cf->segment_dir = NULL;
 	cf->socket = NULL;
 	cf->pidfile = NULL;
 	cf->listen = NULL;
@@ -868,6 +871,9 @@ config_print(const struct rsmd_config *cf, FILE *fp)
 	fprintf(fp, "quota_segments = %" PRIu64 "\n", cf->quota_segments);
 	print_size(fp, "quota_bytes", cf->quota_bytes);
 	fprintf(fp, "quota_imports = %" PRIu64 "\n", cf->quota_imports);
+	/* Printed only when set, as the files it names are its meaning. */
+	if (cf->segment_dir)
+		fprintf(fp, "segment_dir = %s\n", cf->segment_dir);
 	if (cf->listen)
 		fprintf(fp, "listen = %s\n", cf->listen->text);
 	else

@@ -515,6 +515,10 @@ static const handler_fn handlers[] = {
 	[RSM_MSG_LIST_CTLRS]		= h_list_ctlrs,
 	[RSM_MSG_NODES]			= h_nodes,
 	[RSM_MSG_PING]			= h_ping,
+	[RSM_MSG_DSEG_CREATE]		= h_dseg_create,
+	[RSM_MSG_DSEG_REMOVE]		= h_dseg_remove,
+	[RSM_MSG_DSEG_READ]		= h_dseg_read,
+	[RSM_MSG_DSEG_WRITE]		= h_dseg_write,
 };
 
 static handler_fn

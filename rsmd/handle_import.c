@@ -141,6 +141,9 @@ h_signal_post(struct req *r)
 			return remote_post_to_exporter(r->rs, im, flags);
 		if (im->seg == NULL)
 			return RSMERR_CONN_ABORTED;
+		/* rsmd's own segment: nobody waits on it, the post is lost. */
+		if (dseg_is_daemon(im->seg))
+			return RSM_SUCCESS;
 		notify_event(r->rs, (struct client *)(void *)im->seg->owner,
 		    RSM_HKIND_EXPORT, flags, im->seg->handle);
 		return RSM_SUCCESS;

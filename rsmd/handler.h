@@ -33,6 +33,12 @@ struct req {
 		struct rsm_msg_status		status;
 		struct rsm_msg_seginfo		seginfo;
 		struct rsm_msg_nodeinfo		nodeinfo;
+		/* DSEG_READ: struct rsm_msg_dseg_data and its bytes. */
+		struct {
+			uint32_t	 len;
+			uint32_t	 pad;
+			unsigned char	 data[RSM_DSEG_IO_MAX];
+		} dseg;
 	} out;
 	size_t			 outlen;
 	int			 outfd;
@@ -73,5 +79,11 @@ int	 h_ping(struct req *);
 int	 h_status(struct req *);
 int	 h_list_segments(struct req *);
 int	 h_list_ctlrs(struct req *);
+
+/* dseg.c */
+int	 h_dseg_create(struct req *);
+int	 h_dseg_remove(struct req *);
+int	 h_dseg_read(struct req *);
+int	 h_dseg_write(struct req *);
 
 #endif /* RSMD_HANDLER_H */

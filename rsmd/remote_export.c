@@ -213,7 +213,10 @@ rmt_ring_exporter(struct rsmd *rs, uint32_t node, uint64_t handle,
 		return RSMERR_BAD_SEG_HNDL;
 	if (ro->im->seg == NULL)
 		return RSMERR_CONN_ABORTED;
-	/* Exporters are always clients of this daemon. */
+	/* rsmd's own segment: nobody waits on it, the post is lost. */
+	if (dseg_is_daemon(ro->im->seg))
+		return RSM_SUCCESS;
+	/* Other exporters are always clients of this daemon. */
 	notify_event(rs, (struct client *)(void *)ro->im->seg->owner,
 	    RSM_HKIND_EXPORT, flags, ro->im->seg->handle);
 	return RSM_SUCCESS;

@@ -220,6 +220,13 @@ reconfigure(struct rsmd *rs)
 		nc.pidfile = rs->conf.pidfile ? strdup(rs->conf.pidfile) :
 		    NULL;
 	}
+	if (!same_str(nc.segment_dir, rs->conf.segment_dir)) {
+		log_warnx("segment_dir change needs a restart: keeping %s",
+		    rs->conf.segment_dir ? rs->conf.segment_dir : "none");
+		free(nc.segment_dir);
+		nc.segment_dir = rs->conf.segment_dir ?
+		    strdup(rs->conf.segment_dir) : NULL;
+	}
 	if (!same_str(nc.user, rs->conf.user)) {
 		log_warnx("user change needs a restart: keeping %s",
 		    rs->conf.user ? rs->conf.user : "none");
@@ -335,6 +342,7 @@ run(struct rsmd *rs)
 		}
 		rsmd_timer_run(rs);
 		control_reap(rs);
+		dseg_reap(rs);
 	}
 }
 
@@ -500,13 +508,16 @@ main(int argc, char *argv[])
 	if (!svc_failed)
 		svcmgr_ready(rs.conf.node_id, rs.socket_path);
 
-	if (!svc_failed)
+	if (!svc_failed) {
+		dseg_adopt(&rs);
 		run(&rs);
+	}
 
 	/* Peers first: their pending calls may still answer local clients. */
 	remote_stop(&rs);
 	peer_shutdown(&rs);
 	control_shutdown(&rs);
+	dseg_shutdown(&rs);
 	services_stop(&rs);
 	if (!foreground && rs.conf.pidfile != NULL)
 		unlink(rs.conf.pidfile);

@@ -88,6 +88,7 @@ struct rsmd_config {
 	size_t		 npeers;
 	size_t		 npeers_listed;
 	char		*peers_file;		/* NULL: none */
+	char		*segment_dir;		/* daemon segments' files; NULL: memfds */
 	int		 peer_links;		/* RSMD_LINKS_* as written */
 	uint64_t	 peer_idle_timeout;	/* seconds, on-demand links */
 	char		*cluster_key_file;	/* required with listen or peers */
@@ -206,6 +207,8 @@ struct reg_segment {
 	 * when the segment has no importers left or its memory goes.
 	 */
 	int		 ro_fd;
+	/* A daemon segment's record (dseg.c), NULL for a client's own. */
+	struct dseg	*dseg;
 };
 
 struct reg_import {
@@ -529,6 +532,16 @@ void	 segment_destroy(struct rsmd *, struct reg_segment *);
 int	 segment_fd_for(struct reg_segment *, uint32_t perm, int *owned);
 /* Close the segment's read-only reopen once it has no importers left. */
 void	 segment_ro_put(struct reg_segment *);
+
+/* ---- dseg.c: daemon segments (rsmadm segment) ---- */
+
+/* Take back the segments segment_dir holds (at start). */
+void	 dseg_adopt(struct rsmd *);
+/* Free removed segments no importer holds any more (each loop round). */
+void	 dseg_reap(struct rsmd *);
+void	 dseg_shutdown(struct rsmd *);
+/* Whether rsmd owns s: there is no client to hear its signals. */
+int	 dseg_is_daemon(const struct reg_segment *s);
 
 /* ---- notify.c ---- */
 

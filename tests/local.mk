@@ -153,6 +153,9 @@ EXTRA_DIST += tests/net/test_manual.sh tests/net/test_simul.sh tests/net/test_on
 # Remote map (rsm_memseg_import_map(3RSM)) over tcp0.
 TESTS += tests/net/test_rmap.sh
 EXTRA_DIST += tests/net/test_rmap.sh
+# Daemon segments (rsmadm segment) imported on both nodes, and re-adopted.
+TESTS += tests/net/test_segment.sh
+EXTRA_DIST += tests/net/test_segment.sh
 if HAVE_UCX
 TESTS += tests/net/test_ucx.sh
 endif

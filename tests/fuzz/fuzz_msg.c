@@ -39,6 +39,31 @@ use_msg(const uint8_t *b, size_t n, int from_daemon)
 			    sizeof(ace));
 			sink += ace.node + ace.perm;
 		}
+	} else if (!from_daemon && h.type == RSM_MSG_DSEG_CREATE) {
+		struct rsm_msg_dseg_create dc;
+
+		memcpy(&dc, p, sizeof(dc));
+		for (i = 0; i < dc.acl_len; i++) {
+			struct rsm_wire_ace ace;
+
+			memcpy(&ace, p + sizeof(dc) + i * sizeof(ace),
+			    sizeof(ace));
+			sink += ace.node + ace.perm;
+		}
+	} else if (!from_daemon && h.type == RSM_MSG_DSEG_WRITE) {
+		struct rsm_msg_dseg_io io;
+
+		/* The daemon copies len bytes from after the fixed part. */
+		memcpy(&io, p, sizeof(io));
+		for (i = 0; i < io.len; i++)
+			sink += p[sizeof(io) + i];
+	} else if (from_daemon && h.status == 0 &&
+	    h.type == RSM_MSG_DSEG_READ) {
+		struct rsm_msg_dseg_data d;
+
+		memcpy(&d, p, sizeof(d));
+		for (i = 0; i < d.len; i++)
+			sink += p[sizeof(d) + i];
 	} else if (!from_daemon && h.type == RSM_MSG_CTLR_QUERY)
 		sink += strlen((const char *)p);
 	else if (from_daemon && h.status == 0 && (h.type == RSM_MSG_NODES))

@@ -59,6 +59,19 @@ build(union pkt *p, uint16_t type, uint8_t flags, uint32_t status,
 		memcpy(p->b + HDR + offsetof(struct rsm_msg_topology, kind),
 		    &kind, sizeof(kind));
 	}
+	/*
+	 * Daemon-segment reads and writes move at least a byte: a write's
+	 * count is what follows its fixed part, a read asks for one.
+	 */
+	if ((type == RSM_MSG_DSEG_READ || type == RSM_MSG_DSEG_WRITE) &&
+	    !(flags & RSM_MSGF_REPLY) &&
+	    plen >= sizeof(struct rsm_msg_dseg_io)) {
+		uint32_t len = type == RSM_MSG_DSEG_READ ? 1 :
+		    (uint32_t)(plen - sizeof(struct rsm_msg_dseg_io));
+
+		memcpy(p->b + HDR + offsetof(struct rsm_msg_dseg_io, len),
+		    &len, sizeof(len));
+	}
 	return HDR + plen;
 }
 
@@ -68,6 +81,9 @@ build_request(union pkt *p, uint16_t type)
 	ssize_t sz = rsm_msg_req_size(type);
 
 	assert_true(sz >= 0);
+	/* A write carries one byte at least. */
+	if (type == RSM_MSG_DSEG_WRITE)
+		sz++;
 	return build(p, type, 0, 0, 7, (size_t)sz);
 }
 
@@ -428,8 +444,9 @@ test_wrong_payload_sizes(void **state)
 			int fdp = rsm_msg_wants_fd(t, 1) == 1 ? 1 : 0;
 			size_t n;
 
-			if (t == RSM_MSG_PUBLISH || t == RSM_MSG_REPUBLISH)
-				continue;	/* counted lists: below */
+			if (t == RSM_MSG_PUBLISH || t == RSM_MSG_REPUBLISH ||
+			    t == RSM_MSG_DSEG_WRITE)
+				continue;	/* counted: below */
 			if (rq + deltas[k] >= 0) {
 				n = build(&p, t, 0, 0, from ? 0 : 5,
 				    (size_t)(rq + deltas[k]));
@@ -556,6 +573,8 @@ test_fd_counts(void **state)
 			memcpy(p.b + HDR, "loopback", 9);
 		if (t == RSM_MSG_PUBLISH || t == RSM_MSG_REPUBLISH)
 			n = build_publish(&p, t, 0, 0, 0);
+		if (t == RSM_MSG_DSEG_WRITE)
+			n = build_request(&p, t);
 		if (want == 1)
 			assert_int_equal(rsm_msg_check(p.b, n, 0, from),
 			    RSM_MSGCHK_FDS);
@@ -1421,6 +1440,181 @@ test_send_errors(void **state)
 	assert_int_equal(errno, EBADF);
 }
 
+/* ---- daemon segments ---- */
+
+static size_t
+build_dseg_create(union pkt *p, uint32_t acl_len, uint32_t entries,
+    uint32_t mode, uint32_t flags)
+{
+	struct rsm_msg_dseg_create m;
+	size_t plen = sizeof(m) + (size_t)entries * sizeof(struct rsm_wire_ace);
+
+	build(p, RSM_MSG_DSEG_CREATE, 0, 0, 9, plen);
+	memset(&m, 0, sizeof(m));
+	m.size = 4096;
+	m.segid = 0x500000;
+	m.mode = mode;
+	m.flags = flags;
+	m.acl_len = acl_len;
+	memcpy(p->b + HDR, &m, sizeof(m));
+	return HDR + plen;
+}
+
+/* A DSEG_READ or DSEG_WRITE request saying len, with `data` bytes. */
+static size_t
+build_dseg_io(union pkt *p, uint16_t type, uint32_t len, size_t data)
+{
+	struct rsm_msg_dseg_io m = { .off = 4, .segid = 0x500000, .len = len };
+
+	build(p, type, 0, 0, 9, sizeof(m) + data);
+	memcpy(p->b + HDR, &m, sizeof(m));
+	return HDR + sizeof(m) + data;
+}
+
+static size_t
+build_dseg_data(union pkt *p, uint32_t len, uint32_t pad, size_t data)
+{
+	struct rsm_msg_dseg_data d = { .len = len, .pad = pad };
+
+	build(p, RSM_MSG_DSEG_READ, RSM_MSGF_REPLY, 0, 9, sizeof(d) + data);
+	memcpy(p->b + HDR, &d, sizeof(d));
+	return HDR + sizeof(d) + data;
+}
+
+static void
+test_dseg_create(void **state)
+{
+	uint32_t lens[] = { 0, 1, 2, 63, RSM_ACL_MAX };
+	union pkt p;
+	size_t n;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		n = build_dseg_create(&p, lens[i], lens[i], 0660, 0);
+		assert_int_equal(rsm_msg_check(p.b, n, 0, 0), 0);
+		/* The list exact for its count, either way. */
+		n = build_dseg_create(&p, lens[i], lens[i] + 1, 0660, 0);
+		assert_int_equal(rsm_msg_check(p.b, n, 0, 0), RSM_MSGCHK_SIZE);
+		if (lens[i] > 0) {
+			n = build_dseg_create(&p, lens[i], lens[i] - 1, 0660,
+			    0);
+			assert_int_equal(rsm_msg_check(p.b, n, 0, 0),
+			    RSM_MSGCHK_SIZE);
+		}
+	}
+	n = build_dseg_create(&p, RSM_ACL_MAX + 1, RSM_ACL_MAX + 1, 0660, 0);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), RSM_MSGCHK_FIELD);
+	n = build_dseg_create(&p, UINT32_MAX, 0, 0660, 0);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), RSM_MSGCHK_FIELD);
+	/* Mode: permission bits only; flags: the known ones. */
+	n = build_dseg_create(&p, 0, 0, 0777, RSM_DSEG_HUGEPAGES);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), 0);
+	n = build_dseg_create(&p, 0, 0, 01000, 0);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), RSM_MSGCHK_FIELD);
+	n = build_dseg_create(&p, 0, 0, 04660, 0);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), RSM_MSGCHK_FIELD);
+	n = build_dseg_create(&p, 0, 0, 0660, RSM_DSEG_HUGEPAGES << 1);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), RSM_MSGCHK_FIELD);
+	/* Shorter than its fixed part; with a descriptor. */
+	n = build(&p, RSM_MSG_DSEG_CREATE, 0, 0, 9,
+	    sizeof(struct rsm_msg_dseg_create) - 1);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), RSM_MSGCHK_SIZE);
+	n = build_dseg_create(&p, 0, 0, 0660, 0);
+	assert_int_equal(rsm_msg_check(p.b, n, 1, 0), RSM_MSGCHK_FDS);
+	/* Its reply is empty. */
+	n = build(&p, RSM_MSG_DSEG_CREATE, RSM_MSGF_REPLY, 0, 9, 0);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), 0);
+	n = build(&p, RSM_MSG_DSEG_CREATE, RSM_MSGF_REPLY, 0, 9, 8);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_SIZE);
+}
+
+static void
+test_dseg_remove(void **state)
+{
+	struct rsm_msg_dseg_id m = { .segid = 0x500000, .pad = 0 };
+	union pkt p;
+	size_t n;
+
+	(void)state;
+	n = build(&p, RSM_MSG_DSEG_REMOVE, 0, 0, 9, sizeof(m));
+	memcpy(p.b + HDR, &m, sizeof(m));
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), 0);
+	m.pad = 1;
+	memcpy(p.b + HDR, &m, sizeof(m));
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), RSM_MSGCHK_FIELD);
+	/* Posted: only disconnects go unanswered. */
+	m.pad = 0;
+	memcpy(p.b + HDR, &m, sizeof(m));
+	p.h.flags = RSM_MSGF_POSTED;
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), RSM_MSGCHK_FLAGS);
+}
+
+static void
+test_dseg_io(void **state)
+{
+	union pkt p;
+	size_t n;
+
+	(void)state;
+	/* A read asks, carries nothing: 1 .. RSM_DSEG_IO_MAX bytes. */
+	n = build_dseg_io(&p, RSM_MSG_DSEG_READ, 1, 0);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), 0);
+	n = build_dseg_io(&p, RSM_MSG_DSEG_READ, RSM_DSEG_IO_MAX, 0);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), 0);
+	n = build_dseg_io(&p, RSM_MSG_DSEG_READ, 0, 0);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), RSM_MSGCHK_FIELD);
+	n = build_dseg_io(&p, RSM_MSG_DSEG_READ, RSM_DSEG_IO_MAX + 1, 0);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), RSM_MSGCHK_FIELD);
+	n = build_dseg_io(&p, RSM_MSG_DSEG_READ, UINT32_MAX, 0);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), RSM_MSGCHK_FIELD);
+	n = build_dseg_io(&p, RSM_MSG_DSEG_READ, 4, 4);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), RSM_MSGCHK_SIZE);
+	n = build_dseg_io(&p, RSM_MSG_DSEG_READ, 4, 0);
+	assert_int_equal(rsm_msg_check(p.b, n, 1, 0), RSM_MSGCHK_FDS);
+
+	/* A write carries exactly its count. */
+	n = build_dseg_io(&p, RSM_MSG_DSEG_WRITE, 1, 1);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), 0);
+	n = build_dseg_io(&p, RSM_MSG_DSEG_WRITE, RSM_DSEG_IO_MAX,
+	    RSM_DSEG_IO_MAX);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), 0);
+	n = build_dseg_io(&p, RSM_MSG_DSEG_WRITE, 0, 0);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), RSM_MSGCHK_FIELD);
+	n = build_dseg_io(&p, RSM_MSG_DSEG_WRITE, 5, 4);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), RSM_MSGCHK_SIZE);
+	n = build_dseg_io(&p, RSM_MSG_DSEG_WRITE, 4, 5);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), RSM_MSGCHK_SIZE);
+	n = build_dseg_io(&p, RSM_MSG_DSEG_WRITE, RSM_DSEG_IO_MAX + 1,
+	    RSM_DSEG_IO_MAX + 1);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), RSM_MSGCHK_FIELD);
+	n = build(&p, RSM_MSG_DSEG_WRITE, 0, 0, 9,
+	    sizeof(struct rsm_msg_dseg_io) - 1);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), RSM_MSGCHK_SIZE);
+
+	/* The read's reply: exactly its count, 0 .. RSM_DSEG_IO_MAX. */
+	n = build_dseg_data(&p, 0, 0, 0);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), 0);
+	n = build_dseg_data(&p, RSM_DSEG_IO_MAX, 0, RSM_DSEG_IO_MAX);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), 0);
+	n = build_dseg_data(&p, 3, 0, 4);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_SIZE);
+	n = build_dseg_data(&p, 4, 0, 3);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_SIZE);
+	n = build_dseg_data(&p, RSM_DSEG_IO_MAX + 1, 0, RSM_DSEG_IO_MAX + 1);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FIELD);
+	n = build_dseg_data(&p, 1, 1, 1);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FIELD);
+	n = build_dseg_data(&p, 1, 0, 1);
+	assert_int_equal(rsm_msg_check(p.b, n, 1, 1), RSM_MSGCHK_FDS);
+	p.h.flags = RSM_MSGF_REPLY | RSM_MSGF_MORE;
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FLAGS);
+	n = build(&p, RSM_MSG_DSEG_READ, RSM_MSGF_REPLY, 0, 9, 4);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_SIZE);
+	/* The write's reply is empty. */
+	n = build(&p, RSM_MSG_DSEG_WRITE, RSM_MSGF_REPLY, 0, 9, 0);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), 0);
+}
+
 int
 main(void)
 {
@@ -1453,6 +1647,9 @@ main(void)
 		cmocka_unit_test(test_data_request_checks),
 		cmocka_unit_test(test_data_reply_checks),
 		cmocka_unit_test(test_data_atomic_checks),
+		cmocka_unit_test(test_dseg_create),
+		cmocka_unit_test(test_dseg_remove),
+		cmocka_unit_test(test_dseg_io),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
