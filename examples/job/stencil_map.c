@@ -17,13 +17,18 @@
  * barrier.  It reads its own ghost rows in its own memory, where the
  * neighbours' stores land, so it never loads through a mapping.
  *
- * With --compare the program first runs the same steps with puts, as
- * stencil.c does, and rank 0 prints both times per step; both results
- * are checked.  At the end every rank compares its band with the same
- * computation done by one process, which is bitwise equal because each
- * point is computed by the same expression.  Rank 0 prints what was done;
- * every rank exits 1 on a wrong answer.  $RSM_JOB_CTLR names the
- * controller (default tcp0).
+ * With --compare a second grid, exported too, takes the same steps with
+ * halos by put as in stencil.c, a step of one grid after a step of the
+ * other, so that both meet the same job barriers (whose cost may vary
+ * along a run); rank 0 prints both times.  The time of a step is from
+ * its start to the end of its last job barrier; that of its exchange is
+ * from the end of its first job barrier to the start of the second
+ * (the copy of the new rows and the halos), the slowest rank's.
+ *
+ * At the end every rank compares its band with the same computation done
+ * by one process, which is bitwise equal because each point is computed
+ * by the same expression.  Rank 0 prints what was done; every rank exits
+ * 1 on a wrong answer.  $RSM_JOB_CTLR names the controller (default tcp0).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -35,21 +40,30 @@
 
 #include "rsm/rsm_job.h"
 
-/* The ghost row this rank writes in one neighbour's segment. */
+/* What this rank writes in one neighbour's segment: its ghost row. */
 struct halo {
 	rsm_memseg_import_handle_t im;	/* NULL: no neighbour on that side */
-	rsmapi_barrier_t bar;
+	rsmapi_barrier_t bar;		/* of the map */
+	size_t off;			/* of the ghost row in the segment */
 	double *row;			/* the ghost row in the mapping */
+};
+
+/* One grid: this rank's band and its halos, by map or by put. */
+struct grid {
+	int map;
+	double *cur, *tmp;		/* cur is exported */
+	size_t bytes;
+	rsm_memseg_export_handle_t seg;
+	struct halo up, down;
+	double t_step, t_xchg;		/* seconds, over all steps */
+	uint64_t halos;			/* rows sent */
 };
 
 static uint32_t rank, nranks;
 static int joined;
 static rsm_job_t job;
 static rsmapi_controller_handle_t ctlr;
-static rsm_job_seg_t *segs;
 static size_t ny, w, first, n;
-static int iters;
-static double *cur, *tmp;
 
 static void
 die(const char *what, int rc)
@@ -111,184 +125,176 @@ border(double *g, size_t rows)
 		g[x] = 1.0;
 }
 
-/* This band of the starting grid ref, ghost rows included. */
-static void
-start(const double *ref)
-{
-	memcpy(cur, ref + (first - 1) * w, (n + 2) * w * sizeof(double));
-	memcpy(tmp, cur, (n + 2) * w * sizeof(double));
-}
-
-static void
-connect_to(uint32_t r, rsm_memseg_import_handle_t *im)
-{
-	int rc;
-
-	if ((rc = rsm_memseg_import_connect(ctlr, segs[r].node, segs[r].segid,
-	    RSM_PERM_RDWR, im)) != 0)
-		die(r < rank ? "connect to the rank above" :
-		    "connect to the rank below", rc);
-}
-
 /*
- * Connects to rank r and maps the page(s) holding its ghost row number
- * ghost: only those, so that a remote map fetches no more than it must.
+ * Connects to rank r for the ghost row number ghost of its segment (of
+ * segs, as rsm_job_export gave them); by map, maps only the page(s)
+ * holding it, so that a remote map fetches no more than it must.
  */
 static void
-map_ghost(uint32_t r, size_t ghost, struct halo *h)
+halo_open(struct halo *h, const rsm_job_seg_t *segs, uint32_t r, size_t ghost,
+    int map)
 {
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	size_t off = ghost * w * sizeof(double), moff = off / page * page;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), moff;
 	void *addr = NULL;
 	int rc;
 
-	connect_to(r, &h->im);
+	if ((rc = rsm_memseg_import_connect(ctlr, segs[r].node, segs[r].segid,
+	    RSM_PERM_RDWR, &h->im)) != 0)
+		die(r < rank ? "connect to the rank above" :
+		    "connect to the rank below", rc);
+	h->off = ghost * w * sizeof(double);
+	if (!map)
+		return;
+	moff = h->off / page * page;
 	if ((rc = rsm_memseg_import_map(h->im, &addr, RSM_MAP_NONE,
-	    RSM_PERM_RDWR, (off_t)moff, off - moff + w * sizeof(double))) != 0)
+	    RSM_PERM_RDWR, (off_t)moff, h->off - moff + w * sizeof(double))) != 0)
 		die("map a neighbour's ghost row", rc);
-	h->row = (double *)((char *)addr + (off - moff));
+	h->row = (double *)((char *)addr + (h->off - moff));
 	if ((rc = rsm_memseg_import_init_barrier(h->im, RSM_BAR_DEFAULT,
 	    &h->bar)) != 0)
 		die("init_barrier", rc);
 }
 
 static void
-unmap_ghost(struct halo *h)
+halo_close(struct halo *h, int map)
 {
 	if (h->im == NULL)
 		return;
-	rsm_memseg_import_destroy_barrier(&h->bar);
-	rsm_memseg_import_unmap(h->im);
+	if (map) {
+		rsm_memseg_import_destroy_barrier(&h->bar);
+		rsm_memseg_import_unmap(h->im);
+	}
 	rsm_memseg_import_disconnect(h->im);
 }
 
-/* Puts row into the ghost row at byte offset off of im, as stencil.c. */
+/*
+ * The grid's band of the starting grid start_grid, exported, and its
+ * halos to the neighbours.  The export is collective, so once it returns
+ * every rank's starting band is in place, ghost rows included: a store
+ * through a map (whose first touch fetches the page) comes later.
+ */
 static void
-put_row(rsm_memseg_import_handle_t im, size_t off, double *row,
-    const char *what)
+grid_open(struct grid *g, const double *start_grid, int map)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), ufirst, un;
+	rsm_job_seg_t *segs = calloc(nranks, sizeof(*segs));
+	int rc;
+
+	memset(g, 0, sizeof(*g));
+	g->map = map;
+	g->bytes = ((n + 2) * w * sizeof(double) + page - 1) / page * page;
+	g->cur = mmap(NULL, g->bytes, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	g->tmp = calloc((n + 2) * w, sizeof(double));
+	if (g->cur == MAP_FAILED || g->tmp == NULL || segs == NULL)
+		die("out of memory", RSMERR_INSUFFICIENT_MEM);
+	memcpy(g->cur, start_grid + (first - 1) * w,
+	    (n + 2) * w * sizeof(double));
+	memcpy(g->tmp, g->cur, (n + 2) * w * sizeof(double));
+	if ((rc = rsm_job_export(job, ctlr, g->cur, g->bytes, &g->seg,
+	    segs)) != 0)
+		die("rsm_job_export", rc);
+	/* The last ghost row of the rank above, the first of the rank below. */
+	if (rank > 0) {
+		band(rank - 1, &ufirst, &un);
+		halo_open(&g->up, segs, rank - 1, un + 1, map);
+	}
+	if (rank + 1 < nranks)
+		halo_open(&g->down, segs, rank + 1, 0, map);
+	free(segs);
+}
+
+/* Puts row into the ghost row of h, inside a barrier, as stencil.c. */
+static void
+put_row(struct halo *h, double *row, const char *what)
 {
 	rsmapi_barrier_t b;
 	int rc;
 
-	if ((rc = rsm_memseg_import_init_barrier(im, RSM_BAR_DEFAULT, &b)) != 0 ||
+	if ((rc = rsm_memseg_import_init_barrier(h->im, RSM_BAR_DEFAULT,
+	    &b)) != 0 ||
 	    (rc = rsm_memseg_import_open_barrier(&b)) != 0 ||
-	    (rc = rsm_memseg_import_put(im, (off_t)off, row,
+	    (rc = rsm_memseg_import_put(h->im, (off_t)h->off, row,
 	    w * sizeof(double))) != 0 ||
 	    (rc = rsm_memseg_import_close_barrier(&b)) != 0)
 		die(what, rc);
 	rsm_memseg_import_destroy_barrier(&b);
 }
 
+/* Stores row into the ghost row of h through its mapping. */
+static void
+store_row(struct halo *h, const double *row)
+{
+	memcpy(h->row, row, w * sizeof(double));
+}
+
 /*
- * The steps of stencil.c, halos by put, on connections of their own so
- * that nothing of the mapped run is shared; the seconds per step.
+ * Sends what was stored through the mapping of h to the neighbour's
+ * memory and waits until it is there (for a same-node map, a fence).
+ * No open barrier, neither here nor before the stores: it would drop the
+ * cached ghost page, and the next store would fetch it again, a round
+ * trip for bytes this rank never reads.
  */
-static double
-run_put(void)
+static void
+send_row(struct halo *h, const char *what)
 {
-	rsm_memseg_import_handle_t up = NULL, down = NULL;
-	size_t ufirst = 0, un = 0;
-	double t0;
-	int it;
+	int rc;
 
-	if (rank > 0) {
-		connect_to(rank - 1, &up);
-		band(rank - 1, &ufirst, &un);
-	}
-	if (rank + 1 < nranks)
-		connect_to(rank + 1, &down);
-	job_barrier();
-	t0 = now();
-	for (it = 0; it < iters; it++) {
-		step(tmp, cur, n, w);
-		/* Nobody reads my ghost rows once all have stepped. */
-		job_barrier();
-		memcpy(cur + w, tmp + w, n * w * sizeof(double));
-		if (up != NULL)
-			put_row(up, (un + 1) * w * sizeof(double), cur + w,
-			    "halo put to the rank above");
-		if (down != NULL)
-			put_row(down, 0, cur + n * w, "halo put to the rank below");
-		/* Every halo has arrived before anyone steps again. */
-		job_barrier();
-	}
-	t0 = iters > 0 ? (now() - t0) / iters : 0;
-	if (up != NULL)
-		rsm_memseg_import_disconnect(up);
-	if (down != NULL)
-		rsm_memseg_import_disconnect(down);
-	return t0;
+	if ((rc = rsm_memseg_import_close_barrier(&h->bar)) != 0)
+		die(what, rc);
 }
 
-/* The same steps, halos by stores through the mappings; seconds per step. */
-static double
-run_map(struct halo *up, struct halo *down, uint64_t *stores)
+/* One step of grid g, its halos exchanged, timed. */
+static void
+grid_step(struct grid *g)
 {
-	struct halo *hs[2] = { up, down };
-	double t0;
-	int it, i, rc;
+	double t0 = now(), t1;
 
+	step(g->tmp, g->cur, n, w);
 	/*
-	 * Drop whatever a mapping caches of a neighbour (nothing on the first
-	 * run), so that no page holds bytes older than the exporter's: only
-	 * bytes that differ from the cached copy travel at a close barrier.
-	 */
-	for (i = 0; i < 2; i++)
-		if (hs[i]->im != NULL &&
-		    (rc = rsm_memseg_import_open_barrier(&hs[i]->bar)) != 0)
-			die("open_barrier", rc);
-	/*
-	 * Every rank has (re)set its band, ghost rows included, before anyone
-	 * stores into them or fetches a page of them.
+	 * Nobody reads my ghost rows once all have stepped: a store through
+	 * a same-node map changes them at once, a put or a store through a
+	 * remote map when its barrier closes.
 	 */
 	job_barrier();
-	t0 = now();
-	for (it = 0; it < iters; it++) {
-		step(tmp, cur, n, w);
-		/*
-		 * Nobody reads my ghost rows once all have stepped: a store
-		 * through a same-node map changes them at once, and one of
-		 * another node does at the close barrier below.
-		 */
-		job_barrier();
-		memcpy(cur + w, tmp + w, n * w * sizeof(double));
-		if (up->im != NULL)
-			memcpy(up->row, cur + w, w * sizeof(double));
-		if (down->im != NULL)
-			memcpy(down->row, cur + n * w, w * sizeof(double));
-		/*
-		 * Send the stores to the neighbours' memory and wait until they
-		 * are there (for a same-node map, a fence).  No open barrier
-		 * per step: it would drop the cached ghost page, and the next
-		 * step's store would fetch it again, a round trip for bytes
-		 * this rank never reads.
-		 */
-		for (i = 0; i < 2; i++) {
-			if (hs[i]->im == NULL)
-				continue;
-			if ((rc = rsm_memseg_import_close_barrier(&hs[i]->bar)) != 0)
-				die(i ? "close_barrier to the rank below" :
-				    "close_barrier to the rank above", rc);
-			(*stores)++;
-		}
-		/*
-		 * Every halo is in its owner's memory before anyone steps
-		 * again; each rank then reads its ghost rows in its own
-		 * exported memory, never through a mapping.
-		 */
-		job_barrier();
+	t1 = now();
+	memcpy(g->cur + w, g->tmp + w, n * w * sizeof(double));
+	if (g->map) {
+		/* Both rows stored first, then each sent. */
+		if (g->up.im != NULL)
+			store_row(&g->up, g->cur + w);
+		if (g->down.im != NULL)
+			store_row(&g->down, g->cur + n * w);
+		if (g->up.im != NULL)
+			send_row(&g->up, "close_barrier to the rank above");
+		if (g->down.im != NULL)
+			send_row(&g->down, "close_barrier to the rank below");
+	} else {
+		if (g->up.im != NULL)
+			put_row(&g->up, g->cur + w, "halo put to the rank above");
+		if (g->down.im != NULL)
+			put_row(&g->down, g->cur + n * w,
+			    "halo put to the rank below");
 	}
-	return iters > 0 ? (now() - t0) / iters : 0;
+	g->halos += (g->up.im != NULL) + (g->down.im != NULL);
+	g->t_xchg += now() - t1;
+	/*
+	 * Every halo is in its owner's memory before anyone steps again;
+	 * each rank then reads its ghost rows in its own exported memory,
+	 * never through a mapping, so it needs no open barrier.
+	 */
+	job_barrier();
+	g->t_step += now() - t0;
 }
 
-/* The largest difference between this band and the same rows of ref. */
+/* The largest difference between the band of g and the same rows of ref. */
 static double
-band_diff(const double *ref)
+grid_diff(const struct grid *g, const double *ref)
 {
 	double maxdiff = 0;
 
 	for (size_t i = w; i < (n + 1) * w; i++) {
-		double d = cur[i] - ref[(first - 1) * w + i];
+		double d = g->cur[i] - ref[(first - 1) * w + i];
 
 		if (d < 0)
 			d = -d;
@@ -298,23 +304,37 @@ band_diff(const double *ref)
 	return maxdiff;
 }
 
+static void
+grid_close(struct grid *g)
+{
+	halo_close(&g->up, g->map);
+	halo_close(&g->down, g->map);
+	/* Everyone disconnected before anyone destroys what others import. */
+	job_barrier();
+	rsm_memseg_export_unpublish(g->seg);
+	rsm_memseg_export_destroy(g->seg);
+	munmap(g->cur, g->bytes);
+	free(g->tmp);
+}
+
+/* Figures each rank gives rank 0. */
+enum { F_DIFF_MAP, F_DIFF_PUT, F_STEP_MAP, F_XCHG_MAP, F_STEP_PUT, F_XCHG_PUT,
+	F_N };
+
 int
 main(int argc, char **argv)
 {
 	int compare = argc > 1 && strcmp(argv[1], "--compare") == 0;
-	int a = 1 + compare;
+	int a = 1 + compare, iters;
 	size_t nx = argc > a ? strtoul(argv[a], NULL, 0) : 128;
 	const char *cname = getenv("RSM_JOB_CTLR");
-	size_t bytes, ufirst, un, page = (size_t)sysconf(_SC_PAGESIZE);
-	struct halo up = { 0 }, down = { 0 };
-	rsm_memseg_export_handle_t seg;
-	double *start_grid, *ref, *rtmp, *diffs, heat = 0;
-	double diff[2] = { 0, 0 }, tput = 0, tmap;
+	struct grid gm, gp;
+	double *start_grid, *ref, *rtmp, *all, heat = 0;
+	double mine[F_N] = { 0 }, top[F_N] = { 0 };
 	static const char *how[] = { "one process", "RSM_JOB_RANK", "PMIx" };
 	int launcher;
-	uint64_t stores = 0;
 	uint32_t r;
-	int rc, it, bad = 0;
+	int rc, it, f, bad = 0;
 
 	ny = argc > a + 1 ? strtoul(argv[a + 1], NULL, 0) : 128;
 	iters = argc > a + 2 ? atoi(argv[a + 2]) : 100;
@@ -338,32 +358,25 @@ main(int argc, char **argv)
 	if ((rc = rsm_get_controller(cname != NULL && *cname ? (char *)cname :
 	    "tcp0", &ctlr)) != 0)
 		die("rsm_get_controller", rc);
-	bytes = ((n + 2) * w * sizeof(double) + page - 1) / page * page;
-	cur = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	tmp = calloc((n + 2) * w, sizeof(double));
 	start_grid = calloc((ny + 2) * w, sizeof(double));
 	ref = calloc((ny + 2) * w, sizeof(double));
 	rtmp = calloc((ny + 2) * w, sizeof(double));
-	segs = calloc(nranks, sizeof(*segs));
-	diffs = calloc(2 * nranks, sizeof(*diffs));
-	if (cur == MAP_FAILED || !tmp || !start_grid || !ref || !rtmp || !segs ||
-	    !diffs)
+	all = calloc((size_t)nranks * F_N, sizeof(double));
+	if (!start_grid || !ref || !rtmp || !all)
 		die("out of memory", RSMERR_INSUFFICIENT_MEM);
 
-	/* The whole grid's start, and this band of it. */
+	/* The whole grid's start; the grids of this rank start from it. */
 	border(start_grid, ny + 2);
-	start(start_grid);
+	grid_open(&gm, start_grid, 1);
+	if (compare)
+		grid_open(&gp, start_grid, 0);
 
-	if ((rc = rsm_job_export(job, ctlr, cur, bytes, &seg, segs)) != 0)
-		die("rsm_job_export", rc);
-	/* The last ghost row of the rank above, the first of the rank below. */
-	if (rank > 0) {
-		band(rank - 1, &ufirst, &un);
-		map_ghost(rank - 1, un + 1, &up);
+	job_barrier();
+	for (it = 0; it < iters; it++) {
+		if (compare)
+			grid_step(&gp);
+		grid_step(&gm);
 	}
-	if (rank + 1 < nranks)
-		map_ghost(rank + 1, 0, &down);
 
 	/* The same steps by one process. */
 	memcpy(ref, start_grid, (ny + 2) * w * sizeof(double));
@@ -372,20 +385,24 @@ main(int argc, char **argv)
 		step(rtmp, ref, ny, w);
 		memcpy(ref + w, rtmp + w, ny * w * sizeof(double));
 	}
-
+	mine[F_DIFF_MAP] = grid_diff(&gm, ref);
+	mine[F_STEP_MAP] = iters > 0 ? gm.t_step / iters : 0;
+	mine[F_XCHG_MAP] = iters > 0 ? gm.t_xchg / iters : 0;
 	if (compare) {
-		tput = run_put();
-		diff[1] = band_diff(ref);
-		start(start_grid);
+		mine[F_DIFF_PUT] = grid_diff(&gp, ref);
+		mine[F_STEP_PUT] = iters > 0 ? gp.t_step / iters : 0;
+		mine[F_XCHG_PUT] = iters > 0 ? gp.t_xchg / iters : 0;
 	}
-	tmap = run_map(&up, &down, &stores);
-	diff[0] = band_diff(ref);
-
-	if ((rc = rsm_job_allgather(job, diff, sizeof(diff), diffs)) != 0)
+	if ((rc = rsm_job_allgather(job, mine, sizeof(mine), all)) != 0)
 		die("allgather", rc);
-	for (r = 0; r < 2 * nranks; r++)
-		if (diffs[r] != 0)
-			bad = 1;
+	for (r = 0; r < nranks; r++)
+		for (f = 0; f < F_N; f++) {
+			if (all[r * F_N + f] > top[f])
+				top[f] = all[r * F_N + f];
+			if ((f == F_DIFF_MAP || f == F_DIFF_PUT) &&
+			    all[r * F_N + f] != 0)
+				bad = 1;
+		}
 	for (size_t i = w; i < (ny + 1) * w; i++)
 		heat += ref[i];
 	rsm_job_launcher(job, &launcher);
@@ -398,38 +415,38 @@ main(int argc, char **argv)
 			printf("%s%u", r ? "," : " ", nd);
 		}
 		printf(" (started by %s), %zux%zu points, %d steps, %" PRIu64
-		    " halo rows stored through maps from rank 0, %.1f us/step,"
-		    " heat %.6f: %s\n", how[launcher], nx, ny, iters, stores,
-		    tmap * 1e6, heat,
-		    bad ? "DIFFERS from one process" : "equal to one process");
+		    " halo rows stored through maps from rank 0, %.1f us/step"
+		    " (exchange %.1f us), heat %.6f: %s\n", how[launcher], nx, ny,
+		    iters, gm.halos, top[F_STEP_MAP] * 1e6, top[F_XCHG_MAP] * 1e6,
+		    heat, bad ? "DIFFERS from one process" : "equal to one process");
 		if (compare)
-			printf("stencil_map: halos by put %.1f us/step, by map "
-			    "%.1f us/step: map/put %.2f\n", tput * 1e6, tmap * 1e6,
-			    tput > 0 ? tmap / tput : 0);
+			printf("stencil_map: per step, halos by put %.1f us "
+			    "(exchange %.1f us), by map %.1f us (exchange %.1f "
+			    "us): map/put %.2f (exchange %.2f)\n",
+			    top[F_STEP_PUT] * 1e6, top[F_XCHG_PUT] * 1e6,
+			    top[F_STEP_MAP] * 1e6, top[F_XCHG_MAP] * 1e6,
+			    top[F_STEP_PUT] > 0 ?
+			    top[F_STEP_MAP] / top[F_STEP_PUT] : 0,
+			    top[F_XCHG_PUT] > 0 ?
+			    top[F_XCHG_MAP] / top[F_XCHG_PUT] : 0);
 		for (r = 0; r < nranks; r++) {
-			if (diffs[2 * r] != 0)
+			if (all[r * F_N + F_DIFF_MAP] != 0)
 				printf("stencil_map: rank %u differs by up to %g "
-				    "with maps\n", r, diffs[2 * r]);
-			if (diffs[2 * r + 1] != 0)
+				    "with maps\n", r, all[r * F_N + F_DIFF_MAP]);
+			if (all[r * F_N + F_DIFF_PUT] != 0)
 				printf("stencil_map: rank %u differs by up to %g "
-				    "with puts\n", r, diffs[2 * r + 1]);
+				    "with puts\n", r, all[r * F_N + F_DIFF_PUT]);
 		}
 	}
 
-	/* Disconnect before anyone destroys what others import. */
-	unmap_ghost(&up);
-	unmap_ghost(&down);
-	job_barrier();
-	rsm_memseg_export_unpublish(seg);
-	rsm_memseg_export_destroy(seg);
+	if (compare)
+		grid_close(&gp);
+	grid_close(&gm);
 	rsm_release_controller(ctlr);
 	rsm_job_finalize(job);
-	munmap(cur, bytes);
-	free(tmp);
 	free(start_grid);
 	free(ref);
 	free(rtmp);
-	free(segs);
-	free(diffs);
+	free(all);
 	return bad;
 }
