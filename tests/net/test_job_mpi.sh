@@ -49,6 +49,19 @@ for name in stencil stencil_map; do
 	check "and names nodes 1,1,2,2" \
 	    eval 'echo "$out" | grep -q "^$name: 4 ranks on nodes 1,1,2,2 (started by PMIx).*equal to one process"'
 done
+# Both halo paths of stencil_map on a grid so shallow that the heat
+# reaches every band boundary within a few steps, so that every halo
+# changes: across 4 nodes, and 2 ranks on each of 2 nodes.
+for layout in "4 1" "2 2"; do
+	set -- $layout
+	out=$(job_mpirun "$1" "$2" "$JOB_BIN/stencil_map" --compare 256 16 20)
+	rc=$?
+	echo "$out" | sed "s/^/# /"
+	check "stencil_map --compare on $1 nodes x $2 exits 0" test "$rc" = 0
+	check "and both grids are equal to one process" \
+	    eval 'echo "$out" | grep -q "^stencil_map: 4 ranks on nodes .*(started by PMIx).*equal to one process" &&
+	    echo "$out" | grep -q "^stencil_map: per step, halos by put"'
+done
 
 for i in 1 2 3 4; do
 	node_stop "$i"
