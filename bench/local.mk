@@ -101,3 +101,11 @@ bench-net: $(bench_mpi_deps)
 .PHONY: bench-mpi
 bench-mpi: $(bench_mpi_deps) rsmd/rsmd rsmadm/rsmadm
 	bash $(top_srcdir)/bench/run-bench-mpi.sh $(abs_top_builddir)
+
+# The heat stencil with halos by put beside halos stored through remote
+# maps (examples/job/stencil_map --compare), started by mpirun across 2
+# and 4 namespace nodes; `make bench-stencil` (root).
+EXTRA_DIST += bench/run-bench-stencil.sh
+.PHONY: bench-stencil
+bench-stencil: examples/job/stencil_map rsmd/rsmd rsmadm/rsmadm
+	bash $(top_srcdir)/bench/run-bench-stencil.sh $(abs_top_builddir)

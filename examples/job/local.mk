@@ -6,6 +6,8 @@
 JOB_EXAMPLE_LDADD = librsm_job.la librsm.la
 noinst_PROGRAMS += examples/job/stencil
 examples_job_stencil_LDADD = $(JOB_EXAMPLE_LDADD)
+noinst_PROGRAMS += examples/job/stencil_map
+examples_job_stencil_map_LDADD = $(JOB_EXAMPLE_LDADD)
 noinst_PROGRAMS += examples/job/ring
 examples_job_ring_LDADD = $(JOB_EXAMPLE_LDADD)
 noinst_PROGRAMS += examples/job/counter

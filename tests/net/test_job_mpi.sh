@@ -39,13 +39,29 @@ for nodes in 2 4; do
 		    eval 'echo "$out" | grep -q "^$name: $nodes ranks on nodes .*(started by PMIx).*equal to one process"'
 	done
 done
-# Two ranks on each of two nodes: two ranks of one node import from it.
-out=$(job_mpirun 2 2 "$JOB_BIN/stencil" 64 64 20)
-rc=$?
-echo "$out" | sed "s/^/# /"
-check "stencil with 2 ranks per node on 2 nodes exits 0" test "$rc" = 0
-check "and names nodes 1,1,2,2" \
-    eval 'echo "$out" | grep -q "ranks on nodes 1,1,2,2 (started by PMIx).*equal to one process"'
+# Two ranks on each of two nodes: two ranks of one node import from it
+# (stencil_map: map each other's segment, which is shared memory).
+for name in stencil stencil_map; do
+	out=$(job_mpirun 2 2 "$JOB_BIN/$name" 64 64 20)
+	rc=$?
+	echo "$out" | sed "s/^/# /"
+	check "$name with 2 ranks per node on 2 nodes exits 0" test "$rc" = 0
+	check "and names nodes 1,1,2,2" \
+	    eval 'echo "$out" | grep -q "^$name: 4 ranks on nodes 1,1,2,2 (started by PMIx).*equal to one process"'
+done
+# Both halo paths of stencil_map on a grid so shallow that the heat
+# reaches every band boundary within a few steps, so that every halo
+# changes: across 4 nodes, and 2 ranks on each of 2 nodes.
+for layout in "4 1" "2 2"; do
+	set -- $layout
+	out=$(job_mpirun "$1" "$2" "$JOB_BIN/stencil_map" --compare 256 16 20)
+	rc=$?
+	echo "$out" | sed "s/^/# /"
+	check "stencil_map --compare on $1 nodes x $2 exits 0" test "$rc" = 0
+	check "and both grids are equal to one process" \
+	    eval 'echo "$out" | grep -q "^stencil_map: 4 ranks on nodes .*(started by PMIx).*equal to one process" &&
+	    echo "$out" | grep -q "^stencil_map: per step, halos by put"'
+done
 
 for i in 1 2 3 4; do
 	node_stop "$i"
