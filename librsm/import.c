@@ -373,6 +373,28 @@ rsm_import_implicit_map(struct rsm_import *im)
 }
 
 /*
+ * /dev/userfaultfd lent by rsmd (UFFD), for a process that may not open
+ * it: the daemon lends it to a client with a live remote import.  -1 if
+ * it does not.  Called without the lock.
+ */
+static int
+uffd_dev_from_daemon(void)
+{
+	struct rsm_call call;
+
+	memset(&call, 0, sizeof(call));
+	call.type = RSM_MSG_UFFD;
+	call.req_fd = -1;
+	call.reply_fd = -1;
+	if (rsm_link_call(&call) != RSM_SUCCESS) {
+		if (call.reply_fd >= 0)
+			close(call.reply_fd);
+		return -1;
+	}
+	return call.reply_fd;
+}
+
+/*
  * Map [off, off+len) of a capability import remotely (rmap.h).  Lock
  * held, and held again on return; like implicit_map_locked, the data
  * path's connect runs without it and a revocation or disconnect cancels
@@ -407,7 +429,8 @@ remote_map_locked(struct rsm_import *im, uint32_t perm, size_t off,
 	rsm_handles_unlock();
 	/* The segment is whole pages (connect checked): so is the map. */
 	rc = rsm_rmap_create(&r, im->ctlr->ops, &t, off,
-	    (len + pg - 1) / pg * pg, perm_to_prot(perm), &addr, fixed);
+	    (len + pg - 1) / pg * pg, perm_to_prot(perm), &addr, fixed,
+	    uffd_dev_from_daemon);
 	rsm_handles_lock();
 	im->connecting = 0;
 	rsm_handles_wake();

@@ -75,6 +75,9 @@ struct pm_scan_arg {
 #define MADV_POPULATE_WRITE	23	/* Linux 5.14 */
 #endif
 
+/* Runs of changed bytes one vectored put of a write-back carries. */
+#define RUNS_MAX	4096u
+
 /* How long the handler looks for the next fault before it sleeps. */
 #define BUSY_NS		1000000ull
 /* The cache of one map, unless RSM_MAP_CACHE says otherwise. */
@@ -93,12 +96,17 @@ struct rsm_rmap {
 	char		*fill;		/* the same memfd, for the handler */
 	char		*twin;		/* page contents as fetched; NULL: read-only */
 	char		*scratch;	/* one page: a stable copy being diffed */
+	struct rsm_xport_iov *runs;	/* changed bytes queued (in twins) */
+	size_t		 nruns;
 	unsigned char	*resident;	/* per page */
 	size_t		 nresident, cap_pages, ra_min, ra_max;
 	size_t		 ra, next_seq;	/* readahead and where it continues */
 	size_t		 hand;		/* eviction clock */
 	int		 memfd, uffd, stopfd;
 	int		 user_only;	/* UFFD_USER_MODE_ONLY */
+	int		 via_daemon;	/* made through the daemon's device */
+	int		 (*uffd_dev_fn)(void);
+	int		 uffd_dev;	/* that device, once asked for; -1 */
 	/*
 	 * How stores are found: 1, pages fetched write-protected and
 	 * PAGEMAP_SCAN reporting the written ones (pagemap_fd); 0, every
@@ -124,28 +132,44 @@ struct rsm_rmap {
  * that touches an absent page fails with EFAULT instead of faulting
  * (rsm_memseg_import_map(3RSM), NOTES).
  */
+/* A full userfaultfd made through an open /dev/userfaultfd, or -1. */
 static int
-uffd_open(int *user_only)
+uffd_from_dev(int dev)
 {
-	int fd, dev;
+	return dev < 0 ? -1 :
+	    ioctl(dev, USERFAULTFD_IOC_NEW, O_CLOEXEC | O_NONBLOCK);
+}
 
+static int
+uffd_open(struct rsm_rmap *r)
+{
+	const char *want = getenv("RSM_MAP_UFFD");
+	int fd = -1, dev;
+
+	/* RSM_MAP_UFFD=user-mode-only: the caller asks for no more. */
+	if (want != NULL && strcmp(want, "user-mode-only") == 0)
+		goto user_only;
 	fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0 && (dev = open("/dev/userfaultfd", O_RDWR | O_CLOEXEC)) >= 0) {
+		fd = uffd_from_dev(dev);
+		close(dev);
+	}
+	/* The daemon's device, lent to a client with a remote import. */
+	if (fd < 0 && r->uffd_dev_fn != NULL) {
+		if (r->uffd_dev < 0)
+			r->uffd_dev = r->uffd_dev_fn();
+		fd = uffd_from_dev(r->uffd_dev);
+		if (fd >= 0)
+			r->via_daemon = 1;
+	}
 	if (fd >= 0) {
-		*user_only = 0;
+		r->user_only = 0;
 		return fd;
 	}
-	if ((dev = open("/dev/userfaultfd", O_RDWR | O_CLOEXEC)) >= 0) {
-		fd = ioctl(dev, USERFAULTFD_IOC_NEW, O_CLOEXEC | O_NONBLOCK);
-		close(dev);
-		if (fd >= 0) {
-			*user_only = 0;
-			return fd;
-		}
-	}
-	fd = (int)syscall(SYS_userfaultfd,
+user_only:
+	r->user_only = 1;
+	return (int)syscall(SYS_userfaultfd,
 	    O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY);
-	*user_only = 1;
-	return fd;
 }
 
 /* A userfaultfd with `features`, registered over the application's view. */
@@ -157,7 +181,7 @@ uffd_try(struct rsm_rmap *r, uint64_t features, uint64_t mode)
 
 	if (r->uffd >= 0)
 		close(r->uffd);
-	if ((r->uffd = uffd_open(&r->user_only)) < 0)
+	if ((r->uffd = uffd_open(r)) < 0)
 		return -1;
 	memset(&api, 0, sizeof(api));
 	api.api = UFFD_API;
@@ -302,12 +326,29 @@ scan_written(struct rsm_rmap *r, int reprotect,
 
 /* ---- write-back ---- */
 
+/* Send the runs gathered by push_page in one vectored put. */
+static void
+flush_runs(struct rsm_rmap *r)
+{
+	int rc;
+
+	if (r->nruns == 0)
+		return;
+	rc = r->ops->putv(&r->xs, r->runs, r->nruns, NULL);
+	if (rc != RSM_SUCCESS && r->err == RSM_SUCCESS)
+		r->err = rc;
+	r->nruns = 0;
+}
+
 /*
- * Send the bytes of page p that differ from its twin, exactly those (a
+ * Queue the bytes of page p that differ from its twin, exactly those (a
  * neighbouring byte another importer wrote must not be overwritten with
- * the value this one fetched), from a stable copy: a store racing with
- * the diff then differs from the new twin and travels next time.
- * Returns whether anything was sent; errors go to r->err.
+ * the value this one fetched), taken from a stable copy: a store racing
+ * with the diff then differs from the new twin and travels next time.
+ * The copy becomes the twin and the runs point into it, so that they
+ * stay valid until flush_runs sends them all at once (a page of small
+ * changes, such as the doubles of a halo row, is one message, not one
+ * per run).  Returns whether anything was queued.
  */
 static int
 push_page(struct rsm_rmap *r, size_t p)
@@ -320,6 +361,7 @@ push_page(struct rsm_rmap *r, size_t p)
 	memcpy(r->scratch, r->fill + p * r->pg, r->pg);
 	if (memcmp(cur, tw, r->pg) == 0)
 		return 0;
+	/* Find the runs against the old twin, then make it the new one. */
 	while (i < r->pg) {
 		/* Whole equal words first: most of a page is unchanged. */
 		if (i % 8 == 0 && i + 8 <= r->pg &&
@@ -332,15 +374,23 @@ push_page(struct rsm_rmap *r, size_t p)
 			continue;
 		}
 		for (s = i; i < r->pg && cur[i] != tw[i]; i++)
-			;
-		rc = r->ops->put(&r->xs, r->seg_off + p * r->pg + s, cur + s,
-		    i - s);
+			tw[i] = cur[i];
 		r->n_pushed += i - s;
-		if (rc != RSM_SUCCESS && r->err == RSM_SUCCESS)
-			r->err = rc;
 		sent = 1;
+		if (r->runs == NULL) {	/* no memory for a list: one by one */
+			rc = r->ops->put(&r->xs, r->seg_off + p * r->pg + s,
+			    tw + s, i - s);
+			if (rc != RSM_SUCCESS && r->err == RSM_SUCCESS)
+				r->err = rc;
+			continue;
+		}
+		if (r->nruns == RUNS_MAX)
+			flush_runs(r);
+		r->runs[r->nruns].local = tw + s;
+		r->runs[r->nruns].remote_off = r->seg_off + p * r->pg + s;
+		r->runs[r->nruns].len = i - s;
+		r->nruns++;
 	}
-	memcpy(tw, cur, r->pg);
 	return sent;
 }
 
@@ -373,6 +423,7 @@ writeback_locked(struct rsm_rmap *r)
 			if (r->resident[p])
 				sent |= push_page(r, p);
 	}
+	flush_runs(r);
 	if (sent && (rc = r->ops->flush(&r->xs)) != RSM_SUCCESS &&
 	    r->err == RSM_SUCCESS)
 		r->err = rc;
@@ -436,9 +487,13 @@ make_room(struct rsm_rmap *r, size_t need)
 					map_pages(r, p, p + 1, 0);
 					continue;
 				}
-				if (push_page(r, p) && r->ops->flush(&r->xs) !=
-				    RSM_SUCCESS && r->err == RSM_SUCCESS)
-					r->err = RSMERR_CONN_ABORTED;
+				/* Sent before the page (and its twin) is reused. */
+				if (push_page(r, p)) {
+					flush_runs(r);
+					if (r->ops->flush(&r->xs) != RSM_SUCCESS &&
+					    r->err == RSM_SUCCESS)
+						r->err = RSMERR_CONN_ABORTED;
+				}
 			}
 			drop_pages(r, p, p + 1);
 		}
@@ -650,6 +705,7 @@ rmap_free(struct rsm_rmap *r)
 {
 	free(r->resident);
 	free(r->scratch);
+	free(r->runs);
 	pthread_mutex_destroy(&r->mtx);
 	free(r);
 }
@@ -689,7 +745,7 @@ views(struct rsm_rmap *r, int prot, void *hint, int fixed)
 int
 rsm_rmap_create(struct rsm_rmap **rp, const struct rsm_transport_ops *ops,
     const struct rsm_xport_target *t, size_t seg_off, size_t len, int prot,
-    void **addr, int fixed)
+    void **addr, int fixed, int (*uffd_dev)(void))
 {
 	struct rsm_rmap *r;
 	sigset_t all, old;
@@ -708,7 +764,8 @@ rsm_rmap_create(struct rsm_rmap **rp, const struct rsm_transport_ops *ops,
 	r->len = len;
 	r->npages = len / r->pg;
 	r->seg_off = seg_off;
-	r->memfd = r->uffd = r->stopfd = r->pagemap_fd = -1;
+	r->memfd = r->uffd = r->stopfd = r->pagemap_fd = r->uffd_dev = -1;
+	r->uffd_dev_fn = uffd_dev;
 	r->ra_min = RA_MIN_BYTES / r->pg;
 	r->ra_max = RA_MAX_BYTES / r->pg;
 	r->ra = r->ra_min;
@@ -724,11 +781,19 @@ rsm_rmap_create(struct rsm_rmap **rp, const struct rsm_transport_ops *ops,
 	if ((r->resident = calloc(r->npages, 1)) == NULL ||
 	    (r->scratch = malloc(r->pg)) == NULL)
 		goto fail;
+	/* Only a writable map sends; without the list it sends run by run. */
+	if (prot & PROT_WRITE)
+		r->runs = malloc(RUNS_MAX * sizeof(*r->runs));
 	if ((r->memfd = memfd_create("rsm-rmap", MFD_CLOEXEC)) < 0 ||
 	    ftruncate(r->memfd, (off_t)len) != 0)
 		goto fail;
-	if ((rc = views(r, prot, *addr, fixed)) != RSM_SUCCESS ||
-	    (rc = uffd_setup(r)) != RSM_SUCCESS)
+	rc = views(r, prot, *addr, fixed);
+	if (rc == RSM_SUCCESS)
+		rc = uffd_setup(r);
+	if (r->uffd_dev >= 0)
+		close(r->uffd_dev);
+	r->uffd_dev = -1;
+	if (rc != RSM_SUCCESS)
 		goto fail;
 	rc = RSMERR_INSUFFICIENT_RESOURCES;
 	if ((r->stopfd = eventfd(0, EFD_CLOEXEC)) < 0)
@@ -856,14 +921,19 @@ rsm_rmap_unref(struct rsm_rmap *r)
 const char *
 rsm_rmap_mode(const struct rsm_rmap *r)
 {
-	if (r->twin == NULL)
-		return r->user_only ? "userfaultfd user-mode-only, read-only" :
-		    "userfaultfd, read-only";
-	if (r->wp_async)
-		return r->user_only ? "userfaultfd user-mode-only, wp-async" :
-		    "userfaultfd, wp-async";
-	return r->user_only ? "userfaultfd user-mode-only, twins" :
-	    "userfaultfd, twins";
+	static const char *const names[3][3] = {
+		{ "userfaultfd, read-only", "userfaultfd, wp-async",
+		    "userfaultfd, twins" },
+		{ "userfaultfd from rsmd, read-only",
+		    "userfaultfd from rsmd, wp-async",
+		    "userfaultfd from rsmd, twins" },
+		{ "userfaultfd user-mode-only, read-only",
+		    "userfaultfd user-mode-only, wp-async",
+		    "userfaultfd user-mode-only, twins" },
+	};
+
+	return names[r->user_only ? 2 : r->via_daemon ? 1 : 0]
+	    [r->twin == NULL ? 0 : r->wp_async ? 1 : 2];
 }
 
 #pragma GCC visibility pop

@@ -33,11 +33,14 @@ struct rsm_rmap;
  * lies in the mapping, faulting while it holds the import's connection,
  * cannot wait on the handler), map `len` bytes of the segment from
  * `seg_off` at *addr (a hint, or the address with `fixed`), with `prot`,
- * and start the handler.  RSM_SUCCESS with *rp set, or an RSMERR_*.
+ * and start the handler.  uffd_dev: when this process may not make a
+ * full userfaultfd itself, an open /dev/userfaultfd from elsewhere (the
+ * daemon), or -1; the map closes it.  RSM_SUCCESS with *rp set, or an
+ * RSMERR_*.
  */
 int	 rsm_rmap_create(struct rsm_rmap **rp, const struct rsm_transport_ops *ops,
 	    const struct rsm_xport_target *t, size_t seg_off, size_t len,
-	    int prot, void **addr, int fixed);
+	    int prot, void **addr, int fixed, int (*uffd_dev)(void));
 /*
  * The connection is gone (revocation, the daemon's or the node's death):
  * faults now get zero pages, resident pages stay as they are, and the
