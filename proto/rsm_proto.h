@@ -116,6 +116,7 @@ struct rsm_msg_hdr {
 	X(DSEG_REMOVE,   23, dseg_id,       none,          0, 0, C) \
 	X(DSEG_READ,     24, dseg_io,       dseg_data,     0, 0, C) \
 	X(DSEG_WRITE,    25, dseg_io,       none,          0, 0, C) \
+	X(UFFD,          26, none,          none,          0, 1, C) \
 	X(EVENT,         32, event,         none,          0, 0, N) \
 	X(REVOKED,       33, revoked,       none,          0, 0, N) \
 	X(REBOUND,       34, rebound,       none,          1, 0, N)

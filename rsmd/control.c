@@ -519,6 +519,7 @@ static const handler_fn handlers[] = {
 	[RSM_MSG_DSEG_REMOVE]		= h_dseg_remove,
 	[RSM_MSG_DSEG_READ]		= h_dseg_read,
 	[RSM_MSG_DSEG_WRITE]		= h_dseg_write,
+	[RSM_MSG_UFFD]			= h_uffd,
 };
 
 static handler_fn

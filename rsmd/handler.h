@@ -76,6 +76,8 @@ int	 h_ctlr_query(struct req *);
 int	 h_topology(struct req *);
 int	 h_nodes(struct req *);
 int	 h_ping(struct req *);
+/* handle_uffd.c */
+int	 h_uffd(struct req *);
 int	 h_status(struct req *);
 int	 h_list_segments(struct req *);
 int	 h_list_ctlrs(struct req *);

@@ -2,7 +2,8 @@
 sbin_PROGRAMS += rsmd/rsmd
 rsmd_rsmd_SOURCES = rsmd/rsmd.c rsmd/rsmd.h rsmd/loop.c rsmd/config.c \
 	rsmd/control.c rsmd/handler.h rsmd/handle_export.c \
-	rsmd/handle_import.c rsmd/handle_info.c rsmd/controllers.c \
+	rsmd/handle_import.c rsmd/handle_info.c rsmd/handle_uffd.c \
+	rsmd/controllers.c \
 	rsmd/segment.c rsmd/dseg.c rsmd/sockets.c \
 	rsmd/registry.c rsmd/refusal.c rsmd/notify.c rsmd/log.c rsmd/log.h \
 	rsmd/capability.h rsmd/capability.c rsmd/service.h rsmd/services.c \

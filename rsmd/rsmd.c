@@ -497,6 +497,7 @@ main(int argc, char *argv[])
 		log_warnx("a data service cannot start, stopping");
 		svcmgr_failed("a data service cannot start");
 	}
+	uffd_dev_open(&rs);
 	/* Sockets, keys and RDMA devices are open: root is no longer needed. */
 	if (!svc_failed && rs.conf.user != NULL &&
 	    (svc_failed = privdrop(rs.conf.user, rs.socket_path) == -1)) {

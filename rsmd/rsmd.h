@@ -355,6 +355,7 @@ const char *refusal_perm(uint32_t perm);
  */
 int	 refusal_level(int rc);
 
+
 /* ---- log.c: see log.h ---- */
 
 /* ---- loop.c ---- */
@@ -439,6 +440,8 @@ struct rsmd {
 	uint64_t	 nclients;
 	uint64_t	 requests;
 	uint64_t	 refused;
+	/* /dev/userfaultfd, opened as root, lent to remote maps; -1: none. */
+	int		 uffd_dev;
 	uint64_t	 instance;
 	uint64_t	 start_ms;
 	struct peers	*peers;		/* peer daemons (peer.c) */
@@ -451,6 +454,9 @@ struct rsmd {
 	 */
 	struct rsm_ratelimit refusal_log;
 };
+
+/* handle_uffd.c: open /dev/userfaultfd (as root, before privileges drop). */
+void	 uffd_dev_open(struct rsmd *);
 
 /* At most 10 refusal lines a second, the rest counted. */
 #define RSMD_REFUSAL_LOG_INIT	RSM_RATELIMIT_INIT(1000, 10)

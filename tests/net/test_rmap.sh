@@ -8,8 +8,9 @@
 # another importer see them; a read-only map refuses stores (SIGSEGV in a
 # child); a fork child does not inherit the mapping; RSM_MAP_FIXED;
 # stores found by twins (RSM_MAP_TRACK=twin); write(2) and
-# read(2) on pages not fetched yet; an unprivileged importer
-# (user-mode-only faults: a syscall on an absent page fails EFAULT, as
+# read(2) on pages not fetched yet; an unprivileged importer (a full
+# userfaultfd through the device rsmd lends; with RSM_MAP_UFFD=
+# user-mode-only a syscall on an absent page fails EFAULT, as
 # documented); disconnect while mapped; a thread blocked in a fault
 # when the link to the exporter is cut: it resumes (zero page) within the
 # node-death bound, and the next close_barrier says RSMERR_CONN_ABORTED;
@@ -201,14 +202,14 @@ probe_quit c
 probe_quit big
 P_ENV=RSM_DEBUG=1
 
-# ---- an unprivileged importer ----
+# ---- an unprivileged importer: a full userfaultfd lent by rsmd ----
 P_AS="setpriv --reuid=65534 --regid=65534 --clear-groups"
 probe_start u 3 import 1 $SEG rw
 P_AS=
 check_rc "uid 65534 on node 3 connects" 0 "$P_LAST"
 check_rc "and maps" 0 "$(probe_say u "map 0 $((64 * MIB)) rw")"
-check "librsm says its faults are user-mode only" \
-    grep -q ": userfaultfd user-mode-only" "$NET_DIR/u.err"
+check "its faults come through the device rsmd lends: $(grep 'remote map of' "$NET_DIR/u.err" | tail -1)" \
+    grep -q ": userfaultfd from rsmd, " "$NET_DIR/u.err"
 check "its loads see the exporter's bytes" \
     test "$(sum_of "$(probe_say u "mload $((12 * MIB)) 100000")")" = \
     "$(sum_of "$(probe_say exp "sum $((12 * MIB)) 100000")")"
@@ -217,9 +218,26 @@ check_rc "its close_barrier" 0 "$(probe_say u bclose)"
 check "its stores reach the exporter" \
     test "$(sum_of "$(probe_say exp "sum $((12 * MIB)) 1000")")" = \
     "$(sum_of "$(probe_say u "mload $((12 * MIB)) 1000")")"
-check "write(2) from an unfetched page fails EFAULT (user-mode-only faults)" \
-    test "$(probe_say u "sysw $((30 * MIB)) 4096")" = "rc=-1 errno=14"
+check "write(2) from its unfetched pages works" \
+    test "$(sum_of "$(probe_say u "sysw $((30 * MIB)) 300000")")" = \
+    "$(sum_of "$(probe_say exp "sum $((30 * MIB)) 300000")")"
 probe_quit u
+# RSM_MAP_UFFD=user-mode-only: loads and stores, but a system call on an
+# unfetched page fails, as rsm_memseg_import_map(3RSM) says.
+P_ENV="RSM_DEBUG=1 RSM_MAP_UFFD=user-mode-only"
+P_AS="setpriv --reuid=65534 --regid=65534 --clear-groups"
+probe_start u2 3 import 1 $SEG rw
+P_AS=
+P_ENV=RSM_DEBUG=1
+check_rc "uid 65534 connects again" 0 "$P_LAST"
+check_rc "and maps with user-mode-only faults" 0 "$(probe_say u2 "map 0 $((64 * MIB)) rw")"
+check "librsm says so" grep -q ": userfaultfd user-mode-only, " "$NET_DIR/u2.err"
+check "its loads see the exporter's bytes" \
+    test "$(sum_of "$(probe_say u2 "mload $((13 * MIB)) 100000")")" = \
+    "$(sum_of "$(probe_say exp "sum $((13 * MIB)) 100000")")"
+check "write(2) from an unfetched page fails EFAULT" \
+    test "$(probe_say u2 "sysw $((31 * MIB)) 4096")" = "rc=-1 errno=14"
+probe_quit u2
 
 # ---- a fault blocked on a cut link ----
 check_rc "node 2: a close_barrier before the cut" 0 "$(probe_say a bclose)"
