@@ -330,13 +330,16 @@ scan_written(struct rsm_rmap *r, int reprotect,
 static void
 flush_runs(struct rsm_rmap *r)
 {
+	size_t max = r->ops->vec_max ? r->ops->vec_max : RSM_MAX_SGIOREQS;
+	size_t i, n;
 	int rc;
 
-	if (r->nruns == 0)
-		return;
-	rc = r->ops->putv(&r->xs, r->runs, r->nruns, NULL);
-	if (rc != RSM_SUCCESS && r->err == RSM_SUCCESS)
-		r->err = rc;
+	for (i = 0; i < r->nruns; i += n) {
+		n = r->nruns - i < max ? r->nruns - i : max;
+		rc = r->ops->putv(&r->xs, r->runs + i, n, NULL);
+		if (rc != RSM_SUCCESS && r->err == RSM_SUCCESS)
+			r->err = rc;
+	}
 	r->nruns = 0;
 }
 

@@ -114,4 +114,5 @@ const struct rsm_transport_ops rsm_dummy_ops = {
 	NULL,			/* abort */
 	dummy_atomic,
 	dummy_put_signal,
+	0,			/* vec_max: RSM_MAX_SGIOREQS */
 };

@@ -143,6 +143,13 @@ struct rsm_transport_ops {
 	int	(*put_signal)(struct rsm_xport_seg *seg, size_t off,
 		    const void *src, size_t len, uint32_t flags,
 		    rsm_xport_post_fn post, void *arg);
+	/*
+	 * The most entries one putv or getv takes; 0 means
+	 * RSM_MAX_SGIOREQS, the RSMAPI's own limit, which every transport
+	 * takes.  A remote map's write-back sends thousands of small runs
+	 * (rmap.c), so a transport that frames any number says so.
+	 */
+	size_t	 vec_max;
 };
 
 extern const struct rsm_transport_ops rsm_shm_ops;

@@ -393,4 +393,6 @@ const struct rsm_transport_ops rsm_tcp_ops = {
 	tcp_abort,
 	tcp_atomic,
 	tcp_put_signal,
+	/* xferv frames any number of entries, RSM_DATA_VEC_MAX a frame. */
+	SIZE_MAX,
 };

@@ -451,4 +451,5 @@ const struct rsm_transport_ops rsm_ucx_ops = {
 	/* No atomics over ucx0 yet (ucp_atomic_op_nbx is the way). */
 	rsm_xport_atomic_unsupported,
 	ucx_put_signal,
+	0,			/* vec_max: RSM_MAX_SGIOREQS */
 };
