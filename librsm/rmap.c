@@ -25,6 +25,7 @@
 #include <linux/userfaultfd.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -642,8 +643,14 @@ handler(void *arg)
 		}
 		if (n < 0 && errno != EAGAIN && errno != EINTR)
 			break;
-		if (rsm_now_ns() < busy_until)
+		/*
+		 * Yield while looking: on a busy machine the faulting thread
+		 * may be waiting for this very CPU.
+		 */
+		if (rsm_now_ns() < busy_until) {
+			sched_yield();
 			continue;
+		}
 		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
 			break;
 		if (pfd[1].revents != 0)
