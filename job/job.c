@@ -327,6 +327,8 @@ rsm_job_barrier(rsm_job_t job)
 {
 	if (!valid(job))
 		return RSMERR_BAD_ARGS_ERRORS;
+	if (job->barrier != NULL)
+		return job->barrier(job);
 	return collect(job, 0, NULL, 0);
 }
 

@@ -36,6 +36,8 @@ struct rsm_job {
 	void		*be;		/* the backend's state */
 	/* The exchange: mine in, ents[0 .. size-1] out; 0 or an RSMERR_*. */
 	int		(*exchange)(struct rsm_job *, const struct job_entry *mine);
+	/* A barrier of the backend's own, or NULL: an empty exchange. */
+	int		(*barrier)(struct rsm_job *);
 	void		(*fini)(struct rsm_job *);
 	char		msg[512];
 };
