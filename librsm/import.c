@@ -460,6 +460,9 @@ rsm_import_rmap_get(struct rsm_import *im)
 {
 	struct rsm_rmap *r = NULL;
 
+	/* A map being made now is one the barrier did not follow. */
+	if (atomic_load_explicit(&im->rmap, memory_order_acquire) == NULL)
+		return NULL;
 	rsm_handles_lock();
 	if (rsm_slot_check(im, RSM_MAGIC_IMPORT) != NULL &&
 	    (r = im->rmap) != NULL)

@@ -39,6 +39,7 @@
 
 #include "rsmapi.h"
 #include "rsm_clock.h"
+#include "rsm_size.h"
 
 #pragma GCC visibility push(hidden)
 
@@ -237,11 +238,7 @@ uffd_wake(struct rsm_rmap *r, size_t lo, size_t hi)
 	(void)ioctl(r->uffd, UFFDIO_WAKE, &w);
 }
 
-/*
- * Map pages [lo, hi) of the memfd for the application and wake their
- * waiters.  A page mapped already (a racing fault of a resident page)
- * is no error: the range is then mapped page by page.
- */
+/* One UFFDIO_CONTINUE: 0 or -errno; *mapped the bytes it mapped. */
 static int
 continue_range(struct rsm_rmap *r, size_t lo, size_t hi, uint64_t mode,
     int64_t *mapped)
@@ -287,44 +284,6 @@ map_pages(struct rsm_rmap *r, size_t lo, size_t hi, int wp)
 	uffd_wake(r, lo, hi);
 }
 
-/*
- * With asynchronous tracking: call fn(r, p) for every page written since
- * it was last protected, protecting it again (`reprotect`).  -1 when the
- * kernel refused the scan (tracking then falls back to twins).
- */
-static int
-scan_written(struct rsm_rmap *r, int reprotect,
-    void (*fn)(struct rsm_rmap *r, size_t p, void *arg), void *arg)
-{
-	struct page_region v[64];
-	struct pm_scan_arg a;
-	uintptr_t end = (uintptr_t)r->app + r->len, at = (uintptr_t)r->app;
-	long n, i;
-	uintptr_t x;
-
-	while (at < end) {
-		memset(&a, 0, sizeof(a));
-		a.size = sizeof(a);
-		a.flags = reprotect ? PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC :
-		    0;
-		a.start = at;
-		a.end = end;
-		a.vec = (uintptr_t)v;
-		a.vec_len = sizeof(v) / sizeof(v[0]);
-		a.category_mask = PAGE_IS_WRITTEN;
-		a.return_mask = PAGE_IS_WRITTEN;
-		if ((n = ioctl(r->pagemap_fd, PAGEMAP_SCAN, &a)) < 0)
-			return -1;
-		for (i = 0; i < n; i++)
-			for (x = v[i].start; x < v[i].end; x += r->pg)
-				fn(r, (x - (uintptr_t)r->app) / r->pg, arg);
-		if (a.walk_end <= at)
-			break;
-		at = a.walk_end;
-	}
-	return 0;
-}
-
 /* ---- write-back ---- */
 
 /* Send the runs gathered by push_page in one vectored put. */
@@ -360,7 +319,7 @@ push_page(struct rsm_rmap *r, size_t p)
 	const char *cur = r->scratch;
 	char *tw = r->twin + p * r->pg;
 	size_t i = 0, s;
-	int sent = 0, rc;
+	int sent = 0;
 
 	memcpy(r->scratch, r->fill + p * r->pg, r->pg);
 	if (memcmp(cur, tw, r->pg) == 0)
@@ -381,13 +340,6 @@ push_page(struct rsm_rmap *r, size_t p)
 			tw[i] = cur[i];
 		r->n_pushed += i - s;
 		sent = 1;
-		if (r->runs == NULL) {	/* no memory for a list: one by one */
-			rc = r->ops->put(&r->xs, r->seg_off + p * r->pg + s,
-			    tw + s, i - s);
-			if (rc != RSM_SUCCESS && r->err == RSM_SUCCESS)
-				r->err = rc;
-			continue;
-		}
 		if (r->nruns == RUNS_MAX)
 			flush_runs(r);
 		r->runs[r->nruns].local = tw + s;
@@ -398,21 +350,52 @@ push_page(struct rsm_rmap *r, size_t p)
 	return sent;
 }
 
-static void
-push_written(struct rsm_rmap *r, size_t p, void *arg)
+/*
+ * With asynchronous tracking: queue the pages written since they were
+ * last protected (push_page), protecting them again in the same scan,
+ * before they are copied, so that a store racing with the copy marks its
+ * page for the next write-back.  *sent as for push_page; -1 when the
+ * kernel refused the scan (tracking then falls back to twins).
+ */
+static int
+push_written(struct rsm_rmap *r, int *sent)
 {
-	int *sent = arg;
+	struct page_region v[64];
+	struct pm_scan_arg a;
+	uintptr_t end = (uintptr_t)r->app + r->len, at = (uintptr_t)r->app;
+	size_t p;
+	long n, i;
+	uintptr_t x;
 
-	if (p < r->npages && r->resident[p])
-		*sent |= push_page(r, p);
+	while (at < end) {
+		memset(&a, 0, sizeof(a));
+		a.size = sizeof(a);
+		a.flags = PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC;
+		a.start = at;
+		a.end = end;
+		a.vec = (uintptr_t)v;
+		a.vec_len = sizeof(v) / sizeof(v[0]);
+		a.category_mask = PAGE_IS_WRITTEN;
+		a.return_mask = PAGE_IS_WRITTEN;
+		if ((n = ioctl(r->pagemap_fd, PAGEMAP_SCAN, &a)) < 0)
+			return -1;
+		for (i = 0; i < n; i++)
+			for (x = v[i].start; x < v[i].end; x += r->pg) {
+				p = (x - (uintptr_t)r->app) / r->pg;
+				if (p < r->npages && r->resident[p])
+					*sent |= push_page(r, p);
+			}
+		if (a.walk_end <= at)
+			break;
+		at = a.walk_end;
+	}
+	return 0;
 }
 
 /*
  * Lock held.  Returns the write-back's status.  With asynchronous
  * tracking only the pages written since the last write-back are looked
- * at (protected again before they are copied, so that a store racing
- * with the copy marks its page for the next one); else every resident
- * page is compared with its twin.
+ * at (push_written); else every resident page is compared with its twin.
  */
 static int
 writeback_locked(struct rsm_rmap *r)
@@ -421,7 +404,7 @@ writeback_locked(struct rsm_rmap *r)
 	int sent = 0, rc;
 
 	if (r->twin != NULL && !atomic_load(&r->dead) && (!r->wp_async ||
-	    scan_written(r, 1, push_written, &sent) != 0)) {
+	    push_written(r, &sent) != 0)) {
 		r->wp_async = 0;
 		for (p = 0; p < r->npages; p++)
 			if (r->resident[p])
@@ -557,6 +540,13 @@ absent_run(const struct rsm_rmap *r, size_t a)
 	return b;
 }
 
+/* Sequential access: the batch doubles, up to ra_max. */
+static void
+grow_batch(struct rsm_rmap *r)
+{
+	r->ra = r->ra * 2 > r->ra_max ? r->ra_max : r->ra * 2;
+}
+
 /*
  * Read ahead of sequential access: the next batch from a, doubled, its
  * first page staged.
@@ -568,7 +558,7 @@ read_ahead(struct rsm_rmap *r, size_t a)
 
 	if (a >= r->npages || r->resident[a] || atomic_load(&r->dead))
 		return;
-	r->ra = r->ra * 2 > r->ra_max ? r->ra_max : r->ra * 2;
+	grow_batch(r);
 	b = absent_run(r, a);
 	make_room(r, b - a);
 	fetch(r, a, b, 1);
@@ -585,7 +575,7 @@ read_ahead(struct rsm_rmap *r, size_t a)
 static void
 fault(struct rsm_rmap *r, uintptr_t addr)
 {
-	size_t p, lo, hi;
+	size_t p, hi;
 
 	if (addr < (uintptr_t)r->app || addr - (uintptr_t)r->app >= r->len)
 		return;
@@ -598,20 +588,19 @@ fault(struct rsm_rmap *r, uintptr_t addr)
 		read_ahead(r, r->next_seq);
 	} else if (r->resident[p]) {
 		map_pages(r, p, p + 1, 0);
-	} else if (p == r->next_seq) {
-		r->ra = r->ra * 2 > r->ra_max ? r->ra_max : r->ra * 2;
+	} else {
+		int seq = p == r->next_seq;
+
+		if (seq)
+			grow_batch(r);
+		else
+			r->ra = r->ra_min;
 		hi = absent_run(r, p);
 		make_room(r, hi - p);
 		fetch(r, p, hi, 0);
 		r->next_seq = hi;
-		read_ahead(r, hi);
-	} else {
-		r->ra = r->ra_min;
-		lo = p;
-		hi = absent_run(r, p);
-		make_room(r, hi - lo);
-		fetch(r, lo, hi, 0);
-		r->next_seq = hi;
+		if (seq)
+			read_ahead(r, hi);
 	}
 	pthread_mutex_unlock(&r->mtx);
 }
@@ -666,22 +655,12 @@ static size_t
 cache_bytes(void)
 {
 	const char *s = getenv("RSM_MAP_CACHE");
-	char *end;
-	unsigned long long v;
+	uint64_t v;
 
-	if (s == NULL || *s == '\0')
+	if (s == NULL || rsm_parse_size(s, 10, &v) != 0 || v == 0 ||
+	    v > SIZE_MAX)
 		return CACHE_DEFAULT;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || end == s)
-		return CACHE_DEFAULT;
-	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
-	default: break;
-	}
-	return *end == '\0' && v > 0 ? (size_t)v : CACHE_DEFAULT;
+	return (size_t)v;
 }
 
 static void
@@ -789,11 +768,10 @@ rsm_rmap_create(struct rsm_rmap **rp, const struct rsm_transport_ops *ops,
 	}
 	rc = RSMERR_INSUFFICIENT_MEM;
 	if ((r->resident = calloc(r->npages, 1)) == NULL ||
-	    (r->scratch = malloc(r->pg)) == NULL)
+	    (r->scratch = malloc(r->pg)) == NULL ||
+	    ((prot & PROT_WRITE) &&	/* only a writable map sends */
+	    (r->runs = malloc(RUNS_MAX * sizeof(*r->runs))) == NULL))
 		goto fail;
-	/* Only a writable map sends; without the list it sends run by run. */
-	if (prot & PROT_WRITE)
-		r->runs = malloc(RUNS_MAX * sizeof(*r->runs));
 	if ((r->memfd = memfd_create("rsm-rmap", MFD_CLOEXEC)) < 0 ||
 	    ftruncate(r->memfd, (off_t)len) != 0)
 		goto fail;

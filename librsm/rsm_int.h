@@ -123,9 +123,11 @@ struct rsm_import {
 	 * A remote map (rmap.h): the explicit mapping of a capability
 	 * import, a cache of its own beside `view`, which then stays the
 	 * implicit one of put/get.  Set and cleared under the lock; a
-	 * barrier takes a reference (rsm_import_rmap_get).
+	 * barrier takes a reference (rsm_import_rmap_get), after a look
+	 * without the lock, so that barriers of imports never remotely
+	 * mapped take no lock.
 	 */
-	struct rsm_rmap	*rmap;
+	struct rsm_rmap	*_Atomic rmap;
 };
 
 /* Whether the exporter gave the memory of this import up (memfd_move.c). */
