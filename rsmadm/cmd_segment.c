@@ -17,6 +17,7 @@
 
 #include "rsmadm.h"
 #include "rsmapi.h"
+#include "rsm_size.h"
 
 /*
  * The connection, opened only once the command line has been parsed, so
@@ -89,26 +90,10 @@ parse_id(const char *s, uint32_t *id)
 static int
 parse_size(const char *s, uint64_t *size)
 {
-	unsigned long long x, mul = 1, page = (unsigned long long)
-	    sysconf(_SC_PAGESIZE);
-	char *end;
+	uint64_t x, page = (uint64_t)sysconf(_SC_PAGESIZE);
 
-	if (*s < '0' || *s > '9')
+	if (rsm_parse_size(s, 10, &x) != 0 || x == 0 || x > UINT64_MAX - page)
 		return -1;
-	errno = 0;
-	x = strtoull(s, &end, 10);
-	if (errno != 0)
-		return -1;
-	switch (*end) {
-	case 'K': case 'k': mul = 1ull << 10; end++; break;
-	case 'M': case 'm': mul = 1ull << 20; end++; break;
-	case 'G': case 'g': mul = 1ull << 30; end++; break;
-	default: break;
-	}
-	if (*end != '\0' || x == 0 || x > UINT64_MAX / mul ||
-	    x * mul > UINT64_MAX - page)
-		return -1;
-	x *= mul;
 	*size = (x + page - 1) / page * page;
 	return 0;
 }

@@ -17,6 +17,7 @@
 
 #include "rsmd.h"
 #include "log.h"
+#include "rsm_size.h"
 
 #define CONF_DEFAULT_SOCKET_MODE	0666u
 #define CONF_DEFAULT_SEGID_MIN		0x400000u
@@ -176,29 +177,17 @@ static int
 parse_number(const char *s, int with_suffix, uint64_t *out)
 {
 	unsigned long long v;
-	uint64_t mult = 1;
 	char *end;
 
-	if (*s == '\0' || *s == '-' || *s == '+' || *s == ' ' || *s == '\t')
+	if (with_suffix)
+		return rsm_parse_size(s, 0, out);
+	if (*s < '0' || *s > '9')
 		return -1;
 	errno = 0;
 	v = strtoull(s, &end, 0);
-	if (errno != 0 || end == s)
+	if (errno != 0 || end == s || *end != '\0')
 		return -1;
-	if (with_suffix && *end != '\0') {
-		switch (*end) {
-		case 'k': case 'K': mult = 1ull << 10; break;
-		case 'm': case 'M': mult = 1ull << 20; break;
-		case 'g': case 'G': mult = 1ull << 30; break;
-		default: return -1;
-		}
-		end++;
-	}
-	if (*end != '\0')
-		return -1;
-	if (v > UINT64_MAX / mult)
-		return -1;
-	*out = (uint64_t)v * mult;
+	*out = (uint64_t)v;
 	return 0;
 }
 
