@@ -14,3 +14,5 @@ noinst_PROGRAMS += examples/job/counter
 examples_job_counter_LDADD = $(JOB_EXAMPLE_LDADD)
 noinst_PROGRAMS += examples/job/kvs
 examples_job_kvs_LDADD = $(JOB_EXAMPLE_LDADD)
+# The stencils' shared arithmetic (stencil, stencil_map).
+EXTRA_DIST += examples/job/heat.h

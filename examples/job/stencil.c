@@ -23,6 +23,8 @@
 
 #include "rsm/rsm_job.h"
 
+#include "heat.h"
+
 static uint32_t rank, nranks;
 static int joined;
 
@@ -34,37 +36,6 @@ die(const char *what, int rc)
 	else
 		fprintf(stderr, "stencil: %s: RSMERR %d\n", what, rc);
 	exit(2);
-}
-
-/* One Jacobi step of rows 1..n of src (stride w) into dst. */
-static void
-step(double *dst, const double *src, size_t n, size_t w)
-{
-	size_t y, x;
-
-	for (y = 1; y <= n; y++)
-		for (x = 1; x + 1 < w; x++)
-			dst[y * w + x] = 0.25 * (src[(y - 1) * w + x] +
-			    src[(y + 1) * w + x] + src[y * w + x - 1] +
-			    src[y * w + x + 1]);
-}
-
-/* The first interior row of rank r and its number of rows. */
-static void
-band(uint32_t r, size_t ny, size_t *first, size_t *n)
-{
-	*first = 1 + ny * r / nranks;
-	*n = ny * (r + 1) / nranks - ny * r / nranks;
-}
-
-static void
-border(double *g, size_t rows, size_t w)
-{
-	size_t x;
-
-	memset(g, 0, rows * w * sizeof(*g));
-	for (x = 0; x < w; x++)
-		g[x] = 1.0;
 }
 
 int
@@ -101,7 +72,7 @@ main(int argc, char **argv)
 			fprintf(stderr, "stencil: %zu rows for %u ranks\n", ny, nranks);
 		return 2;
 	}
-	band(rank, ny, &first, &n);
+	heat_band(rank, nranks, ny, &first, &n);
 	if ((rc = rsm_get_controller(cname != NULL && *cname ? (char *)cname :
 	    "tcp0", &ctlr)) != 0)
 		die("rsm_get_controller", rc);
@@ -117,7 +88,7 @@ main(int argc, char **argv)
 		die("out of memory", RSMERR_INSUFFICIENT_MEM);
 
 	/* The whole grid's start, and this band of it (ghost rows included). */
-	border(ref, ny + 2, w);
+	heat_border(ref, ny + 2, w);
 	memcpy(cur, ref + (first - 1) * w, (n + 2) * w * sizeof(double));
 	memcpy(tmp, cur, (n + 2) * w * sizeof(double));
 
@@ -131,7 +102,7 @@ main(int argc, char **argv)
 		die("connect to the rank below", rc);
 
 	for (it = 0; it < iters; it++) {
-		step(tmp, cur, n, w);
+		heat_step(tmp, cur, n, w);
 		/* Nobody reads my ghost rows once all have stepped. */
 		if ((rc = rsm_job_barrier(job)) != 0)
 			die("barrier", rc);
@@ -140,7 +111,7 @@ main(int argc, char **argv)
 			size_t ufirst, un;
 			rsmapi_barrier_t b;
 
-			band(rank - 1, ny, &ufirst, &un);
+			heat_band(rank - 1, nranks, ny, &ufirst, &un);
 			if ((rc = rsm_memseg_import_init_barrier(up,
 			    RSM_BAR_DEFAULT, &b)) != 0 ||
 			    (rc = rsm_memseg_import_open_barrier(&b)) != 0 ||
@@ -172,7 +143,7 @@ main(int argc, char **argv)
 	/* The same steps by one process. */
 	memcpy(rtmp, ref, (ny + 2) * w * sizeof(double));
 	for (it = 0; it < iters; it++) {
-		step(rtmp, ref, ny, w);
+		heat_step(rtmp, ref, ny, w);
 		memcpy(ref + w, rtmp + w, ny * w * sizeof(double));
 	}
 	for (size_t i = w; i < (n + 1) * w; i++) {

@@ -40,6 +40,8 @@
 
 #include "rsm/rsm_job.h"
 
+#include "heat.h"
+
 /* What this rank writes in one neighbour's segment: its ghost row. */
 struct halo {
 	rsm_memseg_import_handle_t im;	/* NULL: no neighbour on that side */
@@ -92,37 +94,6 @@ now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-/* One Jacobi step of rows 1..rows of src (stride w) into dst. */
-static void
-step(double *dst, const double *src, size_t rows, size_t stride)
-{
-	size_t y, x;
-
-	for (y = 1; y <= rows; y++)
-		for (x = 1; x + 1 < stride; x++)
-			dst[y * stride + x] = 0.25 * (src[(y - 1) * stride + x] +
-			    src[(y + 1) * stride + x] + src[y * stride + x - 1] +
-			    src[y * stride + x + 1]);
-}
-
-/* The first interior row of rank r and its number of rows. */
-static void
-band(uint32_t r, size_t *rfirst, size_t *rn)
-{
-	*rfirst = 1 + ny * r / nranks;
-	*rn = ny * (r + 1) / nranks - ny * r / nranks;
-}
-
-static void
-border(double *g, size_t rows)
-{
-	size_t x;
-
-	memset(g, 0, rows * w * sizeof(*g));
-	for (x = 0; x < w; x++)
-		g[x] = 1.0;
 }
 
 /*
@@ -196,7 +167,7 @@ grid_open(struct grid *g, const double *start_grid, int map)
 		die("rsm_job_export", rc);
 	/* The last ghost row of the rank above, the first of the rank below. */
 	if (rank > 0) {
-		band(rank - 1, &ufirst, &un);
+		heat_band(rank - 1, nranks, ny, &ufirst, &un);
 		halo_open(&g->up, segs, rank - 1, un + 1, map);
 	}
 	if (rank + 1 < nranks)
@@ -250,7 +221,7 @@ grid_step(struct grid *g)
 {
 	double t0 = now(), t1;
 
-	step(g->tmp, g->cur, n, w);
+	heat_step(g->tmp, g->cur, n, w);
 	/*
 	 * Nobody reads my ghost rows once all have stepped: a store through
 	 * a same-node map changes them at once, a put or a store through a
@@ -354,7 +325,7 @@ main(int argc, char **argv)
 			    nranks);
 		return 2;
 	}
-	band(rank, &first, &n);
+	heat_band(rank, nranks, ny, &first, &n);
 	if ((rc = rsm_get_controller(cname != NULL && *cname ? (char *)cname :
 	    "tcp0", &ctlr)) != 0)
 		die("rsm_get_controller", rc);
@@ -366,7 +337,7 @@ main(int argc, char **argv)
 		die("out of memory", RSMERR_INSUFFICIENT_MEM);
 
 	/* The whole grid's start; the grids of this rank start from it. */
-	border(start_grid, ny + 2);
+	heat_border(start_grid, ny + 2, w);
 	grid_open(&gm, start_grid, 1);
 	if (compare)
 		grid_open(&gp, start_grid, 0);
@@ -382,7 +353,7 @@ main(int argc, char **argv)
 	memcpy(ref, start_grid, (ny + 2) * w * sizeof(double));
 	memcpy(rtmp, ref, (ny + 2) * w * sizeof(double));
 	for (it = 0; it < iters; it++) {
-		step(rtmp, ref, ny, w);
+		heat_step(rtmp, ref, ny, w);
 		memcpy(ref + w, rtmp + w, ny * w * sizeof(double));
 	}
 	mine[F_DIFF_MAP] = grid_diff(&gm, ref);
