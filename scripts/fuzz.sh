@@ -62,6 +62,7 @@ for f in "$top"/tests/config/good/*.conf "$top"/tests/config/bad/*.conf; do
 	    "$(dirname "$f")")-$(basename "$f")"
 done
 target fuzz_config "$top/tests/fuzz/fuzz_config.c" "$top/rsmd/config.c" \
+    "$top/util/rsm_size.c" \
     -I"$top/rsmd" $(pkg-config --cflags --libs inih 2>/dev/null || echo -linih)
 
 echo "$pass passed, $fail failed"
