@@ -59,6 +59,14 @@ build(union pkt *p, uint16_t type, uint8_t flags, uint32_t status,
 		memcpy(p->b + HDR + offsetof(struct rsm_msg_topology, kind),
 		    &kind, sizeof(kind));
 	}
+	/* A remote answer wraps a reply of an allowed type: STATUS here. */
+	if (type == RSM_MSG_ADMIN_REMOTE && (flags & RSM_MSGF_REPLY) &&
+	    plen >= sizeof(struct rsm_msg_admin_reply)) {
+		uint32_t wrapped = RSM_MSG_STATUS;
+
+		memcpy(p->b + HDR + offsetof(struct rsm_msg_admin_reply, type),
+		    &wrapped, sizeof(wrapped));
+	}
 	/*
 	 * Daemon-segment reads and writes move at least a byte: a write's
 	 * count is what follows its fixed part, a read asks for one.
@@ -93,6 +101,9 @@ build_reply(union pkt *p, uint16_t type)
 	ssize_t sz = rsm_msg_reply_size(type);
 
 	assert_true(sz >= 0);
+	/* The wrapper, and the STATUS reply build() names in it. */
+	if (type == RSM_MSG_ADMIN_REMOTE)
+		sz += (ssize_t)sizeof(struct rsm_msg_status);
 	return build(p, type, RSM_MSGF_REPLY, 0, 7, (size_t)sz);
 }
 
