@@ -43,12 +43,20 @@ struct req {
 	size_t			 outlen;
 	int			 outfd;
 	int			 outfd_owned;	/* close outfd once sent */
+	/*
+	 * Set when nobody local asked (admin_serve.c): the replies before
+	 * the last go here instead of to the client.
+	 */
+	void			(*more)(struct req *, const void *, size_t);
+	void			*more_arg;
 };
 
 typedef int (*handler_fn)(struct req *);
 
 /* A reply of a list before its last message (RSM_MSGF_MORE). */
 void	 req_send_more(struct req *, const void *payload, size_t len);
+/* control.c: the handler of a request type, or NULL. */
+handler_fn control_handler_for(uint16_t type);
 
 /* The client's own segment by handle, or NULL. */
 static inline struct reg_segment *
@@ -81,6 +89,9 @@ int	 h_uffd(struct req *);
 int	 h_status(struct req *);
 int	 h_list_segments(struct req *);
 int	 h_list_ctlrs(struct req *);
+
+/* admin_forward.c */
+int	 h_admin_remote(struct req *);
 
 /* dseg.c */
 int	 h_dseg_create(struct req *);

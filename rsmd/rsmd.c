@@ -23,6 +23,7 @@
 #include "log.h"
 #include "peer.h"
 #include "remote.h"
+#include "admin.h"
 #include "service.h"
 #include "svcmgr.h"
 #include "privdrop.h"
@@ -460,7 +461,8 @@ main(int argc, char *argv[])
 		control_close(&rs);
 		return 1;
 	}
-	if (remote_init() == -1 || peer_init(&rs) == -1) {
+	if (remote_init() == -1 || admin_init() == -1 ||
+	    peer_init(&rs) == -1) {
 		peer_shutdown(&rs);
 		services_stop(&rs);
 		control_close(&rs);
