@@ -39,7 +39,10 @@ struct adm_conn {
 	const char		*path;
 	uint64_t		 next_id;
 	int64_t			 deadline_ms;	/* CLOCK_MONOTONIC, absolute */
+	/* The local daemon's; with -n, node_id and instance are the node's. */
 	struct rsm_msg_hello_reply hello;
+	int			 remote;	/* -n: ask node, not this one */
+	uint32_t		 node;
 };
 
 struct adm_segments {
@@ -90,9 +93,29 @@ int	adm_ping(struct adm_conn *, uint32_t node, struct rsm_msg_ping_reply *);
 int	adm_call(struct adm_conn *, uint16_t type, const void *req,
 	    size_t reqlen, void *rep, size_t repcap, size_t *replen);
 
-/* cmd_segment.c: "rsmadm segment ...", argv[0] being "segment". */
+/*
+ * cmd_segment.c: "rsmadm segment ...", argv[0] being "segment"; node:
+ * NULL, or the node -n names.
+ */
 int	adm_segment(int argc, char *argv[], const char *path,
-	    const struct adm_output *out);
+	    const uint32_t *node, const struct adm_output *out);
+
+/* remote.c: -n NODE. */
+/* Ask node instead of the local daemon, from now on. */
+void	adm_remote_set(struct adm_conn *, uint32_t node);
+/* 0 when the command `word` (asking `type`) may use -n; else says why. */
+int	adm_remote_command(const char *word, uint16_t type);
+/* The ADMIN_REMOTE request for type; its size. */
+size_t	adm_remote_wrap(const struct adm_conn *, uint16_t type,
+	    struct rsm_msg_admin_remote *);
+/*
+ * A checked ADMIN_REMOTE reply: step *p and *len past its wrapper, note
+ * who answered; -1 when it answers another node or request.
+ */
+int	adm_remote_unwrap(struct adm_conn *, uint16_t type, const void **p,
+	    size_t *len);
+/* Say why the node was not asked or refused; the exit code. */
+int	adm_remote_refused(const struct adm_conn *, uint16_t type, int status);
 
 /* output_text.c: names shared by both output tables. */
 const char *adm_xport_name(uint32_t xport);

@@ -156,6 +156,9 @@ EXTRA_DIST += tests/net/test_rmap.sh
 # Daemon segments (rsmadm segment) imported on both nodes, and re-adopted.
 TESTS += tests/net/test_segment.sh
 EXTRA_DIST += tests/net/test_segment.sh
+# rsmadm -n NODE: another node's rsmd asked through the peer link.
+TESTS += tests/net/test_admin_remote.sh
+EXTRA_DIST += tests/net/test_admin_remote.sh
 if HAVE_UCX
 TESTS += tests/net/test_ucx.sh
 endif
