@@ -9,7 +9,8 @@
 # rsmd is dead each fail with the documented error and exit status
 # within a bound; every command that changes something is refused with
 # -n, and a forged ADMIN_REMOTE of such a request is refused by rsmd and
-# changes nothing.
+# changes nothing.  Last, with on-demand links: -n makes the link first,
+# and a node nobody answers for fails at once.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -165,6 +166,23 @@ dt=$(( $(now_ms) - t0 ))
 check "answered within dead_after_ms + 1 s ($dt ms)" \
     test "$dt" -lt $(( DEAD_AFTER_MS + 1000 ))
 check "node 3 still answers -n 3" eval "adm 1 -n 3 status | grep -qx 'node id: *3'"
+
+# ---- on-demand links: -n dials first ----
+for i in 1 3; do
+	node_stop "$i"
+	node_conf "$i" "peer_links = on-demand"
+	node_start "$i" || nok "node $i starts with on-demand links"
+done
+check "node 1 has no link to node 3 before it asks" is_state 1 3 idle
+out=$(adm 1 -n 3 status)
+check "-n 3 makes the link and answers as node 3" grep -qx "node id: *3" <<<"$out"
+check "the link to node 3 is up after" is_state 1 3 up
+t0=$(now_ms)
+check "-n 2, on demand with node 2's rsmd dead: unreachable, exit $E_DAEMON" \
+    expect_fail $E_DAEMON "node 2 cannot be reached" adm 1 -n 2 nodes
+dt=$(( $(now_ms) - t0 ))
+check "answered within dead_after_ms + 1 s ($dt ms)" \
+    test "$dt" -lt $(( DEAD_AFTER_MS + 1000 ))
 
 for i in 1 3; do
 	node_stop "$i"
