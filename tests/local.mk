@@ -156,7 +156,12 @@ EXTRA_DIST += tests/net/test_rmap.sh
 # Daemon segments (rsmadm segment) imported on both nodes, and re-adopted.
 TESTS += tests/net/test_segment.sh
 EXTRA_DIST += tests/net/test_segment.sh
-# rsmadm -n NODE: another node's rsmd asked through the peer link.
+# rsmadm -n NODE: another node's rsmd asked through the peer link, and
+# (admin_probe: a peer of its own) the asked rsmd's own checks.
+check_PROGRAMS += tests/net/admin_probe
+tests_net_admin_probe_SOURCES = tests/net/admin_probe.c
+tests_net_admin_probe_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS)
+tests_net_admin_probe_LDADD = libproto.la $(SODIUM_LIBS)
 TESTS += tests/net/test_admin_remote.sh
 EXTRA_DIST += tests/net/test_admin_remote.sh
 if HAVE_UCX

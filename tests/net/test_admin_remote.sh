@@ -22,6 +22,8 @@ MANY=80		# node 2's segments: several pages of the peer link
 
 net_require
 net_setup 3 || { echo "network setup failed"; exit 1; }
+# Node 9 is a peer of node 2's that no rsmd plays: admin_probe does.
+node_conf 2 "peer = 9 $(node_addr 9):$PEER_PORT"
 for i in 1 2 3; do
 	node_start "$i" || nok "node $i starts"
 done
@@ -143,6 +145,33 @@ check "a forged ADMIN_REMOTE of an unknown type is refused (status $st)" \
 check "node 2's segment is still there" eval 'adm 2 segments | grep -q "^0x00600002 "'
 check "node 1's rsmd logged the refusal" log_has 1 \
     "DSEG_REMOVE of node 2 refused: RSMERR_PERM_DENIED"
+
+# The asked node's own checks, whatever the asker: admin_probe links to
+# node 2 as its peer 9 with the cluster key and asks what no rsmd would
+# forward.  STATUS is answered; a write (DSEG_REMOVE) and PING are
+# refused RSMERR_PERM_DENIED (27), a type node 2 does not know
+# RSMERR_UNSUPPORTED_OPERATION (127), a body one byte short
+# RSMERR_BAD_ARGS_ERRORS (117), a page of a snapshot never taken
+# RSMERR_TIMEOUT (42).
+probe=$(on_node 1 "$NET_BIN/admin_probe" "$(node_addr 2)" "$PEER_PORT" \
+    "$(node_dir 1)/key" 9 2 13 23 21 999 short 14/5/77 14)
+check "admin_probe linked to node 2 as node 9 and was answered" test $? -eq 0
+want="0 parts=1 total=1 node=2
+27
+27
+127
+117
+42"
+check "node 2 answers STATUS and refuses the rest itself ($(tr '\n' ' ' <<<"$probe"))" \
+    test "$(head -6 <<<"$probe")" = "$want"
+last=$(tail -1 <<<"$probe")
+check "a first page of node 2's $((MANY + 2)) segments: part of them ($last)" \
+    eval '[[ "$last" =~ ^0\ parts=([0-9]+)\ total=$((MANY + 2))$ ]] &&
+        [ "${BASH_REMATCH[1]}" -lt $((MANY + 2)) ]'
+check "node 2 logged the refused write" log_has 2 \
+    "node 9: remote admin request DSEG_REMOVE \(type 23\) refused: RSMERR_PERM_DENIED"
+check "node 2's segments are all still there" \
+    test "$(adm 2 -j segments | json_get 'd["count"]')" -eq $((MANY + 1))
 
 # Node 2's rsmd stopped: the forwarded request is pending until node 1
 # declares node 2 dead, then answered unreachable, before rsmadm's own
