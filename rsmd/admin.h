@@ -27,6 +27,8 @@ struct admin_snap;
 
 /* Register the peer server (rsmd.c, before peer_init); 0 or -1. */
 int	 admin_init(void);
+/* Drop the snapshots still kept for other nodes (rsmd.c, at exit). */
+void	 admin_shutdown(void);
 
 /* admin_serve.c */
 /*

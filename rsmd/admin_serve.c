@@ -8,9 +8,9 @@
  * the type must be on this node's own allow-list, and a later page is
  * served only from a snapshot this node took for that same node.  An
  * answer longer than one page is kept as a snapshot until its last page
- * is read, ADMIN_SNAP_TTL_MS pass without a read, or ADMIN_SNAPS_MAX
- * newer ones push it out; an asker that comes back for it then gets
- * RSMERR_TIMEOUT.
+ * is read, ADMIN_SNAP_TTL_MS pass without a read, ADMIN_SNAPS_MAX newer
+ * ones push it out, or its node goes down; an asker that comes back for
+ * it then gets RSMERR_TIMEOUT.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -309,10 +309,34 @@ serve_admin(struct rsmd *rs, uint32_t node, uint32_t inner, const void *body,
 	return RSM_SUCCESS;
 }
 
+/* A node gone will not read its snapshots: drop them now. */
+static void
+node_state(struct rsmd *rs, uint32_t node, int up)
+{
+	struct admin_snap *s, *next;
+
+	(void)rs;
+	if (up)
+		return;
+	for (s = TAILQ_FIRST(&snaps); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, link);
+		if (s->node == node)
+			snap_drop(s);
+	}
+}
+
+void
+admin_shutdown(void)
+{
+	while (!TAILQ_EMPTY(&snaps))
+		snap_drop(TAILQ_FIRST(&snaps));
+}
+
 int
 admin_init(void)
 {
-	if (peer_handle(RSM_PEER_INNER_ADMIN, serve_admin) == -1) {
+	if (peer_handle(RSM_PEER_INNER_ADMIN, serve_admin) == -1 ||
+	    peer_on_state(node_state) == -1) {
 		log_errx("remote admin requests: peer tables full");
 		return -1;
 	}

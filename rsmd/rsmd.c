@@ -519,6 +519,7 @@ main(int argc, char *argv[])
 	/* Peers first: their pending calls may still answer local clients. */
 	remote_stop(&rs);
 	peer_shutdown(&rs);
+	admin_shutdown();
 	control_shutdown(&rs);
 	dseg_shutdown(&rs);
 	services_stop(&rs);

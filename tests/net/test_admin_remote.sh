@@ -197,8 +197,11 @@ check "answered within dead_after_ms + 1 s ($dt ms)" \
 check "node 3 still answers -n 3" eval "adm 1 -n 3 status | grep -qx 'node id: *3'"
 
 # ---- on-demand links: -n dials first ----
+# Both stopped first, so that neither dials the other as before.
 for i in 1 3; do
 	node_stop "$i"
+done
+for i in 1 3; do
 	node_conf "$i" "peer_links = on-demand"
 	node_start "$i" || nok "node $i starts with on-demand links"
 done
