@@ -8,16 +8,19 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct rsmd;
 
 /*
- * Who a request from another node runs as: nobody.  The cluster key
- * authenticates daemons, not users, so no remote user is root here, and
- * the daemon's own uid (privileged for rsmadm segment) is not lent out.
+ * Who a request from another node runs as: no user at all, the id the
+ * kernel gives no process ((uid_t)-1).  The cluster key authenticates
+ * daemons, not users, so no remote user is root here; and unlike nobody
+ * (65534) it is never rsmd's own uid (privileged for rsmadm segment),
+ * whatever user rsmd runs as.
  */
-#define ADMIN_REMOTE_UID	65534u
-#define ADMIN_REMOTE_GID	65534u
+#define ADMIN_REMOTE_UID	((uid_t)-1)
+#define ADMIN_REMOTE_GID	((gid_t)-1)
 /* Snapshots of long answers kept at once, and for how long unread. */
 #define ADMIN_SNAPS_MAX		16u
 #define ADMIN_SNAP_TTL_MS	10000u
