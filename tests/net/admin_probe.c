@@ -6,12 +6,25 @@
  * asked rsmd's own checks are what is tested, not the asker's.
  *
  *   admin_probe HOST PORT KEYFILE MY_NODE THEIR_NODE CALL...
+ *   admin_probe HOST PORT KEYFILE MY_NODE THEIR_NODE serve ANSWER...
  *
  * CALL: TYPE (a first page of that request type), TYPE/FIRST/SNAP (a
  * later page), or "short" (a body one byte short).  For each call one
  * line: the reply's status (an RSMERR_* number, 0 for success), and on
  * success "parts=N total=T" and, for STATUS, "node=ID".  Exit 0 when
  * every call was answered, 1 otherwise; every wait ends within 5 s.
+ *
+ * serve: be a hostile node that rsmd asks for its rsmadm -n.  It prints
+ * "up" once linked, keeps the link alive (heartbeats, PONGs) and answers
+ * the remote admin calls that come, one ANSWER each, in order:
+ *   garbage  a body that is no page
+ *   type     a whole STATUS page, whatever was asked
+ *   addr     a NODES page whose entry's address has no NUL
+ *   snap     a first NODES page of three parts (one in it, snapshot 5),
+ *            then the next page under snapshot 6
+ *   mute     no answer at all (the link stays alive)
+ * and exits 0 once the link has lived 3 s past the last (longer than
+ * rsmd waits for an answer), 1 when it did not or no call came for 20 s.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -231,6 +245,141 @@ call(uint64_t id, const char *spec)
 	return 0;
 }
 
+/* ---- serve: a hostile asked node ---- */
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int
+reply_page(uint64_t id, const uint8_t *body, size_t len)
+{
+	uint8_t f[RSM_PEER_FRAME_MAX];
+	size_t n;
+
+	n = rsm_peer_encode_request(f, RSM_PEER_REPLY, RSM_SUCCESS, id,
+	    RSM_PEER_INNER_ADMIN, body, len);
+	return send_frame(f, n);
+}
+
+/* A page of the parts given (each plen bytes), as rsmd would build it. */
+static size_t
+page(uint8_t *b, uint32_t type, uint32_t first, uint32_t total,
+    uint64_t snap, const void *part, size_t plen, uint32_t nparts)
+{
+	struct rsm_adm_page pg;
+	size_t used;
+	uint32_t i;
+
+	memset(&pg, 0, sizeof(pg));
+	pg.type = type;
+	pg.first = first;
+	pg.total = total;
+	pg.snap = snap;
+	pg.instance = 77;
+	rsm_adm_page_start(b, &used, &pg);
+	for (i = 0; i < nparts; i++)
+		rsm_adm_page_add(b, &used, part, plen);
+	return used;
+}
+
+/* Answer one admin call as `how` says; 1 when the answer is complete. */
+static int
+answer(const char *how, uint64_t id, const struct rsm_adm_req *q)
+{
+	uint8_t b[RSM_PEER_BODY_MAX];
+	struct rsm_msg_status st;
+	struct rsm_msg_nodeinfo ni;
+
+	memset(&st, 0, sizeof(st));
+	memset(&ni, 0, sizeof(ni));
+	ni.node = 1;
+	strcpy(ni.addr, "10.0.0.1:7700");
+	if (strcmp(how, "garbage") == 0)
+		return reply_page(id, (const uint8_t *)"junk", 4) == 0;
+	if (strcmp(how, "type") == 0)
+		return reply_page(id, b, page(b, RSM_MSG_STATUS, 0, 1, 0, &st,
+		    sizeof(st), 1)) == 0;
+	if (strcmp(how, "addr") == 0) {
+		memset(ni.addr, 'x', sizeof(ni.addr));
+		return reply_page(id, b, page(b, q->type, 0, 2, 5, &ni,
+		    sizeof(ni), 1)) == 0;
+	}
+	if (strcmp(how, "snap") == 0) {
+		if (q->first == 0)
+			return reply_page(id, b, page(b, q->type, 0, 3, 5, &ni,
+			    sizeof(ni), 1)) == 0 ? 0 : -1;
+		return reply_page(id, b, page(b, q->type, q->first, 3, 6, &ni,
+		    sizeof(ni), 2)) == 0;
+	}
+	return 1;	/* mute */
+}
+
+static int
+serve(char **how, int nhow)
+{
+	uint8_t f[RSM_PEER_FRAME_MAX];
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct rsm_peer_heartbeat hb;
+	struct rsm_peer_hdr h;
+	struct rsm_adm_req q;
+	uint64_t seq = 0, last = now_ms();
+	int done = 0, r;
+	size_t n;
+
+	printf("up\n");
+	fflush(stdout);
+	/* 100 ms a round: heartbeats well within rsmd's dead_after_ms. */
+	while (now_ms() - last < 20000) {
+		memset(&hb, 0, sizeof(hb));
+		rsm_peer_put64(&hb.seq, ++seq);
+		n = rsm_peer_encode(f, RSM_PEER_HEARTBEAT, 0, 0, 0, &hb,
+		    sizeof(hb));
+		if (send_frame(f, n) != 0)
+			return 1;
+		/* The link lived 3 s past the last answer: a call's deadline. */
+		if (done == nhow && now_ms() - last > 3000)
+			return 0;
+		if ((r = poll(&pfd, 1, 100)) < 0)
+			return 1;
+		if (r == 0)
+			continue;
+		if ((n = recv_frame(f)) == 0)
+			return 1;
+		rsm_peer_hdr_decode(f, &h);
+		if (h.type == RSM_PEER_PING) {
+			n = rsm_peer_encode(f, RSM_PEER_PONG, RSM_PEERF_REPLY,
+			    0, h.id, f + sizeof(h), sizeof(struct rsm_peer_ping));
+			if (send_frame(f, n) != 0)
+				return 1;
+			continue;
+		}
+		if (h.type != RSM_PEER_REQUEST)
+			continue;
+		if (rsm_peer_get32(f + sizeof(h)) != RSM_PEER_INNER_ADMIN ||
+		    done == nhow || rsm_adm_req_dec(f + sizeof(h) +
+		    sizeof(struct rsm_peer_request), n - sizeof(h) -
+		    sizeof(struct rsm_peer_request), &q) != 0) {
+			n = rsm_peer_encode_request(f, RSM_PEER_REPLY,
+			    RSMERR_UNSUPPORTED_OPERATION, h.id,
+			    rsm_peer_get32(f + sizeof(h)), NULL, 0);
+			if (send_frame(f, n) != 0)
+				return 1;
+			continue;
+		}
+		if ((r = answer(how[done], h.id, &q)) < 0)
+			return 1;
+		done += r;
+		last = now_ms();
+	}
+	return 1;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -269,6 +418,11 @@ main(int argc, char *argv[])
 		fprintf(stderr, "admin_probe: handshake with node %u failed\n",
 		    them);
 		return 1;
+	}
+	if (strcmp(argv[6], "serve") == 0) {
+		rc = serve(argv + 7, argc - 7);
+		close(fd);
+		return rc;
 	}
 	for (i = 6; i < argc; i++)
 		if (call((uint64_t)i, argv[i]) != 0) {

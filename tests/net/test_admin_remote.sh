@@ -9,8 +9,11 @@
 # rsmd is dead each fail with the documented error and exit status
 # within a bound; every command that changes something is refused with
 # -n, and a forged ADMIN_REMOTE of such a request is refused by rsmd and
-# changes nothing.  Last, with on-demand links: -n makes the link first,
-# and a node nobody answers for fails at once.
+# changes nothing.  admin_probe, a peer of its own with the cluster key,
+# shows both ends check for themselves: the asked rsmd refuses what no
+# rsmd forwards, and the asking rsmd relays nothing of a hostile answer
+# and ends a missing one at the call's deadline.  Last, with on-demand
+# links: -n makes the link first, and a dead node fails at once.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -22,7 +25,8 @@ MANY=80		# node 2's segments: several pages of the peer link
 
 net_require
 net_setup 3 || { echo "network setup failed"; exit 1; }
-# Node 9 is a peer of node 2's that no rsmd plays: admin_probe does.
+# Node 9 is a peer of nodes 1 and 2 that no rsmd plays: admin_probe does.
+node_conf 1 "peer = 9 $(node_addr 9):$PEER_PORT"
 node_conf 2 "peer = 9 $(node_addr 9):$PEER_PORT"
 for i in 1 2 3; do
 	node_start "$i" || nok "node $i starts"
@@ -172,6 +176,37 @@ check "node 2 logged the refused write" log_has 2 \
     "node 9: remote admin request DSEG_REMOVE \(type 23\) refused: RSMERR_PERM_DENIED"
 check "node 2's segments are all still there" \
     test "$(adm 2 -j segments | json_get 'd["count"]')" -eq $((MANY + 1))
+
+# A hostile asked node: admin_probe, linked to node 1 as its peer 9,
+# answers node 1's calls for rsmadm -n 9 with what no rsmd sends.  Node
+# 1's rsmd relays none of it: rsmadm gets RSMERR_BAD_ARGS_ERRORS and
+# prints nothing; an answer that never comes ends at the call's deadline.
+on_node 1 "$NET_BIN/admin_probe" "$(node_addr 1)" "$PEER_PORT" \
+    "$(node_dir 1)/key" 9 1 serve garbage type addr snap mute \
+    >"$NET_DIR/serve.out" 2>&1 &
+serve_pid=$!
+check "admin_probe is node 1's peer 9" wait_until 5000 is_state 1 9 up
+for how in garbage type addr snap; do
+	check "-n 9 answered with '$how': refused, exit $E_DAEMON, nothing printed" \
+	    expect_fail $E_DAEMON "NODES of node 9 refused: RSMERR_BAD_ARGS_ERRORS" \
+	    adm 1 -n 9 nodes
+done
+for why in "malformed" "it answers another request type" \
+    "a reply in it breaks its type's rules" "it belongs to another answer"; do
+	check "node 1 logged the refusal: $why" log_has 1 \
+	    "node 9: answer to remote NODES refused: RSMERR_BAD_ARGS_ERRORS: $why"
+done
+t0=$(now_ms)
+check "-n 9 never answered: unreachable, exit $E_DAEMON" \
+    expect_fail $E_DAEMON "node 9 cannot be reached" adm 1 -n 9 nodes
+dt=$(( $(now_ms) - t0 ))
+check "at the call's deadline, 2 x dead_after_ms ($dt ms)" \
+    test "$dt" -ge $(( 2 * DEAD_AFTER_MS - 200 )) -a \
+    "$dt" -lt $(( 2 * DEAD_AFTER_MS + 1000 ))
+wait "$serve_pid"
+check "the link to admin_probe stayed up throughout ($(tr '\n' ' ' <"$NET_DIR/serve.out"))" \
+    test $? -eq 0
+check "node 1's rsmd still answers" eval "adm 1 status | grep -qx 'node id: *1'"
 
 # Node 2's rsmd stopped: the forwarded request is pending until node 1
 # declares node 2 dead, then answered unreachable, before rsmadm's own
