@@ -292,6 +292,8 @@ serve_admin(struct rsmd *rs, uint32_t node, uint32_t inner, const void *body,
 			snap_drop(s);
 		return RSM_SUCCESS;
 	}
+	/* A request served, as a local one is counted (control.c). */
+	rs->requests++;
 	if ((s = admin_collect(rs, m.type, &rc)) == NULL) {
 		log_debug("node %u: remote %s -> %s", node,
 		    rsm_msg_name((uint16_t)m.type), rsm_err_name(rc));

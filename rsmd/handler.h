@@ -2,7 +2,9 @@
  * handler.h - what the local socket (control.c) hands the handler of a
  * request, private to control.c and the handlers: handle_export.c
  * (segments a client exports), handle_import.c (segments it imports,
- * signals) and handle_info.c (controllers, topology, status, lists).
+ * signals), handle_info.c (controllers, topology, status, lists) and
+ * admin_forward.c (rsmadm -n); and to admin_serve.c, which runs the
+ * read-only ones for another node's rsmadm.
  *
  * A handler returns RSM_SUCCESS with its reply in r->out (r->outlen
  * bytes, r->outfd a descriptor to pass), an RSMERR_* value (the reply
