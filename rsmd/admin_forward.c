@@ -29,8 +29,12 @@
 #include "rsm_admin.h"
 #include "rsm_clock.h"
 
-/* Longest a forwarded request may take, all its pages together. */
-#define ADMIN_FORWARD_MS	10000u
+/*
+ * Longest a forwarded request may take, all its pages together, checked
+ * before each further page is asked: below rsmadm's own 5 s, so that
+ * rsmadm hears why.
+ */
+#define ADMIN_FORWARD_MS	4000u
 
 /* A forwarded request: whose, and how far its answer has come. */
 struct fwd {

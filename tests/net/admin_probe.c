@@ -22,6 +22,9 @@
  *   addr     a NODES page whose entry's address has no NUL
  *   snap     a first NODES page of three parts (one in it, snapshot 5),
  *            then the next page under snapshot 6
+ *   slow     a NODES answer of 10 pages, one entry each, every page
+ *            answered 1.4 s after it was asked (each within the call's
+ *            deadline, all of them not within rsmd's 4 s)
  *   mute     no answer at all (the link stays alive)
  * and exits 0 once the link has lived 3 s past the last (longer than
  * rsmd waits for an answer), 1 when it did not or no call came for 20 s.
@@ -317,6 +320,17 @@ answer(const char *how, uint64_t id, const struct rsm_adm_req *q)
 		return reply_page(id, b, page(b, q->type, q->first, 3, 6, &ni,
 		    sizeof(ni), 2)) == 0;
 	}
+	if (strcmp(how, "slow") == 0) {
+		memset(&ni, 0, sizeof(ni));
+		ni.node = 100 + q->first;
+		if (q->first < 9)
+			return reply_page(id, b, page(b, q->type, q->first, 10,
+			    5, &ni, sizeof(ni), 1)) == 0 ? 0 : -1;
+		ni.last = 1;
+		ni.count = 9;
+		return reply_page(id, b, page(b, q->type, 9, 10, 5, &ni,
+		    sizeof(ni), 1)) == 0;
+	}
 	return 1;	/* mute */
 }
 
@@ -328,8 +342,9 @@ serve(char **how, int nhow)
 	struct rsm_peer_heartbeat hb;
 	struct rsm_peer_hdr h;
 	struct rsm_adm_req q;
-	uint64_t seq = 0, last = now_ms();
-	int done = 0, r;
+	uint64_t seq = 0, last = now_ms(), due = 0, due_id = 0;
+	struct rsm_adm_req due_q;
+	int done = 0, started = 0, r;
 	size_t n;
 
 	printf("up\n");
@@ -345,6 +360,14 @@ serve(char **how, int nhow)
 		/* The link lived 3 s past the last answer: a call's deadline. */
 		if (done == nhow && now_ms() - last > 3000)
 			return 0;
+		if (due != 0 && now_ms() >= due) {
+			due = 0;
+			if ((r = answer(how[done], due_id, &due_q)) < 0)
+				return 1;
+			done += r;
+			started = !r;
+			last = now_ms();
+		}
 		if ((r = poll(&pfd, 1, 100)) < 0)
 			return 1;
 		if (r == 0)
@@ -372,9 +395,20 @@ serve(char **how, int nhow)
 				return 1;
 			continue;
 		}
+		/* A first page again: rsmd gave up the answer before. */
+		if (started && q.first == 0 && ++done == nhow)
+			continue;
+		started = 0;
+		if (strcmp(how[done], "slow") == 0) {
+			due = now_ms() + 1400;
+			due_id = h.id;
+			due_q = q;
+			continue;
+		}
 		if ((r = answer(how[done], h.id, &q)) < 0)
 			return 1;
 		done += r;
+		started = !r;
 		last = now_ms();
 	}
 	return 1;

@@ -182,7 +182,7 @@ check "node 2's segments are all still there" \
 # 1's rsmd relays none of it: rsmadm gets RSMERR_BAD_ARGS_ERRORS and
 # prints nothing; an answer that never comes ends at the call's deadline.
 on_node 1 "$NET_BIN/admin_probe" "$(node_addr 1)" "$PEER_PORT" \
-    "$(node_dir 1)/key" 9 1 serve garbage type addr snap mute \
+    "$(node_dir 1)/key" 9 1 serve garbage type addr snap slow mute \
     >"$NET_DIR/serve.out" 2>&1 &
 serve_pid=$!
 check "admin_probe is node 1's peer 9" wait_until 5000 is_state 1 9 up
@@ -196,6 +196,13 @@ for why in "malformed" "it answers another request type" \
 	check "node 1 logged the refusal: $why" log_has 1 \
 	    "node 9: answer to remote NODES refused: RSMERR_BAD_ARGS_ERRORS: $why"
 done
+t0=$(now_ms)
+check "-n 9 answered page by page, slowly: RSMERR_TIMEOUT, exit $E_DAEMON" \
+    expect_fail $E_DAEMON "NODES of node 9 refused: RSMERR_TIMEOUT" \
+    adm 1 -n 9 nodes
+dt=$(( $(now_ms) - t0 ))
+check "refused after the third page, past 4 s and before rsmadm's 5 s ($dt ms)" \
+    test "$dt" -ge 4000 -a "$dt" -lt 5000
 t0=$(now_ms)
 check "-n 9 never answered: unreachable, exit $E_DAEMON" \
     expect_fail $E_DAEMON "node 9 cannot be reached" adm 1 -n 9 nodes
