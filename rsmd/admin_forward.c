@@ -8,7 +8,7 @@
  * the answer's last reply or by an error.  Each page is a peer call, so
  * it is answered (with RSMERR_REMOTE_NODE_UNREACHABLE at the latest when
  * the link goes down or its deadline passes), and the whole answer has
- * ADMIN_FORWARD_MS.  What the node sends is checked twice before the
+ * ADMIN_FORWARD_MS, after which the client is answered RSMERR_TIMEOUT.  What the node sends is checked twice before the
  * client sees it: the page as a body, then every part as the reply of
  * its type it claims to be (rsm_msg_check()), the whole page before any
  * of it is relayed.  A request for this node itself is answered here, the
@@ -30,9 +30,9 @@
 #include "rsm_clock.h"
 
 /*
- * Longest a forwarded request may take, all its pages together, checked
- * before each further page is asked: below rsmadm's own 5 s, so that
- * rsmadm hears why.
+ * Longest a forwarded request may take, all its pages together: below
+ * rsmadm's own 5 s, so that rsmadm hears why, whatever dead_after_ms
+ * makes a peer call's own deadline.
  */
 #define ADMIN_FORWARD_MS	4000u
 
@@ -46,7 +46,9 @@ struct fwd {
 	uint64_t	 instance;	/* the node's daemon, from page 1 */
 	uint32_t	 next;		/* the next part wanted */
 	uint32_t	 total;
-	uint64_t	 deadline_ms;
+	/* Armed while a page is asked: ADMIN_FORWARD_MS for the whole. */
+	struct rsmd_timer limit;
+	int		 timed_out;	/* answered; the page's call still runs */
 };
 
 /* One wrapped reply, built and checked as the client will check it. */
@@ -139,7 +141,28 @@ finish(struct rsmd *rs, struct fwd *f, int status)
 	if (c != NULL && status != RSM_SUCCESS)
 		control_reply(rs, c, RSM_MSG_ADMIN_REMOTE, f->id, status, NULL,
 		    0);
+	rsmd_timer_cancel(rs, &f->limit);
 	free(f);
+}
+
+/*
+ * The whole answer did not come in time: the client hears so now; f
+ * stays until the page's call answers (peer calls always do), which
+ * frees it.
+ */
+static void
+limit_fire(struct rsmd *rs, struct rsmd_timer *t)
+{
+	struct fwd *f = (struct fwd *)(void *)((char *)t -
+	    offsetof(struct fwd, limit));
+	struct client *c = control_client_by_serial(rs, f->serial);
+
+	log_info("node %u: remote %s: answer not complete within %u ms",
+	    f->node, rsm_msg_name((uint16_t)f->type), ADMIN_FORWARD_MS);
+	if (c != NULL)
+		control_reply(rs, c, RSM_MSG_ADMIN_REMOTE, f->id,
+		    RSMERR_TIMEOUT, NULL, 0);
+	f->timed_out = 1;
 }
 
 /* The page fits what was asked and what came before; 0 or -1. */
@@ -175,8 +198,10 @@ page_done(struct rsmd *rs, void *arg, int status, const void *body,
 	uint32_t i;
 	int last;
 
-	if ((c = control_client_by_serial(rs, f->serial)) == NULL) {
+	if (f->timed_out ||
+	    (c = control_client_by_serial(rs, f->serial)) == NULL) {
 		/* Nobody to tell; the node's snapshot expires by itself. */
+		rsmd_timer_cancel(rs, &f->limit);
 		free(f);
 		return;
 	}
@@ -236,13 +261,6 @@ page_done(struct rsmd *rs, void *arg, int status, const void *body,
 		finish(rs, f, RSM_SUCCESS);
 		return;
 	}
-	if (rsm_now_ms() >= f->deadline_ms) {
-		log_info("node %u: remote %s: answer not complete within %u "
-		    "ms", f->node, rsm_msg_name((uint16_t)f->type),
-		    ADMIN_FORWARD_MS);
-		finish(rs, f, RSMERR_TIMEOUT);
-		return;
-	}
 	if (ask_page(rs, f) == -1)
 		finish(rs, f, RSMERR_INSUFFICIENT_MEM);
 }
@@ -279,10 +297,11 @@ h_admin_remote(struct req *r)
 	f->id = r->h->id;
 	f->node = m->node;
 	f->type = m->type;
-	f->deadline_ms = rsm_now_ms() + ADMIN_FORWARD_MS;
 	if (ask_page(r->rs, f) == -1) {
 		free(f);
 		return RSMERR_INSUFFICIENT_MEM;
 	}
+	f->limit.fire = limit_fire;
+	rsmd_timer_set(r->rs, &f->limit, rsm_now_ms() + ADMIN_FORWARD_MS);
 	return RSMD_DEFERRED;
 }

@@ -344,6 +344,7 @@ serve(char **how, int nhow)
 	struct rsm_adm_req q;
 	uint64_t seq = 0, last = now_ms(), due = 0, due_id = 0;
 	struct rsm_adm_req due_q;
+	const char *due_how = NULL;
 	int done = 0, started = 0, r;
 	size_t n;
 
@@ -362,7 +363,7 @@ serve(char **how, int nhow)
 			return 0;
 		if (due != 0 && now_ms() >= due) {
 			due = 0;
-			if ((r = answer(how[done], due_id, &due_q)) < 0)
+			if ((r = answer(due_how, due_id, &due_q)) < 0)
 				return 1;
 			done += r;
 			started = !r;
@@ -395,12 +396,19 @@ serve(char **how, int nhow)
 				return 1;
 			continue;
 		}
-		/* A first page again: rsmd gave up the answer before. */
-		if (started && q.first == 0 && ++done == nhow)
-			continue;
-		started = 0;
+		/*
+		 * A first page again: rsmd gave up the answer before (a page
+		 * still due is never sent).
+		 */
+		if (started && q.first == 0) {
+			started = 0;
+			due = 0;
+			if (++done == nhow)
+				continue;
+		}
 		if (strcmp(how[done], "slow") == 0) {
 			due = now_ms() + 1400;
+			due_how = how[done];
 			due_id = h.id;
 			due_q = q;
 			continue;
