@@ -22,6 +22,8 @@
  *   addr     a NODES page whose entry's address has no NUL
  *   snap     a first NODES page of three parts (one in it, snapshot 5),
  *            then the next page under snapshot 6
+ *   order    a whole NODES page whose parts are in the other byte order
+ *   first    a NODES page from part 1 where part 0 was asked
  *   slow     a NODES answer of 10 pages, one entry each, every page
  *            answered 1.4 s after it was asked (each within the call's
  *            deadline, all of them not within rsmd's 4 s)
@@ -298,6 +300,7 @@ answer(const char *how, uint64_t id, const struct rsm_adm_req *q)
 	uint8_t b[RSM_PEER_BODY_MAX];
 	struct rsm_msg_status st;
 	struct rsm_msg_nodeinfo ni;
+	size_t n;
 
 	memset(&st, 0, sizeof(st));
 	memset(&ni, 0, sizeof(ni));
@@ -312,6 +315,16 @@ answer(const char *how, uint64_t id, const struct rsm_adm_req *q)
 		memset(ni.addr, 'x', sizeof(ni.addr));
 		return reply_page(id, b, page(b, q->type, 0, 2, 5, &ni,
 		    sizeof(ni), 1)) == 0;
+	}
+	if (strcmp(how, "order") == 0 || strcmp(how, "first") == 0) {
+		ni.last = 1;
+		n = page(b, q->type, how[0] == 'f', 2, 5, &ni, sizeof(ni), 1);
+		if (how[0] == 'o') {
+			uint32_t order = __builtin_bswap32(RSM_ADMIN_ORDER);
+
+			memcpy(b + 4, &order, 4);
+		}
+		return reply_page(id, b, n) == 0;
 	}
 	if (strcmp(how, "snap") == 0) {
 		if (q->first == 0)

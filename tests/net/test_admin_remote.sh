@@ -182,17 +182,18 @@ check "node 2's segments are all still there" \
 # 1's rsmd relays none of it: rsmadm gets RSMERR_BAD_ARGS_ERRORS and
 # prints nothing; an answer that never comes ends at the call's deadline.
 on_node 1 "$NET_BIN/admin_probe" "$(node_addr 1)" "$PEER_PORT" \
-    "$(node_dir 1)/key" 9 1 serve garbage type addr snap slow mute \
+    "$(node_dir 1)/key" 9 1 serve garbage type addr snap order first slow mute \
     >"$NET_DIR/serve.out" 2>&1 &
 serve_pid=$!
 check "admin_probe is node 1's peer 9" wait_until 5000 is_state 1 9 up
-for how in garbage type addr snap; do
+for how in garbage type addr snap order first; do
 	check "-n 9 answered with '$how': refused, exit $E_DAEMON, nothing printed" \
 	    expect_fail $E_DAEMON "NODES of node 9 refused: RSMERR_BAD_ARGS_ERRORS" \
 	    adm 1 -n 9 nodes
 done
 for why in "malformed" "it answers another request type" \
-    "a reply in it breaks its type's rules" "it belongs to another answer"; do
+    "a reply in it breaks its type's rules" "it belongs to another answer" \
+    "its byte order is not this node's" "it is not the page asked for"; do
 	check "node 1 logged the refusal: $why" log_has 1 \
 	    "node 9: answer to remote NODES refused: RSMERR_BAD_ARGS_ERRORS: $why"
 done
