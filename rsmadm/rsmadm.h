@@ -97,5 +97,6 @@ int	adm_segment(int argc, char *argv[], const char *path,
 /* output_text.c: names shared by both output tables. */
 const char *adm_xport_name(uint32_t xport);
 const char *adm_node_state_name(uint32_t state);
+const char *adm_rmap_track_name(uint32_t rmap);
 
 #endif /* RSMADM_H */
