@@ -106,6 +106,13 @@ tests_proc_test_tcp_hostile_LDADD = $(TEST_PROC_LIBS)
 
 TESTS += tests/proc/test_tcp tests/proc/test_tcp_hostile
 
+# Every request handler against well-formed requests with hostile fields.
+check_PROGRAMS += tests/proc/test_ctl_hostile
+tests_proc_test_ctl_hostile_SOURCES = tests/proc/test_ctl_hostile.c
+tests_proc_test_ctl_hostile_CFLAGS = $(TEST_CFLAGS)
+tests_proc_test_ctl_hostile_LDADD = $(TEST_PROC_LIBS)
+TESTS += tests/proc/test_ctl_hostile
+
 # A node with hundreds of peers, and the library against a daemon whose
 # topology stream lies.
 check_PROGRAMS += tests/proc/test_topology
