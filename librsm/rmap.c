@@ -165,6 +165,10 @@ drop_pages(struct rsm_rmap *r, size_t lo, size_t hi)
 
 	(void)fallocate(r->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 	    (off_t)(lo * r->pg), (off_t)((hi - lo) * r->pg));
+	/* Their twins too: the cache limit bounds both. */
+	if (r->twin != NULL)
+		(void)madvise(r->twin + lo * r->pg, (hi - lo) * r->pg,
+		    MADV_DONTNEED);
 	for (p = lo; p < hi; p++) {
 		r->resident[p] = 0;
 		r->nresident--;

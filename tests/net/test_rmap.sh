@@ -235,6 +235,11 @@ check_rc "node 3 connects with a 16 MiB cache" 0 "$P_LAST"
 check_rc "and maps all 256 MiB" 0 "$(probe_say c "map 0 $((256 * MIB)) rw")"
 probe_say c "mstore $((10 * MIB)) $((100 * MIB)) 61" >/dev/null
 got=$(probe_say c "mload 0 $((256 * MIB))")
+# The cache bounds the twins as well: 256 MiB of them would be anonymous
+# memory far beyond the cache and the program's own.
+anon_kib=$(awk '/^RssAnon:/ { print $2 }' "/proc/${P_PID[c]}/status")
+check "the importer's anonymous memory stays near the cache: ${anon_kib} KiB" \
+    test "${anon_kib:-999999}" -lt $(( 128 * 1024 ))
 check_rc "close_barrier after 100 MiB of stores through 16 MiB" 0 "$(probe_say c bclose)"
 check "the whole segment checksums alike on both sides" \
     test "$(sum_of "$(probe_say big "sum 0 $((256 * MIB))")")" = "$(sum_of "$got")"
