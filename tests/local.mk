@@ -238,6 +238,11 @@ TESTS += tests/vm/test_roce2.sh
 check_PROGRAMS += tests/vm/verbs_forge
 tests_vm_verbs_forge_SOURCES = tests/vm/verbs_forge.c
 tests_vm_verbs_forge_LDADD = librsm.la libproto.la $(PTHREAD_LIBS)
+# A raw rdma_cm client against the verbs listener's hello and proof.
+check_PROGRAMS += tests/vm/verbs_hello
+tests_vm_verbs_hello_SOURCES = tests/vm/verbs_hello.c
+tests_vm_verbs_hello_LDADD = librsm.la libproto.la -lrdmacm -libverbs \
+	$(PTHREAD_LIBS)
 endif
 EXTRA_DIST += tests/vm/test_verbs.sh tests/vm/test_roce2.sh \
 	tests/vm/run-two-guests.sh
