@@ -344,9 +344,22 @@ struct rsm_msg_topology_part {
 	struct rsm_wire_remote   remote[RSM_TOPO_PART_MAX];
 };
 
+/*
+ * STATUS's rmap: how a remote map made on the daemon's node finds its
+ * stores (the kernel's best, rsm_memseg_import_map(3RSM)) in the low
+ * byte, and whether rsmd lends /dev/userfaultfd to unprivileged clients.
+ * Old daemons send 0: not known.
+ */
+#define RSM_RMAP_TRACK_UNKNOWN	0u	/* or no remote map on this kernel */
+#define RSM_RMAP_TRACK_TWINS	1u
+#define RSM_RMAP_TRACK_WP_SYNC	2u
+#define RSM_RMAP_TRACK_WP_ASYNC	3u
+#define RSM_RMAP_TRACK_MASK	0xffu
+#define RSM_RMAP_UFFD_LENT	0x100u
+
 struct rsm_msg_status {
 	uint32_t node_id;
-	uint32_t pad;
+	uint32_t rmap;		/* RSM_RMAP_TRACK_* | RSM_RMAP_UFFD_LENT */
 	uint64_t daemon_pid;
 	uint64_t uptime_ms;
 	uint64_t clients;

@@ -120,5 +120,6 @@ int	adm_remote_refused(const struct adm_conn *, uint16_t type, int status);
 /* output_text.c: names shared by both output tables. */
 const char *adm_xport_name(uint32_t xport);
 const char *adm_node_state_name(uint32_t state);
+const char *adm_rmap_track_name(uint32_t rmap);
 
 #endif /* RSMADM_H */
