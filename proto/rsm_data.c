@@ -18,6 +18,9 @@ _Static_assert(sizeof(struct rsm_data_hdr) == 32, "data header size");
 _Static_assert(RSM_DATA_VEC_MAX == RSM_MAX_SGIOREQS, "vector limit");
 _Static_assert(sizeof(struct rsm_data_atomic) == 24, "atomic body size");
 _Static_assert(sizeof(struct rsm_data_signal) == 8, "signal body size");
+_Static_assert(sizeof(struct rsm_data_challenge) == 40, "challenge size");
+_Static_assert(sizeof(struct rsm_data_hello) == 48, "proof size");
+_Static_assert(sizeof(struct rsm_data_hello_req) == 80, "hello size");
 
 void
 rsm_data_hdr_init(struct rsm_data_hdr *h, uint8_t op, uint32_t status,
@@ -61,7 +64,7 @@ rsm_data_check_req(const struct rsm_data_hdr *h)
 		return RSM_DCHK_STATUS;
 	switch (h->op) {
 	case RSM_DOP_HELLO:
-		if (h->len != sizeof(struct rsm_data_hello))
+		if (h->len != sizeof(struct rsm_data_hello_req))
 			return RSM_DCHK_LEN;
 		if (h->count != 0)
 			return RSM_DCHK_COUNT;
@@ -248,6 +251,16 @@ rsm_data_cap_id(const uint8_t token[RSM_CAP_TOKEN_LEN],
 	    sizeof(RSM_DATA_CAPID_LABEL) - 1, token, RSM_CAP_TOKEN_LEN);
 }
 
+int
+rsm_data_check_challenge_body(const struct rsm_data_challenge *c)
+{
+	static const uint8_t zero[sizeof(c->pad)];
+
+	if (c == NULL || memcmp(c->pad, zero, sizeof(zero)) != 0)
+		return RSM_DCHK_FIELD;
+	return c->cipher <= RSM_DATA_CIPHER_CHACHA20 ? 0 : RSM_DCHK_FIELD;
+}
+
 static void
 hello_mac(const uint8_t token[RSM_CAP_TOKEN_LEN],
     const uint8_t nonce[RSM_DATA_NONCE_LEN],
@@ -283,6 +296,54 @@ rsm_data_hello_verify(const uint8_t token[RSM_CAP_TOKEN_LEN],
 
 	hello_mac(token, nonce, hello->cap_id, want);
 	ok = sodium_memcmp(want, hello->mac, RSM_DATA_MAC_LEN) == 0;
+	sodium_memzero(want, sizeof(want));
+	return ok;
+}
+
+/*
+ * tcp0's: the cipher is covered, so a CHALLENGE whose cipher was changed
+ * on the way (a downgrade to the clear) makes a HELLO the server refuses;
+ * the importer's nonce is covered, so the keys it feeds are the server's
+ * too.
+ */
+static void
+hello_tcp_mac(const uint8_t token[RSM_CAP_TOKEN_LEN],
+    const struct rsm_data_challenge *chal, const uint8_t *cnonce,
+    const uint8_t id[RSM_DATA_CAPID_LEN], uint8_t mac[RSM_DATA_MAC_LEN])
+{
+	crypto_auth_hmacsha256_state st;
+
+	crypto_auth_hmacsha256_init(&st, token, RSM_CAP_TOKEN_LEN);
+	crypto_auth_hmacsha256_update(&st,
+	    (const unsigned char *)RSM_DATA_HELLO_TCP_LABEL,
+	    sizeof(RSM_DATA_HELLO_TCP_LABEL) - 1);
+	crypto_auth_hmacsha256_update(&st, chal->nonce, RSM_DATA_NONCE_LEN);
+	crypto_auth_hmacsha256_update(&st, &chal->cipher, 1);
+	crypto_auth_hmacsha256_update(&st, cnonce, RSM_DATA_NONCE_LEN);
+	crypto_auth_hmacsha256_update(&st, id, RSM_DATA_CAPID_LEN);
+	crypto_auth_hmacsha256_final(&st, mac);
+	sodium_memzero(&st, sizeof(st));
+}
+
+void
+rsm_data_hello_prove_tcp(const uint8_t token[RSM_CAP_TOKEN_LEN],
+    const struct rsm_data_challenge *chal, struct rsm_data_hello_req *out)
+{
+	rsm_data_cap_id(token, out->proof.cap_id);
+	hello_tcp_mac(token, chal, out->nonce, out->proof.cap_id,
+	    out->proof.mac);
+}
+
+int
+rsm_data_hello_verify_tcp(const uint8_t token[RSM_CAP_TOKEN_LEN],
+    const struct rsm_data_challenge *chal,
+    const struct rsm_data_hello_req *req)
+{
+	uint8_t want[RSM_DATA_MAC_LEN];
+	int ok;
+
+	hello_tcp_mac(token, chal, req->nonce, req->proof.cap_id, want);
+	ok = sodium_memcmp(want, req->proof.mac, RSM_DATA_MAC_LEN) == 0;
 	sodium_memzero(want, sizeof(want));
 	return ok;
 }

@@ -4,20 +4,28 @@
  *
  * Transport: one TCP stream per import connection.  The importer opens it
  * to the (address, port) of a capability it was given by IMPORT_CONNECT.
- * The server speaks first: CHALLENGE, 32 fresh random bytes.  The
- * importer answers with HELLO, which proves it holds the capability's
- * 128-bit token without sending it: the capability's public id (a keyed
- * hash of the token) and an HMAC-SHA256 under the token of the challenge
- * and that id (rsm_data_hello_prove()).  A HELLO seen on the wire is worth
- * nothing on another connection, whose challenge differs, and the token
- * never crosses the network in the clear (between daemons it travels on
- * the sealed peer link).  After HELLO every frame names that one segment,
+ * The server speaks first: CHALLENGE, 32 fresh random bytes and the
+ * cipher that seals the connection (none unless the server's rsmd.conf
+ * says data_encrypt = yes).  The importer answers with HELLO, which
+ * proves it holds the capability's 128-bit token without sending it: the
+ * capability's public id (a keyed hash of the token), 32 fresh random
+ * bytes of its own, and an HMAC-SHA256 under the token of the challenge,
+ * the cipher, its own nonce and that id (rsm_data_hello_prove_tcp()).  A
+ * HELLO seen on the wire is worth nothing on another connection, whose
+ * challenge differs; a cipher changed on the way fails the proof, so
+ * nobody on the path can turn the sealing off; and the token never
+ * crosses the network in the clear (between daemons it travels on the
+ * sealed peer link).  After HELLO every frame names that one segment,
  * with the rights the capability grants.  Whoever holds the token holds
  * the rights, so tokens come from getrandom(2) and die with the import.
  *
+ * Sealed connections (cipher not RSM_DATA_CIPHER_NONE): HELLO and its
+ * reply travel in the clear, and from then on each direction is a
+ * stream of records that carry the frames below (rsm_data_seal.h).
+ *
  * Framing: every frame starts with a fixed 32-byte header.
  *   CHALLENGE  (server, first, id 0) struct rsm_data_challenge
- *   HELLO  payload struct rsm_data_hello; reply struct rsm_data_hello_reply
+ *   HELLO  payload struct rsm_data_hello_req; reply struct rsm_data_hello_reply
  *   PUT    off, len, then len payload bytes;          reply: header only
  *   GET    off, len;                                  reply: len bytes
  *   PUTV   count entries of struct rsm_data_vec, then their bytes in order
@@ -57,7 +65,8 @@
 #include "rsm_proto.h"
 
 #define RSM_DATA_MAGIC		0x5244u		/* "RD" */
-#define RSM_DATA_VERSION	2u	/* 2: HELLO answers a CHALLENGE */
+/* 2: HELLO answers a CHALLENGE; 3: the CHALLENGE names a cipher. */
+#define RSM_DATA_VERSION	3u
 /* Payload bytes one frame may carry; larger transfers are split. */
 #define RSM_DATA_FRAME_MAX	(4u << 20)
 /* Entries of a vector frame (RSM_MAX_SGIOREQS). */
@@ -113,15 +122,30 @@ struct rsm_data_signal {
 #define RSM_DATA_MAC_LEN	32u
 /* The labels that start what rsm_data_cap_id() and the MAC cover. */
 #define RSM_DATA_CAPID_LABEL	"rsm-data-capid-v1"
-#define RSM_DATA_HELLO_LABEL	"rsm-data-hello-v1"
+#define RSM_DATA_HELLO_LABEL	"rsm-data-hello-v1"	/* verbs proofs */
+#define RSM_DATA_HELLO_TCP_LABEL "rsm-data-hello-v2"	/* tcp0 HELLO */
+
+/* How the frames after HELLO travel (the CHALLENGE says). */
+#define RSM_DATA_CIPHER_NONE		0u	/* in the clear */
+#define RSM_DATA_CIPHER_AES256GCM	1u	/* sealed, AES-256-GCM */
+#define RSM_DATA_CIPHER_CHACHA20	2u	/* sealed, ChaCha20-Poly1305 */
 
 struct rsm_data_challenge {
-	uint8_t  nonce[RSM_DATA_NONCE_LEN];
+	uint8_t  nonce[RSM_DATA_NONCE_LEN];	/* the server's, fresh */
+	uint8_t  cipher;			/* RSM_DATA_CIPHER_* */
+	uint8_t  pad[7];			/* 0 */
 };
 
+/* A proof of the token: tcp0's HELLO carries one, verbs sends one. */
 struct rsm_data_hello {
 	uint8_t  cap_id[RSM_DATA_CAPID_LEN];	/* rsm_data_cap_id(token) */
-	uint8_t  mac[RSM_DATA_MAC_LEN];		/* rsm_data_hello_prove() */
+	uint8_t  mac[RSM_DATA_MAC_LEN];		/* rsm_data_hello_prove*() */
+};
+
+/* The payload of tcp0's HELLO. */
+struct rsm_data_hello_req {
+	struct rsm_data_hello proof;		/* rsm_data_hello_prove_tcp() */
+	uint8_t  nonce[RSM_DATA_NONCE_LEN];	/* the importer's, fresh */
 };
 
 /*
@@ -131,8 +155,8 @@ struct rsm_data_hello {
 void	 rsm_data_cap_id(const uint8_t token[RSM_CAP_TOKEN_LEN],
 	    uint8_t id[RSM_DATA_CAPID_LEN]);
 /*
- * HELLO for the connection whose CHALLENGE carried nonce: the id, and
- * HMAC-SHA256(token, RSM_DATA_HELLO_LABEL || nonce || id).
+ * The proof for a connection whose challenge carried nonce (verbs): the
+ * id, and HMAC-SHA256(token, RSM_DATA_HELLO_LABEL || nonce || id).
  */
 void	 rsm_data_hello_prove(const uint8_t token[RSM_CAP_TOKEN_LEN],
 	    const uint8_t nonce[RSM_DATA_NONCE_LEN], struct rsm_data_hello *out);
@@ -140,8 +164,27 @@ void	 rsm_data_hello_prove(const uint8_t token[RSM_CAP_TOKEN_LEN],
 int	 rsm_data_hello_verify(const uint8_t token[RSM_CAP_TOKEN_LEN],
 	    const uint8_t nonce[RSM_DATA_NONCE_LEN],
 	    const struct rsm_data_hello *hello);
+/*
+ * tcp0's HELLO for the connection whose CHALLENGE was chal, out->nonce
+ * already filled with the importer's fresh bytes: the id, and
+ * HMAC-SHA256(token, RSM_DATA_HELLO_TCP_LABEL || chal->nonce ||
+ * chal->cipher || out->nonce || id).  Its own label, so a verbs proof is
+ * no tcp0 HELLO and the other way round.
+ */
+void	 rsm_data_hello_prove_tcp(const uint8_t token[RSM_CAP_TOKEN_LEN],
+	    const struct rsm_data_challenge *chal,
+	    struct rsm_data_hello_req *out);
+/*
+ * Whether req proves token for the challenge the server sent (its own
+ * copy, so a cipher changed on the way fails); constant time.
+ */
+int	 rsm_data_hello_verify_tcp(const uint8_t token[RSM_CAP_TOKEN_LEN],
+	    const struct rsm_data_challenge *chal,
+	    const struct rsm_data_hello_req *req);
 /* A CHALLENGE header: op, REPLY bit, id 0, no status, off or count. */
 int	 rsm_data_check_challenge(const struct rsm_data_hdr *h);
+/* A CHALLENGE body: a known cipher, zero padding. */
+int	 rsm_data_check_challenge_body(const struct rsm_data_challenge *c);
 
 struct rsm_data_hello_reply {
 	uint64_t size;		/* segment size */

@@ -112,6 +112,18 @@ cap_find_proof(const struct rsmd *rs, const struct rsmd_service *svc,
 	return usable(c, svc);
 }
 
+struct rsmd_cap *
+cap_find_hello(const struct rsmd *rs, const struct rsmd_service *svc,
+    const struct rsm_data_hello_req *req,
+    const struct rsm_data_challenge *chal)
+{
+	struct rsmd_cap *c = lookup_id(rs->caps, req->proof.cap_id);
+
+	if (c == NULL || !rsm_data_hello_verify_tcp(c->token, chal, req))
+		return NULL;
+	return usable(c, svc);
+}
+
 static void
 unhash(struct cap_table *t, struct rsmd_cap *cap)
 {

@@ -41,7 +41,9 @@ struct cap_conn {
 	struct rsmd_cap	*cap;		/* NULL while not attached */
 };
 
+struct rsm_data_challenge;
 struct rsm_data_hello;
+struct rsm_data_hello_req;
 
 struct rsmd_cap {
 	uint8_t		 token[RSM_CAP_TOKEN_LEN];
@@ -78,13 +80,21 @@ void	 cap_revoke_service(struct rsmd *, const struct rsmd_service *svc);
 struct rsmd_cap *cap_find(const struct rsmd *,
 	    const struct rsmd_service *svc, const uint8_t *token);
 /*
- * The capability of service svc that a tcp0 HELLO names by its public id
- * and proves it holds for this connection's challenge nonce (32 bytes,
+ * The capability of service svc that a verbs proof names by its public
+ * id and proves it holds for the connection's challenge nonce (32 bytes,
  * rsm_data_hello_verify()), with live import and segment; or NULL.
  */
 struct rsmd_cap *cap_find_proof(const struct rsmd *,
 	    const struct rsmd_service *svc, const struct rsm_data_hello *hello,
 	    const uint8_t *nonce);
+/*
+ * The same for a tcp0 HELLO, which proves the token for the CHALLENGE
+ * this connection sent, its cipher included (rsm_data_hello_verify_tcp()).
+ */
+struct rsmd_cap *cap_find_hello(const struct rsmd *,
+	    const struct rsmd_service *svc,
+	    const struct rsm_data_hello_req *req,
+	    const struct rsm_data_challenge *chal);
 /*
  * The capability of service svc with public id `id` (16 bytes) and live
  * import and segment, or NULL: a verbs connect request names it so, and

@@ -42,6 +42,7 @@ enum conf_type {
 	CT_PEER,	/* NODE_ID HOST:PORT, repeatable */
 	CT_DATA_ADDR,	/* numeric HOST:PORT, port 0 = any free port */
 	CT_LINKS,	/* auto, always, on-demand */
+	CT_BOOL,	/* yes or no */
 	CT_USER,	/* an existing user's name */
 };
 
@@ -76,6 +77,7 @@ static const struct conf_key conf_keys[] = {
 	{ "verbs_listen", CT_DATA_ADDR, OFF(verbs_listen), 0, 0 },
 	{ "verbs_windows", CT_COUNT, OFF(verbs_windows), 0, 1 },
 	{ "ucx", CT_COUNT, OFF(ucx), 0, 1 },
+	{ "data_encrypt", CT_BOOL, OFF(data_encrypt), 0, 0 },
 	{ "peer", CT_PEER, OFF(peers), 0, RSM_NODE_ID_MAX },
 	{ "cluster_key_file", CT_PATH, OFF(cluster_key_file), 0, 0 },
 	{ "heartbeat_ms", CT_COUNT, OFF(heartbeat_ms), 10, 60000 },
@@ -499,6 +501,13 @@ conf_handler(void *user, const char *section, const char *name,
 		conf_error(p, "%s: \"%s\" is not one of auto, always, "
 		    "on-demand", name, value);
 		return 0;
+	case CT_BOOL:
+		if (strcmp(value, "yes") == 0 || strcmp(value, "no") == 0) {
+			*(int *)(void *)(base + k->off) = value[0] == 'y';
+			return 1;
+		}
+		conf_error(p, "%s: \"%s\" is not yes or no", name, value);
+		return 0;
 	case CT_ADDR:
 		return conf_listen(p, value);
 	case CT_PEER:
@@ -879,6 +888,7 @@ config_print(const struct rsmd_config *cf, FILE *fp)
 		fprintf(fp, "# verbs_listen: none\n");
 	fprintf(fp, "verbs_windows = %" PRIu64 "\n", cf->verbs_windows);
 	fprintf(fp, "ucx = %" PRIu64 "\n", cf->ucx);
+	fprintf(fp, "data_encrypt = %s\n", cf->data_encrypt ? "yes" : "no");
 	for (size_t i = 0; i < cf->npeers_listed; i++)
 		fprintf(fp, "peer = %u %s\n", cf->peers[i].node_id,
 		    cf->peers[i].text);

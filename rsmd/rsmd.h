@@ -80,6 +80,8 @@ struct rsmd_config {
 	 * has them; 0: the segment's memory regions' rkeys (serve_verbs.c). */
 	uint64_t	 verbs_windows;
 	uint64_t	 ucx;		/* 1: serve ucx0 (off: no rkey checks) */
+	/* 1: seal tcp0 data connections accepted from now on. */
+	int		 data_encrypt;
 	/*
 	 * npeers entries: the peer lines first (npeers_listed of them), then
 	 * the lines of peers_file other than this node's own.

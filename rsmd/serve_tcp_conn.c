@@ -24,8 +24,19 @@
  * steps of a transfer is safe.  A revocation closes the connection at
  * once, so memory is never touched after the import is gone.
  *
+ * Sealed connections (data_encrypt = yes when the connection was
+ * accepted; proto/rsm_data_seal.h): after HELLO every byte read goes
+ * through the connection's record buffer, where each record is opened
+ * in place and its tag checked before any of its bytes reach the states
+ * above (so PUT data is copied into the mapping only once authenticated,
+ * never received straight into it), and every reply is sealed in records
+ * copied from the mapping.  The read-ahead is then unused: the record
+ * buffer reads ahead instead.
+ *
  * Anything malformed is refused: counted in the daemon's `refused`,
- * logged (rate limited) and the connection closed.  Bounds and rights are
+ * logged (rate limited) and the connection closed.  On a sealed
+ * connection that includes a record that fails authentication (changed,
+ * replayed, reordered) and one cut short.  Bounds and rights are
  * checked on every request against the capability; those failures are
  * answered with an error and the connection stays usable.
  */
@@ -47,6 +58,7 @@
 #include "service.h"
 #include "log.h"
 #include "rsm_clock.h"
+#include "rsm_data_seal.h"
 #include "rsm_iov.h"
 #include "rsm_ratelimit.h"
 
@@ -73,6 +85,7 @@ struct dreply {
 	struct rsm_data_challenge challenge;	/* the CHALLENGE only */
 	uint64_t	 old;			/* ATOMIC replies only */
 	uint32_t	 n;			/* segment ranges after h */
+	int		 sealed;		/* travels in records */
 	struct rsm_data_vec v[RSM_DATA_VEC_MAX];
 };
 
@@ -86,13 +99,14 @@ struct dconn {
 	uint32_t	 events;
 	uint64_t	 last_id;
 	char		 peer[80];
-	uint8_t		 nonce[RSM_DATA_NONCE_LEN];	/* its CHALLENGE */
+	struct rsm_data_challenge chal;	/* what it was sent first */
+	struct rsm_seal	*seal;		/* NULL: in the clear */
 	/* input */
 	enum dc_in	 in_state;
 	struct rsm_data_hdr in;
 	size_t		 in_got;
 	union {
-		struct rsm_data_hello hello;
+		struct rsm_data_hello_req hello;
 		struct rsm_data_vec vec[RSM_DATA_VEC_MAX];
 		struct rsm_data_atomic atomic;
 		struct rsm_data_signal signal;
@@ -123,6 +137,7 @@ static void dconn_ready(struct rsmd *, struct rsmd_io *, uint32_t);
 static struct dreply *reply_new(struct dconn *, uint8_t, uint32_t, uint32_t);
 static int flush_out(struct rsmd *, struct dconn *);
 static void set_events(struct rsmd *, struct dconn *);
+static size_t ra_take(struct dconn *, void *, size_t);
 
 static struct dconn *
 to_dconn(struct rsmd_io *io)
@@ -250,17 +265,23 @@ dconn_accept(struct rsmd *rs, int fd, const char *peer)
 	ds->nhello++;
 	rsmd_timer_set(rs, &dc->hello_timer, rsm_now_ms() + DS_HELLO_MS);
 	log_debug("data connection from %s", peer);
-	/* The server speaks first: a fresh challenge the HELLO must answer. */
-	if (getrandom(dc->nonce, sizeof(dc->nonce), 0) !=
-	    (ssize_t)sizeof(dc->nonce)) {
+	/*
+	 * The server speaks first: a fresh challenge the HELLO must answer,
+	 * and the cipher, as configured now (a reload changes it for the
+	 * connections accepted after it).
+	 */
+	if (getrandom(dc->chal.nonce, sizeof(dc->chal.nonce), 0) !=
+	    (ssize_t)sizeof(dc->chal.nonce)) {
 		log_warn("getrandom: no challenge for %s", peer);
 		dconn_close(rs, dc, "no challenge");
 		return;
 	}
+	dc->chal.cipher = rs->conf.data_encrypt ? rsm_seal_cipher_pick() :
+	    RSM_DATA_CIPHER_NONE;
 	r = reply_new(dc, RSM_DOP_CHALLENGE, RSM_SUCCESS, 0);
 	r->h.id = 0;
 	r->h.len = sizeof(r->challenge);
-	memcpy(r->challenge.nonce, dc->nonce, sizeof(dc->nonce));
+	r->challenge = dc->chal;
 	if (flush_out(rs, dc) == 0)
 		set_events(rs, dc);
 }
@@ -284,6 +305,8 @@ dconn_close(struct rsmd *rs, struct dconn *dc, const char *why)
 	close(dc->io.fd);
 	dc->io.fd = -1;
 	rsmd_timer_cancel(rs, &dc->hello_timer);
+	rsm_seal_free(dc->seal);
+	dc->seal = NULL;
 	if (dc->cc.cap != NULL)
 		cap_detach(&dc->cc);
 	else
@@ -328,6 +351,7 @@ reply_new(struct dconn *dc, uint8_t op, uint32_t status, uint32_t count)
 	rsm_data_hdr_init(&r->h, op | RSM_DOPF_REPLY, status, dc->in.id, 0, 0,
 	    count);
 	r->n = 0;
+	r->sealed = dc->seal != NULL;
 	dc->out_n++;
 	return r;
 }
@@ -338,9 +362,12 @@ reply_size(const struct dreply *r)
 	return sizeof(r->h) + r->h.len;
 }
 
-/* Gather queued replies (data straight from the mapping) into iov. */
+/*
+ * Gather queued replies (data straight from the mapping) into iov, as
+ * many from the head on as travel the same way (sealed or not).
+ */
 static int
-gather_out(struct dconn *dc, struct iovec *iov)
+gather_out(struct dconn *dc, struct iovec *iov, int sealed)
 {
 	char *map = NULL;
 	unsigned q;
@@ -352,7 +379,7 @@ gather_out(struct dconn *dc, struct iovec *iov)
 	for (q = 0; q < dc->out_n; q++) {
 		struct dreply *r = &dc->out[(dc->out_head + q) % DC_OUTQ];
 
-		if (niov + 2 + (int)r->n > DC_IOV)
+		if (niov + 2 + (int)r->n > DC_IOV || r->sealed != sealed)
 			break;
 		iov[niov].iov_base = &r->h;
 		iov[niov++].iov_len = sizeof(r->h);
@@ -379,19 +406,97 @@ gather_out(struct dconn *dc, struct iovec *iov)
 	return niov;
 }
 
+/*
+ * n bytes of the queued replies went out (or, sealed, into a record:
+ * their segment data is copied, so they are done with the mapping).
+ */
+static void
+out_retire(struct dconn *dc, size_t n)
+{
+	size_t left = n;
+
+	while (left > 0 && dc->out_n > 0) {
+		struct dreply *r = &dc->out[dc->out_head];
+		size_t rest = reply_size(r) - dc->out_sent;
+
+		if (left < rest) {
+			dc->out_sent += left;
+			break;
+		}
+		left -= rest;
+		dc->out_sent = 0;
+		if (r->n > 0)
+			dc->out_data--;
+		dc->out_head = (dc->out_head + 1) % DC_OUTQ;
+		dc->out_n--;
+	}
+}
+
+/* Output not in the socket yet: queued replies or a sealed record. */
+static int
+out_pending(const struct dconn *dc)
+{
+	size_t rec = 0;
+
+	if (dc->seal != NULL)
+		(void)rsm_seal_out(dc->seal, &rec);
+	return dc->out_n > 0 || rec > 0;
+}
+
+/*
+ * The unsent rest of the sealed record: 1 when it is all out, 0 when the
+ * socket is full, -1 once the connection is closed.
+ */
+static int
+send_record(struct rsmd *rs, struct dconn *dc)
+{
+	const void *p;
+	size_t len;
+	ssize_t n;
+
+	for (;;) {
+		p = rsm_seal_out(dc->seal, &len);
+		if (len == 0)
+			return 1;
+		n = send(dc->io.fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			dconn_close(rs, dc, "send failed");
+			return -1;
+		}
+		rsm_seal_sent(dc->seal, (size_t)n);
+	}
+}
+
 /* Send what the socket takes; 0, or -1 once the connection is closed. */
 static int
 flush_out(struct rsmd *rs, struct dconn *dc)
 {
 	struct iovec iov[DC_IOV];
 	struct msghdr mh;
-	size_t left;
 	ssize_t n;
-	int niov;
+	int niov, sealed, rc;
 
-	while (dc->out_n > 0) {
-		niov = gather_out(dc, iov);
+	for (;;) {
+		if (dc->seal != NULL && (rc = send_record(rs, dc)) != 1)
+			return rc;
+		if (dc->out_n == 0)
+			break;
+		sealed = dc->out[dc->out_head].sealed;
+		niov = gather_out(dc, iov, sealed);
 		rsm_iov_skip(iov, &niov, dc->out_sent);
+		if (sealed) {
+			/* The next record; send_record() above sends it. */
+			if ((n = rsm_seal_put(dc->seal, iov, niov)) <= 0) {
+				dconn_close(rs, dc, "record counter spent");
+				return -1;
+			}
+			out_retire(dc, (size_t)n);
+			continue;
+		}
 		memset(&mh, 0, sizeof(mh));
 		mh.msg_iov = iov;
 		mh.msg_iovlen = (size_t)niov;
@@ -404,23 +509,7 @@ flush_out(struct rsmd *rs, struct dconn *dc)
 			dconn_close(rs, dc, "send failed");
 			return -1;
 		}
-		/* Retire what went out. */
-		left = (size_t)n;
-		while (left > 0 && dc->out_n > 0) {
-			struct dreply *r = &dc->out[dc->out_head];
-			size_t rest = reply_size(r) - dc->out_sent;
-
-			if (left < rest) {
-				dc->out_sent += left;
-				break;
-			}
-			left -= rest;
-			dc->out_sent = 0;
-			if (r->n > 0)
-				dc->out_data--;
-			dc->out_head = (dc->out_head + 1) % DC_OUTQ;
-			dc->out_n--;
-		}
+		out_retire(dc, (size_t)n);
 	}
 	if (dc->close_when_sent) {
 		dconn_close(rs, dc, "token refused");
@@ -544,15 +633,37 @@ start_put(struct rsmd *rs, struct dconn *dc, const struct rsm_data_vec *v,
 		finish_put(dc);
 }
 
+/*
+ * From now on the connection is sealed: the bytes read ahead after HELLO
+ * are the first of its records.
+ */
+static int
+seal_start(struct dconn *dc, const struct rsmd_cap *cap)
+{
+	size_t room;
+	void *p;
+
+	if ((dc->seal = rsm_seal_new(cap->token, &dc->chal,
+	    dc->tab.hello.nonce, 1)) == NULL)
+		return -1;
+	p = rsm_seal_in_space(dc->seal, &room);
+	/* The record buffer reads ahead more than DC_RA: room for all. */
+	rsm_seal_in_got(dc->seal, ra_take(dc, p, room));
+	return 0;
+}
+
 static void
 do_hello(struct rsmd *rs, struct dconn *dc)
 {
-	struct rsmd_cap *cap = cap_find_proof(rs, &rsmd_serve_tcp,
-	    &dc->tab.hello, dc->nonce);
+	struct rsmd_cap *cap = cap_find_hello(rs, &rsmd_serve_tcp,
+	    &dc->tab.hello, &dc->chal);
 	struct dreply *r;
+	int attached = 0;
 
 	dc->in_state = DC_IN_HDR;
-	if (cap == NULL || cap_attach(cap, &dc->cc) == -1) {
+	if (cap == NULL || (attached = cap_attach(cap, &dc->cc) == 0) == 0 ||
+	    (dc->chal.cipher != RSM_DATA_CIPHER_NONE &&
+	    seal_start(dc, cap) == -1)) {
 		uint32_t status = cap == NULL ? RSMERR_CONN_ABORTED :
 		    RSMERR_INSUFFICIENT_RESOURCES;
 		char who[120], why[200];
@@ -561,11 +672,19 @@ do_hello(struct rsmd *rs, struct dconn *dc)
 			snprintf(why, sizeof(why), "HELLO: %s: no proof of a "
 			    "live token for this connection's challenge",
 			    rsm_err_name((int)status));
-		else
+		else if (!attached)
 			snprintf(why, sizeof(why), "HELLO%s: %s: already %u "
 			    "connections for its token", import_who(cap, who,
 			    sizeof(who)), rsm_err_name((int)status),
 			    cap->nconns);
+		else
+			snprintf(why, sizeof(why), "HELLO%s: %s: no memory "
+			    "to seal the connection", import_who(cap, who,
+			    sizeof(who)), rsm_err_name((int)status));
+		if (attached) {
+			/* Still counted as waiting for its token. */
+			cap_detach(&dc->cc);
+		}
 		ds_refused(rs, dc->peer, why);
 		reply_new(dc, RSM_DOP_HELLO, status, 0);
 		dc->close_when_sent = 1;
@@ -578,8 +697,11 @@ do_hello(struct rsmd *rs, struct dconn *dc)
 	r->hello.size = cap->im->seg->size;
 	r->hello.granted = cap->perm;
 	r->hello.frame_max = RSM_DATA_FRAME_MAX;
-	log_debug("data connection from %s: import %#llx", dc->peer,
-	    (unsigned long long)cap->im->handle);
+	/* The one reply queued before the seal: it goes in the clear. */
+	r->sealed = 0;
+	log_debug("data connection from %s: import %#llx, %s", dc->peer,
+	    (unsigned long long)cap->im->handle,
+	    rsm_seal_cipher_name(dc->chal.cipher));
 }
 
 /*
@@ -776,6 +898,65 @@ ra_take(struct dconn *dc, void *dst, size_t len)
 	return n;
 }
 
+/* Input not read from the socket yet, that no event will announce. */
+static int
+in_pending(const struct dconn *dc)
+{
+	return dc->ra_len > 0 || (dc->seal != NULL && rsm_seal_ready(dc->seal));
+}
+
+/*
+ * read_some() of a sealed connection: from records already opened, else
+ * from the socket into the record buffer, and never more than what was
+ * authenticated.
+ */
+static ssize_t
+read_sealed(struct rsmd *rs, struct dconn *dc, struct iovec *iov, int niov)
+{
+	ssize_t got, n;
+	size_t room;
+	void *p;
+
+	for (;;) {
+		if ((got = rsm_seal_take(dc->seal, iov, niov)) != 0) {
+			if (got > 0)
+				return got;
+			refuse(rs, dc, "%s", got == RSM_SEAL_EBADTAG ?
+			    "a record failed authentication (changed, "
+			    "replayed or out of order)" :
+			    "a record length out of range");
+			return -1;
+		}
+		if (dc->drained)
+			return 0;
+		p = rsm_seal_in_space(dc->seal, &room);
+		do {
+			n = read(dc->io.fd, p, room);
+		} while (n < 0 && errno == EINTR);
+		if (n > 0) {
+			rsm_seal_in_got(dc->seal, (size_t)n);
+			dc->drained = (size_t)n < room;
+			continue;
+		}
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			dc->drained = 1;
+			return 0;
+		}
+		if (n == 0 && rsm_seal_partial(dc->seal)) {
+			refuse(rs, dc, "connection closed inside a record");
+			return -1;
+		}
+		if (n == 0 && (dc->in_state != DC_IN_HDR || dc->in_got > 0)) {
+			refuse(rs, dc, "connection closed inside a %s frame",
+			    rsm_dop_name(dc->in.op));
+			return -1;
+		}
+		dconn_close(rs, dc, n == 0 ? "closed by the importer" :
+		    "receive failed");
+		return -1;
+	}
+}
+
 /*
  * Read into the current state's buffers, iov[0..niov), with the empty
  * read-ahead buffer offered after them (iov has room for one more).
@@ -790,6 +971,8 @@ read_some(struct rsmd *rs, struct dconn *dc, struct iovec *iov, int niov)
 	ssize_t n;
 	int i;
 
+	if (dc->seal != NULL)
+		return read_sealed(rs, dc, iov, niov);
 	for (i = 0; i < niov; i++)
 		want += iov[i].iov_len;
 	iov[niov].iov_base = dc->ra;
@@ -869,7 +1052,7 @@ read_payload(struct rsmd *rs, struct dconn *dc)
 		}
 		return n;
 	}
-	if (dc->drained)
+	if (dc->drained && !in_pending(dc))
 		return 0;
 	for (i = dc->pv_i; i < dc->pv_n; i++) {
 		size_t skip = i == dc->pv_i ? (size_t)dc->pv_done : 0;
@@ -894,7 +1077,7 @@ read_discard(struct rsmd *rs, struct dconn *dc)
 		n = (ssize_t)ra_take(dc, NULL, dc->discard < dc->ra_len ?
 		    (size_t)dc->discard : dc->ra_len);
 	} else {
-		if (dc->drained)
+		if (dc->drained && !in_pending(dc))
 			return 0;
 		iov[0].iov_base = sink;
 		iov[0].iov_len = dc->discard < sizeof(sink) ?
@@ -933,7 +1116,7 @@ read_small(struct rsmd *rs, struct dconn *dc, void *p, size_t len)
 
 	if (dc->ra_len > 0)
 		return (ssize_t)ra_take(dc, p, len);
-	if (dc->drained)
+	if (dc->drained && !in_pending(dc))
 		return 0;
 	iov[0].iov_base = p;
 	iov[0].iov_len = len;
@@ -943,8 +1126,8 @@ read_small(struct rsmd *rs, struct dconn *dc, void *p, size_t len)
 /*
  * Work of one readiness callback, for fairness between connections:
  * socket reads stop once it is spent; bytes already read ahead are
- * always consumed (there is at most DC_RA of them, and no event would
- * come for them).
+ * always consumed (there is at most DC_RA of them, or a record buffer's
+ * worth, and no event would come for them).
  */
 struct dc_budget {
 	unsigned	 frames;
@@ -956,7 +1139,7 @@ read_in(struct rsmd *rs, struct dconn *dc, struct dc_budget *b)
 {
 	ssize_t n;
 
-	while (may_read(dc) && (dc->ra_len > 0 ||
+	while (may_read(dc) && (in_pending(dc) ||
 	    (b->frames < DC_BUDGET_FRAMES && b->bytes < DC_BUDGET_BYTES))) {
 		switch (dc->in_state) {
 		case DC_IN_HDR:
@@ -1003,7 +1186,7 @@ set_events(struct rsmd *rs, struct dconn *dc)
 		return;
 	if (may_read(dc))
 		want |= EPOLLIN;
-	if (dc->out_n > 0)
+	if (out_pending(dc))
 		want |= EPOLLOUT;
 	if (want == dc->events)
 		return;
@@ -1025,7 +1208,7 @@ dconn_ready(struct rsmd *rs, struct rsmd_io *io, uint32_t events)
 	if (flush_out(rs, dc) == -1)
 		return;
 	/* Read-ahead left over from a pause counts as input too. */
-	if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) || dc->ra_len > 0) {
+	if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) || in_pending(dc)) {
 		dc->drained = 0;
 		do {
 			read_in(rs, dc, &b);
@@ -1039,7 +1222,7 @@ dconn_ready(struct rsmd *rs, struct rsmd_io *io, uint32_t events)
 			 * Ends: each round consumes read-ahead, and socket
 			 * reads stop with the budget.
 			 */
-		} while (dc->ra_len > 0 && dc->out_n == 0 && may_read(dc));
+		} while (in_pending(dc) && !out_pending(dc) && may_read(dc));
 	}
 	/* Hung up with input paused: nothing will ever drain it. */
 	if ((events & (EPOLLHUP | EPOLLERR)) && !may_read(dc)) {

@@ -62,6 +62,12 @@ tests_unit_test_proto_SOURCES = tests/unit/test_proto.c
 tests_unit_test_proto_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_proto_LDADD = libproto.la $(CMOCKA_LIBS)
 
+check_PROGRAMS += tests/unit/test_data_seal
+tests_unit_test_data_seal_SOURCES = tests/unit/test_data_seal.c
+tests_unit_test_data_seal_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_data_seal_LDADD = libproto.la $(CMOCKA_LIBS)
+TESTS += tests/unit/test_data_seal
+
 check_PROGRAMS += tests/proc/test_basic
 tests_proc_test_basic_SOURCES = tests/proc/test_basic.c
 tests_proc_test_basic_CFLAGS = $(TEST_CFLAGS)

@@ -26,7 +26,8 @@ check_accepted_req(const struct rsm_data_hdr *h)
 	if ((h->op == RSM_DOP_PUTV || h->op == RSM_DOP_GETV) &&
 	    (h->count == 0 || h->count > RSM_DATA_VEC_MAX))
 		abort();
-	if (h->op == RSM_DOP_HELLO && h->len != sizeof(struct rsm_data_hello))
+	if (h->op == RSM_DOP_HELLO &&
+	    h->len != sizeof(struct rsm_data_hello_req))
 		abort();
 	if (h->op == RSM_DOP_ATOMIC && h->len != sizeof(struct rsm_data_atomic))
 		abort();

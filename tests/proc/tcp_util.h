@@ -107,24 +107,26 @@ tu_closed_within(int fd, int ms)
 
 /* Read the server's CHALLENGE, which it sends first; 0 on success. */
 static inline int
-tu_challenge(int fd, uint8_t nonce[RSM_DATA_NONCE_LEN])
+tu_challenge(int fd, struct rsm_data_challenge *chal)
 {
 	struct rsm_data_hdr h;
 
 	if (h_recv(fd, &h, sizeof(h), TU_IO_MS) != 0 ||
 	    rsm_data_check_challenge(&h) != 0)
 		return -1;
-	return h_recv(fd, nonce, RSM_DATA_NONCE_LEN, TU_IO_MS);
+	if (h_recv(fd, chal, sizeof(*chal), TU_IO_MS) != 0)
+		return -1;
+	return rsm_data_check_challenge_body(chal) == 0 ? 0 : -1;
 }
 
 /* Send this HELLO as it is; the reply's status, or -1. */
 static inline int
-tu_hello_raw(int fd, const struct rsm_data_hello *b, uint64_t id,
+tu_hello_raw(int fd, const struct rsm_data_hello_req *b, uint64_t id,
     struct rsm_data_hello_reply *hr)
 {
 	struct {
 		struct rsm_data_hdr h;
-		struct rsm_data_hello b;
+		struct rsm_data_hello_req b;
 	} m;
 	struct rsm_data_hdr r;
 
@@ -148,14 +150,15 @@ tu_hello_raw(int fd, const struct rsm_data_hello *b, uint64_t id,
  */
 static inline int
 tu_hello_as(int fd, const uint8_t *token, uint64_t id,
-    struct rsm_data_hello_reply *hr, struct rsm_data_hello *sent)
+    struct rsm_data_hello_reply *hr, struct rsm_data_hello_req *sent)
 {
-	uint8_t nonce[RSM_DATA_NONCE_LEN];
-	struct rsm_data_hello b;
+	struct rsm_data_challenge chal;
+	struct rsm_data_hello_req b;
 
-	if (tu_challenge(fd, nonce) != 0)
+	if (tu_challenge(fd, &chal) != 0)
 		return -1;
-	rsm_data_hello_prove(token, nonce, &b);
+	memset(b.nonce, 0x6b, sizeof(b.nonce));
+	rsm_data_hello_prove_tcp(token, &chal, &b);
 	if (sent != NULL)
 		*sent = b;
 	return tu_hello_raw(fd, &b, id, hr);

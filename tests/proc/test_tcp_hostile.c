@@ -253,7 +253,7 @@ test_bad_frames(void **state)
 	rsm_data_hdr_init(&h, RSM_DOP_GET, 0, 9, 0, 8, 0);
 	expect_refused_frame(&h, sizeof(h), 0, 0);
 	rsm_data_hdr_init(&h, RSM_DOP_HELLO, 0, 9, 0,
-	    sizeof(struct rsm_data_hello), 0);
+	    sizeof(struct rsm_data_hello_req), 0);
 	expect_refused_frame(&h, sizeof(h), 1, 0);
 	/* Ids that do not increase (HELLO used id 1). */
 	rsm_data_hdr_init(&h, RSM_DOP_GET, 0, 1, 0, 8, 0);
@@ -358,8 +358,8 @@ test_tokens(void **state)
 	 * other, whose challenge differs; the bare token is no HELLO at all.
 	 */
 	{
-		struct rsm_data_hello seen, bare;
-		uint8_t nonce[RSM_DATA_NONCE_LEN];
+		struct rsm_data_hello_req seen, bare;
+		struct rsm_data_challenge chal;
 		int fd2;
 
 		raw_open(&r, RSM_PERM_RDWR, 0);
@@ -368,7 +368,7 @@ test_tokens(void **state)
 		r.next_id = 2;
 		fd2 = tu_data_open(&r.rep.cap);
 		assert_true(fd2 >= 0);
-		assert_int_equal(tu_challenge(fd2, nonce), 0);
+		assert_int_equal(tu_challenge(fd2, &chal), 0);
 		before = refused_now();
 		assert_int_equal(tu_hello_raw(fd2, &seen, 1, &hr),
 		    RSMERR_CONN_ABORTED);
@@ -377,9 +377,10 @@ test_tokens(void **state)
 		close(fd2);
 		fd2 = tu_data_open(&r.rep.cap);
 		assert_true(fd2 >= 0);
-		assert_int_equal(tu_challenge(fd2, nonce), 0);
+		assert_int_equal(tu_challenge(fd2, &chal), 0);
 		memset(&bare, 0, sizeof(bare));
-		memcpy(bare.cap_id, r.rep.cap.token, sizeof(r.rep.cap.token));
+		memcpy(bare.proof.cap_id, r.rep.cap.token,
+		    sizeof(r.rep.cap.token));
 		assert_int_equal(tu_hello_raw(fd2, &bare, 1, &hr),
 		    RSMERR_CONN_ABORTED);
 		close(fd2);

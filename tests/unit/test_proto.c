@@ -938,6 +938,8 @@ test_data_hello_proof(void **state)
 {
 	uint8_t token[RSM_CAP_TOKEN_LEN], other[RSM_CAP_TOKEN_LEN];
 	uint8_t nonce[RSM_DATA_NONCE_LEN], id[RSM_DATA_CAPID_LEN];
+	struct rsm_data_challenge chal;
+	struct rsm_data_hello_req req;
 	struct rsm_data_hello hello;
 	struct rsm_data_hdr h;
 
@@ -958,6 +960,39 @@ test_data_hello_proof(void **state)
 	nonce[0] ^= 1;
 	hello.mac[31] ^= 1;
 	assert_false(rsm_data_hello_verify(token, nonce, &hello));
+
+	/* tcp0's HELLO: the cipher and the importer's nonce are covered. */
+	memset(&chal, 0, sizeof(chal));
+	memcpy(chal.nonce, nonce, sizeof(chal.nonce));
+	chal.cipher = RSM_DATA_CIPHER_AES256GCM;
+	memset(req.nonce, 0x3c, sizeof(req.nonce));
+	rsm_data_hello_prove_tcp(token, &chal, &req);
+	assert_memory_equal(req.proof.cap_id, id, sizeof(id));
+	assert_true(rsm_data_hello_verify_tcp(token, &chal, &req));
+	assert_false(rsm_data_hello_verify_tcp(other, &chal, &req));
+	/* Not a verbs proof for the same nonce, nor the other way round. */
+	assert_false(rsm_data_hello_verify(token, nonce, &req.proof));
+	chal.nonce[0] ^= 1;
+	assert_false(rsm_data_hello_verify_tcp(token, &chal, &req));
+	chal.nonce[0] ^= 1;
+	/* A cipher changed on the way (turned off) fails the proof. */
+	chal.cipher = RSM_DATA_CIPHER_NONE;
+	assert_false(rsm_data_hello_verify_tcp(token, &chal, &req));
+	chal.cipher = RSM_DATA_CIPHER_AES256GCM;
+	/* So does the importer's nonce, which feeds the keys. */
+	req.nonce[5] ^= 1;
+	assert_false(rsm_data_hello_verify_tcp(token, &chal, &req));
+	req.nonce[5] ^= 1;
+	assert_true(rsm_data_hello_verify_tcp(token, &chal, &req));
+	req.proof.mac[31] ^= 1;
+	assert_false(rsm_data_hello_verify_tcp(token, &chal, &req));
+
+	assert_int_equal(rsm_data_check_challenge_body(&chal), 0);
+	chal.cipher = 3;
+	assert_int_equal(rsm_data_check_challenge_body(&chal), RSM_DCHK_FIELD);
+	chal.cipher = RSM_DATA_CIPHER_CHACHA20;
+	chal.pad[6] = 1;
+	assert_int_equal(rsm_data_check_challenge_body(&chal), RSM_DCHK_FIELD);
 
 	rsm_data_hdr_init(&h, RSM_DOP_CHALLENGE | RSM_DOPF_REPLY, 0, 0, 0,
 	    sizeof(struct rsm_data_challenge), 0);
@@ -984,7 +1019,7 @@ test_data_request_checks(void **state)
 
 	(void)state;
 	rsm_data_hdr_init(&h, RSM_DOP_HELLO, 0, 1, 0,
-	    sizeof(struct rsm_data_hello), 0);
+	    sizeof(struct rsm_data_hello_req), 0);
 	assert_int_equal(rsm_data_check_req(&h), 0);
 	h.len = 8;
 	assert_int_equal(rsm_data_check_req(&h), RSM_DCHK_LEN);

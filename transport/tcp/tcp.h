@@ -16,6 +16,14 @@
  * probes pass MSG_DONTWAIT).  Once the stream fails (EOF, reset,
  * a malformed reply, a stall) the connection is dead for good and every
  * call, pending or later, returns RSMERR_CONN_ABORTED.
+ *
+ * A server whose CHALLENGE names a cipher (data_encrypt = yes there)
+ * gets every frame after HELLO sealed in records (proto/rsm_data_seal.h):
+ * sends gather into a record and seal it, receives open records and copy
+ * out of them.  A record that fails authentication is a malformed reply.
+ * The importer needs no setting of its own; a cipher this machine cannot
+ * do (AES-256-GCM without AES-NI) fails the connect with
+ * RSMERR_UNSUPPORTED_OPERATION.
  */
 #ifndef RSM_TCP_H
 #define RSM_TCP_H
@@ -28,6 +36,8 @@
 
 #include "rsm_data.h"
 #include "transport.h"
+
+struct rsm_seal;
 
 /* Bytes per frame: larger transfers are split and pipelined. */
 #define TCP_CHUNK		(1u << 20)
@@ -60,6 +70,7 @@ struct tcp_pend {
 struct tcp_conn {
 	pthread_mutex_t	 mtx;
 	int		 fd;
+	struct rsm_seal	*seal;		/* NULL: the frames go in the clear */
 	unsigned	 fork_gen;	/* a forked child must not use it */
 	int		 err;		/* sticky RSMERR_* once the stream failed */
 	int		 first_err;	/* first failed posted op since flush */

@@ -12,11 +12,13 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "rsmapi.h"
 #include "rsm_clock.h"
+#include "rsm_data_seal.h"
 #include "rsm_forkgen.h"
 #include "rsm_iov.h"
 
@@ -108,13 +110,48 @@ static int
 check_idle(struct tcp_conn *c)
 {
 	char b;
-	ssize_t n = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+	ssize_t n;
+
+	if (c->seal != NULL && (rsm_seal_ready(c->seal) ||
+	    rsm_seal_partial(c->seal)))
+		return conn_fail(c, RSMERR_CONN_ABORTED);
+	n = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
 
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
 	    errno == EINTR))
 		return 0;
 	/* EOF, a reset, or bytes nobody asked for. */
 	return conn_fail(c, RSMERR_CONN_ABORTED);
+}
+
+/*
+ * recvmsg() of the frame stream: straight from the socket, or on a sealed
+ * connection out of the records received, reading the socket into the
+ * record buffer only when no whole record is left.  A record that fails
+ * its tag reads as EBADMSG.
+ */
+static ssize_t
+rx_recv(struct tcp_conn *c, struct msghdr *mh, int flags)
+{
+	ssize_t got, n;
+	size_t room;
+	void *p;
+
+	if (c->seal == NULL)
+		return recvmsg(c->fd, mh, flags);
+	for (;;) {
+		got = rsm_seal_take(c->seal, mh->msg_iov, (int)mh->msg_iovlen);
+		if (got > 0)
+			return got;
+		if (got < 0) {
+			errno = EBADMSG;
+			return -1;
+		}
+		p = rsm_seal_in_space(c->seal, &room);
+		if ((n = recv(c->fd, p, room, flags)) <= 0)
+			return n;
+		rsm_seal_in_got(c->seal, (size_t)n);
+	}
 }
 
 /*
@@ -153,7 +190,7 @@ rx_some(struct tcp_conn *c, int block)
 	mh.msg_iov = iov;
 	mh.msg_iovlen = (size_t)niov;
 	for (;;) {
-		n = recvmsg(c->fd, &mh, block ? 0 : MSG_DONTWAIT);
+		n = rx_recv(c, &mh, block ? 0 : MSG_DONTWAIT);
 		if (n > 0)
 			break;
 		if (n == 0)
@@ -207,7 +244,7 @@ tcp_poll_replies(struct tcp_conn *c)
 
 /* Send all of iov, collecting replies while the socket is full. */
 static int
-tx(struct tcp_conn *c, struct iovec *iov, int niov)
+tx_raw(struct tcp_conn *c, struct iovec *iov, int niov)
 {
 	struct msghdr mh;
 	ssize_t n;
@@ -235,6 +272,30 @@ tx(struct tcp_conn *c, struct iovec *iov, int niov)
 			return conn_fail(c, RSMERR_CONN_ABORTED);
 		if ((pfd.revents & POLLIN) && rx_some(c, 0) != 0)
 			return c->err;
+	}
+	return 0;
+}
+
+/* Send the frames of iov: as they are, or sealed record by record. */
+static int
+tx(struct tcp_conn *c, struct iovec *iov, int niov)
+{
+	struct iovec rec;
+	size_t len;
+	ssize_t n;
+
+	if (c->seal == NULL)
+		return tx_raw(c, iov, niov);
+	while (niov > 0) {
+		if ((n = rsm_seal_put(c->seal, iov, niov)) <= 0)
+			return conn_fail(c, RSMERR_CONN_ABORTED);
+		rsm_iov_skip(iov, &niov, (size_t)n);
+		/* sendmsg takes no const: the record is only read. */
+		rec.iov_base = (void *)(uintptr_t)rsm_seal_out(c->seal, &len);
+		rec.iov_len = len;
+		if (tx_raw(c, &rec, 1) != 0)
+			return c->err;
+		rsm_seal_sent(c->seal, len);
 	}
 	return 0;
 }
@@ -384,7 +445,8 @@ read_challenge(int fd, struct rsm_data_challenge *chal)
 			return -1;
 		got += (size_t)n;
 	}
-	if (rsm_data_check_challenge(&m.h) != 0)
+	if (rsm_data_check_challenge(&m.h) != 0 ||
+	    rsm_data_check_challenge_body(&m.c) != 0)
 		return -1;
 	memcpy(chal, &m.c, sizeof(*chal));
 	return 0;
@@ -394,7 +456,7 @@ int
 tcp_conn_open(struct rsm_xport_seg *seg, const struct rsm_xport_target *t)
 {
 	struct rsm_data_challenge chal;
-	struct rsm_data_hello hello;
+	struct rsm_data_hello_req hello;
 	struct rsm_data_hello_reply rep;
 	struct rsm_data_hdr h;
 	struct tcp_wait w = { RSM_SUCCESS, 0 };
@@ -428,11 +490,19 @@ tcp_conn_open(struct rsm_xport_seg *seg, const struct rsm_xport_target *t)
 	 * The server's challenge first; the HELLO proves the token for it
 	 * and for nothing else, so the token never crosses the wire.
 	 */
-	if (read_challenge(fd, &chal) != 0) {
+	if (read_challenge(fd, &chal) != 0 ||
+	    getrandom(hello.nonce, sizeof(hello.nonce), 0) !=
+	    (ssize_t)sizeof(hello.nonce)) {
 		tcp_conn_close(c);
 		return RSMERR_CONN_ABORTED;
 	}
-	rsm_data_hello_prove(t->cap->token, chal.nonce, &hello);
+	/* Sealed with a cipher this machine cannot do: say so, not "lost". */
+	if (chal.cipher != RSM_DATA_CIPHER_NONE &&
+	    !rsm_seal_cipher_usable(chal.cipher)) {
+		tcp_conn_close(c);
+		return RSMERR_UNSUPPORTED_OPERATION;
+	}
+	rsm_data_hello_prove_tcp(t->cap->token, &chal, &hello);
 	rsm_data_hdr_init(&h, RSM_DOP_HELLO, 0, 0, 0, sizeof(hello), 0);
 	memset(&p, 0, sizeof(p));
 	p.op = RSM_DOP_HELLO;
@@ -457,6 +527,13 @@ tcp_conn_open(struct rsm_xport_seg *seg, const struct rsm_xport_target *t)
 		return rc == RSMERR_INSUFFICIENT_RESOURCES ? rc :
 		    RSMERR_CONN_ABORTED;
 	}
+	/* Every frame from here on travels in records, both ways. */
+	if (chal.cipher != RSM_DATA_CIPHER_NONE &&
+	    (c->seal = rsm_seal_new(t->cap->token, &chal, hello.nonce,
+	    0)) == NULL) {
+		tcp_conn_close(c);
+		return RSMERR_INSUFFICIENT_MEM;
+	}
 	c->size = rep.size;
 	c->granted = rep.granted;
 	/* No mapping: data moves through the connection. */
@@ -470,6 +547,7 @@ tcp_conn_close(struct tcp_conn *c)
 	if (c == NULL)
 		return;
 	close(c->fd);
+	rsm_seal_free(c->seal);
 	pthread_mutex_destroy(&c->mtx);
 	free(c);
 }
