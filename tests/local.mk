@@ -163,6 +163,10 @@ TESTS += tests/net/test_peers.sh tests/net/test_cluster.sh \
 	tests/net/test_peer_tamper.sh
 EXTRA_DIST += tests/net/test_manual.sh tests/net/test_simul.sh tests/net/test_on_demand.sh \
 	tests/net/test_peer_tamper.sh tests/net/tamper_proxy.py
+# tcp0 sealed (data_encrypt = yes): correct, unreadable and unchangeable
+# on the wire, through a relay that records and tampers.
+TESTS += tests/net/test_data_encrypt.sh
+EXTRA_DIST += tests/net/test_data_encrypt.sh tests/net/data_proxy.py
 # Remote map (rsm_memseg_import_map(3RSM)) over tcp0.
 TESTS += tests/net/test_rmap.sh
 EXTRA_DIST += tests/net/test_rmap.sh
