@@ -3,9 +3,11 @@
  * rsm_data_seal.h.  All cryptography is libsodium's.
  *
  * Records are sealed and opened in place: a record's plaintext is
- * gathered where its ciphertext will be, and received ciphertext is
- * decrypted where it lies, so each byte is copied once on either side
- * (into the record, out of it) besides the cipher's own pass.
+ * gathered where its ciphertext will be (or, when it lies in one piece
+ * of the caller's, as the body of a large put or get does, encrypted
+ * straight from there), and received ciphertext is decrypted where it
+ * lies, so each byte is copied at most once on either side (into the
+ * record, out of it) besides the cipher's own pass.
  */
 #include "rsm_data_seal.h"
 
@@ -150,9 +152,13 @@ counter_nonce(uint64_t ctr, uint8_t n[12])
 	memcpy(n, &ctr, sizeof(ctr));
 }
 
-/* Seal rec[HDR, HDR + len) in place; the header and tag around it. */
+/*
+ * Seal the len bytes at pt (rec + HDR: in place; else a buffer that does
+ * not overlap rec) into rec[HDR, HDR + len), the header and tag around.
+ */
 static int
-seal_record(struct rsm_seal *s, uint8_t *rec, uint32_t len)
+seal_record(struct rsm_seal *s, uint8_t *rec, const uint8_t *pt,
+    uint32_t len)
 {
 	uint8_t n[12];
 
@@ -164,13 +170,11 @@ seal_record(struct rsm_seal *s, uint8_t *rec, uint32_t len)
 	if (s->cipher == RSM_DATA_CIPHER_AES256GCM)
 		(void)crypto_aead_aes256gcm_encrypt_detached_afternm(
 		    rec + RSM_SEAL_HDR_LEN, rec + RSM_SEAL_HDR_LEN + len, NULL,
-		    rec + RSM_SEAL_HDR_LEN, len, rec, RSM_SEAL_HDR_LEN, NULL, n,
-		    &s->tx.aes);
+		    pt, len, rec, RSM_SEAL_HDR_LEN, NULL, n, &s->tx.aes);
 	else
 		(void)crypto_aead_chacha20poly1305_ietf_encrypt_detached(
 		    rec + RSM_SEAL_HDR_LEN, rec + RSM_SEAL_HDR_LEN + len, NULL,
-		    rec + RSM_SEAL_HDR_LEN, len, rec, RSM_SEAL_HDR_LEN, NULL, n,
-		    s->tx.key);
+		    pt, len, rec, RSM_SEAL_HDR_LEN, NULL, n, s->tx.key);
 	return 0;
 }
 
@@ -201,11 +205,19 @@ ssize_t
 rsm_seal_put(struct rsm_seal *s, const struct iovec *iov, int niov)
 {
 	uint8_t *p = s->out + RSM_SEAL_HDR_LEN;
+	const uint8_t *pt = p;
 	size_t room = RSM_SEAL_REC_MAX, got = 0, n;
 	int i;
 
 	if (s->out_sent < s->out_len)
 		return 0;
+	/* A whole record in one piece: no copy first. */
+	if (niov > 0 && (iov[0].iov_len >= RSM_SEAL_REC_MAX ||
+	    (niov == 1 && iov[0].iov_len > 0))) {
+		got = iov[0].iov_len < room ? iov[0].iov_len : room;
+		pt = iov[0].iov_base;
+		niov = 0;
+	}
 	for (i = 0; i < niov && room > 0; i++) {
 		n = iov[i].iov_len < room ? iov[i].iov_len : room;
 		memcpy(p + got, iov[i].iov_base, n);
@@ -214,7 +226,7 @@ rsm_seal_put(struct rsm_seal *s, const struct iovec *iov, int niov)
 	}
 	if (got == 0)
 		return 0;
-	if (seal_record(s, s->out, (uint32_t)got) != 0)
+	if (seal_record(s, s->out, pt, (uint32_t)got) != 0)
 		return -1;
 	s->out_len = got + RSM_SEAL_OVERHEAD;
 	s->out_sent = 0;
