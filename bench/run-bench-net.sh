@@ -15,6 +15,9 @@
 #   rsm tcp0       8 B put completed by the close barrier (explicit
 #                  mode: open, put, close), 8 B get, 1 MiB put (16 per
 #                  barrier) and get bandwidth
+#   sealed tcp0    the same four with data_encrypt = yes on node 1 (a
+#                  reload before and after, in every round), and each
+#                  round's ratio of sealed to clear 1 MiB put and get
 #   remote map     bench/rsm_rmap_perf: a first touch, a 64 MiB read, a
 #                  first store and close barriers through a map of a
 #                  64 MiB segment, beside get and putv of the same bytes
@@ -118,6 +121,8 @@ chmod 600 "$tmp/key"
 # its node's own importers (on lo); the route takes node 2 over the veth.
 ucx_env=(env UCX_TLS=tcp UCX_NET_DEVICES=eth0 UCX_WARN_UNUSED_ENV_VARS=n)
 rsm_ucx_env=(env UCX_TLS=tcp UCX_WARN_UNUSED_ENV_VARS=n)
+# A fixed data port, which cipher() reads the CHALLENGE of.
+data_port_of() { echo $(( 7810 + $1 )); }
 start_rsmd() {
 	local i=$1 j=$(( 3 - $1 ))
 	cat >"$tmp/n$i.conf" <<-CONF
@@ -128,7 +133,8 @@ start_rsmd() {
 	peer = $j $(addr_of "$j"):7700
 	cluster_key_file = $tmp/key
 	dead_after_ms = $DEAD_AFTER_MS
-	data_listen = $(addr_of "$i"):0
+	data_listen = $(addr_of "$i"):$(data_port_of "$i")
+	data_encrypt = no
 	ucx = 1
 	CONF
 	ip netns exec "$(ns_of "$i")" "${rsm_ucx_env[@]}" "$RSMD" -f -c "$tmp/n$i.conf" \
@@ -142,6 +148,33 @@ start_rsmd() {
 start_rsmd 1
 start_rsmd 2
 wait_until 10000 both_up || die "the nodes did not see each other"
+
+# cipher: what node 1's data port seals new connections with, as its
+# CHALLENGE says (rsm_data.h: the byte after the 32-byte header and the
+# 32-byte nonce): 0 none, 1 AES-256-GCM, 2 ChaCha20-Poly1305.
+cipher() {
+	ip netns exec "$nsB" python3 -c '
+import socket, sys
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)
+d = b""
+while len(d) < 72:
+    b = s.recv(72 - len(d))
+    if not b:
+        sys.exit(1)
+    d += b
+print(d[64])' "$addrA" "$(data_port_of 1)"
+}
+cipher_is() { [ "$(cipher)" = "$1" ]; }
+# encrypt yes|no: node 1's data_encrypt, by a reload, once it is in force.
+encrypt() {
+	sed -i "s/^data_encrypt = .*/data_encrypt = $1/" "$tmp/n1.conf"
+	kill -HUP "${rsmd_pid[1]}"
+	if [ "$1" = yes ]; then
+		wait_until 5000 eval '! cipher_is 0'
+	else
+		wait_until 5000 cipher_is 0
+	fi || die "data_encrypt = $1 did not take effect on node 1"
+}
 
 # bg NAME NODE COMMAND...: run in node's namespace, output in $tmp/NAME.out
 bg() {
@@ -207,6 +240,26 @@ for r in $(seq 1 "$ROUNDS"); do
 		die "the client on node 2 could not run"
 	fi
 	cat "$tmp/client.out" >>"$results"
+	cp "$tmp/client.out" "$tmp/clear.out"
+	# Sealed, right after the same figures in the clear: a pair.
+	encrypt yes
+	enc_cipher=$(cipher)
+	if RSM_DAEMON_SOCKET=$(sock_of 2) ip netns exec "$nsB" timeout 300 \
+	    "$NETPERF" client -r "$REPS" -o rsm_ "$addrA" $SOCK_PORT 1 "$seg" \
+	    >"$tmp/client.out" 2>"$tmp/client.err"; then
+		sed -n 's/^rsm_/enc_/p' "$tmp/client.out" >>"$results"
+		# This round's ratios, sealed to clear.
+		for k in put_bw_Bps get_bw_Bps; do
+			v=$(awk -v k="$k" '$1 == "rsm_" k { c = $2 }
+			    $1 == "enc_" k { e = $2 }
+			    END { if (c > 0 && e > 0) printf "%.4f", e / c }' \
+			    "$tmp/clear.out" <(sed 's/^rsm_/enc_/' "$tmp/client.out"))
+			[ -n "$v" ] && record "enc_ratio_$k" "$v"
+		done
+	else
+		sed 's/^/    sealed client: /' "$tmp/client.err" | head -5 >&2
+	fi
+	encrypt no
 	# ucx0 when node 2 has it; its socket figures are not counted twice.
 	if RSM_BENCH_CTLR=ucx0 RSM_DAEMON_SOCKET=$(sock_of 2) ip netns exec \
 	    "$nsB" "${rsm_ucx_env[@]}" timeout 300 "$NETPERF" client -r "$REPS" \
@@ -293,7 +346,13 @@ for r in $(seq 1 "$FAIL_ROUNDS"); do
 done
 
 # ---- the table ----
-awk -v have_ucx="${UCX:+1}" -v dead="$DEAD_AFTER_MS" -v rmap_mode="${rmap_mode:-}" "$bench_awk_lib"'
+case ${enc_cipher:-} in
+1) enc_name="AES-256-GCM" ;;
+2) enc_name="ChaCha20-Poly1305" ;;
+*) enc_name="cipher ${enc_cipher:-unknown}" ;;
+esac
+awk -v have_ucx="${UCX:+1}" -v dead="$DEAD_AFTER_MS" -v rmap_mode="${rmap_mode:-}" \
+    -v enc_name="$enc_name" "$bench_awk_lib"'
 function ms(x) { return x == "" ? "n/a" : x ~ /^[0-9.]+$/ ? sprintf("%.1f ms", x) : x }
 function us(x) { return x == "" ? "n/a" : sprintf("%.1f us", x) }
 function gbs(x) { return x == "" ? "n/a" : sprintf("%.2f GB/s", x / 1e9) }
@@ -364,6 +423,26 @@ END {
 	printf "%-30s %12s\n", "get 1 MiB bandwidth", gbs(gbw)
 	target("", "", ">= 1.5x UCX ucp_put_bw", gbw == "" || ubw == "" ? "" : gbw / ubw, gbw >= 1.5 * ubw)
 	target("", "", ">= 0.70x plain TCP stream 1 -> 2", gbw == "" ? "" : gbw / sfr, gbw >= 0.7 * sfr)
+	eput8 = median("enc_put8_close_ns"); if (eput8 != "") eput8 /= 1000
+	eget8 = median("enc_get8_ns"); if (eget8 != "") eget8 /= 1000
+	epbw = median("enc_put_bw_Bps")
+	egbw = median("enc_get_bw_Bps")
+	eprat = median("enc_ratio_put_bw_Bps")
+	egrat = median("enc_ratio_get_bw_Bps")
+	if (epbw == "")
+		printf "\nrsm tcp0 sealed: not measured (its client failed)\n"
+	else {
+		printf "\n%-30s %12s  %-34s %7s  %s\n", "rsm tcp0, data_encrypt = yes", "median", "target (median of paired rounds)", "ratio", "result"
+		printf "(%s)\n", enc_name
+		printf "%-30s %12s\n", "put 1 MiB bandwidth", gbs(epbw)
+		target("", "", ">= 0.5x tcp0 in the clear", eprat, eprat >= 0.5)
+		printf "%-30s %12s\n", "get 1 MiB bandwidth", gbs(egbw)
+		target("", "", ">= 0.5x tcp0 in the clear", egrat, egrat >= 0.5)
+		printf "%-30s %12s\n", "put 8 B + close barrier", us(eput8)
+		beside("beside tcp0 in the clear", put8 == "" ? "" : eput8 / put8)
+		printf "%-30s %12s\n", "get 8 B", us(eget8)
+		beside("beside tcp0 in the clear", get8 == "" ? "" : eget8 / get8)
+	}
 	uput8 = median("ucx0_put8_close_ns"); if (uput8 != "") uput8 /= 1000
 	uget8 = median("ucx0_get8_ns"); if (uget8 != "") uget8 /= 1000
 	upbw = median("ucx0_put_bw_Bps")
