@@ -661,8 +661,9 @@ do_hello(struct rsmd *rs, struct dconn *dc)
 	int attached = 0;
 
 	dc->in_state = DC_IN_HDR;
-	if (cap == NULL || (attached = cap_attach(cap, &dc->cc) == 0) == 0 ||
-	    (dc->chal.cipher != RSM_DATA_CIPHER_NONE &&
+	if (cap != NULL)
+		attached = cap_attach(cap, &dc->cc) == 0;
+	if (!attached || (dc->chal.cipher != RSM_DATA_CIPHER_NONE &&
 	    seal_start(dc, cap) == -1)) {
 		uint32_t status = cap == NULL ? RSMERR_CONN_ABORTED :
 		    RSMERR_INSUFFICIENT_RESOURCES;
