@@ -55,6 +55,9 @@ target fuzz_msg "$top/tests/fuzz/fuzz_msg.c" "$top/proto/rsm_proto.c" \
 target fuzz_data "$top/tests/fuzz/fuzz_data.c" "$top/proto/rsm_data.c" "$top/proto/rsm_proto.c" \
     "$top/proto/rsm_admin.c" "$top/proto/rsm_peer.c" \
     $(pkg-config --cflags --libs libsodium)
+# The sealed records of tcp0: hostile bytes, and round trips with a flip.
+target fuzz_seal "$top/tests/fuzz/fuzz_seal.c" "$top/proto/rsm_data_seal.c" \
+    $(pkg-config --cflags --libs libsodium)
 target fuzz_remote "$top/tests/fuzz/fuzz_remote.c" "$top/proto/rsm_remote.c" "$top/proto/rsm_peer.c" \
     "$top/proto/rsm_admin.c" "$top/proto/rsm_proto.c"
 # The configuration parser, seeded with the files of tests/config (their

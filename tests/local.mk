@@ -234,7 +234,8 @@ clean-vm-cache:
 
 # fuzz/: libFuzzer targets, built and run by scripts/fuzz.sh (clang).
 EXTRA_DIST += tests/fuzz/fuzz_peer.c tests/fuzz/fuzz_msg.c tests/fuzz/fuzz_data.c \
-	tests/fuzz/fuzz_remote.c tests/fuzz/fuzz_config.c scripts/fuzz.sh
+	tests/fuzz/fuzz_seal.c tests/fuzz/fuzz_remote.c tests/fuzz/fuzz_config.c \
+	scripts/fuzz.sh
 
 # verbs: the transport's pure parts on the host; the data path itself on
 # SoftRoCE inside a guest (tests/vm, skipped without root or QEMU).
