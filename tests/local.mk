@@ -110,7 +110,14 @@ tests_proc_test_tcp_hostile_SOURCES = tests/proc/test_tcp_hostile.c \
 tests_proc_test_tcp_hostile_CFLAGS = $(TEST_CFLAGS)
 tests_proc_test_tcp_hostile_LDADD = $(TEST_PROC_LIBS)
 
-TESTS += tests/proc/test_tcp tests/proc/test_tcp_hostile
+check_PROGRAMS += tests/proc/test_tcp_sealed
+tests_proc_test_tcp_sealed_SOURCES = tests/proc/test_tcp_sealed.c \
+	tests/proc/tcp_util.h
+tests_proc_test_tcp_sealed_CFLAGS = $(TEST_CFLAGS)
+tests_proc_test_tcp_sealed_LDADD = $(TEST_PROC_LIBS)
+
+TESTS += tests/proc/test_tcp tests/proc/test_tcp_hostile \
+	tests/proc/test_tcp_sealed
 
 # Every request handler against well-formed requests with hostile fields.
 check_PROGRAMS += tests/proc/test_ctl_hostile
