@@ -489,9 +489,13 @@ flush_out(struct rsmd *rs, struct dconn *dc)
 		niov = gather_out(dc, iov, sealed);
 		rsm_iov_skip(iov, &niov, dc->out_sent);
 		if (sealed) {
-			/* The next record; send_record() above sends it. */
+			/*
+			 * The next record; send_record() above sends it.  A
+			 * queued reply always has its header left to take.
+			 */
 			if ((n = rsm_seal_put(dc->seal, iov, niov)) <= 0) {
-				dconn_close(rs, dc, "record counter spent");
+				dconn_close(rs, dc, n < 0 ?
+				    "record counter spent" : "nothing to seal");
 				return -1;
 			}
 			out_retire(dc, (size_t)n);

@@ -287,7 +287,10 @@ tx(struct tcp_conn *c, struct iovec *iov, int niov)
 	if (c->seal == NULL)
 		return tx_raw(c, iov, niov);
 	while (niov > 0) {
-		if ((n = rsm_seal_put(c->seal, iov, niov)) <= 0)
+		/* 0: only empty entries are left (the record before is out). */
+		if ((n = rsm_seal_put(c->seal, iov, niov)) == 0)
+			break;
+		if (n < 0)
 			return conn_fail(c, RSMERR_CONN_ABORTED);
 		rsm_iov_skip(iov, &niov, (size_t)n);
 		/* sendmsg takes no const: the record is only read. */
