@@ -51,6 +51,9 @@ struct msg_desc {
 #define PSZ_dseg_id		sizeof(struct rsm_msg_dseg_id)
 #define PSZ_dseg_io		sizeof(struct rsm_msg_dseg_io)
 #define PSZ_dseg_data		sizeof(struct rsm_msg_dseg_data)
+#define PSZ_stats_req		sizeof(struct rsm_msg_stats_req)
+#define PSZ_stats		sizeof(struct rsm_msg_stats)
+#define PSZ_mon_event		sizeof(struct rsm_msg_mon_event)
 
 static const struct msg_desc *
 desc_of(uint16_t type)
@@ -352,6 +355,71 @@ check_topology(const void *payload, size_t plen, int more)
 	return 0;
 }
 
+/* STATS: flags known, segid only with the flag that asks for one. */
+static int
+check_stats_req(const void *payload, size_t plen)
+{
+	struct rsm_msg_stats_req q;
+
+	if (plen != sizeof(q))
+		return RSM_MSGCHK_SIZE;
+	memcpy(&q, payload, sizeof(q));
+	if ((q.flags & ~RSM_STATSF_ALL) != 0 ||
+	    (!(q.flags & RSM_STATSF_SEGID) && q.segid != 0))
+		return RSM_MSGCHK_FIELD;
+	return 0;
+}
+
+/*
+ * One message of a STATS stream, alone: its kind goes with the MORE flag
+ * (only the END lacks it), the error table names each code at most once
+ * with a count exactly when it names one, the round trips are within the
+ * window and in order, padding is zero.  The receiver checks the count.
+ */
+static int
+check_stats(const void *payload, int more)
+{
+	struct rsm_msg_stats st;
+	unsigned i, j;
+
+	memcpy(&st, payload, sizeof(st));
+	if (st.kind < RSM_STATS_NODE || st.kind > RSM_STATS_END ||
+	    (st.kind == RSM_STATS_END) == (more != 0) || st.pad != 0)
+		return RSM_MSGCHK_FIELD;
+	if (st.kind != RSM_STATS_END && st.count != 0)
+		return RSM_MSGCHK_FIELD;
+	for (i = 0; i < RSM_STATS_ERRS; i++) {
+		const struct rsm_wire_errcount *e = &st.err[i];
+
+		if (e->pad != 0 || (e->code == 0) != (e->count == 0) ||
+		    e->code > RSM_STATS_CODE_MAX)
+			return RSM_MSGCHK_FIELD;
+		for (j = 0; e->code != 0 && j < i; j++)
+			if (st.err[j].code == e->code)
+				return RSM_MSGCHK_FIELD;
+	}
+	if (st.state > RSM_NODE_STATE_IDLE ||
+	    st.rtt_samples > RSM_STATS_RTT_WINDOW ||
+	    st.rtt_p50_us > st.rtt_p90_us || st.rtt_p90_us > st.rtt_p99_us ||
+	    st.rtt_p99_us > st.rtt_max_us ||
+	    (st.rtt_samples == 0 && st.rtt_max_us != 0))
+		return RSM_MSGCHK_FIELD;
+	return 0;
+}
+
+/* MON_EVENT: a known kind, a code within the codes. */
+static int
+check_mon_event(const void *payload)
+{
+	struct rsm_msg_mon_event ev;
+
+	memcpy(&ev, payload, sizeof(ev));
+	if (ev.kind == 0 || ev.kind > RSM_MON_KIND_MAX ||
+	    ev.code > RSM_STATS_CODE_MAX)
+		return RSM_MSGCHK_FIELD;
+	return 0;
+}
+
 int
 rsm_msg_check(const void *buf, size_t n, int nfds, int from_daemon)
 {
@@ -400,6 +468,10 @@ rsm_msg_check(const void *buf, size_t n, int nfds, int from_daemon)
 			int rc = check_dseg_req(h.type, payload, plen);
 			if (rc)
 				return rc;
+		} else if (h.type == RSM_MSG_STATS) {
+			int rc = check_stats_req(payload, plen);
+			if (rc)
+				return rc;
 		} else if ((ssize_t)plen != d->req_size)
 			return RSM_MSGCHK_SIZE;
 		want = d->fd_req;
@@ -421,13 +493,18 @@ rsm_msg_check(const void *buf, size_t n, int nfds, int from_daemon)
 			return RSM_MSGCHK_FLAGS;
 		if ((ssize_t)plen != d->req_size)
 			return RSM_MSGCHK_SIZE;
+		if (h.type == RSM_MSG_MON_EVENT) {
+			if (nfds != 0)
+				return RSM_MSGCHK_FDS;
+			return check_mon_event(payload);
+		}
 		want = d->fd_req;
 	} else {
 		if (!is_reply)
 			return RSM_MSGCHK_FLAGS;
 		if ((h.flags & RSM_MSGF_MORE) && h.type != RSM_MSG_LIST_SEGMENTS &&
 		    h.type != RSM_MSG_LIST_CTLRS && h.type != RSM_MSG_NODES &&
-		    h.type != RSM_MSG_TOPOLOGY)
+		    h.type != RSM_MSG_TOPOLOGY && h.type != RSM_MSG_STATS)
 			return RSM_MSGCHK_FLAGS;
 		if (h.id == 0)
 			return RSM_MSGCHK_ID;
@@ -458,6 +535,8 @@ rsm_msg_check(const void *buf, size_t n, int nfds, int from_daemon)
 		return RSM_MSGCHK_FDS;
 	if (!d->notification && h.type == RSM_MSG_IMPORT_CONNECT)
 		return check_connect_reply(payload, nfds);
+	if (!d->notification && h.type == RSM_MSG_STATS)
+		return check_stats(payload, (h.flags & RSM_MSGF_MORE) != 0);
 	if (!d->notification && h.type == RSM_MSG_NODES)
 		return memchr(((const struct rsm_msg_nodeinfo *)(const void *)
 		    payload)->addr, '\0', RSM_NODE_ADDR_MAX) ? 0 :
