@@ -520,6 +520,8 @@ static const handler_fn handlers[] = {
 	[RSM_MSG_DSEG_READ]		= h_dseg_read,
 	[RSM_MSG_DSEG_WRITE]		= h_dseg_write,
 	[RSM_MSG_UFFD]			= h_uffd,
+	[RSM_MSG_STATS]			= h_stats,
+	[RSM_MSG_MONITOR]		= h_monitor,
 };
 
 static handler_fn

@@ -31,6 +31,7 @@
 #include "capability.h"
 #include "service.h"
 #include "log.h"
+#include "monitor.h"
 
 struct rmt_owner {
 	struct reg_owner owner;		/* first: reg_import.owner points here */
@@ -138,12 +139,15 @@ rmt_serve_connect(struct rsmd *rs, uint32_t node, uint32_t type,
 		    "%u uid %u: remote connect to segment %#x (%s) refused: "
 		    "%s: %s", node, m->pid, m->uid, m->segid,
 		    refusal_perm(m->perm), rsm_err_name(rc), why);
+		monitor_refusal(rs, RSM_MSG_IMPORT_CONNECT, m->segid, NULL,
+		    node, (pid_t)m->pid, m->uid, rc);
 		free(ro->owner.groups);
 		free(ro);
 		free(m);
 		return rc;
 	}
 	LIST_INSERT_HEAD(&owners, ro, link);
+	monitor_connect(rs, im, svc->xport);
 	r.handle = im->handle;
 	r.size = im->seg->size;
 	r.node_mode = im->node_mode;

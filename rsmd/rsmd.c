@@ -21,6 +21,7 @@
 
 #include "rsmd.h"
 #include "log.h"
+#include "monitor.h"
 #include "peer.h"
 #include "remote.h"
 #include "service.h"
@@ -460,7 +461,8 @@ main(int argc, char *argv[])
 		control_close(&rs);
 		return 1;
 	}
-	if (remote_init() == -1 || peer_init(&rs) == -1) {
+	if (remote_init() == -1 || monitor_init(&rs) == -1 ||
+	    peer_init(&rs) == -1) {
 		peer_shutdown(&rs);
 		services_stop(&rs);
 		control_close(&rs);
@@ -520,6 +522,7 @@ main(int argc, char *argv[])
 	control_shutdown(&rs);
 	dseg_shutdown(&rs);
 	services_stop(&rs);
+	monitor_fini(&rs);
 	if (!foreground && rs.conf.pidfile != NULL)
 		unlink(rs.conf.pidfile);
 	reg_fini(&rs.reg);
