@@ -27,6 +27,8 @@ static const struct token commands[] = {
 	{ "controllers", ADM_CONTROLLERS,
 	    "list the node's controllers and their attributes", NULL, 0 },
 	{ "help", ADM_HELP, "show this text", NULL, 0 },
+	{ "monitor", ADM_MONITOR, "print the node's events as they happen, "
+	    "until interrupted", NULL, 0 },
 	{ "nodes", ADM_NODES,
 	    "list the peer nodes, their state and last heartbeat", NULL, 0 },
 	{ "ping", ADM_PING, "measure the round trip to a peer node's rsmd",
@@ -35,6 +37,8 @@ static const struct token commands[] = {
 	    "own segments (see rsmadm(8))", "SUB ...", 1 },
 	{ "segments", ADM_SEGMENTS,
 	    "list exported segments, their owners and importers", NULL, 0 },
+	{ "stats", ADM_STATS, "show data, connect, error and peer link "
+	    "counters (of one segment with SEGID)", "[SEGID]", 0 },
 	{ "status", ADM_STATUS, "show the daemon's identity and counters",
 	    NULL, 0 },
 	{ NULL, ADM_NONE, NULL, NULL, 0 },
@@ -65,10 +69,11 @@ usage(FILE *f)
 
 		snprintf(w, sizeof(w), "%s%s%s", t->word, t->arg ? " " : "",
 		    t->arg ? t->arg : "");
-		fprintf(f, "  %-12s %s\n", w, t->help);
+		fprintf(f, "  %-15s %s\n", w, t->help);
 	}
-	fprintf(f, "exit status: 0 success, 1 usage error, 2 rsmd unreachable "
-	    "or misbehaving, 3 rsmd refused the request\n");
+	fprintf(f, "exit status: 0 success (monitor: stopped by SIGINT or "
+	    "SIGTERM), 1 usage error, 2 rsmd unreachable, misbehaving or gone, "
+	    "3 rsmd refused the request\n");
 }
 
 /* The command a word names: exact match, else its only prefix match. */
@@ -262,6 +267,17 @@ main(int argc, char *argv[])
 	/* Its own words and arguments follow (cmd_segment.c). */
 	if (action == ADM_SEGMENT)
 		return adm_segment(argc - optind, argv + optind, path, out);
+	/* An optional argument (cmd_stats.c). */
+	if (action == ADM_STATS)
+		return adm_stats(argc - optind, argv + optind, path, out);
+	if (action == ADM_MONITOR) {
+		if (argc - optind > 1) {
+			fprintf(stderr, "rsmadm: unexpected argument \"%s\" "
+			    "after command\n", argv[optind + 1]);
+			return ADM_EXIT_USAGE;
+		}
+		return adm_monitor(path, out);
+	}
 	t = token_of(action);
 	if (t->arg != NULL && argc - optind < 2) {
 		fprintf(stderr, "rsmadm: %s needs %s\n", t->word, t->arg);
