@@ -545,8 +545,9 @@ struct rsm_msg_stats {
  * MONITOR: the control connection becomes a subscriber (for root and the
  * daemon's own uid, else RSMERR_PERM_DENIED): after the reply, every
  * event of the node arrives as a MON_EVENT notification until the
- * connection closes.  A subscriber that does not read loses events, never
- * blocks the daemon; the next event it gets says how many it lost.
+ * connection closes.  A subscriber that does not read loses events (once
+ * a few hundred wait for it), never blocks the daemon; the next event it
+ * gets says how many it lost.
  */
 #define RSM_MON_NODE_UP		1u
 #define RSM_MON_NODE_DOWN	2u

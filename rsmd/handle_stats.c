@@ -90,10 +90,16 @@ h_stats(struct req *r)
 	size_t i;
 
 	if (q->flags & RSM_STATSF_SEGID) {
-		if ((s = reg_segment_by_segid(&r->rs->reg, q->segid)) == NULL)
-			return RSMERR_SEG_NOT_PUBLISHED;
-		if (!sees(r, priv, s))
-			return RSMERR_PERM_DENIED;
+		s = reg_segment_by_segid(&r->rs->reg, q->segid);
+		if (s == NULL || !sees(r, priv, s)) {
+			int rc = s == NULL ? RSMERR_SEG_NOT_PUBLISHED :
+			    RSMERR_PERM_DENIED;
+
+			monitor_refusal(r->rs, RSM_MSG_STATS, q->segid, NULL,
+			    r->rs->conf.node_id, r->c->owner.pid,
+			    (uint32_t)r->c->owner.uid, rc);
+			return rc;
+		}
 		send_segment(&w, s);
 	} else {
 		memset(&st, 0, sizeof(st));

@@ -4,9 +4,9 @@
  * for them (MONITOR, rsmadm monitor).
  *
  * A subscriber that does not read must never hold the daemon up, nor
- * grow its output queue until control.c cuts it off: while a subscriber
- * still has output queued, its events are dropped and counted, and the
- * next one it gets says how many it lost.  Subscribers are kept by serial
+ * grow its output queue until control.c cuts it off: once a subscriber
+ * has MONITOR_BACKLOG messages queued, its events are dropped and
+ * counted, and the next one it gets says how many it lost.  Subscribers are kept by serial
  * (control_client_by_serial), so one that went away is forgotten at the
  * next event, never followed through a freed pointer.
  */
@@ -69,7 +69,7 @@ tell(struct rsmd *rs, struct rsm_msg_mon_event *ev)
 			m->sub[i] = m->sub[--m->n];
 			continue;
 		}
-		if (!TAILQ_EMPTY(&c->outq)) {
+		if (c->outq_len >= MONITOR_BACKLOG) {
 			m->sub[i++].dropped++;
 			continue;
 		}

@@ -19,6 +19,14 @@
 
 /* Subscribers at most: each costs a lookup per event. */
 #define MONITOR_MAX		32u
+/*
+ * Events a subscriber may have waiting in its output queue beyond what
+ * its socket holds (the kernel's queue of a local socket is short, 10
+ * packets by default), so that a reader slower than a burst loses
+ * nothing; past it, events are dropped.  Well below the output queue's
+ * own bound (control.c), so a subscriber is never cut off for it.
+ */
+#define MONITOR_BACKLOG		256u
 
 /* Set the registry's watch and the peer hook (before peer_init). */
 int	 monitor_init(struct rsmd *);

@@ -240,6 +240,8 @@ remote_export_revoked(struct rsmd *rs, struct reg_import *im,
 
 	/* Capability first: the data server refuses before anyone hears. */
 	cap_revoke(rs, im, reason);
+	/* Revoked, not just gone: counted and told so (monitor.c). */
+	reg_import_revoke(&rs->reg, im, reason);
 	/*
 	 * Forgotten before the send: a send that finds the link dead runs
 	 * the node-down hooks at once, and they drop every import of that
