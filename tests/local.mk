@@ -156,6 +156,9 @@ EXTRA_DIST += tests/net/test_rmap.sh
 # Daemon segments (rsmadm segment) imported on both nodes, and re-adopted.
 TESTS += tests/net/test_segment.sh
 EXTRA_DIST += tests/net/test_segment.sh
+# rsmadm stats and monitor: counters, events, slow subscribers.
+TESTS += tests/net/test_stats.sh
+EXTRA_DIST += tests/net/test_stats.sh
 if HAVE_UCX
 TESTS += tests/net/test_ucx.sh
 endif
