@@ -148,6 +148,7 @@ h_signal_post(struct req *r)
 			return remote_post_to_exporter(r->rs, im, flags);
 		if (im->seg == NULL)
 			return RSMERR_CONN_ABORTED;
+		monitor_data_op(im, RSM_DOP_SIGNAL, 0);
 		/* rsmd's own segment: nobody waits on it, the post is lost. */
 		if (dseg_is_daemon(im->seg))
 			return RSM_SUCCESS;

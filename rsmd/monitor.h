@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #include "rsmd.h"
+#include "rsm_data.h"
 
 /* Subscribers at most: each costs a lookup per event. */
 #define MONITOR_MAX		32u

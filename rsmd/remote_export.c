@@ -217,6 +217,7 @@ rmt_ring_exporter(struct rsmd *rs, uint32_t node, uint64_t handle,
 		return RSMERR_BAD_SEG_HNDL;
 	if (ro->im->seg == NULL)
 		return RSMERR_CONN_ABORTED;
+	monitor_data_op(ro->im, RSM_DOP_SIGNAL, 0);
 	/* rsmd's own segment: nobody waits on it, the post is lost. */
 	if (dseg_is_daemon(ro->im->seg))
 		return RSM_SUCCESS;

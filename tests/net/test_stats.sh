@@ -88,6 +88,8 @@ a=$(probe_say imp "putv 8192 3000 5 3")
 check_rc "a putv of 3 entries" 0 "$a"
 a=$(probe_say imp "getv 8192 2000 2")
 check_rc "a getv of 2 entries" 0 "$a"
+check_rc "5 fetch-adds on a 64-bit word" 0 "$(probe_say imp "fadd 16384 64 5")"
+check_rc "a signal post" 0 "$(probe_say imp post)"
 ops() { jstats "$1" $SEG; }
 check "the segment counts 3 puts of 3000 bytes" \
     test "$(ops 'seg(0x500010)["ops"]["put"], seg(0x500010)["bytes"]["put"]')" = "(3, 3000)"
@@ -95,8 +97,8 @@ check "... 2 gets of 1000 bytes" \
     test "$(ops 'seg(0x500010)["ops"]["get"], seg(0x500010)["bytes"]["get"]')" = "(2, 1000)"
 check "... 1 putv of 3000 bytes and 1 getv of 2000" \
     test "$(ops 'seg(0x500010)["ops"]["putv"], seg(0x500010)["bytes"]["putv"], seg(0x500010)["ops"]["getv"], seg(0x500010)["bytes"]["getv"]')" = "(1, 3000, 1, 2000)"
-check "... no atomics, no signals, one connect, no errors" \
-    test "$(ops 'seg(0x500010)["ops"]["atomic"], seg(0x500010)["ops"]["signal"], seg(0x500010)["connects"], seg(0x500010)["errors"]')" = "(0, 0, 1, {})"
+check "... 5 atomics of 40 bytes, 1 signal, one connect, no errors" \
+    test "$(ops 'seg(0x500010)["ops"]["atomic"], seg(0x500010)["bytes"]["atomic"], seg(0x500010)["ops"]["signal"], seg(0x500010)["connects"], seg(0x500010)["errors"]')" = "(5, 40, 1, 1, {})"
 check "the import counts the same, from node 2 through tcp" \
     test "$(ops 'imp(0x500010)["node"], imp(0x500010)["xport"], imp(0x500010)["ops"]["put"], imp(0x500010)["bytes"]["put"], imp(0x500010)["bytes"]["getv"]')" = "(2, 'tcp', 3, 3000, 2000)"
 check "stats of one segment name no node and no peers" \
