@@ -6,8 +6,9 @@
  * the segments it owns (with their imports), the imports it holds of
  * other segments, and the node's and peers' totals, which name nobody.
  * A stream is queued whole at once, one snapshot, so its length is
- * bounded: import entries stop at STATS_IMPORTS_MAX (segments and peers
- * are bounded by the configuration already).
+ * bounded: import entries stop at RSMD_STATS_IMPORTS_MAX (segments and
+ * peers are bounded by the configuration already), and control.c lets a
+ * client's output queue hold it all.
  */
 #include <string.h>
 
@@ -16,8 +17,6 @@
 #include "handler.h"
 #include "monitor.h"
 #include "peer.h"
-
-#define STATS_IMPORTS_MAX	512u
 
 struct stats_walk {
 	struct req	*r;
@@ -38,7 +37,7 @@ send_import(struct stats_walk *w, const struct reg_import *im)
 	struct rsm_msg_stats st;
 	const struct reg_owner *o = im->owner;
 
-	if (w->imports == STATS_IMPORTS_MAX)
+	if (w->imports == RSMD_STATS_IMPORTS_MAX)
 		return;
 	memset(&st, 0, sizeof(st));
 	st.kind = RSM_STATS_IMPORT;

@@ -22,6 +22,12 @@
 
 #include "rsm_proto.h"
 
+/*
+ * IMPORT entries one STATS stream carries at most: the stream is queued
+ * whole, and control.c bounds a client's output queue by it.
+ */
+#define RSMD_STATS_IMPORTS_MAX	512u
+
 /* Errors by code: the first RSM_STATS_ERRS distinct codes, then "other". */
 struct stats_errs {
 	uint32_t	 code[RSM_STATS_ERRS];	/* 0: unused */
