@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # test_stats.sh - rsmadm stats and rsmadm monitor (rsmadm(8)) on two
 # nodes: a segment of node 1 imported from node 2 through tcp0 counts
-# exactly the puts, gets, putv and getv made and their bytes, per segment
-# and per import; a refused connect shows under its code; a revocation
+# exactly the puts, gets, putv, getv, atomics and signals made and their
+# bytes, per segment and per import, while a loopback import's stores
+# (which rsmd never sees) count none; a refused connect shows under its
+# code; a revocation
 # is counted; the peer shows frames both ways and round-trip percentiles.
 # A monitor started before all of it records publish, connect,
 # disconnect, revoke, unpublish, refusal and node down, as JSON lines that
@@ -110,6 +112,16 @@ check "the text row of the segment: put 3/3000, get 2/1000, connects 1/0" \
 check "the text table has its header" eval \
     "adm 1 stats $SEG | head -1 | grep -q '^WHAT  *SEGID  *HANDLE'"
 
+# ---- what rsmd does not see: a loopback import's stores ----
+RSM_PROBE_CTLR=loopback probe_start impl 1 import 1 $SEG rw
+check_rc "a process on node 1 imports it through loopback" 0 "$P_LAST"
+check_rc "and puts 100 bytes with memcpy" 0 "$(probe_say impl "put 0 100 7")"
+check "its import is listed, through loopback, with no operations" test \
+    "$(ops '[(x["xport"], x["ops"]["put"]) for x in s["imports"] if x["node"] == 1]')" = "[('loopback', 0)]"
+check "the segment's puts are still the 3 of tcp0, its connects 2" test \
+    "$(ops 'seg(0x500010)["ops"]["put"], seg(0x500010)["connects"]')" = "(3, 2)"
+probe_quit impl
+
 # ---- a refused connect: counted under its code ----
 P_AS=$NOBODY probe_start impn 2 import 1 $SEG r
 check_rc "uid 65534 on node 2 may not import the 0660 segment" \
@@ -157,7 +169,8 @@ check "the text peer table" eval "adm 1 stats | awk '\$1 == \"PEER\" { h = 1 } h
 probe_quit imp
 check "the monitor saw the disconnect" wait_until 3000 mon_has \
     'e["event"] == "disconnect" and e["segid"] == 0x500010 and e["node"] == 2'
-check "the segment counts it" test "$(ops 'seg(0x500010)["disconnects"]')" = 1
+check "the segment counts both disconnects" \
+    test "$(ops 'seg(0x500010)["disconnects"]')" = 2
 check "the import is gone from the stats" test "$(ops 'len(s["imports"])')" = 0
 probe_start exp 1 export $XSEG 65536 2:0666
 check "a process on node 1 exports a segment" test "$P_LAST" = ready
