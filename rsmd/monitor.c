@@ -104,13 +104,10 @@ event_importer(struct rsmd *rs, struct rsm_msg_mon_event *ev,
 
 /* The registry's watch (rsmd.h): it changed something. */
 static void
-reg_watch(struct registry *reg, uint32_t kind, const struct reg_segment *cs,
-    const struct reg_import *cim, uint32_t code)
+reg_watch(struct registry *reg, uint32_t kind, struct reg_segment *s,
+    struct reg_import *im, uint32_t code)
 {
 	struct rsmd *rs = reg->watch_arg;
-	/* The registry's own records, handed back read-only: count in them. */
-	struct reg_segment *s = (struct reg_segment *)(uintptr_t)cs;
-	struct reg_import *im = (struct reg_import *)(uintptr_t)cim;
 	struct rsm_msg_mon_event ev;
 
 	event_init(&ev, kind);

@@ -261,14 +261,16 @@ struct reg_limits {
 struct registry;
 
 /*
- * Told of every change the monitor reports (RSM_MON_PUBLISH, _UNPUBLISH,
- * _CONNECT, _DISCONNECT, _REVOKE), after the registry made it; code is a
- * revocation's reason.  The registry does no I/O itself: rsmd sets this
- * (monitor.c), its unit test leaves it NULL.
+ * Told of the registry's changes the monitor reports: RSM_MON_PUBLISH
+ * once made; _UNPUBLISH, _REVOKE (code: the reason) and _DISCONNECT just
+ * before, while segment and import still name each other (a disconnect
+ * of an import revoked before has no segment).  Connects are told by the
+ * handlers, which know when one is complete.  The watch may count in the
+ * records it is handed but not change the registry.  The registry does no I/O itself: rsmd
+ * sets this (monitor.c), its unit test leaves it NULL.
  */
 typedef void (*reg_watch_fn)(struct registry *, uint32_t kind,
-	    const struct reg_segment *, const struct reg_import *,
-	    uint32_t code);
+	    struct reg_segment *, struct reg_import *, uint32_t code);
 
 struct registry {
 	struct reg_limits lim;
