@@ -240,6 +240,9 @@ check "a monitor whose rsmd dies exits 2" test $? = 2
 check "... saying so" grep -q "went away" "$NET_DIR/mon2.err"
 check "node 1's monitor saw node 2 go down" wait_until 5000 mon_has \
     'e["event"] == "node-down" and e["node"] == 2'
+node_start 2 || nok "node 2 starts again"
+check "... and come up again" wait_until 5000 mon_has \
+    'e["event"] == "node-up" and e["node"] == 2'
 kill -TERM "$MON_PID"
 wait "$MON_PID"
 check "a monitor stopped by SIGTERM exits 0" test $? = 0
@@ -260,5 +263,6 @@ check "the text monitor saw the publish and node down" eval \
     "grep -q 'publish  *node 1  *segid 0x00500010' $MONT && \
     grep -q 'node-down  *node 2 ' $MONT"
 node_stop 1
+node_stop 2
 
 net_summary
