@@ -144,6 +144,14 @@ check "uid 65534 may not see a root segment's stats" expect_fail 3 \
 check "uid 65534's stats list no segment of root's" test "$($NOBODY \
     "$RSMADM_BIN" -s "$(node_sock 1)" -j stats | python3 -c '
 import json, sys; print(len(json.load(sys.stdin)["segments"]))')" = 0
+adm 1 segment create 0x500030 4K --owner 65534:65534
+check "uid 65534 sees its own segment, and only that" test "$($NOBODY \
+    "$RSMADM_BIN" -s "$(node_sock 1)" -j stats | python3 -c '
+import json, sys
+print([x["segid_hex"] for x in json.load(sys.stdin)["segments"]])')" = "['0x500030']"
+check "... also asked by its id" eval "$NOBODY $RSMADM_BIN -s $(node_sock 1) \
+    stats 0x500030 | awk '\$1 == \"segment\" { print \$6 }' | grep -qx 65534"
+adm 1 segment remove 0x500030
 check "uid 65534 may not monitor" expect_fail 3 RSMERR_PERM_DENIED \
     $NOBODY "$RSMADM_BIN" -s "$(node_sock 1)" monitor
 check "stats of an unknown segment" expect_fail 3 RSMERR_SEG_NOT_PUBLISHED \
