@@ -3,9 +3,10 @@
  * node's segment) beside rsm's own get and putv on the same import, for
  * run-bench-net.sh.
  *
- *   rsm_rmap_perf export SEGID SIZE LIFETIME_S
- *	exports SIZE bytes (at least 64 MiB) through tcp0, as rsm_net_perf
- *   rsm_rmap_perf client [-r REPS] NODE SEGID
+ *   rsm_rmap_perf [-c CTLR] export SEGID SIZE LIFETIME_S
+ *	exports SIZE bytes (at least 64 MiB) through CTLR (default tcp0;
+ *	verbs0 in run-bench-verbs.sh), as rsm_net_perf
+ *   rsm_rmap_perf [-c CTLR] client [-r REPS] NODE SEGID
  *	one "key value" line per figure, each the median of REPS rounds:
  *	  rmap_fault_ns        a first touch of a page (a fault and its
  *	                       fetch of one batch), at random pages
@@ -271,6 +272,8 @@ round_once(struct client *c, double *f)
 	return fig_putv(c, &f[8]);
 }
 
+static char *ctlr_name = "tcp0";
+
 static int
 client(int argc, char **argv)
 {
@@ -293,7 +296,7 @@ client(int argc, char **argv)
 	}
 	if ((c.buf = bench_map(BENCH_MIB, 0x5a)) == NULL)
 		return 1;
-	if ((rc = bench_import(PROG, "tcp0", argv[0], argv[1], &c.imp,
+	if ((rc = bench_import(PROG, ctlr_name, argv[0], argv[1], &c.imp,
 	    &c.bar)) != RSM_SUCCESS ||
 	    (rc = rsm_memseg_import_set_mode(c.imp,
 	    RSM_BARRIER_MODE_EXPLICIT)) != RSM_SUCCESS) {
@@ -325,12 +328,17 @@ int
 main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
+	if (argc >= 3 && strcmp(argv[1], "-c") == 0) {
+		ctlr_name = argv[2];
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc >= 2 && strcmp(argv[1], "client") == 0)
 		return client(argc - 1, argv + 1);
 	if (argc == 5 && strcmp(argv[1], "export") == 0)
-		return bench_export(PROG, "tcp0", argv[2], argv[3], SPAN,
+		return bench_export(PROG, ctlr_name, argv[2], argv[3], SPAN,
 		    argv[4]);
-	fprintf(stderr, "usage: " PROG " export SEGID SIZE LIFETIME_S | "
-	    "client [-r REPS] NODE SEGID\n");
+	fprintf(stderr, "usage: " PROG " [-c CTLR] export SEGID SIZE "
+	    "LIFETIME_S | [-c CTLR] client [-r REPS] NODE SEGID\n");
 	return 2;
 }

@@ -17,6 +17,12 @@
 #              verbs0: 8 B put completed by the close barrier (explicit
 #              mode: open, put, close), 8 B get, 1 MiB put bandwidth (16
 #              puts per barrier) and 1 MiB get bandwidth
+#   remote map bench/rsm_rmap_perf through verbs0 (a 64 MiB segment of
+#              node 1 mapped on node 2), once per round: a first touch
+#              beside a 4 KiB get, a 64 MiB read through read-write and
+#              read-only maps beside gets of the same bytes, the first
+#              store to a page, and close barriers clean and with 1 % of
+#              the pages dirty beside a putv of the same bytes
 # Every figure is the median over ROUNDS rounds (default 5) that
 # interleave perftest and rsm, each rsm figure measured right after the
 # perftest figure it is held against; each rsm figure of a round is
@@ -45,7 +51,8 @@ vmdir=$here/../tests/vm
 if [ -z "${RSM_IN_GUEST:-}" ]; then
 	bench_build_dir "$@"
 	shift "$bench_shift"
-	for p in rsmd/rsmd rsmadm/rsmadm bench/rsm_verbs_perf; do
+	for p in rsmd/rsmd rsmadm/rsmadm bench/rsm_verbs_perf \
+	    bench/rsm_rmap_perf; do
 		[ -x "$build/$p" ] || { echo "run-bench-verbs: $build/$p is" \
 		    "missing: build first (make)" >&2; exit 2; }
 	done
@@ -66,6 +73,8 @@ build=$RSM_BENCH_BUILD
 RSMD=$build/rsmd/rsmd
 RSMADM=$build/rsmadm/rsmadm
 VPERF=$build/bench/rsm_verbs_perf
+RMAPPERF=$build/bench/rsm_rmap_perf
+RMAP_SEG=0x5a0002
 ROUNDS=${ROUNDS:-5}
 REPS=${REPS:-5}
 ADDR=10.9.0.1
@@ -144,6 +153,13 @@ RSM_DAEMON_SOCKET=$(sock_of 1) $ON_SRV "$VPERF" export verbs0 "$SEG" \
 bg_pids+=($!)
 wait_until 15000 grep -qx ready "$tmp/exp.out" ||
     { cat "$tmp/exp.out" "$tmp/exp.err" >&2; die "exporter did not start"; }
+RSM_DAEMON_SOCKET=$(sock_of 1) $ON_SRV "$RMAPPERF" -c verbs0 export \
+    "$RMAP_SEG" $((64 * 1048576)) 3600 >"$tmp/rmapexp.out" \
+    2>"$tmp/rmapexp.err" &
+bg_pids+=($!)
+wait_until 15000 grep -qx ready "$tmp/rmapexp.out" ||
+    { cat "$tmp/rmapexp.out" "$tmp/rmapexp.err" >&2
+      die "the remote map's exporter did not start"; }
 
 # ---- perftest ----
 listening() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
@@ -205,11 +221,20 @@ for r in $(seq 1 "$ROUNDS"); do
 	v=$(perf ib_write_bw 4 -s 1048576 -n "$BW_ITERS"); record write_bw_MiBps "${v:-error}"
 	rsm rsm_put_bw_Bps
 	rsm rsm_get_bw_Bps
+	# The remote map and the gets it is held against, in one client run.
+	if RSM_DEBUG=1 RSM_DAEMON_SOCKET=$(sock_of 2) $ON_CLI timeout 600 \
+	    "$RMAPPERF" -c verbs0 client -r 1 1 "$RMAP_SEG" \
+	    >"$tmp/rmap.out" 2>"$tmp/rmap.err"; then
+		awk -v r="$r" '{ print $1, $2, r }' "$tmp/rmap.out" >>"$results"
+		rmap_mode=$(sed -n 's/^librsm: remote map .*: //p' "$tmp/rmap.err" | head -1)
+	else
+		sed 's/^/    rmap client: /' "$tmp/rmap.err" | head -5 >&2
+	fi
 	printf '.'
 done
 echo
 
-awk "$bench_awk_lib"'
+awk -v rmap_mode="${rmap_mode:-}" "$bench_awk_lib"'
 function us(x) { return x == "" ? "n/a" : sprintf("%.2f us", x) }
 function mbs(x) { return x == "" ? "n/a" : sprintf("%.1f MiB/s", x / 1048576) }
 # The median over the rounds of a / (f * b), each round on its own: the
@@ -285,6 +310,43 @@ END {
 	printf "%-30s %13s  %-36s %6s\n", "get 1 MiB bandwidth", mbs(gbw), "(vs ib_write_bw, no target)", wbw == "" || gbw == "" ? "n/a" : sprintf("%.2fx", gbw / wbw)
 	printf "%-30s %13s  %-36s %6s\n", "put 8 B + close, mean", us(p8a), "(vs 2 x t_avg, no target)", p8a == "" || wrtta == "" ? "n/a" : sprintf("%.2fx", p8a / wrtta)
 	printf "%-30s %13s  %-36s %6s\n", "get 8 B, mean", us(g8a), "(vs read t_avg, no target)", g8a == "" || rla == "" ? "n/a" : sprintf("%.2fx", g8a / rla)
+	rf = median("rmap_fault_ns"); if (rf != "") rf /= 1000
+	g4 = median("get4k_ns"); if (g4 != "") g4 /= 1000
+	rseq = median("rmap_seq_Bps")
+	rseqro = median("rmap_seq_ro_Bps")
+	gseq = median("get_seq_Bps")
+	rw1 = median("rmap_write1_ns"); if (rw1 != "") rw1 /= 1000
+	rc0 = median("rmap_close0_ns"); if (rc0 != "") rc0 /= 1000
+	rc1 = median("rmap_close1_ns"); if (rc1 != "") rc1 /= 1000
+	pv1 = median("putv1_ns"); if (pv1 != "") pv1 /= 1000
+	if (rf == "")
+		printf "\nrsm remote map over verbs0: not measured (its client failed)\n"
+	else {
+		# Each figure and the one it is held against come from one
+		# client run in one round: their paired ratio is the target.
+		printf "\n%-30s %13s  %-36s %7s  %s\n", "rsm remote map, verbs0", "median", "target", "paired", "result"
+		printf "(%s)\n", rmap_mode
+		printf "%-30s %13s  %s\n", "first touch (one page)", us(rf), all("rmap_fault_ns", 1000)
+		printf "%-30s %13s  %s\n", "get 4 KiB", us(g4), all("get4k_ns", 1000)
+		# The bound, get + 10 us, as a ratio to the median get.
+		target("<= get 4 KiB + 10 us", paired("rmap_fault_ns", "get4k_ns", 1), "",
+		    g4 == "" ? 0 : (g4 + 10) / g4, g4 == "" ? "" : rf / g4)
+		printf "%-30s %13s  %s\n", "sequential read 64 MiB, rw map", mbs(rseq), all("rmap_seq_Bps", 1048576)
+		printf "%-30s %13s  %s\n", "the same bytes by gets of 1 MiB", mbs(gseq), all("get_seq_Bps", 1048576)
+		target(">= 0.8x rsm get, same bytes", paired("rmap_seq_Bps", "get_seq_Bps", 1), 0.8, "",
+		    gseq == "" ? "" : rseq / gseq)
+		printf "%-30s %13s  %s\n", "the same, read-only map", mbs(rseqro), all("rmap_seq_ro_Bps", 1048576)
+		target(">= 0.8x rsm get, same bytes", paired("rmap_seq_ro_Bps", "get_seq_Bps", 1), 0.8, "",
+		    gseq == "" ? "" : rseqro / gseq)
+		printf "%-30s %13s  %s\n", "first store to a page", us(rw1), all("rmap_write1_ns", 1000)
+		printf "%-30s %13s  %s\n", "close, nothing dirty, 64 MiB", us(rc0), all("rmap_close0_ns", 1000)
+		printf "%-30s %13s  %s\n", "close, 1% of pages dirty", us(rc1), all("rmap_close1_ns", 1000)
+		printf "%-30s %13s  %s\n", "putv of the same bytes + close", us(pv1), all("putv1_ns", 1000)
+		target("<= 1.3x putv, same bytes", paired("rmap_close1_ns", "putv1_ns", 1), "", 1.3,
+		    pv1 == "" ? "" : rc1 / pv1)
+		printf "(the guest is emulated: the first store and the clean close, absolute\n"
+		printf " figures with targets on real hardware, are shown without one)\n"
+	}
 	for (k in err)
 		printf "  error: %s\n", err[k]
 	printf "\n%d target%s missed\n", misses, misses == 1 ? "" : "s"

@@ -12,6 +12,8 @@ librsm_la_SOURCES = \
 	librsm/import.c \
 	librsm/rmap.h \
 	librsm/rmap.c \
+	librsm/rmap_int.h \
+	librsm/rmap_track.c \
 	librsm/data.c \
 	librsm/sg.c \
 	librsm/barrier.c \

@@ -16,7 +16,7 @@
  * the second mapping `fill`, then UFFDIO_CONTINUE maps the page cache
  * page for the application, waking whoever waits on it.
  */
-#include "rmap.h"
+#include "rmap_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -32,9 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "rsmapi.h"
@@ -42,33 +40,6 @@
 #include "rsm_size.h"
 
 #pragma GCC visibility push(hidden)
-
-/*
- * Write tracking with asynchronous write-protection (Linux 6.7): the
- * kernel resolves a write to a protected page itself and clears the
- * page's uffd-wp bit, which PAGEMAP_SCAN reads, and sets again, as a
- * dirty bit.  The C library's headers may be older than the kernel.
- */
-#ifndef UFFD_FEATURE_WP_ASYNC
-#define UFFD_FEATURE_WP_ASYNC		(1 << 15)
-#endif
-#ifndef UFFDIO_CONTINUE_MODE_WP
-#define UFFDIO_CONTINUE_MODE_WP		((uint64_t)1 << 1)
-#endif
-#ifndef PAGEMAP_SCAN
-#define PAGE_IS_WRITTEN		(1 << 1)
-#define PM_SCAN_WP_MATCHING	(1 << 0)
-#define PM_SCAN_CHECK_WPASYNC	(1 << 1)
-struct page_region {
-	uint64_t start, end, categories;
-};
-struct pm_scan_arg {
-	uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages;
-	uint64_t category_inverted, category_mask, category_anyof_mask;
-	uint64_t return_mask;
-};
-#define PAGEMAP_SCAN		_IOWR('f', 16, struct pm_scan_arg)
-#endif
 
 /* Fetch batches: one page, doubling while access is sequential, to 2 MiB. */
 #define RA_MIN_BYTES	4096u
@@ -84,205 +55,6 @@ struct pm_scan_arg {
 #define BUSY_NS		1000000ull
 /* The cache of one map, unless RSM_MAP_CACHE says otherwise. */
 #define CACHE_DEFAULT	((size_t)1 << 30)
-
-struct rsm_rmap {
-	pthread_mutex_t	 mtx;		/* everything below but refs/dead */
-	_Atomic unsigned refs;
-	_Atomic int	 dead;		/* revoked: zero pages, barriers fail */
-	_Atomic int	 stopping;	/* the handler is to end */
-	const struct rsm_transport_ops *ops;
-	struct rsm_xport_seg xs;	/* the map's own data path */
-	pid_t		 pid;		/* the process that made it */
-	size_t		 pg, npages, seg_off, len;
-	char		*app;		/* the application's view (registered) */
-	char		*fill;		/* the same memfd, for the handler */
-	char		*twin;		/* page contents as fetched; NULL: read-only */
-	char		*scratch;	/* one page: a stable copy being diffed */
-	struct rsm_xport_iov *runs;	/* changed bytes queued (in twins) */
-	size_t		 nruns;
-	unsigned char	*resident;	/* per page */
-	size_t		 nresident, cap_pages, ra_min, ra_max;
-	size_t		 ra, next_seq;	/* readahead and where it continues */
-	size_t		 hand;		/* eviction clock */
-	int		 memfd, uffd, stopfd;
-	int		 user_only;	/* UFFD_USER_MODE_ONLY */
-	int		 via_daemon;	/* made through the daemon's device */
-	int		 (*uffd_dev_fn)(void);
-	int		 uffd_dev;	/* that device, once asked for; -1 */
-	/*
-	 * How stores are found: 1, pages fetched write-protected and
-	 * PAGEMAP_SCAN reporting the written ones (pagemap_fd); 0, every
-	 * resident page compared with its twin (older kernels, or
-	 * RSM_MAP_TRACK=twin).
-	 */
-	int		 wp_async;
-	int		 pagemap_fd;
-	int		 err;		/* a put of a write-back failed */
-	/* Counts, told at close with RSM_DEBUG. */
-	uint64_t	 n_faults, n_fetches, n_fetched, n_pushed, n_evicted;
-	int		 closed;
-	int		 thread_up;
-	pthread_t	 thread;
-};
-
-/* ---- userfaultfd ---- */
-
-/*
- * A full userfaultfd if this process may have one (root, or
- * CAP_SYS_PTRACE with vm.unprivileged_userfaultfd = 0; or access to
- * /dev/userfaultfd), else one for user-mode faults only: then a syscall
- * that touches an absent page fails with EFAULT instead of faulting
- * (rsm_memseg_import_map(3RSM), NOTES).
- */
-/* A full userfaultfd made through an open /dev/userfaultfd, or -1. */
-static int
-uffd_from_dev(int dev)
-{
-	return dev < 0 ? -1 :
-	    ioctl(dev, USERFAULTFD_IOC_NEW, O_CLOEXEC | O_NONBLOCK);
-}
-
-static int
-uffd_open(struct rsm_rmap *r)
-{
-	const char *want = getenv("RSM_MAP_UFFD");
-	int fd = -1, dev;
-
-	/* RSM_MAP_UFFD=user-mode-only: the caller asks for no more. */
-	if (want != NULL && strcmp(want, "user-mode-only") == 0)
-		goto user_only;
-	fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0 && (dev = open("/dev/userfaultfd", O_RDWR | O_CLOEXEC)) >= 0) {
-		fd = uffd_from_dev(dev);
-		close(dev);
-	}
-	/* The daemon's device, lent to a client with a remote import. */
-	if (fd < 0 && r->uffd_dev_fn != NULL) {
-		if (r->uffd_dev < 0)
-			r->uffd_dev = r->uffd_dev_fn();
-		fd = uffd_from_dev(r->uffd_dev);
-		if (fd >= 0)
-			r->via_daemon = 1;
-	}
-	if (fd >= 0) {
-		r->user_only = 0;
-		return fd;
-	}
-user_only:
-	r->user_only = 1;
-	return (int)syscall(SYS_userfaultfd,
-	    O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY);
-}
-
-/* A userfaultfd with `features`, registered over the application's view. */
-static int
-uffd_try(struct rsm_rmap *r, uint64_t features, uint64_t mode)
-{
-	struct uffdio_api api;
-	struct uffdio_register reg;
-
-	if (r->uffd >= 0)
-		close(r->uffd);
-	if ((r->uffd = uffd_open(r)) < 0)
-		return -1;
-	memset(&api, 0, sizeof(api));
-	api.api = UFFD_API;
-	api.features = features;
-	if (ioctl(r->uffd, UFFDIO_API, &api) != 0 ||
-	    (api.features & features) != features)
-		return -1;
-	memset(&reg, 0, sizeof(reg));
-	reg.range.start = (uintptr_t)r->app;
-	reg.range.len = r->len;
-	reg.mode = mode;
-	if (ioctl(r->uffd, UFFDIO_REGISTER, &reg) != 0 ||
-	    !(reg.ioctls & ((uint64_t)1 << _UFFDIO_CONTINUE)))
-		return -1;
-	return 0;
-}
-
-/*
- * Asynchronous write tracking for a writable map where the kernel has
- * it, else none (twin comparison); an API that fails leaves the
- * userfaultfd unusable, hence a new one for the second try.
- */
-static int
-uffd_setup(struct rsm_rmap *r)
-{
-	const uint64_t base = UFFDIO_REGISTER_MODE_MISSING |
-	    UFFDIO_REGISTER_MODE_MINOR;
-	const char *track = getenv("RSM_MAP_TRACK");
-
-	if (r->twin != NULL && (track == NULL || strcmp(track, "twin") != 0) &&
-	    (r->pagemap_fd = open("/proc/self/pagemap",
-	    O_RDONLY | O_CLOEXEC)) >= 0 &&
-	    uffd_try(r, UFFD_FEATURE_MINOR_SHMEM | UFFD_FEATURE_WP_ASYNC |
-	    UFFD_FEATURE_WP_HUGETLBFS_SHMEM,
-	    base | UFFDIO_REGISTER_MODE_WP) == 0) {
-		r->wp_async = 1;
-		return RSM_SUCCESS;
-	}
-	if (r->pagemap_fd >= 0)
-		close(r->pagemap_fd);
-	r->pagemap_fd = -1;
-	return uffd_try(r, UFFD_FEATURE_MINOR_SHMEM, base) == 0 ?
-	    RSM_SUCCESS : RSMERR_MAP_FAILED;
-}
-
-static void
-uffd_wake(struct rsm_rmap *r, size_t lo, size_t hi)
-{
-	struct uffdio_range w = { (uintptr_t)r->app + lo * r->pg,
-	    (hi - lo) * r->pg };
-
-	(void)ioctl(r->uffd, UFFDIO_WAKE, &w);
-}
-
-/* One UFFDIO_CONTINUE: 0 or -errno; *mapped the bytes it mapped. */
-static int
-continue_range(struct rsm_rmap *r, size_t lo, size_t hi, uint64_t mode,
-    int64_t *mapped)
-{
-	struct uffdio_continue c;
-	int rc;
-
-	memset(&c, 0, sizeof(c));
-	c.range.start = (uintptr_t)r->app + lo * r->pg;
-	c.range.len = (hi - lo) * r->pg;
-	c.mode = mode;
-	while ((rc = ioctl(r->uffd, UFFDIO_CONTINUE, &c)) != 0 &&
-	    errno == EAGAIN)
-		;
-	*mapped = c.mapped;
-	return rc == 0 ? 0 : -errno;
-}
-
-/*
- * Map pages [lo, hi) of the memfd for the application and wake their
- * waiters: write-protected (`wp`, with asynchronous tracking) when their
- * bytes equal their twins, so that the first store marks them written.
- * A page mapped already (a racing fault of a resident page) is no
- * error: the range is then mapped page by page.
- */
-static void
-map_pages(struct rsm_rmap *r, size_t lo, size_t hi, int wp)
-{
-	uint64_t mode = wp && r->wp_async ? UFFDIO_CONTINUE_MODE_WP : 0;
-	int64_t mapped;
-	size_t p;
-
-	if (continue_range(r, lo, hi, mode, &mapped) == -EINVAL && mode) {
-		/* A kernel with WP_ASYNC but not this: compare twins. */
-		r->wp_async = 0;
-		mode = 0;
-		(void)continue_range(r, lo, hi, mode, &mapped);
-	}
-	if (mapped == (int64_t)((hi - lo) * r->pg))
-		return;
-	for (p = lo; p < hi; p++)
-		(void)continue_range(r, p, p + 1, mode, &mapped);
-	uffd_wake(r, lo, hi);
-}
 
 /* ---- write-back ---- */
 
@@ -313,8 +85,8 @@ flush_runs(struct rsm_rmap *r)
  * changes, such as the doubles of a halo row, is one message, not one
  * per run).  Returns whether anything was queued.
  */
-static int
-push_page(struct rsm_rmap *r, size_t p)
+int
+rmap_push_page(struct rsm_rmap *r, size_t p)
 {
 	const char *cur = r->scratch;
 	char *tw = r->twin + p * r->pg;
@@ -351,51 +123,10 @@ push_page(struct rsm_rmap *r, size_t p)
 }
 
 /*
- * With asynchronous tracking: queue the pages written since they were
- * last protected (push_page), protecting them again in the same scan,
- * before they are copied, so that a store racing with the copy marks its
- * page for the next write-back.  *sent as for push_page; -1 when the
- * kernel refused the scan (tracking then falls back to twins).
- */
-static int
-push_written(struct rsm_rmap *r, int *sent)
-{
-	struct page_region v[64];
-	struct pm_scan_arg a;
-	uintptr_t end = (uintptr_t)r->app + r->len, at = (uintptr_t)r->app;
-	size_t p;
-	long n, i;
-	uintptr_t x;
-
-	while (at < end) {
-		memset(&a, 0, sizeof(a));
-		a.size = sizeof(a);
-		a.flags = PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC;
-		a.start = at;
-		a.end = end;
-		a.vec = (uintptr_t)v;
-		a.vec_len = sizeof(v) / sizeof(v[0]);
-		a.category_mask = PAGE_IS_WRITTEN;
-		a.return_mask = PAGE_IS_WRITTEN;
-		if ((n = ioctl(r->pagemap_fd, PAGEMAP_SCAN, &a)) < 0)
-			return -1;
-		for (i = 0; i < n; i++)
-			for (x = v[i].start; x < v[i].end; x += r->pg) {
-				p = (x - (uintptr_t)r->app) / r->pg;
-				if (p < r->npages && r->resident[p])
-					*sent |= push_page(r, p);
-			}
-		if (a.walk_end <= at)
-			break;
-		at = a.walk_end;
-	}
-	return 0;
-}
-
-/*
  * Lock held.  Returns the write-back's status.  With asynchronous
  * tracking only the pages written since the last write-back are looked
- * at (push_written); else every resident page is compared with its twin.
+ * at (rmap_push_tracked); else every resident page is compared with its
+ * twin.
  */
 static int
 writeback_locked(struct rsm_rmap *r)
@@ -403,12 +134,11 @@ writeback_locked(struct rsm_rmap *r)
 	size_t p;
 	int sent = 0, rc;
 
-	if (r->twin != NULL && !atomic_load(&r->dead) && (!r->wp_async ||
-	    push_written(r, &sent) != 0)) {
-		r->wp_async = 0;
+	if (r->twin != NULL && !atomic_load(&r->dead) &&
+	    rmap_push_tracked(r, &sent) != 0) {
 		for (p = 0; p < r->npages; p++)
 			if (r->resident[p])
-				sent |= push_page(r, p);
+				sent |= rmap_push_page(r, p);
 	}
 	flush_runs(r);
 	if (sent && (rc = r->ops->flush(&r->xs)) != RSM_SUCCESS &&
@@ -435,10 +165,15 @@ drop_pages(struct rsm_rmap *r, size_t lo, size_t hi)
 
 	(void)fallocate(r->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 	    (off_t)(lo * r->pg), (off_t)((hi - lo) * r->pg));
+	/* Their twins too: the cache limit bounds both. */
+	if (r->twin != NULL)
+		(void)madvise(r->twin + lo * r->pg, (hi - lo) * r->pg,
+		    MADV_DONTNEED);
 	for (p = lo; p < hi; p++) {
 		r->resident[p] = 0;
 		r->nresident--;
 	}
+	rmap_forget(r, lo, hi);
 	r->n_evicted += hi - lo;
 }
 
@@ -471,11 +206,11 @@ make_room(struct rsm_rmap *r, size_t need)
 			(void)madvise(r->app + p * r->pg, r->pg, MADV_DONTNEED);
 			if (!page_clean(r, p)) {
 				if (pass == 0) {	/* a store raced: keep it */
-					map_pages(r, p, p + 1, 0);
+					rmap_map_pages(r, p, p + 1, 0);
 					continue;
 				}
 				/* Sent before the page (and its twin) is reused. */
-				if (push_page(r, p)) {
+				if (rmap_push_page(r, p)) {
 					flush_runs(r);
 					if (r->ops->flush(&r->xs) != RSM_SUCCESS &&
 					    r->err == RSM_SUCCESS)
@@ -524,7 +259,7 @@ fetch(struct rsm_rmap *r, size_t lo, size_t hi, int stage)
 	if (stage)
 		r->resident[lo] = 2;
 	if (hi > lo + (size_t)stage)
-		map_pages(r, lo + (size_t)stage, hi, 1);
+		rmap_map_pages(r, lo + (size_t)stage, hi, 1);
 }
 
 /* The run of absent pages from a, at most the batch, within the cache. */
@@ -573,21 +308,34 @@ read_ahead(struct rsm_rmap *r, size_t a)
  * touch costs no more than one page's fetch.
  */
 static void
-fault(struct rsm_rmap *r, uintptr_t addr)
+fault(struct rsm_rmap *r, uintptr_t addr, uint64_t flags)
 {
 	size_t p, hi;
+	/*
+	 * A store to an absent page, with synchronous tracking: mapped
+	 * writable at once, and written, rather than protected and then
+	 * faulting a second time.
+	 */
+	int wp = !((flags & UFFD_PAGEFAULT_FLAG_WRITE) &&
+	    r->track == RMAP_TRACK_WP_SYNC);
 
 	if (addr < (uintptr_t)r->app || addr - (uintptr_t)r->app >= r->len)
 		return;
 	p = (addr - (uintptr_t)r->app) / r->pg;
 	pthread_mutex_lock(&r->mtx);
+	if (flags & UFFD_PAGEFAULT_FLAG_WP) {
+		r->n_wp_faults++;
+		rmap_wp_fault(r, p);
+		pthread_mutex_unlock(&r->mtx);
+		return;
+	}
 	r->n_faults++;
 	if (r->resident[p] == 2) {
 		r->resident[p] = 1;
-		map_pages(r, p, p + 1, 1);
+		rmap_map_pages(r, p, p + 1, wp);
 		read_ahead(r, r->next_seq);
 	} else if (r->resident[p]) {
-		map_pages(r, p, p + 1, 0);
+		rmap_map_pages(r, p, p + 1, 0);
 	} else {
 		int seq = p == r->next_seq;
 
@@ -598,6 +346,8 @@ fault(struct rsm_rmap *r, uintptr_t addr)
 		hi = absent_run(r, p);
 		make_room(r, hi - p);
 		fetch(r, p, hi, 0);
+		if (!wp)
+			rmap_wp_fault(r, p);
 		r->next_seq = hi;
 		if (seq)
 			read_ahead(r, hi);
@@ -626,7 +376,8 @@ handler(void *arg)
 			for (i = 0; i < n / (ssize_t)sizeof(m[0]); i++)
 				if (m[i].event == UFFD_EVENT_PAGEFAULT)
 					fault(r, (uintptr_t)
-					    m[i].arg.pagefault.address);
+					    m[i].arg.pagefault.address,
+					    m[i].arg.pagefault.flags);
 			busy_until = rsm_now_ns() + BUSY_NS;
 			continue;
 		}
@@ -693,6 +444,7 @@ static void
 rmap_free(struct rsm_rmap *r)
 {
 	free(r->resident);
+	free(r->written);
 	free(r->scratch);
 	free(r->runs);
 	pthread_mutex_destroy(&r->mtx);
@@ -768,6 +520,8 @@ rsm_rmap_create(struct rsm_rmap **rp, const struct rsm_transport_ops *ops,
 	}
 	rc = RSMERR_INSUFFICIENT_MEM;
 	if ((r->resident = calloc(r->npages, 1)) == NULL ||
+	    ((prot & PROT_WRITE) &&
+	    (r->written = calloc(r->npages, 1)) == NULL) ||
 	    (r->scratch = malloc(r->pg)) == NULL ||
 	    ((prot & PROT_WRITE) &&	/* only a writable map sends */
 	    (r->runs = malloc(RUNS_MAX * sizeof(*r->runs))) == NULL))
@@ -777,7 +531,7 @@ rsm_rmap_create(struct rsm_rmap **rp, const struct rsm_transport_ops *ops,
 		goto fail;
 	rc = views(r, prot, *addr, fixed);
 	if (rc == RSM_SUCCESS)
-		rc = uffd_setup(r);
+		rc = rmap_uffd_setup(r);
 	if (r->uffd_dev >= 0)
 		close(r->uffd_dev);
 	r->uffd_dev = -1;
@@ -850,7 +604,7 @@ rsm_rmap_refresh(struct rsm_rmap *r)
 		if (clean)
 			drop_pages(r, p, q);
 		else	/* unprotected: their stores are still to be sent */
-			map_pages(r, p, q, 0);
+			rmap_map_pages(r, p, q, 0);
 	}
 	r->next_seq = SIZE_MAX;
 	pthread_mutex_unlock(&r->mtx);
@@ -871,11 +625,11 @@ rsm_rmap_close(struct rsm_rmap *r)
 		(void)writeback_locked(r);
 	r->closed = 1;
 	if (mine && getenv("RSM_DEBUG") != NULL)
-		fprintf(stderr, "librsm: remote map closed: %" PRIu64 " faults, "
-		    "%" PRIu64 " fetches of %" PRIu64 " bytes, %" PRIu64
-		    " bytes written back, %" PRIu64 " pages dropped\n",
-		    r->n_faults, r->n_fetches, r->n_fetched, r->n_pushed,
-		    r->n_evicted);
+		fprintf(stderr, "librsm: remote map closed: %" PRIu64 " faults "
+		    "(%" PRIu64 " write-protect), %" PRIu64 " fetches of %"
+		    PRIu64 " bytes, %" PRIu64 " bytes written back, %" PRIu64
+		    " pages dropped\n", r->n_faults, r->n_wp_faults,
+		    r->n_fetches, r->n_fetched, r->n_pushed, r->n_evicted);
 	pthread_mutex_unlock(&r->mtx);
 	if (mine) {
 		if (r->thread_up) {
@@ -904,24 +658,6 @@ rsm_rmap_unref(struct rsm_rmap *r)
 		return;
 	rsm_rmap_close(r);
 	rmap_free(r);
-}
-
-const char *
-rsm_rmap_mode(const struct rsm_rmap *r)
-{
-	static const char *const names[3][3] = {
-		{ "userfaultfd, read-only", "userfaultfd, wp-async",
-		    "userfaultfd, twins" },
-		{ "userfaultfd from rsmd, read-only",
-		    "userfaultfd from rsmd, wp-async",
-		    "userfaultfd from rsmd, twins" },
-		{ "userfaultfd user-mode-only, read-only",
-		    "userfaultfd user-mode-only, wp-async",
-		    "userfaultfd user-mode-only, twins" },
-	};
-
-	return names[r->user_only ? 2 : r->via_daemon ? 1 : 0]
-	    [r->twin == NULL ? 0 : r->wp_async ? 1 : 2];
 }
 
 #pragma GCC visibility pop

@@ -58,7 +58,9 @@
 
 /*
  * Inner types below 0x100 belong to the link itself (rsm_remote.h has the
- * rest).  IDLE: "nothing uses this link on my side; may it close?", empty
+ * remote imports from 0x100, rsm_admin.h the remote admin requests from
+ * 0x200).  A daemon answers an inner type it does not know
+ * RSMERR_UNSUPPORTED_OPERATION, so new ones need no new version.  IDLE: "nothing uses this link on my side; may it close?", empty
  * body, answered RSM_SUCCESS (yes: neither side sends another call on it,
  * the asker closes it) or an error (no: it stays).
  */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "rsmapi.h"
+#include "rsm_admin.h"
 
 /* fd columns: 0 never, 1 always (success replies only), 2 optional. */
 struct msg_desc {
@@ -54,6 +55,8 @@ struct msg_desc {
 #define PSZ_stats_req		sizeof(struct rsm_msg_stats_req)
 #define PSZ_stats		sizeof(struct rsm_msg_stats)
 #define PSZ_mon_event		sizeof(struct rsm_msg_mon_event)
+#define PSZ_admin_remote	sizeof(struct rsm_msg_admin_remote)
+#define PSZ_admin_reply		sizeof(struct rsm_msg_admin_reply)
 
 static const struct msg_desc *
 desc_of(uint16_t type)
@@ -370,6 +373,53 @@ check_stats_req(const void *payload, size_t plen)
 	return 0;
 }
 
+/* Replies that may come as a stream. */
+static int
+more_allowed(uint16_t type)
+{
+	return type == RSM_MSG_LIST_SEGMENTS || type == RSM_MSG_LIST_CTLRS ||
+	    type == RSM_MSG_NODES || type == RSM_MSG_TOPOLOGY ||
+	    type == RSM_MSG_STATS || type == RSM_MSG_ADMIN_REMOTE;
+}
+
+static int check_stats(const void *payload, int more);
+
+/* A successful reply's payload (plen bytes) and descriptors, by type. */
+static int
+check_reply(uint16_t type, const struct msg_desc *d, const uint8_t *payload,
+    size_t plen, int nfds, int more)
+{
+	int want;
+
+	if (type == RSM_MSG_TOPOLOGY) {
+		if (nfds != 0)
+			return RSM_MSGCHK_FDS;
+		return check_topology(payload, plen, more);
+	}
+	if (type == RSM_MSG_DSEG_READ) {
+		if (nfds != 0)
+			return RSM_MSGCHK_FDS;
+		return check_dseg_data(payload, plen);
+	}
+	if ((ssize_t)plen != d->reply_size)
+		return RSM_MSGCHK_SIZE;
+	want = d->fd_reply;
+	if ((want == 1 && nfds != 1) || (want == 0 && nfds != 0) || nfds > 1)
+		return RSM_MSGCHK_FDS;
+	if (type == RSM_MSG_IMPORT_CONNECT)
+		return check_connect_reply(payload, nfds);
+	if (type == RSM_MSG_STATS)
+		return check_stats(payload, more);
+	if (type == RSM_MSG_NODES)
+		return memchr(((const struct rsm_msg_nodeinfo *)(const void *)
+		    payload)->addr, '\0', RSM_NODE_ADDR_MAX) ? 0 :
+		    RSM_MSGCHK_FIELD;
+	if (type == RSM_MSG_CTLR_QUERY || type == RSM_MSG_LIST_CTLRS)
+		return check_name(((const struct rsm_msg_ctlr_reply *)
+		    (const void *)payload)->name);
+	return 0;
+}
+
 /*
  * One message of a STATS stream, alone: its kind goes with the MORE flag
  * (only the END lacks it), the error table names each code at most once
@@ -418,6 +468,35 @@ check_mon_event(const void *payload)
 	    ev.code > RSM_STATS_CODE_MAX)
 		return RSM_MSGCHK_FIELD;
 	return 0;
+}
+
+/*
+ * ADMIN_REMOTE's reply: its wrapper, then a reply of the wrapped type
+ * checked as that type is (MORE only where that type may stream).  The
+ * wrapped reply is copied to an aligned buffer first: it starts 16
+ * bytes in.
+ */
+static int
+check_admin_reply(const uint8_t *payload, size_t plen, int nfds, int more)
+{
+	union {
+		uint64_t align;
+		uint8_t b[RSM_MSG_MAX];
+	} inner;
+	struct rsm_msg_admin_reply w;
+	const struct msg_desc *d;
+
+	if (plen < sizeof(w))
+		return RSM_MSGCHK_SIZE;
+	memcpy(&w, payload, sizeof(w));
+	if (!rsm_admin_remote_allowed(w.type) || w.node > RSM_NODE_ID_MAX ||
+	    (d = desc_of((uint16_t)w.type)) == NULL)
+		return RSM_MSGCHK_FIELD;
+	if (more && !more_allowed((uint16_t)w.type))
+		return RSM_MSGCHK_FLAGS;
+	memcpy(inner.b, payload + sizeof(w), plen - sizeof(w));
+	return check_reply((uint16_t)w.type, d, inner.b, plen - sizeof(w),
+	    nfds, more);
 }
 
 int
@@ -499,53 +578,30 @@ rsm_msg_check(const void *buf, size_t n, int nfds, int from_daemon)
 			return check_mon_event(payload);
 		}
 		want = d->fd_req;
-	} else {
-		if (!is_reply)
-			return RSM_MSGCHK_FLAGS;
-		if ((h.flags & RSM_MSGF_MORE) && h.type != RSM_MSG_LIST_SEGMENTS &&
-		    h.type != RSM_MSG_LIST_CTLRS && h.type != RSM_MSG_NODES &&
-		    h.type != RSM_MSG_TOPOLOGY && h.type != RSM_MSG_STATS)
-			return RSM_MSGCHK_FLAGS;
-		if (h.id == 0)
-			return RSM_MSGCHK_ID;
-		if (h.status != RSM_SUCCESS) {
-			/* An error reply ends its request: no MORE, no fd. */
-			if (h.flags & RSM_MSGF_MORE)
-				return RSM_MSGCHK_FLAGS;
-			if (plen != 0)
-				return RSM_MSGCHK_SIZE;
-			return nfds == 0 ? 0 : RSM_MSGCHK_FDS;
-		}
-		if (h.type == RSM_MSG_TOPOLOGY) {
-			if (nfds != 0)
-				return RSM_MSGCHK_FDS;
-			return check_topology(payload, plen,
-			    (h.flags & RSM_MSGF_MORE) != 0);
-		}
-		if (h.type == RSM_MSG_DSEG_READ) {
-			if (nfds != 0)
-				return RSM_MSGCHK_FDS;
-			return check_dseg_data(payload, plen);
-		}
-		if ((ssize_t)plen != d->reply_size)
-			return RSM_MSGCHK_SIZE;
-		want = d->fd_reply;
+		if ((want == 1 && nfds != 1) || (want == 0 && nfds != 0) ||
+		    nfds > 1)
+			return RSM_MSGCHK_FDS;
+		return 0;
 	}
-	if ((want == 1 && nfds != 1) || (want == 0 && nfds != 0) || nfds > 1)
-		return RSM_MSGCHK_FDS;
-	if (!d->notification && h.type == RSM_MSG_IMPORT_CONNECT)
-		return check_connect_reply(payload, nfds);
-	if (!d->notification && h.type == RSM_MSG_STATS)
-		return check_stats(payload, (h.flags & RSM_MSGF_MORE) != 0);
-	if (!d->notification && h.type == RSM_MSG_NODES)
-		return memchr(((const struct rsm_msg_nodeinfo *)(const void *)
-		    payload)->addr, '\0', RSM_NODE_ADDR_MAX) ? 0 :
-		    RSM_MSGCHK_FIELD;
-	if (!d->notification && (h.type == RSM_MSG_CTLR_QUERY ||
-	    h.type == RSM_MSG_LIST_CTLRS))
-		return check_name(((const struct rsm_msg_ctlr_reply *)
-		    (const void *)payload)->name);
-	return 0;
+	if (!is_reply)
+		return RSM_MSGCHK_FLAGS;
+	if ((h.flags & RSM_MSGF_MORE) && !more_allowed(h.type))
+		return RSM_MSGCHK_FLAGS;
+	if (h.id == 0)
+		return RSM_MSGCHK_ID;
+	if (h.status != RSM_SUCCESS) {
+		/* An error reply ends its request: no MORE, no fd. */
+		if (h.flags & RSM_MSGF_MORE)
+			return RSM_MSGCHK_FLAGS;
+		if (plen != 0)
+			return RSM_MSGCHK_SIZE;
+		return nfds == 0 ? 0 : RSM_MSGCHK_FDS;
+	}
+	if (h.type == RSM_MSG_ADMIN_REMOTE)
+		return check_admin_reply(payload, plen, nfds,
+		    (h.flags & RSM_MSGF_MORE) != 0);
+	return check_reply(h.type, d, payload, plen, nfds,
+	    (h.flags & RSM_MSGF_MORE) != 0);
 }
 
 void

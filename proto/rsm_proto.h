@@ -92,7 +92,7 @@ struct rsm_msg_hdr {
  * A payload of "none" is empty.  The list-carrying types (PUBLISH,
  * REPUBLISH, DSEG_CREATE, the TOPOLOGY replies) and the data-carrying
  * ones (DSEG_WRITE, DSEG_READ's reply) are checked by count in
- * rsm_msg_check().
+ * rsm_msg_check(), and ADMIN_REMOTE's replies as the type they wrap.
  */
 #define RSM_MSG_TYPES(X) \
 	X(HELLO,          1, hello,         hello_reply,   0, 0, C) \
@@ -119,6 +119,7 @@ struct rsm_msg_hdr {
 	X(UFFD,          26, none,          none,          0, 1, C) \
 	X(STATS,         27, stats_req,     stats,         0, 0, C) \
 	X(MONITOR,       28, none,          none,          0, 0, C) \
+	X(ADMIN_REMOTE,  29, admin_remote,  admin_reply,   0, 0, C) \
 	X(EVENT,         32, event,         none,          0, 0, N) \
 	X(REVOKED,       33, revoked,       none,          0, 0, N) \
 	X(REBOUND,       34, rebound,       none,          1, 0, N) \
@@ -346,9 +347,22 @@ struct rsm_msg_topology_part {
 	struct rsm_wire_remote   remote[RSM_TOPO_PART_MAX];
 };
 
+/*
+ * STATUS's rmap: how a remote map made on the daemon's node finds its
+ * stores (the kernel's best, rsm_memseg_import_map(3RSM)) in the low
+ * byte, and whether rsmd lends /dev/userfaultfd to unprivileged clients.
+ * Old daemons send 0: not known.
+ */
+#define RSM_RMAP_TRACK_UNKNOWN	0u	/* or no remote map on this kernel */
+#define RSM_RMAP_TRACK_TWINS	1u
+#define RSM_RMAP_TRACK_WP_SYNC	2u
+#define RSM_RMAP_TRACK_WP_ASYNC	3u
+#define RSM_RMAP_TRACK_MASK	0xffu
+#define RSM_RMAP_UFFD_LENT	0x100u
+
 struct rsm_msg_status {
 	uint32_t node_id;
-	uint32_t pad;
+	uint32_t rmap;		/* RSM_RMAP_TRACK_* | RSM_RMAP_UFFD_LENT */
 	uint64_t daemon_pid;
 	uint64_t uptime_ms;
 	uint64_t clients;
@@ -572,6 +586,24 @@ struct rsm_msg_mon_event {
 	uint32_t xport;		/* CONNECT: RSM_XPORT_* of the import, else 0 */
 };
 
+/*
+ * ADMIN_REMOTE (rsm_admin.h): ask node, through this node's rsmd and the
+ * peer link, the request `type` (one of RSM_ADMIN_REMOTE_TYPES, which
+ * take no payload).  The answer is what node answers to that request,
+ * each reply's payload after a struct rsm_msg_admin_reply: a stream of
+ * them for a list, all but the last flagged RSM_MSGF_MORE.
+ */
+struct rsm_msg_admin_remote {
+	uint32_t node;
+	uint32_t type;
+};
+
+struct rsm_msg_admin_reply {
+	uint32_t node;		/* who answered: the node asked */
+	uint32_t type;		/* the request's type; a reply of it follows */
+	uint64_t instance;	/* the answering daemon's, as in HELLO's reply */
+};
+
 /* Notifications (id 0). */
 struct rsm_msg_event {
 	uint32_t kind;		/* RSM_HKIND_*: which of the client's handles */
@@ -612,7 +644,7 @@ unsigned rsm_wire_sockaddr(uint8_t family, const uint8_t addr[16],
 /*
  * Validate a received packet of n bytes that came with nfds descriptors.
  * (RSM_MSGF_MORE is legal only on successful LIST_*, NODES, TOPOLOGY
- * and STATS replies.)
+ * and STATS replies, and on ADMIN_REMOTE replies wrapping one of those.)
  * from_daemon: 1 when the library reads it (replies and notifications),
  * 0 when the daemon reads it (requests only).
  * Returns 0 when header, type, direction, size (exact) and fd count are all

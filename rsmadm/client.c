@@ -165,11 +165,23 @@ transact(struct adm_conn *c, uint16_t type, const void *req, size_t reqlen,
 		struct rsm_msg_hdr h;
 		unsigned char b[RSM_MSG_MAX];
 	} buf;
+	struct rsm_msg_admin_remote wrapped;
 	uint64_t id = c->next_id++;
+	/* With -n every request but the local HELLO goes to the node. */
+	int remote = c->remote && type != RSM_MSG_HELLO;
+	uint16_t wire = remote ? RSM_MSG_ADMIN_REMOTE : type;
+	const void *p;
+	size_t len;
 	ssize_t n;
 	int rc, fd, nfds, chk, more;
 
-	if ((rc = send_request(c, type, id, req, reqlen)) != 0)
+	if (remote) {
+		if (reqlen != 0)
+			return fault(c, "a request with a payload for -n");
+		reqlen = adm_remote_wrap(c, type, &wrapped);
+		req = &wrapped;
+	}
+	if ((rc = send_request(c, wire, id, req, reqlen)) != 0)
 		return rc;
 	for (;;) {
 		if ((rc = wait_for(c, POLLIN)) != 0)
@@ -187,23 +199,29 @@ transact(struct adm_conn *c, uint16_t type, const void *req, size_t reqlen,
 		if (n == 0) {
 			fprintf(stderr, "rsmadm: rsmd at %s closed the "
 			    "connection during %s\n", c->path,
-			    rsm_msg_name(type));
+			    rsm_msg_name(wire));
 			return ADM_EXIT_UNREACHABLE;
 		}
 		if ((chk = rsm_msg_check(buf.b, (size_t)n, nfds, 1)) != 0)
 			return fault(c, rsm_msgchk_str(chk));
 		if (buf.h.id == 0)
 			continue;
-		if (buf.h.id != id || buf.h.type != type)
+		if (buf.h.id != id || buf.h.type != wire)
 			return fault(c, "reply to a request never sent");
 		if (buf.h.status != RSM_SUCCESS) {
+			if (remote)
+				return adm_remote_refused(c, type,
+				    (int)buf.h.status);
 			fprintf(stderr, "rsmadm: rsmd refused %s: %s\n",
 			    rsm_msg_name(type), rsm_err_name((int)buf.h.status));
 			return ADM_EXIT_DAEMON;
 		}
 		more = (buf.h.flags & RSM_MSGF_MORE) != 0;
-		rc = fn(c, ctx, buf.b + sizeof(buf.h),
-		    (size_t)n - sizeof(buf.h), more);
+		p = buf.b + sizeof(buf.h);
+		len = (size_t)n - sizeof(buf.h);
+		if (remote && adm_remote_unwrap(c, type, &p, &len) != 0)
+			return fault(c, "answer of another node or request");
+		rc = fn(c, ctx, p, len, more);
 		if (rc != 0 || !more)
 			return rc;
 	}
@@ -310,8 +328,10 @@ adm_get_segments(struct adm_conn *c, struct adm_segments *s)
 	memset(s, 0, sizeof(*s));
 	if ((rc = hello(c)) != 0)
 		return rc;
+	rc = transact(c, RSM_MSG_LIST_SEGMENTS, NULL, 0, take_segment, s);
+	/* Whose list it is: with -n, the node's (adm_remote_unwrap). */
 	s->self = c->hello.node_id;
-	return transact(c, RSM_MSG_LIST_SEGMENTS, NULL, 0, take_segment, s);
+	return rc;
 }
 
 /*
@@ -391,8 +411,9 @@ adm_get_nodes(struct adm_conn *c, struct adm_nodes *l)
 	memset(l, 0, sizeof(*l));
 	if ((rc = hello(c)) != 0)
 		return rc;
+	rc = transact(c, RSM_MSG_NODES, NULL, 0, take_node, l);
 	l->self = c->hello.node_id;
-	return transact(c, RSM_MSG_NODES, NULL, 0, take_node, l);
+	return rc;
 }
 
 int

@@ -26,6 +26,7 @@
 struct seg_conn {
 	struct adm_conn	 c;
 	const char	*path;
+	const uint32_t	*node;		/* -n, or NULL */
 	int		 open;
 };
 
@@ -37,6 +38,8 @@ conn(struct seg_conn *x, struct adm_conn **cp)
 	if (!x->open) {
 		if ((rc = adm_open(&x->c, x->path)) != 0)
 			return rc;
+		if (x->node != NULL)
+			adm_remote_set(&x->c, *x->node);
 		x->open = 1;
 	}
 	*cp = &x->c;
@@ -401,16 +404,28 @@ do_list(struct seg_conn *x, int argc, const struct adm_output *out)
 {
 	struct adm_conn *c;
 	struct adm_segments l;
+	struct rsm_msg_status st;
+	uint64_t pid = 0;
 	size_t i, k;
 	int rc;
 
 	if (argc != 0)
 		return usage_error("%s", "list takes no argument");
-	if ((rc = conn(x, &c)) != 0 || (rc = adm_get_segments(c, &l)) != 0)
+	if ((rc = conn(x, &c)) != 0)
 		return rc;
+	/* The pid of the daemon asked: with -n, the node's, from its status. */
+	if (c->remote) {
+		if ((rc = adm_get_status(c, &st)) != 0)
+			return rc;
+		pid = st.daemon_pid;
+	}
+	if ((rc = adm_get_segments(c, &l)) != 0)
+		return rc;
+	if (!c->remote)
+		pid = c->hello.daemon_pid;
 	/* The daemon's own: the segments whose owner is rsmd's pid. */
 	for (i = k = 0; i < l.n; i++)
-		if (l.seg[i].owner_pid == c->hello.daemon_pid)
+		if (l.seg[i].owner_pid == pid)
 			l.seg[k++] = l.seg[i];
 	l.n = k;
 	rc = out->segments(&l) == 0 ? 0 : -1;
@@ -419,12 +434,12 @@ do_list(struct seg_conn *x, int argc, const struct adm_output *out)
 }
 
 int
-adm_segment(int argc, char *argv[], const char *path,
+adm_segment(int argc, char *argv[], const char *path, const uint32_t *node,
     const struct adm_output *out)
 {
 	static const char *const words[] = { "create", "remove", "read",
 	    "write", "list", NULL };
-	struct seg_conn x = { .path = path, .open = 0 };
+	struct seg_conn x = { .path = path, .node = node, .open = 0 };
 	const char *w;
 	int i, rc;
 
@@ -435,6 +450,12 @@ adm_segment(int argc, char *argv[], const char *path,
 		;
 	if (words[i] == NULL)
 		return usage_error("unknown subcommand \"%s\"", w);
+	if (node != NULL && i != 4) {
+		fprintf(stderr, "rsmadm: segment %s cannot be asked of another "
+		    "node (-n): of the segment commands only list can (see "
+		    "rsmadm(8))\n", w);
+		return ADM_EXIT_USAGE;
+	}
 	argc -= 2;
 	argv += 2;
 	switch (i) {

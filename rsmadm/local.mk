@@ -2,7 +2,7 @@
 # librsm), so it only needs the codec, util and json-c.  Its daemon client
 # is a small convenience library that the benchmark links too.
 noinst_LTLIBRARIES += libadmclient.la
-libadmclient_la_SOURCES = rsmadm/client.c rsmadm/rsmadm.h
+libadmclient_la_SOURCES = rsmadm/client.c rsmadm/remote.c rsmadm/rsmadm.h
 libadmclient_la_CPPFLAGS = $(BASE_CPPFLAGS) $(I_PROTO) $(I_UTIL)
 
 sbin_PROGRAMS += rsmadm/rsmadm

@@ -51,6 +51,9 @@ json_status(const struct rsm_msg_hello_reply *hello,
 	add_u64(o, "bytes_exported", st->bytes_exported);
 	add_u64(o, "requests", st->requests);
 	add_u64(o, "refused", st->refused);
+	add_str(o, "rmap_track", adm_rmap_track_name(st->rmap));
+	json_object_object_add(o, "rmap_uffd_lent",
+	    json_object_new_boolean((st->rmap & RSM_RMAP_UFFD_LENT) != 0));
 	return emit(o);
 }
 

@@ -39,6 +39,8 @@ text_status(const struct rsm_msg_hello_reply *hello,
 	printf("%-16s %" PRIu64 "\n", "bytes exported:", st->bytes_exported);
 	printf("%-16s %" PRIu64 "\n", "requests:", st->requests);
 	printf("%-16s %" PRIu64 "\n", "refused:", st->refused);
+	printf("%-16s %s%s\n", "remote map:", adm_rmap_track_name(st->rmap),
+	    st->rmap & RSM_RMAP_UFFD_LENT ? ", userfaultfd lent" : "");
 	return ferror(stdout) ? -1 : 0;
 }
 
@@ -121,6 +123,22 @@ text_controllers(const struct adm_ctlrs *l)
 		    c->max_export_segment_size);
 	}
 	return ferror(stdout) ? -1 : 0;
+}
+
+/* STATUS's rmap: "wp-async", "wp-sync", "twins" or "unknown". */
+const char *
+adm_rmap_track_name(uint32_t rmap)
+{
+	switch (rmap & RSM_RMAP_TRACK_MASK) {
+	case RSM_RMAP_TRACK_TWINS:
+		return "twins";
+	case RSM_RMAP_TRACK_WP_SYNC:
+		return "wp-sync";
+	case RSM_RMAP_TRACK_WP_ASYNC:
+		return "wp-async";
+	default:
+		return "unknown";
+	}
 }
 
 const char *

@@ -20,28 +20,34 @@ struct token {
 	const char	*help;
 	const char	*arg;		/* the command's one argument, or NULL */
 	int		 exact;		/* never matched by a prefix */
+	/* What -n asks the node (rsm_admin.h's list decides); 0: not -n's. */
+	uint16_t	 remote;
 };
 
 /* Kept sorted: the help text and error messages list them in this order. */
 static const struct token commands[] = {
 	{ "controllers", ADM_CONTROLLERS,
-	    "list the node's controllers and their attributes", NULL, 0 },
-	{ "help", ADM_HELP, "show this text", NULL, 0 },
+	    "list the node's controllers and their attributes", NULL, 0,
+	    RSM_MSG_LIST_CTLRS },
+	{ "help", ADM_HELP, "show this text", NULL, 0, 0 },
 	{ "monitor", ADM_MONITOR, "print the node's events as they happen, "
-	    "until interrupted", NULL, 0 },
+	    "until interrupted", NULL, 0, 0 },
 	{ "nodes", ADM_NODES,
-	    "list the peer nodes, their state and last heartbeat", NULL, 0 },
+	    "list the peer nodes, their state and last heartbeat", NULL, 0,
+	    RSM_MSG_NODES },
 	{ "ping", ADM_PING, "measure the round trip to a peer node's rsmd",
-	    "NODE", 0 },
+	    "NODE", 0, 0 },
+	/* -n: only "segment list", checked in cmd_segment.c. */
 	{ "segment", ADM_SEGMENT, "create, remove, read, write or list rsmd's "
-	    "own segments (see rsmadm(8))", "SUB ...", 1 },
+	    "own segments (see rsmadm(8))", "SUB ...", 1, RSM_MSG_LIST_SEGMENTS },
 	{ "segments", ADM_SEGMENTS,
-	    "list exported segments, their owners and importers", NULL, 0 },
+	    "list exported segments, their owners and importers", NULL, 0,
+	    RSM_MSG_LIST_SEGMENTS },
 	{ "stats", ADM_STATS, "show data, connect, error and peer link "
-	    "counters (of one segment with SEGID)", "[SEGID]", 0 },
+	    "counters (of one segment with SEGID)", "[SEGID]", 0, 0 },
 	{ "status", ADM_STATUS, "show the daemon's identity and counters",
-	    NULL, 0 },
-	{ NULL, ADM_NONE, NULL, NULL, 0 },
+	    NULL, 0, RSM_MSG_STATUS },
+	{ NULL, ADM_NONE, NULL, NULL, 0, 0 },
 };
 
 static void
@@ -59,8 +65,14 @@ usage(FILE *f)
 {
 	const struct token *t;
 
-	fprintf(f, "usage: rsmadm [-j] [-s socket] command [argument]\n"
+	fprintf(f, "usage: rsmadm [-j] [-n node] [-s socket] command "
+	    "[argument]\n"
 	    "  -j, --json          print JSON instead of text\n"
+	    "  -n, --node NODE     ask node NODE's rsmd, through this one "
+	    "(read-only\n"
+	    "                      commands: status, segments, controllers, "
+	    "nodes,\n"
+	    "                      segment list)\n"
 	    "  -s, --socket PATH   rsmd's socket (default $%s, else %s)\n"
 	    "commands (any unique prefix is accepted):\n",
 	    RSM_SOCKET_ENV, RSM_DEFAULT_SOCKET);
@@ -138,8 +150,8 @@ parse_node(const char *s, uint32_t *node)
 }
 
 static int
-run(enum adm_action action, uint32_t node, const char *path,
-    const struct adm_output *out)
+run(enum adm_action action, uint32_t node, const uint32_t *remote,
+    const char *path, const struct adm_output *out)
 {
 	struct adm_conn c;
 	struct rsm_msg_status st;
@@ -151,6 +163,8 @@ run(enum adm_action action, uint32_t node, const char *path,
 
 	if ((rc = adm_open(&c, path)) != 0)
 		return rc;
+	if (remote != NULL)
+		adm_remote_set(&c, *remote);
 	switch (action) {
 	case ADM_STATUS:
 		if ((rc = adm_get_status(&c, &st)) == 0)
@@ -197,7 +211,9 @@ options_end(int argc, char *argv[])
 		if (strcmp(argv[i], "--") == 0)
 			break;
 		if (strcmp(argv[i], "-s") == 0 ||
-		    strcmp(argv[i], "--socket") == 0) {
+		    strcmp(argv[i], "--socket") == 0 ||
+		    strcmp(argv[i], "-n") == 0 ||
+		    strcmp(argv[i], "--node") == 0) {
 			i++;
 			continue;
 		}
@@ -216,6 +232,7 @@ main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "node", required_argument, NULL, 'n' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -224,18 +241,28 @@ main(int argc, char *argv[])
 	const char *path = NULL;
 	const struct token *t;
 	enum adm_action action;
-	uint32_t node = 0;
+	uint32_t node = 0, asked;
+	const uint32_t *remote = NULL;
 	int ch;
 
 	/*
 	 * Options may follow the command word, except after "segment",
 	 * whose own options (--mode, ...) are not rsmadm's.
 	 */
-	while ((ch = getopt_long(options_end(argc, argv), argv, "hjs:",
+	while ((ch = getopt_long(options_end(argc, argv), argv, "hjn:s:",
 	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'j':
 			out = &adm_output_json;
+			break;
+		case 'n':
+			if (parse_node(optarg, &asked) == -1) {
+				fprintf(stderr, "rsmadm: -n: \"%s\" is not a "
+				    "node id (0..%u)\n", optarg,
+				    RSM_NODE_ID_MAX);
+				return ADM_EXIT_USAGE;
+			}
+			remote = &asked;
 			break;
 		case 's':
 			if (*optarg == '\0') {
@@ -265,8 +292,13 @@ main(int argc, char *argv[])
 	if (path == NULL || *path == '\0')
 		path = RSM_DEFAULT_SOCKET;
 	/* Its own words and arguments follow (cmd_segment.c). */
+	t = token_of(action);
 	if (action == ADM_SEGMENT)
-		return adm_segment(argc - optind, argv + optind, path, out);
+		return adm_segment(argc - optind, argv + optind, path, remote,
+		    out);
+	if (remote != NULL && action != ADM_HELP &&
+	    adm_remote_command(t->word, t->remote) != 0)
+		return ADM_EXIT_USAGE;
 	/* An optional argument (cmd_stats.c). */
 	if (action == ADM_STATS)
 		return adm_stats(argc - optind, argv + optind, path, out);
@@ -278,7 +310,6 @@ main(int argc, char *argv[])
 		}
 		return adm_monitor(path, out);
 	}
-	t = token_of(action);
 	if (t->arg != NULL && argc - optind < 2) {
 		fprintf(stderr, "rsmadm: %s needs %s\n", t->word, t->arg);
 		return ADM_EXIT_USAGE;
@@ -297,5 +328,5 @@ main(int argc, char *argv[])
 		usage(stdout);
 		return ADM_EXIT_OK;
 	}
-	return run(action, node, path, out);
+	return run(action, node, remote, path, out);
 }

@@ -41,7 +41,10 @@ struct adm_conn {
 	const char		*path;
 	uint64_t		 next_id;
 	int64_t			 deadline_ms;	/* CLOCK_MONOTONIC, absolute */
+	/* The local daemon's; with -n, node_id and instance are the node's. */
 	struct rsm_msg_hello_reply hello;
+	int			 remote;	/* -n: ask node, not this one */
+	uint32_t		 node;
 };
 
 struct adm_segments {
@@ -107,9 +110,29 @@ int	adm_get_stats(struct adm_conn *, uint32_t flags, uint32_t segid,
 int	adm_call(struct adm_conn *, uint16_t type, const void *req,
 	    size_t reqlen, void *rep, size_t repcap, size_t *replen);
 
-/* cmd_segment.c: "rsmadm segment ...", argv[0] being "segment". */
+/*
+ * cmd_segment.c: "rsmadm segment ...", argv[0] being "segment"; node:
+ * NULL, or the node -n names.
+ */
 int	adm_segment(int argc, char *argv[], const char *path,
-	    const struct adm_output *out);
+	    const uint32_t *node, const struct adm_output *out);
+
+/* remote.c: -n NODE. */
+/* Ask node instead of the local daemon, from now on. */
+void	adm_remote_set(struct adm_conn *, uint32_t node);
+/* 0 when the command `word` (asking `type`) may use -n; else says why. */
+int	adm_remote_command(const char *word, uint16_t type);
+/* The ADMIN_REMOTE request for type; its size. */
+size_t	adm_remote_wrap(const struct adm_conn *, uint16_t type,
+	    struct rsm_msg_admin_remote *);
+/*
+ * A checked ADMIN_REMOTE reply: step *p and *len past its wrapper, note
+ * who answered; -1 when it answers another node or request.
+ */
+int	adm_remote_unwrap(struct adm_conn *, uint16_t type, const void **p,
+	    size_t *len);
+/* Say why the node was not asked or refused; the exit code. */
+int	adm_remote_refused(const struct adm_conn *, uint16_t type, int status);
 
 /* cmd_stats.c: "rsmadm stats [SEGID]", argv[0] being "stats". */
 int	adm_stats(int argc, char *argv[], const char *path,
@@ -126,5 +149,6 @@ const char *adm_stats_op_name(unsigned op);
 const char *adm_event_name(uint32_t kind);
 /* An event's CLOCK_REALTIME time as ISO 8601 UTC with microseconds. */
 void	adm_iso_time(uint64_t ns, char *buf, size_t len);
+const char *adm_rmap_track_name(uint32_t rmap);
 
 #endif /* RSMADM_H */

@@ -95,6 +95,13 @@ cap_find(const struct rsmd *rs, const struct rsmd_service *svc,
 }
 
 struct rsmd_cap *
+cap_find_id(const struct rsmd *rs, const struct rsmd_service *svc,
+    const uint8_t *id)
+{
+	return usable(lookup_id(rs->caps, id), svc);
+}
+
+struct rsmd_cap *
 cap_find_proof(const struct rsmd *rs, const struct rsmd_service *svc,
     const struct rsm_data_hello *hello, const uint8_t *nonce)
 {

@@ -85,6 +85,13 @@ struct rsmd_cap *cap_find(const struct rsmd *,
 struct rsmd_cap *cap_find_proof(const struct rsmd *,
 	    const struct rsmd_service *svc, const struct rsm_data_hello *hello,
 	    const uint8_t *nonce);
+/*
+ * The capability of service svc with public id `id` (16 bytes) and live
+ * import and segment, or NULL: a verbs connect request names it so, and
+ * proves it holds the token only once connected (rsm_verbs_wire.h).
+ */
+struct rsmd_cap *cap_find_id(const struct rsmd *,
+	    const struct rsmd_service *svc, const uint8_t *id);
 /* Attach a connection to cap: -1 when it has CAP_CONNS_MAX already. */
 int	 cap_attach(struct rsmd_cap *cap, struct cap_conn *cc);
 /* Detach it again (nothing when it is not attached). */

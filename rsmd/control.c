@@ -524,10 +524,11 @@ static const handler_fn handlers[] = {
 	[RSM_MSG_UFFD]			= h_uffd,
 	[RSM_MSG_STATS]			= h_stats,
 	[RSM_MSG_MONITOR]		= h_monitor,
+	[RSM_MSG_ADMIN_REMOTE]		= h_admin_remote,
 };
 
-static handler_fn
-handler_for(uint16_t type)
+handler_fn
+control_handler_for(uint16_t type)
 {
 	/* Notifications have no handler: a client sending one is refused. */
 	if (type >= sizeof(handlers) / sizeof(handlers[0]))
@@ -542,6 +543,10 @@ req_send_more(struct req *r, const void *payload, size_t len)
 {
 	struct rsm_msg_hdr h;
 
+	if (r->more != NULL) {
+		r->more(r, payload, len);
+		return;
+	}
 	rsm_msg_hdr_init(&h, r->h->type, RSM_MSGF_REPLY | RSM_MSGF_MORE,
 	    RSM_SUCCESS, r->h->id, len);
 	client_send(r->rs, r->c, &h, payload, len, -1);
@@ -589,7 +594,7 @@ serve(struct rsmd *rs, struct client *c, const void *buf, size_t n, int fd)
 	r.fd = fd;
 	r.outfd = -1;
 	rs->requests++;
-	if ((fn = handler_for(h.type)) == NULL) {
+	if ((fn = control_handler_for(h.type)) == NULL) {
 		status = RSMERR_INTERNAL_ERROR;
 		log_refusal(&rs->refusal_log, RSMD_LOG_WARN,
 		    "client pid %d uid %u: %s (type %u) refused: %s: a "

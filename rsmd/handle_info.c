@@ -176,6 +176,7 @@ h_status(struct req *r)
 	const struct rsmd *rs = r->rs;
 
 	st->node_id = rs->conf.node_id;
+	st->rmap = rs->rmap_track | (rs->uffd_dev >= 0 ? RSM_RMAP_UFFD_LENT : 0);
 	st->daemon_pid = (uint64_t)getpid();
 	st->uptime_ms = rsm_now_ms() - rs->start_ms;
 	st->clients = rs->nclients;

@@ -13,7 +13,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/userfaultfd.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "rsmapi.h"
@@ -21,13 +24,50 @@
 #include "handler.h"
 #include "log.h"
 
+/* Linux 6.7; the C library's headers may be older than the kernel. */
+#define RSMD_UFFD_FEATURE_WP_ASYNC	((uint64_t)1 << 15)
+
+/*
+ * The userfaultfd features of this kernel as librsm's remote map uses
+ * them (librsm/rmap_track.c picks the same way): an API handshake asking
+ * for nothing is answered with every feature there is.
+ */
+static uint32_t
+rmap_track_probe(int dev)
+{
+	struct uffdio_api api;
+	uint64_t f;
+	int fd = dev >= 0 ? ioctl(dev, USERFAULTFD_IOC_NEW, O_CLOEXEC) : -1;
+
+	if (fd < 0)
+		fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | UFFD_USER_MODE_ONLY);
+	if (fd < 0)
+		return RSM_RMAP_TRACK_UNKNOWN;
+	memset(&api, 0, sizeof(api));
+	api.api = UFFD_API;
+	f = ioctl(fd, UFFDIO_API, &api) == 0 ? api.features : 0;
+	close(fd);
+	if (!(f & UFFD_FEATURE_MINOR_SHMEM))
+		return RSM_RMAP_TRACK_UNKNOWN;
+	if (!(f & UFFD_FEATURE_WP_HUGETLBFS_SHMEM))
+		return RSM_RMAP_TRACK_TWINS;
+	return f & RSMD_UFFD_FEATURE_WP_ASYNC ? RSM_RMAP_TRACK_WP_ASYNC :
+	    RSM_RMAP_TRACK_WP_SYNC;
+}
+
 void
 uffd_dev_open(struct rsmd *rs)
 {
+	static const char *const names[] = { "none", "twins", "wp-sync",
+	    "wp-async" };
+
 	rs->uffd_dev = open("/dev/userfaultfd", O_RDWR | O_CLOEXEC);
 	if (rs->uffd_dev == -1)
 		log_debug("/dev/userfaultfd: %s: remote maps of unprivileged "
 		    "clients take user-mode faults only", strerror(errno));
+	rs->rmap_track = rmap_track_probe(rs->uffd_dev);
+	log_debug("remote maps on this node find stores by %s",
+	    names[rs->rmap_track]);
 }
 
 /* Whether the client holds a live import of another node's segment. */

@@ -2,7 +2,9 @@
  * handler.h - what the local socket (control.c) hands the handler of a
  * request, private to control.c and the handlers: handle_export.c
  * (segments a client exports), handle_import.c (segments it imports,
- * signals) and handle_info.c (controllers, topology, status, lists).
+ * signals), handle_info.c (controllers, topology, status, lists) and
+ * admin_forward.c (rsmadm -n); and to admin_serve.c, which runs the
+ * read-only ones for another node's rsmadm.
  *
  * A handler returns RSM_SUCCESS with its reply in r->out (r->outlen
  * bytes, r->outfd a descriptor to pass), an RSMERR_* value (the reply
@@ -44,12 +46,20 @@ struct req {
 	size_t			 outlen;
 	int			 outfd;
 	int			 outfd_owned;	/* close outfd once sent */
+	/*
+	 * Set when nobody local asked (admin_serve.c): the replies before
+	 * the last go here instead of to the client.
+	 */
+	void			(*more)(struct req *, const void *, size_t);
+	void			*more_arg;
 };
 
 typedef int (*handler_fn)(struct req *);
 
 /* A reply of a list before its last message (RSM_MSGF_MORE). */
 void	 req_send_more(struct req *, const void *payload, size_t len);
+/* control.c: the handler of a request type, or NULL. */
+handler_fn control_handler_for(uint16_t type);
 
 /* The client's own segment by handle, or NULL. */
 static inline struct reg_segment *
@@ -88,6 +98,9 @@ int	 h_stats(struct req *);
 
 /* monitor.c */
 int	 h_monitor(struct req *);
+
+/* admin_forward.c */
+int	 h_admin_remote(struct req *);
 
 /* dseg.c */
 int	 h_dseg_create(struct req *);

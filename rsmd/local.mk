@@ -14,6 +14,7 @@ rsmd_rsmd_SOURCES = rsmd/rsmd.c rsmd/rsmd.h rsmd/loop.c rsmd/config.c \
 	rsmd/peer_call.c rsmd/peer_idle.c rsmd/peer_key.c rsmd/peer_stats.c \
 	rsmd/remote.h rsmd/remote_int.h rsmd/remote.c \
 	rsmd/remote_export.c rsmd/remote_import.c \
+	rsmd/admin.h rsmd/admin_serve.c rsmd/admin_forward.c \
 	rsmd/svcmgr.h rsmd/svcmgr.c rsmd/privdrop.h rsmd/privdrop.c
 if HAVE_VERBS
 rsmd_rsmd_SOURCES += rsmd/serve_verbs.h rsmd/serve_verbs.c \

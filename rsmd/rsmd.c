@@ -24,6 +24,7 @@
 #include "monitor.h"
 #include "peer.h"
 #include "remote.h"
+#include "admin.h"
 #include "service.h"
 #include "svcmgr.h"
 #include "privdrop.h"
@@ -461,7 +462,8 @@ main(int argc, char *argv[])
 		control_close(&rs);
 		return 1;
 	}
-	if (remote_init() == -1 || monitor_init(&rs) == -1 ||
+	if (remote_init() == -1 || admin_init() == -1 ||
+	    monitor_init(&rs) == -1 ||
 	    peer_init(&rs) == -1) {
 		peer_shutdown(&rs);
 		services_stop(&rs);
@@ -519,6 +521,7 @@ main(int argc, char *argv[])
 	/* Peers first: their pending calls may still answer local clients. */
 	remote_stop(&rs);
 	peer_shutdown(&rs);
+	admin_shutdown();
 	control_shutdown(&rs);
 	dseg_shutdown(&rs);
 	services_stop(&rs);

@@ -466,6 +466,7 @@ struct rsmd {
 	uint64_t	 refused;
 	/* /dev/userfaultfd, opened as root, lent to remote maps; -1: none. */
 	int		 uffd_dev;
+	uint32_t	 rmap_track;	/* RSM_RMAP_TRACK_*, this kernel's best */
 	uint64_t	 instance;
 	uint64_t	 start_ms;
 	struct peers	*peers;		/* peer daemons (peer.c) */
@@ -481,7 +482,10 @@ struct rsmd {
 	struct monitor	*monitor;	/* monitor.c: subscribers */
 };
 
-/* handle_uffd.c: open /dev/userfaultfd (as root, before privileges drop). */
+/*
+ * handle_uffd.c: open /dev/userfaultfd (as root, before privileges
+ * drop), and find which write tracking this kernel gives remote maps.
+ */
 void	 uffd_dev_open(struct rsmd *);
 
 /* At most 10 refusal lines a second, the rest counted. */

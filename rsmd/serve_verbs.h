@@ -19,6 +19,7 @@
 #include "verbs_dl.h"
 #include "verbs_dev.h"
 #include "rsm_clock.h"
+#include "rsm_data.h"
 #include "rsm_ratelimit.h"
 
 #define VS_DEV_MAX		8u
@@ -80,6 +81,9 @@ struct vs_conn {
 	char		*rbuf;		/* receives, then the ready message */
 	struct ibv_mr	*rmr;
 	int		 established;
+	/* The challenge it was sent, and whether its proof verified. */
+	uint8_t		 nonce[RSM_DATA_NONCE_LEN];
+	int		 proven;
 	struct ibv_mw	*mw;		/* its window (windows mode) */
 	uint32_t	 rkey;		/* the rkey it was sent */
 	unsigned	 sends;		/* own sends not completed yet */

@@ -33,6 +33,8 @@
 #include "log.h"
 #include "rsm_verbs_wire.h"
 
+#include <sodium.h>
+
 /* ---- connections ---- */
 
 struct vs_conn *
@@ -136,6 +138,7 @@ on_request(struct rsmd *rs, struct vs_dev *vd, struct rdma_cm_id *id,
 {
 	struct vserv *vs = vd->vs;
 	struct rsm_verbs_hello h;
+	struct rsm_verbs_challenge ch;
 	struct rdma_conn_param ap;
 	struct ibv_qp_init_attr qa;
 	struct vs_conn *k;
@@ -150,9 +153,9 @@ on_request(struct rsmd *rs, struct vs_dev *vd, struct rdma_cm_id *id,
 		if (h.magic != RSM_VERBS_MAGIC ||
 		    h.version != RSM_VERBS_VERSION)
 			why = "bad hello";
-		else if ((c = cap_find(rs, &rsmd_serve_verbs, h.token)) ==
+		else if ((c = cap_find_id(rs, &rsmd_serve_verbs, h.cap_id)) ==
 		    NULL)
-			why = "token not live";
+			why = "capability not live";
 		else if (id->verbs != vd->ctx)
 			why = "another device";
 		else if (vd->nconns >= vd->conns_max)
@@ -216,6 +219,13 @@ on_request(struct rsmd *rs, struct vs_dev *vd, struct rdma_cm_id *id,
 	    cp->responder_resources : RSM_VERBS_RD_ATOM;
 	ap.initiator_depth = 0;
 	ap.rnr_retry_count = 7;
+	/* The nonce the importer's proof must cover (rsm_verbs_wire.h). */
+	memset(&ch, 0, sizeof(ch));
+	ch.magic = RSM_VERBS_MAGIC;
+	randombytes_buf(k->nonce, sizeof(k->nonce));
+	memcpy(ch.nonce, k->nonce, sizeof(ch.nonce));
+	ap.private_data = &ch;
+	ap.private_data_len = sizeof(ch);
 	if (i < RSM_VERBS_RECV_DEPTH || vs->v->accept(id, &ap) != 0) {
 		conn_refused(k, "accept failed");
 		vs_conn_free(k, 0);
@@ -353,7 +363,9 @@ ech_ready(struct rsmd *rs, struct rsmd_io *io, uint32_t events)
 				struct vs_conn *k = id->context;
 
 				k->established = 1;
-				conn_ready(k);
+				/* A proof may come before this event. */
+				if (k->proven)
+					conn_ready(k);
 			}
 			break;
 		case RDMA_CM_EVENT_DISCONNECTED:
@@ -402,8 +414,38 @@ on_signal(struct rsmd *rs, struct vs_conn *k, const char *buf, uint32_t len)
 }
 
 /*
- * Retire completions: a receive is a signal (ring the exporter, post it
- * again); the daemon's own sends are counted down, and one that failed
+ * The importer's first SEND: the proof that it holds the token of the
+ * capability its hello named, for this connection's nonce.  Only then is
+ * a window bound and the rkey sent.  Returns 0, or -1 when k is gone.
+ */
+static int
+on_proof(struct rsmd *rs, struct vs_conn *k, const char *buf, uint32_t len)
+{
+	struct rsm_verbs_proof m;
+	struct rsmd_cap *c = NULL;
+
+	if (len == sizeof(m)) {
+		memcpy(&m, buf, sizeof(m));
+		if (m.magic == RSM_VERBS_MAGIC && m.pad == 0)
+			c = cap_find_proof(rs, &rsmd_serve_verbs, &m.hello,
+			    k->nonce);
+	}
+	sodium_memzero(k->nonce, sizeof(k->nonce));
+	if (c == NULL || c != k->cc.cap) {
+		conn_refused(k, len == sizeof(m) ? "proof does not verify" :
+		    "no proof before data");
+		vs_conn_free(k, 1);
+		return -1;
+	}
+	k->proven = 1;
+	if (k->established)
+		conn_ready(k);	/* frees k when it fails */
+	return 0;
+}
+
+/*
+ * Retire completions: the first receive is the proof (on_proof), later
+ * ones signals (ring the exporter, post it again); the daemon's own sends are counted down, and one that failed
  * loses its connection (the importer hears DISCONNECTED).
  */
 void
@@ -443,6 +485,15 @@ vs_cq_drain(struct rsmd *rs, struct vs_dev *vd)
 			    wc[i].opcode != IBV_WC_RECV ||
 			    slot >= RSM_VERBS_RECV_DEPTH)
 				continue;
+			if (!k->proven) {
+				/* Looked up again: conn_ready may free it. */
+				if (on_proof(rs, k, k->rbuf + slot *
+				    VS_RECV_SIZE, wc[i].byte_len) == 0 &&
+				    (k = vs_conn_by_serial(vs,
+				    wc[i].wr_id >> 8)) != NULL)
+					(void)post_recv(k, slot);
+				continue;
+			}
 			on_signal(rs, k, k->rbuf + slot * VS_RECV_SIZE,
 			    wc[i].byte_len);
 			/* on_signal never frees k. */

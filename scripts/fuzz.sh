@@ -48,11 +48,15 @@ target() {
 }
 
 target fuzz_peer "$top/tests/fuzz/fuzz_peer.c" "$top/proto/rsm_peer.c"
-target fuzz_msg "$top/tests/fuzz/fuzz_msg.c" "$top/proto/rsm_proto.c"
+# rsm_proto.c checks ADMIN_REMOTE replies against rsm_admin.c's list.
+target fuzz_msg "$top/tests/fuzz/fuzz_msg.c" "$top/proto/rsm_proto.c" \
+    "$top/proto/rsm_admin.c" "$top/proto/rsm_peer.c"
 # rsm_data.c proves HELLO tokens with libsodium.
 target fuzz_data "$top/tests/fuzz/fuzz_data.c" "$top/proto/rsm_data.c" "$top/proto/rsm_proto.c" \
+    "$top/proto/rsm_admin.c" "$top/proto/rsm_peer.c" \
     $(pkg-config --cflags --libs libsodium)
-target fuzz_remote "$top/tests/fuzz/fuzz_remote.c" "$top/proto/rsm_remote.c" "$top/proto/rsm_peer.c"
+target fuzz_remote "$top/tests/fuzz/fuzz_remote.c" "$top/proto/rsm_remote.c" "$top/proto/rsm_peer.c" \
+    "$top/proto/rsm_admin.c" "$top/proto/rsm_proto.c"
 # The configuration parser, seeded with the files of tests/config (their
 # @DIR@ made a real directory, so that paths parse).
 mkdir -p "$out/fuzz_config.corpus"

@@ -106,6 +106,13 @@ tests_proc_test_tcp_hostile_LDADD = $(TEST_PROC_LIBS)
 
 TESTS += tests/proc/test_tcp tests/proc/test_tcp_hostile
 
+# Every request handler against well-formed requests with hostile fields.
+check_PROGRAMS += tests/proc/test_ctl_hostile
+tests_proc_test_ctl_hostile_SOURCES = tests/proc/test_ctl_hostile.c
+tests_proc_test_ctl_hostile_CFLAGS = $(TEST_CFLAGS)
+tests_proc_test_ctl_hostile_LDADD = $(TEST_PROC_LIBS)
+TESTS += tests/proc/test_ctl_hostile
+
 # A node with hundreds of peers, and the library against a daemon whose
 # topology stream lies.
 check_PROGRAMS += tests/proc/test_topology
@@ -159,6 +166,14 @@ EXTRA_DIST += tests/net/test_segment.sh
 # rsmadm stats and monitor: counters, events, slow subscribers.
 TESTS += tests/net/test_stats.sh
 EXTRA_DIST += tests/net/test_stats.sh
+# rsmadm -n NODE: another node's rsmd asked through the peer link, and
+# (admin_probe: a peer of its own) the asked rsmd's own checks.
+check_PROGRAMS += tests/net/admin_probe
+tests_net_admin_probe_SOURCES = tests/net/admin_probe.c
+tests_net_admin_probe_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS)
+tests_net_admin_probe_LDADD = libproto.la $(SODIUM_LIBS)
+TESTS += tests/net/test_admin_remote.sh
+EXTRA_DIST += tests/net/test_admin_remote.sh
 if HAVE_UCX
 TESTS += tests/net/test_ucx.sh
 endif
@@ -234,6 +249,11 @@ TESTS += tests/vm/test_roce2.sh
 check_PROGRAMS += tests/vm/verbs_forge
 tests_vm_verbs_forge_SOURCES = tests/vm/verbs_forge.c
 tests_vm_verbs_forge_LDADD = librsm.la libproto.la $(PTHREAD_LIBS)
+# A raw rdma_cm client against the verbs listener's hello and proof.
+check_PROGRAMS += tests/vm/verbs_hello
+tests_vm_verbs_hello_SOURCES = tests/vm/verbs_hello.c
+tests_vm_verbs_hello_LDADD = librsm.la libproto.la -lrdmacm -libverbs \
+	$(PTHREAD_LIBS)
 endif
 EXTRA_DIST += tests/vm/test_verbs.sh tests/vm/test_roce2.sh \
 	tests/vm/run-two-guests.sh

@@ -1,7 +1,7 @@
 /*
  * fuzz_remote.c - libFuzzer target for the remote import bodies
- * (proto/rsm_remote.h), which rsmd decodes from the REQUEST and REPLY
- * frames of a peer daemon.  The first input byte picks the decoder, the
+ * (proto/rsm_remote.h) and the remote admin ones (proto/rsm_admin.h),
+ * which rsmd decodes from the REQUEST and REPLY frames of a peer daemon.  The first input byte picks the decoder, the
  * rest is the body, copied into a buffer of its own exact size so reading
  * one byte past it is an ASan report.  Whatever a decoder accepts must
  * hold the invariants the daemon relies on, and must encode back to the
@@ -14,6 +14,7 @@
 
 #include "rsm_peer.h"
 #include "rsm_remote.h"
+#include "rsm_admin.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -27,6 +28,38 @@ same_bytes(const uint8_t *body, size_t len, size_t elen)
 		abort();
 }
 
+/*
+ * A page the asking rsmd accepted: every part inside the body and within
+ * its bound, the counts consistent, and built again part by part it is
+ * the same bytes.
+ */
+static void
+admin_page(const uint8_t *body, size_t len)
+{
+	static struct rsm_adm_page pg;
+	size_t used;
+	uint32_t i, order;
+
+	if (rsm_adm_page_dec(body, len, &pg) != 0)
+		return;
+	if (!rsm_admin_remote_allowed(pg.type) || pg.nparts == 0 ||
+	    pg.total > RSM_ADMIN_PARTS_MAX || pg.first > pg.total ||
+	    pg.nparts > pg.total - pg.first ||
+	    (pg.snap == 0 && pg.nparts != pg.total))
+		abort();
+	memcpy(&order, body + 4, 4);
+	for (i = 0; i < pg.nparts; i++)
+		if (pg.plen[i] > RSM_ADMIN_PART_MAX || pg.part[i] < body ||
+		    pg.part[i] + pg.plen[i] > body + len)
+			abort();
+	rsm_adm_page_start(enc, &used, &pg);
+	memcpy(enc + 4, &order, 4);
+	for (i = 0; i < pg.nparts; i++)
+		if (rsm_adm_page_add(enc, &used, pg.part[i], pg.plen[i]) != 0)
+			abort();
+	same_bytes(body, len, used);
+}
+
 static void
 one(uint8_t which, const uint8_t *body, size_t len)
 {
@@ -35,9 +68,10 @@ one(uint8_t which, const uint8_t *body, size_t len)
 	struct rsm_rmt_revoked rv;
 	struct rsm_rmt_signal sg;
 	struct rsm_rmt_unreachable un;
+	struct rsm_adm_req aq;
 	uint64_t h;
 
-	switch (which % 6) {
+	switch (which % 8) {
 	case 0:
 		if (rsm_rmt_connect_dec(body, len, &c) != 0)
 			return;
@@ -80,10 +114,22 @@ one(uint8_t which, const uint8_t *body, size_t len)
 			abort();
 		same_bytes(body, len, rsm_rmt_unreachable_enc(enc, &un));
 		break;
-	default:
+	case 5:
 		if (rsm_rmt_signal_dec(body, len, &sg) != 0)
 			return;
 		same_bytes(body, len, rsm_rmt_signal_enc(enc, &sg));
+		break;
+	case 6:
+		/* The type is judged by the server, the rest here. */
+		if (rsm_adm_req_dec(body, len, &aq) != 0)
+			return;
+		if ((aq.first == 0) != (aq.snap == 0) ||
+		    aq.first >= RSM_ADMIN_PARTS_MAX)
+			abort();
+		same_bytes(body, len, rsm_adm_req_enc(enc, &aq));
+		break;
+	default:
+		admin_page(body, len);
 		break;
 	}
 }

@@ -7,7 +7,9 @@
 # importers writing disjoint halves of one page merge; open_barrier makes
 # another importer see them; a read-only map refuses stores (SIGSEGV in a
 # child); a fork child does not inherit the mapping; RSM_MAP_FIXED;
-# stores found by twins (RSM_MAP_TRACK=twin); write(2) and
+# stores found by twins (RSM_MAP_TRACK=twin) and by synchronous
+# write-protect faults (RSM_MAP_TRACK=wp-sync); rsmadm status names the
+# node's tracking; write(2) and
 # read(2) on pages not fetched yet; an unprivileged importer (a full
 # userfaultfd through the device rsmd lends; with RSM_MAP_UFFD=
 # user-mode-only a syscall on an absent page fails EFAULT, as
@@ -181,6 +183,47 @@ check "and nothing else changed" test \
     "$(sum_of "$(probe_say t "mload 0 $((4 * MIB))")")"
 probe_quit t
 
+# ---- stores found by synchronous write-protect faults (5.19 to 6.6) ----
+P_ENV="RSM_DEBUG=1 RSM_MAP_TRACK=wp-sync"
+probe_start w 3 import 1 $SEG rw
+check_rc "node 3 connects (RSM_MAP_TRACK=wp-sync)" 0 "$P_LAST"
+check_rc "maps" 0 "$(probe_say w "map 0 $((4 * MIB)) rw")"
+check "librsm says it takes write-protect faults" \
+    grep -q ": userfaultfd, wp-sync$" "$NET_DIR/w.err"
+probe_say w "mload 0 $((2 * MIB))" >/dev/null
+# Stores to fetched pages (each faults once), and one to a page not
+# fetched yet (mapped writable at its first fault).
+probe_say w "mstore 400000 9000 91" >/dev/null
+probe_say w "mstore $((3 * MIB + 5)) 7 92" >/dev/null
+check_rc "close_barrier" 0 "$(probe_say w bclose)"
+check "the exporter holds both stores" eval \
+    '[ "$(sum_of "$(probe_say exp "sum 400000 9000")")" = "$(sum_of "$(probe_say w "mload 400000 9000")")" ] &&
+     [ "$(sum_of "$(probe_say exp "sum $((3 * MIB + 5)) 7")")" = "$(sum_of "$(probe_say w "mload $((3 * MIB + 5)) 7")")" ]'
+# After the barrier the pages are protected again: a second store to the
+# same page must fault and travel at the next barrier.
+probe_say w "mstore 400100 50 93" >/dev/null
+check_rc "a second close_barrier" 0 "$(probe_say w bclose)"
+check "the store made after the first barrier reached the exporter" test \
+    "$(sum_of "$(probe_say exp "sum 400100 50")")" = \
+    "$(sum_of "$(probe_say w "mload 400100 50")")"
+check "and nothing else changed" test \
+    "$(sum_of "$(probe_say exp "sum 0 $((4 * MIB))")")" = \
+    "$(sum_of "$(probe_say w "mload 0 $((4 * MIB))")")"
+check_rc "unmap" 0 "$(probe_say w unmap)"
+check "write-protect faults were taken: $(grep 'remote map closed' "$NET_DIR/w.err" | tail -1)" \
+    grep -Eq "closed: [0-9]+ faults \([1-9][0-9]* write-protect\)" "$NET_DIR/w.err"
+probe_quit w
+
+# ---- which tracking rsmadm reports for this node's kernel ----
+case $(uname -r) in
+[0-5].*|6.[0-6].*) want_track=wp-sync ;;
+*) want_track=wp-async ;;
+esac
+check "rsmadm status names this kernel's tracking ($want_track) and the lent device" \
+    eval 'adm 3 status | grep -Eq "^remote map: +$want_track, userfaultfd lent$"'
+check "and rsmadm -j status says the same" eval \
+    'adm 3 -j status | python3 -c "import json,sys; o=json.load(sys.stdin); sys.exit(0 if o[\"rmap_track\"] == \"$want_track\" and o[\"rmap_uffd_lent\"] else 1)"'
+
 # ---- a segment larger than the cache: 256 MiB through 16 MiB ----
 BIG=0x500002
 probe_start big 1 export $BIG $((256 * MIB)) 3:0666
@@ -192,6 +235,11 @@ check_rc "node 3 connects with a 16 MiB cache" 0 "$P_LAST"
 check_rc "and maps all 256 MiB" 0 "$(probe_say c "map 0 $((256 * MIB)) rw")"
 probe_say c "mstore $((10 * MIB)) $((100 * MIB)) 61" >/dev/null
 got=$(probe_say c "mload 0 $((256 * MIB))")
+# The cache bounds the twins as well: 256 MiB of them would be anonymous
+# memory far beyond the cache and the program's own.
+anon_kib=$(awk '/^RssAnon:/ { print $2 }' "/proc/${P_PID[c]}/status")
+check "the importer's anonymous memory stays near the cache: ${anon_kib} KiB" \
+    test "${anon_kib:-999999}" -lt $(( 128 * 1024 ))
 check_rc "close_barrier after 100 MiB of stores through 16 MiB" 0 "$(probe_say c bclose)"
 check "the whole segment checksums alike on both sides" \
     test "$(sum_of "$(probe_say big "sum 0 $((256 * MIB))")")" = "$(sum_of "$got")"

@@ -5,7 +5,7 @@
 #
 # ucx0 in the controller listing and the topology; put/get/putv/getv and
 # explicit barriers with checksums from 1 byte to 16 MiB; a get past the
-# end; signals both ways; a read-only import that cannot write; the
+# end; signals both ways; a remote map (loads, stores, barriers); a read-only import that cannot write; the
 # access list decided on node 1; a busy exporter (it spins without any
 # rsm call for 1 s while the importer completes 1,000 gets); unpublish
 # and destroy reaching the importer as RSMERR_CONN_ABORTED; exporter
@@ -63,6 +63,26 @@ check_rc "exporter woken by it" 0 "$(probe_say exp "wait 3000")"
 b=$(probe_say exp "sum 0 4096")
 check "the put before the signal is in the exporter's memory" \
     test "$(sum_of "$a")" = "$(sum_of "$b")"
+
+# ---- remote map over ucx0: loads and stores through the mapping ----
+probe_start rm 2 import 1 $SEG rw
+check_rc "an import for a remote map" 0 "$P_LAST"
+check_rc "maps 4 MiB of it" 0 "$(probe_say rm "map 0 $((4 * MIB)) rw")"
+check "loads see what the exporter holds" test \
+    "$(sum_of "$(probe_say rm "mload 0 $((4 * MIB))")")" = \
+    "$(sum_of "$(probe_say exp "sum 0 $((4 * MIB))")")"
+probe_say rm "mstore 123457 70000 44" >/dev/null
+check_rc "close_barrier" 0 "$(probe_say rm bclose)"
+check "the exporter holds the stores" test \
+    "$(sum_of "$(probe_say exp "sum 123457 70000")")" = \
+    "$(sum_of "$(probe_say rm "mload 123457 70000")")"
+probe_say exp "fill $MIB 4096 45" >/dev/null
+check_rc "open_barrier" 0 "$(probe_say rm bopen)"
+check "then loads see what the exporter wrote since" test \
+    "$(sum_of "$(probe_say rm "mload $MIB 4096")")" = \
+    "$(sum_of "$(probe_say exp "sum $MIB 4096")")"
+check_rc "unmap" 0 "$(probe_say rm unmap)"
+probe_quit rm
 
 # ---- a busy exporter ----
 probe_send exp "spin 1000"

@@ -51,9 +51,15 @@ holds() {	# holds PACKAGE PATH: the package ships PATH
 }
 for f in usr/sbin/rsmd lib/systemd/system/rsmd.service \
     lib/systemd/system/rsmd@.service usr/lib/sysusers.d/rsmd.conf \
-    etc/rsm/rsmd.conf usr/share/man/man8/rsmd.8.gz; do
+    etc/rsm/rsmd.conf usr/share/man/man8/rsmd.8.gz \
+    lib/udev/rules.d/60-rsmd.rules; do
 	holds rsmd "$f" && ok "rsmd holds /$f" || bad "rsmd lacks /$f"
 done
+# The rule gives the userfaultfd device to the group rsmd runs as.
+dpkg-deb --fsys-tarfile "$tmp/rsmd_"*.deb | tar -xO ./lib/udev/rules.d/60-rsmd.rules 2>/dev/null |
+    grep -qx 'KERNEL=="userfaultfd", GROUP="rsm", MODE="0660"' &&
+    ok "the udev rule gives /dev/userfaultfd to group rsm" ||
+    bad "no udev rule for /dev/userfaultfd"
 holds rsm-tools usr/sbin/rsmadm && ok "rsm-tools holds rsmadm" || bad "rsm-tools lacks rsmadm"
 holds librsm-dev usr/include/rsmapi.h && ok "librsm-dev holds rsmapi.h" || bad "librsm-dev lacks rsmapi.h"
 

@@ -1,7 +1,8 @@
 /*
  * test_peer_proto.c - the peer frame codec: rsm_peer_check() and
  * rsm_peer_frame_len() accept exactly the well-formed frames of each type
- * and name the first fault of every other.
+ * and name the first fault of every other; and the bodies of the remote
+ * admin call (rsm_admin.h): its allow-list, requests and pages.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "rsm_admin.h"
 #include "rsm_peer.h"
 #include "rsmapi.h"
 
@@ -228,6 +230,169 @@ test_high_node_ids(void **state)
 	assert_memory_not_equal(x, y, sizeof(x));
 }
 
+/* ---- remote admin (rsm_admin.h) ---- */
+
+/*
+ * Only the read-only requests: a forged call of any other type, a write
+ * above all, is refused by the asked node whatever the asker checked.
+ */
+static void
+test_admin_allow_list(void **state)
+{
+	static const uint32_t allowed[] = { RSM_MSG_STATUS,
+	    RSM_MSG_LIST_SEGMENTS, RSM_MSG_LIST_CTLRS, RSM_MSG_NODES };
+	uint32_t t, i, n = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
+		assert_true(rsm_admin_remote_allowed(allowed[i]));
+	for (t = 0; t < 70000; t++)
+		n += rsm_admin_remote_allowed(t) != 0;
+	assert_int_equal(n, sizeof(allowed) / sizeof(allowed[0]));
+	assert_false(rsm_admin_remote_allowed(RSM_MSG_DSEG_CREATE));
+	assert_false(rsm_admin_remote_allowed(RSM_MSG_DSEG_REMOVE));
+	assert_false(rsm_admin_remote_allowed(RSM_MSG_DSEG_WRITE));
+	assert_false(rsm_admin_remote_allowed(RSM_MSG_DSEG_READ));
+	assert_false(rsm_admin_remote_allowed(RSM_MSG_PING));
+	assert_false(rsm_admin_remote_allowed(RSM_MSG_HELLO));
+	assert_false(rsm_admin_remote_allowed(RSM_MSG_ADMIN_REMOTE));
+	assert_false(rsm_admin_remote_allowed(RSM_MSG_EXPORT_CREATE));
+	/* The wire's 32 bits never alias a 16-bit type. */
+	assert_false(rsm_admin_remote_allowed(0x10000u | RSM_MSG_STATUS));
+}
+
+static void
+test_admin_request(void **state)
+{
+	struct rsm_adm_req q = { RSM_MSG_NODES, 0, 0 }, d;
+	uint8_t b[RSM_ADM_REQ_LEN + 1];
+
+	(void)state;
+	assert_int_equal(rsm_adm_req_enc(b, &q), RSM_ADM_REQ_LEN);
+	assert_int_equal(rsm_adm_req_dec(b, RSM_ADM_REQ_LEN, &d), 0);
+	assert_int_equal(d.type, RSM_MSG_NODES);
+	assert_int_equal(d.first, 0);
+	/* Exact size only. */
+	assert_int_equal(rsm_adm_req_dec(b, RSM_ADM_REQ_LEN - 1, &d), -1);
+	assert_int_equal(rsm_adm_req_dec(b, RSM_ADM_REQ_LEN + 1, &d), -1);
+	assert_int_equal(rsm_adm_req_dec(b, 0, &d), -1);
+	/* A later page names its snapshot; the first none. */
+	q.first = 33;
+	q.snap = 7;
+	rsm_adm_req_enc(b, &q);
+	assert_int_equal(rsm_adm_req_dec(b, RSM_ADM_REQ_LEN, &d), 0);
+	assert_int_equal(d.first, 33);
+	assert_true(d.snap == 7);
+	q.snap = 0;
+	rsm_adm_req_enc(b, &q);
+	assert_int_equal(rsm_adm_req_dec(b, RSM_ADM_REQ_LEN, &d), -1);
+	q.first = 0;
+	q.snap = 7;
+	rsm_adm_req_enc(b, &q);
+	assert_int_equal(rsm_adm_req_dec(b, RSM_ADM_REQ_LEN, &d), -1);
+	q.first = RSM_ADMIN_PARTS_MAX;
+	rsm_adm_req_enc(b, &q);
+	assert_int_equal(rsm_adm_req_dec(b, RSM_ADM_REQ_LEN, &d), -1);
+}
+
+/* A page of n parts of plen bytes each (byte k of part i is i + k). */
+static size_t
+admin_page(uint8_t *b, uint32_t type, uint32_t first, uint32_t total,
+    uint64_t snap, uint32_t n, size_t plen)
+{
+	struct rsm_adm_page pg;
+	uint8_t part[RSM_ADMIN_PART_MAX];
+	size_t used, k;
+	uint32_t i;
+
+	memset(&pg, 0, sizeof(pg));
+	pg.type = type;
+	pg.first = first;
+	pg.total = total;
+	pg.snap = snap;
+	pg.instance = 99;
+	rsm_adm_page_start(b, &used, &pg);
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < plen; k++)
+			part[k] = (uint8_t)(i + k);
+		if (rsm_adm_page_add(b, &used, part, plen) != 0)
+			break;
+	}
+	return used;
+}
+
+static void
+test_admin_pages(void **state)
+{
+	static struct rsm_adm_page pg;
+	uint8_t b[RSM_PEER_BODY_MAX + 8];
+	size_t n, per = sizeof(struct rsm_msg_seginfo);
+	uint32_t fit;
+
+	(void)state;
+	/* A whole answer in one page: no snapshot. */
+	n = admin_page(b, RSM_MSG_STATUS, 0, 1, 0, 1,
+	    sizeof(struct rsm_msg_status));
+	assert_int_equal(rsm_adm_page_dec(b, n, &pg), 0);
+	assert_int_equal(pg.nparts, 1);
+	assert_int_equal(pg.plen[0], sizeof(struct rsm_msg_status));
+	assert_true(pg.part[0] == b + RSM_ADM_PAGE_HDR + 4);
+	assert_true(pg.instance == 99);
+	assert_int_equal(pg.order, RSM_ADMIN_ORDER);
+	/* A page holds what fits, and no more. */
+	fit = (uint32_t)((RSM_PEER_BODY_MAX - RSM_ADM_PAGE_HDR) / (4 + per));
+	n = admin_page(b, RSM_MSG_LIST_SEGMENTS, 0, 1000, 5, 1000, per);
+	assert_int_equal(rsm_adm_page_dec(b, n, &pg), 0);
+	assert_int_equal(pg.nparts, fit);
+	assert_true(n <= RSM_PEER_BODY_MAX);
+	assert_int_equal(pg.part[fit - 1][0], (uint8_t)(fit - 1));
+	/* The largest part fits an empty page, one byte more does not. */
+	n = admin_page(b, RSM_MSG_NODES, 0, 1, 0, 1, RSM_ADMIN_PART_MAX);
+	assert_int_equal(n, RSM_PEER_BODY_MAX);
+	assert_int_equal(rsm_adm_page_dec(b, n, &pg), 0);
+	{
+		size_t used;
+		uint8_t big[RSM_ADMIN_PART_MAX + 1];
+
+		rsm_adm_page_start(b, &used, &pg);
+		assert_int_equal(rsm_adm_page_add(b, &used, big,
+		    sizeof(big)), -1);
+	}
+	/* Refused: a type not allowed, no parts, counts past the total. */
+	n = admin_page(b, RSM_MSG_DSEG_READ, 0, 1, 0, 1, 8);
+	assert_int_equal(rsm_adm_page_dec(b, n, &pg), -1);
+	n = admin_page(b, RSM_MSG_STATUS, 0, 1, 0, 0, 8);
+	assert_int_equal(rsm_adm_page_dec(b, n, &pg), -1);
+	n = admin_page(b, RSM_MSG_NODES, 0, 2, 0, 3, 8);
+	assert_int_equal(rsm_adm_page_dec(b, n, &pg), -1);
+	n = admin_page(b, RSM_MSG_NODES, 2, 3, 4, 2, 8);
+	assert_int_equal(rsm_adm_page_dec(b, n, &pg), -1);
+	n = admin_page(b, RSM_MSG_NODES, 0, RSM_ADMIN_PARTS_MAX + 1, 4, 2, 8);
+	assert_int_equal(rsm_adm_page_dec(b, n, &pg), -1);
+	/* Part of an answer but no snapshot to fetch the rest from. */
+	n = admin_page(b, RSM_MSG_NODES, 0, 3, 0, 2, 8);
+	assert_int_equal(rsm_adm_page_dec(b, n, &pg), -1);
+	n = admin_page(b, RSM_MSG_NODES, 1, 3, 0, 2, 8);
+	assert_int_equal(rsm_adm_page_dec(b, n, &pg), -1);
+	/* ... with one it is fine, a later page too. */
+	n = admin_page(b, RSM_MSG_NODES, 1, 3, 4, 2, 8);
+	assert_int_equal(rsm_adm_page_dec(b, n, &pg), 0);
+	/* Padding must be zero. */
+	b[20] = 1;
+	assert_int_equal(rsm_adm_page_dec(b, n, &pg), -1);
+	b[20] = 0;
+	/* Bytes beyond the parts, or a part past the end. */
+	assert_int_equal(rsm_adm_page_dec(b, n + 1, &pg), -1);
+	assert_int_equal(rsm_adm_page_dec(b, n - 1, &pg), -1);
+	rsm_peer_put32(b + RSM_ADM_PAGE_HDR, 9);
+	assert_int_equal(rsm_adm_page_dec(b, n, &pg), -1);
+	rsm_peer_put32(b + RSM_ADM_PAGE_HDR, UINT32_MAX);
+	assert_int_equal(rsm_adm_page_dec(b, n, &pg), -1);
+	/* Shorter than a header, longer than a body. */
+	assert_int_equal(rsm_adm_page_dec(b, RSM_ADM_PAGE_HDR - 1, &pg), -1);
+	assert_int_equal(rsm_adm_page_dec(b, RSM_PEER_BODY_MAX + 1, &pg), -1);
+}
+
 int
 main(void)
 {
@@ -237,6 +402,9 @@ main(void)
 		cmocka_unit_test(test_payload_faults),
 		cmocka_unit_test(test_auth_input),
 		cmocka_unit_test(test_high_node_ids),
+		cmocka_unit_test(test_admin_allow_list),
+		cmocka_unit_test(test_admin_request),
+		cmocka_unit_test(test_admin_pages),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -75,6 +75,14 @@ build(union pkt *p, uint16_t type, uint8_t flags, uint32_t status,
 		memcpy(p->b + HDR + offsetof(struct rsm_msg_mon_event, kind),
 		    &kind, sizeof(kind));
 	}
+	/* A remote answer wraps a reply of an allowed type: STATUS here. */
+	if (type == RSM_MSG_ADMIN_REMOTE && (flags & RSM_MSGF_REPLY) &&
+	    plen >= sizeof(struct rsm_msg_admin_reply)) {
+		uint32_t wrapped = RSM_MSG_STATUS;
+
+		memcpy(p->b + HDR + offsetof(struct rsm_msg_admin_reply, type),
+		    &wrapped, sizeof(wrapped));
+	}
 	/*
 	 * Daemon-segment reads and writes move at least a byte: a write's
 	 * count is what follows its fixed part, a read asks for one.
@@ -109,6 +117,9 @@ build_reply(union pkt *p, uint16_t type)
 	ssize_t sz = rsm_msg_reply_size(type);
 
 	assert_true(sz >= 0);
+	/* The wrapper, and the STATUS reply build() names in it. */
+	if (type == RSM_MSG_ADMIN_REMOTE)
+		sz += (ssize_t)sizeof(struct rsm_msg_status);
 	return build(p, type, RSM_MSGF_REPLY, 0, 7, (size_t)sz);
 }
 
@@ -308,7 +319,7 @@ test_short_and_header_faults(void **state)
 static void
 test_unknown_types(void **state)
 {
-	uint16_t bad[] = { 0, 16, 17, 29, 31, 36, 37, 100, 0x7fff, 0xffff };
+	uint16_t bad[] = { 0, 16, 17, 30, 31, 36, 37, 100, 0x7fff, 0xffff };
 	union pkt p;
 
 	(void)state;
@@ -1631,6 +1642,94 @@ test_dseg_io(void **state)
 	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), 0);
 }
 
+/* ---- ADMIN_REMOTE: another node's replies, checked as their type ---- */
+
+/* An ADMIN_REMOTE reply from node wrapping `inner` bytes of type `wtype`. */
+static size_t
+build_admin(union pkt *p, uint8_t flags, uint32_t node, uint32_t wtype,
+    const void *inner, size_t len)
+{
+	struct rsm_msg_admin_reply w = { node, wtype, 42 };
+
+	build(p, RSM_MSG_ADMIN_REMOTE, RSM_MSGF_REPLY | flags, 0, 7,
+	    sizeof(w) + len);
+	memcpy(p->b + HDR, &w, sizeof(w));
+	if (len)
+		memcpy(p->b + HDR + sizeof(w), inner, len);
+	return HDR + sizeof(w) + len;
+}
+
+static void
+test_admin_remote(void **state)
+{
+	struct rsm_msg_admin_remote q = { 2, RSM_MSG_STATUS };
+	struct rsm_msg_status st;
+	struct rsm_msg_seginfo si;
+	struct rsm_msg_nodeinfo ni;
+	struct rsm_msg_ctlr_reply cr;
+	struct rsm_msg_dseg_data dd;
+	union pkt p;
+	size_t n;
+
+	(void)state;
+	memset(&st, 0, sizeof(st));
+	memset(&si, 0, sizeof(si));
+	memset(&ni, 0, sizeof(ni));
+	memset(&cr, 0, sizeof(cr));
+	memset(&dd, 0, sizeof(dd));
+	strcpy(cr.name, "tcp0");
+	/* The request: node and type, exactly; the daemon judges them. */
+	n = build(&p, RSM_MSG_ADMIN_REMOTE, 0, 0, 7, sizeof(q));
+	memcpy(p.b + HDR, &q, sizeof(q));
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), 0);
+	assert_int_equal(rsm_msg_check(p.b, n, 1, 0), RSM_MSGCHK_FDS);
+	/* Each allowed type, as it would come locally. */
+	n = build_admin(&p, 0, 2, RSM_MSG_STATUS, &st, sizeof(st));
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), 0);
+	assert_int_equal(rsm_msg_check(p.b, n, 1, 1), RSM_MSGCHK_FDS);
+	n = build_admin(&p, RSM_MSGF_MORE, 2, RSM_MSG_LIST_SEGMENTS, &si,
+	    sizeof(si));
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), 0);
+	n = build_admin(&p, RSM_MSGF_MORE, 65535, RSM_MSG_NODES, &ni,
+	    sizeof(ni));
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), 0);
+	n = build_admin(&p, 0, 3, RSM_MSG_LIST_CTLRS, &cr, sizeof(cr));
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), 0);
+	/* MORE only where the wrapped type streams. */
+	n = build_admin(&p, RSM_MSGF_MORE, 2, RSM_MSG_STATUS, &st, sizeof(st));
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FLAGS);
+	/* The wrapped reply is checked as its type: size, names. */
+	n = build_admin(&p, 0, 2, RSM_MSG_STATUS, &st, sizeof(st) - 1);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_SIZE);
+	n = build_admin(&p, 0, 2, RSM_MSG_STATUS, NULL, 0);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_SIZE);
+	memset(ni.addr, 'x', sizeof(ni.addr));
+	n = build_admin(&p, RSM_MSGF_MORE, 2, RSM_MSG_NODES, &ni, sizeof(ni));
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FIELD);
+	memset(cr.name, 'x', sizeof(cr.name));
+	n = build_admin(&p, 0, 2, RSM_MSG_LIST_CTLRS, &cr, sizeof(cr));
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FIELD);
+	/* Nothing but the read-only types, from a node id that can be. */
+	n = build_admin(&p, 0, 2, RSM_MSG_DSEG_READ, &dd, sizeof(dd));
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FIELD);
+	n = build_admin(&p, 0, 2, RSM_MSG_ADMIN_REMOTE, &st, sizeof(st));
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FIELD);
+	n = build_admin(&p, 0, 2, RSM_MSG_HELLO, &st, 24);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FIELD);
+	n = build_admin(&p, 0, 65536, RSM_MSG_STATUS, &st, sizeof(st));
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FIELD);
+	/* Shorter than its wrapper. */
+	n = build(&p, RSM_MSG_ADMIN_REMOTE, RSM_MSGF_REPLY, 0, 7,
+	    sizeof(struct rsm_msg_admin_reply) - 1);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_SIZE);
+	/* A refusal ends it like any other: no payload, never MORE. */
+	n = build(&p, RSM_MSG_ADMIN_REMOTE, RSM_MSGF_REPLY,
+	    RSMERR_UNKNOWN_RSM_ADDR, 7, 0);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), 0);
+	p.h.flags |= RSM_MSGF_MORE;
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FLAGS);
+}
+
 /* ---- STATS and MONITOR ---- */
 
 static size_t
@@ -1847,6 +1946,7 @@ main(void)
 		cmocka_unit_test(test_dseg_create),
 		cmocka_unit_test(test_dseg_remove),
 		cmocka_unit_test(test_dseg_io),
+		cmocka_unit_test(test_admin_remote),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,7 +11,9 @@
 # queue pair connects with the import), a read-only import that cannot
 # write, a read-only importer that steals a read-write importer's rkey
 # (verbs_forge: refused by the hardware, as each queue pair has its own
-# memory window), an unprivileged importer (registrations it cannot
+# memory window), raw connects that present the token itself or a proof
+# made for another challenge (verbs_hello: refused, while the same client
+# with the right proof gets its rkey), an unprivileged importer (registrations it cannot
 # validate are used once; memlock limits), rebind (the importer's window
 # moves: the same import reads and writes the new memory), unpublish (the
 # rkey dies), exporter kill -9 and rsmd kill -9 reaching the importer as
@@ -52,6 +54,7 @@ EXPORTER_DEATH_LIMIT_MS=3000
 NODE_DEATH_LIMIT_MS=$(( DEAD_AFTER_MS + 3000 ))
 export RSM_PROBE_CTLR=verbs0
 FORGE=$(cd "$(dirname "$RSMD_BIN")/../tests/vm" && pwd)/verbs_forge
+HELLO=$(dirname "$FORGE")/verbs_hello
 
 # ---- one address, two daemons: lib.sh's helpers without namespaces ----
 node_addr() { echo "$ADDR"; }
@@ -192,6 +195,18 @@ check "a stolen rkey fails on another queue pair" eval \
     '[[ "$a" == *forged_put=* && "$a" != *forged_put=0\ * ]]'
 check "and its bytes never reach the segment" eval '[[ "$a" == *landed=0* ]]'
 check "the rkey's owner still works" eval '[[ "$a" == *a_ok=1* ]]'
+
+# ---- the hello names the capability; only a proof gets an rkey ----
+a=$(RSM_DAEMON_SOCKET=$(node_sock 2) timeout 90 "$HELLO" 1 $SEG 2>&1)
+echo "# raw connects to the verbs listener: $a"
+check "a hello carrying the raw token (version 2) is refused" \
+    eval '[[ "$a" == *v2=refused* ]]'
+check "a proof made for another challenge (a replay) is refused" \
+    eval '[[ "$a" == *replay=refused* ]]'
+check "the same client with this challenge's proof gets its rkey" \
+    eval '[[ "$a" == *right=ready* ]]'
+check "node 1 logs the proof that did not verify" \
+    grep -q 'proof does not verify' "$(node_log 1)"
 
 # ---- permission: a read-only import cannot write ----
 probe_start ro 2 import 1 $SEG r

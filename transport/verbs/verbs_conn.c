@@ -494,10 +494,14 @@ static const struct vrc_ops rc_ops = {
 
 /* ---- connect ---- */
 
-/* Wait (bounded) for the next connection-manager event: it must be `want`. */
+/*
+ * Wait (bounded) for the next connection-manager event: it must be
+ * `want`.  Its private data, if priv is not NULL, into priv: exactly
+ * priv_len bytes, or it is not the event wanted.
+ */
 static int
-cm_wait(struct verbs_conn *c, enum rdma_cm_event_type want, int ms,
-    enum rdma_cm_event_type *got)
+cm_wait_priv(struct verbs_conn *c, enum rdma_cm_event_type want, int ms,
+    enum rdma_cm_event_type *got, void *priv, size_t priv_len)
 {
 	struct rdma_cm_event *ev;
 	struct pollfd pfd = { c->ech->fd, POLLIN, 0 };
@@ -506,9 +510,20 @@ cm_wait(struct verbs_conn *c, enum rdma_cm_event_type want, int ms,
 
 	for (;;) {
 		if (c->v->get_cm_event(c->ech, &ev) == 0) {
+			int ok;
+
 			*got = ev->event;
+			ok = *got == want;
+			/* Providers may pad it: at least what we need. */
+			if (ok && priv != NULL) {
+				ok = ev->param.conn.private_data != NULL &&
+				    ev->param.conn.private_data_len >= priv_len;
+				if (ok)
+					memcpy(priv, ev->param.conn.private_data,
+					    priv_len);
+			}
 			(void)c->v->ack_cm_event(ev);
-			return *got == want ? 0 : -1;
+			return ok ? 0 : -1;
 		}
 		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 			return -1;
@@ -518,6 +533,13 @@ cm_wait(struct verbs_conn *c, enum rdma_cm_event_type want, int ms,
 		if (r < 0 && errno != EINTR)
 			return -1;
 	}
+}
+
+static int
+cm_wait(struct verbs_conn *c, enum rdma_cm_event_type want, int ms,
+    enum rdma_cm_event_type *got)
+{
+	return cm_wait_priv(c, want, ms, got, NULL, 0);
 }
 
 /*
@@ -633,6 +655,7 @@ setup(struct verbs_conn *c, const struct rsm_wire_cap *cap, unsigned unit)
 
 /* wr_id of the one receive: the ring's indices are below VERBS_SQ_DEPTH. */
 #define VERBS_WR_READY	UINT64_MAX
+#define VERBS_WR_PROOF	(UINT64_MAX - 1)
 
 /*
  * Before connecting: one receive for the daemon's ready message, in the
@@ -655,9 +678,41 @@ ready_recv(struct verbs_conn *c)
 }
 
 /*
- * Connected: wait (bounded) for the ready message, which carries the
- * rkey this queue pair is to use (verbs_wire.h).  Any connection-manager
- * event meanwhile means the daemon let go.
+ * Connected: send the proof that this process holds the capability's
+ * token, for the nonce of the daemon's challenge (rsm_verbs_wire.h), from
+ * the second bounce slot (the first takes the ready message).
+ */
+static int
+proof_send(struct verbs_conn *c, const uint8_t token[RSM_CAP_TOKEN_LEN],
+    const struct rsm_verbs_challenge *ch)
+{
+	struct rsm_verbs_proof m;
+	struct ibv_send_wr wr, *bad;
+	struct ibv_sge sg;
+	char *buf = c->bounce + VERBS_BOUNCE_SLOT;
+
+	if (ch->magic != RSM_VERBS_MAGIC || ch->pad != 0)
+		return -1;
+	memset(&m, 0, sizeof(m));
+	m.magic = RSM_VERBS_MAGIC;
+	rsm_data_hello_prove(token, ch->nonce, &m.hello);
+	memcpy(buf, &m, sizeof(m));
+	sg.addr = (uintptr_t)buf;
+	sg.length = sizeof(m);
+	sg.lkey = c->bounce_mr->lkey;
+	memset(&wr, 0, sizeof(wr));
+	wr.wr_id = VERBS_WR_PROOF;
+	wr.opcode = IBV_WR_SEND;
+	wr.send_flags = IBV_SEND_SIGNALED;
+	wr.sg_list = &sg;
+	wr.num_sge = 1;
+	return ibv_post_send(c->qp, &wr, &bad) == 0 ? 0 : -1;
+}
+
+/*
+ * Wait (bounded) for the ready message, which carries the rkey this
+ * queue pair is to use (verbs_wire.h); the proof's send completes on the
+ * way.  Any connection-manager event meanwhile means the daemon let go.
  */
 static int
 ready_wait(struct verbs_conn *c, int ms)
@@ -673,11 +728,15 @@ ready_wait(struct verbs_conn *c, int ms)
 		struct ibv_cq *ecq;
 		void *ectx;
 
-		if ((n = ibv_poll_cq(c->cq, 1, &wc)) != 0)
-			break;
-		if (ibv_req_notify_cq(c->cq, 0) != 0)
+		if ((n = ibv_poll_cq(c->cq, 1, &wc)) == 0 &&
+		    ibv_req_notify_cq(c->cq, 0) != 0)
 			return -1;
-		if ((n = ibv_poll_cq(c->cq, 1, &wc)) != 0)
+		if (n == 0)
+			n = ibv_poll_cq(c->cq, 1, &wc);
+		if (n > 0 && wc.wr_id == VERBS_WR_PROOF &&
+		    wc.status == IBV_WC_SUCCESS && wc.opcode == IBV_WC_SEND)
+			continue;	/* the proof left */
+		if (n != 0)
 			break;
 		if ((now = rsm_now_coarse_ms()) >= end)
 			return -1;
@@ -711,6 +770,7 @@ verbs_conn_open(struct rsm_xport_seg *seg, const struct rsm_xport_target *t)
 	const struct verbs_dl *v;
 	struct rdma_conn_param cp_param;
 	struct rsm_verbs_hello hello;
+	struct rsm_verbs_challenge ch;
 	enum rdma_cm_event_type got;
 	struct verbs_conn *c;
 	struct ibv_device_attr da;
@@ -751,7 +811,8 @@ verbs_conn_open(struct rsm_xport_seg *seg, const struct rsm_xport_target *t)
 	memset(&hello, 0, sizeof(hello));
 	hello.magic = RSM_VERBS_MAGIC;
 	hello.version = RSM_VERBS_VERSION;
-	memcpy(hello.token, t->cap->token, sizeof(hello.token));
+	/* The public id: the token itself never crosses the wire. */
+	rsm_data_cap_id(t->cap->token, hello.cap_id);
 	memset(&da, 0, sizeof(da));
 	(void)v->query_device(c->id->verbs, &da);
 	memset(&cp_param, 0, sizeof(cp_param));
@@ -764,7 +825,9 @@ verbs_conn_open(struct rsm_xport_seg *seg, const struct rsm_xport_target *t)
 	cp_param.retry_count = 7;
 	cp_param.rnr_retry_count = 6;
 	if (v->connect(c->id, &cp_param) != 0 ||
-	    cm_wait(c, RDMA_CM_EVENT_ESTABLISHED, VERBS_CONNECT_MS, &got) ||
+	    cm_wait_priv(c, RDMA_CM_EVENT_ESTABLISHED, VERBS_CONNECT_MS, &got,
+	    &ch, sizeof(ch)) != 0 ||
+	    proof_send(c, t->cap->token, &ch) != 0 ||
 	    ready_wait(c, VERBS_CONNECT_MS) != 0) {
 		verbs_conn_close(c);
 		/* Refused (a token that is not live) or unreachable: lost. */
