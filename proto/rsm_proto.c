@@ -52,6 +52,9 @@ struct msg_desc {
 #define PSZ_dseg_id		sizeof(struct rsm_msg_dseg_id)
 #define PSZ_dseg_io		sizeof(struct rsm_msg_dseg_io)
 #define PSZ_dseg_data		sizeof(struct rsm_msg_dseg_data)
+#define PSZ_stats_req		sizeof(struct rsm_msg_stats_req)
+#define PSZ_stats		sizeof(struct rsm_msg_stats)
+#define PSZ_mon_event		sizeof(struct rsm_msg_mon_event)
 #define PSZ_admin_remote	sizeof(struct rsm_msg_admin_remote)
 #define PSZ_admin_reply		sizeof(struct rsm_msg_admin_reply)
 
@@ -355,14 +358,31 @@ check_topology(const void *payload, size_t plen, int more)
 	return 0;
 }
 
+/* STATS: flags known, segid only with the flag that asks for one. */
+static int
+check_stats_req(const void *payload, size_t plen)
+{
+	struct rsm_msg_stats_req q;
+
+	if (plen != sizeof(q))
+		return RSM_MSGCHK_SIZE;
+	memcpy(&q, payload, sizeof(q));
+	if ((q.flags & ~RSM_STATSF_ALL) != 0 ||
+	    (!(q.flags & RSM_STATSF_SEGID) && q.segid != 0))
+		return RSM_MSGCHK_FIELD;
+	return 0;
+}
+
 /* Replies that may come as a stream. */
 static int
 more_allowed(uint16_t type)
 {
 	return type == RSM_MSG_LIST_SEGMENTS || type == RSM_MSG_LIST_CTLRS ||
 	    type == RSM_MSG_NODES || type == RSM_MSG_TOPOLOGY ||
-	    type == RSM_MSG_ADMIN_REMOTE;
+	    type == RSM_MSG_STATS || type == RSM_MSG_ADMIN_REMOTE;
 }
+
+static int check_stats(const void *payload, int more);
 
 /* A successful reply's payload (plen bytes) and descriptors, by type. */
 static int
@@ -388,6 +408,8 @@ check_reply(uint16_t type, const struct msg_desc *d, const uint8_t *payload,
 		return RSM_MSGCHK_FDS;
 	if (type == RSM_MSG_IMPORT_CONNECT)
 		return check_connect_reply(payload, nfds);
+	if (type == RSM_MSG_STATS)
+		return check_stats(payload, more);
 	if (type == RSM_MSG_NODES)
 		return memchr(((const struct rsm_msg_nodeinfo *)(const void *)
 		    payload)->addr, '\0', RSM_NODE_ADDR_MAX) ? 0 :
@@ -395,6 +417,56 @@ check_reply(uint16_t type, const struct msg_desc *d, const uint8_t *payload,
 	if (type == RSM_MSG_CTLR_QUERY || type == RSM_MSG_LIST_CTLRS)
 		return check_name(((const struct rsm_msg_ctlr_reply *)
 		    (const void *)payload)->name);
+	return 0;
+}
+
+/*
+ * One message of a STATS stream, alone: its kind goes with the MORE flag
+ * (only the END lacks it), the error table names each code at most once
+ * with a count exactly when it names one, the round trips are within the
+ * window and in order, padding is zero.  The receiver checks the count.
+ */
+static int
+check_stats(const void *payload, int more)
+{
+	struct rsm_msg_stats st;
+	unsigned i, j;
+
+	memcpy(&st, payload, sizeof(st));
+	if (st.kind < RSM_STATS_NODE || st.kind > RSM_STATS_END ||
+	    (st.kind == RSM_STATS_END) == (more != 0) || st.pad != 0)
+		return RSM_MSGCHK_FIELD;
+	if (st.kind != RSM_STATS_END && st.count != 0)
+		return RSM_MSGCHK_FIELD;
+	for (i = 0; i < RSM_STATS_ERRS; i++) {
+		const struct rsm_wire_errcount *e = &st.err[i];
+
+		if (e->pad != 0 || (e->code == 0) != (e->count == 0) ||
+		    e->code > RSM_STATS_CODE_MAX)
+			return RSM_MSGCHK_FIELD;
+		for (j = 0; e->code != 0 && j < i; j++)
+			if (st.err[j].code == e->code)
+				return RSM_MSGCHK_FIELD;
+	}
+	if (st.state > RSM_NODE_STATE_IDLE ||
+	    st.rtt_samples > RSM_STATS_RTT_WINDOW ||
+	    st.rtt_p50_us > st.rtt_p90_us || st.rtt_p90_us > st.rtt_p99_us ||
+	    st.rtt_p99_us > st.rtt_max_us ||
+	    (st.rtt_samples == 0 && st.rtt_max_us != 0))
+		return RSM_MSGCHK_FIELD;
+	return 0;
+}
+
+/* MON_EVENT: a known kind, a code within the codes. */
+static int
+check_mon_event(const void *payload)
+{
+	struct rsm_msg_mon_event ev;
+
+	memcpy(&ev, payload, sizeof(ev));
+	if (ev.kind == 0 || ev.kind > RSM_MON_KIND_MAX ||
+	    ev.code > RSM_STATS_CODE_MAX)
+		return RSM_MSGCHK_FIELD;
 	return 0;
 }
 
@@ -475,6 +547,10 @@ rsm_msg_check(const void *buf, size_t n, int nfds, int from_daemon)
 			int rc = check_dseg_req(h.type, payload, plen);
 			if (rc)
 				return rc;
+		} else if (h.type == RSM_MSG_STATS) {
+			int rc = check_stats_req(payload, plen);
+			if (rc)
+				return rc;
 		} else if ((ssize_t)plen != d->req_size)
 			return RSM_MSGCHK_SIZE;
 		want = d->fd_req;
@@ -496,6 +572,11 @@ rsm_msg_check(const void *buf, size_t n, int nfds, int from_daemon)
 			return RSM_MSGCHK_FLAGS;
 		if ((ssize_t)plen != d->req_size)
 			return RSM_MSGCHK_SIZE;
+		if (h.type == RSM_MSG_MON_EVENT) {
+			if (nfds != 0)
+				return RSM_MSGCHK_FDS;
+			return check_mon_event(payload);
+		}
 		want = d->fd_req;
 		if ((want == 1 && nfds != 1) || (want == 0 && nfds != 0) ||
 		    nfds > 1)

@@ -117,10 +117,13 @@ struct rsm_msg_hdr {
 	X(DSEG_READ,     24, dseg_io,       dseg_data,     0, 0, C) \
 	X(DSEG_WRITE,    25, dseg_io,       none,          0, 0, C) \
 	X(UFFD,          26, none,          none,          0, 1, C) \
+	X(STATS,         27, stats_req,     stats,         0, 0, C) \
+	X(MONITOR,       28, none,          none,          0, 0, C) \
 	X(ADMIN_REMOTE,  29, admin_remote,  admin_reply,   0, 0, C) \
 	X(EVENT,         32, event,         none,          0, 0, N) \
 	X(REVOKED,       33, revoked,       none,          0, 0, N) \
-	X(REBOUND,       34, rebound,       none,          1, 0, N)
+	X(REBOUND,       34, rebound,       none,          1, 0, N) \
+	X(MON_EVENT,     35, mon_event,     none,          0, 0, N)
 
 enum rsm_msg_type {
 #define RSM_X_ENUM(name, val, rq, rp, fdq, fdp, dir) RSM_MSG_##name = val,
@@ -474,6 +477,116 @@ struct rsm_msg_dseg_data {
 };
 
 /*
+ * STATS: the daemon's counters as a stream like LIST_SEGMENTS, every
+ * message one struct rsm_msg_stats: a NODE entry first (refusals of the
+ * whole node by code), then a SEGMENT entry per segment and an IMPORT
+ * entry per live import of it, then a PEER entry per peer daemon, and an
+ * END (no RSM_MSGF_MORE) with the count of entries before it.  With
+ * RSM_STATSF_SEGID only segment segid and its imports are sent (no NODE,
+ * no PEER).  Root and the daemon's own uid see every segment; another
+ * uid only the segments it owns and the imports it holds.  Only what
+ * rsmd itself does is counted: data it moves (tcp0), connects,
+ * revocations, refusals; shm0 and verbs0 data never pass through it.
+ */
+#define RSM_STATSF_SEGID	0x1u
+#define RSM_STATSF_ALL		RSM_STATSF_SEGID
+
+struct rsm_msg_stats_req {
+	uint32_t flags;		/* RSM_STATSF_* */
+	uint32_t segid;		/* with RSM_STATSF_SEGID */
+};
+
+#define RSM_STATS_NODE		1u
+#define RSM_STATS_SEGMENT	2u
+#define RSM_STATS_IMPORT	3u
+#define RSM_STATS_PEER		4u
+#define RSM_STATS_END		5u
+
+/* Data operations by kind: the index into ops[] and bytes[]. */
+#define RSM_STATS_OP_PUT	0u
+#define RSM_STATS_OP_GET	1u
+#define RSM_STATS_OP_PUTV	2u
+#define RSM_STATS_OP_GETV	3u
+#define RSM_STATS_OP_ATOMIC	4u
+#define RSM_STATS_OP_SIGNAL	5u
+#define RSM_STATS_NOPS		6u
+/* Distinct error codes counted one by one; the rest in errors_other. */
+#define RSM_STATS_ERRS		8u
+/* Round trips a peer's percentiles are taken over: the latest ones. */
+#define RSM_STATS_RTT_WINDOW	64u
+/* The largest error code a counter may name (RSMERR_QUEUE_FULL). */
+#define RSM_STATS_CODE_MAX	134u
+
+struct rsm_wire_errcount {
+	uint32_t code;		/* RSMERR_*; 0 on an unused entry */
+	uint32_t pad;		/* zero */
+	uint64_t count;		/* non-zero exactly when code is */
+};
+
+struct rsm_msg_stats {
+	uint32_t kind;		/* RSM_STATS_* */
+	uint32_t segid;		/* SEGMENT (0: unpublished), IMPORT */
+	uint64_t handle;	/* SEGMENT: export handle; IMPORT: import handle */
+	uint32_t node;		/* IMPORT: the importer's node; PEER: the peer */
+	uint32_t pid;		/* SEGMENT: owner; IMPORT: importer (0: unknown) */
+	uint32_t uid;
+	uint32_t xport;		/* SEGMENT: created through; IMPORT: data path */
+	uint64_t ops[RSM_STATS_NOPS];
+	uint64_t bytes[RSM_STATS_NOPS];
+	uint64_t connects;	/* NODE, SEGMENT: imports granted */
+	uint64_t disconnects;	/* NODE, SEGMENT */
+	uint64_t revocations;	/* NODE, SEGMENT, IMPORT (0 or 1) */
+	uint64_t errors_other;	/* errors of codes beyond err[] */
+	struct rsm_wire_errcount err[RSM_STATS_ERRS];
+	/* PEER */
+	uint32_t state;		/* RSM_NODE_STATE_* */
+	uint32_t rtt_samples;	/* round trips the percentiles are of */
+	uint64_t frames_tx;
+	uint64_t frames_rx;
+	uint64_t bytes_tx;
+	uint64_t bytes_rx;
+	uint64_t retransmits;	/* TCP's, of the current link (tcpi_total_retrans) */
+	uint64_t rtt_p50_us;
+	uint64_t rtt_p90_us;
+	uint64_t rtt_p99_us;
+	uint64_t rtt_max_us;
+	/* END */
+	uint32_t count;		/* entries before the END */
+	uint32_t pad;		/* zero */
+};
+
+/*
+ * MONITOR: the control connection becomes a subscriber (for root and the
+ * daemon's own uid, else RSMERR_PERM_DENIED): after the reply, every
+ * event of the node arrives as a MON_EVENT notification until the
+ * connection closes.  A subscriber that does not read loses events (once
+ * a few hundred wait for it), never blocks the daemon; the next event it
+ * gets says how many it lost.
+ */
+#define RSM_MON_NODE_UP		1u
+#define RSM_MON_NODE_DOWN	2u
+#define RSM_MON_PUBLISH		3u
+#define RSM_MON_UNPUBLISH	4u
+#define RSM_MON_CONNECT		5u
+#define RSM_MON_DISCONNECT	6u
+#define RSM_MON_REVOKE		7u
+#define RSM_MON_REFUSAL		8u
+#define RSM_MON_KIND_MAX	RSM_MON_REFUSAL
+
+struct rsm_msg_mon_event {
+	uint64_t time_ns;	/* CLOCK_REALTIME, since the epoch */
+	uint64_t dropped;	/* events this subscriber lost just before */
+	uint32_t kind;		/* RSM_MON_* */
+	uint32_t node;		/* NODE_*: the peer; else the importer's node */
+	uint32_t segid;		/* 0: none (or an unpublished segment) */
+	uint32_t pid;		/* who, where known (0: unknown) */
+	uint32_t uid;		/* UINT32_MAX: unknown */
+	uint32_t code;		/* REVOKE, REFUSAL: the RSMERR_* */
+	uint32_t what;		/* REFUSAL: the refused RSM_MSG_* or 0 for data */
+	uint32_t xport;		/* CONNECT: RSM_XPORT_* of the import, else 0 */
+};
+
+/*
  * ADMIN_REMOTE (rsm_admin.h): ask node, through this node's rsmd and the
  * peer link, the request `type` (one of RSM_ADMIN_REMOTE_TYPES, which
  * take no payload).  The answer is what node answers to that request,
@@ -530,8 +643,8 @@ unsigned rsm_wire_sockaddr(uint8_t family, const uint8_t addr[16],
 
 /*
  * Validate a received packet of n bytes that came with nfds descriptors.
- * (RSM_MSGF_MORE is legal only on successful LIST_*, NODES and TOPOLOGY
- * replies, and on ADMIN_REMOTE replies wrapping one of those.)
+ * (RSM_MSGF_MORE is legal only on successful LIST_*, NODES, TOPOLOGY
+ * and STATS replies, and on ADMIN_REMOTE replies wrapping one of those.)
  * from_daemon: 1 when the library reads it (replies and notifications),
  * 0 when the daemon reads it (requests only).
  * Returns 0 when header, type, direction, size (exact) and fd count are all

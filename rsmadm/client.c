@@ -433,6 +433,52 @@ adm_ping(struct adm_conn *c, uint32_t node, struct rsm_msg_ping_reply *pr)
 	return 0;
 }
 
+/*
+ * STATS: entries under RSM_MSGF_MORE, then the END without it, whose
+ * count must be the entries received (rsm_msg_check() tied each kind to
+ * the flag already).
+ */
+static int
+take_stats(struct adm_conn *c, void *ctx, const void *p, size_t len,
+    int more)
+{
+	struct adm_stats *l = ctx;
+	struct rsm_msg_stats st;
+	int rc;
+
+	(void)len;
+	(void)more;
+	memcpy(&st, p, sizeof(st));
+	if (st.kind == RSM_STATS_END) {
+		if (st.count != l->n)
+			return fault(c, "stats count disagrees with entries "
+			    "received");
+		return 0;
+	}
+	if (l->one && (st.kind == RSM_STATS_NODE ||
+	    st.kind == RSM_STATS_PEER))
+		return fault(c, "stats of one segment name more");
+	if ((rc = grow(c, (void **)&l->e, l->n, sizeof(st))) != 0)
+		return rc;
+	l->e[l->n++] = st;
+	return 0;
+}
+
+int
+adm_get_stats(struct adm_conn *c, uint32_t flags, uint32_t segid,
+    struct adm_stats *l)
+{
+	struct rsm_msg_stats_req req = { flags, segid };
+	int rc;
+
+	memset(l, 0, sizeof(*l));
+	l->one = (flags & RSM_STATSF_SEGID) != 0;
+	if ((rc = hello(c)) != 0)
+		return rc;
+	l->self = c->hello.node_id;
+	return transact(c, RSM_MSG_STATS, &req, sizeof(req), take_stats, l);
+}
+
 /* One reply, copied out whole; its size in *len. */
 struct take_buf {
 	void	*buf;

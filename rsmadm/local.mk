@@ -7,7 +7,8 @@ libadmclient_la_CPPFLAGS = $(BASE_CPPFLAGS) $(I_PROTO) $(I_UTIL)
 
 sbin_PROGRAMS += rsmadm/rsmadm
 rsmadm_rsmadm_SOURCES = rsmadm/rsmadm.c rsmadm/output_text.c \
-	rsmadm/output_json.c rsmadm/cmd_segment.c
+	rsmadm/output_json.c rsmadm/cmd_segment.c rsmadm/cmd_stats.c \
+	rsmadm/cmd_monitor.c
 rsmadm_rsmadm_CPPFLAGS = $(BASE_CPPFLAGS) $(I_PROTO) $(I_UTIL)
 rsmadm_rsmadm_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 rsmadm_rsmadm_LDADD = libadmclient.la libproto.la libutil_rsm.la $(JSONC_LIBS)

@@ -6,6 +6,7 @@
 
 #include <json-c/json.h>
 
+#include "rsm_err.h"
 #include "rsmadm.h"
 
 static int
@@ -174,10 +175,197 @@ json_ping(const struct rsm_msg_ping_reply *pr)
 	return emit(o);
 }
 
+/* {"RSMERR_PERM_DENIED": 2, ...}, and "errors_other". */
+static void
+add_errors(json_object *o, const struct rsm_msg_stats *e)
+{
+	json_object *errs = json_object_new_object();
+	unsigned i;
+
+	for (i = 0; i < RSM_STATS_ERRS; i++)
+		if (e->err[i].code != 0)
+			add_u64(errs, rsm_err_name((int)e->err[i].code),
+			    e->err[i].count);
+	json_object_object_add(o, "errors", errs);
+	add_u64(o, "errors_other", e->errors_other);
+}
+
+static void
+add_segid(json_object *o, uint32_t segid)
+{
+	char buf[16];
+
+	if (segid == 0) {
+		json_object_object_add(o, "segid", NULL);
+		json_object_object_add(o, "segid_hex", NULL);
+		return;
+	}
+	add_u64(o, "segid", segid);
+	snprintf(buf, sizeof(buf), "%#x", segid);
+	add_str(o, "segid_hex", buf);
+}
+
+/* A segment's or import's counters: ops and bytes by kind, the rest. */
+static json_object *
+data_object(const struct rsm_msg_stats *e, uint32_t self)
+{
+	json_object *o = json_object_new_object();
+	json_object *ops = json_object_new_object();
+	json_object *bytes = json_object_new_object();
+	char buf[24];
+	unsigned op;
+
+	add_segid(o, e->segid);
+	snprintf(buf, sizeof(buf), "%#llx", (unsigned long long)e->handle);
+	add_str(o, "handle", buf);
+	add_u64(o, "node", e->kind == RSM_STATS_SEGMENT ? self : e->node);
+	add_u64(o, "pid", e->pid);
+	add_u64(o, "uid", e->uid);
+	if (e->xport)
+		add_str(o, "xport", adm_xport_name(e->xport));
+	else
+		json_object_object_add(o, "xport", NULL);
+	for (op = 0; op < RSM_STATS_NOPS; op++) {
+		add_u64(ops, adm_stats_op_name(op), e->ops[op]);
+		add_u64(bytes, adm_stats_op_name(op), e->bytes[op]);
+	}
+	json_object_object_add(o, "ops", ops);
+	json_object_object_add(o, "bytes", bytes);
+	if (e->kind == RSM_STATS_SEGMENT) {
+		add_u64(o, "connects", e->connects);
+		add_u64(o, "disconnects", e->disconnects);
+	}
+	add_u64(o, "revocations", e->revocations);
+	add_errors(o, e);
+	return o;
+}
+
+static json_object *
+peer_object(const struct rsm_msg_stats *e)
+{
+	json_object *o = json_object_new_object();
+	json_object *rtt = json_object_new_object();
+
+	add_u64(o, "node", e->node);
+	add_str(o, "state", adm_node_state_name(e->state));
+	add_u64(o, "frames_tx", e->frames_tx);
+	add_u64(o, "frames_rx", e->frames_rx);
+	add_u64(o, "bytes_tx", e->bytes_tx);
+	add_u64(o, "bytes_rx", e->bytes_rx);
+	add_u64(o, "retransmits", e->retransmits);
+	add_u64(rtt, "samples", e->rtt_samples);
+	if (e->rtt_samples) {
+		add_u64(rtt, "p50", e->rtt_p50_us);
+		add_u64(rtt, "p90", e->rtt_p90_us);
+		add_u64(rtt, "p99", e->rtt_p99_us);
+		add_u64(rtt, "max", e->rtt_max_us);
+	}
+	json_object_object_add(o, "rtt_us", rtt);
+	return o;
+}
+
+static int
+json_stats(const struct adm_stats *l)
+{
+	json_object *root = json_object_new_object();
+	json_object *segs = json_object_new_array();
+	json_object *imps = json_object_new_array();
+	json_object *peers = json_object_new_array();
+	json_object *node = NULL;
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		const struct rsm_msg_stats *e = &l->e[i];
+
+		switch (e->kind) {
+		case RSM_STATS_NODE:
+			json_object_put(node);
+			node = json_object_new_object();
+			add_u64(node, "connects", e->connects);
+			add_u64(node, "disconnects", e->disconnects);
+			add_u64(node, "revocations", e->revocations);
+			add_errors(node, e);
+			break;
+		case RSM_STATS_SEGMENT:
+			json_object_array_add(segs, data_object(e, l->self));
+			break;
+		case RSM_STATS_IMPORT:
+			json_object_array_add(imps, data_object(e, l->self));
+			break;
+		case RSM_STATS_PEER:
+			json_object_array_add(peers, peer_object(e));
+			break;
+		}
+	}
+	add_u64(root, "node_id", l->self);
+	json_object_object_add(root, "node", node);
+	json_object_object_add(root, "segments", segs);
+	json_object_object_add(root, "imports", imps);
+	json_object_object_add(root, "peers", peers);
+	return emit(root);
+}
+
+/* Monitor lines: one compact object each, never pretty (one per line). */
+static int
+emit_line(json_object *o)
+{
+	const char *s;
+	int rc;
+
+	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE);
+	rc = (s == NULL || puts(s) == EOF) ? -1 : 0;
+	json_object_put(o);
+	return rc;
+}
+
+static int
+json_event(const struct rsm_msg_mon_event *ev)
+{
+	json_object *o = json_object_new_object();
+	char t[40];
+
+	adm_iso_time(ev->time_ns, t, sizeof(t));
+	add_str(o, "time", t);
+	add_u64(o, "time_ns", ev->time_ns);
+	add_str(o, "event", adm_event_name(ev->kind));
+	add_u64(o, "node", ev->node);
+	add_segid(o, ev->segid);
+	if (ev->pid)
+		add_u64(o, "pid", ev->pid);
+	else
+		json_object_object_add(o, "pid", NULL);
+	if (ev->uid != UINT32_MAX)
+		add_u64(o, "uid", ev->uid);
+	else
+		json_object_object_add(o, "uid", NULL);
+	if (ev->kind == RSM_MON_REVOKE || ev->kind == RSM_MON_REFUSAL)
+		add_str(o, "code", rsm_err_name((int)ev->code));
+	if (ev->kind == RSM_MON_REFUSAL)
+		add_str(o, "request", ev->what ?
+		    rsm_msg_name((uint16_t)ev->what) : "data");
+	if (ev->xport)
+		add_str(o, "xport", adm_xport_name(ev->xport));
+	return emit_line(o);
+}
+
+static int
+json_dropped(uint64_t n)
+{
+	json_object *o = json_object_new_object();
+
+	add_str(o, "event", "dropped");
+	add_u64(o, "count", n);
+	return emit_line(o);
+}
+
 const struct adm_output adm_output_json = {
 	.status = json_status,
 	.segments = json_segments,
 	.controllers = json_controllers,
 	.nodes = json_nodes,
 	.ping = json_ping,
+	.stats = json_stats,
+	.event = json_event,
+	.dropped = json_dropped,
 };

@@ -30,6 +30,8 @@ static const struct token commands[] = {
 	    "list the node's controllers and their attributes", NULL, 0,
 	    RSM_MSG_LIST_CTLRS },
 	{ "help", ADM_HELP, "show this text", NULL, 0, 0 },
+	{ "monitor", ADM_MONITOR, "print the node's events as they happen, "
+	    "until interrupted", NULL, 0, 0 },
 	{ "nodes", ADM_NODES,
 	    "list the peer nodes, their state and last heartbeat", NULL, 0,
 	    RSM_MSG_NODES },
@@ -41,6 +43,8 @@ static const struct token commands[] = {
 	{ "segments", ADM_SEGMENTS,
 	    "list exported segments, their owners and importers", NULL, 0,
 	    RSM_MSG_LIST_SEGMENTS },
+	{ "stats", ADM_STATS, "show data, connect, error and peer link "
+	    "counters (of one segment with SEGID)", "[SEGID]", 0, 0 },
 	{ "status", ADM_STATUS, "show the daemon's identity and counters",
 	    NULL, 0, RSM_MSG_STATUS },
 	{ NULL, ADM_NONE, NULL, NULL, 0, 0 },
@@ -77,10 +81,11 @@ usage(FILE *f)
 
 		snprintf(w, sizeof(w), "%s%s%s", t->word, t->arg ? " " : "",
 		    t->arg ? t->arg : "");
-		fprintf(f, "  %-12s %s\n", w, t->help);
+		fprintf(f, "  %-15s %s\n", w, t->help);
 	}
-	fprintf(f, "exit status: 0 success, 1 usage error, 2 rsmd unreachable "
-	    "or misbehaving, 3 rsmd refused the request\n");
+	fprintf(f, "exit status: 0 success (monitor: stopped by SIGINT or "
+	    "SIGTERM), 1 usage error, 2 rsmd unreachable, misbehaving or gone, "
+	    "3 rsmd refused the request\n");
 }
 
 /* The command a word names: exact match, else its only prefix match. */
@@ -294,6 +299,17 @@ main(int argc, char *argv[])
 	if (remote != NULL && action != ADM_HELP &&
 	    adm_remote_command(t->word, t->remote) != 0)
 		return ADM_EXIT_USAGE;
+	/* An optional argument (cmd_stats.c). */
+	if (action == ADM_STATS)
+		return adm_stats(argc - optind, argv + optind, path, out);
+	if (action == ADM_MONITOR) {
+		if (argc - optind > 1) {
+			fprintf(stderr, "rsmadm: unexpected argument \"%s\" "
+			    "after command\n", argv[optind + 1]);
+			return ADM_EXIT_USAGE;
+		}
+		return adm_monitor(path, out);
+	}
 	if (t->arg != NULL && argc - optind < 2) {
 		fprintf(stderr, "rsmadm: %s needs %s\n", t->word, t->arg);
 		return ADM_EXIT_USAGE;

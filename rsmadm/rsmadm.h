@@ -26,10 +26,12 @@ enum adm_action {
 	ADM_NONE = 0,
 	ADM_CONTROLLERS,
 	ADM_HELP,
+	ADM_MONITOR,
 	ADM_NODES,
 	ADM_PING,
 	ADM_SEGMENT,
 	ADM_SEGMENTS,
+	ADM_STATS,
 	ADM_STATUS,
 };
 
@@ -62,6 +64,14 @@ struct adm_nodes {
 	uint32_t		 self;		/* the asked daemon's node id */
 };
 
+/* STATS: the entries as they came, the END left out. */
+struct adm_stats {
+	struct rsm_msg_stats	*e;
+	size_t			 n;
+	uint32_t		 self;		/* the asked daemon's node id */
+	int			 one;		/* asked for one segment */
+};
+
 /*
  * The output table: text (output_text.c) or JSON (output_json.c).  Each
  * returns 0, or -1 when stdout could not be written.
@@ -73,6 +83,10 @@ struct adm_output {
 	int (*controllers)(const struct adm_ctlrs *);
 	int (*nodes)(const struct adm_nodes *);
 	int (*ping)(const struct rsm_msg_ping_reply *);
+	int (*stats)(const struct adm_stats *);
+	/* monitor: one event, or how many were lost; a line each, flushed. */
+	int (*event)(const struct rsm_msg_mon_event *);
+	int (*dropped)(uint64_t n);
 };
 
 extern const struct adm_output adm_output_text;
@@ -86,6 +100,9 @@ int	adm_get_segments(struct adm_conn *, struct adm_segments *);
 int	adm_get_ctlrs(struct adm_conn *, struct adm_ctlrs *);
 int	adm_get_nodes(struct adm_conn *, struct adm_nodes *);
 int	adm_ping(struct adm_conn *, uint32_t node, struct rsm_msg_ping_reply *);
+/* STATS: every entry (flags, segid as in struct rsm_msg_stats_req). */
+int	adm_get_stats(struct adm_conn *, uint32_t flags, uint32_t segid,
+	    struct adm_stats *);
 /*
  * Any one-reply request (after a HELLO, the first time): the reply's
  * payload into rep (at most repcap bytes), its size in *replen.
@@ -117,9 +134,21 @@ int	adm_remote_unwrap(struct adm_conn *, uint16_t type, const void **p,
 /* Say why the node was not asked or refused; the exit code. */
 int	adm_remote_refused(const struct adm_conn *, uint16_t type, int status);
 
+/* cmd_stats.c: "rsmadm stats [SEGID]", argv[0] being "stats". */
+int	adm_stats(int argc, char *argv[], const char *path,
+	    const struct adm_output *out);
+/* cmd_monitor.c: "rsmadm monitor", until a signal or rsmd goes away. */
+int	adm_monitor(const char *path, const struct adm_output *out);
+
 /* output_text.c: names shared by both output tables. */
 const char *adm_xport_name(uint32_t xport);
 const char *adm_node_state_name(uint32_t state);
+/* "put", "get", ... by RSM_STATS_OP_*. */
+const char *adm_stats_op_name(unsigned op);
+/* "publish", "node-down", ... by RSM_MON_*. */
+const char *adm_event_name(uint32_t kind);
+/* An event's CLOCK_REALTIME time as ISO 8601 UTC with microseconds. */
+void	adm_iso_time(uint64_t ns, char *buf, size_t len);
 const char *adm_rmap_track_name(uint32_t rmap);
 
 #endif /* RSMADM_H */

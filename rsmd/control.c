@@ -354,14 +354,16 @@ cork_add(struct client_cork *k, const struct rsm_msg_hdr *h,
 	return 0;
 }
 
-/* The longest list: LIST_SEGMENTS (a segment each) or NODES (a peer each). */
+/*
+ * The longest list: STATS (a segment each, some of their imports, a peer
+ * each), longer than LIST_SEGMENTS or NODES.
+ */
 static size_t
 outq_bound(const struct rsmd *rs)
 {
-	size_t list = (size_t)rs->conf.max_segments;
+	size_t list = (size_t)rs->conf.max_segments + rs->conf.npeers +
+	    RSMD_STATS_IMPORTS_MAX;
 
-	if (list < rs->conf.npeers)
-		list = rs->conf.npeers;
 	return OUTQ_SLACK + list + 2;
 }
 
@@ -520,6 +522,8 @@ static const handler_fn handlers[] = {
 	[RSM_MSG_DSEG_READ]		= h_dseg_read,
 	[RSM_MSG_DSEG_WRITE]		= h_dseg_write,
 	[RSM_MSG_UFFD]			= h_uffd,
+	[RSM_MSG_STATS]			= h_stats,
+	[RSM_MSG_MONITOR]		= h_monitor,
 	[RSM_MSG_ADMIN_REMOTE]		= h_admin_remote,
 };
 

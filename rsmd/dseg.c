@@ -30,6 +30,7 @@
 #include "rsmd.h"
 #include "handler.h"
 #include "log.h"
+#include "monitor.h"
 
 struct dseg {
 	struct reg_owner owner;	/* the owner named at creation */
@@ -456,6 +457,8 @@ refused(struct req *r, int rc, const char *what, uint32_t segid,
 	    "client pid %d uid %u: %s of daemon segment %#" PRIx32
 	    " refused: %s: %s", (int)r->c->owner.pid,
 	    (unsigned)r->c->owner.uid, what, segid, rsm_err_name(rc), why);
+	monitor_refusal(r->rs, r->h->type, segid, NULL, r->rs->conf.node_id,
+	    r->c->owner.pid, (uint32_t)r->c->owner.uid, rc);
 	return rc;
 }
 

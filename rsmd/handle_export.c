@@ -14,6 +14,7 @@
 #include "rsmd.h"
 #include "handler.h"
 #include "log.h"
+#include "monitor.h"
 #include "rsm_ctlr.h"
 
 /*
@@ -26,6 +27,8 @@ refused(struct req *r, int level, int rc, const char *what, const char *why)
 	log_refusal(&r->rs->refusal_log, level,
 	    "client pid %d uid %u: %s refused: %s: %s", (int)r->c->owner.pid,
 	    (unsigned)r->c->owner.uid, what, rsm_err_name(rc), why);
+	monitor_refusal(r->rs, r->h->type, 0, NULL, r->rs->conf.node_id,
+	    r->c->owner.pid, (uint32_t)r->c->owner.uid, rc);
 	return rc;
 }
 

@@ -15,6 +15,7 @@
 #include "rsmd.h"
 #include "handler.h"
 #include "log.h"
+#include "monitor.h"
 #include "rsm_ctlr.h"
 #include "capability.h"
 #include "service.h"
@@ -74,6 +75,7 @@ import_connect(struct req *r, const char **why)
 		*why = "the segment's memory cannot be opened for it";
 		return RSMERR_INSUFFICIENT_RESOURCES;
 	}
+	monitor_connect(r->rs, im, m->xport);
 	o->handle = im->handle;
 	o->size = im->seg->size;
 	o->node_mode = im->node_mode;
@@ -103,6 +105,11 @@ h_import_connect(struct req *r)
 	    why != NULL ? why : refusal_import_why(&r->rs->reg, &r->c->owner,
 	    m->node == r->rs->conf.node_id ? r->rs->conf.node_id : m->node,
 	    m->segid, m->perm, rc, buf, sizeof(buf)));
+	/* Another node's segment is counted there, not here. */
+	monitor_refusal(r->rs, RSM_MSG_IMPORT_CONNECT,
+	    m->node == r->rs->conf.node_id ? m->segid : 0, NULL,
+	    r->rs->conf.node_id, r->c->owner.pid, (uint32_t)r->c->owner.uid,
+	    rc);
 	return rc;
 }
 
@@ -141,6 +148,7 @@ h_signal_post(struct req *r)
 			return remote_post_to_exporter(r->rs, im, flags);
 		if (im->seg == NULL)
 			return RSMERR_CONN_ABORTED;
+		monitor_data_op(im, RSM_DOP_SIGNAL, 0);
 		/* rsmd's own segment: nobody waits on it, the post is lost. */
 		if (dseg_is_daemon(im->seg))
 			return RSM_SUCCESS;

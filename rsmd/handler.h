@@ -35,6 +35,7 @@ struct req {
 		struct rsm_msg_status		status;
 		struct rsm_msg_seginfo		seginfo;
 		struct rsm_msg_nodeinfo		nodeinfo;
+		struct rsm_msg_stats		stats;
 		/* DSEG_READ: struct rsm_msg_dseg_data and its bytes. */
 		struct {
 			uint32_t	 len;
@@ -91,6 +92,12 @@ int	 h_uffd(struct req *);
 int	 h_status(struct req *);
 int	 h_list_segments(struct req *);
 int	 h_list_ctlrs(struct req *);
+
+/* handle_stats.c */
+int	 h_stats(struct req *);
+
+/* monitor.c */
+int	 h_monitor(struct req *);
 
 /* admin_forward.c */
 int	 h_admin_remote(struct req *);

@@ -3,13 +3,15 @@ sbin_PROGRAMS += rsmd/rsmd
 rsmd_rsmd_SOURCES = rsmd/rsmd.c rsmd/rsmd.h rsmd/loop.c rsmd/config.c \
 	rsmd/control.c rsmd/handler.h rsmd/handle_export.c \
 	rsmd/handle_import.c rsmd/handle_info.c rsmd/handle_uffd.c \
+	rsmd/handle_stats.c rsmd/stats.h rsmd/stats.c \
+	rsmd/monitor.h rsmd/monitor.c \
 	rsmd/controllers.c \
 	rsmd/segment.c rsmd/dseg.c rsmd/sockets.c \
 	rsmd/registry.c rsmd/refusal.c rsmd/notify.c rsmd/log.c rsmd/log.h \
 	rsmd/capability.h rsmd/capability.c rsmd/service.h rsmd/services.c \
 	rsmd/serve_tcp.h rsmd/serve_tcp.c rsmd/serve_tcp_conn.c \
 	rsmd/peer.c rsmd/peer.h rsmd/peer_int.h rsmd/peer_conn.c \
-	rsmd/peer_call.c rsmd/peer_idle.c rsmd/peer_key.c \
+	rsmd/peer_call.c rsmd/peer_idle.c rsmd/peer_key.c rsmd/peer_stats.c \
 	rsmd/remote.h rsmd/remote_int.h rsmd/remote.c \
 	rsmd/remote_export.c rsmd/remote_import.c \
 	rsmd/admin.h rsmd/admin_serve.c rsmd/admin_forward.c \
@@ -44,8 +46,19 @@ if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test_registry
 TESTS += tests/unit/test_registry
 tests_unit_test_registry_SOURCES = tests/unit/test_registry.c \
-	rsmd/registry.c rsmd/rsmd.h
+	rsmd/registry.c rsmd/rsmd.h rsmd/stats.h
 tests_unit_test_registry_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/rsmd
 tests_unit_test_registry_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_registry_LDADD = libproto.la $(CMOCKA_LIBS)
+endif
+
+# The counters' arithmetic (percentiles, error tables), alone.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_stats
+TESTS += tests/unit/test_stats
+tests_unit_test_stats_SOURCES = tests/unit/test_stats.c \
+	rsmd/stats.c rsmd/stats.h
+tests_unit_test_stats_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/rsmd
+tests_unit_test_stats_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_stats_LDADD = $(CMOCKA_LIBS)
 endif

@@ -116,5 +116,7 @@ void	 peer_info(const struct rsmd *, size_t i, struct rsm_msg_nodeinfo *);
 size_t	 peer_topology(const struct rsmd *, size_t first,
 	    struct rsm_wire_remote *out, size_t max, uint32_t local_ctlr,
 	    const char *name);
+/* For STATS: peer i's counters (peer_stats.c), numbered as for peer_info. */
+void	 peer_stats(const struct rsmd *, size_t i, struct rsm_msg_stats *);
 
 #endif /* RSMD_PEER_H */

@@ -484,6 +484,7 @@ pcall_frame(struct rsmd *rs, struct pconn *pc, const struct rsm_peer_hdr *h,
 		uint64_t rtt = rsm_now_us() - c->sent_us;
 
 		pc->peer->rtt_us = rtt ? rtt : 1;
+		stats_rtt_add(&pc->peer->stats.rtt, pc->peer->rtt_us);
 		deliver(rs, c, RSM_SUCCESS, NULL, 0, pc->peer->rtt_us);
 		return;
 	}

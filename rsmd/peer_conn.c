@@ -180,6 +180,8 @@ pconn_send(struct rsmd *rs, struct pconn *pc, const void *frame, size_t len)
 
 	if (pc->state == PC_DEAD || len == 0)
 		return;
+	if (pc->peer != NULL)
+		stats_peer_frame(&pc->peer->stats, 1, len);
 	if (pc->sealed) {
 		if (len > RSM_PEER_FRAME_MAX) {
 			pconn_kill(rs, pc, "frame too long to seal");
@@ -337,6 +339,7 @@ frame(struct rsmd *rs, struct pconn *pc, const uint8_t *buf)
 		return;
 	}
 	pc->peer->last_rx_ms = pc->last_rx_ms;
+	stats_peer_frame(&pc->peer->stats, 0, h.len);
 	switch (h.type) {
 	case RSM_PEER_HEARTBEAT:
 		break;

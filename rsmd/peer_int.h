@@ -104,6 +104,7 @@ struct peer {
 	uint64_t	 drain_since_ms;
 	uint64_t	 last_used_ms;	/* last call made or served */
 	uint64_t	 next_ask_ms;	/* after a "no", ask again from then */
+	struct stats_peer stats;	/* rsmadm stats (peer_stats.c) */
 };
 
 struct peers {

@@ -373,6 +373,8 @@ reg_publish(struct registry *r, struct reg_segment *s, uint32_t *segid,
 	htab_insert(&r->seg_by_segid, &s->by_segid, id);
 	r->npublished++;
 	*segid = id;
+	if (r->watch != NULL)
+		r->watch(r, RSM_MON_PUBLISH, s, NULL, 0);
 	return RSM_SUCCESS;
 }
 
@@ -396,6 +398,9 @@ reg_unpublish(struct registry *r, struct reg_segment *s)
 {
 	if (!s->published)
 		return RSMERR_SEG_NOT_PUBLISHED;
+	/* Told first, while the segment still has its id. */
+	if (r->watch != NULL)
+		r->watch(r, RSM_MON_UNPUBLISH, s, NULL, 0);
 	htab_remove(&r->seg_by_segid, &s->by_segid);
 	s->published = 0;
 	s->segid = 0;
@@ -519,6 +524,7 @@ reg_import_connect_from(struct registry *r, struct reg_owner *o,
 	if ((rc = import_new(r, o, perm, &im)) != RSM_SUCCESS)
 		return rc;
 	im->seg = s;
+	im->segid = segid;
 	im->node_mode = node_mode;
 	TAILQ_INSERT_TAIL(&s->imports, im, seg_link);
 	s->nimports++;
@@ -556,12 +562,9 @@ reg_import_by_handle(const struct registry *r, uint64_t handle)
 	return n ? container_of(n, struct reg_import, by_handle) : NULL;
 }
 
-void
-reg_import_revoke(struct registry *r, struct reg_import *im, uint32_t reason)
+static void
+detach(struct reg_import *im, uint32_t reason)
 {
-	(void)r;
-	if (im->seg == NULL)
-		return;
 	TAILQ_REMOVE(&im->seg->imports, im, seg_link);
 	im->seg->nimports--;
 	im->seg = NULL;
@@ -569,11 +572,26 @@ reg_import_revoke(struct registry *r, struct reg_import *im, uint32_t reason)
 }
 
 void
+reg_import_revoke(struct registry *r, struct reg_import *im, uint32_t reason)
+{
+	if (im->seg == NULL)
+		return;
+	/* Told first, while the import still names its segment. */
+	if (r->watch != NULL)
+		r->watch(r, RSM_MON_REVOKE, im->seg, im,
+		    reason ? reason : RSMERR_CONN_ABORTED);
+	detach(im, reason);
+}
+
+void
 reg_import_remove(struct registry *r, struct reg_import *im)
 {
 	struct reg_usage *u = usage_find(r, im->owner->uid);
 
-	reg_import_revoke(r, im, RSMERR_CONN_ABORTED);
+	if (r->watch != NULL)
+		r->watch(r, RSM_MON_DISCONNECT, im->seg, im, 0);
+	if (im->seg != NULL)
+		detach(im, RSMERR_CONN_ABORTED);
 	htab_remove(&r->imp_by_handle, &im->by_handle);
 	TAILQ_REMOVE(&im->owner->imports, im, owner_link);
 	if (u != NULL) {

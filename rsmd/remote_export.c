@@ -31,6 +31,7 @@
 #include "capability.h"
 #include "service.h"
 #include "log.h"
+#include "monitor.h"
 
 struct rmt_owner {
 	struct reg_owner owner;		/* first: reg_import.owner points here */
@@ -138,12 +139,15 @@ rmt_serve_connect(struct rsmd *rs, uint32_t node, uint32_t type,
 		    "%u uid %u: remote connect to segment %#x (%s) refused: "
 		    "%s: %s", node, m->pid, m->uid, m->segid,
 		    refusal_perm(m->perm), rsm_err_name(rc), why);
+		monitor_refusal(rs, RSM_MSG_IMPORT_CONNECT, m->segid, NULL,
+		    node, (pid_t)m->pid, m->uid, rc);
 		free(ro->owner.groups);
 		free(ro);
 		free(m);
 		return rc;
 	}
 	LIST_INSERT_HEAD(&owners, ro, link);
+	monitor_connect(rs, im, svc->xport);
 	r.handle = im->handle;
 	r.size = im->seg->size;
 	r.node_mode = im->node_mode;
@@ -213,6 +217,7 @@ rmt_ring_exporter(struct rsmd *rs, uint32_t node, uint64_t handle,
 		return RSMERR_BAD_SEG_HNDL;
 	if (ro->im->seg == NULL)
 		return RSMERR_CONN_ABORTED;
+	monitor_data_op(ro->im, RSM_DOP_SIGNAL, 0);
 	/* rsmd's own segment: nobody waits on it, the post is lost. */
 	if (dseg_is_daemon(ro->im->seg))
 		return RSM_SUCCESS;
@@ -236,6 +241,8 @@ remote_export_revoked(struct rsmd *rs, struct reg_import *im,
 
 	/* Capability first: the data server refuses before anyone hears. */
 	cap_revoke(rs, im, reason);
+	/* Revoked, not just gone: counted and told so (monitor.c). */
+	reg_import_revoke(&rs->reg, im, reason);
 	/*
 	 * Forgotten before the send: a send that finds the link dead runs
 	 * the node-down hooks at once, and they drop every import of that

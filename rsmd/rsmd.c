@@ -21,6 +21,7 @@
 
 #include "rsmd.h"
 #include "log.h"
+#include "monitor.h"
 #include "peer.h"
 #include "remote.h"
 #include "admin.h"
@@ -462,6 +463,7 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	if (remote_init() == -1 || admin_init() == -1 ||
+	    monitor_init(&rs) == -1 ||
 	    peer_init(&rs) == -1) {
 		peer_shutdown(&rs);
 		services_stop(&rs);
@@ -523,6 +525,7 @@ main(int argc, char *argv[])
 	control_shutdown(&rs);
 	dseg_shutdown(&rs);
 	services_stop(&rs);
+	monitor_fini(&rs);
 	if (!foreground && rs.conf.pidfile != NULL)
 		unlink(rs.conf.pidfile);
 	reg_fini(&rs.reg);

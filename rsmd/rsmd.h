@@ -20,6 +20,7 @@
 
 #include "rsm_proto.h"
 #include "rsm_ratelimit.h"
+#include "stats.h"
 
 #define RSMD_DEFAULT_CONFIG	"/etc/rsm/rsmd.conf"
 /* Where the data server (controller tcp0) listens unless configured. */
@@ -211,6 +212,8 @@ struct reg_segment {
 	int		 ro_fd;
 	/* A daemon segment's record (dseg.c), NULL for a client's own. */
 	struct dseg	*dseg;
+	/* What its importers did through rsmd, kept while it lives. */
+	struct stats_data stats;
 };
 
 struct reg_import {
@@ -230,6 +233,11 @@ struct reg_import {
 	 * always NULL, reason says whether it is still live.
 	 */
 	struct rmt_import *remote;
+	/* Its segment's id at connect (kept after a revocation), data path. */
+	uint32_t	 segid;
+	uint32_t	 xport;		/* RSM_XPORT_*, set by the connecting handler */
+	int		 announced;	/* its connect was told (monitor.c) */
+	struct stats_data stats;
 };
 
 /* Per-uid usage, kept only while nonzero. */
@@ -252,8 +260,24 @@ struct reg_limits {
 	uint64_t	 page_size;
 };
 
+struct registry;
+
+/*
+ * Told of the registry's changes the monitor reports: RSM_MON_PUBLISH
+ * once made; _UNPUBLISH, _REVOKE (code: the reason) and _DISCONNECT just
+ * before, while segment and import still name each other (a disconnect
+ * of an import revoked before has no segment).  Connects are told by the
+ * handlers, which know when one is complete.  The watch may count in the
+ * records it is handed but not change the registry.  The registry does no I/O itself: rsmd
+ * sets this (monitor.c), its unit test leaves it NULL.
+ */
+typedef void (*reg_watch_fn)(struct registry *, uint32_t kind,
+	    struct reg_segment *, struct reg_import *, uint32_t code);
+
 struct registry {
 	struct reg_limits lim;
+	reg_watch_fn	 watch;
+	void		*watch_arg;
 	struct htab	 seg_by_handle;
 	struct htab	 seg_by_segid;
 	struct htab	 imp_by_handle;
@@ -456,6 +480,8 @@ struct rsmd {
 	 * refused may ask again in a loop, so their lines are rate limited.
 	 */
 	struct rsm_ratelimit refusal_log;
+	struct stats_node stats;	/* refusals of the whole node */
+	struct monitor	*monitor;	/* monitor.c: subscribers */
 };
 
 /*

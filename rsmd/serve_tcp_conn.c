@@ -57,6 +57,7 @@
 #include "serve_tcp.h"
 #include "service.h"
 #include "log.h"
+#include "monitor.h"
 #include "rsm_clock.h"
 #include "rsm_data_seal.h"
 #include "rsm_iov.h"
@@ -575,6 +576,9 @@ entry_refused(struct rsmd *rs, struct dconn *dc, uint32_t status,
 	    "data connection from %s%s: %s refused: %s: %s", dc->peer,
 	    dconn_who(dc, who, sizeof(who)), rsm_dop_name(dc->in.op),
 	    rsm_err_name((int)status), why);
+	monitor_refusal(rs, 0, cap->im->segid, cap->im, cap->im->owner->node ?
+	    cap->im->owner->node : rs->conf.node_id, cap->im->owner->pid,
+	    (uint32_t)cap->im->owner->uid, (int)status);
 }
 
 static void
@@ -598,12 +602,21 @@ start_get(struct rsmd *rs, struct dconn *dc, const struct rsm_data_vec *v,
 	r->n = bytes > 0 ? k : 0;
 	if (r->n > 0)
 		dc->out_data++;
+	if (status == RSM_SUCCESS || bytes > 0)
+		monitor_data_op(dc->cc.cap->im, dc->in.op, bytes);
 	dc->in_state = DC_IN_HDR;
 }
 
 static void
 finish_put(struct dconn *dc)
 {
+	uint64_t bytes = 0;
+	uint32_t i;
+
+	for (i = 0; i < dc->pv_n; i++)
+		bytes += dc->pv[i].len;
+	if (dc->pv_status == RSM_SUCCESS || bytes > 0)
+		monitor_data_op(dc->cc.cap->im, dc->in.op, bytes);
 	reply_new(dc, dc->in.op, dc->pv_status, dc->pv_n);
 	dc->in_state = DC_IN_HDR;
 }
@@ -775,6 +788,7 @@ do_atomic(struct rsmd *rs, struct dconn *dc)
 	if (status == RSM_SUCCESS) {
 		r->old = atomic_apply((char *)cap->im->seg->map + dc->in.off, a);
 		r->h.len = sizeof(r->old);
+		monitor_data_op(cap->im, RSM_DOP_ATOMIC, a->width);
 	}
 	return 0;
 }
@@ -802,6 +816,7 @@ do_signal(struct rsmd *rs, struct dconn *dc)
 	if (im != NULL && im->seg != NULL)
 		notify_event(rs, (struct client *)(void *)im->seg->owner,
 		    RSM_HKIND_EXPORT, sg->flags, im->seg->handle);
+	monitor_data_op(im, RSM_DOP_SIGNAL, 0);
 	reply_new(dc, RSM_DOP_SIGNAL, RSM_SUCCESS, 1);
 	return 0;
 }

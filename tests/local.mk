@@ -180,6 +180,9 @@ EXTRA_DIST += tests/net/test_rmap.sh
 # Daemon segments (rsmadm segment) imported on both nodes, and re-adopted.
 TESTS += tests/net/test_segment.sh
 EXTRA_DIST += tests/net/test_segment.sh
+# rsmadm stats and monitor: counters, events, slow subscribers.
+TESTS += tests/net/test_stats.sh
+EXTRA_DIST += tests/net/test_stats.sh
 # rsmadm -n NODE: another node's rsmd asked through the peer link, and
 # (admin_probe: a peer of its own) the asked rsmd's own checks.
 check_PROGRAMS += tests/net/admin_probe

@@ -69,6 +69,25 @@ use_msg(const uint8_t *b, size_t n, int from_daemon)
 	else if (from_daemon && h.status == 0 && (h.type == RSM_MSG_NODES))
 		sink += strlen((const char *)p +
 		    offsetof(struct rsm_msg_nodeinfo, addr));
+	else if (from_daemon && h.status == 0 && h.type == RSM_MSG_STATS) {
+		struct rsm_msg_stats st;
+
+		/* What rsmadm relies on once the check passed. */
+		memcpy(&st, p, sizeof(st));
+		if ((st.kind == RSM_STATS_END) == ((h.flags & RSM_MSGF_MORE) !=
+		    0) || st.rtt_samples > RSM_STATS_RTT_WINDOW ||
+		    st.rtt_p50_us > st.rtt_max_us)
+			abort();
+		for (i = 0; i < RSM_STATS_ERRS; i++)
+			if ((st.err[i].code == 0) != (st.err[i].count == 0))
+				abort();
+	} else if (from_daemon && h.type == RSM_MSG_MON_EVENT) {
+		struct rsm_msg_mon_event ev;
+
+		memcpy(&ev, p, sizeof(ev));
+		if (ev.kind == 0 || ev.kind > RSM_MON_KIND_MAX)
+			abort();
+	}
 	for (i = 0; i < plen; i++)
 		sink += p[i];
 }

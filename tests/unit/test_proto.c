@@ -59,6 +59,22 @@ build(union pkt *p, uint16_t type, uint8_t flags, uint32_t status,
 		memcpy(p->b + HDR + offsetof(struct rsm_msg_topology, kind),
 		    &kind, sizeof(kind));
 	}
+	/* A STATS reply of the fixed size: the stream's closing END. */
+	if (type == RSM_MSG_STATS && (flags & RSM_MSGF_REPLY) &&
+	    plen >= sizeof(struct rsm_msg_stats)) {
+		uint32_t kind = RSM_STATS_END;
+
+		memcpy(p->b + HDR + offsetof(struct rsm_msg_stats, kind),
+		    &kind, sizeof(kind));
+	}
+	/* An event of the monitor names a kind. */
+	if (type == RSM_MSG_MON_EVENT &&
+	    plen >= sizeof(struct rsm_msg_mon_event)) {
+		uint32_t kind = RSM_MON_PUBLISH;
+
+		memcpy(p->b + HDR + offsetof(struct rsm_msg_mon_event, kind),
+		    &kind, sizeof(kind));
+	}
 	/* A remote answer wraps a reply of an allowed type: STATUS here. */
 	if (type == RSM_MSG_ADMIN_REMOTE && (flags & RSM_MSGF_REPLY) &&
 	    plen >= sizeof(struct rsm_msg_admin_reply)) {
@@ -303,7 +319,7 @@ test_short_and_header_faults(void **state)
 static void
 test_unknown_types(void **state)
 {
-	uint16_t bad[] = { 0, 16, 17, 31, 35, 36, 100, 0x7fff, 0xffff };
+	uint16_t bad[] = { 0, 16, 17, 30, 31, 36, 37, 100, 0x7fff, 0xffff };
 	union pkt p;
 
 	(void)state;
@@ -412,7 +428,7 @@ test_reply_direction_faults(void **state)
 		p.h.id = 0;
 		assert_int_equal(rsm_msg_check(p.b, n, fds, 1), RSM_MSGCHK_ID);
 		p.h.id = 7;
-		if (t == RSM_MSG_TOPOLOGY) {
+		if (t == RSM_MSG_TOPOLOGY || t == RSM_MSG_STATS) {
 			/* A stream, but its END is the last: never MORE. */
 			p.h.flags = RSM_MSGF_REPLY | RSM_MSGF_MORE;
 			assert_int_equal(rsm_msg_check(p.b, n, fds, 1),
@@ -1749,6 +1765,184 @@ test_admin_remote(void **state)
 	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FLAGS);
 }
 
+/* ---- STATS and MONITOR ---- */
+
+static size_t
+build_stats(union pkt *p, const struct rsm_msg_stats *st, int more)
+{
+	build(p, RSM_MSG_STATS, RSM_MSGF_REPLY | (more ? RSM_MSGF_MORE : 0),
+	    0, 9, sizeof(*st));
+	memcpy(p->b + HDR, st, sizeof(*st));
+	return HDR + sizeof(*st);
+}
+
+static void
+test_stats_request(void **state)
+{
+	struct rsm_msg_stats_req q = { 0, 0 };
+	union pkt p;
+	size_t n;
+
+	(void)state;
+	n = build(&p, RSM_MSG_STATS, 0, 0, 9, sizeof(q));
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), 0);
+	q.flags = RSM_STATSF_SEGID;
+	q.segid = 0x500010;
+	memcpy(p.b + HDR, &q, sizeof(q));
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), 0);
+	/* A segid without the flag that asks for one; an unknown flag. */
+	q.flags = 0;
+	memcpy(p.b + HDR, &q, sizeof(q));
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), RSM_MSGCHK_FIELD);
+	q.flags = RSM_STATSF_SEGID << 1;
+	q.segid = 0;
+	memcpy(p.b + HDR, &q, sizeof(q));
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), RSM_MSGCHK_FIELD);
+	/* Exact size, no descriptor. */
+	n = build(&p, RSM_MSG_STATS, 0, 0, 9, sizeof(q) + 4);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), RSM_MSGCHK_SIZE);
+	n = build(&p, RSM_MSG_STATS, 0, 0, 9, sizeof(q));
+	assert_int_equal(rsm_msg_check(p.b, n, 1, 0), RSM_MSGCHK_FDS);
+	/* MONITOR asks with nothing and is answered with nothing. */
+	n = build(&p, RSM_MSG_MONITOR, 0, 0, 9, 0);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), 0);
+	n = build(&p, RSM_MSG_MONITOR, 0, 0, 9, 8);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), RSM_MSGCHK_SIZE);
+	n = build(&p, RSM_MSG_MONITOR, RSM_MSGF_REPLY, 0, 9, 0);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), 0);
+	n = build(&p, RSM_MSG_MONITOR, RSM_MSGF_REPLY | RSM_MSGF_MORE, 0, 9,
+	    0);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FLAGS);
+	assert_string_equal(rsm_msg_name(RSM_MSG_STATS), "STATS");
+	assert_string_equal(rsm_msg_name(RSM_MSG_MONITOR), "MONITOR");
+	assert_string_equal(rsm_msg_name(RSM_MSG_MON_EVENT), "MON_EVENT");
+}
+
+static void
+test_stats_entries(void **state)
+{
+	struct rsm_msg_stats st;
+	union pkt p;
+	size_t n;
+	uint32_t k;
+
+	(void)state;
+	/* Every kind but END comes under MORE; END alone without it. */
+	for (k = RSM_STATS_NODE; k <= RSM_STATS_END; k++) {
+		memset(&st, 0, sizeof(st));
+		st.kind = k;
+		n = build_stats(&p, &st, k != RSM_STATS_END);
+		assert_int_equal(rsm_msg_check(p.b, n, 0, 1), 0);
+		n = build_stats(&p, &st, k == RSM_STATS_END);
+		assert_int_equal(rsm_msg_check(p.b, n, 0, 1),
+		    RSM_MSGCHK_FIELD);
+	}
+	memset(&st, 0, sizeof(st));
+	n = build_stats(&p, &st, 1);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FIELD);
+	st.kind = RSM_STATS_END + 1;
+	n = build_stats(&p, &st, 1);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FIELD);
+	/* Only the END counts; its padding is zero. */
+	st.kind = RSM_STATS_SEGMENT;
+	st.count = 1;
+	n = build_stats(&p, &st, 1);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FIELD);
+	st.kind = RSM_STATS_END;
+	n = build_stats(&p, &st, 0);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), 0);
+	st.pad = 1;
+	n = build_stats(&p, &st, 0);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FIELD);
+
+	/* Errors: a code with a count, each code once, codes in range. */
+	memset(&st, 0, sizeof(st));
+	st.kind = RSM_STATS_SEGMENT;
+	st.err[0].code = RSMERR_PERM_DENIED;
+	st.err[0].count = 3;
+	st.err[1].code = RSMERR_BAD_LENGTH;
+	st.err[1].count = 1;
+	n = build_stats(&p, &st, 1);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), 0);
+	st.err[1].code = RSMERR_PERM_DENIED;
+	n = build_stats(&p, &st, 1);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FIELD);
+	st.err[1].code = 0;
+	n = build_stats(&p, &st, 1);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FIELD);
+	st.err[1].count = 0;
+	st.err[1].code = RSM_STATS_CODE_MAX + 1;
+	st.err[1].count = 1;
+	n = build_stats(&p, &st, 1);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FIELD);
+	st.err[1].code = RSMERR_BAD_LENGTH;
+	st.err[1].pad = 1;
+	n = build_stats(&p, &st, 1);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FIELD);
+
+	/* A peer: a known state, percentiles in order within the window. */
+	memset(&st, 0, sizeof(st));
+	st.kind = RSM_STATS_PEER;
+	st.state = RSM_NODE_STATE_UP;
+	st.rtt_samples = RSM_STATS_RTT_WINDOW;
+	st.rtt_p50_us = 10;
+	st.rtt_p90_us = 20;
+	st.rtt_p99_us = 30;
+	st.rtt_max_us = 30;
+	n = build_stats(&p, &st, 1);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), 0);
+	st.rtt_samples = RSM_STATS_RTT_WINDOW + 1;
+	n = build_stats(&p, &st, 1);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FIELD);
+	st.rtt_samples = 0;
+	n = build_stats(&p, &st, 1);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FIELD);
+	st.rtt_samples = 3;
+	st.rtt_p90_us = 5;
+	n = build_stats(&p, &st, 1);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FIELD);
+	st.rtt_p90_us = 20;
+	st.state = RSM_NODE_STATE_IDLE + 1;
+	n = build_stats(&p, &st, 1);
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FIELD);
+	/* Never sent by a client. */
+	st.state = RSM_NODE_STATE_UP;
+	n = build_stats(&p, &st, 1);
+	assert_int_not_equal(rsm_msg_check(p.b, n, 0, 0), 0);
+}
+
+static void
+test_mon_events(void **state)
+{
+	struct rsm_msg_mon_event ev;
+	union pkt p;
+	size_t n;
+	uint32_t k;
+
+	(void)state;
+	for (k = 0; k <= RSM_MON_KIND_MAX + 1; k++) {
+		memset(&ev, 0, sizeof(ev));
+		ev.kind = k;
+		n = build(&p, RSM_MSG_MON_EVENT, 0, 0, 0, sizeof(ev));
+		memcpy(p.b + HDR, &ev, sizeof(ev));
+		assert_int_equal(rsm_msg_check(p.b, n, 0, 1),
+		    k >= 1 && k <= RSM_MON_KIND_MAX ? 0 : RSM_MSGCHK_FIELD);
+	}
+	ev.kind = RSM_MON_REFUSAL;
+	ev.code = RSM_STATS_CODE_MAX + 1;
+	memcpy(p.b + HDR, &ev, sizeof(ev));
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FIELD);
+	ev.code = RSMERR_PERM_DENIED;
+	memcpy(p.b + HDR, &ev, sizeof(ev));
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), 0);
+	/* A notification: id 0, never a reply, never from a client. */
+	p.h.id = 4;
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FLAGS);
+	p.h.id = 0;
+	assert_int_equal(rsm_msg_check(p.b, n, 1, 1), RSM_MSGCHK_FDS);
+	assert_int_not_equal(rsm_msg_check(p.b, n, 0, 0), 0);
+}
+
 int
 main(void)
 {
@@ -1769,6 +1963,9 @@ main(void)
 		cmocka_unit_test(test_unterminated_names),
 		cmocka_unit_test(test_topology_messages),
 		cmocka_unit_test(test_descriptions),
+		cmocka_unit_test(test_stats_request),
+		cmocka_unit_test(test_stats_entries),
+		cmocka_unit_test(test_mon_events),
 		cmocka_unit_test(test_roundtrip_plain),
 		cmocka_unit_test(test_roundtrip_fd),
 		cmocka_unit_test(test_extra_fds_counted_and_closed),
