@@ -255,6 +255,7 @@ fetch(struct rsm_rmap *r, size_t lo, size_t hi, int stage)
 		memcpy(r->twin + lo * r->pg, dst, n);
 	for (p = lo; p < hi; p++)
 		r->resident[p] = 1;
+	memset(r->hot + lo, 0, hi - lo);
 	r->nresident += hi - lo;
 	if (stage)
 		r->resident[lo] = 2;
@@ -271,6 +272,23 @@ absent_run(const struct rsm_rmap *r, size_t a)
 	if (batch > 1 && batch == r->cap_pages)
 		batch /= 2;	/* leave room for what is being read */
 	for (b = a; b < r->npages && b - a < batch && !r->resident[b]; b++)
+		;
+	return b;
+}
+
+/*
+ * The run of absent pages from a that the last refresh dropped, bounded
+ * as absent_run bounds a batch.
+ */
+static size_t
+hot_run(const struct rsm_rmap *r, size_t a)
+{
+	size_t max = r->ra_max < r->cap_pages ? r->ra_max : r->cap_pages, b;
+
+	if (max > 1 && max == r->cap_pages)
+		max /= 2;	/* leave room for what is being read */
+	for (b = a; b < r->npages && b - a < max && !r->resident[b] &&
+	    r->hot[b]; b++)
 		;
 	return b;
 }
@@ -336,6 +354,19 @@ fault(struct rsm_rmap *r, uintptr_t addr, uint64_t flags)
 		read_ahead(r, r->next_seq);
 	} else if (r->resident[p]) {
 		rmap_map_pages(r, p, p + 1, 0);
+	} else if (r->hot[p]) {
+		/*
+		 * A page the last open barrier dropped: iterative programs
+		 * read again what they read before (a halo row, a block), so
+		 * the run of such pages from here comes in one fetch rather
+		 * than growing from one page again.
+		 */
+		hi = hot_run(r, p);
+		make_room(r, hi - p);
+		fetch(r, p, hi, 0);
+		if (!wp)
+			rmap_wp_fault(r, p);
+		r->next_seq = hi;
 	} else {
 		int seq = p == r->next_seq;
 
@@ -445,6 +476,7 @@ rmap_free(struct rsm_rmap *r)
 {
 	free(r->resident);
 	free(r->written);
+	free(r->hot);
 	free(r->scratch);
 	free(r->runs);
 	pthread_mutex_destroy(&r->mtx);
@@ -520,6 +552,7 @@ rsm_rmap_create(struct rsm_rmap **rp, const struct rsm_transport_ops *ops,
 	}
 	rc = RSMERR_INSUFFICIENT_MEM;
 	if ((r->resident = calloc(r->npages, 1)) == NULL ||
+	    (r->hot = calloc(r->npages, 1)) == NULL ||
 	    ((prot & PROT_WRITE) &&
 	    (r->written = calloc(r->npages, 1)) == NULL) ||
 	    (r->scratch = malloc(r->pg)) == NULL ||
@@ -601,8 +634,10 @@ rsm_rmap_refresh(struct rsm_rmap *r)
 		for (q = p + 1; q < r->npages && r->resident[q] &&
 		    page_clean(r, q) == clean; q++)
 			;
-		if (clean)
+		if (clean) {
 			drop_pages(r, p, q);
+			memset(r->hot + p, 1, q - p);
+		}
 		else	/* unprotected: their stores are still to be sent */
 			rmap_map_pages(r, p, q, 0);
 	}

@@ -52,6 +52,7 @@ struct rsm_rmap {
 	size_t		 nruns;
 	unsigned char	*resident;	/* per page: 0 absent, 1, 2 staged */
 	unsigned char	*written;	/* per page, RMAP_TRACK_WP_SYNC */
+	unsigned char	*hot;		/* per page: dropped by the last refresh */
 	size_t		 nresident, cap_pages, ra_min, ra_max;
 	size_t		 ra, next_seq;	/* readahead and where it continues */
 	size_t		 hand;		/* eviction clock */

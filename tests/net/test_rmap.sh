@@ -214,6 +214,26 @@ check "write-protect faults were taken: $(grep 'remote map closed' "$NET_DIR/w.e
     grep -Eq "closed: [0-9]+ faults \([1-9][0-9]* write-protect\)" "$NET_DIR/w.err"
 probe_quit w
 
+# ---- after an open barrier, what was read before comes back in one fetch ----
+fetches_of() { sed -n 's/.*closed: .* faults (.*), \([0-9]*\) fetches.*/\1/p' "$NET_DIR/$1.err" | tail -1; }
+P_ENV=RSM_DEBUG=1
+probe_start h1 3 import 1 $SEG r
+check_rc "node 3 connects" 0 "$P_LAST"
+check_rc "maps 1 MiB read-only" 0 "$(probe_say h1 "map 0 $MIB r")"
+probe_say h1 "mload 0 $MIB" >/dev/null
+check_rc "and unmaps after one pass" 0 "$(probe_say h1 unmap)"
+probe_quit h1
+probe_start h2 3 import 1 $SEG r
+check_rc "maps it again" 0 "$(probe_say h2 "map 0 $MIB r")"
+probe_say h2 "mload 0 $MIB" >/dev/null
+check_rc "open_barrier drops every page" 0 "$(probe_say h2 bopen)"
+probe_say h2 "mload 0 $MIB" >/dev/null
+check_rc "unmaps after the second pass" 0 "$(probe_say h2 unmap)"
+probe_quit h2
+f1=$(fetches_of h1) f2=$(fetches_of h2)
+check "the second pass took one fetch (one pass: ${f1:-?} fetches, two: ${f2:-?})" \
+    test "${f2:-0}" -eq $(( ${f1:-0} + 1 )) -a "${f1:-0}" -gt 1
+
 # ---- which tracking rsmadm reports for this node's kernel ----
 case $(uname -r) in
 [0-5].*|6.[0-6].*) want_track=wp-sync ;;
