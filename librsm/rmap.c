@@ -263,32 +263,21 @@ fetch(struct rsm_rmap *r, size_t lo, size_t hi, int stage)
 		rmap_map_pages(r, lo + (size_t)stage, hi, 1);
 }
 
-/* The run of absent pages from a, at most the batch, within the cache. */
-static size_t
-absent_run(const struct rsm_rmap *r, size_t a)
-{
-	size_t batch = r->ra < r->cap_pages ? r->ra : r->cap_pages, b;
-
-	if (batch > 1 && batch == r->cap_pages)
-		batch /= 2;	/* leave room for what is being read */
-	for (b = a; b < r->npages && b - a < batch && !r->resident[b]; b++)
-		;
-	return b;
-}
-
 /*
- * The run of absent pages from a that the last refresh dropped, bounded
- * as absent_run bounds a batch.
+ * The run of absent pages from a, at most `batch` pages and within the
+ * cache; with `hot`, only pages the last refresh dropped.
  */
 static size_t
-hot_run(const struct rsm_rmap *r, size_t a)
+absent_run(const struct rsm_rmap *r, size_t a, size_t batch, int hot)
 {
-	size_t max = r->ra_max < r->cap_pages ? r->ra_max : r->cap_pages, b;
+	size_t b;
 
-	if (max > 1 && max == r->cap_pages)
-		max /= 2;	/* leave room for what is being read */
-	for (b = a; b < r->npages && b - a < max && !r->resident[b] &&
-	    r->hot[b]; b++)
+	if (batch > r->cap_pages)
+		batch = r->cap_pages;
+	if (batch > 1 && batch == r->cap_pages)
+		batch /= 2;	/* leave room for what is being read */
+	for (b = a; b < r->npages && b - a < batch && !r->resident[b] &&
+	    (!hot || r->hot[b]); b++)
 		;
 	return b;
 }
@@ -312,7 +301,7 @@ read_ahead(struct rsm_rmap *r, size_t a)
 	if (a >= r->npages || r->resident[a] || atomic_load(&r->dead))
 		return;
 	grow_batch(r);
-	b = absent_run(r, a);
+	b = absent_run(r, a, r->ra, 0);
 	make_room(r, b - a);
 	fetch(r, a, b, 1);
 	r->next_seq = b;
@@ -354,27 +343,25 @@ fault(struct rsm_rmap *r, uintptr_t addr, uint64_t flags)
 		read_ahead(r, r->next_seq);
 	} else if (r->resident[p]) {
 		rmap_map_pages(r, p, p + 1, 0);
-	} else if (r->hot[p]) {
-		/*
-		 * A page the last open barrier dropped: iterative programs
-		 * read again what they read before (a halo row, a block), so
-		 * the run of such pages from here comes in one fetch rather
-		 * than growing from one page again.
-		 */
-		hi = hot_run(r, p);
-		make_room(r, hi - p);
-		fetch(r, p, hi, 0);
-		if (!wp)
-			rmap_wp_fault(r, p);
-		r->next_seq = hi;
 	} else {
-		int seq = p == r->next_seq;
+		int seq = 0;
 
-		if (seq)
-			grow_batch(r);
-		else
-			r->ra = r->ra_min;
-		hi = absent_run(r, p);
+		if (r->hot[p]) {
+			/*
+			 * A page the last open barrier dropped: iterative
+			 * programs read again what they read before (a halo
+			 * row, a block), so the run of such pages from here
+			 * comes in one fetch rather than growing from one
+			 * page again.
+			 */
+			hi = absent_run(r, p, r->ra_max, 1);
+		} else {
+			if ((seq = p == r->next_seq))
+				grow_batch(r);
+			else
+				r->ra = r->ra_min;
+			hi = absent_run(r, p, r->ra, 0);
+		}
 		make_room(r, hi - p);
 		fetch(r, p, hi, 0);
 		if (!wp)

@@ -926,6 +926,28 @@ in_pending(const struct dconn *dc)
 }
 
 /*
+ * A read of the socket that brought nothing (n <= 0): 0 when it is just
+ * empty now, else -1 once the connection is closed, refused when it
+ * ended inside a frame.
+ */
+static ssize_t
+read_ended(struct rsmd *rs, struct dconn *dc, ssize_t n)
+{
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		dc->drained = 1;
+		return 0;
+	}
+	if (n == 0 && (dc->in_state != DC_IN_HDR || dc->in_got > 0)) {
+		refuse(rs, dc, "connection closed inside a %s frame",
+		    rsm_dop_name(dc->in.op));
+		return -1;
+	}
+	dconn_close(rs, dc, n == 0 ? "closed by the importer" :
+	    "receive failed");
+	return -1;
+}
+
+/*
  * read_some() of a sealed connection: from records already opened, else
  * from the socket into the record buffer, and never more than what was
  * authenticated.
@@ -958,22 +980,11 @@ read_sealed(struct rsmd *rs, struct dconn *dc, struct iovec *iov, int niov)
 			dc->drained = (size_t)n < room;
 			continue;
 		}
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			dc->drained = 1;
-			return 0;
-		}
 		if (n == 0 && rsm_seal_partial(dc->seal)) {
 			refuse(rs, dc, "connection closed inside a record");
 			return -1;
 		}
-		if (n == 0 && (dc->in_state != DC_IN_HDR || dc->in_got > 0)) {
-			refuse(rs, dc, "connection closed inside a %s frame",
-			    rsm_dop_name(dc->in.op));
-			return -1;
-		}
-		dconn_close(rs, dc, n == 0 ? "closed by the importer" :
-		    "receive failed");
-		return -1;
+		return read_ended(rs, dc, n);
 	}
 }
 
@@ -1009,18 +1020,7 @@ read_some(struct rsmd *rs, struct dconn *dc, struct iovec *iov, int niov)
 		dc->ra_len = (size_t)n - want;
 		return (ssize_t)want;
 	}
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-		dc->drained = 1;
-		return 0;
-	}
-	if (n == 0 && (dc->in_state != DC_IN_HDR || dc->in_got > 0)) {
-		refuse(rs, dc, "connection closed inside a %s frame",
-		    rsm_dop_name(dc->in.op));
-		return -1;
-	}
-	dconn_close(rs, dc, n == 0 ? "closed by the importer" :
-	    "receive failed");
-	return -1;
+	return read_ended(rs, dc, n);
 }
 
 /* n more payload bytes are in place: step through the entries. */

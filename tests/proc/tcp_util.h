@@ -1,8 +1,9 @@
 /*
- * tcp_util.h - helpers shared by the tcp0 process tests: a raw control
- * client (over the harness's h_ctl_*) that asks the daemon for a tcp0
- * capability the way librsm does, so tests can speak the data protocol
- * (proto/rsm_data.h) by hand.
+ * tcp_util.h - helpers shared by the tcp0 process tests: a daemon with an
+ * exporter child for the whole group, and a raw control client (over the
+ * harness's h_ctl_*) that asks the daemon for a tcp0 capability the way
+ * librsm does, so tests can speak the data protocol (proto/rsm_data.h) by
+ * hand.
  */
 #ifndef RSM_TEST_TCP_UTIL_H
 #define RSM_TEST_TCP_UTIL_H
@@ -12,6 +13,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -26,6 +28,78 @@
 
 /* The bound on each exchange with the daemon, its sockets' timeout too. */
 #define TU_IO_MS	3000
+
+/*
+ * The daemon of a test group and its exporter: a child that publishes
+ * `size` bytes of pattern 5 as `segid` through shm0 and lives until the
+ * group stops.
+ */
+struct tu_group {
+	struct h_rsmd	 d;
+	uint32_t	 segid;
+	size_t		 size;
+	pid_t		 exp;
+	int		 exp_fd;	/* the parent's end of the channel */
+	int		 child_fd;	/* the child's */
+};
+
+static inline int
+tu_exporter(void *arg)
+{
+	const struct tu_group *g = arg;
+	rsmapi_controller_handle_t c;
+	rsm_memseg_export_handle_t h;
+	rsm_memseg_id_t id = g->segid;
+	uint32_t v;
+	char *mem;
+
+	H_CHECK_RC(rsm_get_controller("shm0", &c), RSM_SUCCESS);
+	H_CHECK((mem = h_pages(g->size)) != NULL);
+	h_fill(mem, g->size, 5);
+	H_CHECK_RC(rsm_memseg_export_create(c, &h, mem, g->size, 0),
+	    RSM_SUCCESS);
+	H_CHECK_RC(rsm_memseg_export_publish(h, &id, NULL, 0), RSM_SUCCESS);
+	H_CHECK(h_send_u32(g->child_fd, 1) == 0);
+	/* Until the parent closes the channel. */
+	while (h_recv_u32(g->child_fd, &v, 60000) == 0)
+		;
+	return 0;
+}
+
+/*
+ * Start g's daemon (with the config lines `conf`, or NULL) and its
+ * exporter, set g->segid and g->size first; 0 once the segment is
+ * published, or -1.
+ */
+static inline int
+tu_group_start(struct tu_group *g, const char *conf, int wait_ms)
+{
+	struct h_chan ch;
+	uint32_t v;
+
+	g->exp = 0;
+	g->exp_fd = -1;
+	signal(SIGPIPE, SIG_IGN);
+	if (h_rsmd_start(&g->d, conf) != 0 || h_chan_open(&ch) != 0)
+		return -1;
+	g->child_fd = ch.fd[1];
+	g->exp = h_spawn(tu_exporter, g, (uid_t)-1, 120);
+	close(ch.fd[1]);
+	g->exp_fd = ch.fd[0];
+	return g->exp < 0 || h_recv_u32(g->exp_fd, &v, wait_ms) != 0 ? -1 : 0;
+}
+
+static inline void
+tu_group_stop(struct tu_group *g, int wait_ms)
+{
+	if (g->exp_fd >= 0)
+		close(g->exp_fd);
+	if (g->exp > 0) {
+		kill(g->exp, SIGKILL);
+		h_wait(g->exp, wait_ms);
+	}
+	h_rsmd_cleanup(&g->d);
+}
 
 /*
  * HELLO, then IMPORT_CONNECT through tcp0: *rep holds the capability.

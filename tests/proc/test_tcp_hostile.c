@@ -30,36 +30,8 @@
 /* The server closes a refused connection at once; allow for scheduling. */
 #define T_CLOSE_MS	1500
 
-static struct h_rsmd g_d;
-static uint32_t g_segid = 0x400500u;
-static size_t g_size;
-static pid_t g_exp;
-static int g_exp_fd = -1;
+static struct tu_group g = { .segid = 0x400500u };
 
-/* ---- an exporter that lives for the whole group ---- */
-
-static int
-exporter(void *arg)
-{
-	rsmapi_controller_handle_t c;
-	rsm_memseg_export_handle_t h;
-	rsm_memseg_id_t id = g_segid;
-	int fd = (int)(intptr_t)arg;
-	uint32_t v;
-	char *mem;
-
-	H_CHECK_RC(rsm_get_controller("shm0", &c), RSM_SUCCESS);
-	H_CHECK((mem = h_pages(g_size)) != NULL);
-	h_fill(mem, g_size, 5);
-	H_CHECK_RC(rsm_memseg_export_create(c, &h, mem, g_size, 0),
-	    RSM_SUCCESS);
-	H_CHECK_RC(rsm_memseg_export_publish(h, &id, NULL, 0), RSM_SUCCESS);
-	H_CHECK(h_send_u32(fd, 1) == 0);
-	/* Until the parent closes the channel. */
-	while (h_recv_u32(fd, &v, 60000) == 0)
-		;
-	return 0;
-}
 
 /* ---- raw helpers ---- */
 
@@ -77,7 +49,7 @@ raw_open(struct raw *r, uint32_t perm, int hello)
 	int st;
 
 	memset(r, 0, sizeof(*r));
-	r->ctl = tu_get_cap(&g_d, g_segid, perm, &r->rep, &st);
+	r->ctl = tu_get_cap(&g.d, g.segid, perm, &r->rep, &st);
 	assert_true(r->ctl >= 0);
 	assert_int_equal(r->rep.cap.family, RSM_CAP_INET);
 	r->fd = tu_data_open(&r->rep.cap);
@@ -86,7 +58,7 @@ raw_open(struct raw *r, uint32_t perm, int hello)
 	if (hello) {
 		assert_int_equal(tu_hello(r->fd, r->rep.cap.token,
 		    r->next_id++, &hr), RSM_SUCCESS);
-		assert_int_equal(hr.size, g_size);
+		assert_int_equal(hr.size, g.size);
 		assert_int_equal(hr.granted, perm);
 	}
 }
@@ -106,7 +78,7 @@ refused_now(void)
 {
 	struct rsm_msg_status st;
 
-	assert_int_equal(h_rsmd_status(&g_d, &st), 0);
+	assert_int_equal(h_rsmd_status(&g.d, &st), 0);
 	return st.refused;
 }
 
@@ -125,7 +97,7 @@ static int
 log_has(const char *needle)
 {
 	char line[1024];
-	FILE *fp = fopen(g_d.log, "r");
+	FILE *fp = fopen(g.d.log, "r");
 	int found = 0;
 
 	if (fp == NULL)
@@ -452,21 +424,21 @@ test_bounds_and_rights(void **state)
 	raw_open(&r, RSM_PERM_RDWR, 1);
 	memset(buf, 0x5a, sizeof(buf));
 	/* Past the end, straddling it, and an offset that would overflow. */
-	assert_int_equal(raw_put(&r, g_size, buf, 8), RSMERR_BAD_LENGTH);
-	assert_int_equal(raw_put(&r, g_size - 4, buf, 8), RSMERR_BAD_LENGTH);
+	assert_int_equal(raw_put(&r, g.size, buf, 8), RSMERR_BAD_LENGTH);
+	assert_int_equal(raw_put(&r, g.size - 4, buf, 8), RSMERR_BAD_LENGTH);
 	assert_int_equal(raw_put(&r, UINT64_MAX - 3, buf, 8),
 	    RSMERR_BAD_LENGTH);
-	assert_int_equal(raw_get(&r, g_size - 1, buf, 2), RSMERR_BAD_LENGTH);
+	assert_int_equal(raw_get(&r, g.size - 1, buf, 2), RSMERR_BAD_LENGTH);
 	assert_int_equal(raw_get(&r, UINT64_MAX, buf, 1), RSMERR_BAD_LENGTH);
 	/* Still usable: a put and a get that fit. */
-	assert_int_equal(raw_put(&r, g_size - 8, buf, 8), RSM_SUCCESS);
-	assert_int_equal(raw_get(&r, g_size - 8, chk, 8), RSM_SUCCESS);
+	assert_int_equal(raw_put(&r, g.size - 8, buf, 8), RSM_SUCCESS);
+	assert_int_equal(raw_get(&r, g.size - 8, chk, 8), RSM_SUCCESS);
 	assert_memory_equal(buf, chk, 8);
 	/* GETV stopping at its second entry: one entry of data comes back. */
 	rsm_data_hdr_init(&gv.h, RSM_DOP_GETV, 0, r.next_id, 0, 24, 3);
 	gv.v[0].off = 0;
 	gv.v[0].len = 8;
-	gv.v[1].off = g_size;
+	gv.v[1].off = g.size;
 	gv.v[1].len = 8;
 	gv.v[2].off = 8;
 	gv.v[2].len = 8;
@@ -488,7 +460,7 @@ test_bounds_and_rights(void **state)
 		assert_int_equal(raw_put(&r, 64, &v, 8), RSM_SUCCESS);
 		assert_int_equal(raw_atomic(&r, 68, RSM_DATA_AOP_FADD, 8, 1,
 		    0, &old), RSMERR_BAD_OFFSET);
-		assert_int_equal(raw_atomic(&r, g_size, RSM_DATA_AOP_FADD, 4,
+		assert_int_equal(raw_atomic(&r, g.size, RSM_DATA_AOP_FADD, 4,
 		    1, 0, &old), RSMERR_BAD_OFFSET);
 		assert_int_equal(raw_atomic(&r, UINT64_MAX - 7,
 		    RSM_DATA_AOP_SWAP, 8, 1, 0, &old), RSMERR_BAD_OFFSET);
@@ -541,7 +513,7 @@ legit_importer(void *arg)
 	int rounds = 0;
 
 	H_CHECK_RC(rsm_get_controller("tcp0", &c), RSM_SUCCESS);
-	H_CHECK_RC(rsm_memseg_import_connect(c, H_NODE_ID, g_segid,
+	H_CHECK_RC(rsm_memseg_import_connect(c, H_NODE_ID, g.segid,
 	    RSM_PERM_RDWR, &h), RSM_SUCCESS);
 	H_CHECK_RC(rsm_memseg_import_init_barrier(h, RSM_BAR_DEFAULT, &bar),
 	    RSM_SUCCESS);
@@ -605,7 +577,7 @@ test_flood(void **state)
 	int ctl, st;
 
 	(void)state;
-	ctl = tu_get_cap(&g_d, g_segid, RSM_PERM_READ, &rep, &st);
+	ctl = tu_get_cap(&g.d, g.segid, RSM_PERM_READ, &rep, &st);
 	assert_true(ctl >= 0);
 	assert_non_null(lg.rounds = h_shared(sizeof(*lg.rounds)));
 	legit = h_spawn(legit_importer, &lg, (uid_t)-1, T_CHILD / 1000);
@@ -640,34 +612,16 @@ test_flood(void **state)
 static int
 group_setup(void **state)
 {
-	struct h_chan ch;
-	uint32_t v;
-
 	(void)state;
-	signal(SIGPIPE, SIG_IGN);
-	g_size = 16 * h_pagesize();
-	if (h_rsmd_start(&g_d, NULL) != 0 || h_chan_open(&ch) != 0)
-		return -1;
-	g_exp = h_spawn(exporter, (void *)(intptr_t)ch.fd[1], (uid_t)-1,
-	    120);
-	close(ch.fd[1]);
-	g_exp_fd = ch.fd[0];
-	if (g_exp < 0 || h_recv_u32(g_exp_fd, &v, T_MSG) != 0)
-		return -1;
-	return 0;
+	g.size = 16 * h_pagesize();
+	return tu_group_start(&g, NULL, T_MSG);
 }
 
 static int
 group_teardown(void **state)
 {
 	(void)state;
-	if (g_exp_fd >= 0)
-		close(g_exp_fd);
-	if (g_exp > 0) {
-		kill(g_exp, SIGKILL);
-		h_wait(g_exp, T_CHILD);
-	}
-	h_rsmd_cleanup(&g_d);
+	tu_group_stop(&g, T_CHILD);
 	return 0;
 }
 

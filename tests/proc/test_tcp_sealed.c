@@ -31,41 +31,16 @@
 #define T_CHILD		25000
 #define T_CLOSE_MS	1500
 
-static struct h_rsmd g_d;
-static uint32_t g_segid = 0x400600u;
-static size_t g_size;
-static pid_t g_exp;
-static int g_exp_fd = -1;
+static struct tu_group g = { .segid = 0x400600u };
 static char *g_want;		/* the exporter's initial bytes */
 
-static int
-exporter(void *arg)
-{
-	rsmapi_controller_handle_t c;
-	rsm_memseg_export_handle_t h;
-	rsm_memseg_id_t id = g_segid;
-	int fd = (int)(intptr_t)arg;
-	uint32_t v;
-	char *mem;
-
-	H_CHECK_RC(rsm_get_controller("shm0", &c), RSM_SUCCESS);
-	H_CHECK((mem = h_pages(g_size)) != NULL);
-	h_fill(mem, g_size, 5);
-	H_CHECK_RC(rsm_memseg_export_create(c, &h, mem, g_size, 0),
-	    RSM_SUCCESS);
-	H_CHECK_RC(rsm_memseg_export_publish(h, &id, NULL, 0), RSM_SUCCESS);
-	H_CHECK(h_send_u32(fd, 1) == 0);
-	while (h_recv_u32(fd, &v, 60000) == 0)
-		;
-	return 0;
-}
 
 static uint64_t
 refused_now(void)
 {
 	struct rsm_msg_status st;
 
-	assert_int_equal(h_rsmd_status(&g_d, &st), 0);
+	assert_int_equal(h_rsmd_status(&g.d, &st), 0);
 	return st.refused;
 }
 
@@ -99,7 +74,7 @@ sraw_open(struct sraw *r, int downgrade)
 	int st;
 
 	memset(r, 0, sizeof(*r));
-	r->ctl = tu_get_cap(&g_d, g_segid, RSM_PERM_RDWR, &r->rep, &st);
+	r->ctl = tu_get_cap(&g.d, g.segid, RSM_PERM_RDWR, &r->rep, &st);
 	assert_true(r->ctl >= 0);
 	r->fd = tu_data_open(&r->rep.cap);
 	assert_true(r->fd >= 0);
@@ -353,15 +328,15 @@ static int
 importer(void *arg)
 {
 	struct h_imp ip;
-	char *buf = malloc(g_size), *back = malloc(g_size);
+	char *buf = malloc(g.size), *back = malloc(g.size);
 
 	(void)arg;
 	H_CHECK(buf != NULL && back != NULL);
-	H_CHECK(h_imp_connect(&ip, "tcp0", g_segid, RSM_PERM_RDWR) == 0);
-	h_fill(buf, g_size, 9);
-	H_CHECK_RC(rsm_memseg_import_put(ip.h, 0, buf, g_size), RSM_SUCCESS);
-	H_CHECK_RC(rsm_memseg_import_get(ip.h, 0, back, g_size), RSM_SUCCESS);
-	H_CHECK(memcmp(buf, back, g_size) == 0);
+	H_CHECK(h_imp_connect(&ip, "tcp0", g.segid, RSM_PERM_RDWR) == 0);
+	h_fill(buf, g.size, 9);
+	H_CHECK_RC(rsm_memseg_import_put(ip.h, 0, buf, g.size), RSM_SUCCESS);
+	H_CHECK_RC(rsm_memseg_import_get(ip.h, 0, back, g.size), RSM_SUCCESS);
+	H_CHECK(memcmp(buf, back, g.size) == 0);
 	free(buf);
 	free(back);
 	return 0;
@@ -376,45 +351,26 @@ test_library_sealed(void **state)
 	p = h_spawn(importer, NULL, (uid_t)-1, T_CHILD / 1000);
 	assert_true(p > 0);
 	assert_int_equal(h_wait(p, T_CHILD), 0);
-	h_fill(g_want, g_size, 9);
+	h_fill(g_want, g.size, 9);
 }
 
 static int
 group_setup(void **state)
 {
-	struct h_chan ch;
-	uint32_t v;
-
 	(void)state;
-	signal(SIGPIPE, SIG_IGN);
 	/* Larger than a record, so the library's transfers span several. */
-	g_size = 64 * h_pagesize();
-	if ((g_want = h_pages(g_size)) == NULL)
+	g.size = 64 * h_pagesize();
+	if ((g_want = h_pages(g.size)) == NULL)
 		return -1;
-	h_fill(g_want, g_size, 5);
-	if (h_rsmd_start(&g_d, "data_encrypt = yes\n") != 0 ||
-	    h_chan_open(&ch) != 0)
-		return -1;
-	g_exp = h_spawn(exporter, (void *)(intptr_t)ch.fd[1], (uid_t)-1,
-	    120);
-	close(ch.fd[1]);
-	g_exp_fd = ch.fd[0];
-	if (g_exp < 0 || h_recv_u32(g_exp_fd, &v, T_MSG) != 0)
-		return -1;
-	return 0;
+	h_fill(g_want, g.size, 5);
+	return tu_group_start(&g, "data_encrypt = yes\n", T_MSG);
 }
 
 static int
 group_teardown(void **state)
 {
 	(void)state;
-	if (g_exp_fd >= 0)
-		close(g_exp_fd);
-	if (g_exp > 0) {
-		kill(g_exp, SIGKILL);
-		h_wait(g_exp, T_CHILD);
-	}
-	h_rsmd_cleanup(&g_d);
+	tu_group_stop(&g, T_CHILD);
 	return 0;
 }
 
