@@ -16,6 +16,7 @@
 
 _Static_assert(sizeof(struct rsm_data_hdr) == 32, "data header size");
 _Static_assert(RSM_DATA_VEC_MAX == RSM_MAX_SGIOREQS, "vector limit");
+_Static_assert(RSM_DATA_PUTV_MAX >= RSM_DATA_VEC_MAX, "PUTV limit");
 _Static_assert(sizeof(struct rsm_data_atomic) == 24, "atomic body size");
 _Static_assert(sizeof(struct rsm_data_signal) == 8, "signal body size");
 _Static_assert(sizeof(struct rsm_data_challenge) == 40, "challenge size");
@@ -74,7 +75,7 @@ rsm_data_check_req(const struct rsm_data_hdr *h)
 		return h->count == 0 ? 0 : RSM_DCHK_COUNT;
 	case RSM_DOP_PUTV:
 	case RSM_DOP_GETV:
-		if (h->count == 0 || h->count > RSM_DATA_VEC_MAX)
+		if (h->count == 0 || h->count > RSM_DATA_OP_VEC_MAX(h->op))
 			return RSM_DCHK_COUNT;
 		return h->off == 0 ? 0 : RSM_DCHK_FIELD;
 	case RSM_DOP_ATOMIC:
@@ -126,7 +127,7 @@ rsm_data_check_vec(const struct rsm_data_hdr *h, const struct rsm_data_vec *v)
 	uint32_t i;
 
 	if (h == NULL || v == NULL || h->count == 0 ||
-	    h->count > RSM_DATA_VEC_MAX)
+	    h->count > RSM_DATA_OP_VEC_MAX(h->op))
 		return RSM_DCHK_COUNT;
 	for (i = 0; i < h->count; i++) {
 		/* Each entry fits a frame, so the sum cannot overflow. */

@@ -71,6 +71,17 @@
 #define RSM_DATA_FRAME_MAX	(4u << 20)
 /* Entries of a vector frame (RSM_MAX_SGIOREQS). */
 #define RSM_DATA_VEC_MAX	16u
+/*
+ * Entries of a PUTV frame: more, for the write-back of a remote map,
+ * whose changed bytes are often thousands of short runs (a row of doubles
+ * that each changed in some of their bytes), while every frame waits for
+ * its answer.  A GETV's reply lists its entries' data in the daemon's
+ * output queue, so GETV keeps RSM_DATA_VEC_MAX.
+ */
+#define RSM_DATA_PUTV_MAX	512u
+/* The most entries a frame of op may carry. */
+#define RSM_DATA_OP_VEC_MAX(op)	((op) == RSM_DOP_PUTV ? \
+	RSM_DATA_PUTV_MAX : RSM_DATA_VEC_MAX)
 
 #define RSM_DOP_HELLO		1u
 #define RSM_DOP_PUT		2u
@@ -207,7 +218,7 @@ struct rsm_data_hello_reply {
  * A request header as the server reads it (before any payload): magic,
  * version, known op without the reply bit, zero status, non-zero id, and
  * per op the exact len (HELLO), len <= RSM_DATA_FRAME_MAX, count 0 (PUT,
- * GET, HELLO) or 1..RSM_DATA_VEC_MAX (vectors), off 0 where unused.
+ * GET, HELLO) or 1..RSM_DATA_OP_VEC_MAX(op) (vectors), off 0 where unused.
  */
 int	 rsm_data_check_req(const struct rsm_data_hdr *h);
 

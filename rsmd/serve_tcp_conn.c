@@ -108,14 +108,14 @@ struct dconn {
 	size_t		 in_got;
 	union {
 		struct rsm_data_hello_req hello;
-		struct rsm_data_vec vec[RSM_DATA_VEC_MAX];
+		struct rsm_data_vec vec[RSM_DATA_PUTV_MAX];
 		struct rsm_data_atomic atomic;
 		struct rsm_data_signal signal;
 	} tab;
 	size_t		 tab_need;
 	size_t		 tab_got;
 	/* PUT/PUTV in progress: entries [pv_i, pv_n) still to receive */
-	struct rsm_data_vec pv[RSM_DATA_VEC_MAX];
+	struct rsm_data_vec pv[RSM_DATA_PUTV_MAX];
 	uint32_t	 pv_n;
 	uint32_t	 pv_i;
 	uint64_t	 pv_done;	/* bytes of pv[pv_i] received */
@@ -877,7 +877,7 @@ got_header(struct rsmd *rs, struct dconn *dc)
 static int
 got_table(struct rsmd *rs, struct dconn *dc)
 {
-	struct rsm_data_vec v[RSM_DATA_VEC_MAX];
+	struct rsm_data_vec v[RSM_DATA_PUTV_MAX];
 	int rc;
 
 	if (dc->in.op == RSM_DOP_HELLO) {
@@ -1053,7 +1053,8 @@ payload_advance(struct dconn *dc, ssize_t n)
 static ssize_t
 read_payload(struct rsmd *rs, struct dconn *dc)
 {
-	struct iovec iov[RSM_DATA_VEC_MAX + 1];
+	/* readv's limit (IOV_MAX, 1024 on Linux) bounds RSM_DATA_PUTV_MAX. */
+	struct iovec iov[RSM_DATA_PUTV_MAX + 1];
 	char *map = dc->cc.cap->im->seg->map;
 	uint32_t i;
 	ssize_t n = 0;

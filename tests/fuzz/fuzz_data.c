@@ -24,7 +24,7 @@ check_accepted_req(const struct rsm_data_hdr *h)
 	if (h->id == 0 || h->len > RSM_DATA_FRAME_MAX || h->status != 0)
 		abort();
 	if ((h->op == RSM_DOP_PUTV || h->op == RSM_DOP_GETV) &&
-	    (h->count == 0 || h->count > RSM_DATA_VEC_MAX))
+	    (h->count == 0 || h->count > RSM_DATA_OP_VEC_MAX(h->op)))
 		abort();
 	if (h->op == RSM_DOP_HELLO &&
 	    h->len != sizeof(struct rsm_data_hello_req))
@@ -61,7 +61,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct rsm_data_hdr h;
-	struct rsm_data_vec v[RSM_DATA_VEC_MAX];
+	struct rsm_data_vec v[RSM_DATA_PUTV_MAX];
 	size_t off = 0, vlen;
 	uint64_t sum;
 	uint32_t i;

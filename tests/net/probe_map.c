@@ -9,6 +9,8 @@
  *   unmap                   rsm_memseg_import_unmap
  *   mload OFF LEN           loads through the mapping: "rc=0 sum=HEX"
  *   mstore OFF LEN SEED     stores of the pattern: "rc=0 sum=HEX"
+ *   mstride OFF LEN STEP    adds 1 to every STEP-th byte (each a run of
+ *                           its own in a write-back): "rc=0 sum=HEX"
  *   bopen | border | bclose the barrier calls on the probe's barrier
  *   sysw OFF LEN            write(2) from the mapping to a file, read
  *                           back: "rc=0 sum=HEX", or "rc=-1 errno=E"
@@ -206,6 +208,20 @@ probe_map_import(rsm_memseg_import_handle_t h, rsmapi_barrier_t *bar,
 			printf("rc=-1 outside\n");
 		} else {
 			probe_fill(map + (off - map_off), off, len, seed);
+			printf("rc=0 sum=%016" PRIx64 "\n",
+			    probe_sum(map + (off - map_off), len));
+		}
+	} else if (strcmp(cmd, "mstride") == 0 && sscanf(rest, "%" SCNu64
+	    " %" SCNu64 " %" SCNu64, &off, &len, &seed) == 3 && seed > 0) {
+		if (!inside(off, len)) {
+			printf("rc=-1 outside\n");
+		} else {
+			volatile unsigned char *q = (volatile unsigned char *)
+			    (map + (off - map_off));
+			uint64_t i;
+
+			for (i = 0; i < len; i += seed)
+				q[i]++;
 			printf("rc=0 sum=%016" PRIx64 "\n",
 			    probe_sum(map + (off - map_off), len));
 		}

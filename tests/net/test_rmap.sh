@@ -214,6 +214,18 @@ check "write-protect faults were taken: $(grep 'remote map closed' "$NET_DIR/w.e
     grep -Eq "closed: [0-9]+ faults \([1-9][0-9]* write-protect\)" "$NET_DIR/w.err"
 probe_quit w
 
+# ---- a write-back of many runs: every other byte of 1 MiB ----
+probe_start v 3 import 1 $SEG rw
+check_rc "node 3 connects" 0 "$P_LAST"
+check_rc "maps 2 MiB" 0 "$(probe_say v "map 0 $((2 * MIB)) rw")"
+probe_say v "mstride $((MIB / 2)) $MIB 2" >/dev/null
+check_rc "close_barrier sends 524288 one-byte runs" 0 "$(probe_say v bclose)"
+check "the exporter holds exactly them" test \
+    "$(sum_of "$(probe_say exp "sum 0 $((2 * MIB))")")" = \
+    "$(sum_of "$(probe_say v "mload 0 $((2 * MIB))")")"
+check_rc "unmap" 0 "$(probe_say v unmap)"
+probe_quit v
+
 # ---- after an open barrier, what was read before comes back in one fetch ----
 fetches_of() { sed -n 's/.*closed: .* faults (.*), \([0-9]*\) fetches.*/\1/p' "$NET_DIR/$1.err" | tail -1; }
 P_ENV=RSM_DEBUG=1

@@ -1059,7 +1059,10 @@ test_data_request_checks(void **state)
 	h.magic--;
 	h.version++;
 	assert_int_equal(rsm_data_check_req(&h), RSM_DCHK_VERSION);
-	/* Vectors: 1..16 entries, off 0, lens adding up to len. */
+	/*
+	 * Vectors: 1..512 (PUTV) or 1..16 (GETV) entries, off 0, lens adding
+	 * up to len.
+	 */
 	rsm_data_hdr_init(&h, RSM_DOP_PUTV, 0, 4, 0, 30, 2);
 	assert_int_equal(rsm_data_check_req(&h), 0);
 	v[0].off = 100;
@@ -1071,8 +1074,17 @@ test_data_request_checks(void **state)
 	assert_int_equal(rsm_data_check_vec(&h, v), RSM_DCHK_VEC);
 	v[1].len = UINT64_MAX;
 	assert_int_equal(rsm_data_check_vec(&h, v), RSM_DCHK_VEC);
+	/* PUTV takes up to RSM_DATA_PUTV_MAX entries, GETV RSM_DATA_VEC_MAX. */
+	h.count = RSM_DATA_VEC_MAX + 1;
+	assert_int_equal(rsm_data_check_req(&h), 0);
+	h.count = RSM_DATA_PUTV_MAX;
+	assert_int_equal(rsm_data_check_req(&h), 0);
+	h.count = RSM_DATA_PUTV_MAX + 1;
+	assert_int_equal(rsm_data_check_req(&h), RSM_DCHK_COUNT);
+	h.op = RSM_DOP_GETV;
 	h.count = RSM_DATA_VEC_MAX + 1;
 	assert_int_equal(rsm_data_check_req(&h), RSM_DCHK_COUNT);
+	h.op = RSM_DOP_PUTV;
 	h.count = 0;
 	assert_int_equal(rsm_data_check_req(&h), RSM_DCHK_COUNT);
 	rsm_data_hdr_init(&h, RSM_DOP_GETV, 0, 4, 8, 30, 2);

@@ -173,7 +173,8 @@ tcp_get(struct rsm_xport_seg *seg, size_t off, void *dst, size_t len)
 
 /*
  * Vector ops: consecutive small entries share one PUTV/GETV frame (at
- * most RSM_DATA_VEC_MAX entries and TCP_CHUNK bytes); an entry larger
+ * most RSM_DATA_PUTV_MAX or RSM_DATA_VEC_MAX entries and TCP_CHUNK
+ * bytes); an entry larger
  * than a chunk travels alone, split.  The call waits for its replies, so
  * *done names exactly the entries that reached the segment.
  */
@@ -183,8 +184,9 @@ xferv(struct rsm_xport_seg *seg, const struct rsm_xport_iov *iov, size_t n,
 {
 	struct tcp_conn *c = to_tcp_conn(seg);
 	struct tcp_wait w = { RSM_SUCCESS, 0 };
-	struct rsm_data_vec tab[RSM_DATA_VEC_MAX];
-	struct iovec pay[RSM_DATA_VEC_MAX];
+	struct rsm_data_vec tab[RSM_DATA_PUTV_MAX];
+	struct iovec pay[RSM_DATA_PUTV_MAX];
+	const size_t per_frame = is_put ? RSM_DATA_PUTV_MAX : RSM_DATA_VEC_MAX;
 	struct rsm_data_hdr h;
 	struct tcp_pend p;
 	size_t i, j, bytes;
@@ -209,7 +211,7 @@ xferv(struct rsm_xport_seg *seg, const struct rsm_xport_iov *iov, size_t n,
 		}
 		memset(&p, 0, sizeof(p));
 		bytes = 0;
-		for (j = i; j < n && j - i < RSM_DATA_VEC_MAX &&
+		for (j = i; j < n && j - i < per_frame &&
 		    iov[j].len <= TCP_CHUNK - bytes; j++) {
 			tab[j - i].off = iov[j].remote_off;
 			tab[j - i].len = iov[j].len;
@@ -393,6 +395,6 @@ const struct rsm_transport_ops rsm_tcp_ops = {
 	tcp_abort,
 	tcp_atomic,
 	tcp_put_signal,
-	/* xferv frames any number of entries, RSM_DATA_VEC_MAX a frame. */
+	/* xferv frames any number of entries, a frame's worth at a time. */
 	SIZE_MAX,
 };

@@ -308,7 +308,8 @@ tcp_post(struct tcp_conn *c, struct rsm_data_hdr *h,
     const struct rsm_data_vec *tab, uint32_t ntab, const struct iovec *pay,
     int npay, const struct tcp_pend *p)
 {
-	struct iovec iov[2 + RSM_DATA_VEC_MAX];
+	/* sendmsg's limit (IOV_MAX, 1024 on Linux) bounds RSM_DATA_PUTV_MAX. */
+	struct iovec iov[2 + RSM_DATA_PUTV_MAX];
 	int niov = 0, i;
 
 	if (c->err)
