@@ -30,7 +30,7 @@ sed -i "s|^peer = 1 .*|peer = 1 127.0.0.1:$RELAY_PORT|" "$(node_dir 2)/rsmd.conf
 on_node 2 python3 "$(dirname "$0")/tamper_proxy.py" "$RELAY_PORT" \
     "$(node_addr 1)" "$PEER_PORT" "$relay" >"$relay/log" 2>&1 &
 relay_pid=$!
-trap 'kill $relay_pid 2>/dev/null' EXIT
+trap 'rc=$?; kill $relay_pid 2>/dev/null; net_teardown; exit $rc' EXIT
 wait_until 5000 test -e "$relay/listening" || nok "the relay listens"
 node_start 1
 node_start 2
