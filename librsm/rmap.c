@@ -85,8 +85,8 @@ flush_runs(struct rsm_rmap *r)
  * changes, such as the doubles of a halo row, is one message, not one
  * per run).  Returns whether anything was queued.
  */
-int
-rmap_push_page(struct rsm_rmap *r, size_t p)
+static int
+push_page(struct rsm_rmap *r, size_t p)
 {
 	const char *cur = r->scratch;
 	char *tw = r->twin + p * r->pg;
@@ -125,8 +125,8 @@ rmap_push_page(struct rsm_rmap *r, size_t p)
 /*
  * Lock held.  Returns the write-back's status.  With asynchronous
  * tracking only the pages written since the last write-back are looked
- * at (rmap_push_tracked); else every resident page is compared with its
- * twin.
+ * at (rmap_collect_written); else every resident page is compared with
+ * its twin.
  */
 static int
 writeback_locked(struct rsm_rmap *r)
@@ -134,11 +134,15 @@ writeback_locked(struct rsm_rmap *r)
 	size_t p;
 	int sent = 0, rc;
 
-	if (r->twin != NULL && !atomic_load(&r->dead) &&
-	    rmap_push_tracked(r, &sent) != 0) {
-		for (p = 0; p < r->npages; p++)
-			if (r->resident[p])
-				sent |= rmap_push_page(r, p);
+	if (r->twin != NULL && !atomic_load(&r->dead)) {
+		int all = rmap_collect_written(r) != 0;
+
+		for (p = 0; p < r->npages; p++) {
+			if (r->resident[p] &&
+			    (all || (r->written[p] & RMAP_PUSH)))
+				sent |= push_page(r, p);
+			r->written[p] &= (unsigned char)~RMAP_PUSH;
+		}
 	}
 	flush_runs(r);
 	if (sent && (rc = r->ops->flush(&r->xs)) != RSM_SUCCESS &&
@@ -210,7 +214,7 @@ make_room(struct rsm_rmap *r, size_t need)
 					continue;
 				}
 				/* Sent before the page (and its twin) is reused. */
-				if (rmap_push_page(r, p)) {
+				if (push_page(r, p)) {
 					flush_runs(r);
 					if (r->ops->flush(&r->xs) != RSM_SUCCESS &&
 					    r->err == RSM_SUCCESS)

@@ -35,6 +35,14 @@ enum rmap_track {
 	RMAP_TRACK_WP_ASYNC,
 };
 
+/*
+ * A writable map's per-page marks: RMAP_WRITTEN, stored into since the
+ * last write-back (synchronous tracking); RMAP_PUSH, to be compared and
+ * sent by the write-back under way.
+ */
+#define RMAP_WRITTEN	0x1u
+#define RMAP_PUSH	0x2u
+
 struct rsm_rmap {
 	pthread_mutex_t	 mtx;		/* everything below but refs/dead */
 	_Atomic unsigned refs;
@@ -51,7 +59,7 @@ struct rsm_rmap {
 	struct rsm_xport_iov *runs;	/* changed bytes queued (in twins) */
 	size_t		 nruns;
 	unsigned char	*resident;	/* per page: 0 absent, 1, 2 staged */
-	unsigned char	*written;	/* per page, RMAP_TRACK_WP_SYNC */
+	unsigned char	*written;	/* per page: RMAP_WRITTEN, RMAP_PUSH */
 	unsigned char	*hot;		/* per page: dropped by the last refresh */
 	size_t		 nresident, cap_pages, ra_min, ra_max;
 	size_t		 ra, next_seq;	/* readahead and where it continues */
@@ -96,23 +104,16 @@ void	 rmap_map_pages(struct rsm_rmap *r, size_t lo, size_t hi, int wp);
  */
 void	 rmap_wp_fault(struct rsm_rmap *r, size_t p);
 /*
- * Lock held.  Queue (rmap_push_page) every page the tracking reports
- * written since the last write-back, protecting each again before its
- * bytes are copied, so that a store racing with the copy marks it for
- * the next one.  *sent as for rmap_push_page.  0, or -1 when the kernel
- * refused (the caller then compares every resident page).
+ * Lock held.  Mark RMAP_PUSH in r->written every page the tracking
+ * reports written since the last write-back, protecting each again
+ * before its bytes are copied, so that a store racing with the copy
+ * marks it for the next one.  0, or -1 when the tracking has nothing to
+ * say (twins) or the kernel refused (the caller then compares every
+ * resident page).
  */
-int	 rmap_push_tracked(struct rsm_rmap *r, int *sent);
+int	 rmap_collect_written(struct rsm_rmap *r);
 /* A page leaves the cache: it is no longer written. */
 void	 rmap_forget(struct rsm_rmap *r, size_t lo, size_t hi);
-
-/* ---- rmap.c ---- */
-
-/*
- * Lock held.  Queue the bytes of page p that differ from its twin;
- * whether anything was queued.
- */
-int	 rmap_push_page(struct rsm_rmap *r, size_t p);
 
 #pragma GCC visibility pop
 

@@ -215,7 +215,7 @@ static void
 mark_written(struct rsm_rmap *r, size_t lo, size_t hi)
 {
 	if (r->track == RMAP_TRACK_WP_SYNC)
-		memset(r->written + lo, 1, hi - lo);
+		memset(r->written + lo, RMAP_WRITTEN, hi - lo);
 }
 
 /*
@@ -239,7 +239,7 @@ map_then_protect(struct rsm_rmap *r, size_t lo, size_t hi)
 		for (p = lo; p < hi; p++)
 			if (memcmp(r->fill + p * r->pg, r->twin + p * r->pg,
 			    r->pg) != 0)
-				r->written[p] = 1;
+				r->written[p] = RMAP_WRITTEN;
 	rmap_uffd_wake(r, lo, hi);
 }
 
@@ -284,7 +284,7 @@ void
 rmap_wp_fault(struct rsm_rmap *r, size_t p)
 {
 	if (r->resident[p] == 1)
-		r->written[p] = 1;
+		r->written[p] = RMAP_WRITTEN;
 	/* A page dropped meanwhile: the writer retries and faults anew. */
 	if (protect(r, p, p + 1, 0) != 0)
 		rmap_uffd_wake(r, p, p + 1);
@@ -299,7 +299,7 @@ rmap_forget(struct rsm_rmap *r, size_t lo, size_t hi)
 
 /* RMAP_TRACK_WP_ASYNC: the pages PAGEMAP_SCAN finds written. */
 static int
-push_scanned(struct rsm_rmap *r, int *sent)
+collect_scanned(struct rsm_rmap *r)
 {
 	struct page_region v[64];
 	struct pm_scan_arg a;
@@ -323,8 +323,8 @@ push_scanned(struct rsm_rmap *r, int *sent)
 		for (i = 0; i < n; i++)
 			for (x = v[i].start; x < v[i].end; x += r->pg) {
 				p = (x - (uintptr_t)r->app) / r->pg;
-				if (p < r->npages && r->resident[p])
-					*sent |= rmap_push_page(r, p);
+				if (p < r->npages)
+					r->written[p] |= RMAP_PUSH;
 			}
 		if (a.walk_end <= at)
 			break;
@@ -338,38 +338,40 @@ push_scanned(struct rsm_rmap *r, int *sent)
  * a run at a time.  A run the kernel will not protect stays marked (its
  * stores are still found, by this write-back's comparison and the next).
  */
-static int
-push_marked(struct rsm_rmap *r, int *sent)
+static void
+collect_marked(struct rsm_rmap *r)
 {
 	size_t p, q, i;
 
 	for (p = 0; p < r->npages; p = q + 1) {
-		while (p < r->npages && !r->written[p])
+		while (p < r->npages && !(r->written[p] & RMAP_WRITTEN))
 			p++;
 		if (p == r->npages)
 			break;
-		for (q = p; q < r->npages && r->written[q]; q++)
+		for (q = p; q < r->npages && (r->written[q] & RMAP_WRITTEN);
+		    q++)
 			;
 		if (protect(r, p, q, 1) == 0)
-			memset(r->written + p, 0, q - p);
-		for (i = p; i < q; i++)
-			if (r->resident[i])
-				*sent |= rmap_push_page(r, i);
+			for (i = p; i < q; i++)
+				r->written[i] = RMAP_PUSH;
+		else
+			for (i = p; i < q; i++)
+				r->written[i] |= RMAP_PUSH;
 	}
-	return 0;
 }
 
 int
-rmap_push_tracked(struct rsm_rmap *r, int *sent)
+rmap_collect_written(struct rsm_rmap *r)
 {
 	switch (r->track) {
 	case RMAP_TRACK_WP_ASYNC:
-		if (push_scanned(r, sent) == 0)
+		if (collect_scanned(r) == 0)
 			return 0;
 		r->track = RMAP_TRACK_TWINS;
 		return -1;
 	case RMAP_TRACK_WP_SYNC:
-		return push_marked(r, sent);
+		collect_marked(r);
+		return 0;
 	default:
 		return -1;
 	}
