@@ -135,13 +135,18 @@ writeback_locked(struct rsm_rmap *r)
 	int sent = 0, rc;
 
 	if (r->twin != NULL && !atomic_load(&r->dead)) {
-		int all = rmap_collect_written(r) != 0;
-
-		for (p = 0; p < r->npages; p++) {
-			if (r->resident[p] &&
-			    (all || (r->written[p] & RMAP_PUSH)))
-				sent |= push_page(r, p);
-			r->written[p] &= (unsigned char)~RMAP_PUSH;
+		if (rmap_collect_written(r) != 0) {
+			for (p = 0; p < r->npages; p++)
+				if (r->resident[p])
+					sent |= push_page(r, p);
+		} else {
+			for (p = rmap_next_marked(r, 0, RMAP_PUSH);
+			    p < r->npages;
+			    p = rmap_next_marked(r, p + 1, RMAP_PUSH)) {
+				r->written[p] &= (unsigned char)~RMAP_PUSH;
+				if (r->resident[p])
+					sent |= push_page(r, p);
+			}
 		}
 	}
 	flush_runs(r);

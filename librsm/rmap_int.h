@@ -112,6 +112,11 @@ void	 rmap_wp_fault(struct rsm_rmap *r, size_t p);
  * resident page).
  */
 int	 rmap_collect_written(struct rsm_rmap *r);
+/*
+ * The first page from p whose marks have `bit`, or r->npages: most pages
+ * have none, so they are skipped a word at a time.
+ */
+size_t	 rmap_next_marked(const struct rsm_rmap *r, size_t p, unsigned bit);
 /* A page leaves the cache: it is no longer written. */
 void	 rmap_forget(struct rsm_rmap *r, size_t lo, size_t hi);
 

@@ -290,6 +290,27 @@ rmap_wp_fault(struct rsm_rmap *r, size_t p)
 		rmap_uffd_wake(r, p, p + 1);
 }
 
+size_t
+rmap_next_marked(const struct rsm_rmap *r, size_t p, unsigned bit)
+{
+	const uint64_t lanes = 0x0101010101010101ull * bit;
+	uint64_t w;
+
+	while (p < r->npages) {
+		if (p % 8 == 0 && p + 8 <= r->npages) {
+			memcpy(&w, r->written + p, sizeof(w));
+			if ((w & lanes) == 0) {
+				p += 8;
+				continue;
+			}
+		}
+		if (r->written[p] & bit)
+			return p;
+		p++;
+	}
+	return r->npages;
+}
+
 void
 rmap_forget(struct rsm_rmap *r, size_t lo, size_t hi)
 {
@@ -344,9 +365,7 @@ collect_marked(struct rsm_rmap *r)
 	size_t p, q, i;
 
 	for (p = 0; p < r->npages; p = q + 1) {
-		while (p < r->npages && !(r->written[p] & RMAP_WRITTEN))
-			p++;
-		if (p == r->npages)
+		if ((p = rmap_next_marked(r, p, RMAP_WRITTEN)) == r->npages)
 			break;
 		for (q = p; q < r->npages && (r->written[q] & RMAP_WRITTEN);
 		    q++)
