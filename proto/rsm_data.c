@@ -262,6 +262,32 @@ rsm_data_check_challenge_body(const struct rsm_data_challenge *c)
 	return c->cipher <= RSM_DATA_CIPHER_CHACHA20 ? 0 : RSM_DCHK_FIELD;
 }
 
+/* An HMAC-SHA256 under the token, begun with a proof's label. */
+static void
+mac_start(crypto_auth_hmacsha256_state *st,
+    const uint8_t token[RSM_CAP_TOKEN_LEN], const char *label, size_t len)
+{
+	crypto_auth_hmacsha256_init(st, token, RSM_CAP_TOKEN_LEN);
+	crypto_auth_hmacsha256_update(st, (const unsigned char *)label, len);
+}
+
+static void
+mac_finish(crypto_auth_hmacsha256_state *st, uint8_t mac[RSM_DATA_MAC_LEN])
+{
+	crypto_auth_hmacsha256_final(st, mac);
+	sodium_memzero(st, sizeof(*st));
+}
+
+/* Whether got is the MAC wanted, in constant time; want is wiped. */
+static int
+mac_matches(uint8_t want[RSM_DATA_MAC_LEN], const uint8_t got[RSM_DATA_MAC_LEN])
+{
+	int ok = sodium_memcmp(want, got, RSM_DATA_MAC_LEN) == 0;
+
+	sodium_memzero(want, RSM_DATA_MAC_LEN);
+	return ok;
+}
+
 static void
 hello_mac(const uint8_t token[RSM_CAP_TOKEN_LEN],
     const uint8_t nonce[RSM_DATA_NONCE_LEN],
@@ -269,14 +295,11 @@ hello_mac(const uint8_t token[RSM_CAP_TOKEN_LEN],
 {
 	crypto_auth_hmacsha256_state st;
 
-	crypto_auth_hmacsha256_init(&st, token, RSM_CAP_TOKEN_LEN);
-	crypto_auth_hmacsha256_update(&st,
-	    (const unsigned char *)RSM_DATA_HELLO_LABEL,
+	mac_start(&st, token, RSM_DATA_HELLO_LABEL,
 	    sizeof(RSM_DATA_HELLO_LABEL) - 1);
 	crypto_auth_hmacsha256_update(&st, nonce, RSM_DATA_NONCE_LEN);
 	crypto_auth_hmacsha256_update(&st, id, RSM_DATA_CAPID_LEN);
-	crypto_auth_hmacsha256_final(&st, mac);
-	sodium_memzero(&st, sizeof(st));
+	mac_finish(&st, mac);
 }
 
 void
@@ -293,12 +316,9 @@ rsm_data_hello_verify(const uint8_t token[RSM_CAP_TOKEN_LEN],
     const struct rsm_data_hello *hello)
 {
 	uint8_t want[RSM_DATA_MAC_LEN];
-	int ok;
 
 	hello_mac(token, nonce, hello->cap_id, want);
-	ok = sodium_memcmp(want, hello->mac, RSM_DATA_MAC_LEN) == 0;
-	sodium_memzero(want, sizeof(want));
-	return ok;
+	return mac_matches(want, hello->mac);
 }
 
 /*
@@ -314,16 +334,13 @@ hello_tcp_mac(const uint8_t token[RSM_CAP_TOKEN_LEN],
 {
 	crypto_auth_hmacsha256_state st;
 
-	crypto_auth_hmacsha256_init(&st, token, RSM_CAP_TOKEN_LEN);
-	crypto_auth_hmacsha256_update(&st,
-	    (const unsigned char *)RSM_DATA_HELLO_TCP_LABEL,
+	mac_start(&st, token, RSM_DATA_HELLO_TCP_LABEL,
 	    sizeof(RSM_DATA_HELLO_TCP_LABEL) - 1);
 	crypto_auth_hmacsha256_update(&st, chal->nonce, RSM_DATA_NONCE_LEN);
 	crypto_auth_hmacsha256_update(&st, &chal->cipher, 1);
 	crypto_auth_hmacsha256_update(&st, cnonce, RSM_DATA_NONCE_LEN);
 	crypto_auth_hmacsha256_update(&st, id, RSM_DATA_CAPID_LEN);
-	crypto_auth_hmacsha256_final(&st, mac);
-	sodium_memzero(&st, sizeof(st));
+	mac_finish(&st, mac);
 }
 
 void
@@ -341,10 +358,7 @@ rsm_data_hello_verify_tcp(const uint8_t token[RSM_CAP_TOKEN_LEN],
     const struct rsm_data_hello_req *req)
 {
 	uint8_t want[RSM_DATA_MAC_LEN];
-	int ok;
 
 	hello_tcp_mac(token, chal, req->nonce, req->proof.cap_id, want);
-	ok = sodium_memcmp(want, req->proof.mac, RSM_DATA_MAC_LEN) == 0;
-	sodium_memzero(want, sizeof(want));
-	return ok;
+	return mac_matches(want, req->proof.mac);
 }
