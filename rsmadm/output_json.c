@@ -9,17 +9,24 @@
 #include "rsm_err.h"
 #include "rsmadm.h"
 
+/* Print root with json-c's `flags` and free it. */
 static int
-emit(json_object *root)
+emit_as(json_object *root, int flags)
 {
 	const char *s;
 	int rc;
 
-	s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+	s = json_object_to_json_string_ext(root, flags |
 	    JSON_C_TO_STRING_NOSLASHESCAPE);
 	rc = (s == NULL || puts(s) == EOF) ? -1 : 0;
 	json_object_put(root);
 	return rc;
+}
+
+static int
+emit(json_object *root)
+{
+	return emit_as(root, JSON_C_TO_STRING_PRETTY);
 }
 
 static void
@@ -309,14 +316,7 @@ json_stats(const struct adm_stats *l)
 static int
 emit_line(json_object *o)
 {
-	const char *s;
-	int rc;
-
-	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE);
-	rc = (s == NULL || puts(s) == EOF) ? -1 : 0;
-	json_object_put(o);
-	return rc;
+	return emit_as(o, JSON_C_TO_STRING_PLAIN);
 }
 
 static int
