@@ -1,6 +1,7 @@
 /*
  * rsm_data_seal.c - keys and records of sealed tcp0 data connections; see
- * rsm_data_seal.h.  All cryptography is libsodium's.
+ * rsm_data_seal.h.  Key derivation and ChaCha20-Poly1305 are libsodium's;
+ * AES-256-GCM is rsm_seal_gcm.c's (libcrypto where built with it).
  *
  * Records are sealed and opened in place: a record's plaintext is
  * gathered where its ciphertext will be (or, when it lies in one piece
@@ -13,6 +14,8 @@
 
 #include <sodium.h>
 
+#include "rsm_seal_gcm.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,16 +25,16 @@
 				    SEAL_IN_AHEAD)
 #define SEAL_OUT_CAP		(RSM_SEAL_REC_MAX + RSM_SEAL_OVERHEAD)
 
-_Static_assert(crypto_aead_aes256gcm_NPUBBYTES == 12 &&
+_Static_assert(RSM_GCM_NONCE_LEN == 12 &&
     crypto_aead_chacha20poly1305_IETF_NPUBBYTES == 12, "96-bit nonces");
-_Static_assert(crypto_aead_aes256gcm_ABYTES == RSM_SEAL_TAG_LEN &&
+_Static_assert(RSM_GCM_TAG_LEN == RSM_SEAL_TAG_LEN &&
     crypto_aead_chacha20poly1305_IETF_ABYTES == RSM_SEAL_TAG_LEN, "tags");
-_Static_assert(crypto_aead_aes256gcm_KEYBYTES == 32 &&
+_Static_assert(RSM_GCM_KEY_LEN == 32 &&
     crypto_aead_chacha20poly1305_IETF_KEYBYTES == 32, "keys");
 
 /* One direction's key and record counter. */
 struct seal_dir {
-	crypto_aead_aes256gcm_state aes;	/* expanded key (AES only) */
+	struct rsm_gcm	*aes;			/* expanded key (AES only) */
 	uint8_t		 key[32];
 	uint64_t	 ctr;			/* the next record's number */
 };
@@ -61,6 +64,7 @@ rsm_seal_cipher_pick(void)
 {
 	if (sodium_init() < 0)
 		return RSM_DATA_CIPHER_CHACHA20;
+	/* AES only where the CPU runs it in hardware, whoever implements it. */
 	return crypto_aead_aes256gcm_is_available() ?
 	    RSM_DATA_CIPHER_AES256GCM : RSM_DATA_CIPHER_CHACHA20;
 }
@@ -72,7 +76,7 @@ rsm_seal_cipher_usable(uint8_t cipher)
 		return 0;
 	switch (cipher) {
 	case RSM_DATA_CIPHER_AES256GCM:
-		return crypto_aead_aes256gcm_is_available();
+		return rsm_gcm_usable(RSM_GCM_BEST);
 	case RSM_DATA_CIPHER_CHACHA20:
 		return 1;
 	default:
@@ -120,7 +124,7 @@ rsm_seal_new(const uint8_t token[RSM_CAP_TOKEN_LEN],
 
 	if (!rsm_seal_cipher_usable(chal->cipher))
 		return NULL;
-	/* The AES state wants 16-byte alignment; a cache line is kinder. */
+	/* A cache line for the record buffers. */
 	if (posix_memalign(&p, 64, sizeof(*s)) != 0)
 		return NULL;
 	s = p;
@@ -130,8 +134,12 @@ rsm_seal_new(const uint8_t token[RSM_CAP_TOKEN_LEN],
 	derive(token, chal, cnonce, server ? 's' : 'c', s->tx.key);
 	derive(token, chal, cnonce, server ? 'c' : 's', s->rx.key);
 	if (s->cipher == RSM_DATA_CIPHER_AES256GCM) {
-		crypto_aead_aes256gcm_beforenm(&s->tx.aes, s->tx.key);
-		crypto_aead_aes256gcm_beforenm(&s->rx.aes, s->rx.key);
+		s->tx.aes = rsm_gcm_new(s->tx.key, 1, RSM_GCM_BEST);
+		s->rx.aes = rsm_gcm_new(s->rx.key, 0, RSM_GCM_BEST);
+		if (s->tx.aes == NULL || s->rx.aes == NULL) {
+			rsm_seal_free(s);
+			return NULL;
+		}
 	}
 	return s;
 }
@@ -141,6 +149,8 @@ rsm_seal_free(struct rsm_seal *s)
 {
 	if (s == NULL)
 		return;
+	rsm_gcm_free(s->tx.aes);
+	rsm_gcm_free(s->rx.aes);
 	sodium_memzero(s, sizeof(*s));
 	free(s);
 }
@@ -168,13 +178,12 @@ seal_record(struct rsm_seal *s, uint8_t *rec, const uint8_t *pt,
 	counter_nonce(s->tx.ctr++, n);
 	memcpy(rec, &len, RSM_SEAL_HDR_LEN);
 	if (s->cipher == RSM_DATA_CIPHER_AES256GCM)
-		(void)crypto_aead_aes256gcm_encrypt_detached_afternm(
-		    rec + RSM_SEAL_HDR_LEN, rec + RSM_SEAL_HDR_LEN + len, NULL,
-		    pt, len, rec, RSM_SEAL_HDR_LEN, NULL, n, &s->tx.aes);
-	else
-		(void)crypto_aead_chacha20poly1305_ietf_encrypt_detached(
-		    rec + RSM_SEAL_HDR_LEN, rec + RSM_SEAL_HDR_LEN + len, NULL,
-		    pt, len, rec, RSM_SEAL_HDR_LEN, NULL, n, s->tx.key);
+		return rsm_gcm_seal(s->tx.aes, rec + RSM_SEAL_HDR_LEN,
+		    rec + RSM_SEAL_HDR_LEN + len, pt, len, rec, RSM_SEAL_HDR_LEN,
+		    n);
+	(void)crypto_aead_chacha20poly1305_ietf_encrypt_detached(
+	    rec + RSM_SEAL_HDR_LEN, rec + RSM_SEAL_HDR_LEN + len, NULL,
+	    pt, len, rec, RSM_SEAL_HDR_LEN, NULL, n, s->tx.key);
 	return 0;
 }
 
@@ -189,10 +198,9 @@ open_record(struct rsm_seal *s, uint8_t *rec, uint32_t len)
 		return -1;
 	counter_nonce(s->rx.ctr++, n);
 	if (s->cipher == RSM_DATA_CIPHER_AES256GCM)
-		rc = crypto_aead_aes256gcm_decrypt_detached_afternm(
-		    rec + RSM_SEAL_HDR_LEN, NULL, rec + RSM_SEAL_HDR_LEN, len,
-		    rec + RSM_SEAL_HDR_LEN + len, rec, RSM_SEAL_HDR_LEN, n,
-		    &s->rx.aes);
+		rc = rsm_gcm_open(s->rx.aes, rec + RSM_SEAL_HDR_LEN,
+		    rec + RSM_SEAL_HDR_LEN, len, rec + RSM_SEAL_HDR_LEN + len,
+		    rec, RSM_SEAL_HDR_LEN, n);
 	else
 		rc = crypto_aead_chacha20poly1305_ietf_decrypt_detached(
 		    rec + RSM_SEAL_HDR_LEN, NULL, rec + RSM_SEAL_HDR_LEN, len,

@@ -7,7 +7,7 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
 	build-essential autoconf automake libtool pkg-config \
-	libcmocka-dev libjson-c-dev libinih-dev libsodium-dev libsystemd-dev \
+	libcmocka-dev libjson-c-dev libinih-dev libsodium-dev libssl-dev libsystemd-dev \
 	libibverbs-dev librdmacm-dev libucx-dev \
 	clang libclang-rt-14-dev \
 	iproute2 procps python3 groff-base man-db >/dev/null

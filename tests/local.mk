@@ -68,6 +68,12 @@ tests_unit_test_data_seal_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_data_seal_LDADD = libproto.la $(CMOCKA_LIBS)
 TESTS += tests/unit/test_data_seal
 
+check_PROGRAMS += tests/unit/test_seal_gcm
+tests_unit_test_seal_gcm_SOURCES = tests/unit/test_seal_gcm.c
+tests_unit_test_seal_gcm_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_seal_gcm_LDADD = libproto.la $(CMOCKA_LIBS)
+TESTS += tests/unit/test_seal_gcm
+
 check_PROGRAMS += tests/proc/test_basic
 tests_proc_test_basic_SOURCES = tests/proc/test_basic.c
 tests_proc_test_basic_CFLAGS = $(TEST_CFLAGS)
