@@ -25,6 +25,7 @@
 #define CONF_DEFAULT_MAX_SEGMENTS	65535u
 #define CONF_DEFAULT_MAX_SEGSIZE	(64ull << 30)
 #define CONF_DEFAULT_HEARTBEAT_MS	100u
+#define CONF_DEFAULT_BUSY_POLL_US	50u
 #define CONF_DEFAULT_DEAD_AFTER_MS	1000u
 #define CONF_DEFAULT_PEER_IDLE_S	30u
 /* The peers a node may have: RSM_PEERS_MAX (rsmd.h) says why so many. */
@@ -86,6 +87,7 @@ static const struct conf_key conf_keys[] = {
 	{ "peer_links", CT_LINKS, OFF(peer_links), 0, 0 },
 	{ "peer_idle_timeout", CT_COUNT, OFF(peer_idle_timeout), 1, 86400 },
 	{ "segment_dir", CT_PATH, OFF(segment_dir), 0, 0 },
+	{ "busy_poll_us", CT_COUNT, OFF(busy_poll_us), 0, 100000 },
 };
 #define NKEYS	(sizeof(conf_keys) / sizeof(conf_keys[0]))
 
@@ -122,6 +124,7 @@ config_defaults(struct rsmd_config *cf)
 	cf->dead_after_ms = CONF_DEFAULT_DEAD_AFTER_MS;
 	cf->peer_links = RSMD_LINKS_AUTO;
 	cf->peer_idle_timeout = CONF_DEFAULT_PEER_IDLE_S;
+	cf->busy_poll_us = CONF_DEFAULT_BUSY_POLL_US;
 }
 
 void
@@ -906,4 +909,5 @@ config_print(const struct rsmd_config *cf, FILE *fp)
 		fprintf(fp, "cluster_key_file = %s\n", cf->cluster_key_file);
 	fprintf(fp, "heartbeat_ms = %" PRIu64 "\n", cf->heartbeat_ms);
 	fprintf(fp, "dead_after_ms = %" PRIu64 "\n", cf->dead_after_ms);
+	fprintf(fp, "busy_poll_us = %" PRIu64 "\n", cf->busy_poll_us);
 }

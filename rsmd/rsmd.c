@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -325,11 +326,24 @@ static void
 run(struct rsmd *rs)
 {
 	struct epoll_event ev[MAX_EVENTS];
-	int i, n;
+	uint64_t poll_until = 0;
+	int i, n, wait_ms;
 
 	while (!quit_requested) {
-		n = epoll_wait(rs->epfd, ev, MAX_EVENTS, rsmd_timer_wait_ms(rs,
-		    rs->accept_paused ? ACCEPT_RETRY_MS : -1));
+		wait_ms = rsmd_timer_wait_ms(rs,
+		    rs->accept_paused ? ACCEPT_RETRY_MS : -1);
+		/*
+		 * Busy polling (busy_poll_us): a sleeping daemon costs each
+		 * request a wake-up; yield meanwhile, as whoever we wait for
+		 * may need this CPU.
+		 */
+		if (poll_until != 0 && rsm_now_ns() < poll_until) {
+			wait_ms = 0;
+			sched_yield();
+		}
+		n = epoll_wait(rs->epfd, ev, MAX_EVENTS, wait_ms);
+		if (n > 0 && rs->conf.busy_poll_us > 0)
+			poll_until = rsm_now_ns() + rs->conf.busy_poll_us * 1000;
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;

@@ -118,6 +118,11 @@ wait_rx() {
 }
 # Descriptors open in node I's rsmd.
 node_fds() { ls "/proc/$(node_pid "$1")/fd" 2>/dev/null | wc -l; }
+# CPU time node I's rsmd has used so far, in clock ticks (user + system).
+node_cpu_ticks() {
+	awk '{ sub(/^.*\) /, ""); print $12 + $13 }' \
+	    "/proc/$(node_pid "$1")/stat"
+}
 
 net_teardown() {
 	local i pid

@@ -35,6 +35,15 @@ for i in 1 2; do
 done
 check "nodes see each other up" wait_until 5000 all_up 1
 wait_until 5000 all_up 2
+# Busy polling (busy_poll_us, default 50 us after each event) must not
+# turn into spinning: idle but for heartbeats, over 2 s, node 1's rsmd
+# uses under 5 % of a CPU.
+t0=$(node_cpu_ticks 1)
+sleep 2
+t1=$(node_cpu_ticks 1)
+hz=$(getconf CLK_TCK)
+check "an idle rsmd with a peer uses < 5% CPU ($((t1 - t0)) ticks in 2 s)" \
+    test $((t1 - t0)) -lt $((hz / 10))
 # A foreground daemon stamps every line: UTC, ISO 8601, milliseconds.
 STAMP='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z rsmd: '
 check "node 1's first log line starts with a time stamp" \
@@ -57,6 +66,14 @@ check "node 2 counts the import" test "$(status_of 2 imports)" = 1
 probe_checksums $((64 * MIB)) 1 7 4096 4097 65536 $((MIB - 1)) $MIB \
     $((3 * MIB + 5)) $((64 * MIB))
 check "put/get/putv/getv/barrier checksums from 1 B to 64 MiB" test "$bad" = 0
+# Replies waited for without polling (RSM_BUSY_POLL_US=0), and with a
+# value that is not a number (the default, as rsmapi(3RSM) says).
+for poll in 0 junk; do
+	probe_quit imp
+	RSM_BUSY_POLL_US=$poll probe_start imp 2 import 1 $SEG rw
+	probe_checksums $MIB 1 4097 $MIB
+	check "checksums with RSM_BUSY_POLL_US=$poll" test "$bad" = 0
+done
 a=$(probe_say imp "get $((64 * MIB - 4)) 8")
 check "a get past the end is refused" test "$(rc_of "$a")" != 0
 

@@ -46,6 +46,9 @@ struct rsm_seal;
 /* No progress for this long: the server is gone. */
 #define TCP_STALL_MS		10000
 #define TCP_CONNECT_MS		5000
+/* A reply is polled for before the wait sleeps (RSM_BUSY_POLL_US). */
+#define TCP_BUSY_POLL_US	50
+#define TCP_BUSY_POLL_MAX_US	100000
 
 /* Where a multi-frame call gathers its outcome. */
 struct tcp_wait {

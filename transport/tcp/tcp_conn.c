@@ -10,6 +10,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -155,6 +157,34 @@ rx_recv(struct tcp_conn *c, struct msghdr *mh, int flags)
 }
 
 /*
+ * RSM_BUSY_POLL_US: how long a wait for a reply polls the socket before
+ * it sleeps (default 50 us; 0: never).  Read once.
+ */
+static uint64_t
+tcp_spin_ns(void)
+{
+	static _Atomic int64_t ns = -1;
+	int64_t v = atomic_load_explicit(&ns, memory_order_relaxed);
+
+	if (v < 0) {
+		const char *e = getenv("RSM_BUSY_POLL_US");
+		char *end;
+		long us = TCP_BUSY_POLL_US;
+
+		if (e != NULL && *e != '\0') {
+			errno = 0;
+			us = strtol(e, &end, 10);
+			if (errno != 0 || *end != '\0' || us < 0 ||
+			    us > TCP_BUSY_POLL_MAX_US)
+				us = TCP_BUSY_POLL_US;
+		}
+		v = (int64_t)us * 1000;
+		atomic_store_explicit(&ns, v, memory_order_relaxed);
+	}
+	return (uint64_t)v;
+}
+
+/*
  * Read once.  block: wait (bounded by SO_RCVTIMEO) for bytes in the same
  * call.  Returns 0 (progress or, without block, nothing yet) or c->err.
  */
@@ -166,7 +196,8 @@ rx_some(struct tcp_conn *c, int block)
 	struct msghdr mh;
 	ssize_t n;
 	size_t take;
-	int niov = 0;
+	uint64_t until = 0;
+	int niov = 0, flags;
 
 	if (c->err)
 		return c->err;
@@ -189,17 +220,40 @@ rx_some(struct tcp_conn *c, int block)
 	memset(&mh, 0, sizeof(mh));
 	mh.msg_iov = iov;
 	mh.msg_iovlen = (size_t)niov;
+	/*
+	 * A wait starts by polling the socket for a while (tcp_spin_ns()):
+	 * a reply that comes within it costs no wake-up, which on a VM is
+	 * most of a short round trip.
+	 */
+	flags = MSG_DONTWAIT;
+	if (block && tcp_spin_ns() == 0)
+		flags = 0;
+	else if (block)
+		until = rsm_now_ns() + tcp_spin_ns();
 	for (;;) {
-		n = rx_recv(c, &mh, block ? 0 : MSG_DONTWAIT);
+		n = rx_recv(c, &mh, flags);
 		if (n > 0)
 			break;
 		if (n == 0)
 			return conn_fail(c, RSMERR_CONN_ABORTED);
 		if (errno == EINTR)
 			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			if (!block)
+				return 0;
+			/*
+			 * Polling: go on, or block once the time is up.  Yield
+			 * meanwhile: the daemon may need this very CPU.
+			 */
+			if (flags != 0) {
+				if (rsm_now_ns() >= until)
+					flags = 0;
+				else
+					sched_yield();
+				continue;
+			}
+		}
 		/* Blocking, EAGAIN is SO_RCVTIMEO: no progress for too long. */
-		if (!block && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return 0;
 		return conn_fail(c, RSMERR_CONN_ABORTED);
 	}
 	if (c->rh_got < sizeof(c->rh)) {
