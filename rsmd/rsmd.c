@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +28,7 @@
 #include "service.h"
 #include "svcmgr.h"
 #include "privdrop.h"
+#include "rsm_busypoll.h"
 #include "rsm_clock.h"
 
 #define MAX_EVENTS		64
@@ -334,12 +334,14 @@ run(struct rsmd *rs)
 		    rs->accept_paused ? ACCEPT_RETRY_MS : -1);
 		/*
 		 * Busy polling (busy_poll_us): a sleeping daemon costs each
-		 * request a wake-up; yield meanwhile, as whoever we wait for
-		 * may need this CPU.
+		 * request a wake-up.  Each turn yields, as whoever we wait for
+		 * may need this CPU, and ends the poll if somebody did.
 		 */
 		if (poll_until != 0 && rsm_now_ns() < poll_until) {
-			wait_ms = 0;
-			sched_yield();
+			if (rsm_busypoll_turn())
+				poll_until = 0;	/* the CPU is wanted: sleep */
+			else
+				wait_ms = 0;
 		}
 		n = epoll_wait(rs->epfd, ev, MAX_EVENTS, wait_ms);
 		if (n > 0 && rs->conf.busy_poll_us > 0)

@@ -10,7 +10,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,7 @@
 #include <unistd.h>
 
 #include "rsmapi.h"
+#include "rsm_busypoll.h"
 #include "rsm_clock.h"
 #include "rsm_data_seal.h"
 #include "rsm_forkgen.h"
@@ -242,14 +242,12 @@ rx_some(struct tcp_conn *c, int block)
 			if (!block)
 				return 0;
 			/*
-			 * Polling: go on, or block once the time is up.  Yield
-			 * meanwhile: the daemon may need this very CPU.
+			 * Polling: go on, or block once the time is up or
+			 * the CPU is wanted (the daemon may need this one).
 			 */
 			if (flags != 0) {
-				if (rsm_now_ns() >= until)
+				if (rsm_now_ns() >= until || rsm_busypoll_turn())
 					flags = 0;
-				else
-					sched_yield();
 				continue;
 			}
 		}

@@ -4,6 +4,7 @@
 #include "config.h"
 #include "ucx.h"
 
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -194,8 +195,14 @@ ucx_wait(struct ucx_conn *c, ucs_status_ptr_t req)
 	while ((st = u->request_check_status(req)) == UCS_INPROGRESS) {
 		if (u->worker_progress(c->p->worker) != 0)
 			moved = 1;
+		/*
+		 * Yield now and then: the daemon that serves this request
+		 * (it polls too, busy_poll_us) may be waiting for this CPU.
+		 */
+		if (++spins % 16 == 0)
+			sched_yield();
 		/* The clock only every 256 rounds: a quick op reads none. */
-		if (++spins % 256 != 0)
+		if (spins % 256 != 0)
 			continue;
 		now = rsm_now_ms();
 		if (moved) {
