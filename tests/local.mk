@@ -208,8 +208,9 @@ EXTRA_DIST += tests/net/lib.sh tests/net/test_peers.sh tests/net/test_cluster.sh
 # Jobs (rsm_job(3RSM)): every examples/job program under mpirun across 2
 # and 4 namespace nodes (skipped without mpirun), and a job by hand with
 # its failures, each the documented error on every rank.
-check_PROGRAMS += tests/net/job_args
+check_PROGRAMS += tests/net/job_args tests/net/job_allgather
 tests_net_job_args_LDADD = librsm_job.la librsm.la
+tests_net_job_allgather_LDADD = librsm_job.la librsm.la
 TESTS += tests/net/test_job_mpi.sh tests/net/test_job.sh
 EXTRA_DIST += tests/net/job_lib.sh tests/net/test_job_mpi.sh tests/net/test_job.sh
 
