@@ -65,9 +65,13 @@ usage(FILE *f)
 {
 	const struct token *t;
 
-	fprintf(f, "usage: rsmadm [-j] [-n node] [-s socket] command "
+	fprintf(f, "usage: rsmadm [-j [-p]] [-n node] [-s socket] command "
 	    "[argument]\n"
-	    "  -j, --json          print JSON instead of text\n"
+	    "  -j, --json          print JSON instead of text, one compact "
+	    "line\n"
+	    "  -p, --pretty        with -j, indent it for reading (monitor: "
+	    "still a\n"
+	    "                      line per event)\n"
 	    "  -n, --node NODE     ask node NODE's rsmd, through this one "
 	    "(read-only\n"
 	    "                      commands: status, segments, controllers, "
@@ -232,6 +236,7 @@ main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
 		{ "node", required_argument, NULL, 'n' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
@@ -249,11 +254,15 @@ main(int argc, char *argv[])
 	 * Options may follow the command word, except after "segment",
 	 * whose own options (--mode, ...) are not rsmadm's.
 	 */
-	while ((ch = getopt_long(options_end(argc, argv), argv, "hjn:s:",
+	while ((ch = getopt_long(options_end(argc, argv), argv, "hjn:ps:",
 	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'j':
 			out = &adm_output_json;
+			break;
+		case 'p':
+			/* As ip -p: it shapes JSON only, text is unchanged. */
+			adm_json_pretty(1);
 			break;
 		case 'n':
 			if (parse_node(optarg, &asked) == -1) {

@@ -91,6 +91,8 @@ struct adm_output {
 
 extern const struct adm_output adm_output_text;
 extern const struct adm_output adm_output_json;
+/* -p: adm_output_json indents each command's object (not monitor's). */
+void	adm_json_pretty(int on);
 
 /* client.c: each returns an ADM_EXIT_* code, having said why on stderr. */
 int	adm_open(struct adm_conn *, const char *path);

@@ -5,7 +5,8 @@
 # bytes, per segment and per import, while a loopback import's stores
 # (which rsmd never sees) count none; a refused connect shows under its
 # code; a revocation
-# is counted; the peer shows frames both ways and round-trip percentiles.
+# is counted; the peer shows frames both ways and round-trip percentiles;
+# -j is one compact line, -j -p indented.
 # A monitor started before all of it records publish, connect,
 # disconnect, revoke, unpublish, refusal and node down, as JSON lines that
 # parse; one that does not read loses events (and says how many) while
@@ -173,6 +174,20 @@ check "the peer is up, with a retransmission count" test \
     "$(jstats 'peer(2)["state"], type(peer(2)["retransmits"]).__name__')" = "('up', 'int')"
 check "the text peer table" eval "adm 1 stats | awk '\$1 == \"PEER\" { h = 1 } h && \$1 == 2 && \$2 == \"up\"' | grep -q ."
 
+# ---- -j, -p ----
+check "-j stats is one compact line" eval \
+    "[ \"\$(adm 1 -j stats | wc -l)\" = 1 ] && adm 1 -j stats | grep -q '^{\"node_id\":1,'"
+check "-j -p stats: the same keys, indented over many lines" python3 -c '
+import json, sys
+a, b = json.loads(sys.argv[1]), sys.argv[2]
+assert b.count("\n") > 10 and b.startswith("{\n"), b[:40]
+assert json.loads(b).keys() == a.keys()
+' "$(adm 1 -j stats)" "$(adm 1 --json --pretty stats)"
+check "-p without -j changes nothing" \
+    test "$(adm 1 -p stats | head -1)" = "$(adm 1 stats | head -1)"
+check "-j -p status is indented too" \
+    test "$(adm 1 -j -p status | wc -l)" -gt 5
+
 # ---- disconnect, revocation, unpublish ----
 probe_quit imp
 check "the monitor saw the disconnect" wait_until 3000 mon_has \
@@ -201,8 +216,9 @@ check "the monitor saw its unpublish" wait_until 3000 mon_has \
 
 # ---- a monitor that does not read ----
 # Stopped, it reads nothing: rsmd queues a few hundred events for it,
-# then drops the rest, and keeps serving everyone else.
-(mon 1 -j monitor >"$NET_DIR/slow.json" 2>"$NET_DIR/slow.err") &
+# then drops the rest, and keeps serving everyone else.  It is asked for
+# -p too, which leaves monitor's lines one compact object each.
+(mon 1 -j -p monitor >"$NET_DIR/slow.json" 2>"$NET_DIR/slow.err") &
 SLOW_PID=$!
 slow_ready() {
 	adm 1 stats 0x7ffff1 >/dev/null 2>&1
@@ -234,6 +250,11 @@ check "what it got and what it lost are the 600 ($got + $lost)" \
 kill "$SLOW_PID"
 wait "$SLOW_PID"
 check "... and it still exits 0 on SIGTERM" test $? = 0
+check "its -p output is one JSON object a line all the same" python3 -c '
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert len(lines) > 1 and all(json.loads(l)["event"] for l in lines)
+' "$NET_DIR/slow.json"
 
 # ---- node down, rsmd gone, SIGTERM ----
 (mon 2 monitor >"$NET_DIR/mon2.txt" 2>"$NET_DIR/mon2.err") &
