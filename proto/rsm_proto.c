@@ -423,8 +423,9 @@ check_reply(uint16_t type, const struct msg_desc *d, const uint8_t *payload,
 /*
  * One message of a STATS stream, alone: its kind goes with the MORE flag
  * (only the END lacks it), the error table names each code at most once
- * with a count exactly when it names one, the round trips are within the
- * window and in order, padding is zero.  The receiver checks the count.
+ * with a count exactly when it names one, only the NODE counts malformed
+ * frames, the round trips are within the window and in order, padding is
+ * zero.  The receiver checks the count.
  */
 static int
 check_stats(const void *payload, int more)
@@ -436,7 +437,8 @@ check_stats(const void *payload, int more)
 	if (st.kind < RSM_STATS_NODE || st.kind > RSM_STATS_END ||
 	    (st.kind == RSM_STATS_END) == (more != 0) || st.pad != 0)
 		return RSM_MSGCHK_FIELD;
-	if (st.kind != RSM_STATS_END && st.count != 0)
+	if ((st.kind != RSM_STATS_END && st.count != 0) ||
+	    (st.kind != RSM_STATS_NODE && st.malformed != 0))
 		return RSM_MSGCHK_FIELD;
 	for (i = 0; i < RSM_STATS_ERRS; i++) {
 		const struct rsm_wire_errcount *e = &st.err[i];

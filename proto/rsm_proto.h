@@ -479,14 +479,15 @@ struct rsm_msg_dseg_data {
 /*
  * STATS: the daemon's counters as a stream like LIST_SEGMENTS, every
  * message one struct rsm_msg_stats: a NODE entry first (refusals of the
- * whole node by code), then a SEGMENT entry per segment and an IMPORT
- * entry per live import of it, then a PEER entry per peer daemon, and an
- * END (no RSM_MSGF_MORE) with the count of entries before it.  With
- * RSM_STATSF_SEGID only segment segid and its imports are sent (no NODE,
- * no PEER).  Root and the daemon's own uid see every segment; another
- * uid only the segments it owns and the imports it holds.  Only what
- * rsmd itself does is counted: data it moves (tcp0), connects,
- * revocations, refusals; shm0 and verbs0 data never pass through it.
+ * whole node by code, and the malformed tcp0 frames), then a SEGMENT
+ * entry per segment and an IMPORT entry per live import of it, then a
+ * PEER entry per peer daemon, and an END (no RSM_MSGF_MORE) with the
+ * count of entries before it.  With RSM_STATSF_SEGID only segment segid
+ * and its imports are sent (no NODE, no PEER).  Root and the daemon's own
+ * uid see every segment; another uid only the segments it owns and the
+ * imports it holds.  Only what rsmd itself does is counted: data it
+ * moves (tcp0), connects, revocations, refusals; shm0 and verbs0 data
+ * never pass through it.
  */
 #define RSM_STATSF_SEGID	0x1u
 #define RSM_STATSF_ALL		RSM_STATSF_SEGID
@@ -537,6 +538,12 @@ struct rsm_msg_stats {
 	uint64_t disconnects;	/* NODE, SEGMENT */
 	uint64_t revocations;	/* NODE, SEGMENT, IMPORT (0 or 1) */
 	uint64_t errors_other;	/* errors of codes beyond err[] */
+	/*
+	 * NODE: tcp0 data frames that broke the protocol, each of which
+	 * closed its connection unanswered (no RSMERR_* to count it by);
+	 * 0 in every other kind.
+	 */
+	uint64_t malformed;
 	struct rsm_wire_errcount err[RSM_STATS_ERRS];
 	/* PEER */
 	uint32_t state;		/* RSM_NODE_STATE_* */

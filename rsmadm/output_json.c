@@ -304,6 +304,7 @@ json_stats(const struct adm_stats *l)
 			add_u64(node, "connects", e->connects);
 			add_u64(node, "disconnects", e->disconnects);
 			add_u64(node, "revocations", e->revocations);
+			add_u64(node, "malformed", e->malformed);
 			add_errors(node, e);
 			break;
 		case RSM_STATS_SEGMENT:

@@ -107,6 +107,7 @@ h_stats(struct req *r)
 		st.connects = r->rs->stats.connects;
 		st.disconnects = r->rs->stats.disconnects;
 		st.revocations = r->rs->stats.revocations;
+		st.malformed = r->rs->stats.malformed;
 		stats_errs_wire(&r->rs->stats.errs, &st);
 		send_entry(&w, &st);
 		TAILQ_FOREACH(s, &r->rs->reg.all, all_link)

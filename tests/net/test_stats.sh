@@ -6,6 +6,7 @@
 # (which rsmd never sees) count none; a refused connect shows under its
 # code; a revocation
 # is counted; the peer shows frames both ways and round-trip percentiles;
+# malformed tcp0 frames from a raw client count exactly, for the node;
 # -j is one compact line, -j -p indented.
 # A monitor started before all of it records publish, connect,
 # disconnect, revoke, unpublish, refusal and node down, as JSON lines that
@@ -173,6 +174,57 @@ check "at least the 3 pings' round trips, percentiles in order" test \
 check "the peer is up, with a retransmission count" test \
     "$(jstats 'peer(2)["state"], type(peer(2)["retransmits"]).__name__')" = "('up', 'int')"
 check "the text peer table" eval "adm 1 stats | awk '\$1 == \"PEER\" { h = 1 } h && \$1 == 2 && \$2 == \"up\"' | grep -q ."
+
+# ---- malformed tcp0 frames: counted for the node ----
+# A raw client on node 2 dials node 1's data port and breaks the protocol
+# three ways: a header of no tcp0 magic, a well-formed PUT before any
+# HELLO, half a header and the end of the stream.  rsmd closes each
+# connection unanswered; rsmadm stats counts exactly 3 malformed frames
+# (status's refused counts them too), under no error code.
+DPORT=$(sed -n 's/.*controller tcp0: data port [^ ]*:\([0-9]*\)$/\1/p' \
+    "$(node_log 1)" | tail -1)
+# bad_frame HOW: one connection to node 1's data port; 0 once rsmd closed it.
+bad_frame() {
+	on_node 2 python3 - "$(node_addr 1)" "$DPORT" "$1" <<'EOF'
+import socket, struct, sys
+host, port, how = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+s = socket.create_connection((host, port), timeout=5)
+# magic, version, op, status, id, off, len, count (proto/rsm_data.h)
+put = struct.pack("<HBBIQQII", 0x5244, 3, 2, 0, 1, 0, 8, 0)
+if how == "magic":
+    s.sendall(b"\xff" * 32)
+elif how == "order":
+    s.sendall(put + b"\0" * 8)
+else:
+    s.sendall(put[:16])
+    s.shutdown(socket.SHUT_WR)
+# What rsmd sends first (its CHALLENGE), then nothing: it closed.
+while s.recv(4096):
+    pass
+EOF
+}
+node_json() { jstats "s[\"node\"][\"$1\"]"; }
+refused0=$(status_of 1 refused)
+errs0=$(jstats 's["node"]["errors"]')
+check "no malformed frame yet" test "$(node_json malformed)" = 0
+check "node 1's data port is known ($DPORT)" test -n "$DPORT"
+check "a header of no tcp0 magic: the connection is closed" bad_frame magic
+check "a PUT before HELLO: closed" bad_frame order
+check "half a header, then the end: closed" bad_frame short
+check "rsmadm -j stats counts exactly 3 malformed frames" \
+    test "$(node_json malformed)" = 3
+check "... under no error code (the errors are as before)" \
+    test "$(jstats 's["node"]["errors"]')" = "$errs0"
+check "rsmadm stats, text: 3 malformed data frames on the node line" eval \
+    "adm 1 stats | head -1 | grep -q '^node 1: .*, 3 malformed data frames, refused: '"
+check "rsmadm status counts the 3 in refused" \
+    test "$(status_of 1 refused)" = $((refused0 + 3))
+check "node 1 logged each: bad magic" log_has 1 \
+    "data connection from .* refused: .* frame: bad magic"
+check "... the PUT before HELLO" log_has 1 \
+    "data connection from .* refused: PUT before HELLO"
+check "... and the frame cut short" log_has 1 \
+    "data connection from .* refused: connection closed inside a .* frame"
 
 # ---- -j, -p ----
 check "-j stats is one compact line" eval \

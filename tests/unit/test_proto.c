@@ -1866,6 +1866,15 @@ test_stats_entries(void **state)
 	st.pad = 1;
 	n = build_stats(&p, &st, 0);
 	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FIELD);
+	/* Malformed frames are the node's alone. */
+	for (k = RSM_STATS_NODE; k <= RSM_STATS_END; k++) {
+		memset(&st, 0, sizeof(st));
+		st.kind = k;
+		st.malformed = 5;
+		n = build_stats(&p, &st, k != RSM_STATS_END);
+		assert_int_equal(rsm_msg_check(p.b, n, 0, 1),
+		    k == RSM_STATS_NODE ? 0 : RSM_MSGCHK_FIELD);
+	}
 
 	/* Errors: a code with a count, each code once, codes in range. */
 	memset(&st, 0, sizeof(st));
