@@ -92,7 +92,7 @@ struct rsm_msg_hdr {
  * A payload of "none" is empty.  The list-carrying types (PUBLISH,
  * REPUBLISH, DSEG_CREATE, the TOPOLOGY replies) and the data-carrying
  * ones (DSEG_WRITE, DSEG_READ's reply) are checked by count in
- * rsm_msg_check(), and ADMIN_REMOTE's replies as the type they wrap.
+ * rsm_msg_check(), and ADMIN_REMOTE as the type it wraps, both ways.
  */
 #define RSM_MSG_TYPES(X) \
 	X(HELLO,          1, hello,         hello_reply,   0, 0, C) \
@@ -595,10 +595,12 @@ struct rsm_msg_mon_event {
 
 /*
  * ADMIN_REMOTE (rsm_admin.h): ask node, through this node's rsmd and the
- * peer link, the request `type` (one of RSM_ADMIN_REMOTE_TYPES, which
- * take no payload).  The answer is what node answers to that request,
- * each reply's payload after a struct rsm_msg_admin_reply: a stream of
- * them for a list, all but the last flagged RSM_MSGF_MORE.
+ * peer link, the request `type` (one of RSM_ADMIN_REMOTE_TYPES).  The
+ * request's own payload, if its type takes one (STATS), follows the
+ * struct, exactly of its size and checked as that request; any other
+ * type is followed by nothing.  The answer is what node answers to that
+ * request, each reply's payload after a struct rsm_msg_admin_reply: a
+ * stream of them for a list, all but the last flagged RSM_MSGF_MORE.
  */
 struct rsm_msg_admin_remote {
 	uint32_t node;
