@@ -44,7 +44,8 @@ static const struct token commands[] = {
 	    "list exported segments, their owners and importers", NULL, 0,
 	    RSM_MSG_LIST_SEGMENTS },
 	{ "stats", ADM_STATS, "show data, connect, error and peer link "
-	    "counters (of one segment with SEGID)", "[SEGID]", 0, 0 },
+	    "counters (of one segment with SEGID)", "[SEGID]", 0,
+	    RSM_MSG_STATS },
 	{ "status", ADM_STATUS, "show the daemon's identity and counters",
 	    NULL, 0, RSM_MSG_STATUS },
 	{ NULL, ADM_NONE, NULL, NULL, 0, 0 },
@@ -76,7 +77,7 @@ usage(FILE *f)
 	    "(read-only\n"
 	    "                      commands: status, segments, controllers, "
 	    "nodes,\n"
-	    "                      segment list)\n"
+	    "                      stats, segment list)\n"
 	    "  -s, --socket PATH   rsmd's socket (default $%s, else %s)\n"
 	    "commands (any unique prefix is accepted):\n",
 	    RSM_SOCKET_ENV, RSM_DEFAULT_SOCKET);
@@ -310,7 +311,8 @@ main(int argc, char *argv[])
 		return ADM_EXIT_USAGE;
 	/* An optional argument (cmd_stats.c). */
 	if (action == ADM_STATS)
-		return adm_stats(argc - optind, argv + optind, path, out);
+		return adm_stats(argc - optind, argv + optind, path, remote,
+		    out);
 	if (action == ADM_MONITOR) {
 		if (argc - optind > 1) {
 			fprintf(stderr, "rsmadm: unexpected argument \"%s\" "
