@@ -24,10 +24,15 @@ rsm_admin_remote_allowed(uint32_t type)
 	RSM_ADMIN_REMOTE_TYPES(RSM_ADMIN_X_CASE)
 #undef RSM_ADMIN_X_CASE
 		/*
-		 * No row may take a request payload (none is carried) or
-		 * have replies larger than a part.
+		 * No row may take a request payload larger than an
+		 * argument, pass a descriptor, or have replies larger than
+		 * a part.
 		 */
-		return rsm_msg_req_size((uint16_t)type) == 0 &&
+		return rsm_msg_req_size((uint16_t)type) >= 0 &&
+		    rsm_msg_req_size((uint16_t)type) <=
+		    (ssize_t)RSM_ADM_ARG_MAX &&
+		    rsm_msg_wants_fd((uint16_t)type, 0) == 0 &&
+		    rsm_msg_wants_fd((uint16_t)type, 1) == 0 &&
 		    rsm_msg_reply_size((uint16_t)type) <=
 		    (ssize_t)RSM_ADMIN_PART_MAX;
 	default:
@@ -35,27 +40,76 @@ rsm_admin_remote_allowed(uint32_t type)
 	}
 }
 
+int
+rsm_admin_arg_check(uint32_t type, const void *arg, size_t len)
+{
+	/* The request as it would come from a local client: aligned. */
+	union {
+		uint64_t align;
+		uint8_t b[sizeof(struct rsm_msg_hdr) + RSM_ADM_ARG_MAX];
+	} pkt;
+	struct rsm_msg_hdr h;
+
+	if (!rsm_admin_remote_allowed(type))
+		return RSM_MSGCHK_TYPE;
+	if (len > RSM_ADM_ARG_MAX)
+		return RSM_MSGCHK_SIZE;
+	rsm_msg_hdr_init(&h, (uint16_t)type, 0, 0, 1, len);
+	memcpy(pkt.b, &h, sizeof(h));
+	if (len)
+		memcpy(pkt.b + sizeof(h), arg, len);
+	/* Not ADMIN_REMOTE (not allowed): this recurses no further. */
+	return rsm_msg_check(pkt.b, sizeof(h) + len, 0, 0);
+}
+
 size_t
 rsm_adm_req_enc(void *out, const struct rsm_adm_req *m)
 {
-	P32(out, 0, m->type);
-	P32(out, 4, m->first);
-	P64(out, 8, m->snap);
-	return RSM_ADM_REQ_LEN;
+	uint32_t order = RSM_ADMIN_ORDER;
+	uint8_t *b = out;
+	size_t n = m->arglen <= RSM_ADM_ARG_MAX ? m->arglen : 0;
+
+	P32(b, 0, m->type);
+	P32(b, 4, m->first);
+	P64(b, 8, m->snap);
+	if (n == 0)
+		return RSM_ADM_REQ_LEN;
+	memcpy(b + 16, &order, 4);	/* host order, on purpose */
+	P32(b, 20, (uint32_t)n);
+	memcpy(b + 24, m->arg, n);
+	return RSM_ADM_REQ_LEN + RSM_ADM_ARG_HDR + n;
 }
 
 int
 rsm_adm_req_dec(const void *in, size_t len, struct rsm_adm_req *m)
 {
-	if (len != RSM_ADM_REQ_LEN)
+	const uint8_t *b = in;
+
+	if (len < RSM_ADM_REQ_LEN || len > RSM_ADM_REQ_MAX ||
+	    (len != RSM_ADM_REQ_LEN &&
+	    len <= RSM_ADM_REQ_LEN + RSM_ADM_ARG_HDR))
 		return -1;
-	m->type = G32(in, 0);
-	m->first = G32(in, 4);
-	m->snap = G64(in, 8);
+	m->type = G32(b, 0);
+	m->first = G32(b, 4);
+	m->snap = G64(b, 8);
+	m->order = 0;
+	m->arglen = 0;
 	/* A page after the first names its snapshot; the first names none. */
 	if ((m->first == 0) != (m->snap == 0) ||
 	    m->first >= RSM_ADMIN_PARTS_MAX)
 		return -1;
+	if (len == RSM_ADM_REQ_LEN)
+		return 0;
+	memcpy(&m->order, b + 16, 4);
+	m->arglen = G32(b, 20);
+	/*
+	 * One spelling: an empty argument is no argument (the short body),
+	 * and only a first page carries one.
+	 */
+	if (m->arglen == 0 || m->arglen != len - RSM_ADM_REQ_LEN -
+	    RSM_ADM_ARG_HDR || m->first != 0)
+		return -1;
+	memcpy(m->arg, b + 24, m->arglen);
 	return 0;
 }
 

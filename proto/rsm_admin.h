@@ -11,10 +11,13 @@
  * one reply payload of the wrapped type, exactly as the node would have
  * sent it to a local rsmadm (all but the last flagged RSM_MSGF_MORE).
  *
- * Only the read-only requests of RSM_ADMIN_REMOTE_TYPES may be asked,
- * none with a request payload; rsmadm, the local rsmd and the asked node
- * each refuse every other type (the asked node never trusts the asker's
- * check).
+ * Only the read-only requests of RSM_ADMIN_REMOTE_TYPES may be asked;
+ * rsmadm, the local rsmd and the asked node each refuse every other type
+ * (the asked node never trusts the asker's check).  A request that takes
+ * a payload (STATS: which segment) carries it, its "argument", after
+ * struct rsm_msg_admin_remote and in the first peer call, and every hop
+ * checks it as a request of its type before it goes further
+ * (rsm_admin_arg_check()).
  *
  * On the peer link one call carries one page.  The asked node runs the
  * request once and keeps the whole answer, its "snapshot", while the
@@ -42,22 +45,36 @@
 #define RSM_PEER_INNER_ADMIN	0x200u
 
 /*
- * The requests another node may be asked, each a row: read-only, no
- * request payload, served by the same handler as a local one.
+ * The requests another node may be asked, each a row: read-only, a
+ * request payload of at most RSM_ADM_ARG_MAX bytes and no descriptor
+ * either way, served by the same handler as a local one.
  */
 #define RSM_ADMIN_REMOTE_TYPES(X) \
 	X(STATUS) \
 	X(LIST_SEGMENTS) \
 	X(LIST_CTLRS) \
-	X(NODES)
+	X(NODES) \
+	X(STATS)
 
 /* Whether a request type may be asked of another node. */
 int	 rsm_admin_remote_allowed(uint32_t type);
+/*
+ * Whether len bytes at arg are a request payload of allowed type `type`
+ * that its rsm_msg_check() accepts (exact size, known flags, ...): 0, or
+ * the RSM_MSGCHK_* of the first fault.
+ */
+int	 rsm_admin_arg_check(uint32_t type, const void *arg, size_t len);
 
 /* Parts one remote answer may have, and their bytes, at most. */
 #define RSM_ADMIN_PARTS_MAX	65536u
 #define RSM_ADMIN_STREAM_MAX	(8u << 20)
 #define RSM_ADM_REQ_LEN		16u
+/* The largest argument a row may take, and what precedes it in a call. */
+#define RSM_ADM_ARG_MAX		64u
+#define RSM_ADM_ARG_HDR		8u
+/* A call's body: the request alone, or with an argument. */
+#define RSM_ADM_REQ_MAX		(RSM_ADM_REQ_LEN + RSM_ADM_ARG_HDR + \
+				    RSM_ADM_ARG_MAX)
 #define RSM_ADM_PAGE_HDR	40u
 /*
  * One part: a reply payload that fits a page alone (and so a packet
@@ -68,11 +85,24 @@ int	 rsm_admin_remote_allowed(uint32_t type);
 /* What a page says of its parts' byte order: this, in host order. */
 #define RSM_ADMIN_ORDER		0x01020304u
 
-/* Peer call: the request type, and which page of which snapshot. */
+/*
+ * Peer call: the request type, which page of which snapshot, and with
+ * the first page of a request that takes one its argument.  The body is
+ * RSM_ADM_REQ_LEN bytes without an argument (as before arguments were
+ * carried), else those, the order field (RSM_ADMIN_ORDER in the
+ * sender's order: the argument is a struct of rsm_proto.h as it lies in
+ * the sender's memory), the argument's length (1..RSM_ADM_ARG_MAX) and
+ * the argument.  A later page carries none: its snapshot was taken with
+ * it.  Whether the argument is the type's is for the asked node to judge
+ * (rsm_admin_arg_check()).
+ */
 struct rsm_adm_req {
 	uint32_t type;		/* one of RSM_ADMIN_REMOTE_TYPES */
 	uint32_t first;		/* the first part wanted: 0 starts anew */
 	uint64_t snap;		/* 0 with first 0; else the page's snap */
+	uint32_t order;		/* with an argument; decoded, not judged */
+	uint32_t arglen;	/* 0: none */
+	uint8_t	 arg[RSM_ADM_ARG_MAX];
 };
 
 /* Peer reply: a page of the answer. */
@@ -90,6 +120,7 @@ struct rsm_adm_page {
 	uint32_t plen[RSM_PEER_BODY_MAX / 4];
 };
 
+/* The body into out (RSM_ADM_REQ_MAX bytes); its length. */
 size_t	 rsm_adm_req_enc(void *out, const struct rsm_adm_req *);
 int	 rsm_adm_req_dec(const void *in, size_t len, struct rsm_adm_req *);
 /*

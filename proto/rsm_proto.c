@@ -423,8 +423,9 @@ check_reply(uint16_t type, const struct msg_desc *d, const uint8_t *payload,
 /*
  * One message of a STATS stream, alone: its kind goes with the MORE flag
  * (only the END lacks it), the error table names each code at most once
- * with a count exactly when it names one, the round trips are within the
- * window and in order, padding is zero.  The receiver checks the count.
+ * with a count exactly when it names one, only the NODE counts malformed
+ * frames, the round trips are within the window and in order, padding is
+ * zero.  The receiver checks the count.
  */
 static int
 check_stats(const void *payload, int more)
@@ -436,7 +437,8 @@ check_stats(const void *payload, int more)
 	if (st.kind < RSM_STATS_NODE || st.kind > RSM_STATS_END ||
 	    (st.kind == RSM_STATS_END) == (more != 0) || st.pad != 0)
 		return RSM_MSGCHK_FIELD;
-	if (st.kind != RSM_STATS_END && st.count != 0)
+	if ((st.kind != RSM_STATS_END && st.count != 0) ||
+	    (st.kind != RSM_STATS_NODE && st.malformed != 0))
 		return RSM_MSGCHK_FIELD;
 	for (i = 0; i < RSM_STATS_ERRS; i++) {
 		const struct rsm_wire_errcount *e = &st.err[i];
@@ -499,6 +501,26 @@ check_admin_reply(const uint8_t *payload, size_t plen, int nfds, int more)
 	    nfds, more);
 }
 
+/*
+ * ADMIN_REMOTE's request: node and type, then the argument of the
+ * wrapped request, checked as that request's payload.  A type that may
+ * not be asked carries none: the daemon refuses it by its type (and says
+ * so), which it can only do for a packet that passed.
+ */
+static int
+check_admin_request(const uint8_t *payload, size_t plen)
+{
+	struct rsm_msg_admin_remote q;
+
+	if (plen < sizeof(q))
+		return RSM_MSGCHK_SIZE;
+	memcpy(&q, payload, sizeof(q));
+	if (!rsm_admin_remote_allowed(q.type))
+		return plen == sizeof(q) ? 0 : RSM_MSGCHK_SIZE;
+	return rsm_admin_arg_check(q.type, payload + sizeof(q),
+	    plen - sizeof(q));
+}
+
 int
 rsm_msg_check(const void *buf, size_t n, int nfds, int from_daemon)
 {
@@ -549,6 +571,10 @@ rsm_msg_check(const void *buf, size_t n, int nfds, int from_daemon)
 				return rc;
 		} else if (h.type == RSM_MSG_STATS) {
 			int rc = check_stats_req(payload, plen);
+			if (rc)
+				return rc;
+		} else if (h.type == RSM_MSG_ADMIN_REMOTE) {
+			int rc = check_admin_request(payload, plen);
 			if (rc)
 				return rc;
 		} else if ((ssize_t)plen != d->req_size)

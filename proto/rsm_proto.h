@@ -92,7 +92,7 @@ struct rsm_msg_hdr {
  * A payload of "none" is empty.  The list-carrying types (PUBLISH,
  * REPUBLISH, DSEG_CREATE, the TOPOLOGY replies) and the data-carrying
  * ones (DSEG_WRITE, DSEG_READ's reply) are checked by count in
- * rsm_msg_check(), and ADMIN_REMOTE's replies as the type they wrap.
+ * rsm_msg_check(), and ADMIN_REMOTE as the type it wraps, both ways.
  */
 #define RSM_MSG_TYPES(X) \
 	X(HELLO,          1, hello,         hello_reply,   0, 0, C) \
@@ -479,14 +479,15 @@ struct rsm_msg_dseg_data {
 /*
  * STATS: the daemon's counters as a stream like LIST_SEGMENTS, every
  * message one struct rsm_msg_stats: a NODE entry first (refusals of the
- * whole node by code), then a SEGMENT entry per segment and an IMPORT
- * entry per live import of it, then a PEER entry per peer daemon, and an
- * END (no RSM_MSGF_MORE) with the count of entries before it.  With
- * RSM_STATSF_SEGID only segment segid and its imports are sent (no NODE,
- * no PEER).  Root and the daemon's own uid see every segment; another
- * uid only the segments it owns and the imports it holds.  Only what
- * rsmd itself does is counted: data it moves (tcp0), connects,
- * revocations, refusals; shm0 and verbs0 data never pass through it.
+ * whole node by code, and the malformed tcp0 frames), then a SEGMENT
+ * entry per segment and an IMPORT entry per live import of it, then a
+ * PEER entry per peer daemon, and an END (no RSM_MSGF_MORE) with the
+ * count of entries before it.  With RSM_STATSF_SEGID only segment segid
+ * and its imports are sent (no NODE, no PEER).  Root and the daemon's own
+ * uid see every segment; another uid only the segments it owns and the
+ * imports it holds.  Only what rsmd itself does is counted: data it
+ * moves (tcp0), connects, revocations, refusals; shm0 and verbs0 data
+ * never pass through it.
  */
 #define RSM_STATSF_SEGID	0x1u
 #define RSM_STATSF_ALL		RSM_STATSF_SEGID
@@ -537,6 +538,12 @@ struct rsm_msg_stats {
 	uint64_t disconnects;	/* NODE, SEGMENT */
 	uint64_t revocations;	/* NODE, SEGMENT, IMPORT (0 or 1) */
 	uint64_t errors_other;	/* errors of codes beyond err[] */
+	/*
+	 * NODE: tcp0 data frames that broke the protocol, each of which
+	 * closed its connection unanswered (no RSMERR_* to count it by);
+	 * 0 in every other kind.
+	 */
+	uint64_t malformed;
 	struct rsm_wire_errcount err[RSM_STATS_ERRS];
 	/* PEER */
 	uint32_t state;		/* RSM_NODE_STATE_* */
@@ -588,10 +595,12 @@ struct rsm_msg_mon_event {
 
 /*
  * ADMIN_REMOTE (rsm_admin.h): ask node, through this node's rsmd and the
- * peer link, the request `type` (one of RSM_ADMIN_REMOTE_TYPES, which
- * take no payload).  The answer is what node answers to that request,
- * each reply's payload after a struct rsm_msg_admin_reply: a stream of
- * them for a list, all but the last flagged RSM_MSGF_MORE.
+ * peer link, the request `type` (one of RSM_ADMIN_REMOTE_TYPES).  The
+ * request's own payload, if its type takes one (STATS), follows the
+ * struct, exactly of its size and checked as that request; any other
+ * type is followed by nothing.  The answer is what node answers to that
+ * request, each reply's payload after a struct rsm_msg_admin_reply: a
+ * stream of them for a list, all but the last flagged RSM_MSGF_MORE.
  */
 struct rsm_msg_admin_remote {
 	uint32_t node;

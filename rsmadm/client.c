@@ -165,7 +165,7 @@ transact(struct adm_conn *c, uint16_t type, const void *req, size_t reqlen,
 		struct rsm_msg_hdr h;
 		unsigned char b[RSM_MSG_MAX];
 	} buf;
-	struct rsm_msg_admin_remote wrapped;
+	struct adm_wrapped wrapped;
 	uint64_t id = c->next_id++;
 	/* With -n every request but the local HELLO goes to the node. */
 	int remote = c->remote && type != RSM_MSG_HELLO;
@@ -176,9 +176,9 @@ transact(struct adm_conn *c, uint16_t type, const void *req, size_t reqlen,
 	int rc, fd, nfds, chk, more;
 
 	if (remote) {
-		if (reqlen != 0)
-			return fault(c, "a request with a payload for -n");
-		reqlen = adm_remote_wrap(c, type, &wrapped);
+		if ((reqlen = adm_remote_wrap(c, type, req, reqlen,
+		    &wrapped)) == 0)
+			return fault(c, "a request too large for -n");
 		req = &wrapped;
 	}
 	if ((rc = send_request(c, wire, id, req, reqlen)) != 0)
@@ -475,8 +475,10 @@ adm_get_stats(struct adm_conn *c, uint32_t flags, uint32_t segid,
 	l->one = (flags & RSM_STATSF_SEGID) != 0;
 	if ((rc = hello(c)) != 0)
 		return rc;
+	rc = transact(c, RSM_MSG_STATS, &req, sizeof(req), take_stats, l);
+	/* Whose counters they are: with -n, the node's (adm_remote_unwrap). */
 	l->self = c->hello.node_id;
-	return transact(c, RSM_MSG_STATS, &req, sizeof(req), take_stats, l);
+	return rc;
 }
 
 /* One reply, copied out whole; its size in *len. */

@@ -2,7 +2,8 @@
  * cmd_stats.c - "rsmadm stats [SEGID]": what rsmd counted for the node,
  * its segments and their imports, and its peer daemons; with SEGID, that
  * one segment and its imports.  The daemon decides what the asker may
- * see (root and rsmd's own uid: everything; others: their own).
+ * see (root and rsmd's own uid: everything; others: their own; another
+ * node's operator, with -n: the node's and peers' totals).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -29,7 +30,7 @@ parse_segid(const char *s, uint32_t *id)
 }
 
 int
-adm_stats(int argc, char *argv[], const char *path,
+adm_stats(int argc, char *argv[], const char *path, const uint32_t *node,
     const struct adm_output *out)
 {
 	struct adm_stats st = { NULL, 0, 0, 0 };
@@ -52,6 +53,8 @@ adm_stats(int argc, char *argv[], const char *path,
 	}
 	if ((rc = adm_open(&c, path)) != 0)
 		return rc;
+	if (node != NULL)
+		adm_remote_set(&c, *node);
 	if ((rc = adm_get_stats(&c, flags, segid, &st)) == 0)
 		wrc = out->stats(&st);
 	adm_close(&c);

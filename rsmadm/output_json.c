@@ -1,6 +1,9 @@
 /*
  * output_json.c - rsmadm -j: one JSON object per command, lists as arrays,
- * built with json-c so quoting is never hand-rolled.
+ * built with json-c so quoting is never hand-rolled.  As with ip -j, the
+ * object is one compact line for programs, and indented for people only
+ * when -p asks; monitor's events are one compact line each whatever -p
+ * says, so that a reader can take them line by line.
  */
 #include <stdio.h>
 
@@ -23,10 +26,20 @@ emit_as(json_object *root, int flags)
 	return rc;
 }
 
+/* -p: indent a command's object (rsmadm.c sets it before any output). */
+static int pretty;
+
+void
+adm_json_pretty(int on)
+{
+	pretty = on;
+}
+
 static int
 emit(json_object *root)
 {
-	return emit_as(root, JSON_C_TO_STRING_PRETTY);
+	return emit_as(root, pretty ? JSON_C_TO_STRING_PRETTY :
+	    JSON_C_TO_STRING_PLAIN);
 }
 
 static void
@@ -291,6 +304,7 @@ json_stats(const struct adm_stats *l)
 			add_u64(node, "connects", e->connects);
 			add_u64(node, "disconnects", e->disconnects);
 			add_u64(node, "revocations", e->revocations);
+			add_u64(node, "malformed", e->malformed);
 			add_errors(node, e);
 			break;
 		case RSM_STATS_SEGMENT:

@@ -402,9 +402,10 @@ text_stats(const struct adm_stats *l)
 			continue;
 		format_errors(e, errs, sizeof(errs));
 		printf("node %" PRIu32 ": %" PRIu64 " connects, %" PRIu64
-		    " disconnects, %" PRIu64 " revocations, refused: %s\n",
+		    " disconnects, %" PRIu64 " revocations, %" PRIu64
+		    " malformed data frames, refused: %s\n",
 		    e->node, e->connects, e->disconnects, e->revocations,
-		    errs);
+		    e->malformed, errs);
 	}
 	if (stats_table(l, RSM_STATS_SEGMENT, RSM_STATS_IMPORT, data_head,
 	    sizeof(data_head) / sizeof(data_head[0])) != 0)

@@ -3,7 +3,8 @@
  * in ADMIN_REMOTE, which asks NODE's rsmd over the peer link, and each
  * reply comes back wrapped (proto/rsm_admin.h).  Here: which commands
  * may be asked of another node, the wrapping and unwrapping, and what to
- * say when the asking fails.  Output is the local command's, unchanged.
+ * say when the asking fails.  A request's payload (stats' SEGID) goes
+ * along after the wrapper.  Output is the local command's, unchanged.
  */
 #include <stdio.h>
 #include <string.h>
@@ -31,13 +32,18 @@ adm_remote_command(const char *word, uint16_t type)
 }
 
 size_t
-adm_remote_wrap(const struct adm_conn *c, uint16_t type,
-    struct rsm_msg_admin_remote *m)
+adm_remote_wrap(const struct adm_conn *c, uint16_t type, const void *req,
+    size_t reqlen, struct adm_wrapped *m)
 {
+	/* Only a row's argument fits; rsm_msg_check() takes no other. */
+	if (reqlen > sizeof(m->arg))
+		return 0;
 	memset(m, 0, sizeof(*m));
-	m->node = c->node;
-	m->type = type;
-	return sizeof(*m);
+	m->w.node = c->node;
+	m->w.type = type;
+	if (reqlen)
+		memcpy(m->arg, req, reqlen);
+	return sizeof(m->w) + reqlen;
 }
 
 int

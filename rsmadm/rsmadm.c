@@ -44,7 +44,8 @@ static const struct token commands[] = {
 	    "list exported segments, their owners and importers", NULL, 0,
 	    RSM_MSG_LIST_SEGMENTS },
 	{ "stats", ADM_STATS, "show data, connect, error and peer link "
-	    "counters (of one segment with SEGID)", "[SEGID]", 0, 0 },
+	    "counters (of one segment with SEGID)", "[SEGID]", 0,
+	    RSM_MSG_STATS },
 	{ "status", ADM_STATUS, "show the daemon's identity and counters",
 	    NULL, 0, RSM_MSG_STATUS },
 	{ NULL, ADM_NONE, NULL, NULL, 0, 0 },
@@ -65,14 +66,18 @@ usage(FILE *f)
 {
 	const struct token *t;
 
-	fprintf(f, "usage: rsmadm [-j] [-n node] [-s socket] command "
+	fprintf(f, "usage: rsmadm [-j [-p]] [-n node] [-s socket] command "
 	    "[argument]\n"
-	    "  -j, --json          print JSON instead of text\n"
+	    "  -j, --json          print JSON instead of text, one compact "
+	    "line\n"
+	    "  -p, --pretty        with -j, indent it for reading (monitor: "
+	    "still a\n"
+	    "                      line per event)\n"
 	    "  -n, --node NODE     ask node NODE's rsmd, through this one "
 	    "(read-only\n"
 	    "                      commands: status, segments, controllers, "
 	    "nodes,\n"
-	    "                      segment list)\n"
+	    "                      stats, segment list)\n"
 	    "  -s, --socket PATH   rsmd's socket (default $%s, else %s)\n"
 	    "commands (any unique prefix is accepted):\n",
 	    RSM_SOCKET_ENV, RSM_DEFAULT_SOCKET);
@@ -232,6 +237,7 @@ main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
 		{ "node", required_argument, NULL, 'n' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
@@ -249,11 +255,15 @@ main(int argc, char *argv[])
 	 * Options may follow the command word, except after "segment",
 	 * whose own options (--mode, ...) are not rsmadm's.
 	 */
-	while ((ch = getopt_long(options_end(argc, argv), argv, "hjn:s:",
+	while ((ch = getopt_long(options_end(argc, argv), argv, "hjn:ps:",
 	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'j':
 			out = &adm_output_json;
+			break;
+		case 'p':
+			/* As ip -p: it shapes JSON only, text is unchanged. */
+			adm_json_pretty(1);
 			break;
 		case 'n':
 			if (parse_node(optarg, &asked) == -1) {
@@ -301,7 +311,8 @@ main(int argc, char *argv[])
 		return ADM_EXIT_USAGE;
 	/* An optional argument (cmd_stats.c). */
 	if (action == ADM_STATS)
-		return adm_stats(argc - optind, argv + optind, path, out);
+		return adm_stats(argc - optind, argv + optind, path, remote,
+		    out);
 	if (action == ADM_MONITOR) {
 		if (argc - optind > 1) {
 			fprintf(stderr, "rsmadm: unexpected argument \"%s\" "

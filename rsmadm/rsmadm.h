@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "rsm_proto.h"
+#include "rsm_admin.h"
 
 /* Exit statuses, documented in rsmadm(8). */
 #define ADM_EXIT_OK		0
@@ -91,6 +92,8 @@ struct adm_output {
 
 extern const struct adm_output adm_output_text;
 extern const struct adm_output adm_output_json;
+/* -p: adm_output_json indents each command's object (not monitor's). */
+void	adm_json_pretty(int on);
 
 /* client.c: each returns an ADM_EXIT_* code, having said why on stderr. */
 int	adm_open(struct adm_conn *, const char *path);
@@ -122,9 +125,14 @@ int	adm_segment(int argc, char *argv[], const char *path,
 void	adm_remote_set(struct adm_conn *, uint32_t node);
 /* 0 when the command `word` (asking `type`) may use -n; else says why. */
 int	adm_remote_command(const char *word, uint16_t type);
-/* The ADMIN_REMOTE request for type; its size. */
+/* An ADMIN_REMOTE request: the wrapper, then the request's payload. */
+struct adm_wrapped {
+	struct rsm_msg_admin_remote w;
+	unsigned char		 arg[RSM_ADM_ARG_MAX];
+};
+/* The ADMIN_REMOTE request for type and its payload; its size, 0 if none. */
 size_t	adm_remote_wrap(const struct adm_conn *, uint16_t type,
-	    struct rsm_msg_admin_remote *);
+	    const void *req, size_t reqlen, struct adm_wrapped *);
 /*
  * A checked ADMIN_REMOTE reply: step *p and *len past its wrapper, note
  * who answered; -1 when it answers another node or request.
@@ -134,9 +142,12 @@ int	adm_remote_unwrap(struct adm_conn *, uint16_t type, const void **p,
 /* Say why the node was not asked or refused; the exit code. */
 int	adm_remote_refused(const struct adm_conn *, uint16_t type, int status);
 
-/* cmd_stats.c: "rsmadm stats [SEGID]", argv[0] being "stats". */
+/*
+ * cmd_stats.c: "rsmadm stats [SEGID]", argv[0] being "stats"; node:
+ * NULL, or the node -n names.
+ */
 int	adm_stats(int argc, char *argv[], const char *path,
-	    const struct adm_output *out);
+	    const uint32_t *node, const struct adm_output *out);
 /* cmd_monitor.c: "rsmadm monitor", until a signal or rsmd goes away. */
 int	adm_monitor(const char *path, const struct adm_output *out);
 

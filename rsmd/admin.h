@@ -35,10 +35,12 @@ void	 admin_shutdown(void);
 
 /* admin_serve.c */
 /*
- * Run an allowed request as the remote operator; the answer, or NULL
- * with *status the RSMERR_* that ended it.
+ * Run an allowed request, with its payload (arglen bytes at arg, the
+ * callers having checked them), as the remote operator; the answer, or
+ * NULL with *status the RSMERR_* that ended it.
  */
-struct admin_snap *admin_collect(struct rsmd *, uint32_t type, int *status);
+struct admin_snap *admin_collect(struct rsmd *, uint32_t type,
+	    const void *arg, size_t arglen, int *status);
 size_t	 admin_snap_parts(const struct admin_snap *);
 const void *admin_snap_part(const struct admin_snap *, size_t i,
 	    size_t *len);

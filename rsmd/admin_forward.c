@@ -8,11 +8,14 @@
  * the answer's last reply or by an error.  Each page is a peer call, so
  * it is answered (with RSMERR_REMOTE_NODE_UNREACHABLE at the latest when
  * the link goes down or its deadline passes), and the whole answer has
- * ADMIN_FORWARD_MS, after which the client is answered RSMERR_TIMEOUT.  What the node sends is checked twice before the
- * client sees it: the page as a body, then every part as the reply of
- * its type it claims to be (rsm_msg_check()), the whole page before any
- * of it is relayed.  A request for this node itself is answered here, the
- * same way and with the same rights.
+ * ADMIN_FORWARD_MS, after which the client is answered RSMERR_TIMEOUT.
+ * The request's argument (STATS: which segment) passed rsm_msg_check()
+ * as the wrapped request's payload; it goes to the node in the first
+ * page's call, which the node checks again.  What the node sends is
+ * checked twice before the client sees it: the page as a body, then
+ * every part as the reply of its type it claims to be (rsm_msg_check()),
+ * the whole page before any of it is relayed.  A request for this node
+ * itself is answered here, the same way and with the same rights.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -46,6 +49,9 @@ struct fwd {
 	uint64_t	 instance;	/* the node's daemon, from page 1 */
 	uint32_t	 next;		/* the next part wanted */
 	uint32_t	 total;
+	/* The wrapped request's payload: asked with the first page only. */
+	uint32_t	 arglen;
+	uint8_t		 arg[RSM_ADM_ARG_MAX];
 	/* Armed while a page is asked: ADMIN_FORWARD_MS for the whole. */
 	struct rsmd_timer limit;
 	int		 timed_out;	/* answered; the page's call still runs */
@@ -84,7 +90,7 @@ relay(struct rsmd *rs, struct client *c, const struct wrapped *m)
 /* ---- this node ---- */
 
 static int
-answer_here(struct req *r, uint32_t type)
+answer_here(struct req *r, uint32_t type, const void *arg, size_t arglen)
 {
 	struct wrapped *m;
 	struct admin_snap *s;
@@ -92,7 +98,7 @@ answer_here(struct req *r, uint32_t type)
 	const void *p;
 	int rc;
 
-	if ((s = admin_collect(r->rs, type, &rc)) == NULL)
+	if ((s = admin_collect(r->rs, type, arg, arglen, &rc)) == NULL)
 		return rc;
 	if ((m = malloc(sizeof(*m))) == NULL) {
 		admin_snap_free(s);
@@ -125,11 +131,21 @@ static void page_done(struct rsmd *, void *, int, const void *, size_t);
 static int
 ask_page(struct rsmd *rs, struct fwd *f)
 {
-	struct rsm_adm_req q = { f->type, f->next, f->snap };
-	uint8_t body[RSM_ADM_REQ_LEN];
+	struct rsm_adm_req q;
+	uint8_t body[RSM_ADM_REQ_MAX];
+	size_t len;
 
-	rsm_adm_req_enc(body, &q);
-	return peer_call(rs, f->node, RSM_PEER_INNER_ADMIN, body, sizeof(body),
+	memset(&q, 0, sizeof(q));
+	q.type = f->type;
+	q.first = f->next;
+	q.snap = f->snap;
+	/* The node's snapshot holds what the argument asked for. */
+	if (f->next == 0 && f->arglen != 0) {
+		q.arglen = f->arglen;
+		memcpy(q.arg, f->arg, f->arglen);
+	}
+	len = rsm_adm_req_enc(body, &q);
+	return peer_call(rs, f->node, RSM_PEER_INNER_ADMIN, body, len,
 	    page_done, f);
 }
 
@@ -269,6 +285,9 @@ int
 h_admin_remote(struct req *r)
 {
 	const struct rsm_msg_admin_remote *m = r->p;
+	/* rsm_msg_check() passed it as the wrapped type's payload. */
+	const uint8_t *arg = (const uint8_t *)r->p + sizeof(*m);
+	size_t arglen = r->plen - sizeof(*m);
 	struct sockaddr_storage ss;
 	struct fwd *f;
 
@@ -281,8 +300,11 @@ h_admin_remote(struct req *r)
 		    rsm_err_name(RSMERR_PERM_DENIED));
 		return RSMERR_PERM_DENIED;
 	}
+	/* Not after rsm_msg_check(); but never past a buffer. */
+	if (arglen > RSM_ADM_ARG_MAX)
+		return RSMERR_BAD_ARGS_ERRORS;
 	if (m->node == r->rs->conf.node_id)
-		return answer_here(r, m->type);
+		return answer_here(r, m->type, arg, arglen);
 	if (peer_addr(r->rs, m->node, &ss) == -1) {
 		log_debug("client pid %d: %s of node %u: node %u is not a "
 		    "peer of this node", (int)r->c->owner.pid,
@@ -297,6 +319,9 @@ h_admin_remote(struct req *r)
 	f->id = r->h->id;
 	f->node = m->node;
 	f->type = m->type;
+	f->arglen = (uint32_t)arglen;
+	if (arglen)
+		memcpy(f->arg, arg, arglen);
 	if (ask_page(r->rs, f) == -1) {
 		free(f);
 		return RSMERR_INSUFFICIENT_MEM;

@@ -5,12 +5,14 @@
  * (admin.h), and its whole answer goes back in pages.
  *
  * Nothing the asking node says is trusted: the body is decoded exactly,
- * the type must be on this node's own allow-list, and a later page is
- * served only from a snapshot this node took for that same node.  An
- * answer longer than one page is kept as a snapshot until its last page
- * is read, ADMIN_SNAP_TTL_MS pass without a read, ADMIN_SNAPS_MAX newer
- * ones push it out, or its node goes down; an asker that comes back for
- * it then gets RSMERR_TIMEOUT.
+ * the type must be on this node's own allow-list, its argument exactly
+ * the payload that type takes, in this node's byte order and passing
+ * the checks a local request's would (rsm_admin_arg_check()), and a
+ * later page is served only from a snapshot this node took for that
+ * same node.  An answer longer than one page is kept as a snapshot until
+ * its last page is read, ADMIN_SNAP_TTL_MS pass without a read,
+ * ADMIN_SNAPS_MAX newer ones push it out, or its node goes down; an
+ * asker that comes back for it then gets RSMERR_TIMEOUT.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -122,8 +124,14 @@ snap_more(struct req *r, const void *p, size_t len)
 }
 
 struct admin_snap *
-admin_collect(struct rsmd *rs, uint32_t type, int *status)
+admin_collect(struct rsmd *rs, uint32_t type, const void *arg, size_t arglen,
+    int *status)
 {
+	/* The handler reads its payload as the struct: aligned. */
+	union {
+		uint64_t align;
+		uint8_t b[RSM_ADM_ARG_MAX];
+	} payload;
 	struct admin_snap *s;
 	struct client anon;
 	struct rsm_msg_hdr h;
@@ -136,6 +144,13 @@ admin_collect(struct rsmd *rs, uint32_t type, int *status)
 		*status = RSMERR_UNSUPPORTED_OPERATION;
 		return NULL;
 	}
+	/* Both callers checked it; the handler trusts what it is given. */
+	if (rsm_admin_arg_check(type, arg, arglen) != 0) {
+		*status = RSMERR_BAD_ARGS_ERRORS;
+		return NULL;
+	}
+	if (arglen)
+		memcpy(payload.b, arg, arglen);
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		*status = RSMERR_INSUFFICIENT_MEM;
 		return NULL;
@@ -147,13 +162,13 @@ admin_collect(struct rsmd *rs, uint32_t type, int *status)
 	anon.fd = -1;
 	anon.io.fd = -1;
 	TAILQ_INIT(&anon.outq);
-	rsm_msg_hdr_init(&h, (uint16_t)type, 0, 0, 1, 0);
+	rsm_msg_hdr_init(&h, (uint16_t)type, 0, 0, 1, arglen);
 	memset(&r, 0, sizeof(r));
 	r.rs = rs;
 	r.c = &anon;
 	r.h = &h;
-	r.p = NULL;
-	r.plen = 0;
+	r.p = arglen ? payload.b : NULL;
+	r.plen = arglen;
 	r.fd = -1;
 	r.outfd = -1;
 	r.more = snap_more;
@@ -247,6 +262,37 @@ page_fill(const struct rsmd *rs, const struct admin_snap *s, uint32_t first,
 	return i == s->nparts;
 }
 
+/*
+ * A first page's argument must be exactly what the request takes, in
+ * this node's byte order, and pass the checks of a local request; a later
+ * page carries none (rsm_adm_req_dec() saw to that).  0, or -1 logged.
+ */
+static int
+arg_refused(struct rsmd *rs, uint32_t node, const struct rsm_adm_req *m)
+{
+	uint32_t order = RSM_ADMIN_ORDER;
+	ssize_t want = m->first == 0 ?
+	    rsm_msg_req_size((uint16_t)m->type) : 0;
+	const char *why;
+	int chk;
+
+	if ((ssize_t)m->arglen != want)
+		why = want ? "its argument is missing or not of its size" :
+		    "it takes no argument";
+	else if (m->arglen != 0 && m->order != order)
+		why = "its argument's byte order is not this node's";
+	else if (m->arglen != 0 &&
+	    (chk = rsm_admin_arg_check(m->type, m->arg, m->arglen)) != 0)
+		why = rsm_msgchk_str(chk);
+	else
+		return 0;
+	log_refusal(&rs->refusal_log, RSMD_LOG_WARN, "node %u: remote "
+	    "admin request %s refused: %s: %s (%u bytes)", node,
+	    rsm_msg_name((uint16_t)m->type),
+	    rsm_err_name(RSMERR_BAD_ARGS_ERRORS), why, m->arglen);
+	return -1;
+}
+
 static int
 serve_admin(struct rsmd *rs, uint32_t node, uint32_t inner, const void *body,
     size_t len, void *reply, size_t *reply_len)
@@ -277,6 +323,8 @@ serve_admin(struct rsmd *rs, uint32_t node, uint32_t inner, const void *body,
 		    rsm_err_name(rc));
 		return rc;
 	}
+	if (arg_refused(rs, node, &m) != 0)
+		return RSMERR_BAD_ARGS_ERRORS;
 	if (m.snap != 0) {
 		/* A later page, of a snapshot taken for this node. */
 		if ((s = snap_find(node, m.snap)) == NULL || s->type != m.type ||
@@ -294,7 +342,7 @@ serve_admin(struct rsmd *rs, uint32_t node, uint32_t inner, const void *body,
 	}
 	/* A request served, as a local one is counted (control.c). */
 	rs->requests++;
-	if ((s = admin_collect(rs, m.type, &rc)) == NULL) {
+	if ((s = admin_collect(rs, m.type, m.arg, m.arglen, &rc)) == NULL) {
 		log_debug("node %u: remote %s -> %s", node,
 		    rsm_msg_name((uint16_t)m.type), rsm_err_name(rc));
 		return rc;

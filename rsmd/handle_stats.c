@@ -5,6 +5,10 @@
  * Who sees what: root and the daemon's own uid everything; any other uid
  * the segments it owns (with their imports), the imports it holds of
  * other segments, and the node's and peers' totals, which name nobody.
+ * Another node's operator (rsmadm -n, admin_serve.c) asks as
+ * ADMIN_REMOTE_UID, who owns no segment and holds no import here, even
+ * one a daemon segment's owner field names: the node's and peers' totals
+ * alone, and a segment asked for by its id is refused.
  * A stream is queued whole at once, one snapshot, so its length is
  * bounded: import entries stop at RSMD_STATS_IMPORTS_MAX (segments and
  * peers are bounded by the configuration already), and control.c lets a
@@ -14,6 +18,7 @@
 
 #include "rsmapi.h"
 #include "rsmd.h"
+#include "admin.h"
 #include "handler.h"
 #include "monitor.h"
 #include "peer.h"
@@ -74,7 +79,9 @@ send_segment(struct stats_walk *w, const struct reg_segment *s)
 static int
 sees(const struct req *r, int priv, const struct reg_segment *s)
 {
-	return priv || s->uid == r->c->owner.uid;
+	/* rsmadm segment create --owner may name any uid, that one too. */
+	return priv || (s->uid == r->c->owner.uid &&
+	    r->c->owner.uid != ADMIN_REMOTE_UID);
 }
 
 int
@@ -107,6 +114,7 @@ h_stats(struct req *r)
 		st.connects = r->rs->stats.connects;
 		st.disconnects = r->rs->stats.disconnects;
 		st.revocations = r->rs->stats.revocations;
+		st.malformed = r->rs->stats.malformed;
 		stats_errs_wire(&r->rs->stats.errs, &st);
 		send_entry(&w, &st);
 		TAILQ_FOREACH(s, &r->rs->reg.all, all_link)

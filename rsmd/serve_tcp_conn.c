@@ -33,8 +33,9 @@
  * copied from the mapping.  The read-ahead is then unused: the record
  * buffer reads ahead instead.
  *
- * Anything malformed is refused: counted in the daemon's `refused`,
- * logged (rate limited) and the connection closed.  On a sealed
+ * Anything malformed is refused: counted in the daemon's `refused` and,
+ * as no RSMERR_* is said to anyone, in the node's `malformed` (rsmadm
+ * stats), logged (rate limited) and the connection closed.  On a sealed
  * connection that includes a record that fails authentication (changed,
  * replayed, reordered) and one cut short.  Bounds and rights are
  * checked on every request against the capability; those failures are
@@ -212,6 +213,27 @@ refuse(struct rsmd *rs, struct dconn *dc, const char *fmt, ...)
 	    sizeof(who)));
 	ds_refused(rs, dc->peer, why);
 	dconn_close(rs, dc, NULL);
+}
+
+/*
+ * A frame that broke the protocol: refused as any, and counted for
+ * rsmadm stats apart from the refusals that have a code.
+ */
+static void
+malformed(struct rsmd *rs, struct dconn *dc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+malformed(struct rsmd *rs, struct dconn *dc, const char *fmt, ...)
+{
+	char why[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	rs->stats.malformed++;
+	refuse(rs, dc, "%s", why);
 }
 
 /* ---- lifetime ---- */
@@ -772,7 +794,7 @@ do_atomic(struct rsmd *rs, struct dconn *dc)
 
 	dc->in_state = DC_IN_HDR;
 	if ((rc = rsm_data_check_atomic(a)) != 0) {
-		refuse(rs, dc, "ATOMIC body: %s", rsm_dchk_str(rc));
+		malformed(rs, dc, "ATOMIC body: %s", rsm_dchk_str(rc));
 		return -1;
 	}
 	/* It reads and writes the word: both rights. */
@@ -809,7 +831,7 @@ do_signal(struct rsmd *rs, struct dconn *dc)
 
 	dc->in_state = DC_IN_HDR;
 	if ((rc = rsm_data_check_signal(sg)) != 0) {
-		refuse(rs, dc, "SIGNAL body: %s", rsm_dchk_str(rc));
+		malformed(rs, dc, "SIGNAL body: %s", rsm_dchk_str(rc));
 		return -1;
 	}
 	/* Exporters are always clients of this daemon. */
@@ -829,19 +851,19 @@ got_header(struct rsmd *rs, struct dconn *dc)
 	int rc;
 
 	if ((rc = rsm_data_check_req(&dc->in)) != 0) {
-		refuse(rs, dc, "%s frame: %s", rsm_dop_name(dc->in.op),
+		malformed(rs, dc, "%s frame: %s", rsm_dop_name(dc->in.op),
 		    rsm_dchk_str(rc));
 		return -1;
 	}
 	if (dc->in.id <= dc->last_id) {
-		refuse(rs, dc, "request id %llu after %llu",
+		malformed(rs, dc, "request id %llu after %llu",
 		    (unsigned long long)dc->in.id,
 		    (unsigned long long)dc->last_id);
 		return -1;
 	}
 	dc->last_id = dc->in.id;
 	if ((dc->cc.cap == NULL) != (dc->in.op == RSM_DOP_HELLO)) {
-		refuse(rs, dc, dc->cc.cap == NULL ? "%s before HELLO" :
+		malformed(rs, dc, dc->cc.cap == NULL ? "%s before HELLO" :
 		    "%s twice", rsm_dop_name(dc->in.op));
 		return -1;
 	}
@@ -889,7 +911,7 @@ got_table(struct rsmd *rs, struct dconn *dc)
 	if (dc->in.op == RSM_DOP_SIGNAL)
 		return do_signal(rs, dc);
 	if ((rc = rsm_data_check_vec(&dc->in, dc->tab.vec)) != 0) {
-		refuse(rs, dc, "%s frame: %s", rsm_dop_name(dc->in.op),
+		malformed(rs, dc, "%s frame: %s", rsm_dop_name(dc->in.op),
 		    rsm_dchk_str(rc));
 		return -1;
 	}
@@ -938,7 +960,7 @@ read_ended(struct rsmd *rs, struct dconn *dc, ssize_t n)
 		return 0;
 	}
 	if (n == 0 && (dc->in_state != DC_IN_HDR || dc->in_got > 0)) {
-		refuse(rs, dc, "connection closed inside a %s frame",
+		malformed(rs, dc, "connection closed inside a %s frame",
 		    rsm_dop_name(dc->in.op));
 		return -1;
 	}
@@ -963,7 +985,7 @@ read_sealed(struct rsmd *rs, struct dconn *dc, struct iovec *iov, int niov)
 		if ((got = rsm_seal_take(dc->seal, iov, niov)) != 0) {
 			if (got > 0)
 				return got;
-			refuse(rs, dc, "%s", got == RSM_SEAL_EBADTAG ?
+			malformed(rs, dc, "%s", got == RSM_SEAL_EBADTAG ?
 			    "a record failed authentication (changed, "
 			    "replayed or out of order)" :
 			    "a record length out of range");
@@ -981,7 +1003,7 @@ read_sealed(struct rsmd *rs, struct dconn *dc, struct iovec *iov, int niov)
 			continue;
 		}
 		if (n == 0 && rsm_seal_partial(dc->seal)) {
-			refuse(rs, dc, "connection closed inside a record");
+			malformed(rs, dc, "connection closed inside a record");
 			return -1;
 		}
 		return read_ended(rs, dc, n);

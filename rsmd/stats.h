@@ -2,7 +2,7 @@
  * stats.h - the counters rsmd keeps for rsmadm stats: per segment and per
  * import (data operations it serves, connects, revocations, errors by
  * code), per peer daemon (frames, bytes, round trips) and for the whole
- * node (refusals by code).
+ * node (refusals by code, malformed tcp0 frames).
  *
  * The counters are plain data embedded in the records they describe
  * (struct reg_segment, struct reg_import, struct peer), so the registry
@@ -67,6 +67,12 @@ struct stats_node {
 	uint64_t	 disconnects;
 	uint64_t	 revocations;
 	struct stats_errs errs;
+	/*
+	 * tcp0 frames that broke the protocol and cost their connection
+	 * (serve_tcp_conn.c): refused with no RSMERR_* said to anyone, so
+	 * counted apart from errs.
+	 */
+	uint64_t	 malformed;
 };
 
 static inline void

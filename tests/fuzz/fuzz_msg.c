@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "rsm_proto.h"
+#include "rsm_admin.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -81,6 +82,30 @@ use_msg(const uint8_t *b, size_t n, int from_daemon)
 		for (i = 0; i < RSM_STATS_ERRS; i++)
 			if ((st.err[i].code == 0) != (st.err[i].count == 0))
 				abort();
+	} else if (!from_daemon && h.type == RSM_MSG_ADMIN_REMOTE) {
+		struct rsm_msg_admin_remote q;
+		struct rsm_msg_stats_req sq;
+
+		/*
+		 * What rsmd forwards: an allowed type's payload of exactly
+		 * its size (and a STATS one that passes as STATS), nothing
+		 * after any other type.
+		 */
+		memcpy(&q, p, sizeof(q));
+		if (!rsm_admin_remote_allowed(q.type)) {
+			if (plen != sizeof(q))
+				abort();
+		} else {
+			if ((ssize_t)(plen - sizeof(q)) !=
+			    rsm_msg_req_size((uint16_t)q.type) ||
+			    plen - sizeof(q) > RSM_ADM_ARG_MAX)
+				abort();
+			if (q.type == RSM_MSG_STATS) {
+				memcpy(&sq, p + sizeof(q), sizeof(sq));
+				if ((sq.flags & ~RSM_STATSF_ALL) != 0)
+					abort();
+			}
+		}
 	} else if (from_daemon && h.type == RSM_MSG_MON_EVENT) {
 		struct rsm_msg_mon_event ev;
 

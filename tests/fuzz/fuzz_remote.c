@@ -19,6 +19,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static uint8_t enc[RSM_PEER_BODY_MAX];
+static volatile uint64_t sink;
 
 /* The accepted body re-encoded must be the input itself. */
 static void
@@ -124,9 +125,25 @@ one(uint8_t which, const uint8_t *body, size_t len)
 		if (rsm_adm_req_dec(body, len, &aq) != 0)
 			return;
 		if ((aq.first == 0) != (aq.snap == 0) ||
-		    aq.first >= RSM_ADMIN_PARTS_MAX)
+		    aq.first >= RSM_ADMIN_PARTS_MAX ||
+		    aq.arglen > RSM_ADM_ARG_MAX ||
+		    (aq.arglen == 0) != (len == RSM_ADM_REQ_LEN) ||
+		    (aq.arglen != 0 && aq.first != 0) ||
+		    (aq.arglen != 0 && len != RSM_ADM_REQ_LEN +
+		    RSM_ADM_ARG_HDR + aq.arglen))
 			abort();
-		same_bytes(body, len, rsm_adm_req_enc(enc, &aq));
+		/* The argument is judged as its request's payload. */
+		if (aq.arglen != 0)
+			sink += (uint64_t)rsm_admin_arg_check(aq.type, aq.arg,
+			    aq.arglen);
+		{
+			size_t elen = rsm_adm_req_enc(enc, &aq);
+
+			/* The order field is the sender's, as it came. */
+			if (aq.arglen != 0)
+				memcpy(enc + RSM_ADM_REQ_LEN, &aq.order, 4);
+			same_bytes(body, len, elen);
+		}
 		break;
 	default:
 		admin_page(body, len);

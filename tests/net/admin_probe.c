@@ -9,9 +9,12 @@
  *   admin_probe HOST PORT KEYFILE MY_NODE THEIR_NODE serve ANSWER...
  *
  * CALL: TYPE (a first page of that request type), TYPE/FIRST/SNAP (a
- * later page), or "short" (a body one byte short).  For each call one
+ * later page), or "short" (a body one byte short); either may end in
+ * :HEX, the request's argument as bytes in hex, and then in "!" to send
+ * the argument's order field in the other byte order.  For each call one
  * line: the reply's status (an RSMERR_* number, 0 for success), and on
- * success "parts=N total=T" and, for STATUS, "node=ID".  Exit 0 when
+ * success "parts=N total=T" and, for STATUS, "node=ID", for STATS
+ * "kinds=K..." (the entries' kinds, 1 node, 4 peer, 5 end).  Exit 0 when
  * every call was answered, 1 otherwise; every wait ends within 5 s.
  *
  * serve: be a hostile node that rsmd asks for its rsmadm -n.  It prints
@@ -193,24 +196,37 @@ static int
 call(uint64_t id, const char *spec)
 {
 	static struct rsm_adm_page pg;
-	uint8_t f[RSM_PEER_FRAME_MAX], body[RSM_ADM_REQ_LEN];
-	struct rsm_adm_req q = { 0, 0, 0 };
+	uint8_t f[RSM_PEER_FRAME_MAX], body[RSM_ADM_REQ_MAX];
+	struct rsm_adm_req q;
 	struct rsm_peer_hdr h;
 	unsigned long type, first = 0;
 	unsigned long long snap = 0;
-	size_t n, blen = sizeof(body);
+	size_t n, blen;
 	const uint8_t *p;
+	const char *hex = strchr(spec, ':');
+	unsigned x;
+	uint32_t i;
 
-	if (strcmp(spec, "short") == 0) {
+	memset(&q, 0, sizeof(q));
+	if (strncmp(spec, "short", 5) == 0) {
 		q.type = RSM_MSG_STATUS;
-		blen--;
 	} else if (sscanf(spec, "%lu/%lu/%llu", &type, &first, &snap) >= 1) {
 		q.type = (uint32_t)type;
 		q.first = (uint32_t)first;
 		q.snap = snap;
 	} else
 		return -1;
-	rsm_adm_req_enc(body, &q);
+	for (; hex != NULL && sscanf(hex + 1 + 2 * q.arglen, "%2x", &x) == 1 &&
+	    q.arglen < sizeof(q.arg); q.arglen++)
+		q.arg[q.arglen] = (uint8_t)x;
+	blen = rsm_adm_req_enc(body, &q);
+	if (strncmp(spec, "short", 5) == 0)
+		blen--;
+	if (q.arglen != 0 && spec[strlen(spec) - 1] == '!') {
+		uint32_t order = __builtin_bswap32(RSM_ADMIN_ORDER);
+
+		memcpy(body + RSM_ADM_REQ_LEN, &order, 4);
+	}
 	n = rsm_peer_encode_request(f, RSM_PEER_REQUEST, 0, id,
 	    RSM_PEER_INNER_ADMIN, body, blen);
 	if (send_frame(f, n) != 0)
@@ -244,6 +260,19 @@ call(uint64_t id, const char *spec)
 
 			memcpy(&st, pg.part[0], sizeof(st));
 			printf(" node=%u", st.node_id);
+		}
+		if (pg.type == RSM_MSG_STATS) {
+			struct rsm_msg_stats se;
+
+			printf(" kinds=");
+			for (i = 0; i < pg.nparts; i++) {
+				if (pg.plen[i] != sizeof(se)) {
+					printf("?");
+					continue;
+				}
+				memcpy(&se, pg.part[i], sizeof(se));
+				printf("%u", se.kind);
+			}
 		}
 	}
 	printf("\n");

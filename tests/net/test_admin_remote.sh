@@ -4,7 +4,10 @@
 # node 1's rsmd and the peer links.  Checked: the answers are the asked
 # node's (its node id, its rsmd's pid and instance, its segments and not
 # node 1's, its peers), byte for byte what its own rsmadm prints, a list
-# longer than one peer frame included; a node that is not a peer, a node
+# longer than one peer frame included; stats, whose request carries the
+# segment id, as a user who owns nothing on the asked node sees them
+# (its line and peers, no segment, a segment id refused), in text and
+# JSON, its argument checked by both rsmds; a node that is not a peer, a node
 # whose rsmd is stopped (the forwarded request pending) and one whose
 # rsmd is dead each fail with the documented error and exit status
 # within a bound; every command that changes something is refused with
@@ -102,6 +105,108 @@ out=$(adm 1 -n 3 nodes)
 check "-n 3 nodes, text: node 3's peers" eval \
     '[ "$(awk "NR > 1 { print \$1 }" <<<"$out" | tr "\n" " ")" = "1 2 " ]'
 
+# ---- stats: node 2's counters, as seen by a user who owns nothing there ----
+# Whoever runs rsmadm on node 1, node 2 answers as nobody of its own
+# (rsmadm(8)): node 2's line and its peers, byte for byte in form what
+# uid 65534's rsmadm on node 2 prints while 65534 owns nothing there,
+# and none of node 2's segments, not even one 65534 comes to own.
+# A peer's counters grow with every frame, the forwarding's own too, so
+# the answer is compared with what uid 65534 saw just before and after.
+NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
+SEG4=0x600004
+nobody2() { $NOBODY "$RSMADM_BIN" -s "$(node_sock 2)" "$@"; }
+# same_stats BEFORE REMOTE AFTER: three "-j stats" of node 2; REMOTE is
+# node 2's as BEFORE and AFTER, every key and type, the node's counters
+# equal, no segments or imports, the same peers, each counter between.
+same_stats() {
+	python3 - "$@" <<'EOF_PY'
+import json, sys
+b, r, a = (json.loads(x) for x in sys.argv[1:4])
+def shape(o):
+    if isinstance(o, dict):
+        return {k: shape(v) for k, v in o.items()}
+    if isinstance(o, list):
+        return [shape(x) for x in o]
+    return type(o).__name__
+assert r["node_id"] == b["node_id"] == a["node_id"] == 2, r["node_id"]
+assert r["node"] == b["node"] == a["node"], (b["node"], r["node"])
+assert r["segments"] == r["imports"] == b["segments"] == b["imports"] == [], r
+assert shape(r) == shape(b) == shape(a), (shape(r), shape(b))
+peers = lambda s: {p["node"]: p for p in s["peers"]}
+pb, pr, pa = peers(b), peers(r), peers(a)
+assert sorted(pr) == sorted(pb) == sorted(pa) == [1, 3, 9], sorted(pr)
+for n in (1, 3):
+    assert pb[n]["state"] == pr[n]["state"] == pa[n]["state"] == "up", n
+    for k in ("frames_tx", "frames_rx", "bytes_tx", "bytes_rx"):
+        assert pb[n][k] <= pr[n][k] <= pa[n][k], \
+            (n, k, pb[n][k], pr[n][k], pa[n][k])
+    assert pr[n]["frames_rx"] > 0, n
+EOF_PY
+}
+if ! command -v setpriv >/dev/null; then
+	nok "setpriv is needed to compare with an unprivileged user's stats"
+else
+	before=$(nobody2 -j stats)
+	remote=$(adm 1 -n 2 -j stats)
+	after=$(nobody2 -j stats)
+	check "-n 2 -j stats: node 2's line and peers, no segment, as uid 65534's own" \
+	    same_stats "$before" "$remote" "$after"
+	check "-n 2 -j stats is one line, as -j always is" \
+	    test "$(wc -l <<<"$remote")" -eq 1
+	check "-n 2 -j -p stats is the same object, indented" python3 -c '
+import json, sys
+a, b = sys.argv[1], sys.argv[2]
+assert b.count("\n") > 10 and json.loads(a).keys() == json.loads(b).keys()
+' "$remote" "$(adm 1 -n 2 -j -p stats)"
+	check "node 2's root sees its $((MANY + 1)) segments all the same" \
+	    test "$(adm 2 -j stats | json_get 'len(d["segments"])')" -eq $((MANY + 1))
+	# Text: the same lines; the peers' counting columns may have grown.
+	text_form() { awk '$1 ~ /^[0-9]+$/ { print $1, $2; next } { print }'; }
+	before=$(nobody2 stats)
+	remote=$(adm 1 -n 2 stats)
+	check "-n 2 stats, text: node 2's line first" \
+	    eval 'head -1 <<<"$remote" | grep -q "^node 2: .* malformed data frames, refused: "'
+	check "-n 2 stats, text: what uid 65534's rsmadm on node 2 prints" \
+	    test "$(text_form <<<"$remote")" = "$(text_form <<<"$before")"
+	check "... with no segment row" eval '! grep -q "^segment " <<<"$remote"'
+
+	check "a segment of uid 65534 on node 2" \
+	    adm 2 segment create $SEG4 4K --owner 65534:65534
+	check "uid 65534's rsmadm on node 2 shows it" eval \
+	    "nobody2 stats $SEG4 | awk '\$1 == \"segment\" { print \$6 }' | grep -qx 65534"
+	check "-n 2 stats lists no segment still (the asker is not uid 65534)" \
+	    test "$(adm 1 -n 2 -j stats | json_get 'len(d["segments"])')" -eq 0
+	errs2() { adm 2 -j stats | json_get "d['node']['errors'].get('$1', 0)"; }
+	denied=$(errs2 RSMERR_PERM_DENIED)
+	unknown=$(errs2 RSMERR_SEG_NOT_PUBLISHED)
+	check "-n 2 stats SEGID of uid 65534's segment: refused, exit $E_DAEMON" \
+	    expect_fail $E_DAEMON "STATS of node 2 refused: RSMERR_PERM_DENIED" \
+	    adm 1 -n 2 stats $SEG4
+	check "-n 2 -j stats SEGID of root's: refused, nothing printed" \
+	    expect_fail $E_DAEMON "STATS of node 2 refused: RSMERR_PERM_DENIED" \
+	    adm 1 -n 2 -j stats $SEG2
+	check "... as uid 65534 on node 2 is refused root's" \
+	    expect_fail $E_DAEMON "rsmd refused STATS: RSMERR_PERM_DENIED" \
+	    nobody2 stats $SEG2
+	check "-n 2 stats of an unknown segment: RSMERR_SEG_NOT_PUBLISHED" \
+	    expect_fail $E_DAEMON "STATS of node 2 refused: RSMERR_SEG_NOT_PUBLISHED" \
+	    adm 1 -n 2 stats 0x6fffff
+	check "-n 2 -j stats of an unknown segment, the same" \
+	    expect_fail $E_DAEMON "STATS of node 2 refused: RSMERR_SEG_NOT_PUBLISHED" \
+	    adm 1 -n 2 -j stats 0x6fffff
+	check "node 2 counted the three denied (two asked from node 1) as refusals" \
+	    test "$(errs2 RSMERR_PERM_DENIED)" -eq $((denied + 3))
+	check "... and the unknown one twice" \
+	    test "$(errs2 RSMERR_SEG_NOT_PUBLISHED)" -eq $((unknown + 2))
+	check "node 2 removes uid 65534's segment" adm 2 segment remove $SEG4
+fi
+check "-n 1 -j stats: node 1's own line, none of its segments" \
+    test "$(adm 1 -n 1 -j stats | json_get '(d["node_id"], d["node"] is not None, len(d["segments"]))')" = "(1, True, 0)"
+check "-n 2 stats zz: a usage error, nothing asked" expect_fail $E_USAGE \
+    "is not a segment id" adm 1 -n 2 stats zz
+check "-n 99 stats: not a peer" expect_fail $E_DAEMON \
+    "node 99 is not a peer of this node" adm 1 -n 99 stats
+
 # ---- errors ----
 t0=$(now_ms)
 check "-n 99: not a peer, exit $E_DAEMON" expect_fail $E_DAEMON \
@@ -120,10 +225,11 @@ check "-n x is a usage error" expect_fail $E_USAGE "is not a node id" \
 
 # A forged ADMIN_REMOTE of a request that changes something: refused by
 # node 1's rsmd with RSMERR_PERM_DENIED (27), and node 2's segment stays.
-forge() {	# forge NODE TYPE PAYLOAD_HEX: the reply's status
+forge() {	# forge NODE TYPE [ARG_HEX]: the reply's status, or "closed"
 	python3 - "$(node_sock 1)" "$@" <<'EOF'
 import socket, struct, sys
 path, node, typ = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+arg = bytes.fromhex(sys.argv[4]) if len(sys.argv) > 4 else b""
 s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
 s.settimeout(5)
 s.connect(path)
@@ -131,11 +237,13 @@ def call(t, i, payload):
     s.send(struct.pack("<HBBHHIIQ", 0x5253, 4, 0, t, 0, 24 + len(payload),
                        0, i) + payload)
     r = s.recv(4096)
+    if not r:
+        return "closed"
     mg, ver, fl, rt, res, ln, st, rid = struct.unpack("<HBBHHIIQ", r[:24])
     assert rt == t and rid == i and fl & 1, (rt, rid, fl)
     return st
 call(1, 1, struct.pack("<II", 4, 0))                  # HELLO
-print(call(29, 2, struct.pack("<II", node, typ)))     # ADMIN_REMOTE
+print(call(29, 2, struct.pack("<II", node, typ) + arg))  # ADMIN_REMOTE
 EOF
 }
 st=$(forge 2 23)
@@ -146,6 +254,24 @@ check "a forged ADMIN_REMOTE of PING is refused (status $st)" test "$st" = 27
 st=$(forge 2 999)
 check "a forged ADMIN_REMOTE of an unknown type is refused (status $st)" \
     test "$st" = 27
+# The argument of STATS is checked by node 1's rsmd before anything is
+# asked: missing, short, or of unknown flags, the packet is refused and
+# its sender disconnected; a good one is answered (status 0).
+st=$(forge 2 27 0000000000000000)
+check "a forged ADMIN_REMOTE of STATS with its argument is answered ($st)" \
+    test "$st" = 0
+for arg in "" 00000000 8000000000000000 00000000ffff6f00 000000000000000000; do
+	st=$(forge 2 27 $arg)
+	check "a forged ADMIN_REMOTE of STATS with argument '$arg': disconnected ($st)" \
+	    test "$st" = closed
+done
+st=$(forge 2 13 0000000000000000)
+check "a forged ADMIN_REMOTE of STATUS with an argument: disconnected ($st)" \
+    test "$st" = closed
+check "node 1's rsmd logged them as malformed" log_has 1 \
+    "\(type 29, ADMIN_REMOTE\): payload size wrong for type; disconnected"
+check "... and the unknown flags" log_has 1 \
+    "\(type 29, ADMIN_REMOTE\): field out of range; disconnected"
 check "node 2's segment is still there" eval 'adm 2 segments | grep -q "^0x00600002 "'
 check "node 1's rsmd logged the refusal" log_has 1 \
     "DSEG_REMOVE of node 2 refused: RSMERR_PERM_DENIED"
@@ -174,6 +300,50 @@ check "a first page of node 2's $((MANY + 2)) segments: part of them ($last)" \
         [ "${BASH_REMATCH[1]}" -lt $((MANY + 2)) ]'
 check "node 2 logged the refused write" log_has 2 \
     "node 9: remote admin request DSEG_REMOVE \(type 23\) refused: RSMERR_PERM_DENIED"
+
+# STATS with its argument, as no rsmd would forward it: node 2 checks it
+# as a local STATS request's payload.  Missing, of the wrong size, with
+# unknown flags or a segid without its flag, in the other byte order,
+# given to STATUS or to a later page: RSMERR_BAD_ARGS_ERRORS (117).  A
+# good one is answered as nobody there: the node, its 3 peers (1, 3 and
+# the probe, 9), the end; a segment id as for rsmadm -n: 7 unknown, 27
+# denied.
+probe=$(on_node 1 "$NET_BIN/admin_probe" "$(node_addr 2)" "$PEER_PORT" \
+    "$(node_dir 1)/key" 9 2 27 27:0000000000000000 27:01000000ffff6f00 \
+    27:0100000002006000 27:000000000000 27:8000000000000000 \
+    27:00000000ffff6f00 '27:0000000000000000!' 13:0000000000000000 \
+    27/1/5:0000000000000000)
+check "admin_probe asked node 2 STATS and was answered" test $? -eq 0
+want="117
+0 parts=5 total=5 kinds=14445
+7
+27
+117
+117
+117
+117
+117
+117"
+check "node 2 answers STATS as nobody there and refuses bad arguments ($(tr '\n' ' ' <<<"$probe"))" \
+    test "$probe" = "$want"
+# Each refusal is logged, the log letting 10 a second through: the call
+# is made again until its line is there.
+probe_logged() {	# probe_logged CALL PATTERN
+	on_node 1 "$NET_BIN/admin_probe" "$(node_addr 2)" "$PEER_PORT" \
+	    "$(node_dir 1)/key" 9 2 "$1" >/dev/null
+	log_has 2 "node 9: remote admin request $2"
+}
+check "node 2 logged STATS without its argument" wait_until 5000 probe_logged \
+    27 "STATS refused: RSMERR_BAD_ARGS_ERRORS: its argument is missing or not of its size"
+check "node 2 logged STATS with unknown flags" wait_until 5000 probe_logged \
+    27:8000000000000000 "STATS refused: RSMERR_BAD_ARGS_ERRORS: field out of range"
+check "node 2 logged STATS in the other byte order" wait_until 5000 probe_logged \
+    '27:0000000000000000!' "STATS refused: RSMERR_BAD_ARGS_ERRORS: its argument's byte order is not this node's"
+check "node 2 logged STATUS with an argument" wait_until 5000 probe_logged \
+    13:0000000000000000 "STATUS refused: RSMERR_BAD_ARGS_ERRORS: it takes no argument"
+check "node 2 logged an argument on a later page as malformed" \
+    wait_until 5000 probe_logged 27/1/5:0000000000000000 \
+    "refused: RSMERR_BAD_ARGS_ERRORS: malformed \\(32 bytes\\)"
 check "node 2's segments are all still there" \
     test "$(adm 2 -j segments | json_get 'd["count"]')" -eq $((MANY + 1))
 

@@ -5,7 +5,9 @@
 # bytes, per segment and per import, while a loopback import's stores
 # (which rsmd never sees) count none; a refused connect shows under its
 # code; a revocation
-# is counted; the peer shows frames both ways and round-trip percentiles.
+# is counted; the peer shows frames both ways and round-trip percentiles;
+# malformed tcp0 frames from a raw client count exactly, for the node;
+# -j is one compact line, -j -p indented.
 # A monitor started before all of it records publish, connect,
 # disconnect, revoke, unpublish, refusal and node down, as JSON lines that
 # parse; one that does not read loses events (and says how many) while
@@ -173,6 +175,71 @@ check "the peer is up, with a retransmission count" test \
     "$(jstats 'peer(2)["state"], type(peer(2)["retransmits"]).__name__')" = "('up', 'int')"
 check "the text peer table" eval "adm 1 stats | awk '\$1 == \"PEER\" { h = 1 } h && \$1 == 2 && \$2 == \"up\"' | grep -q ."
 
+# ---- malformed tcp0 frames: counted for the node ----
+# A raw client on node 2 dials node 1's data port and breaks the protocol
+# three ways: a header of no tcp0 magic, a well-formed PUT before any
+# HELLO, half a header and the end of the stream.  rsmd closes each
+# connection unanswered; rsmadm stats counts exactly 3 malformed frames
+# (status's refused counts them too), under no error code.
+DPORT=$(sed -n 's/.*controller tcp0: data port [^ ]*:\([0-9]*\)$/\1/p' \
+    "$(node_log 1)" | tail -1)
+# bad_frame HOW: one connection to node 1's data port; 0 once rsmd closed it.
+bad_frame() {
+	on_node 2 python3 - "$(node_addr 1)" "$DPORT" "$1" <<'EOF'
+import socket, struct, sys
+host, port, how = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+s = socket.create_connection((host, port), timeout=5)
+# magic, version, op, status, id, off, len, count (proto/rsm_data.h)
+put = struct.pack("<HBBIQQII", 0x5244, 3, 2, 0, 1, 0, 8, 0)
+if how == "magic":
+    s.sendall(b"\xff" * 32)
+elif how == "order":
+    s.sendall(put + b"\0" * 8)
+else:
+    s.sendall(put[:16])
+    s.shutdown(socket.SHUT_WR)
+# What rsmd sends first (its CHALLENGE), then nothing: it closed.
+while s.recv(4096):
+    pass
+EOF
+}
+node_json() { jstats "s[\"node\"][\"$1\"]"; }
+refused0=$(status_of 1 refused)
+errs0=$(jstats 's["node"]["errors"]')
+check "no malformed frame yet" test "$(node_json malformed)" = 0
+check "node 1's data port is known ($DPORT)" test -n "$DPORT"
+check "a header of no tcp0 magic: the connection is closed" bad_frame magic
+check "a PUT before HELLO: closed" bad_frame order
+check "half a header, then the end: closed" bad_frame short
+check "rsmadm -j stats counts exactly 3 malformed frames" \
+    test "$(node_json malformed)" = 3
+check "... under no error code (the errors are as before)" \
+    test "$(jstats 's["node"]["errors"]')" = "$errs0"
+check "rsmadm stats, text: 3 malformed data frames on the node line" eval \
+    "adm 1 stats | head -1 | grep -q '^node 1: .*, 3 malformed data frames, refused: '"
+check "rsmadm status counts the 3 in refused" \
+    test "$(status_of 1 refused)" = $((refused0 + 3))
+check "node 1 logged each: bad magic" log_has 1 \
+    "data connection from .* refused: .* frame: bad magic"
+check "... the PUT before HELLO" log_has 1 \
+    "data connection from .* refused: PUT before HELLO"
+check "... and the frame cut short" log_has 1 \
+    "data connection from .* refused: connection closed inside a .* frame"
+
+# ---- -j, -p ----
+check "-j stats is one compact line" eval \
+    "[ \"\$(adm 1 -j stats | wc -l)\" = 1 ] && adm 1 -j stats | grep -q '^{\"node_id\":1,'"
+check "-j -p stats: the same keys, indented over many lines" python3 -c '
+import json, sys
+a, b = json.loads(sys.argv[1]), sys.argv[2]
+assert b.count("\n") > 10 and b.startswith("{\n"), b[:40]
+assert json.loads(b).keys() == a.keys()
+' "$(adm 1 -j stats)" "$(adm 1 --json --pretty stats)"
+check "-p without -j changes nothing" \
+    test "$(adm 1 -p stats | head -1)" = "$(adm 1 stats | head -1)"
+check "-j -p status is indented too" \
+    test "$(adm 1 -j -p status | wc -l)" -gt 5
+
 # ---- disconnect, revocation, unpublish ----
 probe_quit imp
 check "the monitor saw the disconnect" wait_until 3000 mon_has \
@@ -201,8 +268,9 @@ check "the monitor saw its unpublish" wait_until 3000 mon_has \
 
 # ---- a monitor that does not read ----
 # Stopped, it reads nothing: rsmd queues a few hundred events for it,
-# then drops the rest, and keeps serving everyone else.
-(mon 1 -j monitor >"$NET_DIR/slow.json" 2>"$NET_DIR/slow.err") &
+# then drops the rest, and keeps serving everyone else.  It is asked for
+# -p too, which leaves monitor's lines one compact object each.
+(mon 1 -j -p monitor >"$NET_DIR/slow.json" 2>"$NET_DIR/slow.err") &
 SLOW_PID=$!
 slow_ready() {
 	adm 1 stats 0x7ffff1 >/dev/null 2>&1
@@ -234,6 +302,11 @@ check "what it got and what it lost are the 600 ($got + $lost)" \
 kill "$SLOW_PID"
 wait "$SLOW_PID"
 check "... and it still exits 0 on SIGTERM" test $? = 0
+check "its -p output is one JSON object a line all the same" python3 -c '
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert len(lines) > 1 and all(json.loads(l)["event"] for l in lines)
+' "$NET_DIR/slow.json"
 
 # ---- node down, rsmd gone, SIGTERM ----
 (mon 2 monitor >"$NET_DIR/mon2.txt" 2>"$NET_DIR/mon2.err") &

@@ -240,7 +240,8 @@ static void
 test_admin_allow_list(void **state)
 {
 	static const uint32_t allowed[] = { RSM_MSG_STATUS,
-	    RSM_MSG_LIST_SEGMENTS, RSM_MSG_LIST_CTLRS, RSM_MSG_NODES };
+	    RSM_MSG_LIST_SEGMENTS, RSM_MSG_LIST_CTLRS, RSM_MSG_NODES,
+	    RSM_MSG_STATS };
 	uint32_t t, i, n = 0;
 
 	(void)state;
@@ -264,10 +265,12 @@ test_admin_allow_list(void **state)
 static void
 test_admin_request(void **state)
 {
-	struct rsm_adm_req q = { RSM_MSG_NODES, 0, 0 }, d;
-	uint8_t b[RSM_ADM_REQ_LEN + 1];
+	struct rsm_adm_req q, d;
+	uint8_t b[RSM_ADM_REQ_MAX + 1];
 
 	(void)state;
+	memset(&q, 0, sizeof(q));
+	q.type = RSM_MSG_NODES;
 	assert_int_equal(rsm_adm_req_enc(b, &q), RSM_ADM_REQ_LEN);
 	assert_int_equal(rsm_adm_req_dec(b, RSM_ADM_REQ_LEN, &d), 0);
 	assert_int_equal(d.type, RSM_MSG_NODES);
@@ -293,6 +296,89 @@ test_admin_request(void **state)
 	q.first = RSM_ADMIN_PARTS_MAX;
 	rsm_adm_req_enc(b, &q);
 	assert_int_equal(rsm_adm_req_dec(b, RSM_ADM_REQ_LEN, &d), -1);
+}
+
+/*
+ * A first page may carry the request's argument: after the order field
+ * and its length, exactly; an empty one is spelt as none, a later page
+ * carries none.  What the argument says is the asked node's to judge.
+ */
+static void
+test_admin_request_arg(void **state)
+{
+	struct rsm_msg_stats_req sq = { RSM_STATSF_SEGID, 0x600002 };
+	struct rsm_adm_req q, d;
+	uint8_t b[RSM_ADM_REQ_MAX + 8];
+	uint32_t order = RSM_ADMIN_ORDER;
+	size_t n, full = RSM_ADM_REQ_LEN + RSM_ADM_ARG_HDR + sizeof(sq);
+
+	(void)state;
+	memset(&q, 0, sizeof(q));
+	q.type = RSM_MSG_STATS;
+	q.arglen = sizeof(sq);
+	memcpy(q.arg, &sq, sizeof(sq));
+	n = rsm_adm_req_enc(b, &q);
+	assert_int_equal(n, full);
+	assert_int_equal(rsm_adm_req_dec(b, n, &d), 0);
+	assert_int_equal(d.type, RSM_MSG_STATS);
+	assert_int_equal(d.arglen, sizeof(sq));
+	assert_int_equal(d.order, order);
+	assert_memory_equal(d.arg, &sq, sizeof(sq));
+	assert_int_equal(rsm_admin_arg_check(d.type, d.arg, d.arglen), 0);
+	/* The length says exactly what follows. */
+	assert_int_equal(rsm_adm_req_dec(b, n - 1, &d), -1);
+	assert_int_equal(rsm_adm_req_dec(b, n + 1, &d), -1);
+	rsm_peer_put32(b + 20, sizeof(sq) + 1);
+	assert_int_equal(rsm_adm_req_dec(b, n, &d), -1);
+	rsm_peer_put32(b + 20, UINT32_MAX);
+	assert_int_equal(rsm_adm_req_dec(b, n, &d), -1);
+	/* An empty argument has one spelling: the short body. */
+	rsm_peer_put32(b + 20, 0);
+	assert_int_equal(rsm_adm_req_dec(b, RSM_ADM_REQ_LEN +
+	    RSM_ADM_ARG_HDR, &d), -1);
+	/* Between the two sizes: no argument header whole. */
+	assert_int_equal(rsm_adm_req_dec(b, RSM_ADM_REQ_LEN + 4, &d), -1);
+	/* The largest argument, and one byte more than any body. */
+	q.arglen = RSM_ADM_ARG_MAX;
+	n = rsm_adm_req_enc(b, &q);
+	assert_int_equal(n, RSM_ADM_REQ_MAX);
+	assert_int_equal(rsm_adm_req_dec(b, n, &d), 0);
+	assert_int_equal(rsm_adm_req_dec(b, n + 1, &d), -1);
+	/* Only a first page carries one. */
+	q.arglen = sizeof(sq);
+	q.first = 3;
+	q.snap = 9;
+	n = rsm_adm_req_enc(b, &q);
+	assert_int_equal(rsm_adm_req_dec(b, n, &d), -1);
+	/* The other order is decoded, for the asked node to refuse. */
+	q.first = 0;
+	q.snap = 0;
+	n = rsm_adm_req_enc(b, &q);
+	order = __builtin_bswap32(order);
+	memcpy(b + 16, &order, 4);
+	assert_int_equal(rsm_adm_req_dec(b, n, &d), 0);
+	assert_int_equal(d.order, order);
+	/* The argument is checked as the request of its type would be. */
+	assert_int_equal(rsm_admin_arg_check(RSM_MSG_STATS, &sq,
+	    sizeof(sq) - 1), RSM_MSGCHK_SIZE);
+	assert_int_equal(rsm_admin_arg_check(RSM_MSG_STATS, NULL, 0),
+	    RSM_MSGCHK_SIZE);
+	sq.flags = 0x80;
+	assert_int_equal(rsm_admin_arg_check(RSM_MSG_STATS, &sq,
+	    sizeof(sq)), RSM_MSGCHK_FIELD);
+	sq.flags = 0;
+	assert_int_equal(rsm_admin_arg_check(RSM_MSG_STATS, &sq,
+	    sizeof(sq)), RSM_MSGCHK_FIELD);
+	sq.segid = 0;
+	assert_int_equal(rsm_admin_arg_check(RSM_MSG_STATS, &sq,
+	    sizeof(sq)), 0);
+	assert_int_equal(rsm_admin_arg_check(RSM_MSG_STATUS, NULL, 0), 0);
+	assert_int_equal(rsm_admin_arg_check(RSM_MSG_STATUS, &sq,
+	    sizeof(sq)), RSM_MSGCHK_SIZE);
+	assert_int_equal(rsm_admin_arg_check(RSM_MSG_DSEG_REMOVE, &sq,
+	    sizeof(sq)), RSM_MSGCHK_TYPE);
+	assert_int_equal(rsm_admin_arg_check(RSM_MSG_STATS, b,
+	    RSM_ADM_ARG_MAX + 1), RSM_MSGCHK_SIZE);
 }
 
 /* A page of n parts of plen bytes each (byte k of part i is i + k). */
@@ -404,6 +490,7 @@ main(void)
 		cmocka_unit_test(test_high_node_ids),
 		cmocka_unit_test(test_admin_allow_list),
 		cmocka_unit_test(test_admin_request),
+		cmocka_unit_test(test_admin_request_arg),
 		cmocka_unit_test(test_admin_pages),
 	};
 

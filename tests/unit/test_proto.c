@@ -1730,6 +1730,51 @@ test_admin_remote(void **state)
 	memcpy(p.b + HDR, &q, sizeof(q));
 	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), 0);
 	assert_int_equal(rsm_msg_check(p.b, n, 1, 0), RSM_MSGCHK_FDS);
+	/* Nothing may follow a type that takes no payload ... */
+	n = build(&p, RSM_MSG_ADMIN_REMOTE, 0, 0, 7, sizeof(q) + 8);
+	memcpy(p.b + HDR, &q, sizeof(q));
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), RSM_MSGCHK_SIZE);
+	/* ... nor one that may not be asked, refused by the daemon. */
+	q.type = RSM_MSG_DSEG_REMOVE;
+	n = build(&p, RSM_MSG_ADMIN_REMOTE, 0, 0, 7, sizeof(q));
+	memcpy(p.b + HDR, &q, sizeof(q));
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), 0);
+	n = build(&p, RSM_MSG_ADMIN_REMOTE, 0, 0, 7, sizeof(q) +
+	    sizeof(struct rsm_msg_dseg_id));
+	memcpy(p.b + HDR, &q, sizeof(q));
+	assert_int_equal(rsm_msg_check(p.b, n, 0, 0), RSM_MSGCHK_SIZE);
+	/* STATS carries its request, checked as a STATS request. */
+	{
+		struct rsm_msg_stats_req sq = { RSM_STATSF_SEGID, 0x600002 };
+
+		q.type = RSM_MSG_STATS;
+		n = build(&p, RSM_MSG_ADMIN_REMOTE, 0, 0, 7, sizeof(q) +
+		    sizeof(sq));
+		memcpy(p.b + HDR, &q, sizeof(q));
+		memcpy(p.b + HDR + sizeof(q), &sq, sizeof(sq));
+		assert_int_equal(rsm_msg_check(p.b, n, 0, 0), 0);
+		assert_int_equal(rsm_msg_check(p.b, n - 1, 0, 0),
+		    RSM_MSGCHK_LEN);
+		n = build(&p, RSM_MSG_ADMIN_REMOTE, 0, 0, 7, sizeof(q) +
+		    sizeof(sq) - 1);
+		memcpy(p.b + HDR, &q, sizeof(q));
+		assert_int_equal(rsm_msg_check(p.b, n, 0, 0), RSM_MSGCHK_SIZE);
+		n = build(&p, RSM_MSG_ADMIN_REMOTE, 0, 0, 7, sizeof(q));
+		memcpy(p.b + HDR, &q, sizeof(q));
+		assert_int_equal(rsm_msg_check(p.b, n, 0, 0), RSM_MSGCHK_SIZE);
+		sq.flags = 0;
+		n = build(&p, RSM_MSG_ADMIN_REMOTE, 0, 0, 7, sizeof(q) +
+		    sizeof(sq));
+		memcpy(p.b + HDR, &q, sizeof(q));
+		memcpy(p.b + HDR + sizeof(q), &sq, sizeof(sq));
+		assert_int_equal(rsm_msg_check(p.b, n, 0, 0),
+		    RSM_MSGCHK_FIELD);
+		sq.flags = 0x10;
+		memcpy(p.b + HDR + sizeof(q), &sq, sizeof(sq));
+		assert_int_equal(rsm_msg_check(p.b, n, 0, 0),
+		    RSM_MSGCHK_FIELD);
+		q.type = RSM_MSG_STATUS;
+	}
 	/* Each allowed type, as it would come locally. */
 	n = build_admin(&p, 0, 2, RSM_MSG_STATUS, &st, sizeof(st));
 	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), 0);
@@ -1742,6 +1787,27 @@ test_admin_remote(void **state)
 	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), 0);
 	n = build_admin(&p, 0, 3, RSM_MSG_LIST_CTLRS, &cr, sizeof(cr));
 	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), 0);
+	/* A STATS stream, each entry checked as a local one is. */
+	{
+		struct rsm_msg_stats se;
+
+		memset(&se, 0, sizeof(se));
+		se.kind = RSM_STATS_NODE;
+		n = build_admin(&p, RSM_MSGF_MORE, 2, RSM_MSG_STATS, &se,
+		    sizeof(se));
+		assert_int_equal(rsm_msg_check(p.b, n, 0, 1), 0);
+		n = build_admin(&p, 0, 2, RSM_MSG_STATS, &se, sizeof(se));
+		assert_int_equal(rsm_msg_check(p.b, n, 0, 1),
+		    RSM_MSGCHK_FIELD);
+		se.kind = RSM_STATS_END;
+		se.count = 1;
+		n = build_admin(&p, 0, 2, RSM_MSG_STATS, &se, sizeof(se));
+		assert_int_equal(rsm_msg_check(p.b, n, 0, 1), 0);
+		se.err[0].code = RSMERR_PERM_DENIED;
+		n = build_admin(&p, 0, 2, RSM_MSG_STATS, &se, sizeof(se));
+		assert_int_equal(rsm_msg_check(p.b, n, 0, 1),
+		    RSM_MSGCHK_FIELD);
+	}
 	/* MORE only where the wrapped type streams. */
 	n = build_admin(&p, RSM_MSGF_MORE, 2, RSM_MSG_STATUS, &st, sizeof(st));
 	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FLAGS);
@@ -1866,6 +1932,15 @@ test_stats_entries(void **state)
 	st.pad = 1;
 	n = build_stats(&p, &st, 0);
 	assert_int_equal(rsm_msg_check(p.b, n, 0, 1), RSM_MSGCHK_FIELD);
+	/* Malformed frames are the node's alone. */
+	for (k = RSM_STATS_NODE; k <= RSM_STATS_END; k++) {
+		memset(&st, 0, sizeof(st));
+		st.kind = k;
+		st.malformed = 5;
+		n = build_stats(&p, &st, k != RSM_STATS_END);
+		assert_int_equal(rsm_msg_check(p.b, n, 0, 1),
+		    k == RSM_STATS_NODE ? 0 : RSM_MSGCHK_FIELD);
+	}
 
 	/* Errors: a code with a count, each code once, codes in range. */
 	memset(&st, 0, sizeof(st));
