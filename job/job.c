@@ -195,6 +195,7 @@ find_nodes(struct rsm_job *job)
 static void
 job_free(struct rsm_job *job)
 {
+	job_xchg_close(job);
 	if (job->fini != NULL)
 		job->fini(job);
 	job->magic = 0;
@@ -234,11 +235,15 @@ rsm_job_init(rsm_job_t *jobp, int timeout_ms)
 	}
 	if (err == 0)
 		err = find_nodes(job);
+	/* Its exchange segment is exported by rsm_job_export: a live job. */
+	if (err == 0) {
+		job->magic = JOB_MAGIC;
+		err = job_xchg_open(job);
+	}
 	if (err != 0) {
 		job_free(job);
 		return err;
 	}
-	job->magic = JOB_MAGIC;
 	*jobp = job;
 	return RSM_SUCCESS;
 }

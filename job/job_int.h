@@ -39,6 +39,7 @@ struct rsm_job {
 	/* A barrier of the backend's own, or NULL: an empty exchange. */
 	int		(*barrier)(struct rsm_job *);
 	void		(*fini)(struct rsm_job *);
+	void		*xchg;		/* job_xchg.c's state, or NULL */
 	char		msg[512];
 };
 
@@ -53,5 +54,14 @@ int job_fail(struct rsm_job *job, int err, const char *fmt, ...)
  */
 int job_pmix_open(struct rsm_job *job);
 int job_env_open(struct rsm_job *job);
+
+/*
+ * After init: exchanges through rsm segments (job_xchg.c) where the
+ * backend has a barrier; 0 (also when every rank keeps the backend's
+ * exchange) or an RSMERR_* when the agreement itself failed.  Closed
+ * before the backend's fini.
+ */
+int job_xchg_open(struct rsm_job *job);
+void job_xchg_close(struct rsm_job *job);
 
 #endif

@@ -7,7 +7,8 @@ rsmjobincludedir = $(includedir)/rsm
 rsmjobinclude_HEADERS = include/rsm/rsm_job.h
 pkgconfig_DATA += librsm_job.pc
 lib_LTLIBRARIES += librsm_job.la
-librsm_job_la_SOURCES = job/job_int.h job/job.c job/job_env.c job/job_pmix.c
+librsm_job_la_SOURCES = job/job_int.h job/job.c job/job_env.c job/job_pmix.c \
+	job/job_xchg.c
 librsm_job_la_CPPFLAGS = $(BASE_CPPFLAGS) $(PMIX_CFLAGS)
 librsm_job_la_LIBADD = librsm.la $(DL_LIBS) $(PTHREAD_LIBS)
 librsm_job_la_LDFLAGS = $(AM_LDFLAGS) -version-info 1:0:0 \
