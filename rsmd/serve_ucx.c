@@ -93,7 +93,7 @@ struct userv {
 	ucp_listener_h	 listener;
 	struct rsmd_io	 io;
 	struct rsmd_timer kick;		/* progress after work we queued */
-	struct rsmd_timer sweep;	/* endpoints without HELLO */
+	struct rsmd_timer sweep;	/* endpoints not READY in time */
 	TAILQ_HEAD(, us_conn) conns;
 	unsigned	 nconns;
 	LIST_HEAD(, us_map) maps;
@@ -628,7 +628,7 @@ us_start(struct rsmd *rs)
 	/*
 	 * Off unless asked for: UCX's tcp transport does not check remote
 	 * keys at the target, so whoever reaches the listener could write
-	 * to a mapped segment before rsmd has seen its HELLO.
+	 * to a mapped segment before rsmd has checked its PROOF.
 	 */
 	if (!rs->conf.ucx) {
 		log_info("controller ucx0 is off (ucx = 1 in rsmd.conf "
