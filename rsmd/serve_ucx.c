@@ -270,7 +270,8 @@ send_am(struct us_conn *k, unsigned id, const void *hdr, size_t hdr_len,
 	    UCP_OP_ATTR_FIELD_USER_DATA | UCP_OP_ATTR_FIELD_FLAGS;
 	p.cb.send = send_done;
 	p.user_data = buf;
-	p.flags = UCP_AM_SEND_FLAG_EAGER;
+	/* REPLY: the importer checks which endpoint an answer came on. */
+	p.flags = UCP_AM_SEND_FLAG_REPLY | UCP_AM_SEND_FLAG_EAGER;
 	req = us->u->am_send_nbx(k->ep, id, buf, hdr_len,
 	    data_len ? buf + hdr_len : NULL, data_len, &p);
 	if (UCS_PTR_IS_PTR(req))

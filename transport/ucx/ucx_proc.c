@@ -13,15 +13,21 @@
 
 static _Atomic(struct ucx_proc *) the_proc;
 
-/* The connect in its handshake that chose cookie, or NULL. */
+/*
+ * The connect in its handshake that chose cookie, if the message came on
+ * its endpoint, or NULL.  Cookies are easy to guess: the endpoint keeps
+ * another daemon this process talks to from answering for this one.
+ */
 static struct ucx_conn *
-waiting(struct ucx_proc *p, uint64_t cookie)
+waiting(struct ucx_proc *p, uint64_t cookie, const ucp_am_recv_param_t *param)
 {
 	struct ucx_conn *c;
 
+	if (!(param->recv_attr & UCP_AM_RECV_ATTR_FIELD_REPLY_EP))
+		return NULL;
 	TAILQ_FOREACH(c, &p->waiting, wlink)
 		if (c->cookie == cookie)
-			return c;
+			return c->ep == param->reply_ep ? c : NULL;
 	return NULL;
 }
 
@@ -40,7 +46,7 @@ on_challenge(void *arg, const void *header, size_t header_length,
 		return UCS_OK;
 	memcpy(&m, header, sizeof(m));
 	if (m.magic != RSM_UCX_MAGIC || m.version != RSM_UCX_VERSION ||
-	    (c = waiting(p, m.cookie)) == NULL || c->challenged)
+	    (c = waiting(p, m.cookie, param)) == NULL || c->challenged)
 		return UCS_OK;
 	memcpy(c->nonce, m.nonce, sizeof(c->nonce));
 	c->challenged = 1;
@@ -64,7 +70,7 @@ on_ready(void *arg, const void *header, size_t header_length, void *data,
 	    length > RSM_UCX_RKEY_MAX)
 		return UCS_OK;
 	/* Only the answer to a PROOF, and only once. */
-	if ((c = waiting(p, r.cookie)) == NULL || !c->proved || c->ready)
+	if ((c = waiting(p, r.cookie, param)) == NULL || !c->proved || c->ready)
 		return UCS_OK;
 	if (length != 0) {
 		if ((c->rkey_buf = malloc(length)) == NULL)
