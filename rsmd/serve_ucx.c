@@ -60,6 +60,7 @@ enum us_state {
 	US_PROOF,		/* CHALLENGE sent: waiting for PROOF */
 	US_READY,		/* READY sent: it serves its import */
 	US_FAILED,		/* READY carried an error: closed by the sweep */
+	US_DOOMED,		/* refused: closed once out of UCX's callbacks */
 };
 
 struct us_conn {
@@ -146,9 +147,21 @@ conn_close(struct us_conn *k, const char *why)
 }
 
 /*
+ * Close k from inside one of its endpoint's active-message callbacks:
+ * UCX is still using the endpoint there, so the close waits for the kick
+ * timer, and until then k hears nothing (conn_of()).
+ */
+static void
+conn_doom(struct us_conn *k)
+{
+	k->state = US_DOOMED;
+	kick_soon(k->us);
+}
+
+/*
  * What the importer sent is refused: counted with the node's refusals,
  * logged (rate limited: whoever reaches the listener can provoke it at
- * will) and the endpoint closed.
+ * will) and the endpoint closed.  Called from its callbacks.
  */
 static void __attribute__((format(printf, 2, 3)))
 conn_refused(struct us_conn *k, const char *fmt, ...)
@@ -163,7 +176,7 @@ conn_refused(struct us_conn *k, const char *fmt, ...)
 	rs->refused++;
 	log_refusal(&rs->refusal_log, RSMD_LOG_WARN, "ucx0: endpoint from %s "
 	    "refused: %s", k->peer, why);
-	conn_close(k, why);
+	conn_doom(k);
 }
 
 static struct us_conn *
@@ -259,7 +272,8 @@ send_am(struct us_conn *k, unsigned id, const void *hdr, size_t hdr_len,
 	void *req;
 
 	if ((buf = malloc(hdr_len + data_len)) == NULL) {
-		conn_close(k, "out of memory");
+		log_warn("ucx0: endpoint from %s", k->peer);
+		conn_doom(k);
 		return;
 	}
 	memcpy(buf, hdr, hdr_len);
@@ -287,6 +301,7 @@ send_ready(struct us_conn *k, const struct rsm_ucx_ready *r,
     const void *rkey, size_t rkey_len)
 {
 	k->state = r->status == RSM_SUCCESS ? US_READY : US_FAILED;
+	/* A READY that could not go out leaves k doomed. */
 	send_am(k, RSM_UCX_AM_READY, r, sizeof(*r), rkey, rkey_len);
 }
 
@@ -378,13 +393,20 @@ check_head(struct us_conn *k, const char *what, const void *header,
 	return 1;
 }
 
-/* The endpoint an importer's message came on, or NULL (it is ignored). */
+/*
+ * The endpoint an importer's message came on, or NULL: the message is
+ * ignored (no endpoint of ours, or one refused already).
+ */
 static struct us_conn *
 conn_of(struct userv *us, const ucp_am_recv_param_t *param)
 {
-	if (!(param->recv_attr & UCP_AM_RECV_ATTR_FIELD_REPLY_EP))
+	struct us_conn *k;
+
+	if (!(param->recv_attr & UCP_AM_RECV_ATTR_FIELD_REPLY_EP) ||
+	    (k = conn_by_ep(us, param->reply_ep)) == NULL ||
+	    k->state == US_DOOMED)
 		return NULL;
-	return conn_by_ep(us, param->reply_ep);
+	return k;
 }
 
 /* HELLO: a live capability's public id; answered with a fresh nonce. */
@@ -546,12 +568,22 @@ worker_ready(struct rsmd *rs, struct rsmd_io *io, uint32_t events)
 		progress(us_of(rs));
 }
 
+/* Work queued from UCX's callbacks: refused endpoints closed, progress. */
 static void
 kick_fire(struct rsmd *rs, struct rsmd_timer *t)
 {
+	struct userv *us = us_of(rs);
+	struct us_conn *k, *next;
+
 	(void)t;
-	if (us_of(rs) != NULL)
-		progress(us_of(rs));
+	if (us == NULL)
+		return;
+	for (k = TAILQ_FIRST(&us->conns); k != NULL; k = next) {
+		next = TAILQ_NEXT(k, link);
+		if (k->state == US_DOOMED)
+			conn_close(k, "refused");
+	}
+	progress(us);
 }
 
 static void
@@ -565,7 +597,8 @@ sweep_fire(struct rsmd *rs, struct rsmd_timer *t)
 		return;
 	for (k = TAILQ_FIRST(&us->conns); k != NULL; k = next) {
 		next = TAILQ_NEXT(k, link);
-		if (k->state == US_READY || now - k->born_ms < US_HELLO_MS)
+		if (k->state == US_READY || k->state == US_DOOMED ||
+		    now - k->born_ms < US_HELLO_MS)
 			continue;
 		/* A failed READY told the importer; it had its time. */
 		if (k->state == US_FAILED)
