@@ -78,13 +78,9 @@ capture_stop() {
 	wait "$cap_pid" 2>/dev/null
 	cap_pid=
 }
-# in_capture FILE HEX [N]: the capture holds those bytes (N times).
-in_capture() {
-	python3 -c '
-import sys
-n = open(sys.argv[1], "rb").read().count(bytes.fromhex(sys.argv[2]))
-sys.exit(0 if n >= int(sys.argv[3]) else 1)' "$1" "$2" "${3:-1}"
-}
+# in_capture FILE HEX [N]: the capture's TCP streams, put back together,
+# hold those bytes (N times).
+in_capture() { python3 "$(dirname "$0")/pcap_has.py" "$1" "$2" "${3:-1}"; }
 # cap_id HEX: a token's public id (rsm_data_cap_id()), in hex.
 cap_id() {
 	python3 -c '
