@@ -288,26 +288,48 @@ mac_matches(uint8_t want[RSM_DATA_MAC_LEN], const uint8_t got[RSM_DATA_MAC_LEN])
 	return ok;
 }
 
+/* The proof over one challenge nonce, under the label of its transport. */
 static void
-hello_mac(const uint8_t token[RSM_CAP_TOKEN_LEN],
+hello_mac(const char *label, size_t label_len,
+    const uint8_t token[RSM_CAP_TOKEN_LEN],
     const uint8_t nonce[RSM_DATA_NONCE_LEN],
     const uint8_t id[RSM_DATA_CAPID_LEN], uint8_t mac[RSM_DATA_MAC_LEN])
 {
 	crypto_auth_hmacsha256_state st;
 
-	mac_start(&st, token, RSM_DATA_HELLO_LABEL,
-	    sizeof(RSM_DATA_HELLO_LABEL) - 1);
+	mac_start(&st, token, label, label_len);
 	crypto_auth_hmacsha256_update(&st, nonce, RSM_DATA_NONCE_LEN);
 	crypto_auth_hmacsha256_update(&st, id, RSM_DATA_CAPID_LEN);
 	mac_finish(&st, mac);
+}
+
+static void
+hello_prove(const char *label, size_t label_len,
+    const uint8_t token[RSM_CAP_TOKEN_LEN],
+    const uint8_t nonce[RSM_DATA_NONCE_LEN], struct rsm_data_hello *out)
+{
+	rsm_data_cap_id(token, out->cap_id);
+	hello_mac(label, label_len, token, nonce, out->cap_id, out->mac);
+}
+
+static int
+hello_verify(const char *label, size_t label_len,
+    const uint8_t token[RSM_CAP_TOKEN_LEN],
+    const uint8_t nonce[RSM_DATA_NONCE_LEN],
+    const struct rsm_data_hello *hello)
+{
+	uint8_t want[RSM_DATA_MAC_LEN];
+
+	hello_mac(label, label_len, token, nonce, hello->cap_id, want);
+	return mac_matches(want, hello->mac);
 }
 
 void
 rsm_data_hello_prove(const uint8_t token[RSM_CAP_TOKEN_LEN],
     const uint8_t nonce[RSM_DATA_NONCE_LEN], struct rsm_data_hello *out)
 {
-	rsm_data_cap_id(token, out->cap_id);
-	hello_mac(token, nonce, out->cap_id, out->mac);
+	hello_prove(RSM_DATA_HELLO_LABEL, sizeof(RSM_DATA_HELLO_LABEL) - 1,
+	    token, nonce, out);
 }
 
 int
@@ -315,10 +337,25 @@ rsm_data_hello_verify(const uint8_t token[RSM_CAP_TOKEN_LEN],
     const uint8_t nonce[RSM_DATA_NONCE_LEN],
     const struct rsm_data_hello *hello)
 {
-	uint8_t want[RSM_DATA_MAC_LEN];
+	return hello_verify(RSM_DATA_HELLO_LABEL,
+	    sizeof(RSM_DATA_HELLO_LABEL) - 1, token, nonce, hello);
+}
 
-	hello_mac(token, nonce, hello->cap_id, want);
-	return mac_matches(want, hello->mac);
+void
+rsm_data_hello_prove_ucx(const uint8_t token[RSM_CAP_TOKEN_LEN],
+    const uint8_t nonce[RSM_DATA_NONCE_LEN], struct rsm_data_hello *out)
+{
+	hello_prove(RSM_DATA_HELLO_UCX_LABEL,
+	    sizeof(RSM_DATA_HELLO_UCX_LABEL) - 1, token, nonce, out);
+}
+
+int
+rsm_data_hello_verify_ucx(const uint8_t token[RSM_CAP_TOKEN_LEN],
+    const uint8_t nonce[RSM_DATA_NONCE_LEN],
+    const struct rsm_data_hello *hello)
+{
+	return hello_verify(RSM_DATA_HELLO_UCX_LABEL,
+	    sizeof(RSM_DATA_HELLO_UCX_LABEL) - 1, token, nonce, hello);
 }
 
 /*

@@ -135,6 +135,7 @@ struct rsm_data_signal {
 #define RSM_DATA_CAPID_LABEL	"rsm-data-capid-v1"
 #define RSM_DATA_HELLO_LABEL	"rsm-data-hello-v1"	/* verbs proofs */
 #define RSM_DATA_HELLO_TCP_LABEL "rsm-data-hello-v2"	/* tcp0 HELLO */
+#define RSM_DATA_HELLO_UCX_LABEL "rsm-data-hello-ucx-v1"	/* ucx0 PROOF */
 
 /* How the frames after HELLO travel (the CHALLENGE says). */
 #define RSM_DATA_CIPHER_NONE		0u	/* in the clear */
@@ -173,6 +174,16 @@ void	 rsm_data_hello_prove(const uint8_t token[RSM_CAP_TOKEN_LEN],
 	    const uint8_t nonce[RSM_DATA_NONCE_LEN], struct rsm_data_hello *out);
 /* Whether hello proves token for nonce; compares in constant time. */
 int	 rsm_data_hello_verify(const uint8_t token[RSM_CAP_TOKEN_LEN],
+	    const uint8_t nonce[RSM_DATA_NONCE_LEN],
+	    const struct rsm_data_hello *hello);
+/*
+ * ucx0's (proto/rsm_ucx_wire.h): the same proof under its own label,
+ * HMAC-SHA256(token, RSM_DATA_HELLO_UCX_LABEL || nonce || id), so a
+ * proof made for one transport is none for another.
+ */
+void	 rsm_data_hello_prove_ucx(const uint8_t token[RSM_CAP_TOKEN_LEN],
+	    const uint8_t nonce[RSM_DATA_NONCE_LEN], struct rsm_data_hello *out);
+int	 rsm_data_hello_verify_ucx(const uint8_t token[RSM_CAP_TOKEN_LEN],
 	    const uint8_t nonce[RSM_DATA_NONCE_LEN],
 	    const struct rsm_data_hello *hello);
 /*

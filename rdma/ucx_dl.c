@@ -36,6 +36,7 @@ static const struct sym syms[] = {
 	S(UCP, listener_destroy, "ucp_listener_destroy"),
 	S(UCP, listener_query, "ucp_listener_query"),
 	S(UCP, listener_reject, "ucp_listener_reject"),
+	S(UCP, conn_request_query, "ucp_conn_request_query"),
 	S(UCP, ep_create, "ucp_ep_create"),
 	S(UCP, ep_close_nbx, "ucp_ep_close_nbx"),
 	S(UCP, ep_flush_nbx, "ucp_ep_flush_nbx"),

@@ -40,6 +40,8 @@ struct ucx_dl {
 		    ucp_listener_attr_t *attr);
 	ucs_status_t (*listener_reject)(ucp_listener_h listener,
 		    ucp_conn_request_h conn_request);
+	ucs_status_t (*conn_request_query)(ucp_conn_request_h conn_request,
+		    ucp_conn_request_attr_t *attr);
 	ucs_status_t (*ep_create)(ucp_worker_h worker,
 		    const ucp_ep_params_t *params, ucp_ep_h *ep_p);
 	ucs_status_ptr_t (*ep_close_nbx)(ucp_ep_h ep,

@@ -8,13 +8,19 @@
  * fallbacks) is done by the daemon, never by the exporting application.
  *
  * Importers reach a UCP listener (any address, a free port; a remote
- * importer's daemon substitutes the peer address, as for tcp0) and send
- * HELLO with their token (proto/rsm_ucx_wire.h).  A live token attaches
- * the endpoint to its capability and is answered READY with the segment's
+ * importer's daemon substitutes the peer address, as for tcp0) and prove
+ * they hold a capability's token without sending it
+ * (proto/rsm_ucx_wire.h): HELLO names the capability by its public id,
+ * the daemon answers CHALLENGE with a nonce of this endpoint's own, and
+ * only a PROOF over that nonce that verifies under the token attaches the
+ * endpoint to its capability and is answered READY with the segment's
  * address in this daemon and an rkey packed from ucp_mem_map() of the
  * segment's mapping with exactly the import's rights (one map per
- * segment and access kind).  An endpoint without a valid HELLO within
- * 2 s is closed.
+ * segment and access kind).  Everything an importer sends is checked
+ * (size, magic, version, fields, the state of the handshake) before it
+ * is used; what fails is a refusal, counted and logged (rate limited),
+ * and closes the endpoint.  An endpoint not READY within 2 s of its
+ * connect is closed.
  *
  * Revocation closes the capability's endpoints (forced close: the
  * importer's PEER-mode endpoint fails); unpublish, destroy and exporter
@@ -25,6 +31,8 @@
 #include "config.h"
 
 #include <netinet/in.h>
+#include <sodium.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,16 +50,30 @@
 #include "log.h"
 
 #define US_CONNS_MAX		1024u
+/* From the connect to READY: HELLO, CHALLENGE and PROOF all fit. */
 #define US_HELLO_MS		2000u
 #define US_SWEEP_MS		500u
 
+/* Where an endpoint is in the handshake (proto/rsm_ucx_wire.h). */
+enum us_state {
+	US_HELLO,		/* waiting for HELLO */
+	US_PROOF,		/* CHALLENGE sent: waiting for PROOF */
+	US_READY,		/* READY sent: it serves its import */
+	US_FAILED,		/* READY carried an error: closed by the sweep */
+	US_DOOMED,		/* refused: closed once out of UCX's callbacks */
+};
+
 struct us_conn {
-	struct cap_conn	 cc;		/* attached once HELLO passed */
+	struct cap_conn	 cc;		/* attached once its PROOF verified */
 	TAILQ_ENTRY(us_conn) link;
 	struct userv	*us;
 	ucp_ep_h	 ep;
 	uint64_t	 born_ms;
-	int		 hello;		/* a valid HELLO was answered */
+	enum us_state	 state;
+	uint64_t	 cookie;	/* the HELLO's, in every answer */
+	uint8_t		 cap_id[RSM_DATA_CAPID_LEN];	/* the HELLO's */
+	uint8_t		 nonce[RSM_DATA_NONCE_LEN];	/* the CHALLENGE's */
+	char		 peer[64];	/* the client's address, for logs */
 };
 
 /* One ucp_mem_map of a segment for one access kind. */
@@ -72,7 +94,7 @@ struct userv {
 	ucp_listener_h	 listener;
 	struct rsmd_io	 io;
 	struct rsmd_timer kick;		/* progress after work we queued */
-	struct rsmd_timer sweep;	/* endpoints without HELLO */
+	struct rsmd_timer sweep;	/* endpoints not READY in time */
 	TAILQ_HEAD(, us_conn) conns;
 	unsigned	 nconns;
 	LIST_HEAD(, us_map) maps;
@@ -124,6 +146,39 @@ conn_close(struct us_conn *k, const char *why)
 	kick_soon(us);
 }
 
+/*
+ * Close k from inside one of its endpoint's active-message callbacks:
+ * UCX is still using the endpoint there, so the close waits for the kick
+ * timer, and until then k hears nothing (conn_of()).
+ */
+static void
+conn_doom(struct us_conn *k)
+{
+	k->state = US_DOOMED;
+	kick_soon(k->us);
+}
+
+/*
+ * What the importer sent is refused: counted with the node's refusals,
+ * logged (rate limited: whoever reaches the listener can provoke it at
+ * will) and the endpoint closed.  Called from its callbacks.
+ */
+static void __attribute__((format(printf, 2, 3)))
+conn_refused(struct us_conn *k, const char *fmt, ...)
+{
+	struct rsmd *rs = k->us->rs;
+	char why[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	rs->refused++;
+	log_refusal(&rs->refusal_log, RSMD_LOG_WARN, "ucx0: endpoint from %s "
+	    "refused: %s", k->peer, why);
+	conn_doom(k);
+}
+
 static struct us_conn *
 conn_by_ep(struct userv *us, ucp_ep_h ep)
 {
@@ -143,6 +198,20 @@ ep_failed(void *arg, ucp_ep_h ep, ucs_status_t status)
 	(void)ep;
 	log_debug("ucx0: endpoint failed: %s", k->us->u->status_string(status));
 	conn_close(k, "peer failed");
+}
+
+/* The client's address, for the log lines of its refusals. */
+static void
+peer_text(struct userv *us, ucp_conn_request_h req, char *buf, size_t len)
+{
+	ucp_conn_request_attr_t a;
+
+	memset(&a, 0, sizeof(a));
+	a.field_mask = UCP_CONN_REQUEST_ATTR_FIELD_CLIENT_ADDR;
+	if (us->u->conn_request_query(req, &a) == UCS_OK)
+		rsmd_addr_text(&a.client_address, buf, len);
+	else
+		snprintf(buf, len, "an unknown address");
 }
 
 static void
@@ -170,6 +239,8 @@ on_conn_request(ucp_conn_request_h req, void *arg)
 	p.err_handler.arg = k;
 	k->us = us;
 	k->born_ms = rsm_now_ms();
+	k->state = US_HELLO;
+	peer_text(us, req, k->peer, sizeof(k->peer));
 	if ((st = us->u->ep_create(us->worker, &p, &k->ep)) != UCS_OK) {
 		log_warnx("ucx0: ucp_ep_create: %s", us->u->status_string(st));
 		free(k);
@@ -187,36 +258,51 @@ send_done(void *request, ucs_status_t status, void *user_data)
 	free(user_data);
 }
 
-/* READY on k's endpoint: the header, then the rkey (may be NULL). */
+/*
+ * Active message id on k's endpoint: the header, then data (may be
+ * NULL), both copied, as UCX may send after this returns.
+ */
 static void
-send_ready(struct us_conn *k, const struct rsm_ucx_ready *r,
-    const void *rkey, size_t rkey_len)
+send_am(struct us_conn *k, unsigned id, const void *hdr, size_t hdr_len,
+    const void *data, size_t data_len)
 {
 	struct userv *us = k->us;
 	ucp_request_param_t p;
 	char *buf;
 	void *req;
 
-	if ((buf = malloc(sizeof(*r) + rkey_len)) == NULL) {
-		conn_close(k, "out of memory");
+	if ((buf = malloc(hdr_len + data_len)) == NULL) {
+		log_warn("ucx0: endpoint from %s", k->peer);
+		conn_doom(k);
 		return;
 	}
-	memcpy(buf, r, sizeof(*r));
-	if (rkey_len)
-		memcpy(buf + sizeof(*r), rkey, rkey_len);
+	memcpy(buf, hdr, hdr_len);
+	if (data_len)
+		memcpy(buf + hdr_len, data, data_len);
 	memset(&p, 0, sizeof(p));
 	p.op_attr_mask = UCP_OP_ATTR_FIELD_CALLBACK |
 	    UCP_OP_ATTR_FIELD_USER_DATA | UCP_OP_ATTR_FIELD_FLAGS;
 	p.cb.send = send_done;
 	p.user_data = buf;
-	p.flags = UCP_AM_SEND_FLAG_EAGER;
-	req = us->u->am_send_nbx(k->ep, RSM_UCX_AM_READY, buf, sizeof(*r),
-	    rkey_len ? buf + sizeof(*r) : NULL, rkey_len, &p);
+	/* REPLY: the importer checks which endpoint an answer came on. */
+	p.flags = UCP_AM_SEND_FLAG_REPLY | UCP_AM_SEND_FLAG_EAGER;
+	req = us->u->am_send_nbx(k->ep, id, buf, hdr_len,
+	    data_len ? buf + hdr_len : NULL, data_len, &p);
 	if (UCS_PTR_IS_PTR(req))
 		us->u->request_free(req);
 	else
 		free(buf);
 	kick_soon(us);
+}
+
+/* READY: the header, then the rkey (NULL with an error status). */
+static void
+send_ready(struct us_conn *k, const struct rsm_ucx_ready *r,
+    const void *rkey, size_t rkey_len)
+{
+	k->state = r->status == RSM_SUCCESS ? US_READY : US_FAILED;
+	/* A READY that could not go out leaves k doomed. */
+	send_am(k, RSM_UCX_AM_READY, r, sizeof(*r), rkey, rkey_len);
 }
 
 static struct us_map *
@@ -272,52 +358,158 @@ map_free(struct userv *us, struct us_map *m)
 	free(m);
 }
 
+/*
+ * The start every handshake message shares: 1 when its size, magic and
+ * version are right, else 0 with the endpoint refused.  Another version
+ * is named, so an importer of another release is told from garbage;
+ * version 1's HELLO had zero there.  Only a header: data or rendezvous
+ * is refused.
+ */
+static int
+check_head(struct us_conn *k, const char *what, const void *header,
+    size_t header_length, size_t want, size_t length,
+    const ucp_am_recv_param_t *param)
+{
+	struct { uint32_t magic, version; } h = { 0, 0 };
+
+	if (header_length >= sizeof(h))
+		memcpy(&h, header, sizeof(h));
+	if (h.magic == RSM_UCX_MAGIC && h.version != RSM_UCX_VERSION) {
+		conn_refused(k, "%s of wire version %u%s; this daemon speaks "
+		    "version %u", what, h.version == 0 ? 1u : h.version,
+		    h.version == 0 ? " (the raw token)" : "", RSM_UCX_VERSION);
+		return 0;
+	}
+	if (header_length != want || length != 0 ||
+	    (param->recv_attr & UCP_AM_RECV_ATTR_FLAG_RNDV)) {
+		conn_refused(k, "%s of %zu header and %zu data bytes, not %zu "
+		    "and 0", what, header_length, length, want);
+		return 0;
+	}
+	if (h.magic != RSM_UCX_MAGIC) {
+		conn_refused(k, "%s with bad magic %#x", what, h.magic);
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * The endpoint an importer's message came on, or NULL: the message is
+ * ignored (no endpoint of ours, or one refused already).
+ */
+static struct us_conn *
+conn_of(struct userv *us, const ucp_am_recv_param_t *param)
+{
+	struct us_conn *k;
+
+	if (!(param->recv_attr & UCP_AM_RECV_ATTR_FIELD_REPLY_EP) ||
+	    (k = conn_by_ep(us, param->reply_ep)) == NULL ||
+	    k->state == US_DOOMED)
+		return NULL;
+	return k;
+}
+
+/* HELLO: a live capability's public id; answered with a fresh nonce. */
 static ucs_status_t
 on_hello(void *arg, const void *header, size_t header_length, void *data,
     size_t length, const ucp_am_recv_param_t *param)
 {
 	struct userv *us = arg;
-	struct rsm_ucx_ready r;
+	struct rsm_ucx_challenge c;
 	struct rsm_ucx_hello h;
+	struct us_conn *k;
+
+	(void)data;
+	if ((k = conn_of(us, param)) == NULL)
+		return UCS_OK;
+	if (k->state != US_HELLO) {
+		conn_refused(k, "a second HELLO");
+		return UCS_OK;
+	}
+	if (!check_head(k, "HELLO", header, header_length, sizeof(h), length,
+	    param))
+		return UCS_OK;
+	memcpy(&h, header, sizeof(h));
+	if (cap_find_id(us->rs, &rsmd_serve_ucx, h.cap_id) == NULL) {
+		conn_refused(k, "HELLO names no live capability");
+		return UCS_OK;
+	}
+	k->cookie = h.cookie;
+	memcpy(k->cap_id, h.cap_id, sizeof(k->cap_id));
+	randombytes_buf(k->nonce, sizeof(k->nonce));
+	k->state = US_PROOF;
+	memset(&c, 0, sizeof(c));
+	c.magic = RSM_UCX_MAGIC;
+	c.version = RSM_UCX_VERSION;
+	c.cookie = k->cookie;
+	memcpy(c.nonce, k->nonce, sizeof(c.nonce));
+	send_am(k, RSM_UCX_AM_CHALLENGE, &c, sizeof(c), NULL, 0);
+	return UCS_OK;
+}
+
+/*
+ * PROOF: the HELLO's id and cookie, and a MAC under the token over this
+ * endpoint's nonce.  The capability is looked up again (it may have been
+ * revoked since the HELLO); only then is the rkey sent.
+ */
+static ucs_status_t
+on_proof(void *arg, const void *header, size_t header_length, void *data,
+    size_t length, const ucp_am_recv_param_t *param)
+{
+	struct userv *us = arg;
+	struct rsm_ucx_ready r;
+	struct rsm_ucx_proof pr;
 	struct reg_segment *s;
 	struct rsmd_cap *cap;
 	struct us_conn *k;
-	struct us_map *m;
+	struct us_map *map;
+	int ok;
 
 	(void)data;
-	if (!(param->recv_attr & UCP_AM_RECV_ATTR_FIELD_REPLY_EP) ||
-	    (k = conn_by_ep(us, param->reply_ep)) == NULL)
+	if ((k = conn_of(us, param)) == NULL)
 		return UCS_OK;
-	if (header_length != sizeof(h) || length != 0 || k->hello) {
-		log_refusal(&us->rs->refusal_log, RSMD_LOG_WARN, "ucx0: "
-		    "endpoint refused: malformed or second HELLO");
-		conn_close(k, "malformed hello");
+	if (k->state != US_PROOF) {
+		conn_refused(k, k->state == US_HELLO ? "PROOF before HELLO" :
+		    "a second PROOF");
 		return UCS_OK;
 	}
-	memcpy(&h, header, sizeof(h));
-	if (h.magic != RSM_UCX_MAGIC || h.pad != 0) {
-		conn_close(k, "malformed hello");
+	if (!check_head(k, "PROOF", header, header_length, sizeof(pr), length,
+	    param))
+		return UCS_OK;
+	memcpy(&pr, header, sizeof(pr));
+	if (pr.cookie != k->cookie ||
+	    memcmp(pr.hello.cap_id, k->cap_id, sizeof(k->cap_id)) != 0) {
+		conn_refused(k, "PROOF names another capability or cookie "
+		    "than its HELLO");
+		return UCS_OK;
+	}
+	if ((cap = cap_find_id(us->rs, &rsmd_serve_ucx, k->cap_id)) == NULL) {
+		conn_refused(k, "PROOF for a capability no longer live");
+		return UCS_OK;
+	}
+	ok = rsm_data_hello_verify_ucx(cap->token, k->nonce, &pr.hello);
+	/* One PROOF per nonce: the state moves on either way. */
+	sodium_memzero(k->nonce, sizeof(k->nonce));
+	if (!ok) {
+		conn_refused(k, "proof does not verify (import %#llx of "
+		    "segment %#x)", (unsigned long long)cap->im->handle,
+		    cap->im->segid);
 		return UCS_OK;
 	}
 	memset(&r, 0, sizeof(r));
 	r.magic = RSM_UCX_MAGIC;
-	r.cookie = h.cookie;
-	k->hello = 1;
-	cap = cap_find(us->rs, &rsmd_serve_ucx, h.token);
-	if (cap == NULL) {
-		log_refusal(&us->rs->refusal_log, RSMD_LOG_INFO, "ucx0: "
-		    "endpoint refused: token not live");
-		r.status = RSMERR_CONN_ABORTED;
-		send_ready(k, &r, NULL, 0);
-		return UCS_OK;
-	}
+	r.cookie = k->cookie;
 	s = cap->im->seg;
 	if (cap_attach(cap, &k->cc) == -1) {
+		us->rs->refused++;
+		log_refusal(&us->rs->refusal_log, RSMD_LOG_WARN, "ucx0: "
+		    "endpoint from %s refused: already %u endpoints for its "
+		    "token", k->peer, cap->nconns);
 		r.status = RSMERR_INSUFFICIENT_RESOURCES;
 		send_ready(k, &r, NULL, 0);
 		return UCS_OK;
 	}
-	if ((m = map_for(us, s, cap->perm)) == NULL) {
+	if ((map = map_for(us, s, cap->perm)) == NULL) {
 		cap_detach(&k->cc);
 		r.status = RSMERR_INSUFFICIENT_MEM;
 		send_ready(k, &r, NULL, 0);
@@ -327,8 +519,8 @@ on_hello(void *arg, const void *header, size_t header_length, void *data,
 	r.base = (uint64_t)(uintptr_t)s->map;
 	r.size = s->size;
 	r.perm = cap->perm;
-	r.rkey_len = (uint32_t)m->rkey_len;
-	send_ready(k, &r, m->rkey, m->rkey_len);
+	r.rkey_len = (uint32_t)map->rkey_len;
+	send_ready(k, &r, map->rkey, map->rkey_len);
 	return UCS_OK;
 }
 
@@ -342,15 +534,20 @@ on_signal(void *arg, const void *header, size_t header_length, void *data,
 	struct us_conn *k;
 
 	(void)data;
-	if (!(param->recv_attr & UCP_AM_RECV_ATTR_FIELD_REPLY_EP) ||
-	    (k = conn_by_ep(us, param->reply_ep)) == NULL)
+	if ((k = conn_of(us, param)) == NULL)
 		return UCS_OK;
+	if (k->state != US_READY) {
+		conn_refused(k, "SIGNAL before READY");
+		return UCS_OK;
+	}
+	memset(&m, 0, sizeof(m));
 	memcpy(&m, header, header_length < sizeof(m) ? header_length :
 	    sizeof(m));
 	if (header_length != sizeof(m) || length != 0 ||
 	    m.magic != RSM_UCX_MAGIC ||
 	    (m.flags & ~(uint32_t)RSM_SIGPOST_NO_ACCUMULATE) != 0) {
-		conn_close(k, "malformed signal");
+		conn_refused(k, "malformed SIGNAL (%zu header and %zu data "
+		    "bytes)", header_length, length);
 		return UCS_OK;
 	}
 	if (k->cc.cap == NULL || (im = k->cc.cap->im) == NULL ||
@@ -371,12 +568,22 @@ worker_ready(struct rsmd *rs, struct rsmd_io *io, uint32_t events)
 		progress(us_of(rs));
 }
 
+/* Work queued from UCX's callbacks: refused endpoints closed, progress. */
 static void
 kick_fire(struct rsmd *rs, struct rsmd_timer *t)
 {
+	struct userv *us = us_of(rs);
+	struct us_conn *k, *next;
+
 	(void)t;
-	if (us_of(rs) != NULL)
-		progress(us_of(rs));
+	if (us == NULL)
+		return;
+	for (k = TAILQ_FIRST(&us->conns); k != NULL; k = next) {
+		next = TAILQ_NEXT(k, link);
+		if (k->state == US_DOOMED)
+			conn_close(k, "refused");
+	}
+	progress(us);
 }
 
 static void
@@ -390,12 +597,15 @@ sweep_fire(struct rsmd *rs, struct rsmd_timer *t)
 		return;
 	for (k = TAILQ_FIRST(&us->conns); k != NULL; k = next) {
 		next = TAILQ_NEXT(k, link);
-		if (!k->hello && now - k->born_ms >= US_HELLO_MS) {
-			log_refusal(&rs->refusal_log, RSMD_LOG_INFO, "ucx0: "
-			    "endpoint closed: no HELLO within %u ms",
-			    US_HELLO_MS);
-			conn_close(k, "no hello");
-		}
+		if (k->state == US_READY || k->state == US_DOOMED ||
+		    now - k->born_ms < US_HELLO_MS)
+			continue;
+		/* A failed READY told the importer; it had its time. */
+		if (k->state == US_FAILED)
+			conn_close(k, "READY failed");
+		else
+			conn_refused(k, "no %s within %u ms", k->state ==
+			    US_HELLO ? "HELLO" : "PROOF", US_HELLO_MS);
 	}
 	rsmd_timer_set(rs, t, now + US_SWEEP_MS);
 }
@@ -452,7 +662,7 @@ us_start(struct rsmd *rs)
 	/*
 	 * Off unless asked for: UCX's tcp transport does not check remote
 	 * keys at the target, so whoever reaches the listener could write
-	 * to a mapped segment before rsmd has seen its HELLO.
+	 * to a mapped segment before rsmd has checked its PROOF.
 	 */
 	if (!rs->conf.ucx) {
 		log_info("controller ucx0 is off (ucx = 1 in rsmd.conf "
@@ -499,6 +709,7 @@ us_start(struct rsmd *rs)
 		goto fail;
 	}
 	if (set_handler(us, RSM_UCX_AM_HELLO, on_hello) == -1 ||
+	    set_handler(us, RSM_UCX_AM_PROOF, on_proof) == -1 ||
 	    set_handler(us, RSM_UCX_AM_SIGNAL, on_signal) == -1) {
 		st = UCS_ERR_NO_RESOURCE;
 		what = "ucp_worker_set_am_recv_handler";

@@ -11,6 +11,8 @@ $SUDO apt-get install -y -qq --no-install-recommends \
 	libibverbs-dev librdmacm-dev libucx-dev \
 	clang libclang-rt-14-dev \
 	iproute2 procps python3 groff-base man-db >/dev/null
+# tcpdump: tests/net/test_ucx.sh records a link to show no token crosses it.
+$SUDO apt-get install -y -qq --no-install-recommends tcpdump >/dev/null
 # systemd-analyze, for the units' checks (tests/systemd); the Debian
 # packaging tools, for tests/pkg.
 $SUDO apt-get install -y -qq --no-install-recommends systemd \

@@ -199,8 +199,14 @@ TESTS += tests/net/test_admin_remote.sh
 EXTRA_DIST += tests/net/test_admin_remote.sh
 if HAVE_UCX
 TESTS += tests/net/test_ucx.sh
+# A raw UCP client against the ucx0 listener's handshake (test_ucx.sh).
+check_PROGRAMS += tests/net/ucx_hello
+tests_net_ucx_hello_SOURCES = tests/net/ucx_hello.c
+tests_net_ucx_hello_LDADD = librsm.la libproto.la libucx_rsm.la \
+	$(PTHREAD_LIBS)
 endif
-EXTRA_DIST += tests/net/test_ucx.sh
+EXTRA_DIST += tests/net/test_ucx.sh tests/net/ucx_hello.c \
+	tests/net/pcap_has.py
 EXTRA_DIST += tests/net/lib.sh tests/net/test_peers.sh tests/net/test_cluster.sh \
 	tests/net/remote_lib.sh tests/net/test_remote.sh tests/net/test_remote4.sh \
 	tests/net/test_node_ids.sh

@@ -6,7 +6,13 @@
 # ucx0 in the controller listing and the topology; put/get/putv/getv and
 # explicit barriers with checksums from 1 byte to 16 MiB; a get past the
 # end; signals both ways; a remote map (loads, stores, barriers); a read-only import that cannot write; the
-# access list decided on node 1; a busy exporter (it spins without any
+# access list decided on node 1; the handshake (ucx_hello, a raw UCP
+# client with a live capability of its own): the token is not in a
+# capture of node 1's link during a good connect while its public id is,
+# and is there once version 1's raw-token HELLO is sent (so the check can
+# fail); that HELLO, a proof made for another nonce, an unknown id, a
+# second HELLO and a short one are refused, each with its log line, while
+# the right proof gets READY; a busy exporter (it spins without any
 # rsm call for 1 s while the importer completes 1,000 gets); unpublish
 # and destroy reaching the importer as RSMERR_CONN_ABORTED; exporter
 # kill -9 and rsmd kill -9 on node 1 (times printed); and a daemon whose
@@ -28,6 +34,8 @@ SEG=0x700001
 export UCX_TLS=tcp RSM_PROBE_CTLR=ucx0
 net_require
 net_setup 2 || { echo "network setup failed"; exit 1; }
+cap_pid=
+trap 'rc=$?; [ -n "$cap_pid" ] && kill "$cap_pid" 2>/dev/null; net_teardown; exit $rc' EXIT
 for i in 1 2; do
 	node_conf "$i" "data_listen = 0.0.0.0:0
 ucx = 1"
@@ -51,6 +59,80 @@ probe_checksums $((16 * MIB)) 1 7 4096 4097 65536 $((MIB - 1)) $MIB \
 check "put/get/putv/getv/barrier checksums from 1 B to 16 MiB" test "$bad" = 0
 a=$(probe_say imp "get $((16 * MIB - 4)) 8")
 check "a get past the end is refused" test "$(rc_of "$a")" != 0
+
+# ---- the handshake: the token stays off the wire, forgeries refused ----
+HELLO=$NET_BIN/ucx_hello
+# capture_start FILE: node 1's link recorded into FILE, once tcpdump is
+# listening, each packet written as it comes (--immediate-mode -U: the
+# file is what the checks poll); capture_stop: tcpdump gone.  ip netns
+# exec becomes tcpdump, so $! is tcpdump itself; TERM, because a
+# background job of a script ignores INT.
+capture_start() {
+	ip netns exec "$(node_ns 1)" tcpdump -i eth0 --immediate-mode -U \
+	    -s 0 -w "$1" tcp 2>"$1.err" &
+	cap_pid=$!
+	wait_until 5000 grep -q "listening on" "$1.err"
+}
+capture_stop() {
+	kill -TERM "$cap_pid" 2>/dev/null
+	wait "$cap_pid" 2>/dev/null
+	cap_pid=
+}
+# in_capture FILE HEX [N]: the capture's TCP streams, put back together,
+# hold those bytes (N times).
+in_capture() { python3 "$(dirname "$0")/pcap_has.py" "$1" "$2" "${3:-1}"; }
+# cap_id HEX: a token's public id (rsm_data_cap_id()), in hex.
+cap_id() {
+	python3 -c '
+import hashlib, sys
+print(hashlib.blake2b(b"rsm-data-capid-v1", digest_size=16,
+                      key=bytes.fromhex(sys.argv[1])).hexdigest())' "$1"
+}
+hello() {
+	on_node 2 env RSM_DAEMON_SOCKET="$(node_sock 2)" "$HELLO" 1 $SEG "$@" \
+	    2>>"$NET_DIR/ucx_hello.err"
+}
+refused_for() { log_has 1 "ucx0: endpoint from $(node_addr 2):[0-9]+ refused: $1"; }
+if command -v tcpdump >/dev/null; then
+	capture_start "$NET_DIR/good.pcap" || nok "tcpdump listens on node 1"
+	out=$(hello right)
+	tok=$(sed -n 's/^token=//p' <<<"$out")
+	echo "# a good connect and a raw client's: $(tail -n 1 <<<"$out")"
+	check "the raw client's right proof gets READY" \
+	    test "$(tail -n 1 <<<"$out")" = "right=ready"
+	# The id is in both HELLOs and both PROOFs: all four recorded
+	# means all the importers sent up to their last PROOF is there.
+	check "the capture of those connects holds the public id 4 times" \
+	    wait_until 3000 in_capture "$NET_DIR/good.pcap" "$(cap_id "$tok")" 4
+	capture_stop
+	check "but not the token" eval '! in_capture "$NET_DIR/good.pcap" "$tok"'
+	capture_start "$NET_DIR/old.pcap" || nok "tcpdump listens on node 1"
+	out=$(hello old replay unknown twice short right)
+	tok=$(sed -n 's/^token=//p' <<<"$out")
+	check "version 1's HELLO puts the token on the wire (the check can fail)" \
+	    wait_until 3000 in_capture "$NET_DIR/old.pcap" "$tok"
+	capture_stop
+else
+	nok "tcpdump, for the wire checks (scripts/install-deps.sh installs it)"
+	out=$(hello old replay unknown twice short right)
+fi
+res=$(tail -n 1 <<<"$out")
+echo "# raw client: $res"
+check "version 1's raw-token HELLO is refused" eval '[[ $res == *old=refused* ]]'
+check "with a log line naming the version" wait_until 2000 refused_for \
+    'HELLO of wire version 1 \(the raw token\); this daemon speaks version 2'
+check "a proof made for another nonce is refused" \
+    eval '[[ $res == *replay=refused* ]]'
+check "and logged: proof does not verify" wait_until 2000 refused_for \
+    'proof does not verify'
+check "an unknown id is refused" eval '[[ $res == *unknown=refused* ]]'
+check "and logged" wait_until 2000 refused_for 'HELLO names no live capability'
+check "a second HELLO is refused" eval '[[ $res == *twice=refused* ]]'
+check "and logged" wait_until 2000 refused_for 'a second HELLO'
+check "a HELLO of the wrong size is refused" eval '[[ $res == *short=refused* ]]'
+check "and logged" wait_until 2000 refused_for 'HELLO of 24 header and 0 data bytes'
+check "after them the right proof still gets READY" \
+    eval '[[ $res == *right=ready ]]'
 
 # ---- signals ----
 check_rc "importer posts" 0 "$(probe_say imp post)"

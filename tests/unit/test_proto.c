@@ -1003,6 +1003,18 @@ test_data_hello_proof(void **state)
 	req.proof.mac[31] ^= 1;
 	assert_false(rsm_data_hello_verify_tcp(token, &chal, &req));
 
+	/* ucx0's proof: its own label, so no verbs proof is one, and back. */
+	rsm_data_hello_prove_ucx(token, nonce, &hello);
+	assert_memory_equal(hello.cap_id, id, sizeof(id));
+	assert_true(rsm_data_hello_verify_ucx(token, nonce, &hello));
+	assert_false(rsm_data_hello_verify(token, nonce, &hello));
+	assert_false(rsm_data_hello_verify_ucx(other, nonce, &hello));
+	nonce[31] ^= 1;
+	assert_false(rsm_data_hello_verify_ucx(token, nonce, &hello));
+	nonce[31] ^= 1;
+	rsm_data_hello_prove(token, nonce, &hello);
+	assert_false(rsm_data_hello_verify_ucx(token, nonce, &hello));
+
 	assert_int_equal(rsm_data_check_challenge_body(&chal), 0);
 	chal.cipher = 3;
 	assert_int_equal(rsm_data_check_challenge_body(&chal), RSM_DCHK_FIELD);

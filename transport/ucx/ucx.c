@@ -1,7 +1,9 @@
 /*
  * ucx.c - the ucx0 transport: connect to the exporting daemon's UCP
- * listener, present the token, then one-sided puts and gets with the
- * rkey it answers (proto/rsm_ucx_wire.h).
+ * listener, prove the token without sending it (HELLO with the
+ * capability's public id, the daemon's CHALLENGE, a PROOF over its nonce),
+ * then one-sided puts and gets with the rkey its READY carries
+ * (proto/rsm_ucx_wire.h).
  *
  * A put returns once UCX has its buffer (the caller may reuse it);
  * completion is the flush (ucp_ep_flush_nbx).  order_barrier is
@@ -23,6 +25,7 @@
 
 #include "rsmapi.h"
 #include "rsm_clock.h"
+#include "rsm_data.h"
 #include "rsm_forkgen.h"
 #include "transport.h"
 
@@ -73,35 +76,68 @@ cancelled(const struct rsm_xport_target *t)
 	    atomic_load_explicit(t->cancel, memory_order_relaxed);
 }
 
+/* One handshake message on c's endpoint, sent before this returns. */
 static int
-do_hello(struct ucx_conn *c, const struct rsm_xport_target *t)
+send_hs(struct ucx_conn *c, unsigned id, const void *msg, size_t len)
 {
-	const struct ucx_dl *u = c->p->u;
-	struct rsm_ucx_hello h;
 	ucp_request_param_t rp;
-	uint64_t t0;
-	int rc;
 
-	memset(&h, 0, sizeof(h));
-	h.magic = RSM_UCX_MAGIC;
-	h.cookie = c->cookie;
-	memcpy(h.token, t->cap->token, sizeof(h.token));
 	memset(&rp, 0, sizeof(rp));
 	rp.op_attr_mask = UCP_OP_ATTR_FIELD_FLAGS;
+	/* REPLY: the daemon knows the endpoint a message came on. */
 	rp.flags = UCP_AM_SEND_FLAG_REPLY | UCP_AM_SEND_FLAG_EAGER;
-	rc = ucx_wait(c, u->am_send_nbx(c->ep, RSM_UCX_AM_HELLO, &h,
-	    sizeof(h), NULL, 0, &rp));
-	if (rc != RSM_SUCCESS)
-		return rc;
-	t0 = rsm_now_ms();
-	while (!c->ready) {
-		if (u->worker_progress(c->p->worker) != 0)
+	return ucx_wait(c, c->p->u->am_send_nbx(c->ep, id, msg, len, NULL, 0,
+	    &rp));
+}
+
+/* Progress until *flag (set by ucx_proc.c's handlers), within the limit. */
+static int
+wait_for(struct ucx_conn *c, const struct rsm_xport_target *t, const int *flag)
+{
+	uint64_t t0 = rsm_now_ms();
+
+	while (!*flag) {
+		if (c->p->u->worker_progress(c->p->worker) != 0)
 			continue;
 		if (c->failed || cancelled(t))
 			return RSMERR_CONN_ABORTED;
 		if (rsm_now_ms() - t0 > UCX_CONNECT_MS)
 			return RSMERR_CONN_ABORTED;
 	}
+	return RSM_SUCCESS;
+}
+
+/*
+ * The handshake: HELLO names the capability by its public id, the
+ * daemon's CHALLENGE brings a nonce, the PROOF is the MAC over it under
+ * the token (which never leaves this process), and READY the rkey.
+ */
+static int
+do_hello(struct ucx_conn *c, const struct rsm_xport_target *t)
+{
+	const struct ucx_dl *u = c->p->u;
+	struct rsm_ucx_hello h;
+	struct rsm_ucx_proof pr;
+	int rc;
+
+	memset(&h, 0, sizeof(h));
+	h.magic = RSM_UCX_MAGIC;
+	h.version = RSM_UCX_VERSION;
+	h.cookie = c->cookie;
+	rsm_data_cap_id(t->cap->token, h.cap_id);
+	if ((rc = send_hs(c, RSM_UCX_AM_HELLO, &h, sizeof(h))) != RSM_SUCCESS ||
+	    (rc = wait_for(c, t, &c->challenged)) != RSM_SUCCESS)
+		return rc;
+	memset(&pr, 0, sizeof(pr));
+	pr.magic = RSM_UCX_MAGIC;
+	pr.version = RSM_UCX_VERSION;
+	pr.cookie = c->cookie;
+	rsm_data_hello_prove_ucx(t->cap->token, c->nonce, &pr.hello);
+	/* From now on a READY is expected (it may come during the send). */
+	c->proved = 1;
+	if ((rc = send_hs(c, RSM_UCX_AM_PROOF, &pr, sizeof(pr))) !=
+	    RSM_SUCCESS || (rc = wait_for(c, t, &c->ready)) != RSM_SUCCESS)
+		return rc;
 	if (c->rmsg.status != RSM_SUCCESS)
 		return c->rmsg.status < 0 ? RSMERR_CONN_ABORTED :
 		    c->rmsg.status;

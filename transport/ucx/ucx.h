@@ -20,7 +20,7 @@
 #include "ucx_dl.h"
 #include "rsm_ucx_wire.h"
 
-/* Connect: the listener's answer and the READY message, each. */
+/* Connect: the listener's answer, CHALLENGE and READY, each. */
 #define UCX_CONNECT_MS		5000u
 /* A wait fails when the worker makes no progress for this long. */
 #define UCX_STALL_MS		10000u
@@ -36,7 +36,7 @@ struct ucx_proc {
 	ucp_context_h	 ctx;
 	ucp_worker_h	 worker;
 	uint64_t	 next_cookie;
-	TAILQ_HEAD(, ucx_conn) waiting;	/* connects expecting READY */
+	TAILQ_HEAD(, ucx_conn) waiting;	/* connects in their handshake */
 };
 
 struct ucx_conn {
@@ -49,9 +49,12 @@ struct ucx_conn {
 	uint32_t	 perm;		/* RSM_PERM_* granted */
 	_Atomic int	 aborted;	/* abort(): every call fails at once */
 	int		 failed;	/* the endpoint reported an error */
-	/* Connect only. */
+	/* Connect only (the handshake, proto/rsm_ucx_wire.h). */
 	TAILQ_ENTRY(ucx_conn) wlink;
 	uint64_t	 cookie;
+	int		 challenged;	/* CHALLENGE arrived: nonce is set */
+	uint8_t		 nonce[RSM_DATA_NONCE_LEN];
+	int		 proved;	/* PROOF sent: READY may come */
 	int		 ready;		/* READY arrived */
 	struct rsm_ucx_ready rmsg;
 	void		*rkey_buf;

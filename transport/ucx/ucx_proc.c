@@ -14,6 +14,46 @@
 
 static _Atomic(struct ucx_proc *) the_proc;
 
+/*
+ * The connect in its handshake that chose cookie, if the message came on
+ * its endpoint, or NULL.  Cookies are easy to guess: the endpoint keeps
+ * another daemon this process talks to from answering for this one.
+ */
+static struct ucx_conn *
+waiting(struct ucx_proc *p, uint64_t cookie, const ucp_am_recv_param_t *param)
+{
+	struct ucx_conn *c;
+
+	if (!(param->recv_attr & UCP_AM_RECV_ATTR_FIELD_REPLY_EP))
+		return NULL;
+	TAILQ_FOREACH(c, &p->waiting, wlink)
+		if (c->cookie == cookie)
+			return c->ep == param->reply_ep ? c : NULL;
+	return NULL;
+}
+
+static ucs_status_t
+on_challenge(void *arg, const void *header, size_t header_length,
+    void *data, size_t length, const ucp_am_recv_param_t *param)
+{
+	struct ucx_proc *p = arg;
+	struct rsm_ucx_challenge m;
+	struct ucx_conn *c;
+
+	(void)data;
+	/* Exact size, ours, and one per connect, before its PROOF. */
+	if (header_length != sizeof(m) || length != 0 ||
+	    (param->recv_attr & UCP_AM_RECV_ATTR_FLAG_RNDV))
+		return UCS_OK;
+	memcpy(&m, header, sizeof(m));
+	if (m.magic != RSM_UCX_MAGIC || m.version != RSM_UCX_VERSION ||
+	    (c = waiting(p, m.cookie, param)) == NULL || c->challenged)
+		return UCS_OK;
+	memcpy(c->nonce, m.nonce, sizeof(c->nonce));
+	c->challenged = 1;
+	return UCS_OK;
+}
+
 static ucs_status_t
 on_ready(void *arg, const void *header, size_t header_length, void *data,
     size_t length, const ucp_am_recv_param_t *param)
@@ -30,10 +70,8 @@ on_ready(void *arg, const void *header, size_t header_length, void *data,
 	if (r.magic != RSM_UCX_MAGIC || r.rkey_len != length ||
 	    length > RSM_UCX_RKEY_MAX)
 		return UCS_OK;
-	TAILQ_FOREACH(c, &p->waiting, wlink)
-		if (c->cookie == r.cookie && !c->ready)
-			break;
-	if (c == NULL)
+	/* Only the answer to a PROOF, and only once. */
+	if ((c = waiting(p, r.cookie, param)) == NULL || !c->proved || c->ready)
 		return UCS_OK;
 	if (length != 0) {
 		if ((c->rkey_buf = malloc(length)) == NULL)
@@ -95,6 +133,10 @@ proc_make(unsigned gen, int *err)
 	ap.id = RSM_UCX_AM_READY;
 	ap.cb = on_ready;
 	ap.arg = p;
+	if (u->worker_set_am_recv_handler(p->worker, &ap) != UCS_OK)
+		goto fail;
+	ap.id = RSM_UCX_AM_CHALLENGE;
+	ap.cb = on_challenge;
 	if (u->worker_set_am_recv_handler(p->worker, &ap) != UCS_OK)
 		goto fail;
 	return p;
