@@ -326,6 +326,7 @@ static void
 run(struct rsmd *rs)
 {
 	struct epoll_event ev[MAX_EVENTS];
+	struct rsm_busypoll bp = { 0 };
 	uint64_t poll_until = 0;
 	int i, n, wait_ms;
 
@@ -338,14 +339,18 @@ run(struct rsmd *rs)
 		 * may need this CPU, and ends the poll if somebody did.
 		 */
 		if (poll_until != 0 && rsm_now_ns() < poll_until) {
-			if (rsm_busypoll_turn())
+			if (rsm_busypoll_turn(&bp))
 				poll_until = 0;	/* the CPU is wanted: sleep */
 			else
 				wait_ms = 0;
 		}
 		n = epoll_wait(rs->epfd, ev, MAX_EVENTS, wait_ms);
-		if (n > 0 && rs->conf.busy_poll_us > 0)
-			poll_until = rsm_now_ns() + rs->conf.busy_poll_us * 1000;
+		if (n > 0 && rs->conf.busy_poll_us > 0) {
+			uint64_t now = rsm_now_ns();
+
+			poll_until = rsm_busypoll_allowed(&bp, now) ?
+			    now + rs->conf.busy_poll_us * 1000 : 0;
+		}
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;

@@ -9,27 +9,56 @@
  * ran meanwhile (a faulting thread, the daemon, an application that keeps
  * every core busy), and polling on would take its CPU time and, on an
  * oversubscribed node, make every request wait for a time slice.  Such a
- * turn ends the poll: the caller sleeps as it would without polling.
+ * turn ends the poll, and no poll starts for a while: the caller sleeps
+ * as it would without polling.
  */
 #ifndef RSM_BUSYPOLL_H
 #define RSM_BUSYPOLL_H
 
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "rsm_clock.h"
 
 /* A yield that kept the CPU away longer than this: it was wanted. */
 #define RSM_BUSYPOLL_WANTED_NS	20000u
+/*
+ * And for this long after, no polling at all: on a CPU shared with a task
+ * that never yields, finding out costs a time slice (milliseconds), which
+ * should not be paid again at every request.
+ */
+#define RSM_BUSYPOLL_BACKOFF_NS	100000000u
 
-/* Yield once: 1 when the CPU went to somebody else for a while. */
+/* One poller's memory of contention (zeroed: none). */
+struct rsm_busypoll {
+	_Atomic uint64_t off_until;	/* no polling before this time */
+};
+
+/* Whether to start polling at now (ns): not while backing off. */
 static inline int
-rsm_busypoll_turn(void)
+rsm_busypoll_allowed(struct rsm_busypoll *b, uint64_t now)
 {
-	uint64_t t0 = rsm_now_ns();
+	return now >= atomic_load_explicit(&b->off_until,
+	    memory_order_relaxed);
+}
+
+/*
+ * Yield once: 1 when the CPU went to somebody else for a while, and then
+ * polling stays off for RSM_BUSYPOLL_BACKOFF_NS.
+ */
+static inline int
+rsm_busypoll_turn(struct rsm_busypoll *b)
+{
+	uint64_t t0 = rsm_now_ns(), t1;
 
 	(void)sched_yield();
-	return rsm_now_ns() - t0 > RSM_BUSYPOLL_WANTED_NS;
+	t1 = rsm_now_ns();
+	if (t1 - t0 <= RSM_BUSYPOLL_WANTED_NS)
+		return 0;
+	atomic_store_explicit(&b->off_until, t1 + RSM_BUSYPOLL_BACKOFF_NS,
+	    memory_order_relaxed);
+	return 1;
 }
 
 #endif /* RSM_BUSYPOLL_H */

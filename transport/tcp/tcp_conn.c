@@ -156,6 +156,9 @@ rx_recv(struct tcp_conn *c, struct msghdr *mh, int flags)
 	}
 }
 
+/* The process's memory of contention, for every connection's polls. */
+static struct rsm_busypoll tcp_busypoll;
+
 /*
  * RSM_BUSY_POLL_US: how long a wait for a reply polls the socket before
  * it sleeps (default 50 us; 0: never).  Read once.
@@ -226,7 +229,8 @@ rx_some(struct tcp_conn *c, int block)
 	 * most of a short round trip.
 	 */
 	flags = MSG_DONTWAIT;
-	if (block && tcp_spin_ns() == 0)
+	if (block && (tcp_spin_ns() == 0 ||
+	    !rsm_busypoll_allowed(&tcp_busypoll, rsm_now_ns())))
 		flags = 0;
 	else if (block)
 		until = rsm_now_ns() + tcp_spin_ns();
@@ -246,7 +250,8 @@ rx_some(struct tcp_conn *c, int block)
 			 * the CPU is wanted (the daemon may need this one).
 			 */
 			if (flags != 0) {
-				if (rsm_now_ns() >= until || rsm_busypoll_turn())
+				if (rsm_now_ns() >= until ||
+				    rsm_busypoll_turn(&tcp_busypoll))
 					flags = 0;
 				continue;
 			}
