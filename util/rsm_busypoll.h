@@ -21,8 +21,13 @@
 
 #include "rsm_clock.h"
 
-/* A yield that kept the CPU away longer than this: it was wanted. */
-#define RSM_BUSYPOLL_WANTED_NS	20000u
+/*
+ * A yield that kept the CPU away longer than this: it was wanted.  Above
+ * what the peer being polled for does in a turn (a reply and the next
+ * request: tens of microseconds here), below a time slice of a task that
+ * never yields (0.75-3 ms).
+ */
+#define RSM_BUSYPOLL_WANTED_NS	200000u
 /*
  * And for this long after, no polling at all: on a CPU shared with a task
  * that never yields, finding out costs a time slice (milliseconds), which
