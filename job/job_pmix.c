@@ -195,15 +195,19 @@ pmix_exchange(struct rsm_job *job, const struct job_entry *mine)
 
 /*
  * A barrier carries no values, and a rank's own status in one is always
- * 0 (job.c), so it is a fence that collects nothing: a collecting fence
- * carries every key put so far, and a job's barriers grew slower with
- * each one (400 steps of the stencil took 6.3 s).
+ * 0 (job.c), so it puts no key: as an empty exchange, each barrier
+ * added one, and a job's barriers grew slower with each (400 steps of
+ * the stencil took 6.3 s).  It is still a fence that collects data:
+ * under Slurm's mpi/pmix (22.05, a slurmd for each of several network
+ * namespace nodes of one machine) a fence that collects none, run by
+ * another collective, completed at once on every node without waiting
+ * for the others, so ranks ran through such barriers.
  */
 static int
 pmix_barrier(struct rsm_job *job)
 {
 	struct pmix_be *be = job->be;
-	pmix_status_t st = fence(be, job->timeout_ms, 0);
+	pmix_status_t st = fence(be, job->timeout_ms, 1);
 
 	if (st == PMIX_ERR_TIMEOUT)
 		return job_fail(job, RSMERR_TIMEOUT, "PMIx_Fence of a barrier "

@@ -1,7 +1,7 @@
 /*
  * job_xchg.c - a job's exchanges through rsm itself, once it has started
- * under a launcher whose barrier is cheap (PMIx: a fence that collects
- * nothing).
+ * under a launcher whose barrier is cheap (PMIx: a fence that puts no
+ * key).
  *
  * Through PMIx every exchange was a key of its own, and PMIx keeps and
  * searches every key a job ever put: of 300 allgathers of 2 ranks the

@@ -26,6 +26,23 @@ $SUDO apt-get install -y -qq --no-install-recommends ucx-utils >/dev/null
 # and the peers of make bench-net: MPI RMA and Open MPI's OpenSHMEM over UCX.
 $SUDO apt-get install -y -qq --no-install-recommends \
 	openmpi-bin libopenmpi-dev libpmix-dev libucx-dev >/dev/null
+# Slurm, for tests/net/test_job_srun.sh (srun --mpi=pmix, whose plugin
+# mpi_pmix_v4.so is in slurm-wlm-basic-plugins); the test runs a munged,
+# slurmctld and slurmd of its own.  None of these services may start on
+# installing: a policy-rc.d refuses while they install, unless the
+# machine has one of its own.
+rcd=/usr/sbin/policy-rc.d
+own_rcd=
+if [ ! -e "$rcd" ]; then
+	printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$rcd" >/dev/null
+	$SUDO chmod 755 "$rcd"
+	own_rcd=1
+fi
+rc=0
+$SUDO apt-get install -y -qq --no-install-recommends \
+	slurmd slurmctld slurm-client slurm-wlm-basic-plugins munge >/dev/null || rc=$?
+[ -z "$own_rcd" ] || $SUDO rm -f "$rcd"
+[ "$rc" -eq 0 ] || exit "$rc"
 # The guest tests (tests/vm): QEMU, Debian's kernel and its modules (rxe,
 # netem; only files here, booted by QEMU), busybox for the initramfs, and
 # the RDMA tools used inside the guest.

@@ -211,14 +211,18 @@ EXTRA_DIST += tests/net/lib.sh tests/net/test_peers.sh tests/net/test_cluster.sh
 	tests/net/remote_lib.sh tests/net/test_remote.sh tests/net/test_remote4.sh \
 	tests/net/test_node_ids.sh
 
-# Jobs (rsm_job(3RSM)): every examples/job program under mpirun across 2
-# and 4 namespace nodes (skipped without mpirun), and a job by hand with
-# its failures, each the documented error on every rank.
-check_PROGRAMS += tests/net/job_args tests/net/job_allgather
+# Jobs (rsm_job(3RSM)): every examples/job program under mpirun, and
+# under Slurm's srun --mpi=pmix with a private slurmctld and a slurmd per
+# node, across 2 and 4 namespace nodes (skipped without mpirun or Slurm),
+# and a job by hand with its failures, each the documented error on
+# every rank.
+check_PROGRAMS += tests/net/job_args tests/net/job_allgather tests/net/job_barrier
 tests_net_job_args_LDADD = librsm_job.la librsm.la
 tests_net_job_allgather_LDADD = librsm_job.la librsm.la
-TESTS += tests/net/test_job_mpi.sh tests/net/test_job.sh
-EXTRA_DIST += tests/net/job_lib.sh tests/net/test_job_mpi.sh tests/net/test_job.sh
+tests_net_job_barrier_LDADD = librsm_job.la librsm.la
+TESTS += tests/net/test_job_mpi.sh tests/net/test_job_srun.sh tests/net/test_job.sh
+EXTRA_DIST += tests/net/job_lib.sh tests/net/test_job_mpi.sh \
+	tests/net/test_job_srun.sh tests/net/test_job.sh
 
 # config/: golden files of rsmd -nv for good and bad rsmd.conf files
 # (test_config.sh --update rewrites them).  good/ and bad/ are listed as
