@@ -59,3 +59,71 @@ job_rank_bg() {
 	    RSM_JOB_ROOT="$(node_addr 1):7801" \
 	    timeout "$JOB_TIMEOUT_S" "$NET_DIR/wrap" "$@" >"$out" 2>&1 &
 }
+
+# node_list N PER: the nodes of N nodes x PER ranks in rank order
+# ("1,1,2,2" for 2 x 2), as the examples print them.
+node_list() {
+	local i k l=
+	for i in $(seq 1 "$1"); do
+		for k in $(seq 1 "$2"); do
+			l="$l${l:+,}$i"
+		done
+	done
+	echo "$l"
+}
+
+# job_suite LAUNCH NAME: what every launcher must run, through the
+# function LAUNCH (called as LAUNCH NODES PER PROGRAM ARGS..., e.g.
+# job_mpirun) of the launcher NAME: each examples/job program on 2 and 4
+# nodes (exit 0, rank 0 names the nodes, started by PMIx, equal to one
+# process); 300 allgathers in a row, every value checked (after init an
+# exchange is puts into rsm segments and a barrier, job/job_xchg.c);
+# stencil and stencil_map with 2 ranks on each of 2 nodes (two clients
+# of one node's PMIx server, ranks of one node importing from it); and
+# job_barrier on 4 x 1 and 2 x 2: no rank passes a barrier early.
+job_suite() {
+	local launch=$1 lname=$2 nodes p name out rc t0 dt nl bd
+	local progs
+	progs=$(find "$JOB_BIN" -maxdepth 1 -type f -perm -u+x ! -name '*.*' | sort)
+	check "examples/job has programs" test -n "$progs"
+	for nodes in 2 4; do
+		nl=$(node_list "$nodes" 1)
+		for p in $progs; do
+			name=$(basename "$p")
+			t0=$(now_ms)
+			out=$("$launch" "$nodes" 1 "$p")
+			rc=$?
+			dt=$(( $(now_ms) - t0 ))
+			echo "$out" | sed "s/^/# /"
+			check "$name under $lname on $nodes nodes exits 0 ($dt ms)" \
+			    test "$rc" = 0
+			check "$name on $nodes nodes: rank 0 reports nodes $nl and the right answer" \
+			    eval 'echo "$out" | grep -q "^$name: $nodes ranks on nodes $nl (started by PMIx).*equal to one process"'
+		done
+	done
+	for nodes in 2 4; do
+		out=$("$launch" "$nodes" 1 "$NET_BIN/job_allgather" 300)
+		rc=$?
+		echo "$out" | sed "s/^/# /"
+		check "300 allgathers on $nodes nodes, every value right" eval \
+		    'test "$rc" = 0 && echo "$out" | grep -q "^job_allgather: 300 rounds of $nodes ranks ok"'
+	done
+	for name in stencil stencil_map; do
+		out=$("$launch" 2 2 "$JOB_BIN/$name" 64 64 20)
+		rc=$?
+		echo "$out" | sed "s/^/# /"
+		check "$name with 2 ranks per node on 2 nodes exits 0" test "$rc" = 0
+		check "and names nodes 1,1,2,2" \
+		    eval 'echo "$out" | grep -q "^$name: 4 ranks on nodes 1,1,2,2 (started by PMIx).*equal to one process"'
+	done
+	for layout in "4 1" "2 2"; do
+		set -- $layout
+		bd=$NET_DIR/barrier.$1x$2
+		mkdir -p "$bd"
+		out=$("$launch" "$1" "$2" "$NET_BIN/job_barrier" "$bd" 50)
+		rc=$?
+		echo "$out" | sed "s/^/# /"
+		check "job_barrier on $1 nodes x $2: no rank passes a barrier early" \
+		    eval '[ "$rc" = 0 ] && echo "$out" | grep -q "^job_barrier: 4 ranks, 50 rounds of 2 barriers, 0 wrong reads"'
+	done
+}

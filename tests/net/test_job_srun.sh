@@ -182,65 +182,9 @@ job_srun() {
 	    -w "n[1-$nodes]" -N "$nodes" -n $((nodes * per)) \
 	    --ntasks-per-node="$per" "$NET_DIR/wrap" "$@" 2>&1
 }
-# The rsm nodes of ranks 0.. when NODES nodes have PER ranks each.
-node_list() {
-	local i k l=
-	for i in $(seq 1 "$1"); do
-		for k in $(seq 1 "$2"); do
-			l="$l${l:+,}$i"
-		done
-	done
-	echo "$l"
-}
 
-progs=$(find "$JOB_BIN" -maxdepth 1 -type f -perm -u+x ! -name '*.*' | sort)
-check "examples/job has programs" test -n "$progs"
-for nodes in 2 4; do
-	for p in $progs; do
-		name=$(basename "$p")
-		t0=$(now_ms)
-		out=$(job_srun "$nodes" 1 "$p")
-		rc=$?
-		dt=$(( $(now_ms) - t0 ))
-		echo "$out" | sed "s/^/# /"
-		check "$name under srun on $nodes nodes exits 0 ($dt ms)" \
-		    test "$rc" = 0
-		nl=$(node_list "$nodes" 1)
-		check "$name on $nodes nodes: rank 0 reports nodes $nl and the right answer" \
-		    eval 'echo "$out" | grep -q "^$name: $nodes ranks on nodes $nl (started by PMIx).*equal to one process"'
-	done
-done
-# 300 allgathers in a row, every value checked on every rank (after init
-# an exchange is puts into rsm segments and a barrier).
-for nodes in 2 4; do
-	out=$(job_srun "$nodes" 1 "$NET_BIN/job_allgather" 300)
-	rc=$?
-	echo "$out" | sed "s/^/# /"
-	check "300 allgathers on $nodes nodes, every value right" eval \
-	    'test "$rc" = 0 && echo "$out" | grep -q "^job_allgather: 300 rounds of $nodes ranks ok"'
-done
-# Two ranks on each of two nodes: two clients of one node's PMIx server,
-# and ranks of one node that import from it.
-for name in stencil stencil_map; do
-	out=$(job_srun 2 2 "$JOB_BIN/$name" 64 64 20)
-	rc=$?
-	echo "$out" | sed "s/^/# /"
-	check "$name with 2 ranks per node on 2 nodes exits 0" test "$rc" = 0
-	check "and names nodes 1,1,2,2" \
-	    eval 'echo "$out" | grep -q "^$name: 4 ranks on nodes 1,1,2,2 (started by PMIx).*equal to one process"'
-done
-# Barriers hold every rank until all are there, on 4 nodes and with two
-# ranks a node.
-for layout in "4 1" "2 2"; do
-	set -- $layout
-	bd=$SD/barrier.$1x$2
-	mkdir -p "$bd"
-	out=$(job_srun "$1" "$2" "$NET_BIN/job_barrier" "$bd" 50)
-	rc=$?
-	echo "$out" | sed "s/^/# /"
-	check "job_barrier on $1 nodes x $2: no rank passes a barrier early" \
-	    eval '[ "$rc" = 0 ] && echo "$out" | grep -q "^job_barrier: 4 ranks, 50 rounds of 2 barriers, 0 wrong reads"'
-done
+# What every launcher must run (job_lib.sh).
+job_suite job_srun srun
 
 for i in 1 2 3 4; do
 	node_stop "$i"
