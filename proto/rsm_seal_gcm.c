@@ -6,7 +6,9 @@
  * so a record costs setting the nonce and one pass; libsodium's expanded
  * state (crypto_aead_aes256gcm_beforenm) does the same for its side.
  */
+#ifdef HAVE_CONFIG_H
 #include "config.h"
+#endif
 #include "rsm_seal_gcm.h"
 
 #include <limits.h>
