@@ -267,22 +267,30 @@ drop_dial(struct rsmd *rs, struct peer *peer)
 	pconn_kill(rs, d, NULL);
 }
 
+/* Whether the lower node of the two opened pc. */
+static int
+opened_by_lower(const struct rsmd *rs, const struct pconn *pc,
+    const struct peer *peer)
+{
+	uint32_t me = rs->conf.node_id;
+
+	return pc->outbound ? me < peer->node_id : peer->node_id < me;
+}
+
 int
 peer_accept_hello(struct rsmd *rs, struct pconn *pc, struct peer *peer,
     uint64_t instance)
 {
-	uint32_t me = rs->conf.node_id;
-	int opened_by_lower = pc->outbound ? me < peer->node_id :
-	    peer->node_id < me;
+	int lower = opened_by_lower(rs, pc, peer);
 
 	if (peer->link != NULL && peer->link != pc &&
-	    peer->instance == instance && !opened_by_lower) {
+	    peer->instance == instance && !lower) {
 		log_debug("peer %s: node %u is already linked: dropping this "
 		    "second link", pc->who, peer->node_id);
 		return 0;
 	}
 	if (peer->dialing != NULL && peer->dialing != pc) {
-		if (!opened_by_lower && peer->dialing->state == PC_HANDSHAKE) {
+		if (!lower && peer->dialing->state == PC_HANDSHAKE) {
 			log_debug("peer %s: keeping the link this node "
 			    "opened", pc->who);
 			return 0;
@@ -311,6 +319,21 @@ peer_link_up(struct rsmd *rs, struct pconn *pc)
 	}
 	if (peer->dialing == pc)
 		peer->dialing = NULL;
+	/*
+	 * Two dials that crossed can both pass peer_accept_hello() when each
+	 * HELLO came before the other link was up; then both ends would
+	 * replace the link the other end keeps, and close both.  The rule of
+	 * peer_accept_hello() decides here too: of two links to one rsmd
+	 * (one instance) the one the lower node opened stays.
+	 */
+	if (old != NULL && old->state == PC_UP &&
+	    peer->instance == pc->their_instance &&
+	    opened_by_lower(rs, old, peer) && !opened_by_lower(rs, pc, peer)) {
+		log_debug("peer %s: node %u is linked by the lower node's "
+		    "connection: dropping this one", pc->who, peer->node_id);
+		pconn_kill(rs, pc, NULL);
+		return;
+	}
 	if (old != NULL) {
 		log_info("node %u: new link replaces the old one%s", peer->node_id,
 		    peer->instance != pc->their_instance ? " (its rsmd "
