@@ -8,6 +8,7 @@
 # pass and in distcheck.  So does the soak (tests/soak: a 200-fault chaos
 # run on a 4-node cluster, about a minute): RSM_SKIP_SOAK=1, and the
 # Debian packages (tests/pkg: a package build, about a minute): RSM_SKIP_DEB=1.
+# The plain pass's daemons run as the system user rsmtest (made if absent).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 pass=0 fail=0 status=0
@@ -38,7 +39,20 @@ run_suite() {	# run_suite NAME DIR [configure args]
 	count "$dir"
 }
 
-run_suite plain "$top/build"
+# The plain pass runs every process and cluster test against rsmds that
+# dropped root (RSM_TEST_RSMD_USER: tests/harness.c and tests/net/lib.sh
+# add "user = rsmtest" to every config they write), as a packaged rsmd
+# runs; the sanitizer pass keeps rsmd.conf's default, root.  rsmtest is a
+# system user of its own, so it is neither nobody (the tests' "another
+# user") nor anyone who owns files.
+test_user=
+if [ "$(id -u)" -eq 0 ]; then
+	id rsmtest >/dev/null 2>&1 ||
+	    useradd --system --no-create-home --shell /usr/sbin/nologin rsmtest
+	id rsmtest >/dev/null 2>&1 && test_user=rsmtest
+fi
+[ -n "$test_user" ] || echo "check: no user rsmtest, the plain pass runs root daemons"
+RSM_TEST_RSMD_USER=$test_user run_suite plain "$top/build"
 RSM_SKIP_VM=1 RSM_SKIP_SOAK=1 RSM_SKIP_DEB=1 run_suite sanitizers "$top/build-san" --enable-sanitizers
 
 # libFuzzer targets (tests/fuzz/), $FUZZ_SECONDS each; skipped without clang.

@@ -671,7 +671,7 @@ write_conf(const struct h_rsmd *d, const char *extra)
 	fprintf(f, "socket = %s\n", d->sock);
 	fprintf(f, "log_level = %s\n", getenv("RSM_TEST_DEBUG") ?
 	    "debug" : "info");
-	/* tests/proc/test_unprivileged.sh: every daemon drops root. */
+	/* test_unprivileged.sh and check.sh's plain pass: daemons drop root. */
 	if (getenv("RSM_TEST_RSMD_USER") != NULL &&
 	    *getenv("RSM_TEST_RSMD_USER") != '\0')
 		fprintf(f, "user = %s\n", getenv("RSM_TEST_RSMD_USER"));

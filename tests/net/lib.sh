@@ -187,7 +187,7 @@ node_conf() {
 		for j in $(seq 1 "$NET_N"); do
 			[ "$j" = "$i" ] || echo "peer = $j $(node_addr "$j"):$PEER_PORT"
 		done
-		# tests/proc/test_unprivileged.sh: every daemon drops root.
+		# test_unprivileged.sh and check.sh's plain pass: daemons drop root.
 		[ -n "${RSM_TEST_RSMD_USER:-}" ] && echo "user = $RSM_TEST_RSMD_USER"
 		[ -n "${2:-}" ] && echo "$2"
 	} >"$conf"

@@ -25,6 +25,9 @@ command -v setpriv >/dev/null || { echo "SKIP: no setpriv"; exit 77; }
 net_setup 2 || { echo "network setup failed"; exit 1; }
 SEGDIR=$(node_dir 1)/segs
 mkdir -p "$SEGDIR"
+# As an operator would: the directory belongs to the user rsmd runs as
+# (tests/proc/test_unprivileged.sh and scripts/check.sh set one).
+[ -n "${RSM_TEST_RSMD_USER:-}" ] && chown "$RSM_TEST_RSMD_USER:" "$SEGDIR"
 node_conf 1 "data_listen = 0.0.0.0:0
 segment_dir = $SEGDIR
 quota_segments = 4"
