@@ -12,6 +12,10 @@
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 pass=0 fail=0 status=0
+# The tails of failed tests' logs, printed again last, where a reader of
+# the end of the output sees them.
+failed_logs=$(mktemp)
+trap 'rm -f "$failed_logs"' EXIT
 
 count() {	# count DIR: add the automake harness results of DIR
 	local log=$1/test-suite.log p f
@@ -32,8 +36,8 @@ run_suite() {	# run_suite NAME DIR [configure args]
 	if ! make -C "$dir" -s check; then
 		status=1
 		for l in "$dir"/tests/*.log "$dir"/tests/*/*.log; do
-			[ -f "$l" ] && grep -q -E '^(FAIL|ERROR)' "${l%.log}.trs" 2>/dev/null &&
-				{ echo "---- $l"; tail -40 "$l"; }
+			[ -f "$l" ] && grep -q -E '^:test-result: (FAIL|ERROR)' "${l%.log}.trs" 2>/dev/null &&
+				{ echo "---- $name: $l"; tail -40 "$l"; } >>"$failed_logs"
 		done
 	fi
 	count "$dir"
@@ -80,6 +84,10 @@ if [ "${RSM_SKIP_DISTCHECK:-0}" != 1 ]; then
 	fi
 fi
 
+if [ -s "$failed_logs" ]; then
+	echo "== failed tests"
+	cat "$failed_logs"
+fi
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ] || status=1
 exit $status
