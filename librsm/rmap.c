@@ -50,6 +50,16 @@
 
 /* Runs of changed bytes one vectored put of a write-back carries. */
 #define RUNS_MAX	4096u
+/*
+ * Masked entries: a page whose changed bytes are more than FEW_RUNS runs
+ * travels as one masked entry (when the data path takes them) if that
+ * is less to send and do than its runs, each run counted as RUN_COST
+ * bytes besides its own (a 16-byte table slot, and about as much work
+ * per entry at both ends).  At most MPUT_BYTES of page spans are queued.
+ */
+#define FEW_RUNS	4u
+#define RUN_COST	32u
+#define MPUT_BYTES	((size_t)1 << 20)
 
 /* How long the handler looks for the next fault before it sleeps. */
 #define BUSY_NS		1000000ull
@@ -58,7 +68,7 @@
 
 /* ---- write-back ---- */
 
-/* Send the runs gathered by push_page in one vectored put. */
+/* Send what push_page queued: the runs in vectored puts, then the masked. */
 static void
 flush_runs(struct rsm_rmap *r)
 {
@@ -73,6 +83,24 @@ flush_runs(struct rsm_rmap *r)
 			r->err = rc;
 	}
 	r->nruns = 0;
+	/* Other pages than the runs': the order between them is free. */
+	if (r->nmputs > 0) {
+		rc = r->ops->putm(&r->xs, r->mputs, r->nmputs, NULL);
+		if (rc != RSM_SUCCESS && r->err == RSM_SUCCESS)
+			r->err = rc;
+	}
+	r->nmputs = 0;
+}
+
+/*
+ * Whether a page whose changes are nr runs of `bytes` in all, over a
+ * span of `span` bytes, is better one masked entry.
+ */
+static int
+masked_pays(size_t nr, size_t bytes, size_t span)
+{
+	return nr > FEW_RUNS &&
+	    nr * RUN_COST + bytes > RUN_COST + span + (span + 7) / 8;
 }
 
 /*
@@ -83,19 +111,33 @@ flush_runs(struct rsm_rmap *r)
  * The copy becomes the twin and the runs point into it, so that they
  * stay valid until flush_runs sends them all at once (a page of small
  * changes, such as the doubles of a halo row, is one message, not one
- * per run).  Returns whether anything was queued.
+ * per run).  While diffing, the page's mask of changed bytes is built
+ * too: when its runs are many and short (masked_pays), they are taken
+ * back and the page is queued as one masked entry instead, from its
+ * first changed byte (rounded down to a mask byte) to its last, which
+ * also points into the twin.  Returns whether anything was queued.
  */
 static int
 push_page(struct rsm_rmap *r, size_t p)
 {
 	const char *cur = r->scratch;
 	char *tw = r->twin + p * r->pg;
-	size_t i = 0, s;
-	int sent = 0;
+	size_t i = 0, s, base, nr = 0, bytes = 0, lo = SIZE_MAX, hi = 0;
+	uint8_t *mask = NULL;
+	struct rsm_xport_mput *e;
 
 	memcpy(r->scratch, r->fill + p * r->pg, r->pg);
 	if (memcmp(cur, tw, r->pg) == 0)
 		return 0;
+	/* Room for every run a page can have, so that they can be taken back. */
+	if (r->nruns + r->pg / 2 > r->runs_max ||
+	    (r->mputs != NULL && r->nmputs == r->mputs_max))
+		flush_runs(r);
+	if (r->mputs != NULL) {
+		mask = r->masks + r->nmputs * (r->pg / 8);
+		memset(mask, 0, r->pg / 8);
+	}
+	base = r->nruns;
 	/* Find the runs against the old twin, then make it the new one. */
 	while (i < r->pg) {
 		/* Whole equal words first: most of a page is unchanged. */
@@ -108,18 +150,33 @@ push_page(struct rsm_rmap *r, size_t p)
 			i++;
 			continue;
 		}
-		for (s = i; i < r->pg && cur[i] != tw[i]; i++)
+		for (s = i; i < r->pg && cur[i] != tw[i]; i++) {
 			tw[i] = cur[i];
-		r->n_pushed += i - s;
-		sent = 1;
-		if (r->nruns == RUNS_MAX)
-			flush_runs(r);
+			if (mask != NULL)
+				mask[i / 8] |= (uint8_t)(1u << (i % 8));
+		}
+		if (lo == SIZE_MAX)
+			lo = s;
+		hi = i;
+		nr++;
+		bytes += i - s;
 		r->runs[r->nruns].local = tw + s;
 		r->runs[r->nruns].remote_off = r->seg_off + p * r->pg + s;
 		r->runs[r->nruns].len = i - s;
 		r->nruns++;
 	}
-	return sent;
+	r->n_pushed += bytes;
+	lo &= ~(size_t)7;
+	if (mask != NULL && masked_pays(nr, bytes, hi - lo)) {
+		r->nruns = base;
+		e = &r->mputs[r->nmputs++];
+		e->local = tw + lo;
+		e->mask = mask + lo / 8;
+		e->remote_off = r->seg_off + p * r->pg + lo;
+		e->len = hi - lo;
+		r->n_masked++;
+	}
+	return 1;
 }
 
 /*
@@ -475,6 +532,8 @@ rmap_free(struct rsm_rmap *r)
 	free(r->hot);
 	free(r->scratch);
 	free(r->runs);
+	free(r->mputs);
+	free(r->masks);
 	pthread_mutex_destroy(&r->mtx);
 	free(r);
 }
@@ -533,6 +592,8 @@ rsm_rmap_create(struct rsm_rmap **rp, const struct rsm_transport_ops *ops,
 	r->len = len;
 	r->npages = len / r->pg;
 	r->seg_off = seg_off;
+	/* A page has at most pg / 2 runs: room for a whole page's. */
+	r->runs_max = RUNS_MAX > r->pg / 2 ? RUNS_MAX : r->pg / 2;
 	r->memfd = r->uffd = r->stopfd = r->pagemap_fd = r->uffd_dev = -1;
 	r->uffd_dev_fn = uffd_dev;
 	r->ra_min = RA_MIN_BYTES / r->pg;
@@ -553,8 +614,18 @@ rsm_rmap_create(struct rsm_rmap **rp, const struct rsm_transport_ops *ops,
 	    (r->written = calloc(r->npages, 1)) == NULL) ||
 	    (r->scratch = malloc(r->pg)) == NULL ||
 	    ((prot & PROT_WRITE) &&	/* only a writable map sends */
-	    (r->runs = malloc(RUNS_MAX * sizeof(*r->runs))) == NULL))
+	    (r->runs = malloc(r->runs_max * sizeof(*r->runs))) == NULL))
 		goto fail;
+	/* Masked write-back, where the connection takes it. */
+	if ((prot & PROT_WRITE) && ops->putm != NULL &&
+	    r->pg <= RSM_MPUT_SPAN_MAX &&
+	    ops->putm(&r->xs, NULL, 0, NULL) == RSM_SUCCESS) {
+		r->mputs_max = MPUT_BYTES / r->pg ? MPUT_BYTES / r->pg : 1;
+		if ((r->mputs = malloc(r->mputs_max *
+		    sizeof(*r->mputs))) == NULL ||
+		    (r->masks = malloc(r->mputs_max * (r->pg / 8))) == NULL)
+			goto fail;
+	}
 	if ((r->memfd = memfd_create("rsm-rmap", MFD_CLOEXEC)) < 0 ||
 	    ftruncate(r->memfd, (off_t)len) != 0)
 		goto fail;
@@ -659,8 +730,9 @@ rsm_rmap_close(struct rsm_rmap *r)
 		fprintf(stderr, "librsm: remote map closed: %" PRIu64 " faults "
 		    "(%" PRIu64 " write-protect), %" PRIu64 " fetches of %"
 		    PRIu64 " bytes, %" PRIu64 " bytes written back, %" PRIu64
-		    " pages dropped\n", r->n_faults, r->n_wp_faults,
-		    r->n_fetches, r->n_fetched, r->n_pushed, r->n_evicted);
+		    " pages dropped, %" PRIu64 " pages written back masked\n",
+		    r->n_faults, r->n_wp_faults, r->n_fetches, r->n_fetched,
+		    r->n_pushed, r->n_evicted, r->n_masked);
 	pthread_mutex_unlock(&r->mtx);
 	if (mine) {
 		if (r->thread_up) {

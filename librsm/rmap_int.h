@@ -57,7 +57,15 @@ struct rsm_rmap {
 	char		*twin;		/* page contents as fetched; NULL: read-only */
 	char		*scratch;	/* one page: a stable copy being diffed */
 	struct rsm_xport_iov *runs;	/* changed bytes queued (in twins) */
-	size_t		 nruns;
+	size_t		 nruns, runs_max;
+	/*
+	 * Pages queued as masked entries (spans in twins), when the data
+	 * path takes them (ops->putm); NULL: runs only.  Their masks are
+	 * pg / 8 bytes each in `masks`, slot for slot.
+	 */
+	struct rsm_xport_mput *mputs;
+	size_t		 nmputs, mputs_max;
+	uint8_t		*masks;
 	unsigned char	*resident;	/* per page: 0 absent, 1, 2 staged */
 	unsigned char	*written;	/* per page: RMAP_WRITTEN, RMAP_PUSH */
 	unsigned char	*hot;		/* per page: dropped by the last refresh */
@@ -75,7 +83,7 @@ struct rsm_rmap {
 	int		 err;		/* a put of a write-back failed */
 	/* Counts, told at close with RSM_DEBUG. */
 	uint64_t	 n_faults, n_wp_faults, n_fetches, n_fetched;
-	uint64_t	 n_pushed, n_evicted;
+	uint64_t	 n_pushed, n_evicted, n_masked;
 	int		 closed;
 	int		 thread_up;
 	pthread_t	 thread;

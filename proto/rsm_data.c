@@ -17,6 +17,11 @@
 _Static_assert(sizeof(struct rsm_data_hdr) == 32, "data header size");
 _Static_assert(RSM_DATA_VEC_MAX == RSM_MAX_SGIOREQS, "vector limit");
 _Static_assert(RSM_DATA_PUTV_MAX >= RSM_DATA_VEC_MAX, "PUTV limit");
+/* A frame of PUTM entries never needs more than a frame's payload. */
+_Static_assert(RSM_DATA_PUTM_SPAN_MAX + RSM_DATA_MASK_LEN(
+    RSM_DATA_PUTM_SPAN_MAX) <= RSM_DATA_FRAME_MAX, "PUTM span");
+_Static_assert((RSM_DATA_HELLO_OPS & 0777u) == 0 &&
+    (RSM_DATA_HELLO_PUTM & ~RSM_DATA_HELLO_OPS) == 0, "HELLO op bits");
 _Static_assert(sizeof(struct rsm_data_atomic) == 24, "atomic body size");
 _Static_assert(sizeof(struct rsm_data_signal) == 8, "signal body size");
 _Static_assert(sizeof(struct rsm_data_challenge) == 40, "challenge size");
@@ -75,6 +80,7 @@ rsm_data_check_req(const struct rsm_data_hdr *h)
 		return h->count == 0 ? 0 : RSM_DCHK_COUNT;
 	case RSM_DOP_PUTV:
 	case RSM_DOP_GETV:
+	case RSM_DOP_PUTM:
 		if (h->count == 0 || h->count > RSM_DATA_OP_VEC_MAX(h->op))
 			return RSM_DCHK_COUNT;
 		return h->off == 0 ? 0 : RSM_DCHK_FIELD;
@@ -139,6 +145,71 @@ rsm_data_check_vec(const struct rsm_data_hdr *h, const struct rsm_data_vec *v)
 }
 
 int
+rsm_data_check_putm(const struct rsm_data_hdr *h, const struct rsm_data_vec *v)
+{
+	uint64_t sum = 0;
+	uint32_t i;
+
+	if (h == NULL || v == NULL || h->op != RSM_DOP_PUTM ||
+	    h->count == 0 || h->count > RSM_DATA_PUTV_MAX)
+		return RSM_DCHK_COUNT;
+	for (i = 0; i < h->count; i++) {
+		/* Each entry is bounded, so the sum cannot overflow. */
+		if (v[i].len == 0 || v[i].len > RSM_DATA_PUTM_SPAN_MAX)
+			return RSM_DCHK_VEC;
+		sum += RSM_DATA_MASK_LEN(v[i].len) + v[i].len;
+	}
+	return sum == h->len ? 0 : RSM_DCHK_VEC;
+}
+
+int
+rsm_data_check_mask(const uint8_t *mask, uint64_t len)
+{
+	unsigned tail;
+
+	if (mask == NULL || len == 0 || len > RSM_DATA_PUTM_SPAN_MAX)
+		return RSM_DCHK_MASK;
+	tail = (unsigned)(len % 8);
+	if (tail != 0 && (mask[len / 8] >> tail) != 0)
+		return RSM_DCHK_MASK;
+	return 0;
+}
+
+uint32_t
+rsm_data_vec_in_bounds(const struct rsm_data_vec *v, uint32_t n,
+    uint64_t size)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		if (!rsm_data_in_bounds(v[i].off, v[i].len, size))
+			return i;
+	return n;
+}
+
+void
+rsm_data_mask_apply(char *dst, const char *src, const uint8_t *mask,
+    size_t len)
+{
+	size_t i, b, end;
+	unsigned m;
+
+	for (i = 0; i < len; i = end) {
+		end = i + 8 < len ? i + 8 : len;
+		m = mask[i / 8];
+		if (m == 0)
+			continue;
+		if (m == 0xffu && end - i == 8) {
+			memcpy(dst + i, src + i, 8);
+			continue;
+		}
+		for (b = i; b < end; b++, m >>= 1)
+			if (m & 1u)
+				dst[b] = src[b];
+	}
+}
+
+int
 rsm_data_check_reply(const struct rsm_data_hdr *h, uint8_t op, uint64_t id,
     uint32_t want_len, uint32_t want_count)
 {
@@ -166,6 +237,7 @@ rsm_data_check_reply(const struct rsm_data_hdr *h, uint8_t op, uint64_t id,
 		return 0;
 	case RSM_DOP_PUT:
 	case RSM_DOP_PUTV:
+	case RSM_DOP_PUTM:
 	case RSM_DOP_SIGNAL:
 		return h->len == 0 ? 0 : RSM_DCHK_LEN;
 	case RSM_DOP_ATOMIC:
@@ -200,6 +272,7 @@ rsm_dchk_str(int code)
 	case RSM_DCHK_COUNT: return "bad entry count";
 	case RSM_DCHK_FIELD: return "field out of range";
 	case RSM_DCHK_VEC: return "vector entries disagree with the header";
+	case RSM_DCHK_MASK: return "mask bits past the span";
 	default: return "unknown fault";
 	}
 }
@@ -215,6 +288,7 @@ rsm_dop_name(uint8_t op)
 	case RSM_DOP_GETV: return "GETV";
 	case RSM_DOP_ATOMIC: return "ATOMIC";
 	case RSM_DOP_SIGNAL: return "SIGNAL";
+	case RSM_DOP_PUTM: return "PUTM";
 	default: return "UNKNOWN";
 	}
 }

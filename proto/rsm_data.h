@@ -37,6 +37,12 @@
  *   SIGNAL struct rsm_data_signal;                    reply: header only;
  *          the server rings the segment's exporter when it reaches it,
  *          so after every earlier request's bytes are in the segment
+ *   PUTM   count entries of struct rsm_data_vec (each a span of at most
+ *          RSM_DATA_PUTM_SPAN_MAX bytes), then per entry in order its
+ *          mask, RSM_DATA_MASK_LEN(len) bytes, and its len bytes (len =
+ *          the sum of both over the entries);         reply: header only;
+ *          only a server whose HELLO reply says RSM_DATA_HELLO_PUTM
+ *          takes it (an older one would close the connection)
  * Syslink rules: every request has a non-zero id, strictly increasing on
  * its connection, and gets exactly one reply with the same op, id and
  * RSM_DOPF_REPLY.  The server handles a connection's requests strictly in
@@ -79,9 +85,39 @@
  * output queue, so GETV keeps RSM_DATA_VEC_MAX.
  */
 #define RSM_DATA_PUTV_MAX	512u
+/*
+ * Masked puts (PUTM).  A remote map writes back the bytes of a page that
+ * differ from its twin, and only those: a neighbouring byte another
+ * importer stored must not be overwritten with the value this one
+ * fetched.  When the changed bytes are scattered (a row of doubles whose
+ * low bytes changed), as PUTV runs they are hundreds of entries of a few
+ * bytes per page, each a 16-byte table slot and a step at both ends;
+ * as one PUTM entry they are the page's span from the first changed
+ * byte to the last, with a mask of one bit per byte of it (bit i % 8 of
+ * mask byte i / 8, least significant first, for byte i of the span).
+ * The server writes exactly the bytes whose bit is set, so importers that
+ * store disjoint bytes of one page still merge byte for byte.  Mask bits
+ * past the span's end are 0.  A span is at most a page of the largest
+ * size (64 KiB), so the server stages one entry at a time in a bounded
+ * buffer: bytes not in the mask never reach the segment, not even
+ * briefly.  As many entries as a PUTV, RSM_DATA_PUTV_MAX.
+ */
+#define RSM_DATA_PUTM_SPAN_MAX	(64u << 10)
+/* The bytes of a PUTM entry's mask for a span of len bytes. */
+#define RSM_DATA_MASK_LEN(len)	(((len) + 7u) / 8u)
+/*
+ * The upper 16 bits of a HELLO reply's `granted` name optional requests
+ * the server takes (the lower ones are RSM_PERM_*, and libraries before
+ * PUTM only test the rights they asked for): no version bump, so old and
+ * new importers and daemons keep talking, and a library sends PUTM only
+ * to a server that said it takes them (else its write-back uses PUTV).
+ */
+#define RSM_DATA_HELLO_PUTM	(1u << 16)
+#define RSM_DATA_HELLO_OPS	0xffff0000u
+
 /* The most entries a frame of op may carry. */
-#define RSM_DATA_OP_VEC_MAX(op)	((op) == RSM_DOP_PUTV ? \
-	RSM_DATA_PUTV_MAX : RSM_DATA_VEC_MAX)
+#define RSM_DATA_OP_VEC_MAX(op)	((op) == RSM_DOP_PUTV || \
+	(op) == RSM_DOP_PUTM ? RSM_DATA_PUTV_MAX : RSM_DATA_VEC_MAX)
 
 #define RSM_DOP_HELLO		1u
 #define RSM_DOP_PUT		2u
@@ -91,6 +127,7 @@
 #define RSM_DOP_ATOMIC		6u
 #define RSM_DOP_SIGNAL		7u
 #define RSM_DOP_CHALLENGE	8u	/* sent by the server, never asked */
+#define RSM_DOP_PUTM		9u	/* RSM_DATA_HELLO_PUTM servers only */
 #define RSM_DOPF_REPLY		0x80u
 
 struct rsm_data_hdr {
@@ -210,7 +247,8 @@ int	 rsm_data_check_challenge_body(const struct rsm_data_challenge *c);
 
 struct rsm_data_hello_reply {
 	uint64_t size;		/* segment size */
-	uint32_t granted;	/* RSM_PERM_* the token carries */
+	uint32_t granted;	/* RSM_PERM_* the token carries, and
+				   RSM_DATA_HELLO_* (RSM_DATA_HELLO_OPS) */
 	uint32_t frame_max;	/* largest payload the server takes per frame */
 };
 
@@ -224,12 +262,14 @@ struct rsm_data_hello_reply {
 #define RSM_DCHK_COUNT		-7
 #define RSM_DCHK_FIELD		-8
 #define RSM_DCHK_VEC		-9
+#define RSM_DCHK_MASK		-10
 
 /*
  * A request header as the server reads it (before any payload): magic,
  * version, known op without the reply bit, zero status, non-zero id, and
  * per op the exact len (HELLO), len <= RSM_DATA_FRAME_MAX, count 0 (PUT,
- * GET, HELLO) or 1..RSM_DATA_OP_VEC_MAX(op) (vectors), off 0 where unused.
+ * GET, HELLO) or 1..RSM_DATA_OP_VEC_MAX(op) (vectors, PUTM), off 0 where
+ * unused.
  */
 int	 rsm_data_check_req(const struct rsm_data_hdr *h);
 
@@ -239,6 +279,34 @@ int	 rsm_data_check_req(const struct rsm_data_hdr *h);
  */
 int	 rsm_data_check_vec(const struct rsm_data_hdr *h,
 	    const struct rsm_data_vec *v);
+
+/*
+ * A PUTM table against its header: 1..RSM_DATA_PUTV_MAX entries, each
+ * span 1..RSM_DATA_PUTM_SPAN_MAX bytes, and the entries' masks and spans
+ * (RSM_DATA_MASK_LEN(len) + len each) add up to h->len exactly.  Bounds
+ * are rsm_data_vec_in_bounds()'s, an answered error as for PUTV.
+ */
+int	 rsm_data_check_putm(const struct rsm_data_hdr *h,
+	    const struct rsm_data_vec *v);
+/*
+ * A PUTM entry's mask for a span of len bytes (1..RSM_DATA_PUTM_SPAN_MAX):
+ * no bit set past the span's end.  A mask of no bits at all is allowed
+ * (nothing is written).
+ */
+int	 rsm_data_check_mask(const uint8_t *mask, uint64_t len);
+/*
+ * How many of the n entries, from the first, lie inside a segment of
+ * `size` bytes (n when all do): the first one not is the server's
+ * RSMERR_BAD_LENGTH.
+ */
+uint32_t rsm_data_vec_in_bounds(const struct rsm_data_vec *v, uint32_t n,
+	    uint64_t size);
+/*
+ * Write the bytes of src[0, len) whose mask bit is set to dst, and no
+ * other byte of dst; a whole mask byte of ones is one copy.
+ */
+void	 rsm_data_mask_apply(char *dst, const char *src, const uint8_t *mask,
+	    size_t len);
 
 /*
  * An ATOMIC body against its header: known op and width, zero padding,

@@ -229,7 +229,8 @@ monitor_data_op(struct reg_import *im, uint8_t dop, uint64_t bytes)
 	switch (dop) {
 	case RSM_DOP_PUT:	op = RSM_STATS_OP_PUT; break;
 	case RSM_DOP_GET:	op = RSM_STATS_OP_GET; break;
-	case RSM_DOP_PUTV:	op = RSM_STATS_OP_PUTV; break;
+	case RSM_DOP_PUTV:
+	case RSM_DOP_PUTM:	op = RSM_STATS_OP_PUTV; break;
 	case RSM_DOP_GETV:	op = RSM_STATS_OP_GETV; break;
 	case RSM_DOP_ATOMIC:	op = RSM_STATS_OP_ATOMIC; break;
 	case RSM_DOP_SIGNAL:	op = RSM_STATS_OP_SIGNAL; break;

@@ -10,7 +10,10 @@
  * (header and payload, copied into place once the header passed) and a
  * read that comes back short says the socket is empty: no further readv
  * just to hear EAGAIN.  Read-ahead bytes are only ever consumed in order,
- * by the same states, as if read then.  Output: a
+ * by the same states, as if read then.  PUTM is the exception to "no
+ * copy": each entry's mask and span are staged in a buffer of the
+ * connection's and only the bytes of the mask copied into the mapping,
+ * so that bytes outside it are never written.  Output: a
  * short queue of replies; GET/GETV payloads are sent straight from the
  * mapping (sendmsg with an iovec per entry).
  *
@@ -79,6 +82,7 @@ enum dc_in {
 	DC_IN_TABLE,		/* reading a HELLO payload or a vector table */
 	DC_IN_PAYLOAD,		/* PUT/PUTV bytes into the segment */
 	DC_IN_DISCARD,		/* PUT/PUTV bytes of refused entries */
+	DC_IN_MASKED,		/* a PUTM entry's mask and span, staged */
 };
 
 struct dreply {
@@ -115,13 +119,20 @@ struct dconn {
 	} tab;
 	size_t		 tab_need;
 	size_t		 tab_got;
-	/* PUT/PUTV in progress: entries [pv_i, pv_n) still to receive */
+	/* PUT/PUTV/PUTM in progress: entries [pv_i, pv_n) still to receive */
 	struct rsm_data_vec pv[RSM_DATA_PUTV_MAX];
 	uint32_t	 pv_n;
 	uint32_t	 pv_i;
-	uint64_t	 pv_done;	/* bytes of pv[pv_i] received */
+	uint64_t	 pv_done;	/* bytes of pv[pv_i] received (PUTM:
+					   of its mask and span, in pm) */
 	uint32_t	 pv_status;	/* reply once everything is in */
 	uint64_t	 discard;	/* bytes of refused entries to drop */
+	/*
+	 * PUTM: one entry's mask, then its span, staged until all of it is
+	 * in, so that only the bytes of its mask reach the segment.  Taken
+	 * at the connection's first PUTM, freed with the connection.
+	 */
+	uint8_t		*pm;
 	/* read ahead, not consumed yet: ra[ra_off, ra_off + ra_len) */
 	size_t		 ra_off;
 	size_t		 ra_len;
@@ -247,6 +258,7 @@ reap(struct rsmd *rs, struct rsmd_timer *t)
 	(void)t;
 	while ((dc = TAILQ_FIRST(&ds->dead)) != NULL) {
 		TAILQ_REMOVE(&ds->dead, dc, link);
+		free(dc->pm);
 		free(dc);
 	}
 }
@@ -555,21 +567,16 @@ static uint32_t
 entries_allowed(const struct rsmd_cap *cap, const struct rsm_data_vec *v,
     uint32_t n, uint32_t need, uint32_t *status)
 {
-	uint64_t size = cap->im->seg->size;
-	uint32_t i;
+	uint32_t k;
 
 	*status = RSM_SUCCESS;
 	if ((cap->perm & need) == 0) {
 		*status = RSMERR_PERM_DENIED;
 		return 0;
 	}
-	for (i = 0; i < n; i++) {
-		if (!rsm_data_in_bounds(v[i].off, v[i].len, size)) {
-			*status = RSMERR_BAD_LENGTH;
-			return i;
-		}
-	}
-	return n;
+	if ((k = rsm_data_vec_in_bounds(v, n, cap->im->seg->size)) < n)
+		*status = RSMERR_BAD_LENGTH;
+	return k;
 }
 
 /*
@@ -587,8 +594,8 @@ entry_refused(struct rsmd *rs, struct dconn *dc, uint32_t status,
 	if (status == RSMERR_PERM_DENIED)
 		snprintf(why, sizeof(why), "the import may not %s",
 		    dc->in.op == RSM_DOP_ATOMIC ? "both read and write" :
-		    dc->in.op == RSM_DOP_PUT || dc->in.op == RSM_DOP_PUTV ?
-		    "write" : "read");
+		    dc->in.op == RSM_DOP_PUT || dc->in.op == RSM_DOP_PUTV ||
+		    dc->in.op == RSM_DOP_PUTM ? "write" : "read");
 	else
 		snprintf(why, sizeof(why), "entry %u (%llu bytes at %llu) "
 		    "is outside the %llu-byte segment", k,
@@ -673,6 +680,43 @@ start_put(struct rsmd *rs, struct dconn *dc, const struct rsm_data_vec *v,
 }
 
 /*
+ * PUTM, its table checked: entries that may be done are staged one by
+ * one (read_masked), the rest of the frame dropped, as for PUTV.
+ */
+static void
+start_putm(struct rsmd *rs, struct dconn *dc, const struct rsm_data_vec *v,
+    uint32_t n)
+{
+	uint64_t keep = 0;
+	uint32_t i, k;
+
+	k = entries_allowed(dc->cc.cap, v, n, RSM_PERM_WRITE, &dc->pv_status);
+	if (dc->pv_status != RSM_SUCCESS)
+		entry_refused(rs, dc, dc->pv_status, v, k);
+	if (k > 0 && dc->pm == NULL && (dc->pm = malloc(
+	    RSM_DATA_MASK_LEN(RSM_DATA_PUTM_SPAN_MAX) +
+	    RSM_DATA_PUTM_SPAN_MAX)) == NULL) {
+		dc->pv_status = RSMERR_INSUFFICIENT_RESOURCES;
+		k = 0;
+	}
+	dc->pv_n = k;
+	dc->pv_i = 0;
+	dc->pv_done = 0;
+	for (i = 0; i < k; i++) {
+		dc->pv[i] = v[i];
+		keep += RSM_DATA_MASK_LEN(v[i].len) + v[i].len;
+	}
+	/* Checked: the entries' masks and spans add up to in.len. */
+	dc->discard = dc->in.len - keep;
+	if (k > 0)
+		dc->in_state = DC_IN_MASKED;
+	else if (dc->discard > 0)
+		dc->in_state = DC_IN_DISCARD;
+	else
+		finish_put(dc);
+}
+
+/*
  * From now on the connection is sealed: the bytes read ahead after HELLO
  * are the first of its records.
  */
@@ -735,7 +779,8 @@ do_hello(struct rsmd *rs, struct dconn *dc)
 	r = reply_new(dc, RSM_DOP_HELLO, RSM_SUCCESS, 0);
 	r->h.len = sizeof(r->hello);
 	r->hello.size = cap->im->seg->size;
-	r->hello.granted = cap->perm;
+	/* Rights, and the optional requests this server takes. */
+	r->hello.granted = cap->perm | RSM_DATA_HELLO_PUTM;
 	r->hello.frame_max = RSM_DATA_FRAME_MAX;
 	/* The one reply queued before the seal: it goes in the clear. */
 	r->sealed = 0;
@@ -873,6 +918,7 @@ got_header(struct rsmd *rs, struct dconn *dc)
 		break;
 	case RSM_DOP_PUTV:
 	case RSM_DOP_GETV:
+	case RSM_DOP_PUTM:
 		dc->tab_need = dc->in.count * sizeof(struct rsm_data_vec);
 		break;
 	case RSM_DOP_ATOMIC:
@@ -910,6 +956,15 @@ got_table(struct rsmd *rs, struct dconn *dc)
 		return do_atomic(rs, dc);
 	if (dc->in.op == RSM_DOP_SIGNAL)
 		return do_signal(rs, dc);
+	if (dc->in.op == RSM_DOP_PUTM) {
+		if ((rc = rsm_data_check_putm(&dc->in, dc->tab.vec)) != 0) {
+			malformed(rs, dc, "PUTM frame: %s", rsm_dchk_str(rc));
+			return -1;
+		}
+		memcpy(v, dc->tab.vec, dc->in.count * sizeof(v[0]));
+		start_putm(rs, dc, v, dc->in.count);
+		return 0;
+	}
 	if ((rc = rsm_data_check_vec(&dc->in, dc->tab.vec)) != 0) {
 		malformed(rs, dc, "%s frame: %s", rsm_dop_name(dc->in.op),
 		    rsm_dchk_str(rc));
@@ -1134,6 +1189,53 @@ read_discard(struct rsmd *rs, struct dconn *dc)
 	return n;
 }
 
+/*
+ * The current PUTM entry's mask and span into dc->pm; once all of it is
+ * in and its mask is sound, the bytes of the mask go to the segment,
+ * through its current mapping.  Returns as read_payload().
+ */
+static ssize_t
+read_masked(struct rsmd *rs, struct dconn *dc)
+{
+	const struct rsm_data_vec *v = &dc->pv[dc->pv_i];
+	size_t mlen = RSM_DATA_MASK_LEN((size_t)v->len);
+	size_t need = mlen + (size_t)v->len;
+	struct iovec iov[2];
+	ssize_t n;
+	int rc;
+
+	if (dc->ra_len > 0) {
+		n = (ssize_t)ra_take(dc, dc->pm + dc->pv_done,
+		    need - (size_t)dc->pv_done);
+	} else {
+		if (dc->drained && !in_pending(dc))
+			return 0;
+		iov[0].iov_base = dc->pm + dc->pv_done;
+		iov[0].iov_len = need - (size_t)dc->pv_done;
+		if ((n = read_some(rs, dc, iov, 1)) <= 0)
+			return n;
+	}
+	dc->pv_done += (uint64_t)n;
+	if (dc->pv_done < need)
+		return n;
+	if ((rc = rsm_data_check_mask(dc->pm, v->len)) != 0) {
+		malformed(rs, dc, "PUTM entry %u: %s", dc->pv_i,
+		    rsm_dchk_str(rc));
+		return -1;
+	}
+	/* In bounds: checked against the segment when the table came. */
+	rsm_data_mask_apply((char *)dc->cc.cap->im->seg->map + v->off,
+	    (const char *)dc->pm + mlen, dc->pm, (size_t)v->len);
+	dc->pv_done = 0;
+	if (++dc->pv_i == dc->pv_n) {
+		if (dc->discard > 0)
+			dc->in_state = DC_IN_DISCARD;
+		else
+			finish_put(dc);
+	}
+	return n;
+}
+
 /* Whether another request may be read now. */
 static int
 may_read(const struct dconn *dc)
@@ -1141,7 +1243,8 @@ may_read(const struct dconn *dc)
 	if (dc->dead || dc->close_when_sent)
 		return 0;
 	/* Mid-request: finish it (its reply slot is reserved below). */
-	if (dc->in_state == DC_IN_PAYLOAD || dc->in_state == DC_IN_DISCARD)
+	if (dc->in_state == DC_IN_PAYLOAD || dc->in_state == DC_IN_DISCARD ||
+	    dc->in_state == DC_IN_MASKED)
 		return 1;
 	if (dc->in_state == DC_IN_TABLE || dc->in_got > 0)
 		return dc->out_n < DC_OUTQ;
@@ -1213,6 +1316,11 @@ read_in(struct rsmd *rs, struct dconn *dc, struct dc_budget *b)
 			break;
 		case DC_IN_DISCARD:
 			if ((n = read_discard(rs, dc)) <= 0)
+				return;
+			b->bytes += (size_t)n;
+			break;
+		case DC_IN_MASKED:
+			if ((n = read_masked(rs, dc)) <= 0)
 				return;
 			b->bytes += (size_t)n;
 			break;

@@ -115,4 +115,5 @@ const struct rsm_transport_ops rsm_dummy_ops = {
 	dummy_atomic,
 	dummy_put_signal,
 	0,			/* vec_max: RSM_MAX_SGIOREQS */
+	NULL,			/* putm: runs of putv */
 };

@@ -62,6 +62,23 @@ struct rsm_xport_iov {
 	size_t	 len;
 };
 
+/*
+ * One masked entry (the putm slot): of the span [remote_off, remote_off +
+ * len) exactly the bytes whose bit is set in mask are written, bit i % 8
+ * of mask[i / 8] (least significant first) for byte i, taken from
+ * local[i]; the bytes of the others are never written.  Bits past len are
+ * 0, and len is 1..RSM_MPUT_SPAN_MAX.
+ */
+struct rsm_xport_mput {
+	const char	*local;
+	const uint8_t	*mask;		/* (len + 7) / 8 bytes */
+	size_t		 remote_off;
+	size_t		 len;
+};
+
+/* The longest span of a masked entry: a page of any size Linux has. */
+#define RSM_MPUT_SPAN_MAX	(64u << 10)
+
 /* How a transport posts a signal over the node's control channel. */
 typedef int (*rsm_xport_post_fn)(void *arg, uint32_t flags);
 
@@ -150,6 +167,17 @@ struct rsm_transport_ops {
 	 * (rmap.c), so a transport that frames any number says so.
 	 */
 	size_t	 vec_max;
+	/*
+	 * Masked puts (struct rsm_xport_mput), as putv otherwise: stops at
+	 * the first failure, *done counts finished entries.  A remote map's
+	 * write-back sends a page whose changed bytes are scattered as one
+	 * entry rather than hundreds of runs.  n == 0 asks, sending
+	 * nothing, whether this connection takes them: RSM_SUCCESS, or
+	 * RSMERR_UNSUPPORTED_OPERATION (tcp: a data server older than
+	 * them), and then putv it is.  NULL: never (putv).
+	 */
+	int	(*putm)(struct rsm_xport_seg *seg,
+		    const struct rsm_xport_mput *m, size_t n, size_t *done);
 };
 
 extern const struct rsm_transport_ops rsm_shm_ops;

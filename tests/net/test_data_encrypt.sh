@@ -9,13 +9,14 @@
 # Checked: the CHALLENGE names AES-256-GCM where the CPU has AES-NI and
 # PCLMUL, else ChaCha20-Poly1305; put, get, putv, getv, 6 MiB transfers
 # across records, fetch_add, a cas lock, put_signal and a remote map from
-# node 2 are correct; the 32-byte pattern that was put appears in neither
-# direction of the capture; one flipped bit in a record fails the
-# importer's put with RSMERR_CONN_ABORTED, node 1 logs the refusal, and
-# the segment keeps its bytes; a replayed record does the same.  Then
-# data_encrypt = no and SIGHUP: a connection made before stays sealed and
-# works, a new one is in the clear, and the same pattern check now finds
-# the pattern, both ways (so the check can fail).
+# node 2 (its masked write-back too) are correct; the 32-byte pattern
+# that was put appears in neither direction of the capture; one flipped
+# bit in a record fails the importer's put with RSMERR_CONN_ABORTED,
+# node 1 logs the refusal, and the segment keeps its bytes; a replayed
+# record does the same.  Then data_encrypt = no and SIGHUP: a connection
+# made before stays sealed and works, a new one is in the clear, and the
+# same pattern check now finds the pattern, both ways (so the check can
+# fail).
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/remote_lib.sh"
@@ -109,14 +110,26 @@ check_rc "20 put_signals" 0 "$(probe_say imp "psig 20")"
 check_rc "the exporter sees each message whole on its signal" 0 \
     "$(probe_read exp)"
 
-# A remote map fills and writes back through its own data connection.
+# A remote map fills and writes back through its own data connection;
+# pages of scattered changes go as masked puts (PUTM), sealed too
+# (RSM_DEBUG's count at unmap says they went so).
+export RSM_DEBUG=1
 probe_start map 2 import 1 $SEG rw
+unset RSM_DEBUG
 check_rc "a second import of node 2" 0 "$P_LAST"
 check_rc "maps 1 MiB" 0 "$(probe_say map "map 0 $MIB rw")"
 check "loads see the exporter's bytes" same mload map 4096 200000
 check_rc "stores" 0 "$(probe_say map "mstore 8192 100 17")"
 check_rc "close_barrier" 0 "$(probe_say map "bclose")"
 check "the stores reached the exporter" same mload map 8192 100
+check_rc "stores to every other byte of 16 KiB" 0 \
+    "$(probe_say map "mstride 65536 16384 2")"
+check_rc "close_barrier" 0 "$(probe_say map "bclose")"
+check "they reached the exporter, the bytes between untouched" \
+    same mload map 61440 24576
+check_rc "unmap" 0 "$(probe_say map unmap)"
+check "as masked puts: $(grep 'remote map closed' "$NET_DIR/map.err" | tail -1)" \
+    grep -Eq "closed: .* [1-9][0-9]* pages written back masked$" "$NET_DIR/map.err"
 probe_quit map
 
 # ---- unreadable ----

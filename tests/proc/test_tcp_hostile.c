@@ -59,7 +59,10 @@ raw_open(struct raw *r, uint32_t perm, int hello)
 		assert_int_equal(tu_hello(r->fd, r->rep.cap.token,
 		    r->next_id++, &hr), RSM_SUCCESS);
 		assert_int_equal(hr.size, g.size);
-		assert_int_equal(hr.granted, perm);
+		assert_int_equal(hr.granted & ~RSM_DATA_HELLO_OPS, perm);
+		/* This server takes masked puts, and says so. */
+		assert_int_equal(hr.granted & RSM_DATA_HELLO_OPS,
+		    RSM_DATA_HELLO_PUTM);
 	}
 }
 
@@ -168,6 +171,65 @@ raw_atomic(struct raw *r, uint64_t off, uint8_t op, uint8_t width,
 	if (rh.status == RSM_SUCCESS &&
 	    h_recv(r->fd, old, sizeof(*old), TU_IO_MS) != 0)
 		return -1;
+	return (int)rh.status;
+}
+
+/* One PUTM entry as raw_putm sends it. */
+struct mput {
+	uint64_t	 off;
+	uint32_t	 len;
+	const uint8_t	*mask;	/* RSM_DATA_MASK_LEN(len) bytes */
+	const char	*data;	/* len bytes */
+};
+
+/* A PUTM frame of n entries, built in *out (malloc); its length. */
+static size_t
+putm_frame(uint64_t id, const struct mput *m, uint32_t n, char **out)
+{
+	struct rsm_data_hdr h;
+	struct rsm_data_vec v;
+	size_t len = 0, at;
+	uint32_t i;
+	char *f;
+
+	for (i = 0; i < n; i++)
+		len += RSM_DATA_MASK_LEN(m[i].len) + m[i].len;
+	f = malloc(sizeof(h) + n * sizeof(v) + len);
+	assert_non_null(f);
+	rsm_data_hdr_init(&h, RSM_DOP_PUTM, 0, id, 0, (uint32_t)len, n);
+	memcpy(f, &h, sizeof(h));
+	at = sizeof(h);
+	for (i = 0; i < n; i++, at += sizeof(v)) {
+		v.off = m[i].off;
+		v.len = m[i].len;
+		memcpy(f + at, &v, sizeof(v));
+	}
+	for (i = 0; i < n; i++) {
+		memcpy(f + at, m[i].mask, RSM_DATA_MASK_LEN(m[i].len));
+		at += RSM_DATA_MASK_LEN(m[i].len);
+		memcpy(f + at, m[i].data, m[i].len);
+		at += m[i].len;
+	}
+	*out = f;
+	return at;
+}
+
+/* PUTM of n entries; the reply's status, its count in *done. */
+static int
+raw_putm(struct raw *r, const struct mput *m, uint32_t n, uint32_t *done)
+{
+	struct rsm_data_hdr rh;
+	uint64_t id = r->next_id++;
+	char *f;
+	size_t len = putm_frame(id, m, n, &f);
+	int rc = h_send(r->fd, f, len);
+
+	free(f);
+	if (rc != 0 || h_recv(r->fd, &rh, sizeof(rh), TU_IO_MS) != 0)
+		return -1;
+	if (rsm_data_check_reply(&rh, RSM_DOP_PUTM, id, 0, n) != 0)
+		return -2;
+	*done = rh.count;
 	return (int)rh.status;
 }
 
@@ -286,6 +348,58 @@ test_bad_frames(void **state)
 		fs.s.flags = 0x80;
 		fs.s.pad = 0;
 		expect_refused_frame(&fs, sizeof(fs), 1, 0);
+	}
+	/*
+	 * PUTM: no entries, too many, a span of nothing or beyond the
+	 * bound, a table whose masks and spans disagree with the header,
+	 * an offset in the header, mask bits past the span, and a frame cut
+	 * short inside an entry.  None may write a byte.
+	 */
+	{
+		static uint8_t mask[RSM_DATA_MASK_LEN(100)];
+		static char data[100];
+		struct mput m = { 0, 100, mask, data };
+		struct {
+			struct rsm_data_hdr h;
+			struct rsm_data_vec v[1];
+		} pm;
+		char *f;
+		size_t len;
+
+		rsm_data_hdr_init(&pm.h, RSM_DOP_PUTM, 0, 9, 0, 0, 0);
+		expect_refused_frame(&pm.h, sizeof(pm.h), 1, 0);
+		rsm_data_hdr_init(&pm.h, RSM_DOP_PUTM, 0, 9, 0, 0,
+		    RSM_DATA_PUTV_MAX + 1);
+		expect_refused_frame(&pm.h, sizeof(pm.h), 1, 0);
+		rsm_data_hdr_init(&pm.h, RSM_DOP_PUTM, 0, 9, 0, 0, 1);
+		pm.v[0].off = 0;
+		pm.v[0].len = 0;
+		expect_refused_frame(&pm, sizeof(pm), 1, 0);
+		pm.v[0].len = RSM_DATA_PUTM_SPAN_MAX + 1;
+		pm.h.len = (uint32_t)(RSM_DATA_PUTM_SPAN_MAX + 1 +
+		    RSM_DATA_MASK_LEN(RSM_DATA_PUTM_SPAN_MAX + 1));
+		expect_refused_frame(&pm, sizeof(pm), 1, 0);
+		/* The span's bytes without room for its mask. */
+		pm.v[0].len = 100;
+		pm.h.len = 100;
+		expect_refused_frame(&pm, sizeof(pm), 1, 0);
+		pm.v[0].len = UINT64_MAX;
+		pm.h.len = 100 + RSM_DATA_MASK_LEN(100);
+		expect_refused_frame(&pm, sizeof(pm), 1, 0);
+		len = putm_frame(9, &m, 1, &f);
+		((struct rsm_data_hdr *)(void *)f)->off = 8;
+		expect_refused_frame(f, len, 1, 0);
+		free(f);
+		/* 100 bytes: bits 4..7 of the last mask byte are past it. */
+		mask[RSM_DATA_MASK_LEN(100) - 1] = 0x10;
+		len = putm_frame(9, &m, 1, &f);
+		expect_refused_frame(f, len, 1, 0);
+		free(f);
+		mask[RSM_DATA_MASK_LEN(100) - 1] = 0x0f;
+		len = putm_frame(9, &m, 1, &f);
+		expect_refused_frame(f, len - 50, 1, 1);
+		expect_refused_frame(f, len - 100 - 5, 1, 1);
+		free(f);
 	}
 	assert_true(log_has("refused"));
 }
@@ -453,6 +567,79 @@ test_bounds_and_rights(void **state)
 	assert_int_equal(h_recv(r.fd, chk, 8, TU_IO_MS), 0);
 	assert_int_equal(raw_get(&r, 0, buf, 8), RSM_SUCCESS);
 	assert_memory_equal(buf, chk, 8);
+	/*
+	 * PUTM: exactly the bytes of its masks are written, the others
+	 * keep what they held; an entry past the end stops the frame there
+	 * (the entries before it done, none after), answered, the link
+	 * kept.
+	 */
+	{
+		enum { N = 1000 };
+		uint8_t mk[RSM_DATA_MASK_LEN(N)], all[RSM_DATA_MASK_LEN(8)];
+		char base[N], upd[N], want[N], got[N];
+		struct mput m[3];
+		uint32_t done, i;
+
+		for (i = 0; i < N; i++) {
+			base[i] = (char)(i * 7 + 1);
+			upd[i] = (char)~base[i];
+		}
+		assert_int_equal(raw_put(&r, 4096 + 3, base, N), RSM_SUCCESS);
+		/* Every third byte, and the last. */
+		memset(mk, 0, sizeof(mk));
+		memcpy(want, base, N);
+		for (i = 0; i < N; i++)
+			if (i % 3 == 0 || i == N - 1) {
+				mk[i / 8] |= (uint8_t)(1u << (i % 8));
+				want[i] = upd[i];
+			}
+		m[0] = (struct mput){ 4096 + 3, N, mk, upd };
+		assert_int_equal(raw_putm(&r, m, 1, &done), RSM_SUCCESS);
+		assert_int_equal(done, 1);
+		assert_int_equal(raw_get(&r, 4096 + 3, got, N), RSM_SUCCESS);
+		assert_memory_equal(got, want, N);
+		/* A mask of nothing writes nothing. */
+		memset(mk, 0, sizeof(mk));
+		assert_int_equal(raw_putm(&r, m, 1, &done), RSM_SUCCESS);
+		assert_int_equal(raw_get(&r, 4096 + 3, got, N), RSM_SUCCESS);
+		assert_memory_equal(got, want, N);
+		/* Stopped at entry 1 (past the end): entry 0 done, 2 not. */
+		memset(all, 0xff, sizeof(all));
+		assert_int_equal(raw_put(&r, 0, base, 8), RSM_SUCCESS);
+		assert_int_equal(raw_put(&r, 16, base, 8), RSM_SUCCESS);
+		m[0] = (struct mput){ 0, 8, all, upd };
+		m[1] = (struct mput){ g.size - 4, 8, all, upd };
+		m[2] = (struct mput){ 16, 8, all, upd };
+		assert_int_equal(raw_putm(&r, m, 3, &done), RSMERR_BAD_LENGTH);
+		assert_int_equal(done, 1);
+		assert_int_equal(raw_get(&r, 0, got, 8), RSM_SUCCESS);
+		assert_memory_equal(got, upd, 8);
+		assert_int_equal(raw_get(&r, 16, got, 8), RSM_SUCCESS);
+		assert_memory_equal(got, base, 8);
+		/* Offsets past the end and one that would overflow. */
+		m[0] = (struct mput){ g.size, 8, all, upd };
+		assert_int_equal(raw_putm(&r, m, 1, &done), RSMERR_BAD_LENGTH);
+		assert_int_equal(done, 0);
+		m[0] = (struct mput){ UINT64_MAX - 3, 8, all, upd };
+		assert_int_equal(raw_putm(&r, m, 1, &done), RSMERR_BAD_LENGTH);
+		assert_int_equal(done, 0);
+		/* Still usable: the largest span, up to the segment's end. */
+		{
+			static char big[RSM_DATA_PUTM_SPAN_MAX];
+			static uint8_t bm[RSM_DATA_MASK_LEN(
+			    RSM_DATA_PUTM_SPAN_MAX)];
+
+			memset(big, 0x33, sizeof(big));
+			memset(bm, 0xff, sizeof(bm));
+			m[0] = (struct mput){ g.size - sizeof(big),
+			    (uint32_t)sizeof(big), bm, big };
+			assert_int_equal(raw_putm(&r, m, 1, &done),
+			    RSM_SUCCESS);
+			assert_int_equal(raw_get(&r, g.size - 8, got, 8),
+			    RSM_SUCCESS);
+			assert_memory_equal(got, big, 8);
+		}
+	}
 	/* ATOMIC: misaligned and outside answered, the link kept. */
 	{
 		uint64_t old = 0, v = 40;
@@ -482,6 +669,20 @@ test_bounds_and_rights(void **state)
 	assert_int_equal(raw_put(&r, 0, buf, 64), RSMERR_PERM_DENIED);
 	assert_int_equal(raw_get(&r, 0, buf, 64), RSM_SUCCESS);
 	assert_memory_equal(buf, chk, 64);
+	/* A masked put too, its bytes dropped, the link kept. */
+	{
+		uint8_t all[RSM_DATA_MASK_LEN(64)];
+		struct mput m = { 0, 64, all, buf };
+		uint32_t done = 9;
+
+		memset(all, 0xff, sizeof(all));
+		memset(buf, 0xee, 64);
+		assert_int_equal(raw_putm(&r, &m, 1, &done),
+		    RSMERR_PERM_DENIED);
+		assert_int_equal(done, 0);
+		assert_int_equal(raw_get(&r, 0, buf, 64), RSM_SUCCESS);
+		assert_memory_equal(buf, chk, 64);
+	}
 	/* An atomic writes too: refused, the word unchanged. */
 	{
 		uint64_t old = 0;

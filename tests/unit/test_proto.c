@@ -1107,6 +1107,147 @@ test_data_request_checks(void **state)
 	assert_false(rsm_data_in_bounds(4097, 0, 4096));
 }
 
+/*
+ * PUTM frames: 1..RSM_DATA_PUTV_MAX entries and off 0 in the header; each
+ * span 1..RSM_DATA_PUTM_SPAN_MAX; masks and spans adding up to len; no
+ * mask bit past a span; entries against the segment's size; and the
+ * masked copy writes exactly the bytes of its mask.
+ */
+static void
+test_data_putm_checks(void **state)
+{
+	struct rsm_data_vec v[RSM_DATA_PUTV_MAX + 1];
+	struct rsm_data_hdr h;
+	uint8_t mask[RSM_DATA_MASK_LEN(100)];
+	char dst[100], src[100], want[100];
+	uint32_t i;
+
+	(void)state;
+	assert_string_equal(rsm_dop_name(RSM_DOP_PUTM), "PUTM");
+	/* A good frame: two entries, masks then spans. */
+	v[0].off = 4096;
+	v[0].len = 4096;
+	v[1].off = 0;
+	v[1].len = 13;
+	rsm_data_hdr_init(&h, RSM_DOP_PUTM, 0, 7, 0,
+	    4096 + 512 + 13 + 2, 2);
+	assert_int_equal(rsm_data_check_req(&h), 0);
+	assert_int_equal(rsm_data_check_putm(&h, v), 0);
+	/* Bad counts: none, more than a PUTV's, a table of another op. */
+	h.count = 0;
+	assert_int_equal(rsm_data_check_req(&h), RSM_DCHK_COUNT);
+	assert_int_equal(rsm_data_check_putm(&h, v), RSM_DCHK_COUNT);
+	h.count = RSM_DATA_PUTV_MAX + 1;
+	assert_int_equal(rsm_data_check_req(&h), RSM_DCHK_COUNT);
+	assert_int_equal(rsm_data_check_putm(&h, v), RSM_DCHK_COUNT);
+	h.count = RSM_DATA_PUTV_MAX;
+	assert_int_equal(rsm_data_check_req(&h), 0);
+	h.count = 2;
+	h.op = RSM_DOP_PUTV;
+	assert_int_equal(rsm_data_check_putm(&h, v), RSM_DCHK_COUNT);
+	h.op = RSM_DOP_PUTM;
+	/* An offset in the header; a length above the frame limit. */
+	h.off = 8;
+	assert_int_equal(rsm_data_check_req(&h), RSM_DCHK_FIELD);
+	h.off = 0;
+	h.len = RSM_DATA_FRAME_MAX + 1;
+	assert_int_equal(rsm_data_check_req(&h), RSM_DCHK_LEN);
+	h.len = 4096 + 512 + 13 + 2;
+	/* Spans over the bound, of nothing, or that overflow a sum. */
+	v[0].len = RSM_DATA_PUTM_SPAN_MAX + 1;
+	h.len = (uint32_t)(RSM_DATA_PUTM_SPAN_MAX + 1 +
+	    RSM_DATA_MASK_LEN(RSM_DATA_PUTM_SPAN_MAX + 1) + 13 + 2);
+	assert_int_equal(rsm_data_check_putm(&h, v), RSM_DCHK_VEC);
+	v[0].len = RSM_DATA_PUTM_SPAN_MAX;
+	h.len = (uint32_t)(RSM_DATA_PUTM_SPAN_MAX +
+	    RSM_DATA_MASK_LEN(RSM_DATA_PUTM_SPAN_MAX) + 13 + 2);
+	assert_int_equal(rsm_data_check_putm(&h, v), 0);
+	v[0].len = 0;
+	h.len = 13 + 2;
+	assert_int_equal(rsm_data_check_putm(&h, v), RSM_DCHK_VEC);
+	v[0].len = UINT64_MAX;
+	assert_int_equal(rsm_data_check_putm(&h, v), RSM_DCHK_VEC);
+	/* Masks and spans that disagree with len: mask bytes left out. */
+	v[0].len = 4096;
+	h.len = 4096 + 13;
+	assert_int_equal(rsm_data_check_putm(&h, v), RSM_DCHK_VEC);
+	h.len = 4096 + 512 + 13 + 2 + 1;
+	assert_int_equal(rsm_data_check_putm(&h, v), RSM_DCHK_VEC);
+	h.len = 4096 + 512 + 13 + 1;
+	assert_int_equal(rsm_data_check_putm(&h, v), RSM_DCHK_VEC);
+	/* As many of the largest spans as fit a frame's payload. */
+	for (i = 0; i < RSM_DATA_PUTV_MAX; i++) {
+		v[i].off = 0;
+		v[i].len = RSM_DATA_PUTM_SPAN_MAX;
+	}
+	h.count = RSM_DATA_FRAME_MAX / (RSM_DATA_PUTM_SPAN_MAX +
+	    RSM_DATA_MASK_LEN(RSM_DATA_PUTM_SPAN_MAX));
+	h.len = h.count * (RSM_DATA_PUTM_SPAN_MAX +
+	    RSM_DATA_MASK_LEN(RSM_DATA_PUTM_SPAN_MAX));
+	assert_int_equal(rsm_data_check_req(&h), 0);
+	assert_int_equal(rsm_data_check_putm(&h, v), 0);
+
+	/* Masks: no bit past the span. */
+	memset(mask, 0xff, sizeof(mask));
+	assert_int_equal(rsm_data_check_mask(mask, 100), RSM_DCHK_MASK);
+	mask[12] = 0x0f;		/* bytes 96..99 */
+	assert_int_equal(rsm_data_check_mask(mask, 100), 0);
+	assert_int_equal(rsm_data_check_mask(mask, 96), 0);
+	assert_int_equal(rsm_data_check_mask(mask, 97), RSM_DCHK_MASK);
+	assert_int_equal(rsm_data_check_mask(mask, 0), RSM_DCHK_MASK);
+	assert_int_equal(rsm_data_check_mask(mask,
+	    RSM_DATA_PUTM_SPAN_MAX + 1), RSM_DCHK_MASK);
+	assert_int_equal(rsm_data_check_mask(NULL, 8), RSM_DCHK_MASK);
+
+	/* Offsets against the segment: how many lie inside it. */
+	v[0].off = 0;
+	v[0].len = 4096;
+	v[1].off = 4096;
+	v[1].len = 4096;
+	v[2].off = 8192 - 8;
+	v[2].len = 16;			/* past the end */
+	v[3].off = UINT64_MAX - 3;
+	v[3].len = 8;			/* would wrap */
+	assert_int_equal(rsm_data_vec_in_bounds(v, 2, 8192), 2);
+	assert_int_equal(rsm_data_vec_in_bounds(v, 4, 8192), 2);
+	assert_int_equal(rsm_data_vec_in_bounds(v + 3, 1, 8192), 0);
+	assert_int_equal(rsm_data_vec_in_bounds(v, 1, 4095), 0);
+	v[0].off = 8192;
+	assert_int_equal(rsm_data_vec_in_bounds(v, 1, 8192), 0);
+
+	/* The copy: the bytes of the mask, and not one other. */
+	for (i = 0; i < sizeof(src); i++) {
+		src[i] = (char)(i + 1);
+		dst[i] = want[i] = (char)0xa5;
+	}
+	memset(mask, 0, sizeof(mask));
+	for (i = 0; i < sizeof(src); i++)
+		if (i % 2 == 1 || (i >= 16 && i < 24) || i == 99) {
+			mask[i / 8] |= (uint8_t)(1u << (i % 8));
+			want[i] = src[i];
+		}
+	rsm_data_mask_apply(dst, src, mask, sizeof(src));
+	assert_memory_equal(dst, want, sizeof(dst));
+	/* A span shorter than its last mask byte stops at its end. */
+	memset(dst, 0x5a, sizeof(dst));
+	memset(mask, 0xff, sizeof(mask));
+	rsm_data_mask_apply(dst, src, mask, 13);
+	assert_memory_equal(dst, src, 13);
+	assert_int_equal((unsigned char)dst[13], 0x5a);
+
+	/* The reply: header only, count entries done. */
+	rsm_data_hdr_init(&h, RSM_DOP_PUTM | RSM_DOPF_REPLY, 0, 7, 0, 0, 2);
+	assert_int_equal(rsm_data_check_reply(&h, RSM_DOP_PUTM, 7, 0, 2), 0);
+	h.len = 4;
+	assert_int_equal(rsm_data_check_reply(&h, RSM_DOP_PUTM, 7, 0, 2),
+	    RSM_DCHK_LEN);
+	rsm_data_hdr_init(&h, RSM_DOP_PUTM | RSM_DOPF_REPLY,
+	    RSMERR_BAD_LENGTH, 7, 0, 0, 1);
+	assert_int_equal(rsm_data_check_reply(&h, RSM_DOP_PUTM, 7, 0, 2), 0);
+	/* The HELLO bit that offers it lies outside every right. */
+	assert_int_equal(RSM_DATA_HELLO_PUTM & RSM_PERM_RDWR, 0);
+}
+
 /* ATOMIC and SIGNAL frames: exact body sizes, every body field. */
 static void
 test_data_atomic_checks(void **state)
@@ -2075,6 +2216,7 @@ main(void)
 		cmocka_unit_test(test_connect_reply_addresses),
 		cmocka_unit_test(test_data_hello_proof),
 		cmocka_unit_test(test_data_request_checks),
+		cmocka_unit_test(test_data_putm_checks),
 		cmocka_unit_test(test_data_reply_checks),
 		cmocka_unit_test(test_data_atomic_checks),
 		cmocka_unit_test(test_dseg_create),

@@ -219,6 +219,7 @@ shm_put_signal(struct rsm_xport_seg *seg, size_t off, const void *src,
 	shm_atomic,							\
 	shm_put_signal,							\
 	0,			/* vec_max: RSM_MAX_SGIOREQS */	\
+	NULL,			/* putm: runs of putv */	\
 }
 
 const struct rsm_transport_ops rsm_shm_ops = SHM_OPS("shm", RSM_XPORT_SHM);

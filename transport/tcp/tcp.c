@@ -257,6 +257,86 @@ tcp_getv(struct rsm_xport_seg *seg, const struct rsm_xport_iov *iov,
 	return xferv(seg, iov, n, done, 0);
 }
 
+_Static_assert(RSM_MPUT_SPAN_MAX == RSM_DATA_PUTM_SPAN_MAX,
+    "masked span bound");
+/* Two payload iovecs per entry must fit tcp_post's table. */
+#define TCP_PUTM_PER_FRAME	(RSM_DATA_PUTV_MAX / 2)
+
+/*
+ * Masked puts: consecutive entries share one PUTM frame (at most
+ * TCP_PUTM_PER_FRAME entries and TCP_CHUNK bytes of masks and spans),
+ * each entry its mask and then its span.  Only to a server whose HELLO
+ * said it takes them.  The call waits for its replies, as xferv.
+ */
+static int
+tcp_putm(struct rsm_xport_seg *seg, const struct rsm_xport_mput *m,
+    size_t n, size_t *done)
+{
+	struct tcp_conn *c = to_tcp_conn(seg);
+	struct tcp_wait w = { RSM_SUCCESS, 0 };
+	struct rsm_data_vec tab[TCP_PUTM_PER_FRAME];
+	struct iovec pay[2 * TCP_PUTM_PER_FRAME];
+	struct rsm_data_hdr h;
+	struct tcp_pend p;
+	size_t i, j, bytes, wire;
+	int rc;
+
+	if (done != NULL)
+		*done = 0;
+	/* Fixed at connect: no lock to ask. */
+	if (n == 0)
+		return c != NULL && c->putm ? RSM_SUCCESS :
+		    RSMERR_UNSUPPORTED_OPERATION;
+	if ((rc = tcp_enter(c)) != RSM_SUCCESS)
+		return rc;
+	if (!c->putm)
+		rc = RSMERR_UNSUPPORTED_OPERATION;
+	else if (m == NULL)
+		rc = RSMERR_BAD_ADDR;
+	for (i = 0; i < n && rc == RSM_SUCCESS; i++) {
+		if (m[i].len == 0 || m[i].len > RSM_DATA_PUTM_SPAN_MAX ||
+		    m[i].local == NULL || m[i].mask == NULL)
+			rc = RSMERR_BAD_LENGTH;
+		else
+			rc = check_range(c, m[i].remote_off, m[i].len);
+	}
+	for (i = 0; i < n && rc == RSM_SUCCESS; i = j) {
+		bytes = 0;
+		for (j = i; j < n && j - i < TCP_PUTM_PER_FRAME; j++) {
+			wire = RSM_DATA_MASK_LEN(m[j].len) + m[j].len;
+			/* The first always fits: a span is far below a chunk. */
+			if (j > i && wire > TCP_CHUNK - bytes)
+				break;
+			tab[j - i].off = m[j].remote_off;
+			tab[j - i].len = m[j].len;
+			/* Only read: sendmsg takes no const. */
+			pay[2 * (j - i)].iov_base = (void *)(uintptr_t)m[j].mask;
+			pay[2 * (j - i)].iov_len = RSM_DATA_MASK_LEN(m[j].len);
+			pay[2 * (j - i) + 1].iov_base =
+			    (void *)(uintptr_t)m[j].local;
+			pay[2 * (j - i) + 1].iov_len = m[j].len;
+			bytes += wire;
+		}
+		memset(&p, 0, sizeof(p));
+		p.op = RSM_DOP_PUTM;
+		p.want_count = (uint32_t)(j - i);
+		p.wait = &w;
+		p.entry_base = i;
+		rsm_data_hdr_init(&h, RSM_DOP_PUTM, 0, 0, 0, (uint32_t)bytes,
+		    (uint32_t)(j - i));
+		rc = tcp_post(c, &h, tab, (uint32_t)(j - i), pay,
+		    (int)(2 * (j - i)), &p);
+	}
+	if (rc == RSM_SUCCESS)
+		rc = tcp_wait_until(c, 0);
+	if (rc == RSM_SUCCESS && w.status != RSM_SUCCESS)
+		rc = w.status;
+	if (done != NULL)
+		*done = rc == RSM_SUCCESS ? n : w.done;
+	tcp_leave(c);
+	return rc;
+}
+
 _Static_assert(RSM_DATA_AOP_FADD == RSM_AOP_FADD &&
     RSM_DATA_AOP_CAS == RSM_AOP_CAS &&
     RSM_DATA_AOP_SWAP == RSM_AOP_SWAP, "atomic op numbers");
@@ -397,4 +477,5 @@ const struct rsm_transport_ops rsm_tcp_ops = {
 	tcp_put_signal,
 	/* xferv frames any number of entries, a frame's worth at a time. */
 	SIZE_MAX,
+	tcp_putm,
 };

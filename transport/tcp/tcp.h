@@ -79,7 +79,8 @@ struct tcp_conn {
 	int		 first_err;	/* first failed posted op since flush */
 	uint64_t	 next_id;
 	uint64_t	 size;		/* segment size, from the server */
-	uint32_t	 granted;
+	uint32_t	 granted;	/* RSM_PERM_* */
+	int		 putm;		/* the server takes PUTM frames */
 	struct tcp_pend	 ring[TCP_WINDOW];
 	unsigned	 head;
 	unsigned	 n;		/* outstanding requests */

@@ -596,7 +596,8 @@ tcp_conn_open(struct rsm_xport_seg *seg, const struct rsm_xport_target *t)
 		return RSMERR_INSUFFICIENT_MEM;
 	}
 	c->size = rep.size;
-	c->granted = rep.granted;
+	c->granted = rep.granted & ~RSM_DATA_HELLO_OPS;
+	c->putm = (rep.granted & RSM_DATA_HELLO_PUTM) != 0;
 	/* No mapping: data moves through the connection. */
 	rsm_xport_seg_open(seg, NULL, (size_t)c->size, t->prot, c);
 	return RSM_SUCCESS;

@@ -488,4 +488,5 @@ const struct rsm_transport_ops rsm_ucx_ops = {
 	rsm_xport_atomic_unsupported,
 	ucx_put_signal,
 	0,			/* vec_max: RSM_MAX_SGIOREQS */
+	NULL,			/* putm: runs of putv */
 };

@@ -573,4 +573,5 @@ const struct rsm_transport_ops rsm_verbs_ops = {
 	verbs_atomic,
 	verbs_put_signal,
 	0,			/* vec_max: RSM_MAX_SGIOREQS work requests */
+	NULL,			/* putm: runs of putv */
 };
