@@ -650,12 +650,25 @@ finish_put(struct dconn *dc)
 	dc->in_state = DC_IN_HDR;
 }
 
+/* Every entry of a put is in: drop the rest of the frame, or answer. */
 static void
-start_put(struct rsmd *rs, struct dconn *dc, const struct rsm_data_vec *v,
+entries_done(struct dconn *dc)
+{
+	if (dc->discard > 0)
+		dc->in_state = DC_IN_DISCARD;
+	else
+		finish_put(dc);
+}
+
+/*
+ * The entries of a put its rights allow (the first refused one logged
+ * and its status kept for the reply) become pv[0, k), none received yet.
+ */
+static uint32_t
+stage_entries(struct rsmd *rs, struct dconn *dc, const struct rsm_data_vec *v,
     uint32_t n)
 {
-	uint64_t keep = 0;
-	uint32_t i, k;
+	uint32_t k;
 
 	k = entries_allowed(dc->cc.cap, v, n, RSM_PERM_WRITE, &dc->pv_status);
 	if (dc->pv_status != RSM_SUCCESS)
@@ -663,20 +676,28 @@ start_put(struct rsmd *rs, struct dconn *dc, const struct rsm_data_vec *v,
 	dc->pv_n = k;
 	dc->pv_i = 0;
 	dc->pv_done = 0;
-	for (i = 0; i < k; i++) {
-		dc->pv[i] = v[i];
+	memcpy(dc->pv, v, k * sizeof(v[0]));
+	return k;
+}
+
+static void
+start_put(struct rsmd *rs, struct dconn *dc, const struct rsm_data_vec *v,
+    uint32_t n)
+{
+	uint64_t keep = 0;
+	uint32_t i, k;
+
+	k = stage_entries(rs, dc, v, n);
+	for (i = 0; i < k; i++)
 		keep += v[i].len;
-	}
 	dc->discard = dc->in.len - keep;
 	/* Skip empty entries now so pv_i always names one with bytes left. */
 	while (dc->pv_i < dc->pv_n && dc->pv[dc->pv_i].len == 0)
 		dc->pv_i++;
 	if (dc->pv_i < dc->pv_n)
 		dc->in_state = DC_IN_PAYLOAD;
-	else if (dc->discard > 0)
-		dc->in_state = DC_IN_DISCARD;
 	else
-		finish_put(dc);
+		entries_done(dc);
 }
 
 /*
@@ -690,30 +711,21 @@ start_putm(struct rsmd *rs, struct dconn *dc, const struct rsm_data_vec *v,
 	uint64_t keep = 0;
 	uint32_t i, k;
 
-	k = entries_allowed(dc->cc.cap, v, n, RSM_PERM_WRITE, &dc->pv_status);
-	if (dc->pv_status != RSM_SUCCESS)
-		entry_refused(rs, dc, dc->pv_status, v, k);
+	k = stage_entries(rs, dc, v, n);
 	if (k > 0 && dc->pm == NULL && (dc->pm = malloc(
 	    RSM_DATA_MASK_LEN(RSM_DATA_PUTM_SPAN_MAX) +
 	    RSM_DATA_PUTM_SPAN_MAX)) == NULL) {
 		dc->pv_status = RSMERR_INSUFFICIENT_RESOURCES;
-		k = 0;
+		dc->pv_n = k = 0;
 	}
-	dc->pv_n = k;
-	dc->pv_i = 0;
-	dc->pv_done = 0;
-	for (i = 0; i < k; i++) {
-		dc->pv[i] = v[i];
+	for (i = 0; i < k; i++)
 		keep += RSM_DATA_MASK_LEN(v[i].len) + v[i].len;
-	}
 	/* Checked: the entries' masks and spans add up to in.len. */
 	dc->discard = dc->in.len - keep;
 	if (k > 0)
 		dc->in_state = DC_IN_MASKED;
-	else if (dc->discard > 0)
-		dc->in_state = DC_IN_DISCARD;
 	else
-		finish_put(dc);
+		entries_done(dc);
 }
 
 /*
@@ -1119,12 +1131,8 @@ payload_advance(struct dconn *dc, ssize_t n)
 	}
 	while (dc->pv_i < dc->pv_n && dc->pv[dc->pv_i].len == 0)
 		dc->pv_i++;
-	if (dc->pv_i == dc->pv_n) {
-		if (dc->discard > 0)
-			dc->in_state = DC_IN_DISCARD;
-		else
-			finish_put(dc);
-	}
+	if (dc->pv_i == dc->pv_n)
+		entries_done(dc);
 }
 
 static ssize_t
@@ -1227,12 +1235,8 @@ read_masked(struct rsmd *rs, struct dconn *dc)
 	rsm_data_mask_apply((char *)dc->cc.cap->im->seg->map + v->off,
 	    (const char *)dc->pm + mlen, dc->pm, (size_t)v->len);
 	dc->pv_done = 0;
-	if (++dc->pv_i == dc->pv_n) {
-		if (dc->discard > 0)
-			dc->in_state = DC_IN_DISCARD;
-		else
-			finish_put(dc);
-	}
+	if (++dc->pv_i == dc->pv_n)
+		entries_done(dc);
 	return n;
 }
 

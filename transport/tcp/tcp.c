@@ -172,6 +172,25 @@ tcp_get(struct rsm_xport_seg *seg, size_t off, void *dst, size_t len)
 }
 
 /*
+ * The end of a call that posted entries: rc is the posting's status; the
+ * replies are waited for, the first failing one's status is the call's,
+ * and *done counts the entries done.  Leaves the connection.
+ */
+static int
+settle(struct tcp_conn *c, const struct tcp_wait *w, int rc, size_t n,
+    size_t *done)
+{
+	if (rc == RSM_SUCCESS)
+		rc = tcp_wait_until(c, 0);
+	if (rc == RSM_SUCCESS && w->status != RSM_SUCCESS)
+		rc = w->status;
+	if (done != NULL)
+		*done = rc == RSM_SUCCESS ? n : w->done;
+	tcp_leave(c);
+	return rc;
+}
+
+/*
  * Vector ops: consecutive small entries share one PUTV/GETV frame (at
  * most RSM_DATA_PUTV_MAX or RSM_DATA_VEC_MAX entries and TCP_CHUNK
  * bytes); an entry larger
@@ -233,14 +252,7 @@ xferv(struct rsm_xport_seg *seg, const struct rsm_xport_iov *iov, size_t n,
 		rc = tcp_post(c, &h, tab, (uint32_t)(j - i), pay,
 		    is_put ? (int)(j - i) : 0, &p);
 	}
-	if (rc == RSM_SUCCESS)
-		rc = tcp_wait_until(c, 0);
-	if (rc == RSM_SUCCESS && w.status != RSM_SUCCESS)
-		rc = w.status;
-	if (done != NULL)
-		*done = rc == RSM_SUCCESS ? n : w.done;
-	tcp_leave(c);
-	return rc;
+	return settle(c, &w, rc, n, done);
 }
 
 static int
@@ -327,14 +339,7 @@ tcp_putm(struct rsm_xport_seg *seg, const struct rsm_xport_mput *m,
 		rc = tcp_post(c, &h, tab, (uint32_t)(j - i), pay,
 		    (int)(2 * (j - i)), &p);
 	}
-	if (rc == RSM_SUCCESS)
-		rc = tcp_wait_until(c, 0);
-	if (rc == RSM_SUCCESS && w.status != RSM_SUCCESS)
-		rc = w.status;
-	if (done != NULL)
-		*done = rc == RSM_SUCCESS ? n : w.done;
-	tcp_leave(c);
-	return rc;
+	return settle(c, &w, rc, n, done);
 }
 
 _Static_assert(RSM_DATA_AOP_FADD == RSM_AOP_FADD &&
